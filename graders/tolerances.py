@@ -1,0 +1,51 @@
+"""Every tolerance and safety margin chaingrade uses, in one place.
+
+Two kinds of numbers live here:
+
+* **Margins** keep generated points away from places where a derivative is
+  undefined or numerically untrustworthy: poles (``1/x`` near 0, ``tan`` near
+  pi/2), kinks (``relu`` at 0), overflow (``exp`` of large numbers) and the
+  edges of ``log``/``sqrt``. The op catalog (``graders.ops``) expresses each
+  op's domain with these margins.
+* **Tolerances** decide when two numbers agree. The *gate* compares the two
+  oracles (MyGrad and numerical differentiation); a case where they disagree
+  is discarded, never charged to a student. The *grading* tolerance compares a
+  student's numbers with MyGrad's. It is loose enough that any correct formula
+  evaluated in float64 passes (``s*(1-s)`` versus ``exp(-x)/(1+exp(-x))**2``
+  differ by a few ulps, amplified at most a few thousand times by the graph)
+  and tight enough that every wrong rule fails: a wrong rule is off by O(1)
+  relative, not by 1e-6.
+"""
+
+from __future__ import annotations
+
+# --- margins (used by the op catalog's domains) ---------------------------
+
+#: ``log``, ``sqrt`` and a variable base of ``**`` need an argument at least this large.
+POSITIVE_MARGIN = 0.05
+#: A denominator or a negative power's base stays at least this far from 0.
+POLE_MARGIN = 0.25
+#: ``tan`` takes arguments within this bound (pi/2 is about 1.5708).
+TAN_BOUND = 1.2
+#: ``exp`` (and any ``b**u``) takes exponents whose natural-log size is at most this.
+EXP_BOUND = 9.0
+#: Every node's value stays within this magnitude, so nothing overflows or loses precision.
+MAGNITUDE_BOUND = 1e4
+#: A point is unfair when a ``relu`` argument is closer than this to its kink at 0.
+KINK_MARGIN = 1e-2
+
+# --- tolerances -------------------------------------------------------------
+
+
+def close(actual: float, expected: float, rtol: float, atol: float) -> bool:
+    """``|actual - expected| <= atol + rtol * max(|actual|, |expected|)``, NaN never close."""
+    diff = abs(actual - expected)
+    return diff <= atol + rtol * max(abs(actual), abs(expected))
+
+
+#: MyGrad versus complex-step differentiation (exact to rounding: no subtraction).
+GATE_COMPLEX_STEP = dict(rtol=1e-8, atol=1e-10)
+#: MyGrad versus a fourth-order central difference (truncation and rounding near 1e-10).
+GATE_CENTRAL = dict(rtol=1e-6, atol=1e-8)
+#: A student's value or gradient versus MyGrad's.
+GRADING = dict(rtol=1e-6, atol=1e-8)

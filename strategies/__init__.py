@@ -1,0 +1,6 @@
+"""Hypothesis strategies for chain-rule testing: compositions and fair input points."""
+
+from strategies.compositions import compositions
+from strategies.points import points
+
+__all__ = ["compositions", "points"]

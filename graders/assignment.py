@@ -1,0 +1,141 @@
+"""Assignments: what to grade, read from ``assignments/NAME/assignment.toml``.
+
+An assignment names the student's file, the API preset (or its own mapping), a public
+grading seed, how many examples each part runs, resource limits, and its parts: each
+part has points and the ops it covers. A part marked ``machinery = true`` grades the
+reverse pass itself (seed, accumulation, order) on compositions with heavy sharing.
+See ``assignments/scalar_autodiff/assignment.toml`` for a complete example.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graders import ops
+from graders.presets import Preset, resolve
+from graders.runner import Limits
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: Where ``--assignment NAME`` looks, after ``$CHAINGRADE_ASSIGNMENTS`` and ``./assignments``.
+BUNDLED = Path(__file__).resolve().parent.parent / "assignments"
+DEFAULT_FORBIDDEN = ("mygrad", "torch", "jax", "autograd")
+
+
+class AssignmentError(ValueError):
+    """An assignment that cannot be found or read; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    points: float
+    ops: tuple[str, ...]
+    machinery: bool = False
+    visibility: str = "visible"
+    max_ops: int = 6
+    sharing: float = 0.35
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    folder: Path
+    submission: str
+    api: Preset
+    seed: int
+    examples: int
+    points_per_case: int
+    limits: Limits
+    parts: tuple[Part, ...]
+    forbidden_imports: tuple[str, ...] = DEFAULT_FORBIDDEN
+    solution: Path | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.points for p in self.parts)
+
+    @property
+    def ops(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(op for p in self.parts for op in p.ops))
+
+
+def search_path() -> list[Path]:
+    paths = [Path(p) for p in os.environ.get("CHAINGRADE_ASSIGNMENTS", "").split(os.pathsep) if p]
+    return [*paths, Path.cwd() / "assignments", BUNDLED]
+
+
+def find(name: str) -> Path:
+    """The folder of assignment ``name`` (or ``name`` itself if it is a folder with a toml)."""
+    direct = Path(name)
+    if (direct / "assignment.toml").is_file():
+        return direct
+    for root in search_path():
+        if (root / name / "assignment.toml").is_file():
+            return root / name
+    known = sorted({p.parent.name for root in search_path() if root.is_dir()
+                    for p in root.glob("*/assignment.toml")})
+    raise AssignmentError(
+        f"no assignment {name!r}; known assignments: {', '.join(known) or 'none'} "
+        f"(looked in {', '.join(str(p) for p in search_path())})"
+    )
+
+
+def load(name: str, api: str | None = None) -> Assignment:
+    folder = find(name)
+    try:
+        data = tomllib.loads((folder / "assignment.toml").read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise AssignmentError(f"{folder / 'assignment.toml'}: {e}") from None
+    try:
+        return _build(folder, data, api)
+    except (KeyError, TypeError, ValueError) as e:
+        raise AssignmentError(f"{folder / 'assignment.toml'}: {e}") from None
+
+
+def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
+    parts = tuple(_part(p) for p in data["parts"])
+    if not parts:
+        raise ValueError("an assignment needs at least one [[parts]] entry")
+    solution = data.get("solution")
+    limits = Limits(**data.get("limits", {}))
+    return Assignment(
+        name=str(data.get("name", folder.name)),
+        folder=folder,
+        submission=str(data.get("submission", "engine.py")),
+        api=resolve(api_override or data.get("api", "mygrad")),
+        seed=int(data.get("seed", 0)),
+        examples=int(data.get("examples", 40)),
+        points_per_case=int(data.get("points_per_case", 2)),
+        limits=limits,
+        parts=parts,
+        forbidden_imports=tuple(data.get("forbidden_imports", DEFAULT_FORBIDDEN)),
+        solution=folder / solution if solution else None,
+        extra={k: v for k, v in data.items() if k not in _KNOWN},
+    )
+
+
+_KNOWN = {"name", "submission", "api", "seed", "examples", "points_per_case", "limits", "parts",
+          "forbidden_imports", "solution"}
+
+
+def _part(data: dict) -> Part:
+    names = tuple(data["ops"])
+    for name in names:
+        ops.get(name)  # raises with the list of valid names
+    return Part(
+        name=str(data["name"]),
+        points=float(data["points"]),
+        ops=names,
+        machinery=bool(data.get("machinery", False)),
+        visibility=str(data.get("visibility", "visible")),
+        max_ops=int(data.get("max_ops", 6)),
+        sharing=float(data.get("sharing", 0.6 if data.get("machinery") else 0.35)),
+    )

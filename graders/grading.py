@@ -1,0 +1,291 @@
+"""Grading: run a submission on generated cases, part by part, and score it.
+
+1. Start the submission's worker (``graders.runner``). A syntax or import error ends
+   grading here with every part at zero and the reason.
+2. Probe each op alone, one request each, so an op the engine lacks (or that crashes
+   the worker) is reported as ``missing``/``error`` for that op and left out of the
+   generated compositions; the other ops are still graded.
+3. For each part, a Hypothesis run over ``compositions()`` of the part's available ops.
+   Each example is one worker round trip: the composition at a few points plus the
+   isolated and scaled probes of every node. The trusted process computes the oracles,
+   discards cases the gate rejects, diagnoses the rest, and raises a failure whose
+   class is the finding's identity (step, op, argument), so Hypothesis shrinks each
+   distinct bug separately and never slips from one to another.
+4. Score: an op part loses the share of its ops that have a finding anywhere; the
+   machinery part loses everything to a seed, accumulation or order finding.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+
+from graders.assignment import Assignment, Part
+from graders.composition import Composition
+from graders.diagnosis import Case, Diagnoser, Run
+from graders.findings import MACHINERY_STEPS, Finding
+from graders.oracles import reference
+from graders.probes import capability_probe, isolated, scaled
+from graders.runner import Runner, SubmissionError
+from strategies import compositions, points
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup
+
+class FindingError(AssertionError):
+    """Raised inside a Hypothesis example; one subclass per finding identity."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.summary())
+        self.finding = finding
+
+
+_FAILURE_CLASSES: dict[tuple, type[FindingError]] = {}
+
+
+def failure(finding: Finding) -> FindingError:
+    identity = finding.identity
+    if identity not in _FAILURE_CLASSES:
+        name = "Wrong_" + "_".join(str(p).replace("-", "_") for p in identity if p is not None)
+        _FAILURE_CLASSES[identity] = type(name, (FindingError,), {})
+    return _FAILURE_CLASSES[identity](finding)
+
+
+@dataclass
+class PartResult:
+    part: Part
+    score: float
+    findings: list[Finding] = field(default_factory=list)
+    examples: int = 0
+
+    @property
+    def max_score(self) -> float:
+        return self.part.points
+
+
+@dataclass
+class Report:
+    assignment: str
+    submission: str
+    parts: list[PartResult]
+    findings: list[Finding]
+    elapsed: float = 0.0
+    student_output: str = ""
+
+    @property
+    def score(self) -> float:
+        return round(sum(p.score for p in self.parts), 4)
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.max_score for p in self.parts)
+
+    def to_json(self) -> dict:
+        return {
+            "assignment": self.assignment,
+            "submission": self.submission,
+            "score": self.score,
+            "max_score": self.max_score,
+            "tests": [
+                {
+                    "name": p.part.name,
+                    "score": round(p.score, 4),
+                    "max_score": p.max_score,
+                    "findings": [f.summary() for f in p.findings],
+                }
+                for p in self.parts
+            ],
+            "findings": [f.to_json() for f in self.findings],
+            "elapsed_seconds": round(self.elapsed, 3),
+        }
+
+
+class Grader:
+    def __init__(
+        self,
+        assignment: Assignment,
+        submission: Path,
+        *,
+        grading_seed: int | None = None,
+        examples: int | None = None,
+    ):
+        self.assignment = assignment
+        self.submission = Path(submission)
+        self.seed = assignment.seed if grading_seed is None else grading_seed
+        self.examples = examples or assignment.examples
+        self.deadline = 0.0
+        self.runner: Runner | None = None
+        self.diagnoser: Diagnoser | None = None
+
+    # --- the whole submission ------------------------------------------------------
+
+    def grade(self) -> Report:
+        start = time.monotonic()
+        self.deadline = start + self.assignment.limits.total_seconds
+        self.runner = Runner(self.submission, self.assignment.api, self.assignment.limits)
+        self.diagnoser = Diagnoser(self.assignment.api, self.runner.module_name)
+        try:
+            self.runner.start()
+        except SubmissionError as e:
+            return self._ungradable(e, time.monotonic() - start)
+        try:
+            unavailable = self._capabilities()
+            results = [self._grade_part(part, unavailable) for part in self.assignment.parts]
+            output = self.runner.student_output()
+        finally:
+            self.runner.cleanup()
+        findings = _unique([*unavailable.values(), *(f for r in results for f in r.findings)])
+        self._score(results, findings, unavailable)
+        return Report(
+            self.assignment.name, str(self.submission), results, findings,
+            time.monotonic() - start, output,
+        )
+
+    def _ungradable(self, error: SubmissionError, elapsed: float) -> Report:
+        self.runner.cleanup()
+        what = "has a syntax error" if error.kind == "syntax" else "could not be imported"
+        finding = Finding("error", f"the submission {what}: {error.message}")
+        parts = [PartResult(p, 0.0, [finding]) for p in self.assignment.parts]
+        return Report(self.assignment.name, str(self.submission), parts, [finding], elapsed)
+
+    # --- capabilities ---------------------------------------------------------------
+
+    def _capabilities(self) -> dict[str, Finding]:
+        """Ops the engine lacks or crashes on, each with its finding."""
+        unavailable = {}
+        for name in self.assignment.ops:
+            composition, point = capability_probe(name)
+            outcome = self.runner.run([{"composition": composition.to_json(), "points": [point]}])
+            error = outcome[0][0].get("error")
+            if error:
+                run = Run(composition, tuple(point), None, outcome[0][0])
+                unavailable[name] = self.diagnoser._error_finding(run, error, name)
+        return unavailable
+
+    # --- one part -------------------------------------------------------------------
+
+    def _grade_part(self, part: Part, unavailable: dict[str, Finding]) -> PartResult:
+        available = [op for op in part.ops if op not in unavailable]
+        result = PartResult(part, 0.0)
+        if not available:
+            return result
+        strategy = compositions(ops=available, max_ops=part.max_ops, sharing=part.sharing)
+        stop: list[Finding] = []  # a crash, hang or time-out: fail fast from then on
+
+        @settings(
+            max_examples=self.examples, database=None, deadline=None,
+            phases=set(Phase) - {Phase.explain}, verbosity=Verbosity.quiet,
+            suppress_health_check=list(HealthCheck), report_multiple_bugs=True,
+        )
+        @hypothesis_seed(self.seed ^ zlib.crc32(part.name.encode()))
+        @given(st.data())
+        def check(data):
+            if stop:
+                raise failure(stop[0])
+            composition = data.draw(strategy, label="composition")
+            case_points = [data.draw(points(composition), label="point")
+                           for _ in range(self.assignment.points_per_case)]
+            result.examples += 1
+            finding = self.check_case(composition, case_points)
+            if finding is not None:
+                if finding.step == "error" and finding.op is None:
+                    stop.append(finding)
+                raise failure(finding)
+
+        try:
+            check()
+        except BaseException as e:  # noqa: BLE001 - sorted out below; our own bugs re-raise
+            result.findings = _findings_from(e)
+        return result
+
+    def check_case(self, composition: Composition, case_points: list) -> Finding | None:
+        """Run one composition at some points (one round trip) and diagnose it."""
+        if time.monotonic() > self.deadline:
+            limit = self.assignment.limits.total_seconds
+            return Finding("error", f"grading exceeded the total time limit of {limit:g} s")
+        plan = _plan(composition, case_points)
+        outcomes = self.runner.run([{"composition": c.to_json(), "points": p} for c, p in plan])
+        full_outcomes = outcomes[0]
+        probes = iter(zip(plan[1:], outcomes[1:]))
+        for i, point in enumerate(case_points):
+            case = Case(_run(composition, point, full_outcomes[i]), {}, {})
+            for k in range(len(composition.inputs), composition.size):
+                for kind in (case.isolated, case.scaled):
+                    (probe, probe_points), probe_outcomes = next(probes)
+                    kind[k] = _run(probe, probe_points[0], probe_outcomes[0])
+            finding = self.diagnoser.diagnose(case)
+            if finding is not None:
+                return finding
+        return None
+
+    # --- scores ----------------------------------------------------------------------
+
+    def _score(self, results: list[PartResult], findings: list[Finding], unavailable) -> None:
+        charged_ops = {f.op for f in findings if f.op is not None}
+        for result in results:
+            part = result.part
+            own_fatal = any(f.step == "error" and f.op is None for f in result.findings)
+            attributed = [f for f in findings if f.op in part.ops and f not in result.findings]
+            if part.machinery:
+                broken = any(f.step in MACHINERY_STEPS for f in result.findings)
+                nothing_ran = all(op in unavailable for op in part.ops)
+                result.score = 0.0 if broken or own_fatal or nothing_ran else part.points
+                result.findings = [f for f in result.findings if f.step in MACHINERY_STEPS
+                                   or f.op is None]
+            else:
+                result.findings = _unique(
+                    [f for f in result.findings if f.op in part.ops or f.op is None] + attributed
+                )
+                ok = [op for op in part.ops if op not in charged_ops]
+                result.score = 0.0 if own_fatal else part.points * len(ok) / len(part.ops)
+            result.score = round(result.score, 4)
+
+
+# --- plain helpers ------------------------------------------------------------------
+
+
+def _plan(composition: Composition, case_points: list) -> list[tuple[Composition, list]]:
+    """The jobs of one case: the composition at every point, then per point and node
+    the isolated and the scaled probe (in the order ``check_case`` reads them back)."""
+    plan = [(composition, [list(p) for p in case_points])]
+    for point in case_points:
+        values = composition.evaluate(point)
+        for k in range(len(composition.inputs), composition.size):
+            probe, probe_point = isolated(composition, k, values)
+            plan.append((probe, [probe_point]))
+            plan.append((scaled(probe), [probe_point]))
+    return plan
+
+
+def _run(composition: Composition, point, outcome: dict) -> Run:
+    point = tuple(float(v) for v in point)
+    return Run(composition, point, reference(composition, point), outcome)
+
+
+def _findings_from(error: BaseException) -> list[Finding]:
+    if isinstance(error, FindingError):
+        return [error.finding]
+    if isinstance(error, Flaky):
+        return [Finding(
+            "error",
+            "your engine gave different results when the same case was run again: "
+            "look for state kept between calls (module-level variables, caches)",
+        )]
+    if isinstance(error, BaseExceptionGroup):
+        return _unique([f for e in error.exceptions for f in _findings_from(e)])
+    raise error
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen: dict[tuple, Finding] = {}
+    for f in findings:
+        seen.setdefault(f.identity, f)
+    return list(seen.values())

@@ -36,17 +36,21 @@ class AssignmentError(ValueError):
 class Part:
     name: str
     points: float
-    ops: tuple[str, ...]
+    ops: tuple[str, ...] = ()
     machinery: bool = False
     visibility: str = "visible"
     max_ops: int = 6
     sharing: float = 0.35
+    #: Fields a kind of assignment defines for its parts beyond these.
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Assignment:
     name: str
     folder: Path
+    #: ``"autodiff"``: students write an engine. ``"chain_rule"``: students write derivatives.
+    kind: str
     submission: str
     api: Preset
     seed: int
@@ -106,9 +110,13 @@ def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
         raise ValueError("an assignment needs at least one [[parts]] entry")
     solution = data.get("solution")
     limits = Limits(**data.get("limits", {}))
+    kind = str(data.get("kind", "autodiff"))
+    if kind not in KINDS:
+        raise ValueError(f"kind = {kind!r}: choose one of {', '.join(KINDS)}")
     return Assignment(
         name=str(data.get("name", folder.name)),
         folder=folder,
+        kind=kind,
         submission=str(data.get("submission", "engine.py")),
         api=resolve(api_override or data.get("api", "mygrad")),
         seed=int(data.get("seed", 0)),
@@ -122,12 +130,16 @@ def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
     )
 
 
-_KNOWN = {"name", "submission", "api", "seed", "examples", "points_per_case", "limits", "parts",
+KINDS = ("autodiff", "chain_rule")
+_KNOWN = {"name", "kind", "submission", "api", "seed", "examples", "points_per_case", "limits", "parts",
           "forbidden_imports", "solution"}
 
 
+_PART_FIELDS = {"name", "points", "ops", "machinery", "visibility", "max_ops", "sharing"}
+
+
 def _part(data: dict) -> Part:
-    names = tuple(data["ops"])
+    names = tuple(data.get("ops", ()))
     for name in names:
         ops.get(name)  # raises with the list of valid names
     return Part(
@@ -138,4 +150,5 @@ def _part(data: dict) -> Part:
         visibility=str(data.get("visibility", "visible")),
         max_ops=int(data.get("max_ops", 6)),
         sharing=float(data.get("sharing", 0.6 if data.get("machinery") else 0.35)),
+        extra={k: v for k, v in data.items() if k not in _PART_FIELDS},
     )

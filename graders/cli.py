@@ -16,7 +16,7 @@ from pathlib import Path
 
 from graders import report
 from graders.assignment import AssignmentError, load
-from graders.grading import Grader
+from graders.grading import grade
 from graders.presets import PRESETS
 
 DEFAULT_ASSIGNMENT = "scalar_autodiff"
@@ -59,13 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no such file: {submission}")
     if args.examples is not None and args.examples < 1:
         parser.error("--examples must be at least 1")
-    result = Grader(assignment, submission, grading_seed=args.grading_seed,
-                    examples=args.examples).grade()
+    result = grade(assignment, submission, grading_seed=args.grading_seed, examples=args.examples)
     if args.json:
         print(report.as_json(result))
     else:
         header = (f"chaingrade check: {submission} against {assignment.name} "
-                  f"(api {args.api or 'as assigned'}, {result.elapsed:.1f} s)")
+                  f"({result.elapsed:.1f} s)")
         print(report.text(result, header=header), end="")
     return 0 if result.score == result.max_score else 1
 

@@ -88,6 +88,12 @@ class Report:
     def max_score(self) -> float:
         return sum(p.max_score for p in self.parts)
 
+    def part(self, name: str) -> PartResult:
+        for result in self.parts:
+            if result.part.name == name:
+                return result
+        raise KeyError(f"no part {name!r}; parts: {', '.join(p.part.name for p in self.parts)}")
+
     def to_json(self) -> dict:
         return {
             "assignment": self.assignment,
@@ -108,7 +114,24 @@ class Report:
         }
 
 
+def grade(
+    assignment: Assignment,
+    submission: Path,
+    *,
+    grading_seed: int | None = None,
+    examples: int | None = None,
+) -> Report:
+    """Grade ``submission`` with the grader for the assignment's kind."""
+    if assignment.kind == "chain_rule":
+        from graders.exercises.grading import ExerciseGrader as grader
+    else:
+        grader = Grader
+    return grader(assignment, submission, grading_seed=grading_seed, examples=examples).grade()
+
+
 class Grader:
+    """Grades an autodiff engine (assignments of kind ``autodiff``)."""
+
     def __init__(
         self,
         assignment: Assignment,

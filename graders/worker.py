@@ -8,10 +8,16 @@ Protocol, one JSON document per line:
 
 * arguments: ``--submission FILE --module NAME --api JSON --requests FD --replies FD``
 * on start it replies ``{"ready": true}`` or ``{"ready": false, "error": {...}}``
-* each request ``{"jobs": [{"composition": {...}, "points": [[x, y], ...]}, ...]}`` gets
-  ``{"results": [[outcome per point] per job]}``, where an outcome is
-  ``{"values": [...], "grads": [...]}`` (one number per node, inputs first, ``null`` for
-  a missing gradient) or ``{"error": {"kind", "op", "message"}}``.
+* each request ``{"jobs": [job, ...]}`` gets ``{"results": [[outcome per point] per job]}``.
+  A job is either
+
+  - ``{"composition": {...}, "points": [[x, y], ...]}``: build it with the engine, run
+    the reverse pass; outcome ``{"values": [...], "grads": [...]}`` (one number per node,
+    inputs first, ``null`` for a missing gradient), or
+  - ``{"call": "name", "points": [[x, y], ...]}``: call the module's function ``name``
+    with the point's numbers; outcome ``{"value": number}``;
+
+  and any outcome may instead be ``{"error": {"kind", "op", "message"}}``.
 
 The student's prints go to stdout/stderr, which the runner points at a capped file;
 requests and replies use their own pipes so printing cannot corrupt them.
@@ -108,11 +114,26 @@ def run_one(module, api, composition, point):
     return {"values": values, "grads": grads}
 
 
+def call_one(module, name, point):
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise BuildError("missing", None, f"the submission has no function {name}()")
+    try:
+        return {"value": number(function(*[float(v) for v in point]))}
+    except NotImplementedError as exc:
+        raise BuildError("missing", None, f"{name}() raised " + describe(exc)) from None
+    except BaseException as exc:
+        raise BuildError("error", None, f"{name}() raised " + describe(exc)) from None
+
+
 def run_job(module, api, job):
     outcomes = []
     for point in job["points"]:
         try:
-            outcomes.append(run_one(module, api, job["composition"], point))
+            if "call" in job:
+                outcomes.append(call_one(module, job["call"], point))
+            else:
+                outcomes.append(run_one(module, api, job["composition"], point))
         except BuildError as exc:
             outcomes.append({"error": exc.info})
     return outcomes

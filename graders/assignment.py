@@ -131,8 +131,8 @@ def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
 
 
 KINDS = ("autodiff", "chain_rule")
-_KNOWN = {"name", "kind", "submission", "api", "seed", "examples", "points_per_case", "limits", "parts",
-          "forbidden_imports", "solution"}
+_KNOWN = {"name", "kind", "submission", "api", "seed", "examples", "points_per_case", "limits",
+          "parts", "forbidden_imports", "solution"}
 
 
 _PART_FIELDS = {"name", "points", "ops", "machinery", "visibility", "max_ops", "sharing"}

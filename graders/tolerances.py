@@ -19,6 +19,8 @@ Two kinds of numbers live here:
 
 from __future__ import annotations
 
+import math
+
 # --- margins (used by the op catalog's domains) ---------------------------
 
 #: ``log``, ``sqrt`` and a variable base of ``**`` need an argument at least this large.
@@ -38,7 +40,10 @@ KINK_MARGIN = 1e-2
 
 
 def close(actual: float, expected: float, rtol: float, atol: float) -> bool:
-    """``|actual - expected| <= atol + rtol * max(|actual|, |expected|)``, NaN never close."""
+    """``|actual - expected| <= atol + rtol * max(|actual|, |expected|)``; NaN and
+    infinity are never close to anything (``inf`` would otherwise pass: ``inf <= inf``)."""
+    if not (math.isfinite(actual) and math.isfinite(expected)):
+        return False
     diff = abs(actual - expected)
     return diff <= atol + rtol * max(abs(actual), abs(expected))
 

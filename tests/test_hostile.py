@@ -1,0 +1,440 @@
+"""Hostile and broken submissions: grading finishes, stays honest, and says why.
+
+Each attack in ``tests/engines/hostile/`` is appended to the reference engine and graded
+with short limits. Every test asserts the outcome, not merely that nothing crashed:
+
+* grading finished within the configured limits plus a few seconds;
+* the score is not inflated (and parts the attack does not touch still score full);
+* a finding gives the reason;
+* no process of the submission is left running afterwards (by the pids the attack
+  recorded, and by the worker's environment marker and working folder).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+import graders
+from graders import report as reports
+from graders.assignment import load
+from graders.grading import Grader, Report
+from graders.runner import USER_VARIABLE, Limits
+
+HOSTILE = Path(__file__).parent / "engines" / "hostile"
+LIMITS = Limits(call_seconds=2, total_seconds=20, startup_seconds=5, memory_mb=1024,
+                output_bytes=200_000)
+#: Seconds a run may take beyond what its limits allow (interpreter start-up, clean-up).
+SLACK = 5.0
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+
+
+@dataclasses.dataclass
+class Graded:
+    report: Report
+    grader: Grader
+    seconds: float
+    probe: Path
+
+    def part(self, name: str) -> float:
+        return self.report.part(name).score
+
+    def full(self, name: str) -> bool:
+        part = self.report.part(name)
+        return part.score == part.max_score
+
+    def findings(self, op: str | None = None, step: str | None = None) -> list:
+        return [f for f in self.report.findings
+                if (op is None or f.op == op) and (step is None or f.step == step)]
+
+    def messages(self, op: str | None = None) -> str:
+        return "\n".join(f.message for f in self.findings(op))
+
+
+def grade(tmp_path: Path, attack: str, *, limits: Limits = LIMITS, forbidden=None,
+          examples: int = 4, parts: tuple[str, ...] = (), probe: Path | None = None,
+          **paths) -> Graded:
+    """Grade ``attack`` appended to the reference engine, placeholders filled in (only
+    ``parts``, if given, to keep slow-to-diagnose attacks quick)."""
+    assignment = load("scalar_autodiff")
+    assignment = dataclasses.replace(assignment, limits=limits)
+    if parts:
+        assignment = dataclasses.replace(
+            assignment, parts=tuple(p for p in assignment.parts if p.name in parts))
+    if forbidden is not None:
+        assignment = dataclasses.replace(assignment, forbidden_imports=forbidden)
+    probe = probe or tmp_path / "probe"
+    probe.mkdir(exist_ok=True)
+    text = (HOSTILE / attack).read_text()
+    for key, value in {"PROBE": probe, **paths}.items():
+        text = text.replace(f"@{key}@", str(value))
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    submission = folder / "engine.py"
+    submission.write_text(assignment.solution.read_text() + "\n\n" + text)
+    grader = Grader(assignment, submission, examples=examples)
+    start = time.monotonic()
+    report = grader.grade()
+    graded = Graded(report, grader, time.monotonic() - start, probe)
+    within(graded, limits.total_seconds)
+    json.dumps(report.to_json(), allow_nan=False)  # the report is always strict JSON
+    assert leftovers(graded) == []
+    return graded
+
+
+def within(graded: Graded, seconds: float) -> None:
+    """Grading took at most ``seconds`` (a limit) plus a few seconds."""
+    assert graded.seconds <= seconds + SLACK, f"took {graded.seconds:.1f} s"
+
+
+# --- no process left behind ----------------------------------------------------------
+
+
+def _alive(pid: int, started: str | None = None) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
+    except OSError:
+        return False
+    return stat[0] != b"Z" and (started is None or stat[19].decode() == started)
+
+
+def leftovers(graded: Graded) -> list[str]:
+    """Processes of this submission still running: recorded by the attack itself, or
+    carrying the worker's environment marker, or working in the worker's folder."""
+    runner = graded.grader.runner
+    found = []
+    for record in graded.probe.glob("*.pid"):
+        pid, started = record.read_text().split()
+        if _alive(int(pid), started):
+            found.append(f"{record.name}: pid {pid}")
+    marker = f"CHAINGRADE_SANDBOX={runner._marker}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if (marker in environ or cwd.startswith(str(runner.workdir))) and _alive(int(entry.name)):
+            found.append(f"pid {entry.name}: {cwd}")
+    return found
+
+
+# --- exit or die -----------------------------------------------------------------------
+
+
+def test_sys_exit_in_an_op(tmp_path):
+    graded = grade(tmp_path, "sys_exit.py")
+    assert "SystemExit" in graded.messages("exp")
+    assert graded.part("exponentials and logs") == pytest.approx(10)
+    assert graded.full("arithmetic") and graded.full("trigonometry")
+
+
+def test_os_exit_in_an_op(tmp_path):
+    graded = grade(tmp_path, "os_exit.py")
+    within(graded, LIMITS.call_seconds)
+    assert "exited with status 0" in graded.messages("log")
+    assert graded.part("exponentials and logs") == pytest.approx(10)
+    assert graded.full("arithmetic") and graded.full("chain-rule machinery")
+
+
+def test_keyboard_interrupt_and_system_exit_inside_backward(tmp_path):
+    graded = grade(tmp_path, "interrupt_in_backward.py")
+    assert "KeyboardInterrupt" in graded.messages("sin")
+    assert "SystemExit" in graded.messages("cos")
+    assert graded.part("trigonometry") == pytest.approx(5)
+    assert graded.full("arithmetic") and graded.full("activations")
+
+
+def test_segfault(tmp_path):
+    graded = grade(tmp_path, "segfault.py")
+    within(graded, LIMITS.call_seconds)
+    assert "SIGSEGV" in graded.messages("exp")
+    assert graded.part("exponentials and logs") == pytest.approx(10)
+    assert graded.full("arithmetic")
+
+
+def test_unbounded_recursion_in_python_and_in_c(tmp_path):
+    # Overflowing an 8 MB C stack faults in every page of it first: slow on some machines.
+    graded = grade(tmp_path, "recursion.py", limits=dataclasses.replace(LIMITS, call_seconds=6))
+    assert "RecursionError" in graded.messages("tanh")
+    assert "SIGSEGV" in graded.messages("sigmoid")
+    assert graded.part("activations") == pytest.approx(5)
+    assert graded.full("arithmetic") and graded.full("trigonometry")
+
+
+# --- hang --------------------------------------------------------------------------------
+
+
+def test_infinite_loop(tmp_path):
+    graded = grade(tmp_path, "infinite_loop.py")
+    within(graded, LIMITS.call_seconds)
+    assert "exceeded the time limit" in graded.messages("cos")
+    assert graded.part("trigonometry") == pytest.approx(10)
+    assert graded.full("arithmetic")
+
+
+def test_infinite_loop_that_ignores_signals(tmp_path):
+    graded = grade(tmp_path, "ignores_signals.py")
+    within(graded, LIMITS.call_seconds)
+    assert "exceeded the time limit" in graded.messages("tan")
+    assert graded.part("trigonometry") == pytest.approx(10)
+    assert graded.full("arithmetic") and graded.full("exponentials and logs")
+
+
+def test_hang_while_importing(tmp_path):
+    limits = dataclasses.replace(LIMITS, startup_seconds=2)
+    graded = grade(tmp_path, "hangs_on_import.py", limits=limits)
+    within(graded, limits.startup_seconds)
+    assert graded.report.score == 0
+    assert "could not be imported: exceeded the time limit" in graded.messages()
+
+
+def test_hanging_everywhere_stops_at_the_total_time_limit(tmp_path):
+    limits = dataclasses.replace(LIMITS, call_seconds=1, total_seconds=6)
+    graded = grade(tmp_path, "hangs_everywhere.py", limits=limits)
+    within(graded, limits.total_seconds)
+    assert graded.report.score == 0
+    assert "time limit" in graded.messages()
+
+
+# --- exhaust -----------------------------------------------------------------------------
+
+
+def test_allocating_tens_of_gigabytes(tmp_path):
+    graded = grade(tmp_path, "allocates_30gb.py")
+    within(graded, LIMITS.call_seconds)
+    for op in ("exp", "log", "sqrt"):
+        assert "MemoryError" in graded.messages(op)
+    assert graded.part("exponentials and logs") == 0
+    assert graded.full("arithmetic") and graded.full("trigonometry")
+
+
+def test_flooding_stdout_and_stderr(tmp_path):
+    graded = grade(tmp_path, "floods_output.py")
+    within(graded, LIMITS.call_seconds)
+    assert f"printed more than the output limit ({LIMITS.output_bytes} bytes)" in \
+        graded.messages("log")
+    assert graded.part("exponentials and logs") == pytest.approx(10)
+    assert graded.full("arithmetic")
+    assert len(graded.report.student_output) <= 2000
+
+
+def test_children_that_outlive_the_worker_are_killed(tmp_path):
+    results = tmp_path / "autograder-results"
+    results.mkdir()
+    graded = grade(tmp_path, "orphans.py", RESULTS=results)
+    within(graded, LIMITS.call_seconds)
+    assert graded.report.score == graded.report.max_score  # a correct engine, honestly graded
+    assert {p.name.split("-")[0] for p in graded.probe.glob("*.pid")} == {
+        "child", "session", "daemon"}
+    ours = json.dumps(graded.report.to_json())
+    (results / "results.json").write_text(ours)  # as the CLI does, after grading
+    time.sleep(0.5)
+    assert (results / "results.json").read_text() == ours
+
+
+# --- lie ------------------------------------------------------------------------------------
+
+
+def test_rigged_float_gradients(tmp_path):
+    graded = grade(tmp_path, "rigged_floats.py", parts=("arithmetic", "activations"), examples=3)
+    for part in ("arithmetic", "activations"):
+        assert graded.part(part) == 0, part
+    assert graded.findings(step="local-derivative")
+    assert graded.report.score < graded.report.max_score
+
+
+def test_gradients_that_are_not_numbers(tmp_path):
+    graded = grade(tmp_path, "not_numbers.py")
+    shown = {op: graded.messages(op) for op in
+             ("exp", "log", "sin", "cos", "tan", "sqrt", "tanh", "sigmoid", "relu")}
+    assert "nan" in shown["exp"]
+    assert "inf" in shown["log"]
+    assert "str (not a number)" in shown["sin"]
+    assert "gives 0" in shown["cos"]  # a missing gradient counts as 0
+    assert "shape (2,)" in shown["tan"]
+    assert "shape (1, 1)" in shown["sqrt"]
+    assert "_Boom (not a number)" in shown["tanh"]
+    assert "the gradient is not available" in shown["sigmoid"]
+    assert "bool (not a number)" in shown["relu"]
+    for part in ("exponentials and logs", "trigonometry", "activations"):
+        assert graded.part(part) == 0, part
+    assert graded.full("arithmetic") and graded.full("powers")
+    reports.as_json(graded.report)  # strict JSON: no NaN or Infinity leaks into the report
+
+
+def test_fake_passing_summary_is_only_shown_as_the_students_output(tmp_path):
+    graded = grade(tmp_path, "prints_fake_score.py")
+    assert graded.report.score < graded.report.max_score
+    assert graded.findings("exp", "local-derivative")
+    text = reports.text(graded.report)
+    assert "\x1b" not in text and "\r" not in text
+    before, _, printed = text.partition("Your code printed")
+    assert "No findings" not in before and "No findings" in printed
+    data = json.loads(reports.as_json(graded.report))
+    assert data["score"] == graded.report.score < 100
+    assert "All tests passed" not in json.dumps(data)
+
+
+def test_forged_worker_replies(tmp_path):
+    limits = dataclasses.replace(LIMITS, total_seconds=8)
+    graded = grade(tmp_path, "forges_replies.py", limits=limits, examples=6)
+    within(graded, limits.total_seconds)
+    assert all(p.score < p.max_score for p in graded.report.parts)  # no forged case counts
+    assert graded.findings()
+    data = reports.as_json(graded.report)  # strict JSON
+    assert "\x1b" not in data and "\x1b" not in reports.text(graded.report)
+    assert all(len(f.message) <= 600 for f in graded.report.findings)
+
+
+# --- tamper -----------------------------------------------------------------------------------
+
+
+def test_monkeypatching_math_numpy_mygrad_hypothesis_and_chaingrade(tmp_path):
+    graded = grade(tmp_path, "monkeypatches.py", forbidden=())
+    assert graded.findings("exp", "forward")
+    assert graded.findings("sigmoid", "forward")
+    assert graded.part("exponentials and logs") < 15
+    assert graded.full("arithmetic") and graded.full("trigonometry")
+
+
+def test_forged_results_files(tmp_path):
+    results, grader_cwd = tmp_path / "autograder-results", tmp_path / "grader-cwd"
+    results.mkdir()
+    grader_cwd.mkdir()
+    graded = grade(tmp_path, "forges_results.py", RESULTS=results, GRADER_CWD=grader_cwd)
+    assert graded.report.score < graded.report.max_score
+    ours = json.dumps(graded.report.to_json())
+    junit = f'<testsuite name="scalar_autodiff" score="{graded.report.score}"/>'
+    written = {results / "results.json": ours, results / "junit.xml": junit,
+               grader_cwd / "results.json": ours}
+    for path, text in written.items():  # the grader writes its results after grading
+        path.write_text(text)
+    time.sleep(0.5)  # the forging thread rewrote its files every 20 ms while it lived
+    for path, text in written.items():
+        assert path.read_text() == text
+    assert not graded.grader.runner.workdir.exists()
+
+
+def test_modules_shipped_beside_the_engine_are_ignored(tmp_path, monkeypatch):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    probe = tmp_path / "probe"
+    for name in ("conftest", "sitecustomize", "usercustomize", "numpy", "mygrad", "math"):
+        (folder / f"{name}.py").write_text(
+            f"open({str(probe / (name + '.ran'))!r}, 'w').close()\n"
+            "def exp(x):\n    return 0.0\n"
+        )
+    (folder / "startup.py").write_text(f"open({str(probe / 'startup.ran')!r}, 'w').close()\n")
+    monkeypatch.setenv("PYTHONPATH", str(folder))
+    monkeypatch.setenv("PYTHONSTARTUP", str(folder / "startup.py"))
+    monkeypatch.setenv("PYTHONUSERBASE", str(folder))
+    graded = grade(tmp_path, "ships_modules.py")
+    assert list(probe.glob("*.ran")) == []
+    assert graded.report.score == graded.report.max_score
+
+
+# --- delegate ---------------------------------------------------------------------------------
+
+
+def test_importing_mygrad_is_a_policy_violation(tmp_path):
+    graded = grade(tmp_path, "imports_mygrad.py")
+    assert graded.report.score == 0
+    assert graded.report.findings[0].step == "error"
+    assert graded.report.findings[0].message.startswith("policy violation: imports mygrad")
+    assert all(p.findings == graded.report.findings for p in graded.report.parts)
+
+
+def test_lazy_imports_of_torch_and_jax_are_policy_violations(tmp_path):
+    graded = grade(tmp_path, "imports_lazily.py")
+    assert graded.report.score == 0
+    assert graded.report.findings[0].message.startswith("policy violation: imports jax, torch")
+
+
+def test_removing_import_hooks_does_not_hide_a_forbidden_import(tmp_path):
+    graded = grade(tmp_path, "evades_import_guard.py")
+    assert graded.report.score == 0
+    assert graded.report.findings[0].message.startswith("policy violation: imports mygrad")
+
+
+def test_forbidden_imports_come_from_the_assignment(tmp_path):
+    graded = grade(tmp_path, "imports_lazily.py", forbidden=("mygrad",))
+    assert graded.report.score == graded.report.max_score  # torch and jax are allowed here
+
+
+# --- broken -----------------------------------------------------------------------------------
+
+
+def test_syntax_error(tmp_path):
+    graded = grade(tmp_path, "syntax_error.txt")
+    assert graded.report.score == 0
+    assert "the submission has a syntax error" in graded.messages()
+
+
+def test_missing_functions(tmp_path):
+    graded = grade(tmp_path, "missing_functions.py")
+    for op in ("sqrt", "relu", "rpow"):
+        assert graded.findings(op, "missing"), op
+    assert graded.full("arithmetic") and graded.full("trigonometry")
+    assert graded.part("powers") == pytest.approx(10)
+
+
+def test_import_of_a_module_that_is_not_installed(tmp_path):
+    graded = grade(tmp_path, "imports_missing_module.py")
+    assert graded.report.score == 0
+    assert "could not be imported" in graded.messages()
+    assert "chaingrade_no_such_module" in graded.messages()
+
+
+def test_a_daemon_survives_no_killing_of_its_supervisor(tmp_path):
+    graded = grade(tmp_path, "kills_supervisor.py")
+    within(graded, LIMITS.startup_seconds)
+    assert graded.report.score == 0
+    assert "the process supervising your code was stopped" in graded.messages()
+    assert [p.name.split("-")[0] for p in graded.probe.glob("*.pid")] == ["daemon"]
+
+
+def _another_user_can_run_python(user: str) -> bool:
+    if os.geteuid() != 0:
+        return False
+    try:
+        entry = pwd.getpwnam(user)
+        done = subprocess.run([sys.executable, "-I", "-c", "import math, numpy"], cwd="/",
+                              user=entry.pw_uid, group=entry.pw_gid, extra_groups=[],
+                              capture_output=True, timeout=60)
+    except (OSError, KeyError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+@pytest.mark.skipif(not _another_user_can_run_python("nobody"),
+                    reason="needs root, and a Python that user nobody can run")
+def test_a_worker_run_as_another_user_cannot_touch_the_grader(tmp_path, monkeypatch):
+    monkeypatch.setenv(USER_VARIABLE, "nobody")
+    results = tmp_path / "autograder-results"
+    results.mkdir()
+    probe = Path(tempfile.mkdtemp(prefix="chaingrade-probe-"))  # one nobody can write
+    os.chmod(probe, 0o777)
+    try:
+        graded = grade(tmp_path, "attacks_the_grader.py", probe=probe, RESULTS=results,
+                       CHAINGRADE=Path(graders.__file__).parent / "grading.py")
+        found = sorted(p.name for p in probe.iterdir())
+    finally:
+        shutil.rmtree(probe)
+    assert graded.report.score == graded.report.max_score
+    assert found == [
+        "refused-signal-grader", "refused-signal-supervisor", "refused-write-chaingrade",
+        "refused-write-results"]

@@ -5,6 +5,10 @@ grading seed, how many examples each part runs, resource limits, and its parts: 
 part has points and the ops it covers. A part marked ``machinery = true`` grades the
 reverse pass itself (seed, accumulation, order) on compositions with heavy sharing.
 See ``assignments/scalar_autodiff/assignment.toml`` for a complete example.
+
+An assignment of ``kind = "chain_rule"`` grades hand-derived derivatives instead: each
+part names an exercise file (see ``graders.exercises.tasks`` for its fields), and every
+exercise is parsed and checked when the assignment loads.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ else:  # pragma: no cover
 #: Where ``--assignment NAME`` looks, after ``$CHAINGRADE_ASSIGNMENTS`` and ``./assignments``.
 BUNDLED = Path(__file__).resolve().parent.parent / "assignments"
 DEFAULT_FORBIDDEN = ("mygrad", "torch", "jax", "autograd")
+#: Who sees a part's result on Gradescope, in Gradescope's own words.
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 class AssignmentError(ValueError):
@@ -113,11 +119,15 @@ def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
     kind = str(data.get("kind", "autodiff"))
     if kind not in KINDS:
         raise ValueError(f"kind = {kind!r}: choose one of {', '.join(KINDS)}")
+    if kind == "chain_rule":  # parse every exercise now: a bad one is a usage error
+        from graders.exercises.tasks import tasks
+
+        tasks(folder, parts)
     return Assignment(
         name=str(data.get("name", folder.name)),
         folder=folder,
         kind=kind,
-        submission=str(data.get("submission", "engine.py")),
+        submission=str(data.get("submission", DEFAULT_SUBMISSION[kind])),
         api=resolve(api_override or data.get("api", "mygrad")),
         seed=int(data.get("seed", 0)),
         examples=int(data.get("examples", 40)),
@@ -131,6 +141,8 @@ def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
 
 
 KINDS = ("autodiff", "chain_rule")
+#: The student's file when assignment.toml does not name one.
+DEFAULT_SUBMISSION = {"autodiff": "engine.py", "chain_rule": "answers.py"}
 _KNOWN = {"name", "kind", "submission", "api", "seed", "examples", "points_per_case", "limits",
           "parts", "forbidden_imports", "solution"}
 
@@ -140,6 +152,10 @@ _PART_FIELDS = {"name", "points", "ops", "machinery", "visibility", "max_ops", "
 
 def _part(data: dict) -> Part:
     names = tuple(data.get("ops", ()))
+    visibility = str(data.get("visibility", "visible"))
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"part {data.get('name')!r}: visibility = {visibility!r}: "
+                         f"choose one of {', '.join(VISIBILITIES)}")
     for name in names:
         ops.get(name)  # raises with the list of valid names
     return Part(
@@ -147,7 +163,7 @@ def _part(data: dict) -> Part:
         points=float(data["points"]),
         ops=names,
         machinery=bool(data.get("machinery", False)),
-        visibility=str(data.get("visibility", "visible")),
+        visibility=visibility,
         max_ops=int(data.get("max_ops", 6)),
         sharing=float(data.get("sharing", 0.6 if data.get("machinery") else 0.35)),
         extra={k: v for k, v in data.items() if k not in _PART_FIELDS},

@@ -1,13 +1,16 @@
 """Findings: what went wrong, in the chain-rule step vocabulary of DESIGN.md.
 
 A finding names the step (``forward``, ``local-derivative``, ``upstream``,
-``accumulation``, ``order``, ``seed``, ``missing``, ``error``), the op and argument
-where that applies, the node as the student wrote it, the expected and actual
-numbers, the derivative rule in Leibniz notation, and a reproducer.
+``accumulation``, ``order``, ``seed``, ``missing``, ``error``, and for hand-derived
+chain-rule exercises ``combination``), the op and argument where that applies, the node
+as the student wrote it, the expected and actual numbers, the derivative rule in Leibniz
+notation, and a reproducer. A finding about a function the student wrote for an exercise
+(``dg_dp``) names it in ``function``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 STEPS = (
@@ -19,6 +22,9 @@ STEPS = (
     "seed",
     "missing",
     "error",
+    # Exercises (graders.exercises): a total derivative is not the chain-rule combination of
+    # the partials (a missing path, a product where a sum belongs, a wrong sign).
+    "combination",
 )
 
 #: Steps about the reverse pass as a whole rather than one op's rule.
@@ -38,6 +44,8 @@ class Finding:
     rule: str | None = None
     reproducer: str | None = None
     at: dict[str, float] = field(default_factory=dict)
+    #: The student's function the finding is about (exercises: ``"dg_dp"``), else None.
+    function: str | None = None
 
     def __post_init__(self) -> None:
         if self.step not in STEPS:
@@ -51,6 +59,8 @@ class Finding:
     def headline(self) -> str:
         """``step local-derivative, op pow (base)``."""
         text = f"step {self.step}"
+        if self.function:
+            text += f", function {self.function}"
         if self.op:
             text += f", op {self.op}"
             if self.argument_name:
@@ -62,6 +72,9 @@ class Finding:
 
     def to_json(self) -> dict:
         data = asdict(self)
+        for key in ("expected", "actual"):  # strict JSON has no NaN or Infinity
+            if isinstance(data[key], float) and not math.isfinite(data[key]):
+                data[key] = repr(data[key])
         data["summary"] = self.summary()
         return data
 

@@ -10,9 +10,11 @@
    isolated and scaled probes of every node. The trusted process computes the oracles,
    discards cases the gate rejects, diagnoses the rest, and raises a failure whose
    class is the finding's identity (step, op, argument), so Hypothesis shrinks each
-   distinct bug separately and never slips from one to another.
+   distinct bug separately and never slips from one to another. A run that charges
+   ops is repeated without them (Hypothesis stops looking soon after a first failure).
 4. Score: an op part loses the share of its ops that have a finding anywhere; the
-   machinery part loses everything to a seed, accumulation or order finding.
+   machinery part loses everything to a seed, accumulation or order finding, wherever
+   it was found.
 """
 
 from __future__ import annotations
@@ -153,31 +155,44 @@ class Grader:
     def grade(self) -> Report:
         start = time.monotonic()
         self.deadline = start + self.assignment.limits.total_seconds
-        self.runner = Runner(self.submission, self.assignment.api, self.assignment.limits)
+        self.runner = Runner(self.submission, self.assignment.api, self.assignment.limits,
+                             forbidden=self.assignment.forbidden_imports)
         self.diagnoser = Diagnoser(self.assignment.api, self.runner.module_name)
         try:
             self.runner.start()
         except SubmissionError as e:
-            return self._ungradable(e, time.monotonic() - start)
+            return self._ungradable(e, start)
+        if self.runner.violations:
+            return self._ungradable(None, start)
         try:
             unavailable = self._capabilities()
             results = [self._grade_part(part, unavailable) for part in self.assignment.parts]
             output = self.runner.student_output()
         finally:
-            self.runner.cleanup()
+            self.runner.cleanup()  # every process of the submission is gone after this
+        if self.runner.violations:
+            return self._ungradable(None, start, output)
         findings = _unique([*unavailable.values(), *(f for r in results for f in r.findings)])
+        findings = _drop_coincidental_accumulation(results, findings)
         self._score(results, findings, unavailable)
         return Report(
             self.assignment.name, str(self.submission), results, findings,
             time.monotonic() - start, output,
         )
 
-    def _ungradable(self, error: SubmissionError, elapsed: float) -> Report:
+    def _ungradable(self, error: SubmissionError | None, start: float, output: str = "") -> Report:
+        """Every part at zero with one finding: the submission could not be imported, or
+        it imported a module the assignment forbids (``error`` is None)."""
+        output = output or self.runner.student_output()
         self.runner.cleanup()
-        what = "has a syntax error" if error.kind == "syntax" else "could not be imported"
-        finding = Finding("error", f"the submission {what}: {error.message}")
+        if self.runner.violations:
+            finding = policy_violation(self.runner.violations, self.assignment.forbidden_imports)
+        else:
+            what = "has a syntax error" if error.kind == "syntax" else "could not be imported"
+            finding = Finding("error", f"the submission {what}: {error.message}")
         parts = [PartResult(p, 0.0, [finding]) for p in self.assignment.parts]
-        return Report(self.assignment.name, str(self.submission), parts, [finding], elapsed)
+        return Report(self.assignment.name, str(self.submission), parts, [finding],
+                      time.monotonic() - start, output)
 
     # --- capabilities ---------------------------------------------------------------
 
@@ -187,6 +202,8 @@ class Grader:
         for name in self.assignment.ops:
             composition, point = capability_probe(name)
             outcome = self.runner.run([{"composition": composition.to_json(), "points": [point]}])
+            if self.runner.violations:
+                break  # graded as a policy violation
             error = outcome[0][0].get("error")
             if error:
                 run = Run(composition, tuple(point), None, outcome[0][0])
@@ -198,8 +215,22 @@ class Grader:
     def _grade_part(self, part: Part, unavailable: dict[str, Finding]) -> PartResult:
         available = [op for op in part.ops if op not in unavailable]
         result = PartResult(part, 0.0)
-        if not available:
-            return result
+        # Hypothesis stops generating soon after its first failure, so one wrong op can hide
+        # another of the same part (a wrong `*` shows first as a wrong `-x` built on it) and
+        # go uncharged. Run again without the ops already charged, until a run finds nothing
+        # new or finds a bug that no op can be left out for (op None: machinery, fatal error).
+        while available:
+            found = self._run_part(part, available, result)
+            new = [f for f in found if f.identity not in {g.identity for g in result.findings}]
+            result.findings = _unique(result.findings + found)
+            charged = {f.op for f in new if f.op is not None}
+            if not new or any(f.op is None for f in new) or not charged & set(available):
+                break
+            available = [op for op in available if op not in charged]
+        return result
+
+    def _run_part(self, part: Part, available: list[str], result: PartResult) -> list[Finding]:
+        """One Hypothesis run over compositions of ``available``; the findings it raised."""
         strategy = compositions(ops=available, max_ops=part.max_ops, sharing=part.sharing)
         stop: list[Finding] = []  # a crash, hang or time-out: fail fast from then on
 
@@ -226,8 +257,8 @@ class Grader:
         try:
             check()
         except BaseException as e:  # noqa: BLE001 - sorted out below; our own bugs re-raise
-            result.findings = _findings_from(e)
-        return result
+            return _findings_from(e)
+        return []
 
     def check_case(self, composition: Composition, case_points: list) -> Finding | None:
         """Run one composition at some points (one round trip) and diagnose it."""
@@ -236,6 +267,8 @@ class Grader:
             return Finding("error", f"grading exceeded the total time limit of {limit:g} s")
         plan = _plan(composition, case_points)
         outcomes = self.runner.run([{"composition": c.to_json(), "points": p} for c, p in plan])
+        if self.runner.violations:
+            return policy_violation(self.runner.violations, self.assignment.forbidden_imports)
         full_outcomes = outcomes[0]
         probes = iter(zip(plan[1:], outcomes[1:]))
         for i, point in enumerate(case_points):
@@ -258,11 +291,16 @@ class Grader:
             own_fatal = any(f.step == "error" and f.op is None for f in result.findings)
             attributed = [f for f in findings if f.op in part.ops and f not in result.findings]
             if part.machinery:
-                broken = any(f.step in MACHINERY_STEPS for f in result.findings)
+                # A seed, accumulation or order finding is about the reverse pass wherever it
+                # showed up: another part's compositions may have found it first.
+                machinery = [f for f in findings if f.step in MACHINERY_STEPS]
                 nothing_ran = all(op in unavailable for op in part.ops)
+                broken = bool(machinery)
                 result.score = 0.0 if broken or own_fatal or nothing_ran else part.points
-                result.findings = [f for f in result.findings if f.step in MACHINERY_STEPS
-                                   or f.op is None]
+                result.findings = _unique(
+                    [f for f in result.findings if f.step in MACHINERY_STEPS or f.op is None]
+                    + machinery
+                )
             else:
                 result.findings = _unique(
                     [f for f in result.findings if f.op in part.ops or f.op is None] + attributed
@@ -273,6 +311,17 @@ class Grader:
 
 
 # --- plain helpers ------------------------------------------------------------------
+
+
+def policy_violation(modules, forbidden) -> Finding:
+    """The finding for a submission that imported a module the assignment forbids."""
+    names = ", ".join(sorted(modules))
+    return Finding(
+        "error",
+        f"policy violation: imports {names}; this assignment forbids importing "
+        f"{', '.join(forbidden)}: compute the derivatives with your own engine "
+        f"(every part scores 0)",
+    )
 
 
 def _plan(composition: Composition, case_points: list) -> list[tuple[Composition, list]]:
@@ -305,6 +354,22 @@ def _findings_from(error: BaseException) -> list[Finding]:
     if isinstance(error, BaseExceptionGroup):
         return _unique([f for e in error.exceptions for f in _findings_from(e)])
     raise error
+
+
+def _drop_coincidental_accumulation(results: list[PartResult], findings: list[Finding]):
+    """Without the ``accumulation`` findings when an ``order`` finding was made too.
+
+    An order bug passes on partial gradients; at special points, which shrinking seeks out
+    (at x = 0.5, x**(2*x) == x), such a gradient can equal the sum of some of its
+    contributions, and that case reads as ``accumulation``. An accumulation bug alone never
+    reads as ``order`` (its wrong gradient is always such a sum), so the order finding is
+    the one to trust. The machinery part scores zero either way.
+    """
+    if not any(f.step == "order" for f in findings):
+        return findings
+    for result in results:
+        result.findings = [f for f in result.findings if f.step != "accumulation"]
+    return [f for f in findings if f.step != "accumulation"]
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

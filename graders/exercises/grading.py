@@ -1,0 +1,209 @@
+"""Grading hand-derived chain-rule exercises (assignments of kind ``chain_rule``).
+
+Each part is one exercise (``graders.exercises.tasks``); the student writes every step
+as a function of the inputs in one answers file. For each part:
+
+1. the published examples, if any, as one case;
+2. a Hypothesis run over fair points of the exercise (``strategies.points`` on its
+   boxes), ``points_per_case`` points per case. A case is one worker round trip: every
+   function the student still has to answer, at every point of the case, as ``call``
+   jobs. Student code runs only in the worker; only numbers come back.
+
+The trusted process computes MyGrad's value of every step (``steps.expected``) and drops
+any point the numerical oracle does not confirm, then ``blame`` names the wrong step. The
+first finding per function is kept. A function that is missing or raised is not called
+again; a case that crashes or hangs the worker is re-run one function at a time to find
+the culprit.
+
+Score: a part loses the share of its functions that have a finding. A total that is
+wrong only because a partial it uses is wrong (it is the right combination of the
+student's own partials) is not charged again: the partial is.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+
+from graders.assignment import Assignment
+from graders.diagnosis import NotANumber, read
+from graders.exercises.blame import Broken, Observation, blame
+from graders.exercises.steps import expected
+from graders.exercises.tasks import Task, tasks
+from graders.findings import Finding
+from graders.grading import PartResult, Report
+from graders.runner import Runner, SubmissionError
+from strategies import points
+
+#: Worker outcomes that mean the whole request died, not one function.
+_FATAL_KINDS = ("timeout", "crash")
+
+
+class ExerciseGrader:
+    """Grades a file of hand-derived derivatives (assignments of kind ``chain_rule``)."""
+
+    def __init__(
+        self,
+        assignment: Assignment,
+        submission: Path,
+        *,
+        grading_seed: int | None = None,
+        examples: int | None = None,
+    ):
+        self.assignment = assignment
+        self.submission = Path(submission)
+        self.seed = assignment.seed if grading_seed is None else grading_seed
+        self.examples = examples or assignment.examples
+        self.deadline = 0.0
+        self.runner: Runner | None = None
+
+    def grade(self) -> Report:
+        start = time.monotonic()
+        self.deadline = start + self.assignment.limits.total_seconds
+        work = tasks(self.assignment.folder, self.assignment.parts)
+        self.runner = Runner(self.submission, self.assignment.api, self.assignment.limits,
+                             forbidden=self.assignment.forbidden_imports)
+        try:
+            self.runner.start()
+        except SubmissionError as e:
+            return self._ungradable(e, start)
+        if self.runner.violations:
+            return self._ungradable(None, start)
+        try:
+            results = [self._grade_part(part, t) for part, t in zip(self.assignment.parts, work)]
+            output = self.runner.student_output()
+        finally:
+            self.runner.cleanup()
+        if self.runner.violations:
+            return self._ungradable(None, start, output)
+        findings = [f for r in results for f in r.findings]
+        return Report(self.assignment.name, str(self.submission), results, findings,
+                      time.monotonic() - start, output)
+
+    def _ungradable(self, error: SubmissionError | None, start: float, output: str = "") -> Report:
+        """Every part at zero with one finding: the file could not be imported, or it
+        imported a module the assignment forbids (``error`` is None)."""
+        output = output or self.runner.student_output()
+        self.runner.cleanup()
+        if error is None:
+            names = ", ".join(sorted(self.runner.violations))
+            finding = Finding("error", (
+                f"policy violation: imports {names}; this assignment forbids importing "
+                f"{', '.join(self.assignment.forbidden_imports)}: derive the derivatives by "
+                f"hand (every part scores 0)"))
+        else:
+            what = "has a syntax error" if error.kind == "syntax" else "could not be imported"
+            finding = Finding("error", f"the submission {what}: {error.message}")
+        parts = [PartResult(p, 0.0, [finding]) for p in self.assignment.parts]
+        return Report(self.assignment.name, str(self.submission), parts, [finding],
+                      time.monotonic() - start, output)
+
+    # --- one part -------------------------------------------------------------------------
+
+    def _grade_part(self, part, task: Task) -> PartResult:
+        state = _PartState(task)
+        result = PartResult(part, 0.0)
+        if task.published:
+            self._case(state, [p for p, _ in task.published], [v for _, v in task.published])
+            result.examples += 1
+        strategy = points(task.exercise.composition)
+        per_case = self.assignment.points_per_case
+
+        @settings(
+            max_examples=self.examples, database=None, deadline=None,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate], verbosity=Verbosity.quiet,
+            suppress_health_check=list(HealthCheck),
+        )
+        @hypothesis_seed(self.seed ^ zlib.crc32(part.name.encode()))
+        @given(st.data())
+        def check(data):
+            case_points = [data.draw(strategy, label="point") for _ in range(per_case)]
+            if state.fatal is None and state.asked():
+                result.examples += 1
+                self._case(state, case_points)
+
+        try:
+            check()
+        except Unsatisfiable:
+            pass  # the exercise's boxes were checked at load; nothing fair was drawn
+        result.findings = state.findings()
+        charged = {f.function for f in result.findings if f.function is not None}
+        share = (len(task.functions) - len(charged)) / len(task.functions)
+        result.score = 0.0 if state.fatal else round(part.points * share, 4)
+        return result
+
+    def _case(self, state: _PartState, case_points, published=None) -> None:
+        """One round trip: every function still asked for, at every fair point of the case."""
+        if time.monotonic() > self.deadline:
+            limit = self.assignment.limits.total_seconds
+            state.fatal = Finding("error", f"grading exceeded the total time limit of {limit:g} s")
+            return
+        task = state.task
+        kept = []
+        for k, point in enumerate(case_points):
+            values = published[k] if published else expected(task.exercise, task.steps, point)
+            if values is not None:  # a point the oracles do not agree on is never charged
+                kept.append((tuple(float(v) for v in point), values))
+        if not kept:
+            return
+        functions = state.asked()
+        answers = self._answers(functions, [p for p, _ in kept])
+        observations = [
+            Observation(point, values, {f: answers[f][i] for f in functions})
+            for i, (point, values) in enumerate(kept)
+        ]
+        state.add(blame(task.exercise, task.steps, observations, self.runner.module_name))
+
+    def _answers(self, functions: list[str], case_points: list) -> dict[str, list]:
+        jobs = [{"call": f, "points": [list(p) for p in case_points]} for f in functions]
+        outcomes = self.runner.run(jobs)
+        if any(_fatal(o) for outcome in outcomes for o in outcome):
+            # Something crashed or hung the worker: run each function alone to find it.
+            outcomes = [self.runner.run([job])[0] for job in jobs]
+        return {f: [_answer(f, o) for o in outcome] for f, outcome in zip(functions, outcomes)}
+
+
+class _PartState:
+    """What one part has found so far: the first finding per function."""
+
+    def __init__(self, task: Task):
+        self.task = task
+        self.found: dict[str, Finding] = {}
+        self.fatal: Finding | None = None
+
+    def asked(self) -> list[str]:
+        """The functions still worth calling: not missing and not known to raise."""
+        return [f for f in self.task.functions
+                if f not in self.found or self.found[f].step not in ("missing", "error")]
+
+    def add(self, findings: list[Finding]) -> None:
+        for finding in findings:
+            self.found.setdefault(finding.function, finding)
+
+    def findings(self) -> list[Finding]:
+        ordered = [self.found[f] for f in self.task.functions if f in self.found]
+        return [self.fatal, *ordered] if self.fatal else ordered
+
+
+def _fatal(outcome: dict) -> bool:
+    error = outcome.get("error")
+    return isinstance(error, dict) and error.get("kind") in _FATAL_KINDS
+
+
+def _answer(function: str, outcome: dict) -> float | Broken:
+    """A student's answer as a float, type-checked, or what went wrong instead."""
+    if "error" in outcome:
+        error = outcome["error"] if isinstance(outcome["error"], dict) else {}
+        kind = "missing" if error.get("kind") == "missing" else "error"
+        return Broken(kind, str(error.get("message", "failed"))[:500])
+    try:
+        return read(outcome.get("value"), missing_is_zero=False)
+    except NotANumber as e:
+        what = str(e) if "not a number" in str(e) else f"{e}, not a number"
+        return Broken("error", f"{function}() returned {what}")

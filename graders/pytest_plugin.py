@@ -4,28 +4,63 @@ Installed with the package (entry point ``pytest11``), so ``pytest assignments/`
 each assignment's reference solution, and ``pytest assignments/NAME --submission FILE``
 grades a student's file the same way ``chaingrade check`` does.
 
-An assignment's test file asks the ``chaingrade`` fixture for one part at a time::
+An assignment's test file asks the ``chaingrade`` fixture for one part per test::
 
     @pytest.mark.points(20)
+    @pytest.mark.visibility("after_due_date")
     def test_arithmetic(chaingrade):
         chaingrade.check_part("arithmetic")
 
 The fixture finds the assignment from the test file's folder (the nearest
 ``assignment.toml``), grades the submission once per test process, and fails the test
 with the part's findings in plain words, not a Hypothesis traceback.
+
+Options: ``--submission PATH``, ``--api PRESET``, ``--grading-seed N``, ``--examples N``
+and ``--gradescope-results PATH`` (write Gradescope's results.json there).
+
+Markers:
+
+- ``points(n)``: what the test is worth. ``check_part`` scales the part's score to it
+  (without the marker the test is worth the part's points); any other test earns all of
+  ``n`` when it passes and nothing when it does not.
+- ``visibility(name)``: who sees the result on Gradescope, in Gradescope's words:
+  ``visible``, ``hidden``, ``after_due_date`` or ``after_published``. Without it a
+  ``check_part`` test takes its part's ``visibility`` from assignment.toml; any other test
+  is ``visible``.
+
+Scores: a part where some ops are wrong earns the share of its ops that are right, so a
+failed ``check_part`` test keeps that partial score. Every test with points carries the
+user properties ``score``, ``max_score`` and ``visibility`` (``check_part`` adds ``part``),
+so pytest's own ``--junitxml`` writes the points as ``<property>`` elements.
+
+Under pytest-xdist (``pytest -n auto``) each worker grades the submission itself, the
+controller gathers one result per test from the workers' reports and writes the
+Gradescope file alone. A test whose worker crashed is failed with no points; a test that
+never ran (the run was stopped) is failed with no points too, never passed.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import time
 from pathlib import Path
 
 import pytest
 
-from graders.assignment import AssignmentError, load
+from graders import gradescope
+from graders.assignment import VISIBILITIES, AssignmentError, load
 from graders.grading import Report, grade
 from graders.presets import PRESETS
+from graders.report import part_text
 
 _REPORTS = pytest.StashKey[dict]()
+#: [nodeid, points or None, visibility marker or None] per collected test, in order.
+_PLAN = pytest.StashKey[list]()
+#: Longest test output kept in results.json.
+MAX_OUTPUT = 20_000
+#: The line xdist puts above a worker's failure ("[gw0] linux -- Python 3.11.7 ...").
+_XDIST_HEADER = re.compile(r"\A\[gw\d+\] [^\n]* -- Python [^\n]*\n")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,11 +73,41 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="grade with this seed instead of the assignment's public one")
     group.addoption("--examples", type=int, default=None,
                     help="Hypothesis examples per part (default: the assignment's)")
+    group.addoption("--gradescope-results", type=Path, default=None, metavar="PATH",
+                    help="write Gradescope's results.json to PATH")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): how many points the test is worth")
+    config.addinivalue_line(
+        "markers",
+        "visibility(name): who sees the result on Gradescope: " + ", ".join(VISIBILITIES),
+    )
     config.stash[_REPORTS] = {}
+    path = config.getoption("gradescope_results", None)
+    if path is not None and not hasattr(config, "workerinput"):  # xdist workers never write
+        config.pluginmanager.register(GradescopeResults(config, path), "chaingrade-gradescope")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    plan = [[item.nodeid, _points(item), _visibility(item)] for item in session.items]
+    session.config.stash[_PLAN] = plan
+    if hasattr(session.config, "workeroutput"):  # sent to the xdist controller at the end
+        session.config.workeroutput["chaingrade_plan"] = plan
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        recorded = dict(item.user_properties)
+        points = _points(item)
+        if "max_score" not in recorded and points is not None:
+            extra = [("score", points if report.passed else 0.0), ("max_score", points),
+                     ("visibility", _visibility(item) or "visible")]
+            item.user_properties.extend(extra)
+            report.user_properties.extend(extra)
 
 
 class Chaingrade:
@@ -54,12 +119,20 @@ class Chaingrade:
         self.folder = folder
 
     def submission(self, assignment) -> Path:
+        """--submission; else the reference solution; else the student's file beside the
+        tests (as in the pack ``chaingrade release`` makes)."""
         given = self.config.getoption("submission")
-        if given is None:
-            if assignment.solution is None:
-                raise pytest.UsageError(f"{assignment.name} has no solution: pass --submission")
+        if given is not None:
+            return given / assignment.submission if given.is_dir() else given
+        if assignment.solution is not None and assignment.solution.is_file():
             return assignment.solution
-        return given / assignment.submission if given.is_dir() else given
+        own = assignment.folder / assignment.submission
+        if own.is_file():
+            return own
+        raise pytest.UsageError(
+            f"{assignment.name}: no {assignment.submission} in {assignment.folder}: "
+            "pass --submission"
+        )
 
     def report(self) -> Report:
         """The submission's report for this assignment, graded once per test process."""
@@ -81,18 +154,31 @@ class Chaingrade:
         return cache[key]
 
     def check_part(self, name: str) -> None:
-        """Pass if the part earned full marks; otherwise fail with its findings."""
-        result = self.report().part(name)
-        self.node.user_properties.append(("score", result.score))
-        self.node.user_properties.append(("max_score", result.max_score))
-        if result.score < result.max_score:
-            lines = [f"{name}: {result.score:g} / {result.max_score:g} points"]
-            for n, finding in enumerate(result.findings, 1):
-                lines.append(f"{n}. {finding.summary()}")
-                if finding.reproducer:
-                    lines += ["   reproduce with:"]
-                    lines += ["       " + line for line in finding.reproducer.splitlines()]
-            pytest.fail("\n".join(lines), pytrace=False)
+        """Pass if the part earned full marks; otherwise fail with its findings.
+
+        Either way the test records its score: the part's share of ops that are right,
+        scaled to the test's ``points`` marker.
+        """
+        report = self.report()
+        try:
+            result = report.part(name)
+        except KeyError as e:
+            pytest.fail(f"check_part: {e.args[0]}", pytrace=False)
+        worth = _points(self.node)
+        worth = result.max_score if worth is None else worth
+        if result.score >= result.max_score:
+            score = worth
+        else:
+            score = round(result.score * worth / result.max_score, 4)
+        visibility = _visibility(self.node) or result.part.visibility
+        self.node.user_properties.extend([
+            ("part", name), ("score", score), ("max_score", worth), ("visibility", visibility),
+        ])
+        if score < worth:
+            message = part_text(result)
+            if worth != result.max_score:
+                message += f"\n(this test is worth {worth:g}: {score:g} / {worth:g})"
+            pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture
@@ -105,4 +191,113 @@ def chaingrade(request: pytest.FixtureRequest) -> Chaingrade:
     return Chaingrade(request.config, request.node, folder)
 
 
+# --- Gradescope results ---------------------------------------------------------------
 
+
+class GradescopeResults:
+    """Gathers one result per test (in the xdist controller, from the workers' reports)
+    and writes Gradescope's results.json when the session ends."""
+
+    def __init__(self, config: pytest.Config, path: Path):
+        self.config = config
+        self.path = path
+        self.start = time.monotonic()
+        self.reports: dict[str, list] = {}
+        self.worker_plans: list[list] = []
+        self.written: dict | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.reports.setdefault(report.nodeid, []).append(report)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:  # xdist: a worker finished
+        plan = getattr(node, "workeroutput", {}).get("chaingrade_plan")
+        if plan:
+            self.worker_plans.append(plan)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        plan: dict[str, tuple] = {}
+        for rows in [self.config.stash.get(_PLAN, []), *self.worker_plans]:
+            for nodeid, points, visibility in rows:
+                plan.setdefault(nodeid, (points, visibility))
+        order = list(plan) + [n for n in self.reports if n not in plan]
+        tests = []
+        for nodeid in order:
+            entry = _entry(nodeid, self.reports.get(nodeid, []), *plan.get(nodeid, (None, None)))
+            if entry is not None:
+                entry["number"] = str(len(tests) + 1)
+                tests.append(entry)
+        passed = sum(t["status"] == "passed" for t in tests)
+        output = f"{passed} of {len(tests)} tests passed."
+        self.written = gradescope.results(
+            tests, execution_time=time.monotonic() - self.start, output=output
+        )
+        gradescope.write(self.written, self.path)
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.written is not None:
+            score = self.written["score"]
+            total = sum(t["max_score"] for t in self.written["tests"])
+            terminalreporter.write_line(
+                f"chaingrade: {score:g} / {total:g} points; Gradescope results in {self.path}"
+            )
+
+
+def _entry(nodeid: str, reports: list, points: float | None, visibility: str | None):
+    """One Gradescope test from a test's reports (setup, call, teardown, or a crash)."""
+    failed = any(r.failed for r in reports)
+    if not failed and any(r.skipped for r in reports):
+        return None  # skipped or expected to fail: no points either way
+    recorded: dict = {}
+    for report in reports:
+        recorded.update({k: v for k, v in report.user_properties})
+    max_score = _float(recorded.get("max_score"), points or 0.0)
+    score = _float(recorded.get("score"), None)
+    if not reports:
+        passed, score = False, 0.0
+        output = "This test did not run: the test run stopped before it."
+    elif failed:
+        passed = False
+        score = score if score is not None and score < max_score else 0.0
+        output = "\n\n".join(_XDIST_HEADER.sub("", r.longreprtext) for r in reports if r.failed)
+    else:
+        passed = True
+        score = max_score if score is None else min(score, max_score)
+        output = ""
+    visibility = recorded.get("visibility") or visibility or "visible"
+    if visibility not in VISIBILITIES:
+        visibility = "visible"
+    name = str(recorded.get("part") or nodeid.split("::", 1)[-1])
+    return gradescope.entry(name, score, max_score, passed=passed,
+                            output=output[-MAX_OUTPUT:], visibility=visibility)
+
+
+def _float(value, default):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if math.isfinite(number) else default
+
+
+def _points(item: pytest.Item) -> float | None:
+    marker = item.get_closest_marker("points")
+    if marker is None:
+        return None
+    value = _float(marker.args[0] if marker.args else marker.kwargs.get("n"), None)
+    if value is None or value < 0:
+        raise pytest.UsageError(f"{item.nodeid}: points({marker.args}) needs a number >= 0")
+    return value
+
+
+def _visibility(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("visibility")
+    if marker is None:
+        return None
+    value = marker.args[0] if marker.args else marker.kwargs.get("name")
+    if value not in VISIBILITIES:
+        raise pytest.UsageError(
+            f"{item.nodeid}: visibility({value!r}): choose one of {', '.join(VISIBILITIES)}"
+        )
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from graders.grading import Report
+from graders.grading import PartResult, Report
 
 
 def text(report: Report, *, header: str = "") -> str:
@@ -30,6 +30,19 @@ def text(report: Report, *, header: str = "") -> str:
         lines += ["", "Your code printed (last lines):"]
         lines += ["   " + line for line in report.student_output.strip().splitlines()[-10:]]
     return "\n".join(lines) + "\n"
+
+
+def part_text(result: PartResult) -> str:
+    """One part's score and findings in plain words (pytest failures, Gradescope output)."""
+    lines = [f"{result.part.name}: {_points(result.score)} / {_points(result.max_score)} points"]
+    for n, finding in enumerate(result.findings, 1):
+        lines.append(f"{n}. {finding.summary()}")
+        if finding.node:
+            lines.append(f"   node: {finding.node}")
+        if finding.reproducer:
+            lines.append("   reproduce with:")
+            lines += ["       " + line if line else "" for line in finding.reproducer.splitlines()]
+    return "\n".join(lines)
 
 
 def as_json(report: Report) -> str:

@@ -1,0 +1,405 @@
+"""Batch grading: every submission in a folder, in parallel, each in its own process.
+
+    chaingrade batch SUBMISSIONS_DIR --assignment NAME --out DIR [--scheduler ADDRESS]
+
+A submission is a file ``NAME.py`` or a folder ``NAME/`` holding the assignment's file
+(at its top or deeper). Each one is graded by ``chaingrade grade`` in a process of its
+own (whose student worker is another process again), started from a temporary folder
+holding only a copy of the assignment and of that one submission; the result comes
+back on that process's standard output. So a submission that crashes, hangs or attacks
+can cost only its own result: a hang is killed at ``--timeout`` together with
+everything it started, and is recorded as ``timeout``; a grader that dies is recorded
+as ``crashed``; both at zero points.
+
+Jobs run on a local pool (``--jobs``, one per core by default) or, with ``--scheduler``,
+as tasks on a Dask distributed cluster: each task carries the submission's and the
+assignment's bytes, so workers need chaingrade installed but no shared files.
+
+Written to ``--out``: ``NAME.json`` per submission (Gradescope's results.json, with the
+findings and batch details in ``extra_data``), ``summary.csv`` (one row per submission,
+one column per part) and ``summary.png`` (the score histogram beside the most common
+wrong chain-rule steps). A re-run skips every submission whose results file was made
+from the same submission bytes, assignment and options, and re-grades the rest.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graders import gradescope
+from graders.assignment import Assignment
+
+#: Folders of an assignment that grading never reads.
+_SKIP = frozenset({"solution", "starter", "__pycache__", ".hypothesis", ".pytest_cache"})
+#: Seconds given beyond the assignment's own limits before a grading is killed.
+MARGIN_SECONDS = 60.0
+
+
+class BatchError(ValueError):
+    """Batch grading cannot start; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to grade: plain data, so it travels to a Dask worker as it is."""
+
+    name: str
+    source: bytes | None           # the submission file's bytes; None when there is none
+    filename: str                  # what the assignment calls it, e.g. engine.py
+    origin: str                    # where it came from, for the report
+    assignment: dict[str, bytes]   # the assignment's files, relative path -> bytes
+    parts: tuple[tuple[str, float, str], ...]  # (name, points, visibility)
+    options: tuple[str, ...]       # extra `chaingrade grade` options
+    timeout: float
+
+    @property
+    def key(self) -> str:
+        """Everything that decides the grade; a results file with the same key is reused."""
+        digest = hashlib.sha256()
+        for chunk in (self.source or b"<missing>", *sorted(self.assignment.items()),
+                      self.options):
+            digest.update(repr(chunk).encode() if not isinstance(chunk, bytes) else chunk)
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+
+@dataclass
+class Summary:
+    out: Path
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    #: Submissions the infrastructure failed to grade (not their fault): name -> reason.
+    errors: dict[str, str] = field(default_factory=dict)
+    results: dict[str, dict] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+
+# --- finding the submissions ------------------------------------------------------------
+
+
+def discover(folder: Path, filename: str, *, exclude: Path | None = None) -> dict[str, Path | None]:
+    """Submission name -> its file (None for a folder without one), sorted by name."""
+    if not folder.is_dir():
+        raise BatchError(f"{folder} is not a folder of submissions")
+    found: dict[str, Path | None] = {}
+    sources: dict[str, Path] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith((".", "_")) or entry.is_symlink():
+            continue
+        if exclude is not None and entry.resolve() == exclude.resolve():
+            continue
+        if entry.is_dir():
+            name, file = entry.name, _find_in(entry, filename)
+        elif entry.is_file() and entry.suffix == ".py":
+            name, file = entry.stem, entry
+        else:
+            continue
+        if name in found:
+            raise BatchError(f"two submissions are both called {name!r}: "
+                             f"{sources[name].name} and {entry.name}; rename one")
+        found[name], sources[name] = file, entry
+    if not found:
+        raise BatchError(f"{folder} holds no submissions (NAME.py files or NAME/ folders)")
+    return found
+
+
+def _find_in(folder: Path, filename: str) -> Path | None:
+    direct = folder / filename
+    if direct.is_file() and not direct.is_symlink():
+        return direct
+    matches = sorted((p for p in folder.rglob(filename) if p.is_file() and not p.is_symlink()),
+                     key=lambda p: (len(p.parts), str(p)))
+    return matches[0] if matches else None
+
+
+def assignment_files(assignment: Assignment) -> dict[str, bytes]:
+    files = {}
+    for path in sorted(assignment.folder.rglob("*")):
+        relative = path.relative_to(assignment.folder)
+        if path.is_file() and not _SKIP & set(relative.parts) and path.suffix != ".pyc":
+            files[relative.as_posix()] = path.read_bytes()
+    return files
+
+
+# --- grading one submission (runs on a pool thread or a Dask worker) -----------------------
+
+
+def grade_one(job: Job) -> dict:
+    """Grade one submission in a process of its own; always a results.json dict."""
+    start = time.monotonic()
+    if job.source is None:
+        return _zero(job, "missing", f"no {job.filename} in the submission", start)
+    with tempfile.TemporaryDirectory(prefix="chaingrade-batch-") as tmp:
+        root = Path(tmp)
+        for relative, data in job.assignment.items():
+            path = root / "assignment" / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        submission = root / "submission" / job.filename
+        submission.parent.mkdir()
+        submission.write_bytes(job.source)
+        (root / "tmp").mkdir()
+        command = [sys.executable, "-I", "-m", "graders.cli", "grade", str(submission),
+                   "--assignment", str(root / "assignment"), "--results", "-", *job.options]
+        env = {**os.environ, "TMPDIR": str(root / "tmp")}
+        process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+        try:
+            stdout, stderr = process.communicate(timeout=job.timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(process)
+            return _zero(job, "timeout", f"grading took longer than {job.timeout:g} s and was "
+                         "stopped", start)
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        data = None
+    if process.returncode != 0 or data is None or gradescope.validate(data):
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        reason = f"the grader stopped with status {process.returncode}"
+        return _zero(job, "crashed", reason + (": " + " / ".join(tail) if tail else ""), start)
+    data.setdefault("extra_data", {})["batch"] = _details(job, "graded", start)
+    return data
+
+
+def _zero(job: Job, status: str, message: str, start: float) -> dict:
+    tests = [gradescope.entry(name, 0.0, points, passed=False, output=message,
+                              visibility=visibility, number=str(n))
+             for n, (name, points, visibility) in enumerate(job.parts, 1)]
+    return gradescope.results(tests, execution_time=time.monotonic() - start, output=message,
+                              extra_data={"findings": [], "batch": _details(job, status, start),
+                                          "error": message})
+
+
+def _details(job: Job, status: str, start: float) -> dict:
+    return {"name": job.name, "submission": job.origin, "status": status, "key": job.key,
+            "seconds": round(time.monotonic() - start, 3)}
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    """Kill the grading process, its student worker and anything they started.
+
+    The worker runs in a session of its own, so killing the grader's process group is
+    not enough: every descendant's group is killed too (never our own).
+    """
+    import psutil
+
+    try:
+        descendants = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []
+    ours = os.getpgrp()
+    for pid in [process.pid, *(p.pid for p in descendants)]:
+        try:
+            group = os.getpgid(pid)
+            if group != ours:
+                os.killpg(group, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not wait
+        pass
+    for child in descendants:
+        try:
+            child.wait(timeout=0.1)
+        except psutil.Error:
+            pass
+
+
+# --- the whole batch ------------------------------------------------------------------------
+
+
+def run(folder: Path, assignment: Assignment, out: Path, *, scheduler: str | None = None,
+        jobs: int | None = None, timeout: float | None = None, options: tuple[str, ...] = (),
+        progress: bool = True) -> Summary:
+    """Grade every submission in ``folder`` not graded yet; write results and summaries."""
+    start = time.monotonic()
+    out = Path(out)
+    found = discover(Path(folder), assignment.submission, exclude=out)
+    if jobs is not None and jobs < 1:
+        raise BatchError("--jobs must be at least 1")
+    limits = assignment.limits
+    timeout = timeout or limits.total_seconds + limits.startup_seconds + MARGIN_SECONDS
+    files = assignment_files(assignment)
+    parts = tuple((p.name, p.points, p.visibility) for p in assignment.parts)
+    all_jobs = [
+        Job(name, path.read_bytes() if path else None, assignment.submission,
+            str(path or Path(folder) / name), files, parts, tuple(options), float(timeout))
+        for name, path in found.items()
+    ]
+    out.mkdir(parents=True, exist_ok=True)
+    summary = Summary(out)
+    pending = []
+    for job in all_jobs:
+        previous = _read(out / f"{job.name}.json")
+        if previous is not None and _batch(previous).get("key") == job.key:
+            summary.skipped.append(job.name)
+            summary.results[job.name] = previous
+        else:
+            pending.append(job)
+
+    from tqdm import tqdm
+
+    graded_now: dict[str, dict] = {}
+    with tqdm(total=len(pending), desc="chaingrade batch", unit="submission",
+              disable=not progress or not pending, file=sys.stderr) as bar:
+        execute = _on_dask(pending, scheduler) if scheduler else _on_pool(pending, jobs)
+        for job, data, error in execute:
+            if error is not None:
+                summary.errors[job.name] = error
+            else:
+                gradescope.write(data, out / f"{job.name}.json")
+                graded_now[job.name] = data
+                summary.graded.append(job.name)
+            bar.set_postfix_str(job.name, refresh=False)
+            bar.update(1)
+    # Every grading process has ended: write every result once more, from memory (this
+    # run's, and earlier ones as read before any grading started), so nothing a
+    # submission wrote into --out while it ran survives.
+    summary.results.update(graded_now)
+    for name, data in summary.results.items():
+        gradescope.write(data, out / f"{name}.json")
+    summary.results = {job.name: summary.results[job.name] for job in all_jobs
+                       if job.name in summary.results}
+    write_summary(summary.results, assignment, out)
+    summary.elapsed = time.monotonic() - start
+    return summary
+
+
+def _on_pool(pending: list[Job], jobs: int | None) -> Iterator[tuple[Job, dict | None, str | None]]:
+    if not pending:
+        return
+    workers = jobs or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # each job is a subprocess
+        futures = {pool.submit(grade_one, job): job for job in pending}
+        for future in as_completed(futures):
+            yield _outcome(futures[future], future)
+
+
+def _on_dask(pending: list[Job], address: str) -> Iterator[tuple[Job, dict | None, str | None]]:
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    try:
+        client = Client(address, timeout="15s")
+    except (OSError, TimeoutError) as e:
+        raise BatchError(f"could not reach the Dask scheduler at {address}: {e}") from None
+    with client:
+        futures = {client.submit(grade_one, job, pure=False): job for job in pending}
+        for future in dask_completed(futures):
+            yield _outcome(futures[future], future)
+
+
+def _outcome(job: Job, future) -> tuple[Job, dict | None, str | None]:
+    try:
+        return job, future.result(), None
+    except Exception as e:  # noqa: BLE001 - the infrastructure failed, not the submission
+        return job, None, f"{type(e).__name__}: {e}"
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and not gradescope.validate(data) else None
+
+
+def _batch(data: dict) -> dict:
+    extra = data.get("extra_data")
+    batch = extra.get("batch") if isinstance(extra, dict) else None
+    return batch if isinstance(batch, dict) else {}
+
+
+# --- summaries ------------------------------------------------------------------------------
+
+
+def wrong_steps(data: dict) -> list[str]:
+    """The distinct wrong steps of one result, as ``local-derivative sub (b)``."""
+    extra = data.get("extra_data") or {}
+    labels = []
+    for finding in extra.get("findings") or []:
+        if not isinstance(finding, dict):
+            continue
+        label = " ".join(str(finding[k]) for k in ("step", "op") if finding.get(k))
+        if finding.get("argument_name"):
+            label += f" ({finding['argument_name']})"
+        labels.append(label)
+    return list(dict.fromkeys(labels))
+
+
+def _problems(data: dict) -> list[str]:
+    status = _batch(data).get("status", "graded")
+    return wrong_steps(data) if status == "graded" else [f"not graded: {status}"]
+
+
+def write_summary(results: dict[str, dict], assignment: Assignment, out: Path) -> None:
+    """summary.csv and summary.png for every result in ``results``."""
+    parts = [p.name for p in assignment.parts]
+    with open(out / "summary.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["name", "status", "score", "max_score", *parts, "wrong_steps",
+                         "seconds"])
+        for name, data in results.items():
+            by_part = {t.get("name"): t.get("score") for t in data.get("tests", [])}
+            batch = _batch(data)
+            writer.writerow([
+                name, batch.get("status", "graded"), data.get("score"),
+                sum(t.get("max_score", 0) for t in data.get("tests", [])),
+                *(by_part.get(p, "") for p in parts), "; ".join(wrong_steps(data)),
+                batch.get("seconds", ""),
+            ])
+    plot(results, assignment, out / "summary.png")
+
+
+def plot(results: dict[str, dict], assignment: Assignment, path: Path, top: int = 10) -> None:
+    """The score histogram beside the most common wrong steps, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    scores = [float(d.get("score", 0)) for d in results.values()]
+    steps = Counter(s for d in results.values() for s in _problems(d)).most_common(top)
+    maximum = assignment.max_score or 1.0
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8),
+                                         gridspec_kw={"width_ratios": [1, 1.3]})
+    left.hist(scores, bins=20, range=(0, maximum), color="#4C72B0", edgecolor="white")
+    left.set_xlabel(f"score (out of {maximum:g})")
+    left.set_ylabel("submissions")
+    left.yaxis.get_major_locator().set_params(integer=True)
+    mean = sum(scores) / len(scores) if scores else 0.0
+    left.set_title(f"{len(scores)} submissions, mean {mean:.1f}")
+    if steps:
+        labels = [label for label, _ in steps][::-1]
+        counts = [count for _, count in steps][::-1]
+        right.barh(labels, counts, color="#DD8452")
+        right.set_xlabel("submissions with this wrong step")
+        right.xaxis.get_major_locator().set_params(integer=True)
+    else:
+        right.text(0.5, 0.5, "no wrong steps found", ha="center", va="center")
+        right.set_axis_off()
+    right.set_title("most common wrong steps (and gradings that could not finish)")
+    figure.suptitle(f"chaingrade: {assignment.name}")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

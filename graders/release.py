@@ -1,0 +1,171 @@
+"""The student pack: what students get for an assignment (``chaingrade release``).
+
+    DIR/
+      README.md                      the assignment's README
+      engine.py                      the starter (everything in starter/, at the top)
+      assignment.toml                visible parts only, no solution
+      test_engine.py                 public tests only
+      ...                            the assignment's other files (data its grading reads)
+      requirements.txt               chaingrade, pinned to this version
+      .github/workflows/classroom.yml  GitHub Classroom autograding for the public tests
+
+Never in it: ``solution/`` (keep instructor-only files there), tests of parts that are
+not ``visible`` (hidden, after_due_date, after_published), or files that only such parts
+name in assignment.toml (an exercise file, say). In the pack, ``pytest`` grades the
+student's own file (the plugin falls back to it when there is no solution), and
+``chaingrade check engine.py --assignment .`` works as in CI.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from graders import classroom, testfiles
+from graders.assignment import Assignment, AssignmentError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ReleaseError(ValueError):
+    """A pack that cannot be made; the message says what to fix."""
+
+
+def release(assignment: Assignment, out: Path, *, force: bool = False) -> list[Path]:
+    """Write the student pack for ``assignment`` into ``out``; the files written."""
+    folder = assignment.folder
+    readme = folder / "README.md"
+    starter = folder / "starter"
+    if not readme.is_file():
+        raise ReleaseError(f"{folder} has no README.md for students")
+    if not (starter / assignment.submission).is_file():
+        raise ReleaseError(f"{starter} has no {assignment.submission} for students to start from")
+    files: dict[str, bytes] = {"README.md": readme.read_bytes()}
+    for path in sorted(starter.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            files[path.relative_to(starter).as_posix()] = path.read_bytes()
+    files["assignment.toml"] = public_config(assignment).encode()
+    public = _public_tests(assignment)
+    if not public:
+        raise ReleaseError(f"{assignment.name} has no visible tests to release")
+    files.update(public)
+    tests = {path.resolve() for path in testfiles.test_files(folder)}
+    hidden = _hidden_parts_files(assignment)
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if not path.is_file() or testfiles.PRIVATE_FOLDERS & set(relative.parts) \
+                or path.suffix == ".pyc" or path.resolve() in tests | hidden \
+                or relative.as_posix() in ("README.md", "assignment.toml"):
+            continue
+        files[relative.as_posix()] = path.read_bytes()  # data the tests or grading read
+    files["requirements.txt"] = f"chaingrade=={_version()}\n".encode()
+    try:  # the visible tests, which are exactly the pack's
+        files[classroom.WORKFLOW_PATH] = classroom.workflow(assignment).encode()
+    except classroom.ClassroomError as e:
+        raise ReleaseError(str(e)) from None
+    solution = assignment.solution
+    if solution is not None and solution.is_file():
+        copies = [name for name, data in files.items() if data == solution.read_bytes()]
+        if copies:
+            raise ReleaseError(f"{', '.join(copies)} would be a copy of the reference solution")
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ReleaseError(f"{out} is a file, not a folder")
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise ReleaseError(f"{out} is not empty (pass --force to replace it)")
+        _check_safe_to_replace(out, folder)
+        shutil.rmtree(out)
+
+    written = []
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def public_config(assignment: Assignment) -> str:
+    """assignment.toml without the solution and without parts students may not see."""
+    text = (assignment.folder / "assignment.toml").read_text(encoding="utf-8")
+    kept, block, hidden = [], [], False
+    for line in text.splitlines(keepends=True):
+        if re.match(r"\s*\[", line):  # a new table ends the [[parts]] entry before it
+            if not hidden:
+                kept += block
+            block, hidden = [], False
+            if re.match(r"\s*\[\[\s*parts\s*\]\]", line):
+                block = [line]
+                continue
+        if block:
+            block.append(line)
+            match = re.match(r"\s*visibility\s*=\s*[\"']([^\"']*)[\"']", line)
+            if match and match.group(1) != "visible":
+                hidden = True
+        elif not re.match(r"\s*solution\s*=", line):
+            kept.append(line)
+    if not hidden:
+        kept += block
+    result = "".join(kept)
+    data = tomllib.loads(result)
+    visible = [p.name for p in assignment.parts if p.visibility == "visible"]
+    if [p["name"] for p in data.get("parts", [])] != visible or "solution" in data:
+        raise ReleaseError(f"{assignment.folder / 'assignment.toml'}: could not take the hidden "
+                           "parts out; keep each [[parts]] entry's visibility on its own line")
+    if not visible:
+        raise ReleaseError(f"{assignment.name} has no visible parts to release")
+    return result
+
+
+def _public_tests(assignment: Assignment) -> dict[str, bytes]:
+    """Each test file with its non-visible tests cut out; files left with none are dropped."""
+    parts = {p.name: p for p in assignment.parts}
+    files = {}
+    for path in testfiles.test_files(assignment.folder):
+        relative = path.relative_to(assignment.folder).as_posix()
+        tests = testfiles.read_file(path, relative, parts)
+        if not any(t.visibility == "visible" for t in tests):
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        for test in sorted(tests, key=lambda t: -t.lines[0]):
+            if test.visibility != "visible":
+                first, last = test.lines
+                del lines[first - 1:last]
+        text = re.sub(r"\n{4,}", "\n\n\n", "".join(lines))  # no gaps where tests were
+        files[relative] = text.encode()
+    return files
+
+
+def _hidden_parts_files(assignment: Assignment) -> set[Path]:
+    """Files that only parts students may not see name (an exercise file, say)."""
+    named: dict[bool, set[Path]] = {True: set(), False: set()}
+    for part in assignment.parts:
+        for value in part.extra.values():
+            if isinstance(value, str) and (assignment.folder / value).is_file():
+                named[part.visibility == "visible"].add((assignment.folder / value).resolve())
+    return named[False] - named[True]
+
+
+def _check_safe_to_replace(out: Path, folder: Path) -> None:
+    out, folder = out.resolve(), folder.resolve()
+    if out == folder or out in folder.parents or folder in out.parents or out == Path.home():
+        raise ReleaseError(f"refusing to replace {out}: it holds or is inside the assignment")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("chaingrade")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0.1.0"
+
+
+__all__ = ["AssignmentError", "ReleaseError", "public_config", "release"]

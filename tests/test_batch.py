@@ -1,0 +1,158 @@
+"""`chaingrade batch` end to end: real subprocesses, a local pool and a real Dask
+LocalCluster; a hanging, a crashing and an attacking submission cost only their own
+results; a re-run skips what is graded."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graders import batch
+from graders.assignment import load
+from graders.gradescope import validate
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "assignments" / "scalar_autodiff" / "solution" / "engine.py"
+
+# Overwrites every results file in the batch's --out folder it can find, again and again.
+ATTACK = '''
+import glob, os
+def _attack():
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            args = open(cmdline, "rb").read().decode().split("\\0")
+        except OSError:
+            continue
+        if "--out" in args:
+            out = args[args.index("--out") + 1]
+            for path in glob.glob(os.path.join(out, "*.json")):
+                try:
+                    open(path, "w").write('{"score": 100, "tests": []}')
+                except OSError:
+                    pass
+_attack()
+'''
+
+
+def chaingrade(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "graders.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def buggy(text: str) -> str:
+    return text.replace("other.grad -= out.grad\n", "other.grad += out.grad\n", 1)
+
+
+@pytest.fixture
+def submissions(tmp_path) -> Path:
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    solution = SOLUTION.read_text()
+    (folder / "alice.py").write_text(solution)
+    (folder / "bob" / "src").mkdir(parents=True)  # a folder, the file deeper inside
+    (folder / "bob" / "src" / "engine.py").write_text(buggy(solution))
+    (folder / "carol.py").write_text("while True:\n    pass\n")  # hangs on import
+    (folder / "dave.py").write_text("import os\nos._exit(3)\n")  # its worker dies
+    (folder / "eve.py").write_text(ATTACK + solution.replace(
+        "    def backward(self):\n", "    def backward(self):\n        _attack()\n", 1))
+    (folder / "frank").mkdir()  # no engine.py at all
+    (folder / "notes.txt").write_text("not a submission")
+    return folder
+
+
+def scores(out: Path) -> dict[str, float]:
+    with open(out / "summary.csv", newline="") as f:
+        return {row["name"]: float(row["score"]) for row in csv.DictReader(f)}
+
+
+def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, tmp_path):
+    hanging = submissions / "carol.py"
+    hanging.rename(tmp_path / "carol.py")  # graded later, with a short --timeout
+    out = tmp_path / "out"
+    done = chaingrade("batch", submissions, "--out", out, "--examples", "5", "--jobs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "5 graded, 0 already graded, 0 could not be graded" in done.stdout
+    assert "chaingrade batch" in done.stderr and "5/5" in done.stderr  # the progress bar
+
+    # A re-run grades only what is new: here a submission that hangs, and is stopped.
+    (tmp_path / "carol.py").rename(hanging)
+    again = chaingrade("batch", submissions, "--out", out, "--examples", "5", "--timeout", "5",
+                       "--no-progress")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "1 graded, 5 already graded" in again.stdout
+    expected = {"alice": 100, "bob": 96, "carol": 0, "dave": 0, "eve": 100, "frank": 0}
+    assert scores(out) == expected
+
+    results = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
+    assert set(results) == set(expected)
+    for name, data in results.items():
+        assert validate(data) == [], name
+        assert data["score"] == expected[name]  # eve's attack changed nothing on disk
+    status = {n: d["extra_data"]["batch"]["status"] for n, d in results.items()}
+    assert status == {"alice": "graded", "bob": "graded", "carol": "timeout", "dave": "graded",
+                      "eve": "graded", "frank": "missing"}
+    assert "longer than 5 s" in results["carol"]["output"]
+    with open(out / "summary.csv", newline="") as f:
+        rows = {row["name"]: row for row in csv.DictReader(f)}
+    assert rows["bob"]["wrong_steps"] == "local-derivative sub (b)"
+    assert rows["bob"]["arithmetic"] == "16.0" and rows["bob"]["max_score"] == "100.0"
+    assert rows["dave"]["wrong_steps"].startswith("error")
+    assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # A changed submission is graded again.
+    (submissions / "alice.py").write_text(buggy(SOLUTION.read_text()))
+    third = chaingrade("batch", submissions, "--out", out, "--examples", "5", "--no-progress")
+    assert "1 graded, 5 already graded" in third.stdout
+    assert scores(out) == {**expected, "alice": 96}
+
+
+def test_dask_local_cluster_gives_the_same_results(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    (folder / "good.py").write_text(SOLUTION.read_text())
+    (folder / "bad.py").write_text(buggy(SOLUTION.read_text()))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        done = chaingrade("batch", folder, "--out", tmp_path / "dask", "--examples", "5",
+                          "--scheduler", cluster.scheduler_address, "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 graded" in done.stdout
+    assert scores(tmp_path / "dask") == {"bad": 96, "good": 100}
+    local = chaingrade("batch", folder, "--out", tmp_path / "local", "--examples", "5",
+                       "--no-progress")
+    assert local.returncode == 0
+    for name in ("good", "bad"):
+        on_dask = json.loads((tmp_path / "dask" / f"{name}.json").read_text())
+        on_pool = json.loads((tmp_path / "local" / f"{name}.json").read_text())
+        assert on_dask["tests"] == on_pool["tests"]
+
+
+def test_a_grader_that_dies_is_recorded_as_crashed_not_lost(tmp_path):
+    assignment = load("scalar_autodiff")
+    job = batch.Job("zoe", b"tensor = float\n", "engine.py", "zoe.py",
+                    {"assignment.toml": b"this is not toml"},  # so `chaingrade grade` fails
+                    tuple((p.name, p.points, p.visibility) for p in assignment.parts), (), 60.0)
+    data = batch.grade_one(job)
+    assert validate(data) == []
+    assert data["score"] == 0
+    assert data["extra_data"]["batch"]["status"] == "crashed"
+    assert "status 2" in data["output"]
+    assert sum(t["max_score"] for t in data["tests"]) == 100
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: None, "is not a folder of submissions"),
+    (lambda d: d.mkdir(), "holds no submissions"),
+    (lambda d: (d.mkdir(), (d / "x.py").touch(), (d / "x").mkdir()),
+     "two submissions are both called 'x'"),
+])
+def test_batch_usage_errors_are_clean(tmp_path, make, message):
+    folder = tmp_path / "subs"
+    make(folder)
+    done = chaingrade("batch", folder, "--out", tmp_path / "out")
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,73 @@
+"""`chaingrade classroom`: a GitHub Classroom workflow with one command-grader step per
+public test, worth its points, and a reporter step that reads every one of them."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+yaml = pytest.importorskip("yaml")
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
+GRADER = "classroom-resources/autograding-command-grader@v1"
+REPORTER = "classroom-resources/autograding-grading-reporter@v1"
+
+
+def chaingrade(*args):
+    return subprocess.run([sys.executable, "-m", "graders.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def steps_of(text: str) -> list[dict]:
+    workflow = yaml.safe_load(text)
+    assert workflow["on"] == ["push", "repository_dispatch"]
+    assert workflow["permissions"]["checks"] == "write"
+    (job,) = workflow["jobs"].values()
+    return job["steps"]
+
+
+def test_one_step_per_part_with_its_points_and_a_reporter_for_all():
+    done = chaingrade("classroom", "scalar_autodiff")
+    assert done.returncode == 0, done.stderr
+    steps = steps_of(done.stdout)
+    graders = [s for s in steps if s.get("uses") == GRADER]
+    assert [s["with"]["test-name"] for s in graders] == [
+        "arithmetic", "powers", "exponentials and logs", "trigonometry", "activations",
+        "chain-rule machinery",
+    ]
+    assert [s["with"]["max-score"] for s in graders] == [20, 15, 15, 15, 15, 20]
+    assert graders[0]["with"]["command"] == \
+        "python -m pytest -p no:cacheprovider -q 'test_engine.py::test_arithmetic'"
+    ids = [s["id"] for s in graders]
+    assert ids[2] == "exponentials-and-logs" and len(set(ids)) == len(ids)
+    reporter = steps[-1]
+    assert reporter["uses"] == REPORTER
+    assert reporter["with"]["runners"] == ",".join(ids)
+    assert reporter["env"] == {f"{i.upper()}_RESULTS": f"${{{{steps.{i}.outputs.result}}}}"
+                               for i in ids}
+
+
+def test_hidden_parts_get_no_step_and_the_file_is_written(tmp_path):
+    folder = tmp_path / "scalar_autodiff"
+    shutil.copytree(ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    toml = folder / "assignment.toml"
+    toml.write_text(toml.read_text().replace('name = "powers"\n',
+                                             'name = "powers"\nvisibility = "hidden"\n'))
+    output = tmp_path / "repo" / ".github" / "workflows" / "classroom.yml"
+    done = chaingrade("classroom", folder, "-o", output)
+    assert done.returncode == 0, done.stderr
+    names = [s["with"]["test-name"] for s in steps_of(output.read_text())
+             if s.get("uses") == GRADER]
+    assert "powers" not in names and len(names) == 5
+
+
+def test_an_assignment_without_public_tests_is_a_clean_error(tmp_path):
+    folder = tmp_path / "scalar_autodiff"
+    shutil.copytree(ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "test_engine.py").unlink()
+    done = chaingrade("classroom", folder)
+    assert done.returncode == 2
+    assert "no visible tests with points" in done.stderr and "Traceback" not in done.stderr

@@ -14,7 +14,8 @@ only the fields Gradescope defines (:data:`TOP_LEVEL_FIELDS`, :data:`TEST_FIELDS
 ``setup.sh`` installs pinned requirements and chaingrade's own wheel into a virtual
 environment, and ``run_autograder`` copies in nothing but the submission file, runs the
 assignment's tests with our pytest configuration (no plugin autoload, no conftest from
-the submission) as an unprivileged user where the platform allows, and always leaves a
+the submission) with the student's worker as an unprivileged user where the platform
+allows (pytest itself stays root, out of the submission's reach), and always leaves a
 results file behind. Every ``/autograder`` path can be moved with an environment
 variable (``CHAINGRADE_AUTOGRADER``, ``..._SOURCE``, ``..._SUBMISSION``, ``..._RESULTS``,
 ``..._PYTHON``, ``..._USER``) so the same script runs on a laptop or in a test.
@@ -230,7 +231,7 @@ EOF
 python3 -m venv "$AUTOGRADER/venv"
 "$AUTOGRADER/venv/bin/python" -m pip install --no-cache-dir -r requirements.txt
 "$AUTOGRADER/venv/bin/python" -m pip install --no-cache-dir --no-deps ./{wheel}
-# The unprivileged user the tests (and so the student's code) run as.
+# The unprivileged user the student's code runs as (pytest and the grading stay root).
 id -u {user} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {user}
 """
 
@@ -238,8 +239,8 @@ RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
 # Gradescope runs this, as root, for every submission. It copies in only the submission
 # file, runs the assignment's tests with chaingrade's own pytest configuration (no plugin
-# autoload, no conftest from the submission) as an unprivileged user when it can, and
-# always leaves results.json behind. Paths default to Gradescope's; override them to run
+# autoload, no conftest from the submission), runs the student's code as an unprivileged
+# user when it can, and always leaves results.json behind. Paths default to Gradescope's; override them to run
 # it anywhere (CHAINGRADE_AUTOGRADER, _SOURCE, _SUBMISSION, _RESULTS, _PYTHON, _USER).
 set -uo pipefail
 AUTOGRADER="${{CHAINGRADE_AUTOGRADER:-/autograder}}"
@@ -281,11 +282,10 @@ env_vars=(PATH=/usr/local/bin:/usr/bin:/bin HOME="$WORK" TMPDIR="$WORK/tmp" LANG
 for name in OPENBLAS_CORETYPE OPENBLAS_L2_SIZE; do  # numpy needs them on some CPUs
     if [ -n "${{!name:-}}" ]; then env_vars+=("$name=${{!name}}"); fi
 done
-command=(env -i "${{env_vars[@]}}" "$PYTHON" -I -m pytest -p graders.pytest_plugin
-         -c "$WORK/pytest.ini" --rootdir "$WORK" --confcutdir "$WORK/tests" -q -rN
-         "$WORK/tests" --submission "$WORK/submission/$FILE"
-         --gradescope-results "$WORK/results.json" "${{OPTIONS[@]}}")
 
+# pytest and the grading stay root; only the student's worker runs as the unprivileged
+# user (chaingrade's runner switches to CHAINGRADE_WORKER_USER), so a submission can
+# neither signal the grader nor write the results it reads.
 dropped=0
 if [ "$(id -u)" = 0 ] && id -u "$GRADER_USER" >/dev/null 2>&1; then
     as_user=()
@@ -295,18 +295,21 @@ if [ "$(id -u)" = 0 ] && id -u "$GRADER_USER" >/dev/null 2>&1; then
     elif command -v runuser >/dev/null 2>&1; then
         as_user=(runuser -u "$GRADER_USER" --)
     fi
-    if [ "${{#as_user[@]}}" -gt 0 ] && "${{as_user[@]}}" env -i "$PYTHON" -I -c 'import graders' \\
+    if [ "${{#as_user[@]}}" -gt 0 ] && "${{as_user[@]}}" env -i "$PYTHON" -I -c 'import graders' \
             >/dev/null 2>&1
     then
-        chown -R "$GRADER_USER" "$WORK"
-        command=("${{as_user[@]}}" "${{command[@]}}")
+        env_vars+=(CHAINGRADE_WORKER_USER="$GRADER_USER")
         dropped=1
     fi
 fi
 if [ "$dropped" = 0 ]; then
-    echo "chaingrade: running the tests as $(id -un): could not switch to user $GRADER_USER" \\
-         "(no such user, no setpriv/runuser, or it cannot run $PYTHON)"
+    echo "chaingrade: running the submission as $(id -un): could not switch to user" \
+         "$GRADER_USER (no such user, no setpriv/runuser, or it cannot run $PYTHON)"
 fi
+command=(env -i "${{env_vars[@]}}" "$PYTHON" -I -m pytest -p graders.pytest_plugin
+         -c "$WORK/pytest.ini" --rootdir "$WORK" --confcutdir "$WORK/tests" -q -rN
+         "$WORK/tests" --submission "$WORK/submission/$FILE"
+         --gradescope-results "$WORK/results.json" "${{OPTIONS[@]}}")
 (cd "$WORK" && "${{command[@]}}")
 status=$?
 if [ "$dropped" = 1 ] && [ "$GRADER_USER" = {user} ]; then

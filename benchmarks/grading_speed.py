@@ -29,7 +29,6 @@ from hypothesis import strategies as st
 
 from graders.assignment import load
 from graders.grading import Grader
-from graders.runner import Runner
 from strategies import compositions, points
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,14 +100,8 @@ def engine_alone(cases) -> float:
 
 def pipeline(cases) -> float:
     """Seconds for the grading pipeline on the same cases (one round trip each)."""
-    assignment = load("scalar_autodiff")
-    grader = Grader(assignment, SOLUTION)
-    grader.deadline = float("inf")
-    grader.runner = Runner(SOLUTION, assignment.api, assignment.limits)
-    from graders.diagnosis import Diagnoser
-
-    grader.diagnoser = Diagnoser(assignment.api, "engine")
-    grader.runner.start()
+    grader = Grader(load("scalar_autodiff"), SOLUTION)
+    grader.start()
     try:
         start = time.perf_counter()
         for composition, case_points in cases:

@@ -46,6 +46,7 @@ class Part:
     machinery: bool = False
     visibility: str = "visible"
     max_ops: int = 6
+    min_ops: int = 1
     sharing: float = 0.35
     #: Fields a kind of assignment defines for its parts beyond these.
     extra: dict = field(default_factory=dict)
@@ -147,7 +148,8 @@ _KNOWN = {"name", "kind", "submission", "api", "seed", "examples", "points_per_c
           "parts", "forbidden_imports", "solution"}
 
 
-_PART_FIELDS = {"name", "points", "ops", "machinery", "visibility", "max_ops", "sharing"}
+_PART_FIELDS = {"name", "points", "ops", "machinery", "visibility", "max_ops", "min_ops",
+                "sharing"}
 
 
 def _part(data: dict) -> Part:
@@ -165,6 +167,7 @@ def _part(data: dict) -> Part:
         machinery=bool(data.get("machinery", False)),
         visibility=visibility,
         max_ops=int(data.get("max_ops", 6)),
+        min_ops=int(data.get("min_ops", 3 if data.get("machinery") else 1)),
         sharing=float(data.get("sharing", 0.6 if data.get("machinery") else 0.35)),
         extra={k: v for k, v in data.items() if k not in _PART_FIELDS},
     )

@@ -240,8 +240,9 @@ RUN_AUTOGRADER = """\
 # Gradescope runs this, as root, for every submission. It copies in only the submission
 # file, runs the assignment's tests with chaingrade's own pytest configuration (no plugin
 # autoload, no conftest from the submission), runs the student's code as an unprivileged
-# user when it can, and always leaves results.json behind. Paths default to Gradescope's; override them to run
-# it anywhere (CHAINGRADE_AUTOGRADER, _SOURCE, _SUBMISSION, _RESULTS, _PYTHON, _USER).
+# user when it can, and always leaves results.json behind. Paths default to Gradescope's;
+# override them to run it anywhere (CHAINGRADE_AUTOGRADER, _SOURCE, _SUBMISSION, _RESULTS,
+# _PYTHON, _USER).
 set -uo pipefail
 AUTOGRADER="${{CHAINGRADE_AUTOGRADER:-/autograder}}"
 SOURCE="${{CHAINGRADE_SOURCE:-$AUTOGRADER/source}}"

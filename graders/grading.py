@@ -35,7 +35,7 @@ from graders.composition import Composition
 from graders.diagnosis import Case, Diagnoser, Run
 from graders.findings import MACHINERY_STEPS, Finding
 from graders.oracles import reference
-from graders.probes import capability_probe, isolated, scaled
+from graders.probes import capability_probe, fixed_checks, isolated, scaled
 from graders.runner import Runner, SubmissionError
 from strategies import compositions, points
 
@@ -152,29 +152,39 @@ class Grader:
 
     # --- the whole submission ------------------------------------------------------
 
-    def grade(self) -> Report:
-        start = time.monotonic()
-        self.deadline = start + self.assignment.limits.total_seconds
+    def start(self) -> None:
+        """Start the submission's worker; raises ``SubmissionError`` if it cannot import.
+
+        ``grade`` calls it; call it yourself to run ``check_case`` on chosen cases, and
+        ``runner.cleanup()`` when done.
+        """
+        self.deadline = time.monotonic() + self.assignment.limits.total_seconds
         self.runner = Runner(self.submission, self.assignment.api, self.assignment.limits,
                              forbidden=self.assignment.forbidden_imports)
         self.diagnoser = Diagnoser(self.assignment.api, self.runner.module_name)
+        self.runner.start()
+
+    def grade(self) -> Report:
+        start = time.monotonic()
         try:
-            self.runner.start()
+            self.start()
         except SubmissionError as e:
             return self._ungradable(e, start)
         if self.runner.violations:
             return self._ungradable(None, start)
         try:
             unavailable = self._capabilities()
-            results = [self._grade_part(part, unavailable) for part in self.assignment.parts]
+            wrong_alone = self._check_ops_alone(unavailable)
+            charged = {**unavailable, **wrong_alone}
+            results = [self._grade_part(part, charged) for part in self.assignment.parts]
             output = self.runner.student_output()
         finally:
             self.runner.cleanup()  # every process of the submission is gone after this
         if self.runner.violations:
             return self._ungradable(None, start, output)
-        findings = _unique([*unavailable.values(), *(f for r in results for f in r.findings)])
+        findings = _unique([*charged.values(), *(f for r in results for f in r.findings)])
         findings = _drop_coincidental_accumulation(results, findings)
-        self._score(results, findings, unavailable)
+        self._score(results, findings)
         return Report(
             self.assignment.name, str(self.submission), results, findings,
             time.monotonic() - start, output,
@@ -210,10 +220,27 @@ class Grader:
                 unavailable[name] = self.diagnoser._error_finding(run, error, name)
         return unavailable
 
+    def _check_ops_alone(self, unavailable: dict[str, Finding]) -> dict[str, Finding]:
+        """Each available op alone at fixed values, every way it can be written: the ops
+        already wrong on their own, each with its finding. Generated compositions then
+        leave them out, so Hypothesis spends its examples on what is still unknown."""
+        wrong = {}
+        for name in self.assignment.ops:
+            if name in unavailable:
+                continue
+            for composition, fixed_points in fixed_checks(name):
+                finding = self.check_case(composition, fixed_points)
+                if finding is not None:
+                    wrong[name] = finding
+                    break
+            if self.runner.violations:
+                break
+        return wrong
+
     # --- one part -------------------------------------------------------------------
 
-    def _grade_part(self, part: Part, unavailable: dict[str, Finding]) -> PartResult:
-        available = [op for op in part.ops if op not in unavailable]
+    def _grade_part(self, part: Part, charged: dict[str, Finding]) -> PartResult:
+        available = [op for op in part.ops if op not in charged]
         result = PartResult(part, 0.0)
         # Hypothesis stops generating soon after its first failure, so one wrong op can hide
         # another of the same part (a wrong `*` shows first as a wrong `-x` built on it) and
@@ -231,7 +258,8 @@ class Grader:
 
     def _run_part(self, part: Part, available: list[str], result: PartResult) -> list[Finding]:
         """One Hypothesis run over compositions of ``available``; the findings it raised."""
-        strategy = compositions(ops=available, max_ops=part.max_ops, sharing=part.sharing)
+        strategy = compositions(ops=available, min_ops=part.min_ops, max_ops=part.max_ops,
+                                sharing=part.sharing)
         stop: list[Finding] = []  # a crash, hang or time-out: fail fast from then on
 
         @settings(
@@ -284,7 +312,7 @@ class Grader:
 
     # --- scores ----------------------------------------------------------------------
 
-    def _score(self, results: list[PartResult], findings: list[Finding], unavailable) -> None:
+    def _score(self, results: list[PartResult], findings: list[Finding]) -> None:
         charged_ops = {f.op for f in findings if f.op is not None}
         for result in results:
             part = result.part
@@ -294,7 +322,8 @@ class Grader:
                 # A seed, accumulation or order finding is about the reverse pass wherever it
                 # showed up: another part's compositions may have found it first.
                 machinery = [f for f in findings if f.step in MACHINERY_STEPS]
-                nothing_ran = all(op in unavailable for op in part.ops)
+                # Untested is not passed: every op it could use was missing or wrong alone.
+                nothing_ran = result.examples == 0
                 broken = bool(machinery)
                 result.score = 0.0 if broken or own_fatal or nothing_ran else part.points
                 result.findings = _unique(

@@ -27,6 +27,10 @@ from graders.composition import Composition, Const, Node
 UPSTREAM_SCALE = 3
 #: Argument values for the capability probe of each op: fair for every op in the catalog.
 PROBE_VALUES = (0.7, 1.3)
+#: Where each op is checked on its own before any composition: both signs, both sides of 1,
+#: so a rule wrong only for negative arguments (relu) or only above 1 cannot hide.
+FIXED_VALUES = (-2.2, -1.3, -0.6, 0.3, 0.7, 1.3, 2.2)
+_SHAPES = (("node", "node"), ("node", "number"), ("number", "node"))
 
 
 def isolated(composition: Composition, index: int, values: Sequence[float]):
@@ -88,3 +92,32 @@ def capability_probe(name: str) -> tuple[Composition, list[float]]:
             leaves.append("xy"[len(leaves)])
     composition = Composition(tuple(leaves), (Node(name, tuple(args)),), ("a",))
     return composition, list(PROBE_VALUES[: len(leaves)])
+
+
+def fixed_checks(name: str):
+    """``(composition, points)`` pairs checking one op alone at ``FIXED_VALUES``.
+
+    Every way the op can be written is covered: for ``+ - * /`` two nodes, a number on the
+    right and a number on the left (``__rsub__`` is a different method from ``__sub__``),
+    each with a few of the op's numbers. Only fair points are kept.
+    """
+    op = ops.get(name)
+    shapes = _SHAPES if op.operands == ("either", "either") else (op.operands,)
+    for shape in shapes:
+        for number in op.constants[:3] if "number" in shape else (None,):
+            leaves = ("x", "y")[: shape.count("node")]
+            args, leaf = [], 0
+            for kind in shape:
+                if kind == "number":
+                    args.append(Const(number))
+                else:
+                    args.append(leaf)
+                    leaf += 1
+            composition = Composition(leaves, (Node(name, tuple(args)),), ("a",))
+            if len(leaves) == 1:
+                candidates = [(v,) for v in FIXED_VALUES]
+            else:
+                candidates = list(zip(FIXED_VALUES, FIXED_VALUES[3:] + FIXED_VALUES[:3]))
+            fair = [list(p) for p in candidates if composition.fair(p)]
+            if fair:
+                yield composition, fair

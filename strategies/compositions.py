@@ -60,20 +60,27 @@ def compositions(
     *,
     inputs: int | tuple[int, int] = (1, 3),
     max_ops: int = 8,
+    min_ops: int = 1,
     sharing: float = 0.35,
 ) -> st.SearchStrategy[Composition]:
     """Random compositions of catalog ops, every node reaching the output.
 
     ``ops`` names the allowed ops (see ``graders.ops.ALL_OPS``); ``inputs`` is a count or a
-    ``(min, max)`` range; ``max_ops`` bounds the number of op nodes; ``sharing`` is how often
-    an argument reuses a node that already has a consumer (``x * x``, diamonds).
+    ``(min, max)`` range; ``min_ops`` and ``max_ops`` bound the number of op steps drawn
+    (a step that cannot be applied fairly is skipped, so a graph may come out smaller), and
+    ``max_ops`` also bounds the op nodes of the result;
+    ``sharing`` is how often an argument reuses a node that already has a consumer
+    (``x * x``, diamonds). Nodes left without a consumer are joined into the output with the
+    first allowed binary op that takes two nodes (``add`` by default), or else dropped.
 
     >>> from strategies import compositions
     >>> compositions(ops=["mul", "exp"], inputs=2, max_ops=4).example()  # doctest: +SKIP
     """
     names, lo, hi = _validated(ops, inputs, max_ops, sharing)
-    steps = st.lists(_step(names), min_size=1, max_size=max_ops)
-    return _compositions(names, st.integers(lo, hi), steps, sharing)
+    if not isinstance(min_ops, int) or not 1 <= min_ops <= max_ops:
+        raise InvalidArgument(f"min_ops={min_ops!r} must be an integer from 1 to max_ops")
+    steps = st.lists(_step(names), min_size=min_ops, max_size=max_ops)
+    return _compositions(names, st.integers(lo, hi), steps, sharing, max_ops)
 
 
 #: An argument pick: a roll that decides whether to reuse a consumed node, and which one.
@@ -93,6 +100,7 @@ def _step(op_names) -> st.SearchStrategy:
         st.integers(0, len(_SHAPES) - 1),
         st.integers(0, 15),  # which of the op's numbers (modulo their count)
         st.tuples(_PICK, _PICK),
+        st.booleans(),  # may the first node argument be the reused one (`a * b`, a shared)?
     )
 
 
@@ -100,7 +108,7 @@ _BOX = st.sampled_from(BOXES)
 
 
 @st.composite
-def _compositions(draw, op_names, input_counts, step_lists, sharing):
+def _compositions(draw, op_names, input_counts, step_lists, sharing, max_ops):
     n_inputs = draw(input_counts)
     boxes = [draw(_BOX) for _ in range(n_inputs)]
     steps = draw(step_lists)
@@ -110,6 +118,9 @@ def _compositions(draw, op_names, input_counts, step_lists, sharing):
     if not graph.nodes:  # all skipped, or nothing fit: one op on a box that fits every op
         graph = _Builder([BOXES[0]] * n_inputs, sharing)
         graph.add(op_names[0], 0, 0, ((0, 0), (0, 0)))
+    joiner = next((n for n in op_names if catalog.get(n).operands == ("either", "either")), None)
+    if joiner is not None:
+        graph.join_dangling(catalog.get(joiner), max_ops)
     return graph.composition()
 
 
@@ -123,25 +134,43 @@ class _Builder:
         self.nodes: list[Node] = []
         self.consumed: list[bool] = [False] * len(boxes)
 
-    def add(self, op_name: str | None, shape_index: int, number_index: int, picks) -> None:
+    def add(
+        self, op_name: str | None, shape_index: int, number_index: int, picks, share_first=False
+    ) -> None:
         """Apply the op if some choice of arguments keeps it fair; otherwise skip the step."""
         if op_name is None:
             return
         op = catalog.get(op_name)
         shape = _SHAPES[shape_index] if op.operands == ("either", "either") else op.operands
         args: list = []
-        for kind, pick in zip(shape, picks):
+        node_positions = [p for p, kind in enumerate(shape) if kind == "node"]
+        # One node argument may reuse a node; the other extends the newest chain, so sharing
+        # adds edges instead of orphaning nodes. Which one reuses matters to a wrong traversal
+        # (breadth-first handles `a * b` and `b * a` differently), so it is drawn.
+        sharer = node_positions[0] if share_first else node_positions[-1]
+        for position, (kind, pick) in enumerate(zip(shape, picks)):
             if kind == "number":
                 args.append(Const(op.constants[number_index % len(op.constants)]))
             else:
-                args.append(self._pick(pick, args))
+                args.append(self._pick(pick, args, may_share=position == sharer))
         args = self._fit(op, args)
         if args is not None:
             self._append(op, args)
 
-    def _pick(self, pick: tuple[int, int], chosen: list) -> int:
+    def join_dangling(self, joiner: catalog.Op, max_ops: int) -> None:
+        """Join op nodes nobody consumes into the output (up to ``max_ops`` nodes in all),
+        so little drawn work is pruned."""
+        n_inputs = len(self.boxes)
+        for k in range(len(self.intervals) - 2, n_inputs - 1, -1):
+            output = len(self.intervals) - 1
+            if len(self.nodes) >= max_ops:
+                return
+            if not self.consumed[k] and self._fair(joiner, [output, k]):
+                self._append(joiner, [output, k])
+
+    def _pick(self, pick: tuple[int, int], chosen: list, may_share: bool) -> int:
         roll, which = pick
-        if roll < self.share_below:  # reuse any node, even one already chosen (x * x)
+        if may_share and roll < self.share_below:  # reuse any node, even a chosen one (x * x)
             return len(self.intervals) - 1 - which % len(self.intervals)
         order = self._preference()
         fresh = [k for k in order if k not in chosen]

@@ -184,7 +184,7 @@ class Grader:
             return self._ungradable(None, start, output)
         findings = _unique([*charged.values(), *(f for r in results for f in r.findings)])
         findings = _drop_coincidental_accumulation(results, findings)
-        self._score(results, findings)
+        self._score(results, findings, charged)
         return Report(
             self.assignment.name, str(self.submission), results, findings,
             time.monotonic() - start, output,
@@ -312,7 +312,12 @@ class Grader:
 
     # --- scores ----------------------------------------------------------------------
 
-    def _score(self, results: list[PartResult], findings: list[Finding]) -> None:
+    def _score(
+        self, results: list[PartResult], findings: list[Finding], charged: dict[str, Finding]
+    ) -> None:
+        """Op parts earn the share of their ops that are neither charged with a finding nor
+        unverified (``charged`` holds every op missing or wrong alone, with the finding that
+        stopped it: a seed bug makes every op unverifiable, and untested is not passed)."""
         charged_ops = {f.op for f in findings if f.op is not None}
         for result in results:
             part = result.part
@@ -331,10 +336,12 @@ class Grader:
                     + machinery
                 )
             else:
+                stopped = [charged[op] for op in part.ops if op in charged]
                 result.findings = _unique(
-                    [f for f in result.findings if f.op in part.ops or f.op is None] + attributed
+                    [f for f in result.findings if f.op in part.ops or f.op is None]
+                    + attributed + stopped
                 )
-                ok = [op for op in part.ops if op not in charged_ops]
+                ok = [op for op in part.ops if op not in charged_ops and op not in charged]
                 result.score = 0.0 if own_fatal else part.points * len(ok) / len(part.ops)
             result.score = round(result.score, 4)
 

@@ -121,3 +121,11 @@ def test_micrograd_preset_grades_karpathys_micrograd():
     for name in ("arithmetic", "chain-rule machinery"):
         assert by_name[name].score == by_name[name].max_score, name
     assert report.score < report.max_score
+
+
+def test_untested_ops_earn_nothing_when_the_seed_hides_every_gradient(assignment):
+    """A missing seed leaves every gradient 0: no op can be verified, so no part scores."""
+    report = Grader(assignment, ENGINES / "buggy" / "no_seed.py").grade()
+    assert report.score == 0
+    assert all(f.step == "seed" for part in report.parts for f in part.findings)
+    assert all(part.findings for part in report.parts)  # every part says why

@@ -192,11 +192,7 @@ class Diagnoser:
         comp = case.full.composition
         op = ops.get(comp.node(k).op)
         arg_texts = [comp.arg_text(a) for a in comp.node(k).args]
-        for leaf, pos in enumerate(leaf_positions(comp, k)):
-            expected = probe.reference.grads[leaf]
-            wrong, shown = self._wrong(probe, "grad", leaf, expected)
-            if not wrong:
-                continue
+        for leaf, pos, expected, shown in self._wrong_leaves(probe, comp, k):
             at = self._at(comp, case.full.reference, k)
             rule = op.rule(pos, arg_texts)
             return Finding(
@@ -219,11 +215,7 @@ class Diagnoser:
         comp = case.full.composition
         op = ops.get(comp.node(k).op)
         arg_texts = [comp.arg_text(a) for a in comp.node(k).args]
-        for leaf, pos in enumerate(leaf_positions(comp, k)):
-            expected = probe.reference.grads[leaf]
-            wrong, shown = self._wrong(probe, "grad", leaf, expected)
-            if not wrong:
-                continue
+        for leaf, pos, expected, shown in self._wrong_leaves(probe, comp, k):
             name, arg = comp.all_names[k], comp.arg_text(comp.node(k).args[pos])
             local = expected / UPSTREAM_SCALE
             return Finding(
@@ -240,6 +232,15 @@ class Diagnoser:
                 at=self._at(comp, case.full.reference, k),
             )
         return None
+
+    def _wrong_leaves(self, probe: Run, comp: Composition, k: int):
+        """``(leaf, argument position, expected, shown)`` for each probe leaf whose gradient
+        is wrong (each leaf of a probe stands for one argument of node ``k``)."""
+        for leaf, pos in enumerate(leaf_positions(comp, k)):
+            expected = probe.reference.grads[leaf]
+            wrong, shown = self._wrong(probe, "grad", leaf, expected)
+            if wrong:
+                yield leaf, pos, expected, shown
 
     # --- 5. the machinery --------------------------------------------------------------
 

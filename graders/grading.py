@@ -131,8 +131,8 @@ def grade(
     return grader(assignment, submission, grading_seed=grading_seed, examples=examples).grade()
 
 
-class Grader:
-    """Grades an autodiff engine (assignments of kind ``autodiff``)."""
+class BaseGrader:
+    """What every kind of grader is given: the assignment, the file, the seed, the budget."""
 
     def __init__(
         self,
@@ -148,7 +148,15 @@ class Grader:
         self.examples = examples or assignment.examples
         self.deadline = 0.0
         self.runner: Runner | None = None
-        self.diagnoser: Diagnoser | None = None
+
+    def grade(self) -> Report:
+        raise NotImplementedError
+
+
+class Grader(BaseGrader):
+    """Grades an autodiff engine (assignments of kind ``autodiff``)."""
+
+    diagnoser: Diagnoser | None = None
 
     # --- the whole submission ------------------------------------------------------
 

@@ -24,20 +24,18 @@ from __future__ import annotations
 
 import time
 import zlib
-from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from graders.assignment import Assignment
 from graders.diagnosis import NotANumber, read
 from graders.exercises.blame import Broken, Observation, blame
 from graders.exercises.steps import expected
 from graders.exercises.tasks import Task, tasks
 from graders.findings import Finding
-from graders.grading import PartResult, Report
+from graders.grading import BaseGrader, PartResult, Report
 from graders.runner import Runner, SubmissionError
 from strategies import points
 
@@ -45,23 +43,8 @@ from strategies import points
 _FATAL_KINDS = ("timeout", "crash")
 
 
-class ExerciseGrader:
+class ExerciseGrader(BaseGrader):
     """Grades a file of hand-derived derivatives (assignments of kind ``chain_rule``)."""
-
-    def __init__(
-        self,
-        assignment: Assignment,
-        submission: Path,
-        *,
-        grading_seed: int | None = None,
-        examples: int | None = None,
-    ):
-        self.assignment = assignment
-        self.submission = Path(submission)
-        self.seed = assignment.seed if grading_seed is None else grading_seed
-        self.examples = examples or assignment.examples
-        self.deadline = 0.0
-        self.runner: Runner | None = None
 
     def grade(self) -> Report:
         start = time.monotonic()

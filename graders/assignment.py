@@ -112,6 +112,9 @@ def load(name: str, api: str | None = None) -> Assignment:
 
 
 def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
+    if not isinstance(data.get("parts"), list) or not all(isinstance(p, dict)
+                                                          for p in data["parts"]):
+        raise ValueError("parts must be [[parts]] tables, each with name and points")
     parts = tuple(_part(p) for p in data["parts"])
     if not parts:
         raise ValueError("an assignment needs at least one [[parts]] entry")
@@ -120,6 +123,14 @@ def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
     kind = str(data.get("kind", "autodiff"))
     if kind not in KINDS:
         raise ValueError(f"kind = {kind!r}: choose one of {', '.join(KINDS)}")
+    if kind == "autodiff":
+        for part in parts:
+            if not part.ops:
+                raise ValueError(f"part {part.name!r} needs ops = [...] (catalog op names)")
+    examples = int(data.get("examples", 40))
+    points_per_case = int(data.get("points_per_case", 2))
+    if examples < 1 or points_per_case < 1:
+        raise ValueError("examples and points_per_case must be at least 1")
     if kind == "chain_rule":  # parse every exercise now: a bad one is a usage error
         from graders.exercises.tasks import tasks
 
@@ -131,8 +142,8 @@ def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
         submission=str(data.get("submission", DEFAULT_SUBMISSION[kind])),
         api=resolve(api_override or data.get("api", "mygrad")),
         seed=int(data.get("seed", 0)),
-        examples=int(data.get("examples", 40)),
-        points_per_case=int(data.get("points_per_case", 2)),
+        examples=examples,
+        points_per_case=points_per_case,
         limits=limits,
         parts=parts,
         forbidden_imports=tuple(data.get("forbidden_imports", DEFAULT_FORBIDDEN)),
@@ -160,14 +171,25 @@ def _part(data: dict) -> Part:
                          f"choose one of {', '.join(VISIBILITIES)}")
     for name in names:
         ops.get(name)  # raises with the list of valid names
+    machinery = bool(data.get("machinery", False))
+    max_ops = int(data.get("max_ops", 6))
+    min_ops = int(data.get("min_ops", min(3, max_ops) if machinery else 1))
+    sharing = float(data.get("sharing", 0.6 if machinery else 0.35))
+    points = float(data["points"])
+    if not 1 <= min_ops <= max_ops:
+        raise ValueError(f"part {data['name']!r}: need 1 <= min_ops <= max_ops")
+    if not 0.0 <= sharing <= 1.0:
+        raise ValueError(f"part {data['name']!r}: sharing must be between 0 and 1")
+    if points < 0:
+        raise ValueError(f"part {data['name']!r}: points must not be negative")
     return Part(
         name=str(data["name"]),
-        points=float(data["points"]),
+        points=points,
         ops=names,
-        machinery=bool(data.get("machinery", False)),
+        machinery=machinery,
         visibility=visibility,
-        max_ops=int(data.get("max_ops", 6)),
-        min_ops=int(data.get("min_ops", 3 if data.get("machinery") else 1)),
-        sharing=float(data.get("sharing", 0.6 if data.get("machinery") else 0.35)),
+        max_ops=max_ops,
+        min_ops=min_ops,
+        sharing=sharing,
         extra={k: v for k, v in data.items() if k not in _PART_FIELDS},
     )

@@ -208,21 +208,26 @@ class Diagnoser:
         probe = case.scaled.get(k)
         if probe is None or probe.reference is None or "error" in probe.outcome:
             return None
-        op_index = probe.composition.output - 1
-        # Only meaningful when the student's own `* 3` sent the right gradient into the op.
-        if self._wrong(probe, "grad", op_index, float(UPSTREAM_SCALE))[0]:
+        # The op must multiply by whatever gradient the student's own `* 3` sent into it:
+        # 3 if their `*` is right; if it is wrong, that is charged to mul on its own.
+        upstream, _ = self._actual(probe, "grad", probe.composition.output - 1)
+        if upstream is None:
             return None
         comp = case.full.composition
         op = ops.get(comp.node(k).op)
         arg_texts = [comp.arg_text(a) for a in comp.node(k).args]
-        for leaf, pos, expected, shown in self._wrong_leaves(probe, comp, k):
+        for leaf, pos in enumerate(leaf_positions(comp, k)):
+            local = probe.reference.grads[leaf] / UPSTREAM_SCALE
+            expected = upstream * local
+            wrong, shown = self._wrong(probe, "grad", leaf, expected)
+            if not wrong:
+                continue
             name, arg = comp.all_names[k], comp.arg_text(comp.node(k).args[pos])
-            local = expected / UPSTREAM_SCALE
             return Finding(
                 "upstream",
-                f"with d{probe.composition.names[-1]}/d{name} = {UPSTREAM_SCALE} flowing into "
+                f"with d{probe.composition.names[-1]}/d{name} = {number(upstream)} flowing into "
                 f"{comp.line(k)}, d{probe.composition.names[-1]}/d{arg} should be "
-                f"{UPSTREAM_SCALE} * {number(local)} = {number(expected)}, your engine gives "
+                f"{number(upstream)} * {number(local)} = {number(expected)}, your engine gives "
                 f"{shown}: {op.name}'s backward must multiply its local derivative by the "
                 f"gradient flowing into it",
                 op=op.name, node=comp.line(k), expected=expected,

@@ -67,6 +67,8 @@ class PartResult:
     score: float
     findings: list[Finding] = field(default_factory=list)
     examples: int = 0
+    #: Examples in which some node had several consumers (what tests the reverse pass).
+    shared_examples: int = 0
 
     @property
     def max_score(self) -> float:
@@ -157,6 +159,8 @@ class Grader(BaseGrader):
     """Grades an autodiff engine (assignments of kind ``autodiff``)."""
 
     diagnoser: Diagnoser | None = None
+    #: Whether the worker crashed or hung on the last case (so the part stops early).
+    worker_died: bool = False
 
     # --- the whole submission ------------------------------------------------------
 
@@ -193,6 +197,7 @@ class Grader(BaseGrader):
         findings = _unique([*charged.values(), *(f for r in results for f in r.findings)])
         findings = _drop_coincidental_accumulation(results, findings)
         self._score(results, findings, charged)
+        findings = _unique(findings + [f for r in results for f in r.findings])
         return Report(
             self.assignment.name, str(self.submission), results, findings,
             time.monotonic() - start, output,
@@ -278,21 +283,25 @@ class Grader(BaseGrader):
         @hypothesis_seed(self.seed ^ zlib.crc32(part.name.encode()))
         @given(st.data())
         def check(data):
-            if stop:
-                raise failure(stop[0])
             composition = data.draw(strategy, label="composition")
             case_points = [data.draw(points(composition), label="point")
                            for _ in range(self.assignment.points_per_case)]
+            if stop:  # after the draws: Hypothesis needs every example to draw the same way
+                raise failure(stop[0])
             result.examples += 1
+            if any(len(uses) >= 2 for uses in composition.consumers):
+                result.shared_examples += 1
             finding = self.check_case(composition, case_points)
             if finding is not None:
-                if finding.step == "error" and finding.op is None:
+                if finding.step == "error" and (finding.op is None or self.worker_died):
                     stop.append(finding)
                 raise failure(finding)
 
         try:
             check()
         except BaseException as e:  # noqa: BLE001 - sorted out below; our own bugs re-raise
+            if stop and isinstance(e, Flaky):  # replays after a crash differ; the crash is real
+                return stop[:1]
             return _findings_from(e)
         return []
 
@@ -305,6 +314,9 @@ class Grader(BaseGrader):
         outcomes = self.runner.run([{"composition": c.to_json(), "points": p} for c, p in plan])
         if self.runner.violations:
             return policy_violation(self.runner.violations, self.assignment.forbidden_imports)
+        self.worker_died = any(_died(o) for job in outcomes for o in job)
+        if self.worker_died:
+            return self._culprit(composition, case_points)
         full_outcomes = outcomes[0]
         probes = iter(zip(plan[1:], outcomes[1:]))
         for i, point in enumerate(case_points):
@@ -317,6 +329,30 @@ class Grader(BaseGrader):
             if finding is not None:
                 return finding
         return None
+
+    def _culprit(self, composition: Composition, case_points: list) -> Finding:
+        """The worker crashed or hung on this case, and every job of the request shares that
+        error. Re-run the case point by point, then its nodes alone, and blame the first op
+        that kills the worker on its own (or no op, if only the whole case does)."""
+        first = None
+        for point in case_points:
+            job = {"composition": composition.to_json(), "points": [list(point)]}
+            whole = self.runner.run([job])[0][0]
+            if not _died(whole):
+                continue
+            first = first or Run(composition, tuple(point), None, whole)
+            values = composition.evaluate(point)
+            for k in range(len(composition.inputs), composition.size):
+                probe, probe_point = isolated(composition, k, values)
+                job = {"composition": probe.to_json(), "points": [probe_point]}
+                alone = self.runner.run([job])[0][0]
+                if _died(alone):
+                    run = Run(probe, tuple(probe_point), None, alone)
+                    op = composition.node(k).op
+                    return self.diagnoser._error_finding(run, alone["error"], op)
+            return self.diagnoser._error_finding(first, whole["error"], None)
+        return Finding("error", "the worker crashed or hung on this case, but not when it ran "
+                                "again point by point: look for state kept between calls")
 
     # --- scores ----------------------------------------------------------------------
 
@@ -335,14 +371,21 @@ class Grader(BaseGrader):
                 # A seed, accumulation or order finding is about the reverse pass wherever it
                 # showed up: another part's compositions may have found it first.
                 machinery = [f for f in findings if f.step in MACHINERY_STEPS]
-                # Untested is not passed: every op it could use was missing or wrong alone.
-                nothing_ran = result.examples == 0
+                # Untested is not passed: the reverse pass is only tested where a node has
+                # several consumers (every op it could share with was missing or wrong alone).
+                nothing_ran = result.shared_examples == 0
                 broken = bool(machinery)
                 result.score = 0.0 if broken or own_fatal or nothing_ran else part.points
                 result.findings = _unique(
                     [f for f in result.findings if f.step in MACHINERY_STEPS or f.op is None]
                     + machinery
                 )
+                if nothing_ran and not result.findings:
+                    result.findings = [Finding(
+                        "missing",
+                        "the reverse pass could not be tested: no composition with a shared "
+                        "node could be built from the ops that work (fix the ops above first)",
+                    )]
             else:
                 stopped = [charged[op] for op in part.ops if op in charged]
                 result.findings = _unique(
@@ -379,6 +422,11 @@ def _plan(composition: Composition, case_points: list) -> list[tuple[Composition
             plan.append((probe, [probe_point]))
             plan.append((scaled(probe), [probe_point]))
     return plan
+
+
+def _died(outcome: dict) -> bool:
+    """Did the worker crash or hang (rather than the student's code raise)?"""
+    return outcome.get("error", {}).get("kind") in ("crash", "timeout")
 
 
 def _run(composition: Composition, point, outcome: dict) -> Run:

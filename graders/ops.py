@@ -39,6 +39,7 @@ from graders.tolerances import (
     KINK_MARGIN,
     POLE_MARGIN,
     POSITIVE_MARGIN,
+    SATURATION_BOUND,
     TAN_BOUND,
 )
 
@@ -140,6 +141,10 @@ def _positive_base_power(a: Interval, b: Interval) -> bool:
         return False
     lo, hi = iv.mul(b, (math.log(a[0]), math.log(a[1])))
     return -EXP_BOUND <= lo and hi <= EXP_BOUND
+
+
+def _saturating_argument(a: Interval) -> bool:
+    return iv.inside(a, -SATURATION_BOUND, SATURATION_BOUND)
 
 
 def _tan_argument(a: Interval) -> bool:
@@ -271,7 +276,7 @@ CATALOG: dict[str, Op] = {
             "tanh", "tanh", "tanh({0})", ("a",), ("node",),
             forward=np.tanh, mygrad=mg.tanh,
             rules=("d/d{a} tanh({a}) = 1 - tanh({a})**2",),
-            image=iv.increasing(math.tanh),
+            image=iv.increasing(math.tanh), domain=_saturating_argument,
         ),
         Op(
             "sqrt", "sqrt", "sqrt({0})", ("a",), ("node",),
@@ -284,6 +289,7 @@ CATALOG: dict[str, Op] = {
             forward=_sigmoid, mygrad=mg_sigmoid,
             rules=("d/d{a} sigmoid({a}) = sigmoid({a})*(1 - sigmoid({a}))",),
             image=iv.increasing(lambda x: 1.0 / (1.0 + math.exp(-x))),
+            domain=_saturating_argument,
         ),
         Op(
             "relu", "relu", "relu({0})", ("a",), ("node",),

@@ -31,6 +31,9 @@ POLE_MARGIN = 0.25
 TAN_BOUND = 1.2
 #: ``exp`` (and any ``b**u``) takes exponents whose natural-log size is at most this.
 EXP_BOUND = 9.0
+#: ``sigmoid`` and ``tanh`` take arguments within this bound: they are flat beyond it, and
+#: correct formulas such as ``exp(x)/(1+exp(x))`` overflow far beyond it.
+SATURATION_BOUND = 30.0
 #: Every node's value stays within this magnitude, so nothing overflows or loses precision.
 MAGNITUDE_BOUND = 1e4
 #: A point is unfair when a ``relu`` argument is closer than this to its kink at 0.

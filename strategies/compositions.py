@@ -118,6 +118,8 @@ def _compositions(draw, op_names, input_counts, step_lists, sharing, max_ops):
     if not graph.nodes:  # all skipped, or nothing fit: one op on a box that fits every op
         graph = _Builder([BOXES[0]] * n_inputs, sharing)
         graph.add(op_names[0], 0, 0, ((0, 0), (0, 0)))
+        if not graph.nodes:  # `x - x` and `x / x` are refused: put a number on the right
+            graph.add(op_names[0], 1, 0, ((0, 0), (0, 0)))
     joiner = next((n for n in op_names if catalog.get(n).operands == ("either", "either")), None)
     if joiner is not None:
         graph.join_dangling(catalog.get(joiner), max_ops)

@@ -17,7 +17,8 @@ def test_every_node_reaches_the_output_and_every_point_is_fair(data):
     assert c.fair(data.draw(points(c)))
 
 
-@given(compositions(ops=["log", "sqrt", "div", "tan", "exp", "pow_var", "rpow", "pow"]))
+@given(compositions(ops=["log", "sqrt", "div", "tan", "exp", "pow_var", "rpow", "pow", "sigmoid",
+                         "tanh"]))
 def test_interval_boxes_guarantee_fairness_at_every_corner(c):
     from itertools import product
 

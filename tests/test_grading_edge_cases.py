@@ -1,0 +1,93 @@
+"""Grading at its edges: crashes blamed on the right op, upstream checked even when `*` is
+wrong, the reverse pass never passed untested, and malformed assignments refused cleanly."""
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+
+from graders.assignment import AssignmentError, load
+from graders.grading import Grader
+from graders.runner import Limits
+from strategies import compositions
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = (ROOT / "assignments" / "scalar_autodiff" / "solution" / "engine.py").read_text()
+
+
+def engine(tmp_path: Path, old: str, new: str) -> Path:
+    """The reference solution with one change."""
+    assert old in SOLUTION
+    path = tmp_path / "engine.py"
+    path.write_text(SOLUTION.replace(old, new, 1))
+    return path
+
+
+def scores(report) -> dict[str, float]:
+    return {p.part.name: p.score for p in report.parts}
+
+
+def test_a_hang_in_one_op_is_charged_to_that_op_alone(tmp_path):
+    hangs = engine(tmp_path, "    e = math.exp(x.data)\n",
+                   "    while x.data > 2.5:\n        pass\n    e = math.exp(x.data)\n")
+    quick = dataclasses.replace(load("scalar_autodiff"),
+                                limits=Limits(call_seconds=1, total_seconds=120))
+    report = Grader(quick, hangs, examples=10).grade()
+    assert {f.identity for f in report.findings} == {("error", "exp", None)}
+    assert scores(report)["exponentials and logs"] == 10  # exp lost, log and sqrt kept
+    assert report.score == 95
+
+
+def test_a_dropped_upstream_is_found_even_when_mul_is_wrong_too(tmp_path):
+    path = engine(tmp_path, "            self.grad += other.data * out.grad\n"
+                            "            other.grad += self.data * out.grad\n",
+                  "            self.grad += self.data * out.grad\n"
+                  "            other.grad += other.data * out.grad\n")
+    text = path.read_text().replace("    e = math.exp(x.data)\n    return _unary(x, e, e)\n",
+                                    "    e = math.exp(x.data)\n    out = _unary(x, e, e)\n"
+                                    "    out._backward = lambda: setattr(x, 'grad', x.grad + e)\n"
+                                    "    return out\n")
+    path.write_text(text)
+    report = Grader(load("scalar_autodiff"), path, examples=20).grade()
+    identities = {f.identity for f in report.findings}
+    assert ("upstream", "exp", None) in identities
+    assert not identities & {("order", None, None), ("accumulation", None, None)}
+
+
+def test_the_reverse_pass_is_not_passed_untested():
+    # Only unary ops work, so no node is ever shared: accumulation and order are untestable.
+    report = Grader(load("scalar_autodiff"), ROOT / "tests/engines/edge/unary_ops_only.py",
+                    examples=20).grade()
+    machinery = next(p for p in report.parts if p.part.machinery)
+    assert machinery.score == 0
+    assert any("could not be tested" in f.message for f in machinery.findings)
+
+
+@given(compositions(ops=["sub", "exp"], inputs=1))
+def test_a_part_led_by_sub_never_yields_an_empty_composition(c):
+    assert c.nodes
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ("[[parts]]\nname='p'\npoints=1\nops=['add']\nmax_ops=0\n", "min_ops <= max_ops"),
+        ("[[parts]]\nname='p'\npoints=1\nops=['add']\nsharing=2\n", "between 0 and 1"),
+        ("[[parts]]\nname='p'\npoints=1\n", "needs ops"),
+        ("examples=0\n[[parts]]\nname='p'\npoints=1\nops=['add']\n", "at least 1"),
+        ("points_per_case=0\n[[parts]]\nname='p'\npoints=1\nops=['add']\n", "at least 1"),
+        ("parts=[1]\n", "must be [[parts]] tables"),
+    ],
+)
+def test_a_malformed_assignment_is_one_clear_error(tmp_path, toml, message):
+    (tmp_path / "assignment.toml").write_text(toml)
+    with pytest.raises(AssignmentError, match=message.replace("[", r"\[")):
+        load(str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "graders.cli", "check", str(tmp_path / "assignment.toml"),
+         "--assignment", str(tmp_path)], capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr

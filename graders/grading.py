@@ -151,8 +151,26 @@ class BaseGrader:
         self.deadline = 0.0
         self.runner: Runner | None = None
 
+    #: What a policy-violation finding tells the student to do instead.
+    policy_advice = "compute the derivatives with your own engine"
+
     def grade(self) -> Report:
         raise NotImplementedError
+
+    def _ungradable(self, error: SubmissionError | None, start: float, output: str = "") -> Report:
+        """Every part at zero with one finding: the submission could not be imported, or
+        it imported a module the assignment forbids (``error`` is None)."""
+        output = output or self.runner.student_output()
+        self.runner.cleanup()
+        if self.runner.violations:
+            finding = policy_violation(self.runner.violations, self.assignment.forbidden_imports,
+                                       self.policy_advice)
+        else:
+            what = "has a syntax error" if error.kind == "syntax" else "could not be imported"
+            finding = Finding("error", f"the submission {what}: {error.message}")
+        parts = [PartResult(p, 0.0, [finding]) for p in self.assignment.parts]
+        return Report(self.assignment.name, str(self.submission), parts, [finding],
+                      time.monotonic() - start, output)
 
 
 class Grader(BaseGrader):
@@ -202,20 +220,6 @@ class Grader(BaseGrader):
             self.assignment.name, str(self.submission), results, findings,
             time.monotonic() - start, output,
         )
-
-    def _ungradable(self, error: SubmissionError | None, start: float, output: str = "") -> Report:
-        """Every part at zero with one finding: the submission could not be imported, or
-        it imported a module the assignment forbids (``error`` is None)."""
-        output = output or self.runner.student_output()
-        self.runner.cleanup()
-        if self.runner.violations:
-            finding = policy_violation(self.runner.violations, self.assignment.forbidden_imports)
-        else:
-            what = "has a syntax error" if error.kind == "syntax" else "could not be imported"
-            finding = Finding("error", f"the submission {what}: {error.message}")
-        parts = [PartResult(p, 0.0, [finding]) for p in self.assignment.parts]
-        return Report(self.assignment.name, str(self.submission), parts, [finding],
-                      time.monotonic() - start, output)
 
     # --- capabilities ---------------------------------------------------------------
 
@@ -400,14 +404,13 @@ class Grader(BaseGrader):
 # --- plain helpers ------------------------------------------------------------------
 
 
-def policy_violation(modules, forbidden) -> Finding:
+def policy_violation(modules, forbidden, advice=BaseGrader.policy_advice) -> Finding:
     """The finding for a submission that imported a module the assignment forbids."""
     names = ", ".join(sorted(modules))
     return Finding(
         "error",
         f"policy violation: imports {names}; this assignment forbids importing "
-        f"{', '.join(forbidden)}: compute the derivatives with your own engine "
-        f"(every part scores 0)",
+        f"{', '.join(forbidden)}: {advice} (every part scores 0)",
     )
 
 

@@ -46,6 +46,8 @@ _FATAL_KINDS = ("timeout", "crash")
 class ExerciseGrader(BaseGrader):
     """Grades a file of hand-derived derivatives (assignments of kind ``chain_rule``)."""
 
+    policy_advice = "derive the derivatives by hand"
+
     def grade(self) -> Report:
         start = time.monotonic()
         self.deadline = start + self.assignment.limits.total_seconds
@@ -67,24 +69,6 @@ class ExerciseGrader(BaseGrader):
             return self._ungradable(None, start, output)
         findings = [f for r in results for f in r.findings]
         return Report(self.assignment.name, str(self.submission), results, findings,
-                      time.monotonic() - start, output)
-
-    def _ungradable(self, error: SubmissionError | None, start: float, output: str = "") -> Report:
-        """Every part at zero with one finding: the file could not be imported, or it
-        imported a module the assignment forbids (``error`` is None)."""
-        output = output or self.runner.student_output()
-        self.runner.cleanup()
-        if error is None:
-            names = ", ".join(sorted(self.runner.violations))
-            finding = Finding("error", (
-                f"policy violation: imports {names}; this assignment forbids importing "
-                f"{', '.join(self.assignment.forbidden_imports)}: derive the derivatives by "
-                f"hand (every part scores 0)"))
-        else:
-            what = "has a syntax error" if error.kind == "syntax" else "could not be imported"
-            finding = Finding("error", f"the submission {what}: {error.message}")
-        parts = [PartResult(p, 0.0, [finding]) for p in self.assignment.parts]
-        return Report(self.assignment.name, str(self.submission), parts, [finding],
                       time.monotonic() - start, output)
 
     # --- one part -------------------------------------------------------------------------

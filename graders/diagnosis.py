@@ -259,7 +259,12 @@ class Diagnoser:
         actual, shown = self._actual(run, "grad", k)
         name = comp.all_names[k]
         uses = comp.consumers[k]
-        repro = self._repro(run, [(k, "grad", ref.grads[k])])
+        # What both machinery findings say about node k.
+        about = dict(
+            node=comp.line(k) if k >= len(comp.inputs) else name,
+            expected=ref.grads[k], actual=shown if actual is None else actual,
+            reproducer=self._repro(run, [(k, "grad", ref.grads[k])]),
+        )
         contributions = self._contributions(case, k)
         if actual is not None and contributions and _partial_sum(actual, contributions):
             users = ", ".join(comp.line(u) for u in dict.fromkeys(u for u, _ in uses))
@@ -269,12 +274,10 @@ class Diagnoser:
                 f"of all {len(uses)} contributions, {number(ref.grads[k])}, your engine gives "
                 f"{shown}, only part of them: add to .{self.preset.gradient} (+=), never "
                 f"overwrite it (=)",
-                node=comp.line(k) if k >= len(comp.inputs) else name,
-                expected=ref.grads[k], actual=shown if actual is None else actual,
                 rule=f"d(out)/d{name} = " + " + ".join(
                     f"d(out)/d{comp.all_names[u]} * d{comp.all_names[u]}/d{name}" for u, _ in uses
                 ),
-                reproducer=repro,
+                **about,
             )
         users = ", ".join(comp.all_names[u] for u in dict.fromkeys(u for u, _ in uses))
         return Finding(
@@ -283,9 +286,7 @@ class Diagnoser:
             f"every op's derivative is right in isolation and {users} got the right gradient: "
             f"the reverse pass passed a gradient on before it was complete (visit nodes in "
             f"reverse topological order, each exactly once)",
-            node=comp.line(k) if k >= len(comp.inputs) else name,
-            expected=ref.grads[k], actual=shown if actual is None else actual,
-            reproducer=repro,
+            **about,
         )
 
     def _contributions(self, case: Case, k: int) -> list[float]:

@@ -4,7 +4,7 @@
 
 Makes N submissions, a mix of correct and buggy engines (the reference solution and
 four one-line mutations of it: a wrong local derivative, a missing upstream factor, a
-broken accumulation, a wrong sign), and grades them all with ``graders.batch.run``:
+broken accumulation, a wrong sign), and grades them all with ``graders.platforms.batch.run``:
 once on the local pool (``--workers`` parallel gradings) and once on a Dask LocalCluster
 with ``--workers`` single-threaded worker processes. Prints wall time, submissions per
 minute, and how time grows with N. The cluster's start-up is timed apart, once. Numbers,
@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from graders import batch
 from graders.assignment import load
+from graders.platforms import batch
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "assignments" / "scalar_autodiff" / "solution" / "engine.py"

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from graders.assignment import load
-from graders.grading import Grader
+from graders.engine.grader import EngineGrader as Grader
 
 BUGGY = Path(__file__).resolve().parent.parent / "tests" / "engines" / "buggy"
 

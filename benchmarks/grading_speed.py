@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graders.assignment import load
-from graders.grading import Grader
+from graders.engine.grader import EngineGrader as Grader
 from strategies import compositions, points
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def time_check(repeats: int) -> list[float]:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "graders.cli", "check"], check=True,
+        subprocess.run([sys.executable, "-m", "graders.platforms.cli", "check"], check=True,
                        stdout=subprocess.DEVNULL)
         times.append(time.perf_counter() - start)
     return times

@@ -1,14 +1,16 @@
 """Assignments: what to grade, read from ``assignments/NAME/assignment.toml``.
 
-An assignment names the student's file, the API preset (or its own mapping), a public
-grading seed, how many examples each part runs, resource limits, and its parts: each
-part has points and the ops it covers. A part marked ``machinery = true`` grades the
-reverse pass itself (seed, accumulation, order) on compositions with heavy sharing.
-See ``assignments/scalar_autodiff/assignment.toml`` for a complete example.
+An assignment names its kind (``graders.kinds``: ``engine`` by default), the student's
+file, the API preset (or its own mapping), a public grading seed, how many examples each
+part runs, resource limits, the static policy (``[policy]``, see
+``graders.sandbox.policy``), and its parts: each part has points and, for an engine, the
+ops it covers. A part marked ``machinery = true`` grades the reverse pass itself (seed,
+accumulation, order) on compositions with heavy sharing. See
+``assignments/scalar_autodiff/assignment.toml`` for a complete example.
 
-An assignment of ``kind = "chain_rule"`` grades hand-derived derivatives instead: each
-part names an exercise file (see ``graders.exercises.tasks`` for its fields), and every
-exercise is parsed and checked when the assignment loads.
+The kind checks its own part fields when the assignment loads (an ``exercises`` part
+names an exercise file: see ``graders.exercises.tasks``) and keeps what it parsed in
+``Assignment.prepared``, so a bad assignment is a usage error before anything is graded.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from graders import ops
+from graders import kinds, ops
+from graders.composition import size_problem
+from graders.kinds import Kind
 from graders.presets import Preset, resolve
-from graders.runner import Limits
+from graders.sandbox.policy import Policy
+from graders.sandbox.runner import Limits
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,8 +62,7 @@ class Part:
 class Assignment:
     name: str
     folder: Path
-    #: ``"autodiff"``: students write an engine. ``"chain_rule"``: students write derivatives.
-    kind: str
+    kind: Kind
     submission: str
     api: Preset
     seed: int
@@ -66,7 +71,10 @@ class Assignment:
     limits: Limits
     parts: tuple[Part, ...]
     forbidden_imports: tuple[str, ...] = DEFAULT_FORBIDDEN
+    policy: Policy = Policy()
     solution: Path | None = None
+    #: What the kind parsed from the parts when the assignment loaded (exercises: tasks).
+    prepared: Any = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -77,6 +85,16 @@ class Assignment:
     def ops(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(op for p in self.parts for op in p.ops))
 
+    def select(self, names=None) -> tuple[Part, ...]:
+        """The parts called ``names`` (all by default), in the assignment's order."""
+        if names is None:
+            return self.parts
+        unknown = set(names) - {p.name for p in self.parts}
+        if unknown:
+            raise AssignmentError(f"{self.name} has no part {sorted(unknown)[0]!r}; its parts: "
+                                  + ", ".join(p.name for p in self.parts))
+        return tuple(p for p in self.parts if p.name in set(names))
+
 
 def search_path() -> list[Path]:
     paths = [Path(p) for p in os.environ.get("CHAINGRADE_ASSIGNMENTS", "").split(os.pathsep) if p]
@@ -84,10 +102,14 @@ def search_path() -> list[Path]:
 
 
 def find(name: str) -> Path:
-    """The folder of assignment ``name`` (or ``name`` itself if it is a folder with a toml)."""
+    """The folder of assignment ``name``: ``name`` itself if it is a folder with a toml,
+    the current folder if its assignment.toml is called ``name`` (a student pack), else the
+    first ``NAME/assignment.toml`` on :func:`search_path`."""
     direct = Path(name)
     if (direct / "assignment.toml").is_file():
         return direct
+    if _named(Path.cwd() / "assignment.toml") == name:
+        return Path.cwd()
     for root in search_path():
         if (root / name / "assignment.toml").is_file():
             return root / name
@@ -97,6 +119,13 @@ def find(name: str) -> Path:
         f"no assignment {name!r}; known assignments: {', '.join(known) or 'none'} "
         f"(looked in {', '.join(str(p) for p in search_path())})"
     )
+
+
+def _named(toml: Path) -> str | None:
+    try:
+        return str(tomllib.loads(toml.read_text(encoding="utf-8")).get("name", toml.parent.name))
+    except (OSError, ValueError):
+        return None
 
 
 def load(name: str, api: str | None = None) -> Assignment:
@@ -120,26 +149,19 @@ def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
         raise ValueError("an assignment needs at least one [[parts]] entry")
     solution = data.get("solution")
     limits = Limits(**data.get("limits", {}))
-    kind = str(data.get("kind", "autodiff"))
-    if kind not in KINDS:
-        raise ValueError(f"kind = {kind!r}: choose one of {', '.join(KINDS)}")
-    if kind == "autodiff":
-        for part in parts:
-            if not part.ops:
-                raise ValueError(f"part {part.name!r} needs ops = [...] (catalog op names)")
+    kind = kinds.get(str(data.get("kind", "engine")))
     examples = int(data.get("examples", 40))
     points_per_case = int(data.get("points_per_case", 2))
     if examples < 1 or points_per_case < 1:
         raise ValueError("examples and points_per_case must be at least 1")
-    if kind == "chain_rule":  # parse every exercise now: a bad one is a usage error
-        from graders.exercises.tasks import tasks
-
-        tasks(folder, parts)
+    policy = data.get("policy", {})
+    if not isinstance(policy, dict):
+        raise ValueError("policy must be a [policy] table")
     return Assignment(
         name=str(data.get("name", folder.name)),
         folder=folder,
         kind=kind,
-        submission=str(data.get("submission", DEFAULT_SUBMISSION[kind])),
+        submission=str(data.get("submission", kind.default_submission)),
         api=resolve(api_override or data.get("api", "mygrad")),
         seed=int(data.get("seed", 0)),
         examples=examples,
@@ -147,16 +169,15 @@ def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
         limits=limits,
         parts=parts,
         forbidden_imports=tuple(data.get("forbidden_imports", DEFAULT_FORBIDDEN)),
+        policy=Policy.from_toml(policy),
         solution=folder / solution if solution else None,
+        prepared=kind.prepare(folder, parts),  # a bad part is a usage error now
         extra={k: v for k, v in data.items() if k not in _KNOWN},
     )
 
 
-KINDS = ("autodiff", "chain_rule")
-#: The student's file when assignment.toml does not name one.
-DEFAULT_SUBMISSION = {"autodiff": "engine.py", "chain_rule": "answers.py"}
 _KNOWN = {"name", "kind", "submission", "api", "seed", "examples", "points_per_case", "limits",
-          "parts", "forbidden_imports", "solution"}
+          "parts", "forbidden_imports", "solution", "policy"}
 
 
 _PART_FIELDS = {"name", "points", "ops", "machinery", "visibility", "max_ops", "min_ops",
@@ -176,10 +197,9 @@ def _part(data: dict) -> Part:
     min_ops = int(data.get("min_ops", min(3, max_ops) if machinery else 1))
     sharing = float(data.get("sharing", 0.6 if machinery else 0.35))
     points = float(data["points"])
-    if not 1 <= min_ops <= max_ops:
-        raise ValueError(f"part {data['name']!r}: need 1 <= min_ops <= max_ops")
-    if not 0.0 <= sharing <= 1.0:
-        raise ValueError(f"part {data['name']!r}: sharing must be between 0 and 1")
+    problem = size_problem(min_ops, max_ops, sharing)
+    if problem:
+        raise ValueError(f"part {data['name']!r}: {problem}")
     if points < 0:
         raise ValueError(f"part {data['name']!r}: points must not be negative")
     return Part(

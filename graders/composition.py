@@ -189,5 +189,17 @@ class Composition:
         return cls(tuple(data["inputs"]), nodes, tuple(data["names"]))
 
 
+def size_problem(min_ops: object, max_ops: object, sharing: object) -> str | None:
+    """What is wrong with a composition size and sharing, or None: one rule for
+    ``strategies.compositions()`` and assignment.toml alike."""
+    if not (isinstance(max_ops, int) and max_ops >= 1):
+        return f"max_ops={max_ops!r} must be a positive integer"
+    if not (isinstance(min_ops, int) and 1 <= min_ops <= max_ops):
+        return f"min_ops={min_ops!r} must be an integer from 1 to max_ops"
+    if not (isinstance(sharing, int | float) and 0.0 <= sharing <= 1.0):
+        return f"sharing={sharing!r} must be between 0 and 1"
+    return None
+
+
 def _scalar(value):
     return value if isinstance(value, complex) else np.float64(value)

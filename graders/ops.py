@@ -27,10 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import mygrad as mg
 import numpy as np
-from mygrad.nnet.activations import relu as mg_relu
-from mygrad.nnet.activations import sigmoid as mg_sigmoid
 
 from graders import intervals as iv
 from graders.intervals import Interval
@@ -50,7 +47,7 @@ Operand = Literal["node", "number", "either"]
 CONSTANTS = (2, 3, -1, 0.5, -2, 1.5, 4, -0.5, 10)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Op:
     """One elementary function and everything chaingrade needs to know about it.
 
@@ -59,7 +56,8 @@ class Op:
     ``rules`` holds one Leibniz rule per argument; ``{a}`` and ``{b}`` stand
     for the arguments as written, ``{b_minus_1}`` for a number exponent less one.
     ``domain`` receives one interval per argument (a number ``c`` as ``(c, c)``)
-    and says whether every point in them is safely inside the domain.
+    and says whether every point in them is safely inside the domain. ``mygrad`` is the
+    MyGrad function's path in the ``mygrad`` package (``"nnet.activations.relu"``).
     """
 
     name: str
@@ -68,7 +66,7 @@ class Op:
     arg_names: tuple[str, ...]
     operands: tuple[Operand, ...]
     forward: Callable[..., object]
-    mygrad: Callable[..., object]
+    mygrad: str
     rules: tuple[str, ...]
     image: Callable[..., Interval]
     domain: Callable[..., bool] = lambda *args: True
@@ -186,47 +184,54 @@ CATALOG: dict[str, Op] = {
     op.name: op
     for op in [
         Op(
-            "add", "+", "{0} + {1}", _BINARY, ("either", "either"),
-            forward=lambda a, b: a + b, mygrad=mg.add,
+            name="add", syntax="+", template="{0} + {1}",
+            arg_names=_BINARY, operands=("either", "either"),
+            forward=lambda a, b: a + b, mygrad="add",
             rules=("d/d{a} ({a} + {b}) = 1", "d/d{b} ({a} + {b}) = 1"),
             image=iv.add,
         ),
         Op(
-            "sub", "-", "{0} - {1}", _BINARY, ("either", "either"),
-            forward=lambda a, b: a - b, mygrad=mg.subtract,
+            name="sub", syntax="-", template="{0} - {1}",
+            arg_names=_BINARY, operands=("either", "either"),
+            forward=lambda a, b: a - b, mygrad="subtract",
             rules=("d/d{a} ({a} - {b}) = 1", "d/d{b} ({a} - {b}) = -1"),
             image=iv.sub,
         ),
         Op(
-            "mul", "*", "{0} * {1}", _BINARY, ("either", "either"),
-            forward=lambda a, b: a * b, mygrad=mg.multiply,
+            name="mul", syntax="*", template="{0} * {1}",
+            arg_names=_BINARY, operands=("either", "either"),
+            forward=lambda a, b: a * b, mygrad="multiply",
             rules=("d/d{a} ({a}*{b}) = {b}", "d/d{b} ({a}*{b}) = {a}"),
             image=iv.mul,
         ),
         Op(
-            "div", "/", "{0} / {1}", _BINARY, ("either", "either"),
-            forward=lambda a, b: a / b, mygrad=mg.divide,
+            name="div", syntax="/", template="{0} / {1}",
+            arg_names=_BINARY, operands=("either", "either"),
+            forward=lambda a, b: a / b, mygrad="divide",
             rules=("d/d{a} ({a}/{b}) = 1/{b}", "d/d{b} ({a}/{b}) = -{a}/{b}**2"),
             image=lambda a, b: iv.mul(a, iv.reciprocal(b)),
             domain=_denominator_away_from_zero,
         ),
         Op(
-            "neg", "neg", "-{0}", ("a",), ("node",),
-            forward=lambda a: -a, mygrad=mg.negative,
+            name="neg", syntax="neg", template="-{0}",
+            arg_names=("a",), operands=("node",),
+            forward=lambda a: -a, mygrad="negative",
             rules=("d/d{a} (-{a}) = -1",),
             image=lambda a: (-a[1], -a[0]),
         ),
         Op(
-            "pow", "**", "{0} ** {1}", ("base", "exponent"), ("node", "number"),
-            forward=lambda a, b: a**b, mygrad=mg.power,
+            name="pow", syntax="**", template="{0} ** {1}",
+            arg_names=("base", "exponent"), operands=("node", "number"),
+            forward=lambda a, b: a**b, mygrad="power",
             rules=("d/d{a} {a}**{b} = {b}*{a}**{b_minus_1}", ""),
             image=lambda a, c: iv.power(a, c[0]),
             domain=_number_power_base,
             constants=(2, 3, -1, 0.5, -2, 1.5, 4),
         ),
         Op(
-            "pow_var", "**", "{0} ** {1}", ("base", "exponent"), ("node", "node"),
-            forward=lambda a, b: a**b, mygrad=mg.power,
+            name="pow_var", syntax="**", template="{0} ** {1}",
+            arg_names=("base", "exponent"), operands=("node", "node"),
+            forward=lambda a, b: a**b, mygrad="power",
             rules=(
                 "d/d{a} {a}**{b} = {b}*{a}**({b} - 1)",
                 "d/d{b} {a}**{b} = {a}**{b}*log({a})",
@@ -235,65 +240,75 @@ CATALOG: dict[str, Op] = {
             domain=_positive_base_power,
         ),
         Op(
-            "rpow", "**", "{0} ** {1}", ("base", "exponent"), ("number", "node"),
-            forward=lambda a, b: a**b, mygrad=mg.power,
+            name="rpow", syntax="**", template="{0} ** {1}",
+            arg_names=("base", "exponent"), operands=("number", "node"),
+            forward=lambda a, b: a**b, mygrad="power",
             rules=("", "d/d{b} {a}**{b} = {a}**{b}*log({a})"),
             image=iv.exp_of_log,
             domain=_positive_base_power,
             constants=(2, 3, 0.5, 1.5, 10),
         ),
         Op(
-            "exp", "exp", "exp({0})", ("a",), ("node",),
-            forward=np.exp, mygrad=mg.exp,
+            name="exp", syntax="exp", template="exp({0})",
+            arg_names=("a",), operands=("node",),
+            forward=np.exp, mygrad="exp",
             rules=("d/d{a} exp({a}) = exp({a})",),
             image=iv.increasing(math.exp), domain=_exp_argument,
         ),
         Op(
-            "log", "log", "log({0})", ("a",), ("node",),
-            forward=np.log, mygrad=mg.log,
+            name="log", syntax="log", template="log({0})",
+            arg_names=("a",), operands=("node",),
+            forward=np.log, mygrad="log",
             rules=("d/d{a} log({a}) = 1/{a}",),
             image=iv.increasing(math.log), domain=_positive,
         ),
         Op(
-            "sin", "sin", "sin({0})", ("a",), ("node",),
-            forward=np.sin, mygrad=mg.sin,
+            name="sin", syntax="sin", template="sin({0})",
+            arg_names=("a",), operands=("node",),
+            forward=np.sin, mygrad="sin",
             rules=("d/d{a} sin({a}) = cos({a})",),
             image=_trig_image(math.sin, math.pi / 2),
         ),
         Op(
-            "cos", "cos", "cos({0})", ("a",), ("node",),
-            forward=np.cos, mygrad=mg.cos,
+            name="cos", syntax="cos", template="cos({0})",
+            arg_names=("a",), operands=("node",),
+            forward=np.cos, mygrad="cos",
             rules=("d/d{a} cos({a}) = -sin({a})",),
             image=_trig_image(math.cos, 0.0),
         ),
         Op(
-            "tan", "tan", "tan({0})", ("a",), ("node",),
-            forward=np.tan, mygrad=mg.tan,
+            name="tan", syntax="tan", template="tan({0})",
+            arg_names=("a",), operands=("node",),
+            forward=np.tan, mygrad="tan",
             rules=("d/d{a} tan({a}) = 1/cos({a})**2",),
             image=iv.increasing(math.tan), domain=_tan_argument,
         ),
         Op(
-            "tanh", "tanh", "tanh({0})", ("a",), ("node",),
-            forward=np.tanh, mygrad=mg.tanh,
+            name="tanh", syntax="tanh", template="tanh({0})",
+            arg_names=("a",), operands=("node",),
+            forward=np.tanh, mygrad="tanh",
             rules=("d/d{a} tanh({a}) = 1 - tanh({a})**2",),
             image=iv.increasing(math.tanh), domain=_saturating_argument,
         ),
         Op(
-            "sqrt", "sqrt", "sqrt({0})", ("a",), ("node",),
-            forward=np.sqrt, mygrad=mg.sqrt,
+            name="sqrt", syntax="sqrt", template="sqrt({0})",
+            arg_names=("a",), operands=("node",),
+            forward=np.sqrt, mygrad="sqrt",
             rules=("d/d{a} sqrt({a}) = 1/(2*sqrt({a}))",),
             image=iv.increasing(math.sqrt), domain=_positive,
         ),
         Op(
-            "sigmoid", "sigmoid", "sigmoid({0})", ("a",), ("node",),
-            forward=_sigmoid, mygrad=mg_sigmoid,
+            name="sigmoid", syntax="sigmoid", template="sigmoid({0})",
+            arg_names=("a",), operands=("node",),
+            forward=_sigmoid, mygrad="nnet.activations.sigmoid",
             rules=("d/d{a} sigmoid({a}) = sigmoid({a})*(1 - sigmoid({a}))",),
             image=iv.increasing(lambda x: 1.0 / (1.0 + math.exp(-x))),
             domain=_saturating_argument,
         ),
         Op(
-            "relu", "relu", "relu({0})", ("a",), ("node",),
-            forward=_relu, mygrad=mg_relu,
+            name="relu", syntax="relu", template="relu({0})",
+            arg_names=("a",), operands=("node",),
+            forward=_relu, mygrad="nnet.activations.relu",
             rules=("d/d{a} relu({a}) = 1 if {a} > 0 else 0",),
             image=iv.increasing(lambda x: max(x, 0.0)),
             analytic=False, kink=0.0,

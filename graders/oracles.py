@@ -14,8 +14,10 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import mygrad as mg
@@ -26,6 +28,13 @@ from graders.composition import Composition, Const
 from graders.tolerances import GATE_CENTRAL, GATE_COMPLEX_STEP, close
 
 COMPLEX_STEP = 1e-20
+
+
+@functools.cache
+def mygrad_function(name: str) -> Callable[..., mg.Tensor]:
+    """The MyGrad function an op's record names (``"nnet.activations.relu"``)."""
+    module, _, function = f"mygrad.{name}".rpartition(".")
+    return getattr(importlib.import_module(module), function)
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ def mygrad_reference(composition: Composition, point: Sequence[float]) -> Refere
     for node in composition.nodes:
         args = [float(a.value) if isinstance(a, Const) else tensors[a] for a in node.args]
         with np.errstate(all="ignore"):
-            tensors.append(ops.get(node.op).mygrad(*args))
+            tensors.append(mygrad_function(ops.get(node.op).mygrad)(*args))
     tensors[-1].backward()
     return Reference(
         values=tuple(float(t.data) for t in tensors),

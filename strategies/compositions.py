@@ -19,7 +19,7 @@ from hypothesis.errors import InvalidArgument
 
 from graders import intervals as iv
 from graders import ops as catalog
-from graders.composition import Composition, Const, Node
+from graders.composition import Composition, Const, Node, size_problem
 from graders.intervals import Interval
 from graders.tolerances import MAGNITUDE_BOUND
 
@@ -34,7 +34,7 @@ BOXES: tuple[Interval, ...] = ((0.5, 1.0), (1.0, 3.0), (-2.0, 2.0), (-3.0, -0.5)
 _NO_SELF_PAIR = {"sub", "div"}
 
 
-def _validated(ops_names: Iterable[str], inputs, max_ops: int, sharing: float):
+def _validated(ops_names: Iterable[str], inputs, min_ops: int, max_ops: int, sharing: float):
     names = tuple(ops_names)
     if not names:
         raise InvalidArgument("ops must name at least one op")
@@ -48,10 +48,9 @@ def _validated(ops_names: Iterable[str], inputs, max_ops: int, sharing: float):
         raise InvalidArgument(
             f"inputs={inputs!r}: give a count or a (min, max) pair between 1 and {len(INPUT_NAMES)}"
         )
-    if not isinstance(max_ops, int) or max_ops < 1:
-        raise InvalidArgument(f"max_ops={max_ops!r} must be a positive integer")
-    if not 0.0 <= sharing <= 1.0:
-        raise InvalidArgument(f"sharing={sharing!r} must be between 0 and 1")
+    problem = size_problem(min_ops, max_ops, sharing)
+    if problem:
+        raise InvalidArgument(problem)
     return names, lo, hi
 
 
@@ -76,9 +75,7 @@ def compositions(
     >>> from strategies import compositions
     >>> compositions(ops=["mul", "exp"], inputs=2, max_ops=4).example()  # doctest: +SKIP
     """
-    names, lo, hi = _validated(ops, inputs, max_ops, sharing)
-    if not isinstance(min_ops, int) or not 1 <= min_ops <= max_ops:
-        raise InvalidArgument(f"min_ops={min_ops!r} must be an integer from 1 to max_ops")
+    names, lo, hi = _validated(ops, inputs, min_ops, max_ops, sharing)
     steps = st.lists(_step(names), min_size=min_ops, max_size=max_ops)
     return _compositions(names, st.integers(lo, hi), steps, sharing, max_ops)
 

@@ -4,18 +4,20 @@ results; a re-run skips what is graded."""
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from graders import batch
 from graders.assignment import load
-from graders.gradescope import validate
+from graders.platforms import batch
+from graders.platforms.gradescope import validate
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTION = ROOT / "assignments" / "scalar_autodiff" / "solution" / "engine.py"
+ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
+SOLUTION = ASSIGNMENT / "solution" / "engine.py"
 
 # Overwrites every results file in the batch's --out folder it can find, again and again.
 ATTACK = '''
@@ -38,12 +40,23 @@ _attack()
 
 
 def chaingrade(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "graders.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=timeout)
 
 
 def buggy(text: str) -> str:
     return text.replace("other.grad -= out.grad\n", "other.grad += out.grad\n", 1)
+
+
+@pytest.fixture
+def unguarded(tmp_path) -> Path:
+    """The assignment with its static policy off, so the attacks below really run and the
+    run-time isolation is what stops them."""
+    folder = tmp_path / "assignment"
+    shutil.copytree(ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    toml = folder / "assignment.toml"
+    toml.write_text(toml.read_text() + "\n[policy]\nenabled = false\n")
+    return folder
 
 
 @pytest.fixture
@@ -68,19 +81,21 @@ def scores(out: Path) -> dict[str, float]:
         return {row["name"]: float(row["score"]) for row in csv.DictReader(f)}
 
 
-def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, tmp_path):
+def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, unguarded,
+                                                                 tmp_path):
     hanging = submissions / "carol.py"
     hanging.rename(tmp_path / "carol.py")  # graded later, with a short --timeout
     out = tmp_path / "out"
-    done = chaingrade("batch", submissions, "--out", out, "--examples", "5", "--jobs", "2")
+    done = chaingrade("batch", submissions, "--assignment", unguarded, "--out", out,
+                      "--examples", "5", "--jobs", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "5 graded, 0 already graded, 0 could not be graded" in done.stdout
     assert "chaingrade batch" in done.stderr and "5/5" in done.stderr  # the progress bar
 
     # A re-run grades only what is new: here a submission that hangs, and is stopped.
     (tmp_path / "carol.py").rename(hanging)
-    again = chaingrade("batch", submissions, "--out", out, "--examples", "5", "--timeout", "5",
-                       "--no-progress")
+    again = chaingrade("batch", submissions, "--assignment", unguarded, "--out", out,
+                       "--examples", "5", "--timeout", "5", "--no-progress")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "1 graded, 5 already graded" in again.stdout
     expected = {"alice": 100, "bob": 96, "carol": 0, "dave": 0, "eve": 100, "frank": 0}
@@ -104,7 +119,8 @@ def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, tm
 
     # A changed submission is graded again.
     (submissions / "alice.py").write_text(buggy(SOLUTION.read_text()))
-    third = chaingrade("batch", submissions, "--out", out, "--examples", "5", "--no-progress")
+    third = chaingrade("batch", submissions, "--assignment", unguarded, "--out", out,
+                       "--examples", "5", "--no-progress")
     assert "1 graded, 5 already graded" in third.stdout
     assert scores(out) == {**expected, "alice": 96}
 

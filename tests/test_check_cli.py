@@ -15,7 +15,7 @@ FINDING_FIELDS = {"step", "op", "argument", "node", "expected", "actual", "rule"
 
 def check(*args, cwd=ROOT):
     return subprocess.run(
-        [sys.executable, "-m", "graders.cli", "check", *map(str, args)],
+        [sys.executable, "-m", "graders.platforms.cli", "check", *map(str, args)],
         capture_output=True, text=True, cwd=cwd, timeout=300,
     )
 

@@ -17,7 +17,7 @@ REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 
 
 def chaingrade(*args):
-    return subprocess.run([sys.executable, "-m", "graders.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=300)
 
 

@@ -11,7 +11,7 @@ never runs in this process: ``EXPECTED`` is read with ``ast``, not by importing 
 
 Buggy engines are graded exactly as a student's file is: the assignment's public seed and
 its examples per part. Every op is first checked alone at fixed values on both sides of 0
-and 1 (``graders.probes.fixed_checks``), so a rule wrong only for negative arguments cannot
+and 1 (``graders.engine.probes.fixed_checks``), so a rule wrong only for negative arguments cannot
 hide; the machinery bugs need Hypothesis to draw the right sharing, and
 ``benchmarks/detection_power.py`` measures how often it does over many seeds.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from graders.assignment import load
-from graders.grading import Grader
+from graders.engine.grader import EngineGrader as Grader
 from graders.ops import ALL_OPS
 
 ENGINES = Path(__file__).resolve().parent / "engines"

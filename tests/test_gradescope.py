@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.gradescope import TEST_FIELDS, TOP_LEVEL_FIELDS, validate
+from graders.platforms.gradescope import TEST_FIELDS, TOP_LEVEL_FIELDS, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
@@ -21,7 +21,7 @@ SOLUTION = ASSIGNMENT / "solution" / "engine.py"
 
 
 def chaingrade(*args, cwd=None, timeout=300):
-    return subprocess.run([sys.executable, "-m", "graders.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=timeout)
 
 
@@ -136,7 +136,7 @@ def test_the_zip_holds_the_scripts_pinned_requirements_and_no_solution(autograde
     setup = (autograder / "setup.sh").read_text()
     assert "-r requirements.txt" in setup and f"--no-deps ./{wheel[0]}" in setup
     run = (autograder / "run_autograder").read_text()
-    assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1" in run and "-p graders.pytest_plugin" in run
+    assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1" in run and "-p graders.platforms.pytest_plugin" in run
     assert "-I -m pytest" in run and "setpriv" in run and "runuser" in run
 
 
@@ -146,14 +146,15 @@ def test_the_wheel_installs_and_carries_the_plugin_entry_point(autograder, tmp_p
     done = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index",
                            "--target", target, "--quiet", wheel], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert (target / "graders" / "pytest_plugin.py").is_file()
+    assert (target / "graders" / "platforms" / "pytest_plugin.py").is_file()
     info = next(target.glob("chaingrade-*.dist-info"))
-    assert "chaingrade = graders.pytest_plugin" in (info / "entry_points.txt").read_text()
+    assert "chaingrade = graders.platforms.pytest_plugin" in (info / "entry_points.txt").read_text()
     # Import it from there, not from this checkout (-S skips the editable install's hook).
     code = (f"import sys; sys.path[:0] = [{str(target)!r}, {sysconfig.get_paths()['purelib']!r}]; "
-            "import graders.pytest_plugin as p; print(p.__file__)")
+            "import graders.platforms.pytest_plugin as p; print(p.__file__)")
     probe = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True)
-    assert probe.stdout.strip() == str(target / "graders" / "pytest_plugin.py"), probe.stderr
+    assert probe.stdout.strip() == str(target / "graders" / "platforms" / "pytest_plugin.py"), \
+        probe.stderr
 
 
 def run_autograder(source: Path, root: Path, **env) -> dict:

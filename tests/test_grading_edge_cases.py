@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 
 from graders.assignment import AssignmentError, load
-from graders.grading import Grader
-from graders.runner import Limits
+from graders.engine.grader import EngineGrader as Grader
+from graders.sandbox.runner import Limits
 from strategies import compositions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,7 @@ def test_a_part_led_by_sub_never_yields_an_empty_composition(c):
 @pytest.mark.parametrize(
     "toml, message",
     [
-        ("[[parts]]\nname='p'\npoints=1\nops=['add']\nmax_ops=0\n", "min_ops <= max_ops"),
+        ("[[parts]]\nname='p'\npoints=1\nops=['add']\nmax_ops=0\n", "max_ops=0 must be a positive"),
         ("[[parts]]\nname='p'\npoints=1\nops=['add']\nsharing=2\n", "between 0 and 1"),
         ("[[parts]]\nname='p'\npoints=1\n", "needs ops"),
         ("examples=0\n[[parts]]\nname='p'\npoints=1\nops=['add']\n", "at least 1"),
@@ -87,7 +87,7 @@ def test_a_malformed_assignment_is_one_clear_error(tmp_path, toml, message):
     with pytest.raises(AssignmentError, match=message.replace("[", r"\[")):
         load(str(tmp_path))
     done = subprocess.run(
-        [sys.executable, "-m", "graders.cli", "check", str(tmp_path / "assignment.toml"),
+        [sys.executable, "-m", "graders.platforms.cli", "check", str(tmp_path / "assignment.toml"),
          "--assignment", str(tmp_path)], capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr

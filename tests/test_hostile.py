@@ -7,7 +7,11 @@ with short limits. Every test asserts the outcome, not merely that nothing crash
 * the score is not inflated (and parts the attack does not touch still score full);
 * a finding gives the reason;
 * no process of the submission is left running afterwards (by the pids the attack
-  recorded, and by the worker's environment marker and working folder).
+  recorded, and by the environment marker of every worker this process started).
+
+Most attacks use modules the static policy forbids (``os``, ``signal``, ``ctypes``), which
+would stop them before they run. Those test the run-time defences, so they are graded
+with the static policy off; ``test_policy.py`` tests the policy itself.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ from pathlib import Path
 import pytest
 
 import graders
-from graders import report as reports
 from graders.assignment import load
-from graders.grading import Grader, Report
-from graders.runner import USER_VARIABLE, Limits
+from graders.engine.grader import EngineGrader as Grader
+from graders.platforms import report as reports
+from graders.results import Report
+from graders.sandbox.policy import Policy
+from graders.sandbox.runner import USER_VARIABLE, Limits
 
 HOSTILE = Path(__file__).parent / "engines" / "hostile"
 LIMITS = Limits(call_seconds=2, total_seconds=20, startup_seconds=5, memory_mb=1024,
@@ -64,11 +70,12 @@ class Graded:
 
 def grade(tmp_path: Path, attack: str, *, limits: Limits = LIMITS, forbidden=None,
           examples: int = 4, parts: tuple[str, ...] = (), probe: Path | None = None,
-          **paths) -> Graded:
+          static_policy: bool = False, **paths) -> Graded:
     """Grade ``attack`` appended to the reference engine, placeholders filled in (only
     ``parts``, if given, to keep slow-to-diagnose attacks quick)."""
     assignment = load("scalar_autodiff")
-    assignment = dataclasses.replace(assignment, limits=limits)
+    assignment = dataclasses.replace(assignment, limits=limits,
+                                     policy=Policy(enabled=static_policy))
     if parts:
         assignment = dataclasses.replace(
             assignment, parts=tuple(p for p in assignment.parts if p.name in parts))
@@ -111,24 +118,22 @@ def _alive(pid: int, started: str | None = None) -> bool:
 
 def leftovers(graded: Graded) -> list[str]:
     """Processes of this submission still running: recorded by the attack itself, or
-    carrying the worker's environment marker, or working in the worker's folder."""
-    runner = graded.grader.runner
+    carrying the environment marker of a worker this test process started."""
     found = []
     for record in graded.probe.glob("*.pid"):
         pid, started = record.read_text().split()
         if _alive(int(pid), started):
             found.append(f"{record.name}: pid {pid}")
-    marker = f"CHAINGRADE_SANDBOX={runner._marker}".encode()
+    marker = f"CHAINGRADE_SANDBOX={os.getpid()}-".encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
             environ = (entry / "environ").read_bytes()
-            cwd = os.readlink(entry / "cwd")
         except OSError:
             continue
-        if (marker in environ or cwd.startswith(str(runner.workdir))) and _alive(int(entry.name)):
-            found.append(f"pid {entry.name}: {cwd}")
+        if marker in environ and _alive(int(entry.name)):
+            found.append(f"pid {entry.name}")
     return found
 
 
@@ -225,7 +230,7 @@ def test_allocating_tens_of_gigabytes(tmp_path):
 def test_flooding_stdout_and_stderr(tmp_path):
     graded = grade(tmp_path, "floods_output.py")
     within(graded, LIMITS.call_seconds)
-    assert f"printed more than the output limit ({LIMITS.output_bytes} bytes)" in \
+    assert f"your code printed more than {LIMITS.output_bytes} bytes in one call" in \
         graded.messages("log")
     assert graded.part("exponentials and logs") == pytest.approx(10)
     assert graded.full("arithmetic")
@@ -293,8 +298,11 @@ def test_forged_worker_replies(tmp_path):
     limits = dataclasses.replace(LIMITS, total_seconds=8)
     graded = grade(tmp_path, "forges_replies.py", limits=limits, examples=6)
     within(graded, limits.total_seconds)
-    assert all(p.score < p.max_score for p in graded.report.parts)  # no forged case counts
-    assert graded.findings()
+    assert graded.report.score == 0  # no forged case counts
+    message = graded.report.findings[0].message
+    assert message.startswith("policy violation: ")
+    assert "rewrote the code of a function of the worker" in message
+    assert "gc.get_objects" in message
     data = reports.as_json(graded.report)  # strict JSON
     assert "\x1b" not in data and "\x1b" not in reports.text(graded.report)
     assert all(len(f.message) <= 600 for f in graded.report.findings)
@@ -303,12 +311,18 @@ def test_forged_worker_replies(tmp_path):
 # --- tamper -----------------------------------------------------------------------------------
 
 
-def test_monkeypatching_math_numpy_mygrad_hypothesis_and_chaingrade(tmp_path):
+def test_monkeypatching_math_numpy_mygrad_and_hypothesis(tmp_path):
     graded = grade(tmp_path, "monkeypatches.py", forbidden=())
     assert graded.findings("exp", "forward")
     assert graded.findings("sigmoid", "forward")
     assert graded.part("exponentials and logs") < 15
     assert graded.full("arithmetic") and graded.full("trigonometry")
+
+
+def test_chaingrade_cannot_be_imported_or_patched_from_the_worker(tmp_path):
+    graded = grade(tmp_path, "patches_chaingrade.py")
+    assert graded.report.score == 0
+    assert graded.report.findings[0].message.startswith("policy violation: imports graders")
 
 
 def test_forged_results_files(tmp_path):
@@ -367,7 +381,9 @@ def test_lazy_imports_of_torch_and_jax_are_policy_violations(tmp_path):
 def test_removing_import_hooks_does_not_hide_a_forbidden_import(tmp_path):
     graded = grade(tmp_path, "evades_import_guard.py")
     assert graded.report.score == 0
-    assert graded.report.findings[0].message.startswith("policy violation: imports mygrad")
+    message = graded.report.findings[0].message
+    assert message.startswith("policy violation: imports mygrad")
+    assert "changed sys.meta_path" in message
 
 
 def test_forbidden_imports_come_from_the_assignment(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.gradescope import TEST_FIELDS, TOP_LEVEL_FIELDS, validate
+from graders.platforms.gradescope import TEST_FIELDS, TOP_LEVEL_FIELDS, validate
 
 pytest_plugins = ["pytester"]
 

@@ -25,7 +25,7 @@ def test_secret_edge_cases(chaingrade):
 
 
 def chaingrade(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "graders.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=300)
 
 

@@ -1,4 +1,4 @@
-"""Hand-derived chain-rule exercises: students write each step as a function.
+"""The ``exercises`` kind: students derive the chain rule by hand, each step a function.
 
 An instructor writes an exercise as a short chain of assignments (``p = y * x**2``,
 ``q = 2*x + y``, ``g = p**2 - q**3``); chaingrade reads it safely, derives the steps to
@@ -10,8 +10,25 @@ module             what lives there
 =================  ===================================================================
 ``parse``          the exercise file, read with :mod:`ast` into a ``Composition``
 ``steps``          the steps (``dg_dp``, ``dg_dx``) and their values from MyGrad
-``tasks``          a part of a ``chain_rule`` assignment: exercise, prefix, published examples
+``tasks``          a part of an ``exercises`` assignment: exercise, prefix, published examples
 ``blame``          which step is wrong: a partial, or the combination of right partials
-``grading``        ``ExerciseGrader``: the student's functions in the worker, cases, scores
+``grader``         ``ExerciseGrader``: the student's functions in the worker, cases, scores
 =================  ===================================================================
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graders.kinds import Kind
+
+
+def prepare(folder: Path, parts) -> dict:
+    """Every part's exercise, parsed and checked once: ``{part name: Task}``."""
+    from graders.exercises.tasks import tasks
+
+    return {task.part: task for task in tasks(folder, parts)}
+
+
+KIND = Kind(name="exercises", default_submission="answers.py", prepare=prepare,
+            grader="graders.exercises.grader:ExerciseGrader")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from graders import ops
 from graders.exercises.parse import Exercise
 from graders.exercises.steps import Step, formula
-from graders.findings import Finding, at_text, number
+from graders.results import Finding, at_text, number
 from graders.tolerances import GRADING, close
 
 

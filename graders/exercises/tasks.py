@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from graders.exercises.parse import Exercise, ExerciseError, load
 from graders.exercises.steps import Step, derive, expected
-from graders.findings import at_text, number
+from graders.results import at_text, number
 from graders.tolerances import GRADING, close
 
 if TYPE_CHECKING:

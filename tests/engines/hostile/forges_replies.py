@@ -1,32 +1,31 @@
 # ruff: noqa: F821
 """Lie and tamper: the submission takes over the worker and forges its replies.
 
-The worker is ``__main__`` in the submission's process, so the submission replaces its
-``run_job`` with one that answers each request with a different kind of garbage: numbers
-too large for a float, booleans and nested lists where numbers belong, a string and an
-int where lists belong, lists of the wrong length, an error with terminal escape codes
-and a megabyte of text, extra keys claiming a full score; and it writes straight to the
-reply pipe: JSON nested 100,000 levels deep (which makes ``json.loads`` raise
-RecursionError) and 20 MB without a newline.
+It finds the worker's ``run_job`` among the interpreter's objects (``gc``) and rewrites
+its code, so that each request is answered with a different kind of garbage: numbers too
+large for a float, booleans and nested lists where numbers belong, a string and an int
+where lists belong, lists of the wrong length, an error with terminal escape codes, an op
+that is not in the catalog and a megabyte of text, extra keys claiming a full score; and
+it writes straight to the reply pipe: JSON nested 100,000 levels deep (which makes
+``json.loads`` raise RecursionError) and 20 MB without a newline.
 
-Expected: the grader never crashes and never awards a forged case: every forged reply is
-either a worker crash or numbers that are not numbers; the report serializes as strict
-JSON without control characters; the score is not full.
+Expected: the worker reports the tampering (searching the garbage collector, rewriting a
+function's code), so every part scores 0 with a policy violation; the grader never
+crashes on the forged replies it read meanwhile and never awards a forged case; the report
+serializes as strict JSON without control characters.
 """
 
-import os
-import sys
-
-import __main__
-
-_REPLIES = int(sys.argv[sys.argv.index("--replies") + 1])
-_COUNT = [0]
+import gc
 
 
 def _forged(module, api, job):
-    _COUNT[0] += 1
-    kind = _COUNT[0] % 9
+    global _forgeries
+    _forgeries = globals().get("_forgeries", 0) + 1
+    kind = _forgeries % 10
+    replies = int(sys.argv[sys.argv.index("--replies") + 1])
     n = len(job["points"])
+    if "composition" not in job:
+        return [{"value": 1.0} for _ in range(n)]
     size = len(job["composition"]["inputs"]) + len(job["composition"]["nodes"])
     if kind == 0:
         return [{"values": [10**400] * size, "grads": [10**400] * size} for _ in range(n)]
@@ -41,17 +40,22 @@ def _forged(module, api, job):
         return [{"error": {"kind": "\x1b[31mmissing", "op": "\x1b[2Jexp", "message": message}}
                 for _ in range(n)]
     if kind == 5:
-        os.write(_REPLIES, b"[" * 100_000 + b"\n")
+        os.write(replies, b"[" * 100_000 + b"\n")
         return []
     if kind == 6:
         for _ in range(20):
-            os.write(_REPLIES, b" " * 1024**2)
+            os.write(replies, b" " * 1024**2)
         return []
     if kind == 7:
         return [{"values": [{"not_a_number": "\x1b[2J" * 50}] * size,
                  "grads": [{"score": 100}] * size, "score": 100} for _ in range(n)]
+    if kind == 8:
+        return [{"error": {"kind": "missing", "op": "not_an_op_of_the_catalog",
+                           "message": "forged"}} for _ in range(n)]
     return [{"values": [float("nan")] * size, "grads": [float("inf")] * size}
             for _ in range(n)]
 
 
-__main__.run_job = _forged
+for _thing in gc.get_objects():
+    if getattr(_thing, "__name__", None) == "run_job" and hasattr(_thing, "__code__"):
+        _thing.__code__ = _forged.__code__

@@ -1,12 +1,12 @@
 # ruff: noqa: F821
-"""Tamper: monkeypatch math, NumPy, MyGrad, Hypothesis and chaingrade's own modules.
+"""Tamper: monkeypatch math, NumPy, MyGrad and Hypothesis.
 
 ``math.exp`` returns twice the truth, and the engine's ``exp`` (and ``sigmoid``, which
 calls ``math.exp``) is consistent with the patched math: its derivative is its own
 wrong value. NumPy's and MyGrad's ``exp`` are patched the same way, ``numpy.allclose``
-and ``numpy.isclose`` always say yes, Hypothesis's ``given`` runs nothing, and
-chaingrade's ``close``, ``diagnose``, ``reference`` and scoring are replaced by ones that
-pass everything. (Run with no forbidden imports, so that MyGrad can be patched at all.)
+and ``numpy.isclose`` always say yes, and Hypothesis's ``given`` runs nothing. (Run with
+no forbidden imports and the static policy off, so that MyGrad can be patched at all;
+reaching for chaingrade's own modules is ``patches_chaingrade.py``.)
 
 Expected: all of it happens in the worker only. The trusted side recomputes with its own
 math, NumPy and MyGrad: exp and sigmoid get ``forward`` findings, the rest is graded as
@@ -25,18 +25,3 @@ numpy.exp = lambda v, *a, **k: 2 * numpy.e ** v
 numpy.allclose = numpy.isclose = lambda *a, **k: True
 mygrad.exp = lambda v, *a, **k: 2 * mygrad.tensor(numpy.e) ** v
 hypothesis.given = lambda *a, **k: (lambda f: (lambda *x, **y: None))
-
-try:
-    import graders.diagnosis
-    import graders.grading
-    import graders.oracles
-    import graders.tolerances
-except ImportError:  # chaingrade not importable in the worker: nothing to patch
-    pass
-else:
-    graders.tolerances.close = lambda *a, **k: True
-    graders.diagnosis.Diagnoser.diagnose = lambda self, case: None
-    graders.oracles.reference = lambda *a, **k: None
-    graders.grading.Grader._score = lambda self, results, *a: [
-        setattr(r, "score", r.part.points) for r in results
-    ]

@@ -42,8 +42,8 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 from graders.assignment import VISIBILITIES, Assignment, AssignmentError, load
-from graders.grading import Report
-from graders.report import part_text
+from graders.platforms.report import part_text
+from graders.results import Report
 
 #: The top-level fields of results.json that Gradescope defines; nothing else is written.
 TOP_LEVEL_FIELDS = frozenset({
@@ -261,8 +261,8 @@ cp -R "$SOURCE/assignment/." "$WORK/tests/"
 cp "$SOURCE/pytest.ini" "$WORK/pytest.ini"
 
 collect() {{  # results.json from what pytest wrote, or every part at zero with the reason
-    "$PYTHON" -I -m graders.gradescope collect "$WORK/results.json" "$RESULTS/results.json" \\
-        --assignment "$SOURCE/assignment" --message "$1"
+    "$PYTHON" -I -m graders.platforms.gradescope collect "$WORK/results.json" \\
+        "$RESULTS/results.json" --assignment "$SOURCE/assignment" --message "$1"
 }}
 
 # The submission file only (a regular file, never a link), at the top or in a folder.
@@ -307,7 +307,7 @@ if [ "$dropped" = 0 ]; then
     echo "chaingrade: running the submission as $(id -un): could not switch to user" \
          "$GRADER_USER (no such user, no setpriv/runuser, or it cannot run $PYTHON)"
 fi
-command=(env -i "${{env_vars[@]}}" "$PYTHON" -I -m pytest -p graders.pytest_plugin
+command=(env -i "${{env_vars[@]}}" "$PYTHON" -I -m pytest -p graders.platforms.pytest_plugin
          -c "$WORK/pytest.ini" --rootdir "$WORK" --confcutdir "$WORK/tests" -q -rN
          "$WORK/tests" --submission "$WORK/submission/$FILE"
          --gradescope-results "$WORK/results.json" "${{OPTIONS[@]}}")
@@ -474,7 +474,7 @@ def collect(found: Path, destination: Path, assignment_folder: Path, message: st
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graders.gradescope")
+    parser = argparse.ArgumentParser(prog="python -m graders.platforms.gradescope")
     commands = parser.add_subparsers(dest="command", required=True)
     step = commands.add_parser("collect", help="run_autograder's last step")
     step.add_argument("found", type=Path)

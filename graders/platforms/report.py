@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from graders.grading import PartResult, Report
+from graders.results import PartResult, Report
 
 
 def text(report: Report, *, header: str = "") -> str:

@@ -39,8 +39,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders import gradescope
 from graders.assignment import Assignment
+from graders.platforms import gradescope
 
 #: Folders of an assignment that grading never reads.
 _SKIP = frozenset({"solution", "starter", "__pycache__", ".hypothesis", ".pytest_cache"})
@@ -152,7 +152,7 @@ def grade_one(job: Job) -> dict:
         submission.parent.mkdir()
         submission.write_bytes(job.source)
         (root / "tmp").mkdir()
-        command = [sys.executable, "-I", "-m", "graders.cli", "grade", str(submission),
+        command = [sys.executable, "-I", "-m", "graders.platforms.cli", "grade", str(submission),
                    "--assignment", str(root / "assignment"), "--results", "-", *job.options]
         env = {**os.environ, "TMPDIR": str(root / "tmp")}
         process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL,

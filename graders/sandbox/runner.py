@@ -1,14 +1,16 @@
 """The trusted side of the student worker: start it, talk to it, bound it, restart it.
 
-Student code runs only in the worker subprocess (``graders/worker.py``). What keeps
-the grading process safe and the grade honest:
+Student code runs only in the worker subprocess (``worker.py``, forked by
+``supervisor.py``). What keeps the grading process safe and the grade honest:
 
 * **A separate interpreter.** ``python -I`` ignores ``PYTHON*`` variables, the user
   site and the current folder; the environment is scrubbed (``PATH``, ``LANG``, and
   ``HOME``/``TMPDIR`` pointing at the worker's own temporary folder, which is also
   its working directory and holds nothing but a copy of the submission file: a
   ``conftest.py``, ``sitecustomize.py`` or ``numpy.py`` beside the submission is never
-  copied). Whatever the submission patches, it patches there.
+  copied). Whatever the submission patches, it patches there. The worker may not read,
+  list or import from chaingrade's own folders, the assignment's, or a forbidden
+  package's (``worker.guard``).
 * **Plain data, checked again.** Requests and replies use dedicated pipes; the student's
   prints go to a capped file. A reply is parsed with a size cap and then validated
   field by field (:func:`_validated`): anything that is not the expected shape is a
@@ -16,8 +18,10 @@ the grading process safe and the grade honest:
   the worker says is a score; the oracles and the comparison live here.
 * **Limits.** Each request has ``call_seconds``, the import ``startup_seconds``, the
   whole submission ``total_seconds`` (the runner refuses to start work past it). The
-  worker runs with ``RLIMIT_AS`` (``memory_mb``), ``RLIMIT_FSIZE`` (``output_bytes``:
-  a flood kills it with SIGXFSZ), ``RLIMIT_CPU`` and no core dumps.
+  worker runs with ``RLIMIT_AS`` (``memory_mb``), ``RLIMIT_FSIZE`` (``output_bytes``,
+  counted per request: the runner empties the output file between requests, keeping its
+  tail for the report, so a flood in one call kills the worker with SIGXFSZ while
+  debugging prints spread over many calls cost nothing), ``RLIMIT_CPU`` and no core dumps.
 * **Nothing left running.** The worker's parent is a small supervisor (the same file,
   ``--supervise``) that never runs student code and is a *child subreaper*
   (``prctl(PR_SET_CHILD_SUBREAPER)``): when a process of the submission exits, its
@@ -30,10 +34,15 @@ the grading process safe and the grade honest:
   written after grading cannot be overwritten by a straggler. As a last resort (the
   submission killed its own supervisor) the runner also kills every process still
   carrying this worker's environment marker (``CHAINGRADE_SANDBOX``).
-* **Another user, optionally.** With ``CHAINGRADE_WORKER_USER=nobody`` (or
-  ``Runner(user=...)``) a grader running as root runs the worker as that user, so the
-  submission cannot write the grader's files, signal or trace the grading process.
-  The interpreter and its packages must be readable by that user.
+* **Another user, optionally.** With ``CHAINGRADE_WORKER_USER`` (a user, a list, or a
+  range of uids; see ``graders.sandbox.users``) a grader running as root runs each
+  worker as a pool member it leases for the worker's lifetime, so the submission cannot
+  write the grader's files, signal or trace the grading process, or reach a submission
+  graded at the same time. The worker's folder is then made in ``/tmp`` (or
+  ``$CHAINGRADE_SANDBOX_DIR``), never in a grader's private temporary folder, and the
+  worker checks that it can read the interpreter's packages and the submission as that
+  user before anything runs; if it cannot, grading stops with :class:`SandboxError`
+  saying what to fix. It never falls back to running as root.
 
 What this is not: a container. A submission can read any file its user can read,
 open network connections, fill the disk through its temporary folder, and, when it
@@ -43,10 +52,10 @@ is protected and how to grade inside a container.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
-import pwd
 import selectors
 import shutil
 import signal
@@ -59,14 +68,27 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from graders.presets import Preset
+from graders.sandbox.users import (
+    USER_VARIABLE,
+    Lease,
+    SandboxError,
+    WorkerUser,
+    configured_pool,
+    reachable,
+)
 
-WORKER = Path(__file__).with_name("worker.py")
+SUPERVISOR = Path(__file__).with_name("supervisor.py")
 #: A reply larger than this is not plain data about a few compositions: treat it as an attack.
 MAX_REPLY_BYTES = 8 * 1024 * 1024
 #: Seconds the runner waits for the supervisor to clean up after it was told to stop.
 STOP_SECONDS = 5.0
-#: ``CHAINGRADE_WORKER_USER``: run workers as this user (when the grader runs as root).
-USER_VARIABLE = "CHAINGRADE_WORKER_USER"
+#: Where a worker's folder is made when it runs as another user (default: /tmp).
+SANDBOX_DIR_VARIABLE = "CHAINGRADE_SANDBOX_DIR"
+#: Packages whose folders a worker may never read, besides the assignment's forbidden imports:
+#: chaingrade's own (a solution may sit beside them in a checkout).
+OWN_PACKAGES = ("graders", "strategies")
+#: The most of what a submission printed that the report keeps.
+OUTPUT_TAIL = 2000
 SUPERVISOR_GONE = "the process supervising your code was stopped (did your code kill it?)"
 
 
@@ -82,7 +104,8 @@ class Limits:
     startup_seconds: float = 30.0
     #: Address space of the worker, in MiB.
     memory_mb: int = 2048
-    #: Bytes the submission may print (stdout and stderr together) before its worker is stopped.
+    #: Bytes the submission may print (stdout and stderr together) in one request before its
+    #: worker is stopped.
     output_bytes: int = 1_000_000
     #: Processes the worker's user may run (enforced only when workers run as another user).
     processes: int = 256
@@ -102,14 +125,20 @@ class SubmissionError(Exception):
         self.message = message
 
 
+__all__ = ["Limits", "Runner", "SandboxError", "SubmissionError", "USER_VARIABLE"]
+
+
 class Runner:
     """One submission's worker, kept alive across requests and restarted when it dies.
 
     >>> with Runner(Path("engine.py"), PRESETS["mygrad"]) as runner:  # doctest: +SKIP
     ...     runner.run([{"composition": c.to_json(), "points": [[0.5]]}])
 
-    ``forbidden`` names top-level modules the submission may not import; the ones it
-    tried to import are collected in ``violations``.
+    ``forbidden`` names top-level modules the submission may not import and
+    ``private_folders`` folders it may not read (the assignment's); what it tried is
+    collected in ``violations``. ``user`` is a ``CHAINGRADE_WORKER_USER`` value (default:
+    the environment's); the worker runs as a member of that pool. ``deadline`` (a
+    ``time.monotonic()`` time) ends all work, by default ``total_seconds`` after the start.
     """
 
     def __init__(
@@ -119,26 +148,29 @@ class Runner:
         limits: Limits = Limits(),
         *,
         forbidden: tuple[str, ...] = (),
+        private_folders: tuple[Path, ...] = (),
         user: str | None = None,
+        deadline: float | None = None,
     ):
         self.submission = Path(submission)
         self.preset = preset
         self.limits = limits
         self.forbidden = tuple(forbidden)
+        self.private_folders = tuple(private_folders)
         self.violations: set[str] = set()
-        self.user = user if user is not None else os.environ.get(USER_VARIABLE) or None
-        self.workdir = Path(tempfile.mkdtemp(prefix="chaingrade-"))
+        self.pool = configured_pool(user)
+        self.lease: Lease | None = None
         self.module_name = self.submission.stem if self.submission.stem.isidentifier() else "engine"
-        self.copy = self.workdir / "submission" / f"{self.module_name}.py"
-        self.copy.parent.mkdir()
-        shutil.copyfile(self.submission, self.copy)
+        self.workdir = self._make_folder()
+        self.home = self.workdir / "work"
+        self.copy = self.home / "submission" / f"{self.module_name}.py"
         self.output = self.workdir / "output.txt"
+        self._output: object | None = None
+        self._printed_before = b""
         self.process: subprocess.Popen | None = None
         self.restarts = 0
-        self.expires: float | None = None
+        self.expires: float | None = deadline
         self._marker = f"{os.getpid()}-{id(self)}-{os.urandom(8).hex()}"
-        if self.user:
-            self._hand_over(self.user)
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -147,55 +179,80 @@ class Runner:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.close()
+        self.cleanup()
+
+    @property
+    def user(self) -> WorkerUser | None:
+        """The pool member the worker runs as (None: the grading user)."""
+        return self.lease.user if self.lease else None
 
     def start(self) -> None:
-        """Start the worker and wait for it to import the submission."""
+        """Start the worker and wait for it to import the submission.
+
+        Raises ``SubmissionError`` when the submission cannot be imported (its fault) and
+        ``SandboxError`` when the worker cannot run as configured (the machine's).
+        """
         now = time.monotonic()
         if self.expires is None:
             self.expires = now + self.limits.total_seconds
         if now >= self.expires:
             raise SubmissionError("timeout", self._total_limit_text())
+        if self.pool and self.lease is None:
+            self.lease = Lease.take(self.pool, timeout=max(1.0, self.expires - now))
+            self._install(self.lease.user)
+        elif self.lease is None and not self.copy.exists():
+            self._install(None)
         requests_r, self._requests = os.pipe()
         self._replies, replies_w = os.pipe()
+        self._alarms, alarms_w = os.pipe()
+        os.set_blocking(self._alarms, False)
         self._buffer = bytearray()
+        self._alarm_buffer = bytearray()
         self._failure = ""
+        self._open_output()
         opened = False
+        user = self.user
         try:
-            with open(self.output, "wb") as out:  # a fresh output budget for each worker
-                self.process = subprocess.Popen(
-                    [sys.executable, "-I", str(WORKER), "--supervise",
-                     "--submission", str(self.copy), "--module", self.module_name,
-                     "--api", json.dumps(self.preset.to_json()),
-                     "--requests", str(requests_r), "--replies", str(replies_w),
-                     "--limits", json.dumps(self._worker_limits()),
-                     "--forbid", json.dumps(self.forbidden),
-                     *(["--user", self.user] if self.user else [])],
-                    stdin=subprocess.PIPE, stdout=out, stderr=out,
-                    cwd=self.workdir, env=self._environment(), pass_fds=(requests_r, replies_w),
-                    start_new_session=True,
-                )
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", str(SUPERVISOR),
+                 "--submission", str(self.copy), "--module", self.module_name,
+                 "--api", json.dumps(self.preset.to_json()),
+                 "--requests", str(requests_r), "--replies", str(replies_w),
+                 "--alarms", str(alarms_w),
+                 "--limits", json.dumps(self._worker_limits()),
+                 "--forbid", json.dumps([*self.forbidden, *OWN_PACKAGES]),
+                 "--forbid-folders", json.dumps(self._forbidden_folders()),
+                 *(["--uid", str(user.uid), "--gid", str(user.gid)] if user else [])],
+                stdin=subprocess.PIPE, stdout=self._output, stderr=self._output,
+                cwd=self.home, env=self._environment(),
+                pass_fds=(requests_r, replies_w, alarms_w), start_new_session=True,
+            )
             opened = True
         finally:
-            os.close(requests_r)
-            os.close(replies_w)
+            for fd in (requests_r, replies_w, alarms_w):
+                os.close(fd)
             if not opened:
-                os.close(self._requests)
-                os.close(self._replies)
+                for fd in (self._requests, self._replies, self._alarms):
+                    os.close(fd)
         os.set_blocking(self._requests, False)
         wait = min(self.limits.startup_seconds, self.expires - now)
         hello = self._receive(wait)
+        self._read_alarms()
         if hello is None:
             reason = self._death_reason("while importing the submission", wait)
             self.close()
             raise SubmissionError("timeout" if self._failure == "timeout" else "import", reason)
-        self._note_violations(hello)
         if hello.get("ready") is not True:
             self.close()
             error = hello.get("error")
             error = error if isinstance(error, dict) else {}
-            raise SubmissionError(_text(error.get("kind", "import"), 20),
-                                  _text(error.get("message", ""), 500))
+            kind, message = _text(error.get("kind", "import"), 20), _text(error.get("message"), 500)
+            if kind == "sandbox":
+                raise SandboxError(f"{message}: the worker's user ({user}) must be able to "
+                                   "read the Python installation and the submission; install "
+                                   "chaingrade into a Python other users can read (the "
+                                   "system's, or a virtual environment outside /root)")
+            raise SubmissionError(kind, message)
         if self.process.poll() is not None:
             self.close()
             raise SubmissionError("import", SUPERVISOR_GONE + " while importing the submission")
@@ -205,7 +262,8 @@ class Runner:
         process, self.process = self.process, None
         if process is None:
             return
-        for fd in (self._requests, self._replies):
+        self._read_alarms()
+        for fd in (self._requests, self._replies, self._alarms):
             try:
                 os.close(fd)
             except OSError:
@@ -226,7 +284,14 @@ class Runner:
         _kill_marked(self._marker)
 
     def cleanup(self) -> None:
+        """Stop the worker, give back its user and remove its folder."""
         self.close()
+        if self.lease is not None:
+            self.lease.release()  # kills anything still running as that user
+            self.lease = None
+        if self._output is not None:
+            self._output.close()
+            self._output = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __del__(self) -> None:
@@ -248,6 +313,7 @@ class Runner:
                 self.start()
             except SubmissionError as e:
                 return _errors(jobs, e.kind, f"restarting your code after a crash: {e.message}")
+        self._empty_output()  # the output limit is per request
         message = (json.dumps({"jobs": jobs}) + "\n").encode()
         wait = min(self.limits.call_seconds, self.expires - time.monotonic())
         deadline = time.monotonic() + wait
@@ -257,8 +323,7 @@ class Runner:
             reply = self._receive(deadline - time.monotonic())
         except OSError:
             reply = None
-        if reply is not None:
-            self._note_violations(reply)
+        self._read_alarms()
         results = None if reply is None else _validated(reply, jobs)
         if results is None or self.process.poll() is not None:
             if reply is None:
@@ -271,25 +336,68 @@ class Runner:
             return _errors(jobs, "timeout" if self._failure == "timeout" else "crash", reason)
         return results
 
-    def student_output(self, limit: int = 2000) -> str:
+    def student_output(self, limit: int = OUTPUT_TAIL) -> str:
         """The last of what the submission printed, for the report (control characters
         removed, so it cannot redraw the terminal)."""
-        try:
-            with open(self.output, "rb") as f:
-                f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - limit))
-                data = f.read(limit)
-        except OSError:
-            return ""
+        data = (self._printed_before + self._current_output())[-limit:]
         return _printable(data.decode("utf-8", "replace"), keep_lines=True)
+
+    # --- the worker's folder and output ----------------------------------------------
+
+    def _make_folder(self) -> Path:
+        """A private folder for this worker: with a pool, in the shared temporary folder
+        (a grader's own temporary folder may be closed to other users), traversable only."""
+        if not self.pool:
+            return Path(tempfile.mkdtemp(prefix="chaingrade-"))
+        root = Path(os.environ.get(SANDBOX_DIR_VARIABLE) or "/tmp")
+        unreachable = [u for u in self.pool if not reachable(root, u)]
+        if unreachable:
+            raise SandboxError(f"user {unreachable[0]} cannot reach {root}, where workers' "
+                               f"folders are made: set {SANDBOX_DIR_VARIABLE} to a folder "
+                               "every worker user can enter")
+        folder = Path(tempfile.mkdtemp(prefix="chaingrade-", dir=root))
+        folder.chmod(0o711)  # the worker can enter its own folder, but list nothing here
+        return folder
+
+    def _install(self, user: WorkerUser | None) -> None:
+        """Copy the submission into the worker's folder, owned by the worker's user."""
+        self.copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.submission, self.copy)
+        if user is not None:
+            for path in (self.home, self.copy.parent, self.copy):
+                os.chown(path, user.uid, user.gid)
+            self.home.chmod(0o700)
+
+    def _open_output(self) -> None:
+        """The file the worker prints to: opened by us, appended to by the worker (so
+        emptying it between requests resets the size limit), read only through our handle."""
+        if self._output is None:
+            self._output = open(self.output, "a+b")  # noqa: SIM115 - kept open across workers
+        self._empty_output()
+
+    def _empty_output(self) -> None:
+        if self._output is None:
+            return
+        self._printed_before = (self._printed_before + self._current_output())[-OUTPUT_TAIL:]
+        os.ftruncate(self._output.fileno(), 0)
+
+    def _current_output(self) -> bytes:
+        if self._output is None:
+            return b""
+        size = os.fstat(self._output.fileno()).st_size
+        start = max(0, size - OUTPUT_TAIL)
+        return os.pread(self._output.fileno(), size - start, start)
+
+    def _printed(self) -> int:
+        return os.fstat(self._output.fileno()).st_size if self._output is not None else 0
 
     # --- internals -----------------------------------------------------------------
 
     def _environment(self) -> dict[str, str]:
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(self.workdir),
-            "TMPDIR": str(self.workdir),
+            "HOME": str(self.home),
+            "TMPDIR": str(self.home),
             "LANG": "C.UTF-8",
             "OMP_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",
@@ -308,25 +416,39 @@ class Runner:
             "processes": self.limits.processes,
         }
 
-    def _hand_over(self, user: str) -> None:
-        """Let ``user`` use the worker's folder (and nothing else of ours)."""
-        if os.geteuid() != 0:
-            raise ValueError(f"{USER_VARIABLE}={user}: only a grader running as root can run "
-                             f"workers as another user; unset it")
-        try:
-            entry = pwd.getpwnam(user)
-        except KeyError:
-            raise ValueError(f"{USER_VARIABLE}: no user {user!r} on this machine") from None
-        for path in (self.workdir, self.copy.parent, self.copy):
-            os.chown(path, entry.pw_uid, entry.pw_gid)
+    def _forbidden_folders(self) -> dict[str, str | None]:
+        """Folders the worker may not read, with what reading them means: the assignment's,
+        chaingrade's own packages and the forbidden packages, wherever this interpreter
+        has them."""
+        folders: dict[str, str | None] = {str(Path(f).resolve()): None
+                                          for f in self.private_folders}
+        for name in (*OWN_PACKAGES, *self.forbidden):
+            try:
+                spec = importlib.util.find_spec(name)
+            except (ImportError, ValueError):
+                continue
+            for path in (spec.submodule_search_locations or ()) if spec else ():
+                folders[str(Path(path).resolve())] = f"import {name}"
+        return folders
 
     def _total_limit_text(self) -> str:
         return f"grading exceeded the total time limit of {self.limits.total_seconds:g} s"
 
-    def _note_violations(self, message: dict) -> None:
-        names = message.get("forbidden")
-        if isinstance(names, list):
-            self.violations |= {n for n in names if isinstance(n, str) and n in self.forbidden}
+    def _read_alarms(self) -> None:
+        """What the worker's guard reported (one line each) goes to ``violations``."""
+        while len(self._alarm_buffer) < 64 * 1024:
+            try:
+                chunk = os.read(self._alarms, 1 << 16)
+            except (BlockingIOError, OSError):
+                break
+            if not chunk:
+                break
+            self._alarm_buffer += chunk
+        *lines, rest = self._alarm_buffer.split(b"\n")
+        self._alarm_buffer = bytearray(rest)
+        for line in lines[:50]:
+            if line.strip():
+                self.violations.add(_text(line.decode("utf-8", "replace"), 200))
 
     def _send(self, data: bytes, deadline: float) -> None:
         """Write a request without ever blocking past the deadline (a worker may stop reading)."""
@@ -385,24 +507,8 @@ class Runner:
             code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return f"stopped answering {when}"
-        if self._printed() >= self.limits.output_bytes or code == -getattr(signal, "SIGXFSZ", 0):
-            return (f"printed more than the output limit ({self.limits.output_bytes} bytes) "
-                    f"{when}: remove debugging prints")
-        if code == -getattr(signal, "SIGXCPU", 0):
-            return f"used more than its CPU time {when}"
-        if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            return f"crashed with {name} {when}"
-        return f"exited with status {code} {when} (sys.exit or os._exit in your code?)"
-
-    def _printed(self) -> int:
-        try:
-            return self.output.stat().st_size
-        except OSError:
-            return 0
+        return death_text(code, printed=self._printed(), output_limit=self.limits.output_bytes,
+                          when=when)
 
 
 # --- replies ----------------------------------------------------------------------
@@ -422,13 +528,14 @@ def _validated(reply: dict, jobs: list[dict]) -> list[list[dict]] | None:
     for outcomes, job in zip(results, jobs):
         if not isinstance(outcomes, list) or len(outcomes) != len(job["points"]):
             return None
-        size = None
+        size, ops = None, set()
         if "composition" in job:
             composition = job["composition"]
             size = len(composition["inputs"]) + len(composition["nodes"])
+            ops = {node["op"] for node in composition["nodes"]}
         job_clean = []
         for outcome in outcomes:
-            checked = _outcome(outcome, size)
+            checked = _outcome(outcome, size, ops)
             if checked is None:
                 return None
             job_clean.append(checked)
@@ -436,17 +543,22 @@ def _validated(reply: dict, jobs: list[dict]) -> list[list[dict]] | None:
     return clean
 
 
-def _outcome(outcome, size: int | None) -> dict | None:
+#: The kinds of error a worker may report for one case (a crash or hang the runner finds).
+ERROR_KINDS = ("missing", "error")
+
+
+def _outcome(outcome, size: int | None, ops: set[str]) -> dict | None:
+    """One outcome rebuilt from checked parts: an error names an op of the job or none."""
     if not isinstance(outcome, dict):
         return None
     error = outcome.get("error")
     if error is not None:
         if not isinstance(error, dict):
             return None
-        op = error.get("op")
+        op, kind = error.get("op"), error.get("kind", "error")
         return {"error": {
-            "kind": _text(error.get("kind", "error"), 20),
-            "op": op if isinstance(op, str) and op.isidentifier() else None,
+            "kind": kind if kind in ERROR_KINDS else "error",
+            "op": op if op in ops else None,
             "message": _text(error.get("message", ""), 500),
         }}
     if size is None:
@@ -484,6 +596,24 @@ def _printable(text: str, keep_lines: bool = False) -> str:
     return "".join(
         c if c in keep or unicodedata.category(c)[0] != "C" else "?" for c in text
     )
+
+
+def death_text(code: int, *, printed: int, output_limit: int, when: str) -> str:
+    """Why a worker that exited with ``code`` (negative: killed by that signal) stopped."""
+    if code == -getattr(signal, "SIGXFSZ", 0) or printed >= output_limit:
+        return (f"your code printed more than {output_limit} bytes in one call {when}: "
+                "remove debugging prints")
+    if code == -getattr(signal, "SIGXCPU", 0):
+        return f"used more than its CPU time {when}"
+    if code == -signal.SIGKILL:
+        return f"killed by signal 9 (memory limit or killed) {when}"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"crashed with {name} {when}"
+    return f"exited with status {code} {when} (sys.exit or os._exit in your code?)"
 
 
 # --- processes ----------------------------------------------------------------------

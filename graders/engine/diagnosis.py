@@ -1,7 +1,7 @@
 """Diagnosis: compare a student's numbers with the oracles and name the first wrong step.
 
 For one case (a composition at a point, plus an isolated and a scaled probe of every
-node, see ``graders.probes``) the checks run in this order, and the first that fails
+node, see ``graders.engine.probes``) the checks run in this order, and the first that fails
 is the finding:
 
 1. ``error``/``missing``: the engine raised, crashed or lacks an op (the probes say which op);
@@ -25,11 +25,11 @@ from itertools import combinations
 
 from graders import ops
 from graders.composition import Composition
-from graders.findings import Finding, at_text, number
+from graders.engine.probes import UPSTREAM_SCALE, capability_probe, leaf_positions
+from graders.engine.reproducer import reproducer
 from graders.oracles import Reference
 from graders.presets import Preset
-from graders.probes import UPSTREAM_SCALE, capability_probe, leaf_positions
-from graders.reproducer import reproducer
+from graders.results import Finding, at_text, number
 from graders.tolerances import GRADING, close
 
 
@@ -114,11 +114,11 @@ class Diagnoser:
             probe = case.isolated.get(k)
             if probe is not None and "error" in probe.outcome:
                 op = case.full.composition.node(k).op
-                return self._error_finding(probe, probe.outcome["error"], op)
+                return self.error_finding(probe, probe.outcome["error"], op)
         error = case.full.outcome["error"]
-        return self._error_finding(case.full, error, error.get("op"))
+        return self.error_finding(case.full, error, error.get("op"))
 
-    def _error_finding(self, run: Run, error: dict, op: str | None) -> Finding:
+    def error_finding(self, run: Run, error: dict, op: str | None) -> Finding:
         kind = str(error.get("kind", "error"))
         message = str(error.get("message", ""))[:500]
         step = "missing" if kind == "missing" else "error"
@@ -185,7 +185,7 @@ class Diagnoser:
             return None
         if "error" in probe.outcome:
             op = case.full.composition.node(k).op
-            return self._error_finding(probe, probe.outcome["error"], op)
+            return self.error_finding(probe, probe.outcome["error"], op)
         found = self._forward(probe) or self._seed(probe)
         if found:
             return found

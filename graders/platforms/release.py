@@ -24,8 +24,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from graders import classroom, testfiles
 from graders.assignment import Assignment, AssignmentError
+from graders.platforms import classroom, testfiles
 
 if sys.version_info >= (3, 11):
     import tomllib

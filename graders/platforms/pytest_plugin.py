@@ -12,8 +12,10 @@ An assignment's test file asks the ``chaingrade`` fixture for one part per test:
         chaingrade.check_part("arithmetic")
 
 The fixture finds the assignment from the test file's folder (the nearest
-``assignment.toml``), grades the submission once per test process, and fails the test
-with the part's findings in plain words, not a Hypothesis traceback.
+``assignment.toml``), grades only the part the test asks for (in a worker of its own, so
+under ``pytest -n`` each part is graded once, by the process that runs its test, and the
+score is the same as a serial run's), and fails the test with the part's findings in
+plain words, not a Hypothesis traceback.
 
 Options: ``--submission PATH``, ``--api PRESET``, ``--grading-seed N``, ``--examples N``
 and ``--gradescope-results PATH`` (write Gradescope's results.json there).
@@ -33,9 +35,9 @@ failed ``check_part`` test keeps that partial score. Every test with points carr
 user properties ``score``, ``max_score`` and ``visibility`` (``check_part`` adds ``part``),
 so pytest's own ``--junitxml`` writes the points as ``<property>`` elements.
 
-Under pytest-xdist (``pytest -n auto``) each worker grades the submission itself, the
-controller gathers one result per test from the workers' reports and writes the
-Gradescope file alone. A test whose worker crashed is failed with no points; a test that
+Under pytest-xdist (``pytest -n auto``) each worker grades the parts of the tests it
+runs; the controller gathers one result per test from the workers' reports and writes
+the Gradescope file alone. A test whose worker crashed is failed with no points; a test that
 never ran (the run was stopped) is failed with no points too, never passed.
 """
 
@@ -48,11 +50,12 @@ from pathlib import Path
 
 import pytest
 
-from graders import gradescope
 from graders.assignment import VISIBILITIES, AssignmentError, load
-from graders.grading import Report, grade
+from graders.grading import grade
+from graders.platforms import gradescope
+from graders.platforms.report import part_text
 from graders.presets import PRESETS
-from graders.report import part_text
+from graders.results import Report
 
 _REPORTS = pytest.StashKey[dict]()
 #: [nodeid, points or None, visibility marker or None] per collected test, in order.
@@ -134,22 +137,27 @@ class Chaingrade:
             "pass --submission"
         )
 
-    def report(self) -> Report:
-        """The submission's report for this assignment, graded once per test process."""
+    def report(self, part: str) -> Report:
+        """The submission's report for one part of this assignment (graded once per test
+        process, in a worker of its own)."""
         try:
             assignment = load(str(self.folder), api=self.config.getoption("api"))
         except AssignmentError as e:
             raise pytest.UsageError(str(e)) from None
+        if part not in {p.name for p in assignment.parts}:
+            pytest.fail(f"check_part: no part {part!r}; parts: "
+                        + ", ".join(p.name for p in assignment.parts), pytrace=False)
         submission = self.submission(assignment)
         if not submission.is_file():
             raise pytest.UsageError(f"--submission: no such file {submission}")
-        key = (str(self.folder), str(submission.resolve()))
+        key = (str(self.folder), str(submission.resolve()), part)
         cache = self.config.stash[_REPORTS]
         if key not in cache:
             cache[key] = grade(
                 assignment, submission,
                 grading_seed=self.config.getoption("grading_seed"),
                 examples=self.config.getoption("examples"),
+                parts=[part],
             )
         return cache[key]
 
@@ -159,11 +167,7 @@ class Chaingrade:
         Either way the test records its score: the part's share of ops that are right,
         scaled to the test's ``points`` marker.
         """
-        report = self.report()
-        try:
-            result = report.part(name)
-        except KeyError as e:
-            pytest.fail(f"check_part: {e.args[0]}", pytrace=False)
+        result = self.report(name).part(name)
         worth = _points(self.node)
         worth = result.max_score if worth is None else worth
         if result.score >= result.max_score:

@@ -1,4 +1,4 @@
-"""Grading hand-derived chain-rule exercises (assignments of kind ``chain_rule``).
+"""Grading hand-derived chain-rule exercises (assignments of kind ``exercises``).
 
 Each part is one exercise (``graders.exercises.tasks``); the student writes every step
 as a function of the inputs in one answers file. For each part:
@@ -22,21 +22,15 @@ student's own partials) is not charged again: the partial is.
 
 from __future__ import annotations
 
-import time
-import zlib
-
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from hypothesis import seed as hypothesis_seed
-from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from graders.diagnosis import NotANumber, read
+from graders.assignment import Part
+from graders.engine.diagnosis import NotANumber, read
 from graders.exercises.blame import Broken, Observation, blame
 from graders.exercises.steps import expected
-from graders.exercises.tasks import Task, tasks
-from graders.findings import Finding
-from graders.grading import BaseGrader, PartResult, Report
-from graders.runner import Runner, SubmissionError
+from graders.exercises.tasks import Task
+from graders.grading import BaseGrader
+from graders.results import Finding, PartResult
 from strategies import points
 
 #: Worker outcomes that mean the whole request died, not one function.
@@ -44,36 +38,12 @@ _FATAL_KINDS = ("timeout", "crash")
 
 
 class ExerciseGrader(BaseGrader):
-    """Grades a file of hand-derived derivatives (assignments of kind ``chain_rule``)."""
+    """Grades a file of hand-derived derivatives (assignments of kind ``exercises``)."""
 
     policy_advice = "derive the derivatives by hand"
 
-    def grade(self) -> Report:
-        start = time.monotonic()
-        self.deadline = start + self.assignment.limits.total_seconds
-        work = tasks(self.assignment.folder, self.assignment.parts)
-        self.runner = Runner(self.submission, self.assignment.api, self.assignment.limits,
-                             forbidden=self.assignment.forbidden_imports)
-        try:
-            self.runner.start()
-        except SubmissionError as e:
-            return self._ungradable(e, start)
-        if self.runner.violations:
-            return self._ungradable(None, start)
-        try:
-            results = [self._grade_part(part, t) for part, t in zip(self.assignment.parts, work)]
-            output = self.runner.student_output()
-        finally:
-            self.runner.cleanup()
-        if self.runner.violations:
-            return self._ungradable(None, start, output)
-        findings = [f for r in results for f in r.findings]
-        return Report(self.assignment.name, str(self.submission), results, findings,
-                      time.monotonic() - start, output)
-
-    # --- one part -------------------------------------------------------------------------
-
-    def _grade_part(self, part, task: Task) -> PartResult:
+    def grade_part(self, part: Part) -> PartResult:
+        task: Task = self.assignment.prepared[part.name]
         state = _PartState(task)
         result = PartResult(part, 0.0)
         if task.published:
@@ -82,13 +52,6 @@ class ExerciseGrader(BaseGrader):
         strategy = points(task.exercise.composition)
         per_case = self.assignment.points_per_case
 
-        @settings(
-            max_examples=self.examples, database=None, deadline=None,
-            phases=[Phase.explicit, Phase.reuse, Phase.generate], verbosity=Verbosity.quiet,
-            suppress_health_check=list(HealthCheck),
-        )
-        @hypothesis_seed(self.seed ^ zlib.crc32(part.name.encode()))
-        @given(st.data())
         def check(data):
             case_points = [data.draw(strategy, label="point") for _ in range(per_case)]
             if state.fatal is None and state.asked():
@@ -96,7 +59,7 @@ class ExerciseGrader(BaseGrader):
                 self._case(state, case_points)
 
         try:
-            check()
+            self.search(part, check, shrink=False)
         except Unsatisfiable:
             pass  # the exercise's boxes were checked at load; nothing fair was drawn
         result.findings = state.findings()
@@ -107,9 +70,8 @@ class ExerciseGrader(BaseGrader):
 
     def _case(self, state: _PartState, case_points, published=None) -> None:
         """One round trip: every function still asked for, at every fair point of the case."""
-        if time.monotonic() > self.deadline:
-            limit = self.assignment.limits.total_seconds
-            state.fatal = Finding("error", f"grading exceeded the total time limit of {limit:g} s")
+        state.fatal = state.fatal or self.out_of_time()
+        if state.fatal is not None:
             return
         task = state.task
         kept = []

@@ -28,8 +28,15 @@ UPSTREAM_SCALE = 3
 #: Argument values for the capability probe of each op: fair for every op in the catalog.
 PROBE_VALUES = (0.7, 1.3)
 #: Where each op is checked on its own before any composition: both signs, both sides of 1,
-#: so a rule wrong only for negative arguments (relu) or only above 1 cannot hide.
-FIXED_VALUES = (-2.2, -1.3, -0.6, 0.3, 0.7, 1.3, 2.2)
+#: small and large magnitudes out to the widest bound an op allows (``exp`` to 9,
+#: ``tanh``/``sigmoid`` to 28), and values just inside each margin (``relu`` at 0.02, ``log``
+#: at 0.06). A rule wrong only for negative arguments, only far from 0 or only near a margin
+#: cannot hide; each op keeps the values that are fair for it.
+FIXED_VALUES = tuple(sorted({
+    sign * magnitude
+    for magnitude in (0.02, 0.06, 0.3, 0.7, 1.19, 1.3, 2.2, 3.5, 5.0, 8.5, 12.0, 20.0, 28.0)
+    for sign in (-1, 1)
+}))
 _SHAPES = (("node", "node"), ("node", "number"), ("number", "node"))
 
 
@@ -116,8 +123,74 @@ def fixed_checks(name: str):
             composition = Composition(leaves, (Node(name, tuple(args)),), ("a",))
             if len(leaves) == 1:
                 candidates = [(v,) for v in FIXED_VALUES]
-            else:
-                candidates = list(zip(FIXED_VALUES, FIXED_VALUES[3:] + FIXED_VALUES[:3]))
+            else:  # each value against one from elsewhere in the list, both signs each way
+                turned = FIXED_VALUES[7:] + FIXED_VALUES[:7]
+                candidates = list(zip(FIXED_VALUES, turned))
             fair = [list(p) for p in candidates if composition.fair(p)]
             if fair:
                 yield composition, fair
+
+
+#: Small graphs on which a wrong reverse pass shows, checked before any search, each as
+#: (inputs, nodes). A node is (role, argument indices): ``B`` a binary op on two nodes,
+#: ``U`` and ``V`` unary ops. They cover a node used twice by one op, a node used at two
+#: depths (a preorder or breadth-first traversal hands it on too early), a diamond, a
+#: node with three consumers, and both argument orders of each (a traversal may depend on it).
+MACHINERY_SHAPES: tuple[tuple[int, tuple[tuple, ...]], ...] = (
+    (1, (("B", 0, 0),)),
+    (1, (("U", 0), ("B", 0, 1))),
+    (1, (("U", 0), ("B", 1, 0))),
+    (1, (("U", 0), ("U", 1), ("B", 1, 2))),
+    (1, (("U", 0), ("U", 1), ("B", 2, 1))),
+    (1, (("U", 0), ("U", 1), ("U", 2), ("B", 1, 3))),
+    (1, (("U", 0), ("U", 1), ("U", 2), ("B", 3, 1))),
+    (1, (("U", 0), ("V", 0), ("B", 1, 2))),
+    (2, (("B", 0, 1), ("U", 2), ("B", 2, 3), ("B", 4, 2))),
+)
+#: Unary ops preferred for the machinery checks: defined everywhere, derivatives far from 0.
+_MACHINERY_UNARY = ("sin", "tanh", "exp", "neg", "sigmoid", "cos", "relu", "sqrt", "log", "tan")
+_MACHINERY_BINARY = ("mul", "add", "sub", "div", "pow_var")
+#: Where the machinery checks run: moderate values, so every contribution to a shared
+#: node is far from 0 and a missing one shows.
+_MACHINERY_POINTS = ((0.7, 1.3), (1.3, -0.7), (-0.6, 0.4), (2.2, 0.3), (0.4, 0.9))
+
+
+def machinery_checks(available: Sequence[str]):
+    """``(composition, points)`` pairs checking the reverse pass with the ops that work.
+
+    Every shape of :data:`MACHINERY_SHAPES` is built with each of up to two binary ops and
+    two unary ops from ``available`` (a binary op with a number stands in for a unary one
+    when there is none), at the first two of ``_MACHINERY_POINTS`` that are fair for it.
+    """
+    binary = [op for op in _MACHINERY_BINARY if op in available][:2]
+    unary: list[tuple] = [(op,) for op in _MACHINERY_UNARY if op in available][:2]
+    if not unary:
+        unary = [(op, Const(2)) for op in ("mul", "add", "pow") if op in available][:2]
+    if not binary or not unary:
+        return
+    for b in binary:
+        for turn in range(len(unary)):
+            u, v = unary[turn], unary[(turn + 1) % len(unary)]
+            for inputs, shape in MACHINERY_SHAPES:
+                composition = _build(inputs, shape, {"B": (b,), "U": u, "V": v})
+                if composition is None:
+                    continue
+                candidates = [p[:inputs] for p in _MACHINERY_POINTS]
+                fair = [list(p) for p in candidates if composition.fair(p)][:2]
+                if fair:
+                    yield composition, fair
+
+
+def _build(inputs: int, shape: tuple[tuple, ...], roles: dict) -> Composition | None:
+    nodes = []
+    for role, *args in shape:
+        op, *extra = roles[role]
+        node_args = tuple(args) + tuple(extra)
+        if ops.get(op).arity != len(node_args):
+            return None
+        nodes.append(Node(op, node_args))
+    names = tuple("abcdfg"[: len(nodes)])
+    try:
+        return Composition(("x", "y")[:inputs], tuple(nodes), names)
+    except ValueError:  # an op that cannot take a node where the shape puts one
+        return None

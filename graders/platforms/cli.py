@@ -27,9 +27,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from graders import report
 from graders.assignment import AssignmentError, load
 from graders.grading import grade
+from graders.platforms import report
 from graders.presets import PRESETS
 
 DEFAULT_ASSIGNMENT = "scalar_autodiff"
@@ -135,7 +135,7 @@ def _check(args, assignment) -> int:
 
 
 def _grade(args, assignment) -> int:
-    from graders import gradescope
+    from graders.platforms import gradescope
 
     _need_file(args.submission)
     result = grade(assignment, args.submission, grading_seed=args.grading_seed,
@@ -149,7 +149,7 @@ def _grade(args, assignment) -> int:
 
 
 def _gradescope(args, assignment) -> int:
-    from graders import gradescope
+    from graders.platforms import gradescope
 
     path = gradescope.build_autograder(assignment, args.output, grading_seed=args.grading_seed,
                                        examples=args.examples, user=args.user)
@@ -160,7 +160,7 @@ def _gradescope(args, assignment) -> int:
 
 
 def _classroom(args, assignment) -> int:
-    from graders import classroom
+    from graders.platforms import classroom
 
     text = classroom.workflow(assignment, python=args.python, install=args.install)
     if args.output == "-":
@@ -174,7 +174,7 @@ def _classroom(args, assignment) -> int:
 
 
 def _release(args, assignment) -> int:
-    from graders import release
+    from graders.platforms import release
 
     written = release.release(assignment, args.output, force=args.force)
     print(f"chaingrade release: wrote the student pack for {assignment.name} to {args.output}:")
@@ -184,7 +184,7 @@ def _release(args, assignment) -> int:
 
 
 def _batch(args, assignment) -> int:
-    from graders import batch
+    from graders.platforms import batch
 
     options = []
     for flag, value in (("--api", args.api), ("--grading-seed", args.grading_seed),
@@ -213,10 +213,10 @@ def _need_file(path: Path) -> None:
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
-    from graders.batch import BatchError
-    from graders.classroom import ClassroomError
-    from graders.gradescope import GradescopeError
-    from graders.release import ReleaseError
+    from graders.platforms.batch import BatchError
+    from graders.platforms.classroom import ClassroomError
+    from graders.platforms.gradescope import GradescopeError
+    from graders.platforms.release import ReleaseError
 
     return (AssignmentError, BatchError, ClassroomError, GradescopeError, ReleaseError, OSError)
 

@@ -18,8 +18,8 @@ import json
 import math
 import re
 
-from graders import testfiles
 from graders.assignment import Assignment
+from graders.platforms import testfiles
 
 WORKFLOW_PATH = ".github/workflows/classroom.yml"
 DEFAULT_INSTALL = "python -m pip install -r requirements.txt"

@@ -1,0 +1,336 @@
+"""The engine grader: one part of an ``engine`` assignment, on a worker of its own.
+
+1. Probe each of the part's ops alone, one request each, so an op the engine lacks (or
+   that crashes the worker) is reported as ``missing``/``error`` for that op and left out
+   of the generated compositions; the other ops are still graded.
+2. Check each available op alone at fixed values spread over its whole domain, every
+   way it can be written (``graders.engine.probes.fixed_checks``).
+3. A Hypothesis search over ``compositions()`` of the ops not yet charged. Each example
+   is one worker round trip: the composition at a few points plus the isolated and
+   scaled probes of every node. The trusted process computes the oracles, discards cases
+   the gate rejects, diagnoses the rest, and raises a failure whose class is the
+   finding's identity (step, op, argument), so Hypothesis shrinks each distinct bug
+   separately and never slips from one to another. A search that charges ops is repeated
+   without them (Hypothesis stops looking soon after a first failure).
+4. Score: an op part earns the share of its ops with no finding; the machinery part
+   earns nothing once a seed, accumulation or order finding is made, or when no
+   composition with a shared node could be built from the ops that work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+
+from hypothesis.errors import Flaky
+
+from graders.assignment import Part
+from graders.composition import Composition
+from graders.engine.diagnosis import Case, Diagnoser, Run
+from graders.engine.probes import (
+    capability_probe,
+    fixed_checks,
+    isolated,
+    machinery_checks,
+    scaled,
+)
+from graders.grading import BaseGrader
+from graders.oracles import reference
+from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
+from strategies import compositions, points
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup
+
+
+class FindingError(AssertionError):
+    """Raised inside a Hypothesis example; one subclass per finding identity."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.summary())
+        self.finding = finding
+
+
+_FAILURE_CLASSES: dict[tuple, type[FindingError]] = {}
+
+
+def failure(finding: Finding) -> FindingError:
+    identity = finding.identity
+    if identity not in _FAILURE_CLASSES:
+        name = "Wrong_" + "_".join(str(p).replace("-", "_") for p in identity if p is not None)
+        _FAILURE_CLASSES[identity] = type(name, (FindingError,), {})
+    return _FAILURE_CLASSES[identity](finding)
+
+
+class EngineGrader(BaseGrader):
+    """Grades an autodiff engine (assignments of kind ``engine``), one part at a time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.diagnoser: Diagnoser | None = None
+        #: Whether the worker crashed or hung on the last case (so the part stops early).
+        self.worker_died = False
+        self._digest = hashlib.sha256()
+        #: What the sweep found: every op the engine lacks or crashes on, with its finding.
+        self._unavailable: dict[str, Finding] = {}
+        #: Ops that crashed or hung the worker on their own: not run again in later parts.
+        self._killers: dict[str, Finding] = {}
+
+    def start(self) -> None:
+        super().start()
+        self.diagnoser = Diagnoser(self.assignment.api, self.runner.module_name)
+        self.worker_died = False
+
+    def sweep(self) -> None:
+        """Every op of the assignment on its capability probe (see ``BaseGrader.sweep``)."""
+        self._unavailable = self._capabilities(self.assignment.ops)
+
+    def grade_part(self, part: Part) -> PartResult:
+        self._digest = hashlib.sha256()
+        unavailable = {op: f for op, f in self._unavailable.items() if op in part.ops}
+        wrong_alone = self._check_ops_alone(part.ops, unavailable)
+        charged = {**unavailable, **wrong_alone}
+        machinery = self._check_machinery(part, charged) if part.machinery else None
+        result = self._search(part, charged, machinery)
+        _score(result, charged)
+        result.cases_digest = self._digest.hexdigest()[:16]
+        return result
+
+    # --- capabilities ---------------------------------------------------------------
+
+    def _capabilities(self, names: tuple[str, ...]) -> dict[str, Finding]:
+        """Ops the engine lacks or crashes on, each with its finding: all in one request,
+        or one request per op when something crashed the worker (to find which). An op
+        that crashed or hung the worker in an earlier part is not run again."""
+        names = tuple(n for n in names if n not in self._killers)
+        probes = [capability_probe(name) for name in names]
+        jobs = [{"composition": c.to_json(), "points": [p]} for c, p in probes]
+        outcomes = [job[0] for job in self.runner.run(jobs)] if jobs else []
+        if any(_died(o) for o in outcomes):
+            outcomes = [self.runner.run([job])[0][0] for job in jobs]
+        unavailable = dict(self._killers)
+        for name, (composition, point), outcome in zip(names, probes, outcomes):
+            error = outcome.get("error")
+            if error:
+                run = Run(composition, tuple(point), None, outcome)
+                unavailable[name] = self.diagnoser.error_finding(run, error, name)
+                if _died(outcome):
+                    self._killers[name] = unavailable[name]
+        return unavailable
+
+    def _check_ops_alone(self, names: tuple[str, ...],
+                         unavailable: dict[str, Finding]) -> dict[str, Finding]:
+        """Each available op alone at fixed values, every way it can be written: the ops
+        already wrong on their own, each with its finding. Generated compositions then
+        leave them out, so Hypothesis spends its examples on what is still unknown."""
+        wrong = {}
+        for name in names:
+            if name in unavailable:
+                continue
+            for composition, fixed_points in fixed_checks(name):
+                finding = self.check_case(composition, fixed_points)
+                if finding is not None:
+                    wrong[name] = finding
+                    break
+            if self.runner.violations:
+                break
+        return wrong
+
+    def _check_machinery(self, part: Part, charged: dict[str, Finding]) -> Finding | None:
+        """The reverse pass on small fixed graphs built from the ops that work (see
+        ``probes.MACHINERY_SHAPES``): the first finding, if any. A wrong traversal or an
+        overwritten gradient is named here, before and without any search."""
+        available = [op for op in part.ops if op not in charged]
+        for composition, fixed_points in machinery_checks(available):
+            finding = self.check_case(composition, fixed_points)
+            if finding is not None:
+                return finding
+        return None
+
+    # --- one part -------------------------------------------------------------------
+
+    def _search(self, part: Part, charged: dict[str, Finding],
+                machinery: Finding | None) -> PartResult:
+        available = [op for op in part.ops if op not in charged]
+        result = PartResult(part, 0.0, list(charged.values()))
+        if machinery is not None:
+            result.findings.append(machinery)
+            if machinery.op is None:  # the reverse pass is broken: the verdict is made
+                return result
+        # Hypothesis stops generating soon after its first failure, so one wrong op can hide
+        # another of the same part (a wrong `*` shows first as a wrong `-x` built on it) and
+        # go uncharged. Run again without the ops already charged, until a run finds nothing
+        # new or finds a bug that no op can be left out for (op None: machinery, fatal error).
+        while available:
+            found = self._run_part(part, available, result)
+            new = [f for f in found if f.identity not in {g.identity for g in result.findings}]
+            result.findings = unique(result.findings + found)
+            charged = {f.op for f in new if f.op is not None}
+            if not new or any(f.op is None for f in new) or not charged & set(available):
+                break
+            available = [op for op in available if op not in charged]
+        return result
+
+    def _run_part(self, part: Part, available: list[str], result: PartResult) -> list[Finding]:
+        """One Hypothesis run over compositions of ``available``; the findings it raised."""
+        strategy = compositions(ops=available, min_ops=part.min_ops, max_ops=part.max_ops,
+                                sharing=part.sharing)
+        stop: list[Finding] = []  # a crash, hang or time-out: fail fast from then on
+
+        def check(data):
+            composition = data.draw(strategy, label="composition")
+            case_points = [data.draw(points(composition), label="point")
+                           for _ in range(self.assignment.points_per_case)]
+            if stop:  # after the draws: Hypothesis needs every example to draw the same way
+                raise failure(stop[0])
+            result.examples += 1
+            if any(len(uses) >= 2 for uses in composition.consumers):
+                result.shared_examples += 1
+            finding = self.check_case(composition, case_points)
+            if finding is not None:
+                if finding.step == "error" and (finding.op is None or self.worker_died):
+                    stop.append(finding)
+                raise failure(finding)
+
+        try:
+            self.search(part, check)
+        except BaseException as e:  # noqa: BLE001 - sorted out below; our own bugs re-raise
+            if stop and isinstance(e, Flaky):  # replays after a crash differ; the crash is real
+                return stop[:1]
+            return _findings_from(e)
+        return []
+
+    def check_case(self, composition: Composition, case_points: list) -> Finding | None:
+        """Run one composition at some points (one round trip) and diagnose it."""
+        late = self.out_of_time()
+        if late is not None:
+            return late
+        self._digest.update(f"{composition.source()}|{case_points}\n".encode())
+        plan = _plan(composition, case_points)
+        outcomes = self.runner.run([{"composition": c.to_json(), "points": p} for c, p in plan])
+        if self.runner.violations:
+            return self.policy_finding(self.runner.violations)
+        self.worker_died = any(_died(o) for job in outcomes for o in job)
+        if self.worker_died:
+            return self._culprit(composition, case_points)
+        full_outcomes = outcomes[0]
+        probes = iter(zip(plan[1:], outcomes[1:]))
+        for i, point in enumerate(case_points):
+            case = Case(_run(composition, point, full_outcomes[i]), {}, {})
+            for k in range(len(composition.inputs), composition.size):
+                for kind in (case.isolated, case.scaled):
+                    (probe, probe_points), probe_outcomes = next(probes)
+                    kind[k] = _run(probe, probe_points[0], probe_outcomes[0])
+            finding = self.diagnoser.diagnose(case)
+            if finding is not None:
+                return finding
+        return None
+
+    def _culprit(self, composition: Composition, case_points: list) -> Finding:
+        """The worker crashed or hung on this case, and every job of the request shares that
+        error. Re-run the case point by point, then its nodes alone, and blame the first op
+        that kills the worker on its own (or no op, if only the whole case does)."""
+        first = None
+        for point in case_points:
+            job = {"composition": composition.to_json(), "points": [list(point)]}
+            whole = self.runner.run([job])[0][0]
+            if not _died(whole):
+                continue
+            first = first or Run(composition, tuple(point), None, whole)
+            values = composition.evaluate(point)
+            for k in range(len(composition.inputs), composition.size):
+                probe, probe_point = isolated(composition, k, values)
+                job = {"composition": probe.to_json(), "points": [probe_point]}
+                alone = self.runner.run([job])[0][0]
+                if _died(alone):
+                    run = Run(probe, tuple(probe_point), None, alone)
+                    op = composition.node(k).op
+                    return self.diagnoser.error_finding(run, alone["error"], op)
+            return self.diagnoser.error_finding(first, whole["error"], None)
+        return Finding("error", "the worker crashed or hung on this case, but not when it ran "
+                                "again point by point: look for state kept between calls")
+
+
+# --- scores ----------------------------------------------------------------------
+
+
+def _score(result: PartResult, charged: dict[str, Finding]) -> None:
+    """Score one part from its own findings.
+
+    An op part earns the share of its ops that are neither charged (missing, or wrong
+    alone) nor named by a finding of its search: untested is not passed, so an op that
+    could not be verified (a seed bug hides every gradient) earns nothing either. The
+    machinery part loses everything to a seed, accumulation or order finding, and earns
+    nothing when no composition with a shared node could be built.
+    """
+    part = result.part
+    fatal = any(f.stops_everything for f in result.findings)
+    result.findings = _drop_coincidental_accumulation(result.findings)
+    if part.machinery:
+        broken = any(f.step in MACHINERY_STEPS for f in result.findings)
+        nothing_ran = result.shared_examples == 0
+        result.findings = [f for f in result.findings
+                           if f.step in MACHINERY_STEPS or f.op is None]
+        if nothing_ran and not result.findings:
+            result.findings = [Finding(
+                "missing",
+                "the reverse pass could not be tested: no composition with a shared node "
+                "could be built from the ops that work (fix the ops above first)",
+            )]
+        score = 0.0 if broken or fatal or nothing_ran else part.points
+    else:
+        named = {f.op for f in result.findings if f.op is not None} | set(charged)
+        ok = [op for op in part.ops if op not in named]
+        score = 0.0 if fatal else part.points * len(ok) / len(part.ops)
+    result.score = round(score, 4)
+
+
+def _plan(composition: Composition, case_points: list) -> list[tuple[Composition, list]]:
+    """The jobs of one case: the composition at every point, then per point and node
+    the isolated and the scaled probe (in the order ``check_case`` reads them back)."""
+    plan = [(composition, [list(p) for p in case_points])]
+    for point in case_points:
+        values = composition.evaluate(point)
+        for k in range(len(composition.inputs), composition.size):
+            probe, probe_point = isolated(composition, k, values)
+            plan.append((probe, [probe_point]))
+            plan.append((scaled(probe), [probe_point]))
+    return plan
+
+
+def _died(outcome: dict) -> bool:
+    """Did the worker crash or hang (rather than the student's code raise)?"""
+    return outcome.get("error", {}).get("kind") in ("crash", "timeout")
+
+
+def _run(composition: Composition, point, outcome: dict) -> Run:
+    point = tuple(float(v) for v in point)
+    return Run(composition, point, reference(composition, point), outcome)
+
+
+def _findings_from(error: BaseException) -> list[Finding]:
+    if isinstance(error, FindingError):
+        return [error.finding]
+    if isinstance(error, Flaky):
+        return [Finding(
+            "error",
+            "your engine gave different results when the same case was run again: "
+            "look for state kept between calls (module-level variables, caches)",
+        )]
+    if isinstance(error, BaseExceptionGroup):
+        return unique([f for e in error.exceptions for f in _findings_from(e)])
+    raise error
+
+
+def _drop_coincidental_accumulation(findings: list[Finding]) -> list[Finding]:
+    """Without the ``accumulation`` findings when an ``order`` finding was made too.
+
+    An order bug passes on partial gradients; at special points, which shrinking seeks out
+    (at x = 0.5, x**(2*x) == x), such a gradient can equal the sum of some of its
+    contributions, and that case reads as ``accumulation``. An accumulation bug alone never
+    reads as ``order`` (its wrong gradient is always such a sum), so the order finding is
+    the one to trust. The machinery part scores zero either way.
+    """
+    if not any(f.step == "order" for f in findings):
+        return findings
+    return [f for f in findings if f.step != "accumulation"]

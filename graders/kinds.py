@@ -1,0 +1,56 @@
+"""Assignment kinds: each kind of assignment is a plug-in, found here by name.
+
+A kind is a package that defines ``KIND``, a :class:`Kind`: the student's file when the
+assignment names none, ``prepare`` (run once when the assignment loads: it checks the
+kind's part fields and returns whatever grading needs, kept on the Assignment), the advice
+a policy violation gives, and its grader, a ``graders.grading.BaseGrader`` subclass that
+grades one part at a time. Everything else (the worker, the policy, the Hypothesis
+configuration, crashes and deadlines, the Report) is the same for every kind.
+
+======================  ===========================  =================================
+kind                    package                      students write
+======================  ===========================  =================================
+``engine``              ``graders.engine``           a reverse-mode autodiff engine
+``exercises``           ``graders.exercises``        derivatives by hand, as functions
+======================  ===========================  =================================
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graders.assignment import Part
+    from graders.grading import BaseGrader
+
+REGISTRY = {"engine": "graders.engine", "exercises": "graders.exercises"}
+#: Names earlier versions used.
+ALIASES = {"autodiff": "engine", "chain_rule": "exercises"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    #: The student's file when assignment.toml names none.
+    default_submission: str
+    #: ``prepare(folder, parts)``: check the parts' kind-specific fields (raise ValueError
+    #: saying what to fix) and return what grading needs, parsed once.
+    prepare: Callable[[Path, tuple[Part, ...]], Any]
+    #: ``"module:Class"`` of the grader, imported only when grading starts.
+    grader: str
+
+    def grader_class(self) -> type[BaseGrader]:
+        module, _, name = self.grader.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+def get(name: str) -> Kind:
+    """The kind called ``name``; ValueError listing the kinds otherwise."""
+    name = ALIASES.get(name, name)
+    if name not in REGISTRY:
+        raise ValueError(f"kind = {name!r}: choose one of {', '.join(REGISTRY)}")
+    return importlib.import_module(REGISTRY[name]).KIND

@@ -1,0 +1,208 @@
+"""Results: findings, per-part results and the report of one grading.
+
+This module is the data model every output reads (text, JSON, Gradescope, the pytest
+plugin, batch summaries), so it imports neither MyGrad, Hypothesis nor NumPy.
+
+A :class:`Finding` says what went wrong, in the chain-rule step vocabulary (:data:`STEPS`,
+documented in the README): the step, the op and argument where that applies, the node
+as the student wrote it, the expected and actual numbers, the derivative rule in Leibniz
+notation, and a reproducer. A finding about a function the student wrote for an exercise
+(``dg_dp``) names it in ``function``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from graders.assignment import Part
+
+Step = Literal["forward", "local-derivative", "upstream", "accumulation", "order", "seed",
+               "missing", "error", "combination"]
+STEPS: tuple[Step, ...] = (
+    "forward",
+    "local-derivative",
+    "upstream",
+    "accumulation",
+    "order",
+    "seed",
+    "missing",
+    "error",
+    # Exercises (graders.exercises): a total derivative is not the chain-rule combination of
+    # the partials (a missing path, a product where a sum belongs, a wrong sign).
+    "combination",
+)
+
+#: Steps about the reverse pass as a whole rather than one op's rule.
+MACHINERY_STEPS: tuple[Step, ...] = ("accumulation", "order", "seed")
+#: The order findings are listed in: causes first (an error that stops everything, the
+#: seed and the reverse pass), then each op's own findings, ``missing`` last.
+CAUSE_ORDER: tuple[Step, ...] = ("seed", "order", "accumulation", "forward",
+                                 "local-derivative", "upstream", "combination", "error",
+                                 "missing")
+
+
+@dataclass(frozen=True)
+class Finding:
+    step: Step
+    message: str
+    op: str | None = None
+    argument: int | None = None
+    argument_name: str | None = None
+    node: str | None = None
+    expected: float | None = None
+    actual: float | str | None = None
+    rule: str | None = None
+    reproducer: str | None = None
+    at: dict[str, float] = field(default_factory=dict)
+    #: The student's function the finding is about (exercises: ``"dg_dp"``), else None.
+    function: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.step not in STEPS:
+            raise ValueError(f"unknown step {self.step!r}")
+
+    @property
+    def identity(self) -> tuple:
+        """What makes two findings the same bug (Hypothesis keeps one failure per identity):
+        the step, what it is about (the op, or the student's function), the argument."""
+        return (self.step, self.function or self.op, self.argument)
+
+    @property
+    def stops_everything(self) -> bool:
+        """An error that is no op's fault (a crash on import, a policy violation)."""
+        return self.step == "error" and self.op is None and self.function is None
+
+    def headline(self) -> str:
+        """``step local-derivative, op pow (base)``."""
+        text = f"step {self.step}"
+        if self.function:
+            text += f", function {self.function}"
+        if self.op:
+            text += f", op {self.op}"
+            if self.argument_name:
+                text += f" ({self.argument_name})"
+        return text
+
+    def summary(self) -> str:
+        return f"{self.headline()}: {self.message}"
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        for key in ("expected", "actual"):  # strict JSON has no NaN or Infinity
+            if isinstance(data[key], float) and not math.isfinite(data[key]):
+                data[key] = repr(data[key])
+        data["summary"] = self.summary()
+        return data
+
+
+def unique(findings: list[Finding]) -> list[Finding]:
+    """The first finding of each identity, in order."""
+    first: dict[tuple, Finding] = {}
+    for finding in findings:
+        first.setdefault(finding.identity, finding)
+    return list(first.values())
+
+
+def by_cause(findings: list[Finding]) -> list[Finding]:
+    """One finding per identity, in :data:`CAUSE_ORDER` (stable otherwise)."""
+
+    def rank(finding: Finding) -> int:
+        if finding.stops_everything:
+            return -1
+        return CAUSE_ORDER.index(finding.step)
+
+    return sorted(unique(findings), key=rank)
+
+
+def number(value: float | str | None) -> str:
+    """A number as reports show it: ``147``, ``0.3333333``, or what the engine gave instead."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return f"{value:.7g}"
+    return str(value)
+
+
+def at_text(at: dict[str, float]) -> str:
+    return ", ".join(f"{name}={number(v)}" for name, v in at.items())
+
+
+@dataclass
+class PartResult:
+    part: Part
+    score: float
+    findings: list[Finding] = field(default_factory=list)
+    examples: int = 0
+    #: Examples in which some node had several consumers (what tests the reverse pass).
+    shared_examples: int = 0
+    #: A digest of every case the part checked, in order: the same seed gives the same one.
+    cases_digest: str = ""
+
+    @property
+    def max_score(self) -> float:
+        return self.part.points
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.max_score
+
+
+@dataclass
+class Report:
+    assignment: str
+    submission: str
+    parts: list[PartResult]
+    findings: list[Finding]
+    elapsed: float = 0.0
+    student_output: str = ""
+
+    @property
+    def score(self) -> float:
+        return round(sum(p.score for p in self.parts), 4)
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.max_score for p in self.parts)
+
+    def part(self, name: str) -> PartResult:
+        for result in self.parts:
+            if result.part.name == name:
+                return result
+        raise KeyError(f"no part {name!r}; parts: {', '.join(p.part.name for p in self.parts)}")
+
+    def redacted(self, secret: str) -> Report:
+        """This report with ``secret`` (a private seed) blanked out of every text the
+        submission could have put it in."""
+        if not secret:
+            return self
+
+        def clean(finding: Finding) -> Finding:
+            texts = {k: getattr(finding, k).replace(secret, "[redacted]")
+                     for k in ("message", "node", "reproducer", "actual")
+                     if isinstance(getattr(finding, k), str)}
+            return replace(finding, **texts)
+
+        parts = [replace(p, findings=[clean(f) for f in p.findings]) for p in self.parts]
+        return replace(self, parts=parts, findings=[clean(f) for f in self.findings],
+                       student_output=self.student_output.replace(secret, "[redacted]"))
+
+    def to_json(self) -> dict:
+        return {
+            "assignment": self.assignment,
+            "submission": self.submission,
+            "score": self.score,
+            "max_score": self.max_score,
+            "tests": [
+                {
+                    "name": p.part.name,
+                    "score": round(p.score, 4),
+                    "max_score": p.max_score,
+                    "findings": [f.summary() for f in p.findings],
+                    "cases_digest": p.cases_digest,
+                }
+                for p in self.parts
+            ],
+            "findings": [f.to_json() for f in self.findings],
+            "elapsed_seconds": round(self.elapsed, 3),
+        }

@@ -1,0 +1,192 @@
+"""The static policy: a submission's source, checked before any of it runs.
+
+A submission runs in the worker's own interpreter, so it could replace the worker's
+functions, reach into frames, builtins and the import machinery, or read the solution
+from disk. This check reads the source with :mod:`ast` (never running it) and reports
+each construct that reaches for those, with its file and line:
+
+* an ``import`` of a module outside ``allowed_imports`` (their submodules included; the
+  submission's own files may always import each other);
+* a use of a name in ``forbidden_names``: builtins that run code, reach the interpreter's
+  namespaces, or open files (``eval``, ``globals``, ``open``, ``__import__``, ...);
+* an attribute in ``forbidden_attributes``: frames, code objects, class internals and
+  modules reached through other modules (``__globals__``, ``f_back``, ``__subclasses__``,
+  ``np.ctypeslib``, ``np.load``, ...);
+* ``getattr``/``delattr`` with a computed name, which could spell any of those.
+
+Ordinary engine code is untouched by it: dunder methods, ``__dict__``, ``__class__``,
+closures, recursion, numpy, math, sets and dicts. An assignment sets its own lists in
+``[policy]`` of assignment.toml; the defaults are below, and ``chaingrade policy`` prints
+the lists an assignment uses. The worker adds run-time checks of its own (see
+``graders.sandbox.worker``): this is the first of several layers, not a proof.
+
+>>> for v in check({"engine.py": "import os\\nx = open('f')"}, Policy()):
+...     print(v)
+engine.py:1: import os (a module this assignment does not allow)
+engine.py:2: open (reaches into the interpreter, files or processes)
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_IMPORTS = ("math", "numpy", "functools", "itertools", "collections", "dataclasses",
+                   "typing", "operator", "numbers", "abc", "enum", "__future__")
+DEFAULT_NAMES = ("eval", "exec", "compile", "__import__", "globals", "locals", "vars", "open",
+                 "breakpoint", "input", "exit", "quit", "help", "__builtins__", "__loader__",
+                 "__spec__")
+DEFAULT_ATTRIBUTES = (
+    # functions, frames, tracebacks and generators: the way into another module's globals
+    "__globals__", "__builtins__", "__code__", "__closure__", "__defaults__", "__kwdefaults__",
+    "__func__", "__self__", "__wrapped__", "__traceback__", "__getattribute__",
+    "f_globals", "f_locals", "f_back", "f_builtins", "f_code", "f_trace", "tb_frame",
+    "tb_next", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code",
+    "co_code", "co_consts", "co_names",
+    # class internals: the way to every class (and function) in the process
+    "__subclasses__", "__bases__", "__base__", "__mro__", "__reduce__", "__reduce_ex__",
+    "__loader__", "__spec__", "__import__",
+    # modules reachable as attributes of allowed ones
+    "sys", "_sys", "os", "_os", "builtins", "ctypes", "ctypeslib", "subprocess", "importlib",
+    "gc", "inspect", "socket", "shutil", "pathlib", "signal", "threading", "multiprocessing",
+    "pickle", "marshal", "runpy",
+    # files
+    "tofile", "fromfile", "memmap", "load", "loadtxt", "genfromtxt", "fromregex", "save",
+    "savez", "savez_compressed", "savetxt", "DataSource",
+)
+#: Of ``forbidden_attributes``, the names that are forbidden only on a module the
+#: submission imported (``np.load``), not on its own objects (``self.load``).
+MODULE_ONLY = frozenset({"load", "save", "savez", "savez_compressed", "savetxt", "loadtxt",
+                         "genfromtxt", "fromregex", "memmap", "fromfile", "DataSource"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a submission may use; ``enabled=False`` turns the static check off."""
+
+    allowed_imports: tuple[str, ...] = DEFAULT_IMPORTS
+    forbidden_names: tuple[str, ...] = DEFAULT_NAMES
+    forbidden_attributes: tuple[str, ...] = DEFAULT_ATTRIBUTES
+    enabled: bool = True
+
+    @classmethod
+    def from_toml(cls, data: Mapping) -> Policy:
+        """``[policy]`` of assignment.toml; missing lists keep their defaults."""
+        unknown = set(data) - {"allowed_imports", "forbidden_names", "forbidden_attributes",
+                               "enabled"}
+        if unknown:
+            raise ValueError(f"[policy]: unknown fields {sorted(unknown)}")
+        lists = {}
+        for key in ("allowed_imports", "forbidden_names", "forbidden_attributes"):
+            if key in data:
+                value = data[key]
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ValueError(f"[policy] {key} must be a list of names")
+                lists[key] = tuple(value)
+        enabled = data.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ValueError("[policy] enabled must be true or false")
+        return cls(**lists, enabled=enabled)
+
+    def describe(self) -> str:
+        """The lists, as ``chaingrade policy`` and the student README show them."""
+        if not self.enabled:
+            return "The static policy is off for this assignment.\n"
+        return (f"imports allowed: {', '.join(self.allowed_imports)}\n"
+                f"names not allowed: {', '.join(self.forbidden_names)}\n"
+                f"attributes not allowed: {', '.join(self.forbidden_attributes)}\n"
+                "also not allowed: getattr or delattr with a computed attribute name\n")
+
+
+@dataclass(frozen=True)
+class Violation:
+    file: str
+    line: int
+    construct: str
+    why: str = field(compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.construct} ({self.why})"
+
+
+def check(sources: Mapping[str, str], policy: Policy) -> list[Violation]:
+    """Every violation in ``sources`` (file name -> text); files that do not parse are
+    skipped (the worker reports the syntax error with its line)."""
+    if not policy.enabled:
+        return []
+    local = {name.rsplit("/", 1)[-1].removesuffix(".py") for name in sources} | {
+        part for name in sources for part in name.split("/")[:-1]}
+    found: list[Violation] = []
+    for name, text in sources.items():
+        try:
+            tree = ast.parse(text, filename=name)
+        except (SyntaxError, ValueError):
+            continue
+        found += _Checker(name, policy, local).run(tree)
+    return found
+
+
+class _Checker(ast.NodeVisitor):
+    def __init__(self, file: str, policy: Policy, local_modules: set[str]):
+        self.file = file
+        self.policy = policy
+        self.allowed = set(policy.allowed_imports) | local_modules
+        self.names = set(policy.forbidden_names)
+        self.attributes = set(policy.forbidden_attributes)
+        self.modules: set[str] = set()  # names bound to imported modules
+        self.found: list[Violation] = []
+
+    def run(self, tree: ast.AST) -> list[Violation]:
+        self.visit(tree)
+        return self.found
+
+    def _flag(self, node: ast.AST, construct: str, why: str) -> None:
+        self.found.append(Violation(self.file, getattr(node, "lineno", 0), construct, why))
+
+    def _module_allowed(self, name: str) -> bool:
+        return name.partition(".")[0] in self.allowed
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if not self._module_allowed(alias.name):
+                self._flag(node, f"import {alias.name}", "a module this assignment does not allow")
+            self.modules.add(alias.asname or alias.name.partition(".")[0])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if node.level == 0 and not self._module_allowed(module):
+            self._flag(node, f"from {module} import ...", "a module this assignment does not "
+                       "allow")
+        for alias in node.names:
+            construct = f"from {module} import {alias.name}"
+            if alias.name in MODULE_ONLY:
+                if node.level == 0:
+                    self._flag(node, construct, "reads or writes files")
+            elif alias.name in self.names or alias.name in self.attributes:
+                self._flag(node, construct, "reaches into the interpreter, files or processes")
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in self.names:
+            self._flag(node, node.id, "reaches into the interpreter, files or processes")
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        name = node.attr
+        if name in self.attributes:
+            on_module = isinstance(node.value, ast.Name) and node.value.id in self.modules
+            if name not in MODULE_ONLY or on_module:
+                self._flag(node, f".{name}", "reaches into the interpreter, files or processes")
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        function = node.func
+        if isinstance(function, ast.Name) and function.id in ("getattr", "delattr") \
+                and len(node.args) >= 2:
+            attribute = node.args[1]
+            if not (isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)):
+                self._flag(node, f"{function.id}(..., <computed name>)",
+                           "a computed attribute name can reach anything")
+            elif attribute.value in self.attributes - MODULE_ONLY:
+                self._flag(node, f"{function.id}(..., {attribute.value!r})",
+                           "reaches into the interpreter, files or processes")
+        self.generic_visit(node)

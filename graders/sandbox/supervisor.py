@@ -1,0 +1,254 @@
+"""The supervisor: the worker's trusted parent, which never runs student code.
+
+``graders.sandbox.runner`` starts this file in its own interpreter (``python -I
+supervisor.py ...``, the worker's arguments). It imports nothing from chaingrade but its
+sibling ``worker.py`` (loaded by path, before anything of the student's runs), and:
+
+* makes itself a child subreaper (``PR_SET_CHILD_SUBREAPER``), so every process the
+  submission starts, even one that double-forks into a new session, stays its descendant,
+  and makes itself non-dumpable, so a worker of the same uid cannot trace it;
+* forks the worker, which takes a session of its own, its resource limits and, with
+  ``--uid``, another user, then serves requests (``worker.serve``);
+* waits for the worker to exit or for the runner to say stop (``SIGTERM``, or the runner
+  closing the supervisor's stdin), then SIGKILLs every descendant (found through
+  ``/proc``), reaps them, and exits with the worker's own exit status (re-raising the
+  worker's fatal signal on itself), so the runner sees a segfault as a segfault.
+"""
+
+import importlib.util
+import json
+import os
+import resource
+import select
+import signal
+import sys
+import time
+import traceback
+
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+
+_LIBC = []
+
+
+def prctl(option, value):
+    """``prctl(2)`` through ctypes; False where there is none (not Linux)."""
+    try:
+        if not _LIBC:
+            import ctypes
+
+            _LIBC.append(ctypes.CDLL(None, use_errno=True))
+        return _LIBC[0].prctl(option, value, 0, 0, 0) == 0
+    except Exception:
+        return False
+
+
+def load_worker():
+    """``worker.py`` beside this file, loaded by path (``-I`` keeps our folder off sys.path)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
+    spec = importlib.util.spec_from_file_location("chaingrade_worker", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop(signum, frame):
+    raise _Stop
+
+
+def supervise(args, worker_module):
+    """Fork the worker, wait for it or for the runner, then kill everything it started."""
+    me = os.getpid()
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    prctl(PR_SET_DUMPABLE, 0)  # a submission running as our user cannot ptrace us
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # no stop half-way through fork
+    worker = os.fork()
+    if worker == 0:
+        _worker_process(args, worker_module, me)
+    status = None
+    try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        while status is None:
+            if select.select([0], [], [], 0.05)[0]:
+                break  # the runner closed our stdin (or died): stop
+            status = _reap(worker)
+    except _Stop:
+        pass
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _kill_descendants(me, worker)
+    _exit_like(status)
+
+
+def _worker_process(args, worker_module, supervisor):
+    """The forked child: isolate, limit, then serve. Never returns."""
+    code = worker_module.WORKER_FAILED
+    try:
+        os.setsid()  # a group of its own: the runner's signals to the supervisor skip it
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != supervisor:
+            os._exit(worker_module.WORKER_FAILED)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in any Python process
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        # Dumpable, so the runner can still find it through /proc when it runs as the same
+        # user; switching to another uid (``limit``) makes the kernel turn this off again.
+        prctl(PR_SET_DUMPABLE, 1)
+        limit(json.loads(args.limits), args.uid, args.gid)
+        code = worker_module.serve(args)
+    except BaseException:
+        try:
+            traceback.print_exc()
+        except BaseException:
+            pass
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(code)
+
+
+def limit(limits, uid=None, gid=None):
+    """Resource limits, then (as root) the worker's own uid: its last privileged act."""
+
+    def cap(which, value):
+        if value:
+            value = int(value)
+            resource.setrlimit(which, (value, value))
+
+    cap(resource.RLIMIT_AS, limits.get("memory_mb", 0) * 1024 * 1024)
+    cap(resource.RLIMIT_FSIZE, limits.get("output_bytes", 0))
+    cap(resource.RLIMIT_CPU, limits.get("cpu_seconds", 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if uid is not None:
+        cap(resource.RLIMIT_NPROC, limits.get("processes", 0))
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+        if os.getuid() != uid or os.geteuid() != uid:  # pragma: no cover - kernel refused
+            os._exit(71)
+
+
+def _reap(worker):
+    """Reap every exited child (orphans come to us); the worker's status once it exited."""
+    status = None
+    while True:
+        try:
+            pid, code = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return status
+        if pid == 0:
+            return status
+        if pid == worker:
+            status = code
+
+
+def _descendants(root):
+    """Every process whose chain of parents reaches ``root``, from ``/proc``."""
+    children = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        parent = _parent(int(entry))
+        if parent is not None:
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _parent(pid):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return int(stat.rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _kill(pid, family):
+    """SIGKILL ``pid`` if it is still one of ``family`` (a pidfd guards against pid reuse)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except AttributeError:
+        fd = None
+    except OSError:
+        return
+    try:
+        if _parent(pid) in family:
+            if fd is None:
+                os.kill(pid, signal.SIGKILL)
+            else:
+                signal.pidfd_send_signal(fd, signal.SIGKILL)
+    except OSError:
+        pass
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _kill_descendants(me, worker):
+    try:
+        os.killpg(worker, signal.SIGKILL)
+    except OSError:
+        pass
+    give_up = time.monotonic() + 5
+    while True:
+        victims = _descendants(me)
+        family = {me, *victims}
+        for pid in victims:
+            _kill(pid, family)
+        _reap(worker)
+        if not victims or time.monotonic() > give_up:
+            return
+        time.sleep(0.002)
+
+
+def _exit_like(status):
+    """Exit as the worker did: same exit status, or the same fatal signal."""
+    if status is None:
+        os._exit(0)
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        try:
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            time.sleep(1)
+        except (OSError, ValueError):
+            pass
+        os._exit(128 + signum)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
+
+
+def main(argv=None):
+    worker_module = load_worker()
+    parser = worker_module.argument_parser()
+    parser.add_argument("--uid", type=int, default=None)
+    parser.add_argument("--gid", type=int, default=None)
+    args = parser.parse_args(argv)
+    supervise(args, worker_module)
+
+
+if __name__ == "__main__":
+    main()

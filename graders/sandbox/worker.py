@@ -1,0 +1,424 @@
+"""The student worker: imports a submission and answers requests with its engine.
+
+The supervisor (``supervisor.py``) forks this process and calls :func:`serve`; student
+code runs only here. Nothing here is trusted to compute a grade: only plain data crosses
+back, and the trusted side checks every number in it again. This file imports nothing
+from chaingrade, so a submission that patches modules patches only this process.
+
+Before the submission is imported, :func:`serve`
+
+* checks that it can read what it needs as the user it now runs as (the submission, the
+  interpreter's import path); if not, it says so (``kind: "sandbox"``), a fault of the
+  grading machine, never of the student;
+* drops import hooks and paths that lead to chaingrade or an assignment folder (an
+  editable install adds both), so the bundled solution cannot be imported;
+* installs the guard (:func:`guard`): forbidden modules cannot be imported and forbidden
+  folders (chaingrade, the assignment, the forbidden packages) cannot be read, listed or
+  executed from, however the submission asks;
+* takes a snapshot of its own functions, the builtins and the import machinery
+  (:class:`Integrity`), compared after every request.
+
+Protocol, one JSON document per line:
+
+* arguments: see :func:`argument_parser`;
+* on start it replies ``{"ready": true}`` or ``{"ready": false, "error": {...}}``;
+* each request ``{"jobs": [job, ...]}`` gets ``{"results": [[outcome per point] per job]}``.
+  A job is either
+
+  - ``{"composition": {...}, "points": [[x, y], ...]}``: build it with the engine, run
+    the reverse pass; outcome ``{"values": [...], "grads": [...]}`` (one number per node,
+    inputs first, ``null`` for a missing gradient), or
+  - ``{"call": "name", "points": [[x, y], ...]}``: call the module's function ``name``
+    with the point's numbers; outcome ``{"value": number}``;
+
+  and any outcome may instead be ``{"error": {"kind", "op", "message"}}``. A number the
+  engine gave that is not one (a string, an array, an object whose ``float()`` raises)
+  is sent as ``{"not_a_number": "what it was"}``.
+* what the guard and the integrity check see (``"import mygrad"``, ``"read /path"``,
+  ``"replaced builtins.open"``) is written at once, one line each, to a third pipe (the
+  *alarm*, ``--alarms FD``): the runner reads it after every reply, and a submission
+  cannot take back what was already written there.
+
+The student's prints go to stdout/stderr, which the runner points at a file it empties
+between requests; requests and replies use their own pipes so printing cannot corrupt them.
+"""
+
+import argparse
+import builtins
+import importlib.machinery
+import importlib.util
+import json
+import operator
+import os
+import signal
+import sys
+import traceback
+import types
+
+BINARY = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
+#: Exceptions that mean "this engine does not have that op" rather than "it broke".
+MISSING = (AttributeError, NotImplementedError, AssertionError, TypeError)
+#: Exit status of a worker that failed before it could run the submission.
+WORKER_FAILED = 70
+
+
+class BuildError(Exception):
+    def __init__(self, kind, op, message):
+        super().__init__(message)
+        self.info = {"kind": kind, "op": op, "message": message}
+
+
+def describe(exc):
+    """One line for the student: the exception and where in their file it came from."""
+    lines = traceback.format_exception_only(type(exc), exc)
+    text = lines[-1].strip() if lines else type(exc).__name__
+    return text[:500]
+
+
+def load(path, module_name):
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def number(value):
+    """A node's value or gradient as a plain float, None, or a description of what it is.
+
+    ``float()`` is the only conversion: whatever a float subclass does to ``==`` or ``-``
+    never leaves this process. Strings (even ``"1.0"``), booleans and arrays of any shape
+    but ``()`` are not numbers.
+    """
+    if value is None:
+        return None
+    try:
+        kind = type(value).__name__[:60]
+        if isinstance(value, (str, bytes, bytearray, bool)) or kind == "bool_":
+            return {"not_a_number": kind}
+        shape = getattr(value, "shape", ())
+        if type(shape) is tuple and shape != ():
+            return {"not_a_number": f"{kind} of shape {shape}"[:80]}
+        result = float(value)
+    except BaseException:  # a student's object may raise anything from __float__
+        return {"not_a_number": type(value).__name__[:80]}
+    return result
+
+
+def apply(module, api, node, args):
+    syntax, op = node["syntax"], node["op"]
+    try:
+        if syntax in BINARY:
+            return BINARY[syntax](*args)
+        if syntax == "neg":
+            return -args[0]
+        if api["unary"] == "method":
+            return getattr(args[0], syntax)()
+        return getattr(module, syntax)(args[0])
+    except MISSING as exc:
+        raise BuildError("missing", op, describe(exc)) from None
+    except BaseException as exc:  # KeyboardInterrupt and SystemExit from student code included
+        raise BuildError("error", op, describe(exc)) from None
+
+
+def run_one(module, api, composition, point):
+    leaf = getattr(module, api["leaf"], None)
+    if leaf is None:
+        raise BuildError("missing", None, f"the submission has no {api['leaf']}()")
+    try:
+        nodes = [leaf(float(v)) for v in point]
+    except BaseException as exc:
+        raise BuildError("error", None, f"{api['leaf']}(...) raised " + describe(exc)) from None
+    for node in composition["nodes"]:
+        args = [a["const"] if isinstance(a, dict) else nodes[a] for a in node["args"]]
+        nodes.append(apply(module, api, node, args))
+    try:
+        getattr(nodes[-1], api["backward"])()
+    except BaseException as exc:
+        kind = "missing" if isinstance(exc, NotImplementedError) else "error"
+        raise BuildError(kind, None, f"{api['backward']}() raised " + describe(exc)) from None
+    try:
+        values = [number(getattr(n, api["value"])) for n in nodes]
+        grads = [number(getattr(n, api["gradient"], None)) for n in nodes]
+    except BaseException as exc:
+        raise BuildError("error", None, "reading results raised " + describe(exc)) from None
+    return {"values": values, "grads": grads}
+
+
+def call_one(module, name, point):
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise BuildError("missing", None, f"the submission has no function {name}()")
+    try:
+        return {"value": number(function(*[float(v) for v in point]))}
+    except NotImplementedError as exc:
+        raise BuildError("missing", None, f"{name}() raised " + describe(exc)) from None
+    except BaseException as exc:
+        raise BuildError("error", None, f"{name}() raised " + describe(exc)) from None
+
+
+def run_job(module, api, job):
+    outcomes = []
+    for point in job["points"]:
+        try:
+            if "call" in job:
+                outcomes.append(call_one(module, job["call"], point))
+            else:
+                outcomes.append(run_one(module, api, job["composition"], point))
+        except BuildError as exc:
+            outcomes.append({"error": exc.info})
+    return outcomes
+
+
+# --- the guard ----------------------------------------------------------------------------
+
+
+def alarm(fd):
+    """``note(text)``: tell the runner at once, through the alarm pipe, once per text."""
+    sent = set()
+    write, encode = os.write, str.encode
+
+    def note(what, _sent=sent, _write=write, _encode=encode, _fd=fd):
+        if what not in _sent and len(_sent) < 50:
+            _sent.add(what)
+            try:
+                _write(_fd, _encode(what.replace("\n", " ")[:200] + "\n", "utf-8", "replace"))
+            except OSError:
+                pass
+
+    return note
+
+
+def guard(forbidden_modules, forbidden_folders, note):
+    """Block and report (``note``) every import of a forbidden module and every use of a
+    forbidden folder. ``forbidden_folders`` maps a folder to what using it means
+    (``"import mygrad"``), or to None (``"read /the/path"``).
+
+    An audit hook (PEP 578; Python code cannot remove one) sees
+
+    * ``import`` statements and ``__import__`` calls of modules not yet loaded;
+    * every ``open`` (``open()``, ``io.open_code`` as the import system reads source,
+      ``os.open``), ``os.listdir``/``os.scandir``, and every ``exec``/``compile`` of code
+      from a file: so a forbidden package cannot be loaded by another route
+      (``importlib.__import__`` raises no import event, but reading its files does);
+    * rewriting the code of this worker's functions, and searching the garbage
+      collector's objects: no engine needs either, and a hijack of this worker does.
+
+    A finder first in ``sys.meta_path`` also sees ``importlib.import_module`` and
+    ``find_spec``. An attempt is recorded even when the submission catches the error.
+    """
+    modules = frozenset(forbidden_modules)
+    labels = {os.path.join(os.path.realpath(f), ""): label
+              for f, label in forbidden_folders.items()}
+    folders = tuple(labels)
+    realpath, fspath, join = os.path.realpath, os.fsdecode, os.path.join
+
+    def check_module(name, _note=note, _error=ImportError):
+        if type(name) is str and name.partition(".")[0] in modules:
+            top = name.partition(".")[0]
+            _note("import " + top)
+            raise _error(f"importing {top} is not allowed in this assignment")
+
+    def check_path(path, action, _note=note):
+        if isinstance(path, int) or path is None or not folders:
+            return
+        try:
+            full = join(realpath(fspath(path)), "")
+        except (TypeError, ValueError, OSError):
+            return
+        if full.startswith(folders):
+            folder = next(f for f in folders if full.startswith(f))
+            _note(labels[folder] or f"{action} {full.rstrip('/')}"[:200])
+            raise PermissionError(f"{action} {fspath(path)} is not allowed while grading")
+
+    def hook(event, args, _module=check_module, _path=check_path, _note=note, _own=__file__):
+        if event == "object.__setattr__" and args[1] == "__code__":
+            if getattr(getattr(args[0], "__code__", None), "co_filename", None) == _own:
+                _note("rewrote the code of a function of the worker")
+        elif event in ("gc.get_objects", "gc.get_referrers", "gc.get_referents"):
+            _note("searched the interpreter's objects (" + event + ")")
+        elif event == "import":
+            _module(args[0])
+        elif event == "open":
+            _path(args[0], "read")
+        elif event in ("os.listdir", "os.scandir"):
+            _path(args[0], "list")
+        elif event == "compile" and len(args) > 1:
+            _path(args[1], "compile")
+        elif event == "exec":
+            _path(getattr(args[0], "co_filename", None), "run")
+
+    class ForbiddenImports:
+        @staticmethod
+        def find_spec(name, path=None, target=None, _check=check_module):
+            _check(name)
+            return None
+
+    sys.addaudithook(hook)
+    sys.meta_path.insert(0, ForbiddenImports)
+    preloaded = set(sys.modules)  # the worker's own imports are not the submission's
+
+    def loaded():
+        """Forbidden modules in ``sys.modules``, however they got there."""
+        for name in list(sys.modules):
+            if type(name) is str and name.partition(".")[0] in modules \
+                    and name not in preloaded:
+                note("import " + name.partition(".")[0])
+
+    return loaded
+
+
+def drop_paths_to(folders):
+    """Remove import hooks and ``sys.path`` entries that reach chaingrade or an assignment
+    (an editable install adds a finder for chaingrade's folders), keeping the interpreter's
+    own finders and its site-packages."""
+    standard = (importlib.machinery.BuiltinImporter, importlib.machinery.FrozenImporter,
+                importlib.machinery.PathFinder)
+    sys.meta_path[:] = [f for f in sys.meta_path if f in standard]
+    sys.path_hooks[:] = [h for h in sys.path_hooks
+                         if not getattr(h, "__module__", "").startswith("__editable__")]
+    roots = tuple(os.path.join(os.path.realpath(f), "") for f in folders)
+
+    def leads_there(entry):
+        full = os.path.join(os.path.realpath(entry or "."), "")
+        if full.startswith(roots):
+            return True
+        site = full.rstrip("/").endswith(("site-packages", "dist-packages"))
+        return not site and any(os.path.dirname(r.rstrip("/")) + "/" == full for r in roots)
+
+    sys.path[:] = [p for p in sys.path if not leads_there(p)]
+    sys.path_importer_cache.clear()
+
+
+def unreadable(paths):
+    """The first of ``paths`` this process cannot read (a folder: list and enter), if any."""
+    for path in paths:
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return path
+        if not os.access(path, os.R_OK | os.X_OK if os.path.isdir(path) else os.R_OK):
+            return path
+    return None
+
+
+# --- the integrity check ------------------------------------------------------------------
+
+
+class Integrity:
+    """What this process looked like before the submission ran: this module's functions
+    and globals, the builtins, the import machinery and the stdlib functions the reply path
+    uses. :meth:`changes` names whatever the submission replaced since."""
+
+    def __init__(self, namespace):
+        self.live = namespace
+        self.namespace = dict(namespace)
+        self.code = {name: (f.__code__, f.__defaults__, f.__kwdefaults__)
+                     for name, f in namespace.items() if isinstance(f, types.FunctionType)}
+        self.builtins = dict(vars(builtins))
+        self.meta_path = list(sys.meta_path)
+        self.path_hooks = list(sys.path_hooks)
+        self.stdlib = {(module, name): getattr(module, name)
+                       for module, names in ((json, ("dumps", "loads")), (os, ("fdopen",)))
+                       for name in names}
+
+    def changes(self):
+        found = []
+        for name, value in self.namespace.items():
+            if self.live.get(name) is not value:
+                found.append("replaced worker." + name)
+            elif name in self.code and (value.__code__, value.__defaults__,
+                                        value.__kwdefaults__) != self.code[name]:
+                found.append("rewrote worker." + name)
+        current = vars(builtins)
+        found += [f"replaced builtins.{k}" for k, v in self.builtins.items()
+                  if current.get(k) is not v]
+        if sys.meta_path[: len(self.meta_path)] != self.meta_path:
+            found.append("changed sys.meta_path")
+        if sys.path_hooks != self.path_hooks:
+            found.append("changed sys.path_hooks")
+        found += [f"replaced {module.__name__}.{name}" for (module, name), value
+                  in self.stdlib.items() if getattr(module, name, None) is not value]
+        return found
+
+
+# --- serving ------------------------------------------------------------------------------
+
+
+def argument_parser():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--submission", required=True)
+    parser.add_argument("--module", required=True)
+    parser.add_argument("--api", required=True)
+    parser.add_argument("--requests", type=int, required=True)
+    parser.add_argument("--replies", type=int, required=True)
+    parser.add_argument("--alarms", type=int, required=True)
+    parser.add_argument("--limits", default="{}")
+    #: Top-level modules the submission may not import.
+    parser.add_argument("--forbid", default="[]")
+    #: Folders the submission may not read, list or run code from: {folder: label}.
+    parser.add_argument("--forbid-folders", default="{}")
+    return parser
+
+
+def serve(args):
+    """Import the submission and answer requests until the runner closes the pipe."""
+    requests = os.fdopen(args.requests, "r", encoding="utf-8")
+    replies = os.fdopen(args.replies, "w", encoding="utf-8")
+    dumps, loads, write, flush = json.dumps, json.loads, replies.write, replies.flush
+    api = loads(args.api)
+    note = alarm(args.alarms)
+    folders = loads(args.forbid_folders)
+    submission_folder = os.path.dirname(os.path.abspath(args.submission))
+
+    def reply(message):
+        write(dumps(message) + "\n")
+        flush()
+
+    missing = unreadable([args.submission, submission_folder, *sys.path])
+    if missing is not None:
+        reply({"ready": False, "error": {"kind": "sandbox", "message": (
+            f"the worker (uid {os.getuid()}) cannot read {missing}")}})
+        return 0
+    drop_paths_to(folders)
+    loaded = guard(loads(args.forbid), folders, note)
+    for stream in (sys.stdout, sys.stderr):  # what the student printed survives a kill
+        try:
+            stream.reconfigure(line_buffering=True)
+        except (AttributeError, ValueError):
+            pass
+    if hasattr(signal, "SIGXFSZ"):  # Python ignores it; a flood should stop the worker
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    changes = Integrity(globals()).changes
+    handle = run_job
+    # The submission's folder, not ours, is where its own imports resolve.
+    sys.path.insert(0, submission_folder)
+    try:
+        module = load(args.submission, args.module)
+    except BaseException as exc:
+        kind = "syntax" if isinstance(exc, SyntaxError) else "import"
+        loaded()
+        reply({"ready": False, "error": {"kind": kind, "message": describe(exc)}})
+        return 0
+
+    def audit():
+        loaded()
+        for change in changes():
+            note(change)
+
+    audit()
+    reply({"ready": True})
+    for line in requests:
+        request = loads(line)
+        results = [handle(module, api, job) for job in request["jobs"]]
+        audit()
+        reply({"results": results})
+    return 0

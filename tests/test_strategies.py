@@ -32,8 +32,14 @@ def test_only_the_requested_ops_and_at_most_max_ops_appear(c):
 
 
 def _interesting(predicate):
-    """The smallest composition satisfying ``predicate`` (skipping the slow explain phase)."""
-    quick = settings(database=None, max_examples=2000, phases=set(Phase) - {Phase.explain})
+    """The smallest composition satisfying ``predicate`` (skipping the slow explain phase).
+
+    Derandomized: ``find`` otherwise starts from a random seed, and the shrinker can stop in a
+    different local minimum from one run to the next (e.g. a three-op diamond instead of the
+    two-op one), which made tests asserting a shrunk example flaky.
+    """
+    quick = settings(database=None, max_examples=2000, phases=set(Phase) - {Phase.explain},
+                     derandomize=True)
     return find(compositions(), predicate, settings=quick)
 
 
@@ -91,8 +97,12 @@ def _preorder_is_wrong(c) -> bool:
 def test_generates_diamonds_deep_enough_that_preorder_is_wrong():
     # find() raises NoSuchExample if the strategy never produces one.
     c = _interesting(_preorder_is_wrong)
-    # Two ops: x is reached from b before its other consumer a, e.g. a = x + x, b = x - a.
-    assert len(c.nodes) == 2 and c.source().startswith("a = x + x\nb = x ")
+    assert _preorder_is_wrong(c)
+    # A diamond: some value feeds two different nodes, whose paths meet again at the output
+    # (e.g. a = x + x, b = x - a: preorder from b visits x before its other consumer a).
+    assert any(len({k for k, _ in uses}) >= 2 for uses in c.consumers)
+    # ...and it shrinks to a small one (two ops is the least; allow the shrinker some slack).
+    assert len(c.nodes) <= 3
 
 
 def test_generates_variable_exponents_with_bases_between_zero_and_one():

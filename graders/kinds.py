@@ -42,6 +42,9 @@ class Kind:
     prepare: Callable[[Path, tuple[Part, ...]], Any]
     #: ``"module:Class"`` of the grader, imported only when grading starts.
     grader: str
+    #: ``items(prepared, part)``: what a part's partial credit is shared among (an engine
+    #: part's ops, an exercise's functions); empty when the part is all or nothing.
+    items: Callable[[Any, Part], tuple[str, ...]] = lambda prepared, part: ()
 
     def grader_class(self) -> type[BaseGrader]:
         module, _, name = self.grader.partition(":")

@@ -56,7 +56,7 @@ def test_the_starter_scores_zero_and_names_missing_ops():
         (["nowhere/engine.py"], "no such file"),
         (["--assignment", "no_such_assignment"], "no assignment 'no_such_assignment'"),
         (["--examples", "0"], "--examples must be at least 1"),
-        (["--api", "tensorflow"], "invalid choice"),
+        (["--api", "tensorflow"], "unknown API preset 'tensorflow'"),
     ],
 )
 def test_usage_errors_are_one_clear_line_not_a_traceback(args, message):

@@ -108,7 +108,8 @@ def autograder(tmp_path_factory) -> Path:
     """The autograder zip, built by the command, unpacked as Gradescope unpacks it."""
     root = tmp_path_factory.mktemp("autograder")
     archive = root / "autograder.zip"
-    done = chaingrade("gradescope", "scalar_autodiff", "-o", archive, "--examples", "5")
+    done = chaingrade("gradescope", "scalar_autodiff", "-o", archive, "--examples", "5",
+                      "--python", f"{sys.version_info.major}.{sys.version_info.minor}")
     assert done.returncode == 0, done.stderr
     source = root / "source"
     with zipfile.ZipFile(archive) as z:
@@ -122,8 +123,10 @@ def test_the_zip_holds_the_scripts_pinned_requirements_and_no_solution(autograde
     names = sorted(str(p.relative_to(autograder)) for p in autograder.rglob("*") if p.is_file())
     wheel = [n for n in names if n.endswith(".whl")]
     assert len(wheel) == 1 and wheel[0].startswith("chaingrade-")
-    assert {"setup.sh", "run_autograder", "requirements.txt", "pytest.ini",
+    assert {"setup.sh", "run_autograder", "requirements.txt", "pytest.ini", "grading_seed",
             "assignment/assignment.toml", "assignment/test_engine.py"} <= set(names)
+    assert (autograder / "grading_seed").stat().st_mode & 0o777 == 0o600  # root's alone
+    assert (autograder / "grading_seed").read_text().strip().isdigit()
     assert not [n for n in names if "solution" in n or "starter" in n]
     for script in ("setup.sh", "run_autograder"):
         assert (autograder / script).stat().st_mode & stat.S_IXUSR
@@ -137,7 +140,8 @@ def test_the_zip_holds_the_scripts_pinned_requirements_and_no_solution(autograde
     assert "-r requirements.txt" in setup and f"--no-deps ./{wheel[0]}" in setup
     run = (autograder / "run_autograder").read_text()
     assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1" in run and "-p graders.platforms.pytest_plugin" in run
-    assert "-I -m pytest" in run and "setpriv" in run and "runuser" in run
+    assert "-I -m pytest" in run and "CHAINGRADE_WORKER_USER" in run
+    assert "--grading-seed-file" in run and "--grading-seed " not in run
 
 
 def test_the_wheel_installs_and_carries_the_plugin_entry_point(autograder, tmp_path):
@@ -184,7 +188,9 @@ def test_run_autograder_grades_only_the_submission_file(autograder, tmp_path):
     (nested / "pytest.ini").write_text("[pytest]\naddopts = -p no_such_plugin\n")
     (tmp_path / "submission" / "conftest.py").write_text(
         f"open({str(ran / 'top')!r}, 'w').close()\n")
-    data = run_autograder(autograder, tmp_path, CHAINGRADE_USER="nobody")
+    # A trial as the calling user (an empty CHAINGRADE_USER); running the worker as another
+    # user is tested with the system Python in test_gradescope_platform.py.
+    data = run_autograder(autograder, tmp_path, CHAINGRADE_USER="")
     assert data["score"] == 96
     assert {t["name"]: t["score"] for t in data["tests"]}["arithmetic"] == 16
     assert list(ran.iterdir()) == []

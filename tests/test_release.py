@@ -51,10 +51,19 @@ def test_the_pack_has_public_material_only_and_grades_the_students_file(assignme
     done = chaingrade("release", assignment, "-o", pack)
     assert done.returncode == 0, done.stderr
     files = sorted(str(p.relative_to(pack)) for p in pack.rglob("*") if p.is_file())
-    assert files == [".github/workflows/classroom.yml", "README.md", "assignment.toml",
-                     "data/shared.txt", "data/table.csv", "engine.py", "requirements.txt",
-                     "test_engine.py"]  # not data/secret.txt: only a hidden part names it
-    assert (pack / "README.md").read_bytes() == (assignment / "README.md").read_bytes()
+    wheel = next(f for f in files if f.endswith(".whl"))
+    assert files == sorted([".github/workflows/classroom.yml", "README.md", "assignment.toml",
+                            "constraints.txt", "data/shared.txt", "data/table.csv",
+                            "engine.py", "requirements.txt", "test_engine.py", wheel])
+    # (not data/secret.txt: only a hidden part names it)
+    readme = (pack / "README.md").read_text()
+    assert readme.startswith("# Getting started") and "pip install -r requirements.txt" in readme
+    assert "chaingrade check engine.py" in readme
+    assert readme.endswith((assignment / "README.md").read_text())
+    assert (pack / "requirements.txt").read_text().splitlines()[-1] == f"./{wheel}"
+    pins = [line for line in (pack / "constraints.txt").read_text().splitlines()
+            if not line.startswith("#")]
+    assert pins and all("==" in line for line in pins)
     assert (pack / "engine.py").read_bytes() == (assignment / "starter" / "engine.py").read_bytes()
     solution = (assignment / "solution" / "engine.py").read_bytes()
     assert all(p.read_bytes() != solution for p in pack.rglob("*") if p.is_file())

@@ -19,5 +19,10 @@ def prepare(folder: Path, parts) -> None:
             raise ValueError(f"part {part.name!r} needs ops = [...] (catalog op names)")
 
 
+def items(prepared, part) -> tuple[str, ...]:
+    """An op part's credit is shared among its ops; the machinery part is all or nothing."""
+    return () if part.machinery else part.ops
+
+
 KIND = Kind(name="engine", default_submission="engine.py", prepare=prepare,
-            grader="graders.engine.grader:EngineGrader")
+            grader="graders.engine.grader:EngineGrader", items=items)

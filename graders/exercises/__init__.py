@@ -30,5 +30,10 @@ def prepare(folder: Path, parts) -> dict:
     return {task.part: task for task in tasks(folder, parts)}
 
 
+def items(prepared: dict, part) -> tuple[str, ...]:
+    """A part's credit is shared among the functions its exercise asks for."""
+    return prepared[part.name].functions
+
+
 KIND = Kind(name="exercises", default_submission="answers.py", prepare=prepare,
-            grader="graders.exercises.grader:ExerciseGrader")
+            grader="graders.exercises.grader:ExerciseGrader", items=items)

@@ -40,10 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.assignment import Assignment
-from graders.platforms import gradescope
+from graders.platforms import gradescope, testfiles
 
-#: Folders of an assignment that grading never reads.
-_SKIP = frozenset({"solution", "starter", "__pycache__", ".hypothesis", ".pytest_cache"})
 #: Seconds given beyond the assignment's own limits before a grading is killed.
 MARGIN_SECONDS = 60.0
 
@@ -123,15 +121,6 @@ def _find_in(folder: Path, filename: str) -> Path | None:
     matches = sorted((p for p in folder.rglob(filename) if p.is_file() and not p.is_symlink()),
                      key=lambda p: (len(p.parts), str(p)))
     return matches[0] if matches else None
-
-
-def assignment_files(assignment: Assignment) -> dict[str, bytes]:
-    files = {}
-    for path in sorted(assignment.folder.rglob("*")):
-        relative = path.relative_to(assignment.folder)
-        if path.is_file() and not _SKIP & set(relative.parts) and path.suffix != ".pyc":
-            files[relative.as_posix()] = path.read_bytes()
-    return files
 
 
 # --- grading one submission (runs on a pool thread or a Dask worker) -----------------------
@@ -239,7 +228,7 @@ def run(folder: Path, assignment: Assignment, out: Path, *, scheduler: str | Non
         raise BatchError("--jobs must be at least 1")
     limits = assignment.limits
     timeout = timeout or limits.total_seconds + limits.startup_seconds + MARGIN_SECONDS
-    files = assignment_files(assignment)
+    files = testfiles.grading_files(assignment)
     parts = tuple((p.name, p.points, p.visibility) for p in assignment.parts)
     all_jobs = [
         Job(name, path.read_bytes() if path else None, assignment.submission,

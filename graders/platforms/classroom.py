@@ -3,13 +3,19 @@
 GitHub Classroom reads points from workflow steps: each
 ``classroom-resources/autograding-command-grader`` step runs one command and earns its
 ``max-score`` when the command exits 0, and the ``autograding-grading-reporter`` step
-sends every step's result to Classroom. :func:`workflow` writes one step per public
-test (``pytest FILE::TEST``, worth the test's points), for the student pack that
-``chaingrade release`` makes, where it lives at ``.github/workflows/classroom.yml``.
+sends every step's result to Classroom. :func:`workflow` writes the steps for the student
+pack that ``chaingrade release`` makes, where it lives at ``.github/workflows/classroom.yml``.
+It installs chaingrade from the pack (``requirements.txt``) at the exact versions of
+``constraints.txt``.
 
-Classroom has no partial credit within a step, so a part earns all its points or none
-there; hidden tests cannot run in a repository students can read, so only ``visible``
-tests get steps (grade the rest with ``chaingrade batch`` or Gradescope).
+Classroom has no partial credit within a step, so a test of a part with partial credit
+gets one step per item (op, or exercise function): ``pytest FILE::TEST --chaingrade-item
+NAME``, worth an equal share of the test's points, so the steps add up to what Gradescope
+gives. Shares are whole points (Classroom's scores are), split by largest remainder: when
+a test's points are not a multiple of its items, a partly right part can differ from
+Gradescope's score by less than one point. Other tests get one step each, all or nothing.
+Hidden tests cannot run in a repository students can read, so only ``visible`` tests get
+steps (grade the rest with ``chaingrade batch`` or Gradescope).
 """
 
 from __future__ import annotations
@@ -22,24 +28,50 @@ from graders.assignment import Assignment
 from graders.platforms import testfiles
 
 WORKFLOW_PATH = ".github/workflows/classroom.yml"
-DEFAULT_INSTALL = "python -m pip install -r requirements.txt"
+DEFAULT_INSTALL = "python -m pip install -r requirements.txt -c constraints.txt"
+#: The runner's Python (and so the versions constraints.txt pins).
+DEFAULT_PYTHON = "3.11"
 
 
 class ClassroomError(ValueError):
     """A workflow that cannot be written; the message says what to fix."""
 
 
-def workflow(assignment: Assignment, *, python: str = "3.11",
-             install: str = DEFAULT_INSTALL) -> str:
-    """The workflow file's text (YAML), steps in the order of the tests."""
+def steps(assignment: Assignment) -> list[tuple[str, str, float]]:
+    """``(step name, pytest command, points)`` for each step, in the order of the tests."""
     tests = [t for t in testfiles.read(assignment) if t.visibility == "visible"
              and t.points is not None]
-    if not tests:
+    parts = {p.name: p for p in assignment.parts}
+    found = []
+    for test in tests:
+        command = f"python -m pytest -p no:cacheprovider -q {test.nodeid!r}"
+        part = parts.get(test.part)
+        items = assignment.kind.items(assignment.prepared, part) if part else ()
+        if not items:
+            found.append((test.part or test.name, command, test.points))
+            continue
+        for item, points in zip(items, _shares(test.points, len(items))):
+            found.append((f"{test.part}: {item}", f"{command} --chaingrade-item {item}", points))
+    return found
+
+
+def _shares(total: float, count: int) -> list[int]:
+    """``count`` whole numbers adding up to ``total`` (rounded), as equal as they can be."""
+    whole = round(total)
+    base, extra = divmod(whole, count)
+    return [base + (1 if k < extra else 0) for k in range(count)]
+
+
+def workflow(assignment: Assignment, *, python: str = DEFAULT_PYTHON,
+             install: str = DEFAULT_INSTALL) -> str:
+    """The workflow file's text (YAML), steps in the order of the tests."""
+    planned = steps(assignment)
+    if not planned:
         raise ClassroomError(f"{assignment.name} has no visible tests with points to grade")
     minutes = max(1, math.ceil((assignment.limits.total_seconds + 60) / 60))
     lines = [
         f"# GitHub Classroom autograding for {assignment.name}, written by chaingrade.",
-        "# One step per public test, worth its points (all or nothing per step).",
+        "# One step per op (or function) of each public test, worth its share of the points.",
         "name: Autograding Tests",
         "'on':",
         "  - push",
@@ -63,20 +95,19 @@ def workflow(assignment: Assignment, *, python: str = "3.11",
         f"        run: {_quote(install)}",
     ]
     ids = []
-    for test in tests:
-        step = _step_id(test.part or test.name, ids)
+    for name, command, points in planned:
+        step = _step_id(name, ids)
         ids.append(step)
-        command = f"python -m pytest -p no:cacheprovider -q {test.nodeid!r}"
         lines += [
-            f"      - name: {_quote(test.part or test.name)}",
+            f"      - name: {_quote(name)}",
             f"        id: {step}",
             "        uses: classroom-resources/autograding-command-grader@v1",
             "        with:",
-            f"          test-name: {_quote(test.part or test.name)}",
+            f"          test-name: {_quote(name)}",
             "          setup-command: ''",
             f"          command: {_quote(command)}",
             f"          timeout: {minutes}",
-            f"          max-score: {_score(test.points)}",
+            f"          max-score: {_score(points)}",
         ]
     lines += [
         "      - name: Autograding Reporter",

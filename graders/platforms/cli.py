@@ -1,22 +1,28 @@
 """The ``chaingrade`` command.
 
-    chaingrade check [SUBMISSION] [--assignment NAME] [--api PRESET] [--json]
-    chaingrade grade SUBMISSION [--assignment NAME] [--results results.json]
-    chaingrade gradescope ASSIGNMENT [-o autograder.zip]
-    chaingrade classroom ASSIGNMENT [-o .github/workflows/classroom.yml]
-    chaingrade release ASSIGNMENT -o DIR
+    chaingrade check [SUBMISSION] [--assignment NAME] [--json] [GRADING OPTIONS]
+    chaingrade grade SUBMISSION [--assignment NAME] [--results results.json] [GRADING OPTIONS]
+    chaingrade gradescope ASSIGNMENT [-o autograder.zip] [--python 3.10] [--public-seed]
+    chaingrade classroom ASSIGNMENT [-o .github/workflows/classroom.yml] [--python 3.11]
+    chaingrade release ASSIGNMENT -o DIR [--python 3.11]
     chaingrade batch SUBMISSIONS_DIR [--assignment NAME] --out DIR [--scheduler ADDRESS]
+    chaingrade policy [--assignment NAME]
+
+GRADING OPTIONS are ``--api``, ``--grading-seed-file`` and ``--examples``
+(``graders.platforms.options``). ``--assignment`` defaults to the assignment in the
+current folder (a student pack), else the bundled ``scalar_autodiff``.
 
 ``check`` is the student's local check: it grades SUBMISSION (by default the
-assignment's bundled reference solution, so a newcomer sees it work at once) with
-the same settings CI uses and prints each part's score and each finding. It exits
-0 when the submission earns full marks, 1 when it does not, 2 on a usage error.
+assignment's bundled reference solution, so a newcomer sees it work at once) with the
+same settings CI uses and prints each part's score and each finding. It exits 0 when
+the submission earns full marks, 1 when it does not, 2 on a usage error.
 
 ``grade`` is the CI entry point: it writes Gradescope's results.json (``-`` for standard
 output) and exits 0 whatever the score, once the results are written. ``gradescope``
 builds Gradescope's autograder zip, ``classroom`` GitHub Classroom's workflow, and
 ``release`` the student pack. ``batch`` grades a folder of submissions in parallel
-(locally, or on a Dask cluster) and exits 1 if any could not be graded.
+(locally, or on a Dask cluster) and exits 1 if any could not be graded. ``policy``
+prints what a submission may import and use.
 
 Every command exits 2 with a one-line reason on bad input, never a traceback.
 """
@@ -29,10 +35,19 @@ from pathlib import Path
 
 from graders.assignment import AssignmentError, load
 from graders.grading import grade
-from graders.platforms import report
-from graders.presets import PRESETS
+from graders.platforms import options, report
+from graders.platforms.distribution import GRADESCOPE_PYTHON
+from graders.sandbox.users import SandboxError
 
+#: The assignment ``--assignment`` names by default when the current folder has none.
 DEFAULT_ASSIGNMENT = "scalar_autodiff"
+#: GitHub Classroom's runner Python, and so the student pack's pins.
+CLASSROOM_PYTHON = "3.11"
+
+
+def default_assignment() -> str:
+    """The assignment in the current folder (a student pack), else the bundled example."""
+    return "." if Path("assignment.toml").is_file() else DEFAULT_ASSIGNMENT
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,12 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check a submission locally, as CI grades it")
     check.add_argument("submission", nargs="?", type=Path,
                        help="the student's file (default: the assignment's reference solution)")
-    _common_options(check)
+    _grading(check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
 
     graded = commands.add_parser("grade", help="grade a submission into Gradescope's results.json")
     graded.add_argument("submission", type=Path, help="the student's file")
-    _common_options(graded)
+    _grading(graded)
     graded.add_argument("--results", default="results.json", metavar="PATH",
                         help="where to write results.json; - for standard output "
                              "(default: results.json)")
@@ -58,29 +73,35 @@ def build_parser() -> argparse.ArgumentParser:
     zipped.add_argument("assignment", help="assignment name or folder")
     zipped.add_argument("-o", "--output", type=Path, default=Path("autograder.zip"),
                         help="the zip to write (default: autograder.zip)")
-    zipped.add_argument("--grading-seed", type=int,
-                        help="grade with this private seed instead of the public one")
+    zipped.add_argument("--python", default=GRADESCOPE_PYTHON,
+                        help="the Python of the Gradescope base image: 3.10 for Ubuntu 22.04 "
+                             "(default), 3.12 for Ubuntu 24.04")
+    zipped.add_argument("--public-seed", action="store_true",
+                        help="grade with the assignment's public seed (default: a secret "
+                             "random seed baked into the zip)")
     zipped.add_argument("--examples", type=int, help="Hypothesis examples per part")
     zipped.add_argument("--user", default="chaingrade",
-                        help="unprivileged user the tests run as (default: chaingrade)")
+                        help="unprivileged user student code runs as (default: chaingrade)")
 
     workflow = commands.add_parser("classroom", help="write a GitHub Classroom workflow")
     workflow.add_argument("assignment", help="assignment name or folder")
     workflow.add_argument("-o", "--output", default="-",
                           help="file to write (default: standard output)")
-    workflow.add_argument("--python", default="3.11", help="Python version for the runner")
-    workflow.add_argument("--install", default="python -m pip install -r requirements.txt",
-                          help="the step that installs chaingrade in the student's repository")
+    workflow.add_argument("--python", default=CLASSROOM_PYTHON,
+                          help=f"Python version of the runner (default: {CLASSROOM_PYTHON})")
 
     pack = commands.add_parser("release", help="write the student pack for an assignment")
     pack.add_argument("assignment", help="assignment name or folder")
     pack.add_argument("-o", "--output", type=Path, required=True, help="folder to write")
     pack.add_argument("--force", action="store_true", help="replace a folder that is not empty")
+    pack.add_argument("--python", default=CLASSROOM_PYTHON,
+                      help="Python of the pack's Classroom workflow, which its pins are for "
+                           f"(default: {CLASSROOM_PYTHON})")
 
     many = commands.add_parser("batch", help="grade a folder of submissions in parallel")
     many.add_argument("submissions", type=Path,
-                      help="folder of submissions: NAME.py files or NAME/ folders")
-    _common_options(many)
+                      help="folder of submissions: NAME.py files, NAME/ folders, NAME.ipynb")
+    _grading(many)
     many.add_argument("--out", type=Path, required=True, help="folder for the results")
     many.add_argument("--scheduler", metavar="ADDRESS",
                       help="grade on this Dask distributed scheduler (e.g. tcp://host:8786)")
@@ -88,33 +109,41 @@ def build_parser() -> argparse.ArgumentParser:
     many.add_argument("--timeout", type=float,
                       help="seconds one grading may take (default: the assignment's limits)")
     many.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    shown = commands.add_parser("policy", help="print what a submission may import and use")
+    shown.add_argument("--assignment", default=None,
+                       help="assignment name or folder (default: this folder's, else "
+                            f"{DEFAULT_ASSIGNMENT})")
     return parser
 
 
-def _common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
-                        help=f"assignment name or folder (default: {DEFAULT_ASSIGNMENT})")
-    parser.add_argument("--api", choices=sorted(PRESETS),
-                        help="student API preset (default: the assignment's)")
-    parser.add_argument("--grading-seed", type=int, help="override the assignment's public seed")
-    parser.add_argument("--examples", type=int, help="Hypothesis examples per part")
+def _grading(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--assignment", default=None,
+                        help="assignment name or folder (default: this folder's, else "
+                             f"{DEFAULT_ASSIGNMENT})")
+    options.add_to_parser(parser)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "examples", None) is not None and args.examples < 1:
-        parser.error("--examples must be at least 1")
     try:
-        assignment = load(args.assignment, api=getattr(args, "api", None))
-    except AssignmentError as e:
-        parser.error(str(e))
-    try:
+        options.check_examples(getattr(args, "examples", None))
+        name = getattr(args, "assignment", None) or default_assignment()
+        assignment = load(name, api=getattr(args, "api", None))
         return COMMANDS[args.command](args, assignment)
+    except SandboxError as e:  # the machine is set up wrong for what was asked
+        parser.error(f"cannot grade here: {e}")
     except (ValueError, OSError) as e:  # our own errors say what to fix; so do the OS's
         if not isinstance(e, _user_errors()):
             raise
         parser.error(str(e))
+
+
+def _graded(args, assignment, submission: Path):
+    _need_file(submission)
+    return grade(assignment, submission, grading_seed=options.grading_seed(
+        args.grading_seed_file), examples=args.examples)
 
 
 def _check(args, assignment) -> int:
@@ -123,13 +152,14 @@ def _check(args, assignment) -> int:
         raise AssignmentError(
             f"assignment {assignment.name} has no reference solution: name a submission"
         )
-    _need_file(submission)
-    result = grade(assignment, submission, grading_seed=args.grading_seed, examples=args.examples)
+    result = _graded(args, assignment, submission)
     if args.json:
         print(report.as_json(result))
     else:
+        private = options.grading_seed(args.grading_seed_file) is not None
+        seed = "a private seed" if private else "the public seed; CI grades with a private one"
         header = (f"chaingrade check: {submission} against {assignment.name} "
-                  f"({result.elapsed:.1f} s)")
+                  f"({result.elapsed:.1f} s, {seed})")
         print(report.text(result, header=header), end="")
     return 0 if result.score == result.max_score else 1
 
@@ -137,9 +167,7 @@ def _check(args, assignment) -> int:
 def _grade(args, assignment) -> int:
     from graders.platforms import gradescope
 
-    _need_file(args.submission)
-    result = grade(assignment, args.submission, grading_seed=args.grading_seed,
-                   examples=args.examples)
+    result = _graded(args, assignment, args.submission)
     gradescope.write(gradescope.from_report(result), args.results)
     if args.results != "-":
         header = (f"chaingrade grade: {args.submission} against {assignment.name} "
@@ -149,20 +177,23 @@ def _grade(args, assignment) -> int:
 
 
 def _gradescope(args, assignment) -> int:
-    from graders.platforms import gradescope
+    from graders.platforms import autograder
 
-    path = gradescope.build_autograder(assignment, args.output, grading_seed=args.grading_seed,
-                                       examples=args.examples, user=args.user)
-    print(f"chaingrade gradescope: wrote {path} for {assignment.name}: upload it as the "
-          "assignment's autograder (base image with Python "
-          f"{sys.version_info.major}.{sys.version_info.minor} or newer)")
+    options.check_examples(args.examples)
+    path = autograder.build(assignment, args.output, python=args.python,
+                            private_seed=not args.public_seed, examples=args.examples,
+                            user=args.user)
+    seed = "the assignment's public seed" if args.public_seed else "a secret seed baked in"
+    print(f"chaingrade gradescope: wrote {path} for {assignment.name}, grading with {seed}: "
+          f"upload it as the assignment's autograder, on a base image with Python "
+          f"{args.python}")
     return 0
 
 
 def _classroom(args, assignment) -> int:
     from graders.platforms import classroom
 
-    text = classroom.workflow(assignment, python=args.python, install=args.install)
+    text = classroom.workflow(assignment, python=args.python)
     if args.output == "-":
         sys.stdout.write(text)
     else:
@@ -176,7 +207,7 @@ def _classroom(args, assignment) -> int:
 def _release(args, assignment) -> int:
     from graders.platforms import release
 
-    written = release.release(assignment, args.output, force=args.force)
+    written = release.release(assignment, args.output, force=args.force, python=args.python)
     print(f"chaingrade release: wrote the student pack for {assignment.name} to {args.output}:")
     for path in written:
         print(f"  {path.relative_to(args.output)}")
@@ -186,25 +217,33 @@ def _release(args, assignment) -> int:
 def _batch(args, assignment) -> int:
     from graders.platforms import batch
 
-    options = []
-    for flag, value in (("--api", args.api), ("--grading-seed", args.grading_seed),
-                        ("--examples", args.examples)):
-        if value is not None:
-            options += [flag, str(value)]
     if args.timeout is not None and args.timeout <= 0:
         raise batch.BatchError("--timeout must be a positive number of seconds")
+    seed = options.grading_seed(args.grading_seed_file)
     summary = batch.run(args.submissions, assignment, args.out, scheduler=args.scheduler,
-                        jobs=args.jobs, timeout=args.timeout, options=tuple(options),
-                        progress=not args.no_progress)
+                        jobs=args.jobs, timeout=args.timeout,
+                        options=tuple(options.to_argv({"api": args.api,
+                                                       "examples": args.examples})),
+                        grading_seed=seed, progress=not args.no_progress)
     scores = [float(d.get("score", 0)) for d in summary.results.values()]
     mean = sum(scores) / len(scores) if scores else 0.0
     print(f"chaingrade batch: {len(summary.graded)} graded, {len(summary.skipped)} already "
-          f"graded, {len(summary.errors)} could not be graded, in {summary.elapsed:.1f} s; "
+          f"graded, {len(summary.errors)} could not be graded, {len(summary.not_submissions)} "
+          f"skipped as not a submission, in {summary.elapsed:.1f} s; "
           f"mean score {mean:.1f} / {assignment.max_score:g}")
     for name, reason in summary.errors.items():
         print(f"  not graded: {name}: {reason}")
+    for name, reason in summary.not_submissions.items():
+        print(f"  skipped: {name}: {reason}")
     print(f"  results: {args.out}/NAME.json, {args.out}/summary.csv, {args.out}/summary.png")
     return 1 if summary.errors else 0
+
+
+def _policy(args, assignment) -> int:
+    print(f"{assignment.name}: what a submission may use (assignment.toml [policy])")
+    print(assignment.policy.describe(), end="")
+    print(f"imports blocked while it runs: {', '.join(assignment.forbidden_imports)}")
+    return 0
 
 
 def _need_file(path: Path) -> None:
@@ -213,16 +252,18 @@ def _need_file(path: Path) -> None:
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
+    from graders.platforms.autograder import AutograderError
     from graders.platforms.batch import BatchError
     from graders.platforms.classroom import ClassroomError
-    from graders.platforms.gradescope import GradescopeError
+    from graders.platforms.distribution import DistributionError
     from graders.platforms.release import ReleaseError
 
-    return (AssignmentError, BatchError, ClassroomError, GradescopeError, ReleaseError, OSError)
+    return (AssignmentError, AutograderError, BatchError, ClassroomError, DistributionError,
+            ReleaseError, options.UsageError, OSError)
 
 
 COMMANDS = {"check": _check, "grade": _grade, "gradescope": _gradescope,
-            "classroom": _classroom, "release": _release, "batch": _batch}
+            "classroom": _classroom, "release": _release, "batch": _batch, "policy": _policy}
 
 
 if __name__ == "__main__":

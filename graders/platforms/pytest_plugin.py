@@ -17,8 +17,11 @@ under ``pytest -n`` each part is graded once, by the process that runs its test,
 score is the same as a serial run's), and fails the test with the part's findings in
 plain words, not a Hypothesis traceback.
 
-Options: ``--submission PATH``, ``--api PRESET``, ``--grading-seed N``, ``--examples N``
-and ``--gradescope-results PATH`` (write Gradescope's results.json there).
+Options: ``--submission PATH``, the grading options (``--api``, ``--grading-seed-file``,
+``--examples``: see ``graders.platforms.options``), ``--gradescope-results PATH`` (write
+Gradescope's results.json there) and ``--chaingrade-item NAME`` (pass a ``check_part``
+test when that one op or function of its part is right: GitHub Classroom's steps are all
+or nothing, so its workflow gives each op its own step).
 
 Markers:
 
@@ -31,9 +34,11 @@ Markers:
   is ``visible``.
 
 Scores: a part where some ops are wrong earns the share of its ops that are right, so a
-failed ``check_part`` test keeps that partial score. Every test with points carries the
-user properties ``score``, ``max_score`` and ``visibility`` (``check_part`` adds ``part``),
-so pytest's own ``--junitxml`` writes the points as ``<property>`` elements.
+failed ``check_part`` test keeps that partial score. Each test's points travel on its
+report (``report.chaingrade``: ``score``, ``max_score``, ``visibility``, ``part``), and
+with ``--junitxml`` they are written as properties of the test suite
+(``<property name="score:NODEID" value="16"/>``, and ``max_score:NODEID``), which the
+JUnit schema of every ``junit_family`` allows (it does not allow them in a test case).
 
 Under pytest-xdist (``pytest -n auto``) each worker grades the parts of the tests it
 runs; the controller gathers one result per test from the workers' reports and writes
@@ -52,12 +57,15 @@ import pytest
 
 from graders.assignment import VISIBILITIES, AssignmentError, load
 from graders.grading import grade
-from graders.platforms import gradescope
+from graders.platforms import gradescope, options
 from graders.platforms.report import part_text
-from graders.presets import PRESETS
-from graders.results import Report
+from graders.results import PartResult, Report
+from graders.sandbox.users import SandboxError
 
 _REPORTS = pytest.StashKey[dict]()
+_SEED = pytest.StashKey[object]()
+#: What a test earned: {"score", "max_score", "visibility", "part"}.
+_POINTS = pytest.StashKey[dict]()
 #: [nodeid, points or None, visibility marker or None] per collected test, in order.
 _PLAN = pytest.StashKey[list]()
 #: Longest test output kept in results.json.
@@ -70,14 +78,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("chaingrade", "chaingrade grading")
     group.addoption("--submission", type=Path, default=None,
                     help="student file (or folder holding it) to grade; default: the solution")
-    group.addoption("--api", choices=sorted(PRESETS), default=None,
-                    help="student API preset (default: the assignment's)")
-    group.addoption("--grading-seed", type=int, default=None,
-                    help="grade with this seed instead of the assignment's public one")
-    group.addoption("--examples", type=int, default=None,
-                    help="Hypothesis examples per part (default: the assignment's)")
+    options.add_to_parser(group)
     group.addoption("--gradescope-results", type=Path, default=None, metavar="PATH",
                     help="write Gradescope's results.json to PATH")
+    group.addoption("--chaingrade-item", default=None, metavar="NAME",
+                    help="pass a check_part test when this op or function of its part is right")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,8 +92,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "visibility(name): who sees the result on Gradescope: " + ", ".join(VISIBILITIES),
     )
     config.stash[_REPORTS] = {}
+    try:
+        options.check_examples(config.getoption("examples", None))
+        config.stash[_SEED] = options.grading_seed(config.getoption("grading_seed_file", None))
+    except options.UsageError as e:
+        raise pytest.UsageError(str(e)) from None
+    if hasattr(config, "workerinput"):  # xdist workers write nothing: the controller does
+        return
+    config.pluginmanager.register(JunitPoints(config), "chaingrade-junit")
     path = config.getoption("gradescope_results", None)
-    if path is not None and not hasattr(config, "workerinput"):  # xdist workers never write
+    if path is not None:
         config.pluginmanager.register(GradescopeResults(config, path), "chaingrade-gradescope")
 
 
@@ -104,13 +117,32 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        recorded = dict(item.user_properties)
         points = _points(item)
-        if "max_score" not in recorded and points is not None:
-            extra = [("score", points if report.passed else 0.0), ("max_score", points),
-                     ("visibility", _visibility(item) or "visible")]
-            item.user_properties.extend(extra)
-            report.user_properties.extend(extra)
+        if _POINTS not in item.stash and points is not None:
+            item.stash[_POINTS] = {"score": points if report.passed else 0.0,
+                                   "max_score": points,
+                                   "visibility": _visibility(item) or "visible"}
+        if _POINTS in item.stash:  # plain data: xdist sends it to the controller as it is
+            report.chaingrade = dict(item.stash[_POINTS])
+
+
+class JunitPoints:
+    """With --junitxml, each test's points become properties of the test suite (the only
+    place the JUnit schema of every junit_family allows properties)."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        points = getattr(report, "chaingrade", None)
+        try:
+            from _pytest.junitxml import xml_key
+        except ImportError:  # pragma: no cover - a pytest without it gets no points there
+            return
+        xml = self.config.stash.get(xml_key, None)
+        if points and xml is not None:
+            xml.add_global_property(f"score:{report.nodeid}", f"{points['score']:g}")
+            xml.add_global_property(f"max_score:{report.nodeid}", f"{points['max_score']:g}")
 
 
 class Chaingrade:
@@ -153,12 +185,16 @@ class Chaingrade:
         key = (str(self.folder), str(submission.resolve()), part)
         cache = self.config.stash[_REPORTS]
         if key not in cache:
-            cache[key] = grade(
-                assignment, submission,
-                grading_seed=self.config.getoption("grading_seed"),
-                examples=self.config.getoption("examples"),
-                parts=[part],
-            )
+            try:
+                cache[key] = grade(assignment, submission,
+                                   grading_seed=self.config.stash[_SEED],
+                                   examples=self.config.getoption("examples"), parts=[part])
+            except SandboxError as e:
+                pytest.fail(f"chaingrade cannot grade here: {e}", pytrace=False)
+            except Exception as e:  # noqa: BLE001 - our bug: say so without our traceback
+                pytest.fail(f"chaingrade could not grade this part (an error in chaingrade, "
+                            f"not in your code: {type(e).__name__}: {e}); tell your "
+                            f"instructor", pytrace=False)
         return cache[key]
 
     def check_part(self, name: str) -> None:
@@ -170,19 +206,31 @@ class Chaingrade:
         result = self.report(name).part(name)
         worth = _points(self.node)
         worth = result.max_score if worth is None else worth
+        item = self.config.getoption("chaingrade_item")
+        if item is not None:
+            return self._check_item(result, item, worth)
         if result.score >= result.max_score:
             score = worth
         else:
             score = round(result.score * worth / result.max_score, 4)
         visibility = _visibility(self.node) or result.part.visibility
-        self.node.user_properties.extend([
-            ("part", name), ("score", score), ("max_score", worth), ("visibility", visibility),
-        ])
+        self.node.stash[_POINTS] = {"part": name, "score": score, "max_score": worth,
+                                    "visibility": visibility}
         if score < worth:
             message = part_text(result)
             if worth != result.max_score:
                 message += f"\n(this test is worth {worth:g}: {score:g} / {worth:g})"
             pytest.fail(message, pytrace=False)
+
+
+    def _check_item(self, result: PartResult, item: str, worth: float) -> None:
+        """Pass when ``item`` (an op or function of the part) has no finding and nothing
+        stopped the part: the all-or-nothing view GitHub Classroom's steps need."""
+        wrong = [f for f in result.findings if item in (f.op, f.function) or f.stops_everything]
+        self.node.stash[_POINTS] = {"part": result.part.name, "score": 0.0 if wrong else worth,
+                                    "max_score": worth, "visibility": result.part.visibility}
+        if wrong:
+            pytest.fail("\n".join(f.summary() for f in wrong), pytrace=False)
 
 
 @pytest.fixture
@@ -255,7 +303,7 @@ def _entry(nodeid: str, reports: list, points: float | None, visibility: str | N
         return None  # skipped or expected to fail: no points either way
     recorded: dict = {}
     for report in reports:
-        recorded.update({k: v for k, v in report.user_properties})
+        recorded.update(getattr(report, "chaingrade", None) or {})
     max_score = _float(recorded.get("max_score"), points or 0.0)
     score = _float(recorded.get("score"), None)
     if not reports:

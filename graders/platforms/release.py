@@ -1,44 +1,71 @@
 """The student pack: what students get for an assignment (``chaingrade release``).
 
     DIR/
-      README.md                      the assignment's README
+      README.md                      how to install and check, then the assignment's README
       engine.py                      the starter (everything in starter/, at the top)
       assignment.toml                visible parts only, no solution
       test_engine.py                 public tests only
       ...                            the assignment's other files (data its grading reads)
-      requirements.txt               chaingrade, pinned to this version
+      chaingrade-X-py3-none-any.whl  chaingrade itself: the pack installs from itself
+      requirements.txt               that wheel (its dependencies come from the package index)
+      constraints.txt                exact pins for the Classroom workflow's Python
       .github/workflows/classroom.yml  GitHub Classroom autograding for the public tests
 
 Never in it: ``solution/`` (keep instructor-only files there), tests of parts that are
 not ``visible`` (hidden, after_due_date, after_published), or files that only such parts
-name in assignment.toml (an exercise file, say). In the pack, ``pytest`` grades the
-student's own file (the plugin falls back to it when there is no solution), and
-``chaingrade check engine.py --assignment .`` works as in CI.
+name in assignment.toml (an exercise file, say). In the pack, ``pip install -r
+requirements.txt`` installs chaingrade from the wheel beside it, ``chaingrade check
+engine.py`` finds the pack's own assignment.toml and runs what CI runs, and ``pytest``
+grades the student's own file (the plugin falls back to it when there is no solution).
 """
 
 from __future__ import annotations
 
-import importlib.metadata as metadata
 import re
 import shutil
 import sys
 from pathlib import Path
 
+import tomli_w
+
 from graders.assignment import Assignment, AssignmentError
-from graders.platforms import classroom, testfiles
+from graders.platforms import classroom, distribution, testfiles
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
+GETTING_STARTED = """\
+# Getting started
+
+This folder is your assignment pack. In a terminal, in this folder, once:
+
+```bash
+python3 -m venv .venv && . .venv/bin/activate   # a virtual environment (Python 3.10+)
+pip install -r requirements.txt                  # chaingrade, from the wheel in this folder
+```
+
+Then write your code in `{submission}` and check it, as the autograder grades it:
+
+```bash
+chaingrade check {submission}
+```
+
+`pytest` runs the public tests, and `chaingrade policy` lists what your code may import
+and use.
+
+"""
+
 
 class ReleaseError(ValueError):
     """A pack that cannot be made; the message says what to fix."""
 
 
-def release(assignment: Assignment, out: Path, *, force: bool = False) -> list[Path]:
-    """Write the student pack for ``assignment`` into ``out``; the files written."""
+def release(assignment: Assignment, out: Path, *, force: bool = False,
+            python: str = classroom.DEFAULT_PYTHON) -> list[Path]:
+    """Write the student pack for ``assignment`` into ``out``; the files written.
+    ``python`` is the Classroom workflow's Python, which constraints.txt pins for."""
     folder = assignment.folder
     readme = folder / "README.md"
     starter = folder / "starter"
@@ -46,7 +73,8 @@ def release(assignment: Assignment, out: Path, *, force: bool = False) -> list[P
         raise ReleaseError(f"{folder} has no README.md for students")
     if not (starter / assignment.submission).is_file():
         raise ReleaseError(f"{starter} has no {assignment.submission} for students to start from")
-    files: dict[str, bytes] = {"README.md": readme.read_bytes()}
+    getting_started = GETTING_STARTED.format(submission=assignment.submission)
+    files: dict[str, bytes] = {"README.md": getting_started.encode() + readme.read_bytes()}
     for path in sorted(starter.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             files[path.relative_to(starter).as_posix()] = path.read_bytes()
@@ -59,14 +87,19 @@ def release(assignment: Assignment, out: Path, *, force: bool = False) -> list[P
     hidden = _hidden_parts_files(assignment)
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if not path.is_file() or testfiles.PRIVATE_FOLDERS & set(relative.parts) \
+        if not path.is_file() or testfiles.is_private(relative) \
                 or path.suffix == ".pyc" or path.resolve() in tests | hidden \
                 or relative.as_posix() in ("README.md", "assignment.toml"):
             continue
         files[relative.as_posix()] = path.read_bytes()  # data the tests or grading read
-    files["requirements.txt"] = f"chaingrade=={_version()}\n".encode()
+    wheel_name, wheel = distribution.wheel()
+    files[wheel_name] = wheel
+    files["requirements.txt"] = (f"# chaingrade, from the wheel beside this file.\n"
+                                 f"./{wheel_name}\n").encode()
+    files["constraints.txt"] = distribution.requirements_text(
+        python, header="Exact versions for the Classroom workflow").encode()
     try:  # the visible tests, which are exactly the pack's
-        files[classroom.WORKFLOW_PATH] = classroom.workflow(assignment).encode()
+        files[classroom.WORKFLOW_PATH] = classroom.workflow(assignment, python=python).encode()
     except classroom.ClassroomError as e:
         raise ReleaseError(str(e)) from None
     solution = assignment.solution
@@ -96,34 +129,15 @@ def release(assignment: Assignment, out: Path, *, force: bool = False) -> list[P
 
 def public_config(assignment: Assignment) -> str:
     """assignment.toml without the solution and without parts students may not see."""
-    text = (assignment.folder / "assignment.toml").read_text(encoding="utf-8")
-    kept, block, hidden = [], [], False
-    for line in text.splitlines(keepends=True):
-        if re.match(r"\s*\[", line):  # a new table ends the [[parts]] entry before it
-            if not hidden:
-                kept += block
-            block, hidden = [], False
-            if re.match(r"\s*\[\[\s*parts\s*\]\]", line):
-                block = [line]
-                continue
-        if block:
-            block.append(line)
-            match = re.match(r"\s*visibility\s*=\s*[\"']([^\"']*)[\"']", line)
-            if match and match.group(1) != "visible":
-                hidden = True
-        elif not re.match(r"\s*solution\s*=", line):
-            kept.append(line)
-    if not hidden:
-        kept += block
-    result = "".join(kept)
-    data = tomllib.loads(result)
-    visible = [p.name for p in assignment.parts if p.visibility == "visible"]
-    if [p["name"] for p in data.get("parts", [])] != visible or "solution" in data:
-        raise ReleaseError(f"{assignment.folder / 'assignment.toml'}: could not take the hidden "
-                           "parts out; keep each [[parts]] entry's visibility on its own line")
-    if not visible:
+    data = tomllib.loads((assignment.folder / "assignment.toml").read_text(encoding="utf-8"))
+    data.pop("solution", None)
+    data["parts"] = [p for p in data.get("parts", [])
+                     if p.get("visibility", "visible") == "visible"]
+    if not data["parts"]:
         raise ReleaseError(f"{assignment.name} has no visible parts to release")
-    return result
+    header = (f"# {assignment.name}, as released to students by chaingrade: the parts you "
+              "can see, graded as in CI.\n")
+    return header + tomli_w.dumps(data)
 
 
 def _public_tests(assignment: Assignment) -> dict[str, bytes]:
@@ -159,13 +173,6 @@ def _check_safe_to_replace(out: Path, folder: Path) -> None:
     out, folder = out.resolve(), folder.resolve()
     if out == folder or out in folder.parents or folder in out.parents or out == Path.home():
         raise ReleaseError(f"refusing to replace {out}: it holds or is inside the assignment")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("chaingrade")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0.1.0"
 
 
 __all__ = ["AssignmentError", "ReleaseError", "public_config", "release"]

@@ -40,16 +40,36 @@ class TestInfo:
         return f"{self.file}::{self.name}"
 
 
+def is_test_file(name: str) -> bool:
+    """Would pytest collect this file by default (``test_*.py`` or ``*_test.py``)?"""
+    base = name.rsplit("/", 1)[-1]
+    return base.endswith(".py") and (base.startswith("test_") or base.endswith("_test.py"))
+
+
+def is_private(relative: Path) -> bool:
+    """Is this path (relative to an assignment folder) inside a private folder?"""
+    return bool(PRIVATE_FOLDERS & set(relative.parts[:-1]))
+
+
 def test_files(folder: Path) -> list[Path]:
     """Files pytest would collect by default, outside the private folders."""
-    found = []
-    for path in sorted(folder.rglob("*.py")):
+    return [path for path in sorted(folder.rglob("*.py"))
+            if not is_private(path.relative_to(folder)) and is_test_file(path.name)]
+
+
+def grading_files(assignment: Assignment) -> dict[str, bytes]:
+    """What grading an assignment reads: every file but the private folders' (the solution
+    and the starter) and the solution itself, by path relative to its folder."""
+    folder = assignment.folder
+    solution = assignment.solution.resolve() if assignment.solution else None
+    files = {}
+    for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if PRIVATE_FOLDERS & set(relative.parts[:-1]):
+        if not path.is_file() or is_private(relative) or path.suffix == ".pyc" \
+                or (solution is not None and path.resolve() == solution):
             continue
-        if path.name.startswith("test_") or path.name.endswith("_test.py"):
-            found.append(path)
-    return found
+        files[relative.as_posix()] = path.read_bytes()
+    return files
 
 
 def read(assignment: Assignment) -> list[TestInfo]:

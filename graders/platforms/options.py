@@ -1,0 +1,91 @@
+"""The grading options, declared once for the command line and the pytest plugin.
+
+``--api``, ``--grading-seed-file`` and ``--examples`` mean the same to ``chaingrade
+check``, ``grade``, ``batch`` and to ``pytest`` with the plugin; :func:`add_to_parser`
+puts them on an argparse parser or a pytest option group, and :func:`to_argv` turns
+chosen values back into arguments (batch hands them to the processes it starts).
+
+A private grading seed never travels on a command line, where every process on the
+machine can read it (``/proc/PID/cmdline``): it comes from a file
+(``--grading-seed-file``, readable by the grader alone) or from the environment
+(``CHAINGRADE_GRADING_SEED``, which other users' processes cannot read).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SEED_VARIABLE = "CHAINGRADE_GRADING_SEED"
+
+
+class UsageError(ValueError):
+    """A grading option with a value chaingrade cannot use; the message says why."""
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str
+    help: str
+    type: Any = str
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+GRADING_OPTIONS = (
+    Option("--api", "the student API: a preset name (mygrad, micrograd, minitorch), a JSON "
+                    "mapping, or a file holding one (default: the assignment's)",
+           metavar="NAME|JSON|FILE"),
+    Option("--grading-seed-file", "grade with the private seed in this file (or in "
+                                  f"${SEED_VARIABLE}) instead of the assignment's public one",
+           type=Path, metavar="PATH"),
+    Option("--examples", "Hypothesis examples per part (default: the assignment's)", type=int,
+           metavar="N"),
+)
+
+
+def add_to_parser(parser) -> None:
+    """Declare the grading options on an argparse parser or a pytest option group."""
+    add = getattr(parser, "addoption", None) or parser.add_argument
+    for option in GRADING_OPTIONS:
+        add(option.flag, dest=option.dest, type=option.type, default=None,
+            metavar=option.metavar, help=option.help)
+
+
+def to_argv(values: dict[str, Any]) -> list[str]:
+    """The arguments that give the same options to another chaingrade process."""
+    argv = []
+    for option in GRADING_OPTIONS:
+        value = values.get(option.dest)
+        if value is not None:
+            argv += [option.flag, str(value)]
+    return argv
+
+
+def grading_seed(path: Path | None) -> int | None:
+    """The private seed from ``path`` or ``$CHAINGRADE_GRADING_SEED``; None for the public
+    one. UsageError (saying what to fix) when the file or variable holds no integer."""
+    if path is not None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"--grading-seed-file {path}: {e.strerror or e}") from None
+        where = f"--grading-seed-file {path}"
+    elif os.environ.get(SEED_VARIABLE, "").strip():
+        text, where = os.environ[SEED_VARIABLE], f"${SEED_VARIABLE}"
+    else:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise UsageError(f"{where} must hold a whole number") from None
+
+
+def check_examples(examples: int | None) -> None:
+    if examples is not None and examples < 1:
+        raise UsageError("--examples must be at least 1")

@@ -1,14 +1,175 @@
-"""Hypothesis profiles for the project's own tests.
+"""Hypothesis profiles for the project's own tests, and a guard on what the suite writes.
 
 ``dev`` (the default) keeps a local run quick; ``ci`` (chosen when ``CI`` is set, as in
 ``.ci/run``, or with ``HYPOTHESIS_PROFILE=ci``) runs more examples, derandomized so a
 red run can be reproduced.
+
+The suite must write only under its temporary folders, whoever runs it (CI runs it as
+root). Hypothesis keeps its storage (example database, constants cache) in a temporary
+folder instead of ``.hypothesis`` in the working folder, and the session fails if the
+checkout gained or changed untracked, ignored or modified files (``__pycache__`` aside),
+or if anything under ``/autograder`` appeared or changed.
 """
 
-import os
+from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# --- Hypothesis ---------------------------------------------------------------------------
+
+#: The variable Hypothesis reads for its storage folder; set here (once, by the first process:
+#: xdist workers inherit it from the controller) so no run writes ``.hypothesis`` anywhere.
+_STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
+_OWN_STORAGE = None if os.environ.get(_STORAGE) else tempfile.mkdtemp(prefix="chaingrade-hyp-")
+if _OWN_STORAGE:
+    os.environ[_STORAGE] = _OWN_STORAGE
+set_hypothesis_home_dir(os.environ[_STORAGE])
 
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile("ci", max_examples=200, deadline=None, derandomize=True, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _OWN_STORAGE:
+        shutil.rmtree(_OWN_STORAGE, ignore_errors=True)
+
+
+# --- what the suite writes ------------------------------------------------------------------
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+AUTOGRADER = Path("/autograder")
+_IGNORED_PARTS = {"__pycache__"}
+
+#: A path's git status ("" under /autograder) and (mtime in ns, size), None once it is gone.
+Stamp = tuple[str, "tuple[int, int] | None"]
+State = dict[str, Stamp]
+_BEFORE = pytest.StashKey["tuple[State | None, State | None]"]()
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _skipped(relative: str) -> bool:
+    return any(part in _IGNORED_PARTS for part in Path(relative).parts)
+
+
+def _walk(root: Path):
+    """Every folder and file under ``root`` (``root`` included), ``__pycache__`` aside."""
+    yield root
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in _IGNORED_PARTS]
+        for name in dirs + files:
+            yield Path(folder, name)
+
+
+def _checkout_state() -> State | None:
+    """Untracked, ignored and modified paths of the checkout with their status and stat
+    (the files inside an untracked or ignored folder one by one); None outside a git
+    checkout or without git."""
+    try:
+        top = subprocess.run(["git", "-C", str(CHECKOUT), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        if Path(top).resolve() != CHECKOUT:
+            return None
+        listing = subprocess.run(
+            ["git", "--no-optional-locks", "-C", str(CHECKOUT), "status", "--porcelain=v1",
+             "-z", "--untracked-files=all", "--ignored=matching"],
+            capture_output=True, check=True).stdout.decode("utf-8", "surrogateescape")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    state: State = {}
+    entries = iter(listing.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
+        status, relative = entry[:2], entry[3:]
+        if status[0] in "RC":
+            next(entries, None)  # the path it was renamed or copied from
+        if _skipped(relative):
+            continue
+        path = CHECKOUT / relative
+        if relative.endswith("/"):  # an untracked or ignored folder: each file in it
+            for inner in _walk(path):
+                inner_relative = inner.relative_to(CHECKOUT).as_posix()
+                state[inner_relative] = (status, _stat(inner))
+        else:
+            state[relative] = (status, _stat(path))
+    return state
+
+
+def _autograder_state() -> State | None:
+    """Every path under ``/autograder`` with its stat; None if there is no ``/autograder``."""
+    if not AUTOGRADER.exists():
+        return None
+    return {str(path): ("", _stat(path)) for path in _walk(AUTOGRADER)}
+
+
+def _differences(before: State | None, after: State | None, where: str) -> list[str]:
+    """One line per path that appeared, changed or went away between the two states."""
+    if before is None and after is None:
+        return []
+    if after is None:
+        return [f"{where} disappeared"]
+    before = before or {}
+    found = []
+    for path in sorted(set(before) | set(after)):
+        if path not in after:
+            found.append(f"  gone:    {path}")
+        elif before.get(path) != after[path]:
+            kind = "changed" if path in before else "new"
+            status = f" (git: {after[path][0].strip()})" if after[path][0] else ""
+            found.append(f"  {kind + ':':<8} {path}{status}")
+    return [f"{where}:", *found] if found else []
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _is_xdist_worker(session.config):
+        return
+    session.config.stash[_BEFORE] = (_checkout_state(), _autograder_state())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In the controller (or the only process), after every worker has finished: fail the
+    run if it wrote outside its temporary folders, and say where."""
+    config = session.config
+    if _is_xdist_worker(config) or _BEFORE not in config.stash:
+        return
+    checkout, autograder = config.stash[_BEFORE]
+    found = []
+    if checkout is not None:
+        found += _differences(checkout, _checkout_state(), f"the checkout {CHECKOUT}")
+    found += _differences(autograder, _autograder_state(), str(AUTOGRADER))
+    if not found:
+        return
+    if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    title = "the test suite wrote outside its temporary folders"
+    if reporter is not None:
+        reporter.write_line("")  # end the progress line
+        reporter.write_sep("=", title, red=True, bold=True)
+        for line in found:
+            reporter.write_line(line, red=True)
+    else:
+        print(f"{title}:", *found, sep="\n", file=sys.stderr)
+

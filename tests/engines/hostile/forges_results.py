@@ -4,9 +4,12 @@
 The submission writes a forged full score to every results file it can think of: in its
 working folder, in ``$HOME``, in ``@RESULTS@`` (standing in for Gradescope's
 ``/autograder/results``: ``results.json`` and a JUnit ``junit.xml``), in the grader's
-working folder ``@GRADER_CWD@``, and at ``/autograder/results/results.json`` itself. It
-does so at import, from a thread that keeps rewriting them every 20 ms, and from an
-``atexit`` handler. Its ``exp`` derivative is wrong, so a full score would be inflated.
+working folder ``@GRADER_CWD@``, and at the fixed path Gradescope reads,
+``/autograder/results/results.json``. The test stands that one in too, at
+``autograder/results/results.json`` beside ``@RESULTS@`` in its temporary folder, so the
+suite never writes to the real ``/autograder`` (it may run as root). It does so at import,
+from a thread that keeps rewriting them every 20 ms, and from an ``atexit`` handler. Its
+``exp`` derivative is wrong, so a full score would be inflated.
 
 Expected: the score is not full, and the results the grader writes after grading are
 still the grader's a while later (the worker and its thread are dead by then).
@@ -26,7 +29,8 @@ _TARGETS = [
     (os.path.join("@RESULTS@", "results.json"), _FORGED),
     (os.path.join("@RESULTS@", "junit.xml"), _JUNIT),
     (os.path.join("@GRADER_CWD@", "results.json"), _FORGED),
-    ("/autograder/results/results.json", _FORGED),
+    # stands in for /autograder/results/results.json, under the test's temporary folder
+    (os.path.join("@RESULTS@", os.pardir, "autograder", "results", "results.json"), _FORGED),
 ]
 
 

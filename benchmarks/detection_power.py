@@ -1,17 +1,20 @@
 """Detection power: how often each buggy engine is caught and blamed right, over seeds.
 
-    python benchmarks/detection_power.py [--seeds 8] [--examples N] [--jobs 2]
+    python benchmarks/detection_power.py [--seeds 8] [--examples N] [--jobs 2] [NAME ...]
 
-Grades every engine in ``tests/engines/buggy`` with grading seeds 0..SEEDS-1 (the
-assignment's examples per part unless ``--examples``) and prints, per engine, in how many
-seeds the finding named by its ``EXPECTED`` was made, then the overall rate. The test suite
-checks the public seed; this shows what a private grading seed would do.
+Grades every buggy engine of ``tests/engines/buggy.py`` (or only the NAMEs given) with grading
+seeds 0..SEEDS-1 (the assignment's examples per part unless ``--examples``) and prints, per
+engine, in how many seeds the finding named by its ``EXPECTED`` was made, then the overall
+rate. Each engine is generated into a temporary folder once and graded from there. The test
+suite checks the public seed; this shows what a private grading seed would do.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
+import importlib.util
+import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -19,21 +22,23 @@ from pathlib import Path
 from graders.assignment import load
 from graders.engine.grader import EngineGrader as Grader
 
-BUGGY = Path(__file__).resolve().parent.parent / "tests" / "engines" / "buggy"
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "engines" / "buggy.py"
 
 
-def expected(path: Path) -> tuple:
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "EXPECTED":
-            return tuple(ast.literal_eval(node.value))
-    raise ValueError(f"{path} has no EXPECTED")
+def load_corpus():
+    """``tests/engines/buggy.py``, the table of buggy engines, as a module."""
+    spec = importlib.util.spec_from_file_location("chaingrade_buggy_corpus", CORPUS)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
-def blamed(job: tuple[Path, int, int | None]) -> tuple[str, int, bool, float]:
-    path, seed, examples = job
+def blamed(job: tuple[Path, tuple, int, int | None]) -> tuple[str, int, bool, float]:
+    path, identity, seed, examples = job
     start = time.perf_counter()
     report = Grader(load("scalar_autodiff"), path, grading_seed=seed, examples=examples).grade()
-    hit = expected(path) in {f.identity for f in report.findings}
+    hit = tuple(identity) in {f.identity for f in report.findings}
     return path.stem, seed, hit, time.perf_counter() - start
 
 
@@ -42,11 +47,22 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--examples", type=int, default=None)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help="buggy engines to grade (default: the whole corpus)")
     args = parser.parse_args()
 
-    jobs = [(p, s, args.examples) for p in sorted(BUGGY.glob("*.py")) for s in range(args.seeds)]
-    with ProcessPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(blamed, jobs))
+    corpus = load_corpus()
+    names = args.names or corpus.NAMES
+    unknown = sorted(set(names) - set(corpus.NAMES))
+    if unknown:
+        parser.error(f"no buggy engine {', '.join(unknown)} "
+                     "(python tests/engines/buggy.py lists them)")
+    with tempfile.TemporaryDirectory(prefix="chaingrade-corpus-") as folder:
+        paths = {name: corpus.write(name, Path(folder) / f"{name}.py") for name in names}
+        jobs = [(paths[name], corpus.BY_NAME[name].expected, s, args.examples)
+                for name in names for s in range(args.seeds)]
+        with ProcessPoolExecutor(args.jobs) as pool:
+            results = list(pool.map(blamed, jobs))
     by_engine: dict[str, list[bool]] = {}
     for name, _, hit, _ in results:
         by_engine.setdefault(name, []).append(hit)

@@ -1,13 +1,15 @@
 """The corpus of student engines: chaingrade catches every bug, blames the right step, and
 gives every correct engine full marks.
 
-``engines/buggy/*.py`` are the reference solution with one realistic bug each: a docstring
-says which, and ``EXPECTED = (step, op, argument)`` names the finding chaingrade must make.
-``engines/correct/*.py`` are correct engines written in other styles (closures, a class per
-op, NumPy scalars and 0-d arrays, Kahn's algorithm, equivalent derivative formulas).
+``engines/buggy.py`` generates the buggy engines: a table of bugs, each the reference solution
+with one realistic bug made by exact text replacements, a one-line description, and
+``EXPECTED = (step, op, argument)``, the finding chaingrade must make. Each is written to
+``tmp_path`` and graded from there. ``engines/correct/*.py`` are correct engines written in
+other styles (closures, a class per op, NumPy scalars and 0-d arrays, Kahn's algorithm,
+equivalent derivative formulas, debugging prints left in).
 
 Every engine is its own test, so ``pytest -n 2`` spreads them over workers. Student code
-never runs in this process: ``EXPECTED`` is read with ``ast``, not by importing the file.
+never runs in this process: the table is plain data, and the engines are only written out.
 
 Buggy engines are graded exactly as a student's file is: the assignment's public seed and
 its examples per part. Every op is first checked alone at fixed values on both sides of 0
@@ -19,6 +21,9 @@ hide; the machinery bugs need Hypothesis to draw the right sharing, and
 from __future__ import annotations
 
 import ast
+import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,7 +33,20 @@ from graders.engine.grader import EngineGrader as Grader
 from graders.ops import ALL_OPS
 
 ENGINES = Path(__file__).resolve().parent / "engines"
-BUGGY = sorted((ENGINES / "buggy").glob("*.py"))
+
+
+def _load_corpus():
+    """``engines/buggy.py`` as a module (``tests`` is not a package)."""
+    spec = importlib.util.spec_from_file_location("chaingrade_buggy_corpus",
+                                                  ENGINES / "buggy.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+corpus = _load_corpus()
+BUGGY = corpus.NAMES
 CORRECT = sorted((ENGINES / "correct").glob("*.py"))
 
 #: Hypothesis examples per part for correct engines (buggy ones get the assignment's own).
@@ -46,13 +64,14 @@ MICROGRAD_LACKS = {"pow_var", "rpow", "exp", "log", "sin", "cos", "tan", "tanh",
 pytestmark = pytest.mark.slow
 
 
-def expected(path: Path) -> tuple:
-    """The engine's ``EXPECTED`` constant, read without running the engine."""
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and [t.id for t in node.targets
-                                             if isinstance(t, ast.Name)] == ["EXPECTED"]:
-            return tuple(ast.literal_eval(node.value))
-    raise AssertionError(f"{path.name} has no EXPECTED = (step, op, argument)")
+def expected(name: str) -> tuple:
+    """The bug's ``EXPECTED`` finding identity."""
+    return tuple(corpus.BY_NAME[name].expected)
+
+
+def buggy_engine(name: str, folder: Path) -> Path:
+    """The buggy engine ``name`` written to ``folder``, as a student would hand it in."""
+    return corpus.write(name, folder / f"{name}.py")
 
 
 @pytest.fixture(scope="module")
@@ -64,39 +83,95 @@ def assignment():
 
 
 def test_corpus_covers_every_step_and_op():
-    identities = [expected(path) for path in BUGGY]
+    identities = [expected(name) for name in BUGGY]
     assert len(BUGGY) >= 28
     assert len(CORRECT) >= 6
     assert {step for step, _, _ in identities} == set(ENGINE_STEPS)
     assert set(ALL_OPS) <= {op for _, op, _ in identities}
 
 
-@pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.stem)
-def test_buggy_engine_states_its_bug(path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    assert ast.get_docstring(tree), f"{path.name} must start with a docstring naming its bug"
-    step, op, argument = expected(path)
+def test_corpus_names_are_unique():
+    assert len(corpus.BUGS) == len(corpus.BY_NAME) == len(BUGGY)
+
+
+@pytest.mark.parametrize("name", BUGGY)
+def test_buggy_engine_states_its_bug(name):
+    bug = corpus.BY_NAME[name]
+    assert bug.description.strip(), f"{name} must say in one line what its bug is"
+    assert "\n" not in bug.description
+    assert bug.replacements, f"{name} changes nothing"
+    step, op, argument = expected(name)
     assert step in ENGINE_STEPS
     assert op is None or op in ALL_OPS
     assert argument in (None, 0, 1)
 
 
+@pytest.mark.parametrize("name", BUGGY)
+def test_source_applies_every_replacement_exactly_once(name):
+    """Each old text is in the solution exactly once, and still once when its turn comes, so
+    the corpus cannot drift silently from the solution; the engine is the solution with exactly
+    those replacements, under a docstring naming the bug and its ``EXPECTED``."""
+    bug = corpus.BY_NAME[name]
+    solution = corpus.solution_text()
+    text = solution
+    for old, new in bug.replacements:
+        assert old and old != new, f"{name}: a replacement that changes nothing"
+        assert solution.count(old) == 1, f"{name}: {old!r} is not in the solution exactly once"
+        assert text.count(old) == 1, f"{name}: an earlier replacement changed {old!r}"
+        text = text.replace(old, new)
+    assert text != solution
+
+    generated = corpus.source(name)
+    tree = ast.parse(generated)
+    assert " ".join(ast.get_docstring(tree).split()) == " ".join(bug.description.split())
+    constants = {t.id: ast.literal_eval(node.value) for node in tree.body
+                 if isinstance(node, ast.Assign) for t in node.targets}
+    assert constants == {"EXPECTED": bug.expected}
+    head = "\nimport math\n"
+    assert generated.split(head, 1)[1] == (f"\nEXPECTED = {constants['EXPECTED']!r}\n"
+                                           .replace("'", '"') + text.split(head, 1)[1])
+
+
+def test_source_fails_loudly_when_the_solution_drifts(monkeypatch):
+    bug = corpus.BY_NAME["cos_sign"]
+    monkeypatch.setitem(corpus.BY_NAME, "cos_sign",
+                        bug._replace(replacements=(("no such text in the solution", "x"),)))
+    with pytest.raises(corpus.CorpusDrift, match="occurs 0 times"):
+        corpus.source("cos_sign")
+    monkeypatch.setitem(corpus.BY_NAME, "cos_sign",
+                        bug._replace(replacements=(("return _unary(x, ", "return _unary(x,"),)))
+    with pytest.raises(corpus.CorpusDrift, match=r"occurs \d+ times"):
+        corpus.source("cos_sign")
+    with pytest.raises(KeyError, match="no buggy engine"):
+        corpus.source("not_a_bug")
+
+
+def test_write_and_command_line(tmp_path):
+    out = tmp_path / "engine.py"
+    listing = subprocess.run([sys.executable, str(ENGINES / "buggy.py")], check=True,
+                             capture_output=True, text=True).stdout
+    assert [line.split()[0] for line in listing.splitlines()] == list(BUGGY)
+    subprocess.run([sys.executable, str(ENGINES / "buggy.py"), "no_seed", str(out)], check=True,
+                   capture_output=True)
+    assert out.read_text(encoding="utf-8") == corpus.source("no_seed")
+
+
 # --- grading ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.stem)
-def test_buggy_engine_is_caught_and_blamed(assignment, path):
-    identity = expected(path)
-    report = Grader(assignment, path).grade()
+@pytest.mark.parametrize("name", BUGGY)
+def test_buggy_engine_is_caught_and_blamed(assignment, name, tmp_path):
+    identity = expected(name)
+    report = Grader(assignment, buggy_engine(name, tmp_path)).grade()
     found = {f.identity: f for f in report.findings}
-    assert report.score < report.max_score, f"{path.stem} got full marks"
+    assert report.score < report.max_score, f"{name} got full marks"
     assert identity in found, (
-        f"{path.stem}: expected a finding {identity}, chaingrade said:\n"
+        f"{name}: expected a finding {identity}, chaingrade said:\n"
         + "\n".join(f.summary() for f in report.findings)
     )
     reproducer = found[identity].reproducer
-    assert reproducer, f"{path.stem}: the finding has no reproducer"
-    compile(reproducer, f"<reproducer for {path.stem}>", "exec")
+    assert reproducer, f"{name}: the finding has no reproducer"
+    compile(reproducer, f"<reproducer for {name}>", "exec")
 
 
 @pytest.mark.parametrize("seed", CORRECT_SEEDS)
@@ -123,9 +198,9 @@ def test_micrograd_preset_grades_karpathys_micrograd():
     assert report.score < report.max_score
 
 
-def test_untested_ops_earn_nothing_when_the_seed_hides_every_gradient(assignment):
+def test_untested_ops_earn_nothing_when_the_seed_hides_every_gradient(assignment, tmp_path):
     """A missing seed leaves every gradient 0: no op can be verified, so no part scores."""
-    report = Grader(assignment, ENGINES / "buggy" / "no_seed.py").grade()
+    report = Grader(assignment, buggy_engine("no_seed", tmp_path)).grade()
     assert report.score == 0
     assert all(f.step == "seed" for part in report.parts for f in part.findings)
     assert all(part.findings for part in report.parts)  # every part says why

@@ -1,8 +1,8 @@
-"""The derivative of ``tan(x)`` is taken as ``1/sin(x)**2`` instead of ``1/cos(x)**2``."""
+"""Correct: the reference solution with the student's debugging prints left in. Every op
+prints its inputs and the node it built, and ``backward`` prints the order it visits and the
+gradients it leaves: a few hundred bytes per call. Printing is not a bug and costs no marks."""
 
 import math
-
-EXPECTED = ("local-derivative", "tan", 0)
 
 
 class Tensor:
@@ -23,6 +23,8 @@ class Tensor:
             other.grad += out.grad
 
         out._backward = backward
+        print(f"DEBUG __add__: {self!r} + {other!r}")
+        print(f"DEBUG   -> {out!r} parents={[p.data for p in out._parents]}")
         return out
 
     def __mul__(self, other):
@@ -34,6 +36,8 @@ class Tensor:
             other.grad += self.data * out.grad
 
         out._backward = backward
+        print(f"DEBUG __mul__: {self!r} * {other!r}")
+        print(f"DEBUG   -> {out!r} parents={[p.data for p in out._parents]}")
         return out
 
     def __sub__(self, other):
@@ -45,6 +49,8 @@ class Tensor:
             other.grad -= out.grad
 
         out._backward = backward
+        print(f"DEBUG __sub__: {self!r} - {other!r}")
+        print(f"DEBUG   -> {out!r} parents={[p.data for p in out._parents]}")
         return out
 
     def __truediv__(self, other):
@@ -56,6 +62,8 @@ class Tensor:
             other.grad -= out.grad * self.data / other.data**2
 
         out._backward = backward
+        print(f"DEBUG __truediv__: {self!r} / {other!r}")
+        print(f"DEBUG   -> {out!r} parents={[p.data for p in out._parents]}")
         return out
 
     def __pow__(self, other):
@@ -68,24 +76,32 @@ class Tensor:
                 other.grad += out.data * math.log(self.data) * out.grad
 
         out._backward = backward
+        print(f"DEBUG __pow__: {self!r} ** {other!r}")
+        print(f"DEBUG   -> {out!r} parents={[p.data for p in out._parents]}")
         return out
 
     def __neg__(self):
+        print(f"DEBUG __neg__: -{self!r} (as {self!r} * -1)")
         return self * -1
 
     def __radd__(self, other):
+        print(f"DEBUG __radd__: {other!r} + {self!r}, other is {type(other).__name__}")
         return as_tensor(other) + self
 
     def __rsub__(self, other):
+        print(f"DEBUG __rsub__: {other!r} - {self!r}, other is {type(other).__name__}")
         return as_tensor(other) - self
 
     def __rmul__(self, other):
+        print(f"DEBUG __rmul__: {other!r} * {self!r}, other is {type(other).__name__}")
         return as_tensor(other) * self
 
     def __rtruediv__(self, other):
+        print(f"DEBUG __rtruediv__: {other!r} / {self!r}, other is {type(other).__name__}")
         return as_tensor(other) / self
 
     def __rpow__(self, other):
+        print(f"DEBUG __rpow__: {other!r} ** {self!r}, other is {type(other).__name__}")
         return as_tensor(other) ** self
 
     # --- the reverse pass -------------------------------------------------------------
@@ -101,9 +117,12 @@ class Tensor:
                 order.append(node)
 
         visit(self)
+        print(f"DEBUG backward from {self!r}: {len(order)} nodes")
+        print(f"DEBUG   topo order (data): {[round(node.data, 4) for node in order]}")
         self.grad = 1.0
         for node in reversed(order):
             node._backward()
+        print(f"DEBUG   grads after backward: {[round(node.grad, 4) for node in order]}")
 
     def __repr__(self):
         return f"Tensor({self.data}, grad={self.grad})"
@@ -126,44 +145,54 @@ def _unary(x, value, derivative):
         x.grad += derivative * out.grad
 
     out._backward = backward
+    print(f"DEBUG   _unary: {x!r} -> {out!r}, local derivative {derivative!r}")
     return out
 
 
 def exp(x):
+    print(f"DEBUG exp({x!r}) called, x.data={x.data}")
     e = math.exp(x.data)
     return _unary(x, e, e)
 
 
 def log(x):
+    print(f"DEBUG log({x!r}) called, x.data={x.data}")
     return _unary(x, math.log(x.data), 1 / x.data)
 
 
 def sin(x):
+    print(f"DEBUG sin({x!r}) called, x.data={x.data}")
     return _unary(x, math.sin(x.data), math.cos(x.data))
 
 
 def cos(x):
+    print(f"DEBUG cos({x!r}) called, x.data={x.data}")
     return _unary(x, math.cos(x.data), -math.sin(x.data))
 
 
 def tan(x):
-    return _unary(x, math.tan(x.data), 1 / math.sin(x.data) ** 2)
+    print(f"DEBUG tan({x!r}) called, x.data={x.data}")
+    return _unary(x, math.tan(x.data), 1 / math.cos(x.data) ** 2)
 
 
 def tanh(x):
+    print(f"DEBUG tanh({x!r}) called, x.data={x.data}")
     t = math.tanh(x.data)
     return _unary(x, t, 1 - t * t)
 
 
 def sqrt(x):
+    print(f"DEBUG sqrt({x!r}) called, x.data={x.data}")
     s = math.sqrt(x.data)
     return _unary(x, s, 1 / (2 * s))
 
 
 def sigmoid(x):
+    print(f"DEBUG sigmoid({x!r}) called, x.data={x.data}")
     s = 1 / (1 + math.exp(-x.data))
     return _unary(x, s, s * (1 - s))
 
 
 def relu(x):
+    print(f"DEBUG relu({x!r}) called, x.data={x.data}")
     return _unary(x, max(x.data, 0.0), 1.0 if x.data > 0 else 0.0)

@@ -1,0 +1,217 @@
+"""Rules about how graders/ and strategies/ import each other.
+
+* No import cycle between modules: every ``import``/``from ... import`` of ``graders.*`` or
+  ``strategies.*`` counts, at module level and inside functions alike (an import deferred
+  into a function is still a dependency). Only ``if TYPE_CHECKING:`` blocks are left out,
+  as they never run.
+* Writing results is light: ``graders.results`` and the Gradescope and report writers
+  load neither ``mygrad`` nor ``hypothesis`` (the results step runs where those may be
+  missing or slow to import).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("graders", "strategies")
+
+
+def _modules() -> dict[str, Path]:
+    """Dotted module name -> file, for every module under the packages."""
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "__pycache__" in path.parts:
+                continue
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            found[".".join(parts)] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _import_nodes(tree: ast.AST):
+    """Every Import/ImportFrom in the tree, in functions too, but not under TYPE_CHECKING."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            stack.extend(node.orelse)  # the body only runs for type checkers
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _resolve(module: str, node: ast.ImportFrom) -> str | None:
+    """The absolute module a ``from`` import names (relative imports resolved)."""
+    if not node.level:
+        return node.module
+    package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
+    parts = package.split(".")
+    if node.level > 1:
+        parts = parts[: len(parts) - (node.level - 1)]
+    return ".".join(parts + ([node.module] if node.module else []))
+
+
+def _ours(name: str | None) -> bool:
+    return bool(name) and name.split(".")[0] in PACKAGES
+
+
+def imports(module: str) -> set[str]:
+    """The project modules ``module`` imports (the module named, or for ``from P import n``
+    the submodule ``P.n`` when there is one, else the package ``P``)."""
+    tree = ast.parse(MODULES[module].read_text(), filename=str(MODULES[module]))
+    found = set()
+    for node in _import_nodes(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if _ours(alias.name))
+            continue
+        base = _resolve(module, node)
+        if not _ours(base):
+            continue
+        for alias in node.names:
+            found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
+    return {name for name in found if name in MODULES and name != module}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One cycle (first module repeated at the end) per strongly connected group of modules
+    that import each other, found with Tarjan's algorithm."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[set[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.add(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(group)
+
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return [_cycle_in(graph, group) for group in groups]
+
+
+def _cycle_in(graph: dict[str, set[str]], group: set[str]) -> list[str]:
+    """A shortest cycle through the group's first module, staying inside the group."""
+    start = min(group)
+    paths = {start: [start]}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for target in sorted(graph[node] & group):
+                if target == start:
+                    return paths[node] + [start]
+                if target not in paths:
+                    paths[target] = paths[node] + [target]
+                    following.append(target)
+        frontier = following
+    raise AssertionError(f"no cycle in {sorted(group)}")  # a group of two or more has one
+
+
+def test_the_import_walk_sees_the_packages_and_their_imports():
+    assert {"graders", "graders.results", "strategies.compositions"} <= set(MODULES)
+    assert "graders.composition" in imports("strategies.compositions")
+
+
+def test_imports_inside_functions_count_and_type_checking_ones_do_not():
+    tree = ast.parse(
+        "import graders.ops\n"
+        "if TYPE_CHECKING:\n    from graders import assignment\n"
+        "else:\n    from graders import kinds\n"
+        "def f():\n    from graders.results import Report\n"
+        "class C:\n    def g(self):\n        import strategies.points as p\n")
+    names = {alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"
+             for node in _import_nodes(tree) for alias in node.names}
+    assert names == {"graders.ops", "graders.kinds", "graders.results.Report",
+                     "strategies.points"}
+
+
+def test_the_cycle_finder_reports_a_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
+    assert cycles(graph) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycle_between_modules():
+    graph = {module: imports(module) for module in MODULES}
+    found = cycles(graph)
+    assert not found, "import cycles (counting imports inside functions):\n" + "\n".join(
+        "  " + " -> ".join(cycle) for cycle in found)
+
+
+LIGHT = ("graders.results", "graders.platforms.gradescope", "graders.platforms.report")
+HEAVY = ("mygrad", "hypothesis")
+
+_PROBE = f"""
+import json, sys
+import {", ".join(LIGHT)}
+heavy = {HEAVY!r}
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in heavy)))
+"""
+
+
+def _importers(importtime: str, module: str) -> list[str]:
+    """From ``-X importtime`` output, the chain of imports that first loaded ``module``
+    (outermost first). Each line follows the modules it imported, one level less indented."""
+    rows = []
+    for line in importtime.splitlines():
+        if not line.startswith("import time:") or line.rstrip().endswith("| imported package"):
+            continue
+        name = line.rsplit("|", 1)[1]
+        rows.append((len(name) - len(name.lstrip()), name.strip()))
+    for i, (depth, name) in enumerate(rows):
+        if name == module:
+            chain = [name]
+            for later_depth, later_name in rows[i + 1:]:
+                if later_depth < depth:
+                    chain.append(later_name)
+                    depth = later_depth
+            return chain[::-1]
+    return [module]
+
+
+def test_writing_results_loads_neither_mygrad_nor_hypothesis(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", _PROBE], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    tops = sorted({m.split(".")[0] for m in loaded})
+    assert not tops, f"importing {', '.join(LIGHT)} loads {', '.join(tops)}:\n" + "\n".join(
+        "  " + " -> ".join(_importers(done.stderr, top)) for top in tops)

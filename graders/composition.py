@@ -12,7 +12,7 @@ A composition prints as the Python a student would write, one op per line::
     >>> print(c.source())
     a = x ** 2
     p = y * a
-    >>> c.evaluate([3.0, 1.0])[-1]
+    >>> print(c.evaluate([3.0, 1.0])[-1])
     9.0
 """
 

@@ -72,8 +72,12 @@ def compositions(
     (``x * x``, diamonds). Nodes left without a consumer are joined into the output with the
     first allowed binary op that takes two nodes (``add`` by default), or else dropped.
 
+    >>> from hypothesis import given
     >>> from strategies import compositions
-    >>> compositions(ops=["mul", "exp"], inputs=2, max_ops=4).example()  # doctest: +SKIP
+    >>> @given(compositions(ops=["mul", "exp"], inputs=2, max_ops=4))
+    ... def test_only_mul_and_exp(c):
+    ...     assert {node.op for node in c.nodes} <= {"mul", "exp"} and 1 <= len(c.nodes) <= 4
+    >>> test_only_mul_and_exp()
     """
     names, lo, hi = _validated(ops, inputs, min_ops, max_ops, sharing)
     steps = st.lists(_step(names), min_size=min_ops, max_size=max_ops)

@@ -6,8 +6,7 @@ gradients are its local derivatives, full stop. The *scaled* probe multiplies th
 output by ``UPSTREAM_SCALE`` so the gradient flowing into the op is not 1; an op that
 forgets to multiply by its upstream gradient is invisible otherwise.
 
->>> from graders import ops
-from graders.composition import Composition, Const, Node
+>>> from graders.composition import Composition, Const, Node
 >>> c = Composition(("x",), (Node("mul", (0, 0)), Node("pow", (1, Const(3)))), ("q", "d"))
 >>> probe, point = isolated(c, 2, c.evaluate([2.0]))
 >>> print(probe.source())

@@ -7,7 +7,8 @@ to give each public test its own workflow step. A test's visibility is its
 else the visibility of the part it checks (``chaingrade.check_part("name")`` with a
 literal name), else ``visible``.
 
->>> [t.nodeid for t in read(load("scalar_autodiff"))][:1]  # doctest: +SKIP
+>>> from graders.assignment import load
+>>> [t.nodeid for t in read(load("scalar_autodiff"))][:1]
 ['test_engine.py::test_arithmetic']
 """
 

@@ -138,6 +138,9 @@ class PartResult:
     shared_examples: int = 0
     #: A digest of every case the part checked, in order: the same seed gives the same one.
     cases_digest: str = ""
+    #: The items (ops, or exercise functions) that earned their share of the part's points;
+    #: empty for an all-or-nothing part.
+    credited: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> float:

@@ -4,6 +4,7 @@ results; a re-run skips what is graded."""
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
 
-# Overwrites every results file in the batch's --out folder it can find, again and again.
+# Overwrites every results file in the batch's --out folder it can find, again and again
+# (only this test's: other tests' batches may run at the same time under pytest -n).
 ATTACK = '''
 import glob, os
 def _attack():
@@ -28,7 +30,7 @@ def _attack():
             args = open(cmdline, "rb").read().decode().split("\\0")
         except OSError:
             continue
-        if "--out" in args:
+        if "--out" in args and args[args.index("--out") + 1].startswith("@HERE@"):
             out = args[args.index("--out") + 1]
             for path in glob.glob(os.path.join(out, "*.json")):
                 try:
@@ -40,8 +42,12 @@ _attack()
 
 
 def chaingrade(*args, timeout=300):
+    """``chaingrade`` from this checkout's venv, as the calling user: batch logic only. (As
+    root, workers run as a pool of users; that is test_batch_platform.py, with a Python
+    those users can run.)"""
+    env = {**os.environ, "CHAINGRADE_WORKER_USER": ""}
     return subprocess.run([sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def buggy(text: str) -> str:
@@ -69,7 +75,7 @@ def submissions(tmp_path) -> Path:
     (folder / "bob" / "src" / "engine.py").write_text(buggy(solution))
     (folder / "carol.py").write_text("while True:\n    pass\n")  # hangs on import
     (folder / "dave.py").write_text("import os\nos._exit(3)\n")  # its worker dies
-    (folder / "eve.py").write_text(ATTACK + solution.replace(
+    (folder / "eve.py").write_text(ATTACK.replace("@HERE@", str(tmp_path)) + solution.replace(
         "    def backward(self):\n", "    def backward(self):\n        _attack()\n", 1))
     (folder / "frank").mkdir()  # no engine.py at all
     (folder / "notes.txt").write_text("not a submission")
@@ -78,7 +84,14 @@ def submissions(tmp_path) -> Path:
 
 def scores(out: Path) -> dict[str, float]:
     with open(out / "summary.csv", newline="") as f:
-        return {row["name"]: float(row["score"]) for row in csv.DictReader(f)}
+        return {row["name"]: float(row["score"]) for row in csv.DictReader(f)
+                if row["status"] != "skipped"}
+
+
+def passed_over(out: Path) -> dict[str, str]:
+    with open(out / "summary.csv", newline="") as f:
+        return {row["name"]: row["note"] for row in csv.DictReader(f)
+                if row["status"] == "skipped"}
 
 
 def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, unguarded,
@@ -115,6 +128,9 @@ def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, un
     assert rows["bob"]["wrong_steps"] == "local-derivative sub (b)"
     assert rows["bob"]["arithmetic"] == "16.0" and rows["bob"]["max_score"] == "100.0"
     assert rows["dave"]["wrong_steps"].startswith("error")
+    assert passed_over(out) == {"notes.txt": "not a submission (neither engine.py nor a "
+                                             "folder holding one)"}
+    assert "skipped: notes.txt" in done.stdout
     assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # A changed submission is graded again.

@@ -50,11 +50,14 @@ for _pid in [os.getppid()] + [int(p.split("/")[2]) for p in glob.glob("/proc/[0-
             _found["signalled"].append(_pid)
     except OSError:
         pass
-try:
-    open("@RESULTS@/results.json", "w").write('{"score": 100, "tests": []}')
-    _found["forged"] = True
-except OSError:
-    _found["forged"] = False
+_found["forged"] = []
+for _target in ["@RESULTS@/results.json"] + glob.glob("@AUTOGRADER@/venv/lib/*/site-packages/"
+                                                     "graders/grading.py"):
+    try:
+        open(_target, "a").write("# forged")
+        _found["forged"].append(_target)
+    except OSError:
+        pass
 # Only long numbers (a seed is one) are kept: the worker may write little.
 _found["read"] = sorted({n for text in _found["read"] for n in re.findall(r"[0-9]{9,}", text)})
 open("@PROBE@/spy.json", "w").write(json.dumps(_found))
@@ -157,7 +160,7 @@ def test_the_worker_runs_as_the_user_and_finds_no_seed_nor_grader_to_reach(autog
     seed = (sources["unguarded"] / "grading_seed").read_text().strip()
     assert seed.isdigit() and found["read"] and seed not in found["read"]
     assert seed not in json.dumps(data)
-    assert found["signalled"] == [] and found["forged"] is False
+    assert found["signalled"] == [] and found["forged"] == []
     # Reading chaingrade's installed files on the way is itself caught by the worker's guard.
     assert data["score"] == 0 and "policy violation: imports graders" in data["tests"][0]["output"]
 

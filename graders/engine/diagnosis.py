@@ -30,7 +30,7 @@ from graders.engine.reproducer import reproducer
 from graders.oracles import Reference
 from graders.presets import Preset
 from graders.results import Finding, at_text, number
-from graders.tolerances import GRADING, close
+from graders.tolerances import GRADING, close, grading
 
 
 @dataclass(frozen=True)
@@ -103,9 +103,10 @@ class Diagnoser:
             return None, str(e)
         return value, number(value)
 
-    def _wrong(self, run: Run, kind: str, index: int, expected: float) -> tuple[bool, str]:
+    def _wrong(self, run: Run, kind: str, index: int, expected: float,
+               upstream: float = 1.0) -> tuple[bool, str]:
         value, shown = self._actual(run, kind, index)
-        return value is None or not close(value, expected, **GRADING), shown
+        return value is None or not close(value, expected, **grading(upstream)), shown
 
     # --- 1. errors -------------------------------------------------------------
 
@@ -219,7 +220,7 @@ class Diagnoser:
         for leaf, pos in enumerate(leaf_positions(comp, k)):
             local = probe.reference.grads[leaf] / UPSTREAM_SCALE
             expected = upstream * local
-            wrong, shown = self._wrong(probe, "grad", leaf, expected)
+            wrong, shown = self._wrong(probe, "grad", leaf, expected, upstream)
             if not wrong:
                 continue
             name, arg = comp.all_names[k], comp.arg_text(comp.node(k).args[pos])

@@ -99,15 +99,13 @@ class EngineGrader(BaseGrader):
     # --- capabilities ---------------------------------------------------------------
 
     def _capabilities(self, names: tuple[str, ...]) -> dict[str, Finding]:
-        """Ops the engine lacks or crashes on, each with its finding: all in one request,
-        or one request per op when something crashed the worker (to find which). An op
-        that crashed or hung the worker in an earlier part is not run again."""
+        """Ops the engine lacks or crashes on, each with its finding: one request per op, so
+        an op that crashes or hangs the worker is found at once. An op that crashed or hung
+        the worker in an earlier part is not run again."""
         names = tuple(n for n in names if n not in self._killers)
         probes = [capability_probe(name) for name in names]
         jobs = [{"composition": c.to_json(), "points": [p]} for c, p in probes]
-        outcomes = [job[0] for job in self.runner.run(jobs)] if jobs else []
-        if any(_died(o) for o in outcomes):
-            outcomes = [self.runner.run([job])[0][0] for job in jobs]
+        outcomes = [self.runner.run([job])[0][0] for job in jobs]
         unavailable = dict(self._killers)
         for name, (composition, point), outcome in zip(names, probes, outcomes):
             error = outcome.get("error")
@@ -280,8 +278,9 @@ def _score(result: PartResult, charged: dict[str, Finding]) -> None:
         score = 0.0 if broken or fatal or nothing_ran else part.points
     else:
         named = {f.op for f in result.findings if f.op is not None} | set(charged)
-        ok = [op for op in part.ops if op not in named]
-        score = 0.0 if fatal else part.points * len(ok) / len(part.ops)
+        ok = [op for op in part.ops if op not in named] if not fatal else []
+        result.credited = tuple(ok)
+        score = part.points * len(ok) / len(part.ops)
     result.score = round(score, 4)
 
 

@@ -64,8 +64,9 @@ class ExerciseGrader(BaseGrader):
             pass  # the exercise's boxes were checked at load; nothing fair was drawn
         result.findings = state.findings()
         charged = {f.function for f in result.findings if f.function is not None}
-        share = (len(task.functions) - len(charged)) / len(task.functions)
-        result.score = 0.0 if state.fatal else round(part.points * share, 4)
+        ok = [f for f in task.functions if f not in charged] if state.fatal is None else []
+        result.credited = tuple(ok)
+        result.score = round(part.points * len(ok) / len(task.functions), 4)
         return result
 
     def _case(self, state: _PartState, case_points, published=None) -> None:

@@ -31,6 +31,7 @@ import os
 import signal
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections import Counter
@@ -41,6 +42,8 @@ from pathlib import Path
 
 from graders.assignment import Assignment
 from graders.platforms import gradescope, testfiles
+from graders.platforms.options import SEED_VARIABLE
+from graders.sandbox import users
 
 #: Seconds given beyond the assignment's own limits before a grading is killed.
 MARGIN_SECONDS = 60.0
@@ -62,13 +65,16 @@ class Job:
     parts: tuple[tuple[str, float, str], ...]  # (name, points, visibility)
     options: tuple[str, ...]       # extra `chaingrade grade` options
     timeout: float
+    #: The private grading seed: handed to the grading process in its environment, never
+    #: on its command line (which every process on the machine can read).
+    grading_seed: int | None = None
 
     @property
     def key(self) -> str:
         """Everything that decides the grade; a results file with the same key is reused."""
         digest = hashlib.sha256()
         for chunk in (self.source or b"<missing>", *sorted(self.assignment.items()),
-                      self.options):
+                      self.options, str(self.grading_seed)):
             digest.update(repr(chunk).encode() if not isinstance(chunk, bytes) else chunk)
             digest.update(b"\0")
         return digest.hexdigest()
@@ -81,6 +87,8 @@ class Summary:
     skipped: list[str] = field(default_factory=list)
     #: Submissions the infrastructure failed to grade (not their fault): name -> reason.
     errors: dict[str, str] = field(default_factory=dict)
+    #: Entries of the folder that are not submissions: name -> why they were passed over.
+    not_submissions: dict[str, str] = field(default_factory=dict)
     results: dict[str, dict] = field(default_factory=dict)
     elapsed: float = 0.0
 
@@ -88,22 +96,34 @@ class Summary:
 # --- finding the submissions ------------------------------------------------------------
 
 
-def discover(folder: Path, filename: str, *, exclude: Path | None = None) -> dict[str, Path | None]:
-    """Submission name -> its file (None for a folder without one), sorted by name."""
+def discover(folder: Path, filename: str, *, exclude: Path | None = None,
+             passed_over: dict[str, str] | None = None) -> dict[str, Path | None]:
+    """Submission name -> its file (None for a folder without one), sorted by name.
+    Every other entry of the folder goes into ``passed_over`` with the reason."""
     if not folder.is_dir():
         raise BatchError(f"{folder} is not a folder of submissions")
+    passed_over = {} if passed_over is None else passed_over
     found: dict[str, Path | None] = {}
     sources: dict[str, Path] = {}
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "_")) or entry.is_symlink():
-            continue
         if exclude is not None and entry.resolve() == exclude.resolve():
+            continue
+        if entry.name.startswith((".", "_")):
+            passed_over[entry.name] = "a hidden or private name (starts with . or _)"
+            continue
+        if entry.is_symlink():
+            passed_over[entry.name] = "a symbolic link (never followed)"
             continue
         if entry.is_dir():
             name, file = entry.name, _find_in(entry, filename)
         elif entry.is_file() and entry.suffix == ".py":
             name, file = entry.stem, entry
+        elif entry.is_file() and entry.suffix == ".ipynb":
+            passed_over[entry.name] = "a notebook: export it to a .py file to grade it"
+            continue
         else:
+            passed_over[entry.name] = (f"not a submission (neither {filename} nor a folder "
+                                       "holding one)")
             continue
         if name in found:
             raise BatchError(f"two submissions are both called {name!r}: "
@@ -144,6 +164,9 @@ def grade_one(job: Job) -> dict:
         command = [sys.executable, "-I", "-m", "graders.platforms.cli", "grade", str(submission),
                    "--assignment", str(root / "assignment"), "--results", "-", *job.options]
         env = {**os.environ, "TMPDIR": str(root / "tmp")}
+        env.pop(SEED_VARIABLE, None)
+        if job.grading_seed is not None:
+            env[SEED_VARIABLE] = str(job.grading_seed)
         process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    start_new_session=True)
@@ -219,24 +242,27 @@ def _kill_tree(process: subprocess.Popen) -> None:
 
 def run(folder: Path, assignment: Assignment, out: Path, *, scheduler: str | None = None,
         jobs: int | None = None, timeout: float | None = None, options: tuple[str, ...] = (),
-        progress: bool = True) -> Summary:
+        grading_seed: int | None = None, progress: bool = True) -> Summary:
     """Grade every submission in ``folder`` not graded yet; write results and summaries."""
     start = time.monotonic()
     out = Path(out)
-    found = discover(Path(folder), assignment.submission, exclude=out)
+    summary = Summary(out)
+    found = discover(Path(folder), assignment.submission, exclude=out,
+                     passed_over=summary.not_submissions)
     if jobs is not None and jobs < 1:
         raise BatchError("--jobs must be at least 1")
+    jobs = _isolated_jobs(jobs or os.cpu_count() or 1, local=scheduler is None)
     limits = assignment.limits
     timeout = timeout or limits.total_seconds + limits.startup_seconds + MARGIN_SECONDS
     files = testfiles.grading_files(assignment)
     parts = tuple((p.name, p.points, p.visibility) for p in assignment.parts)
     all_jobs = [
         Job(name, path.read_bytes() if path else None, assignment.submission,
-            str(path or Path(folder) / name), files, parts, tuple(options), float(timeout))
+            str(path or Path(folder) / name), files, parts, tuple(options), float(timeout),
+            grading_seed)
         for name, path in found.items()
     ]
     out.mkdir(parents=True, exist_ok=True)
-    summary = Summary(out)
     pending = []
     for job in all_jobs:
         previous = _read(out / f"{job.name}.json")
@@ -269,15 +295,42 @@ def run(folder: Path, assignment: Assignment, out: Path, *, scheduler: str | Non
         gradescope.write(data, out / f"{name}.json")
     summary.results = {job.name: summary.results[job.name] for job in all_jobs
                        if job.name in summary.results}
-    write_summary(summary.results, assignment, out)
+    write_summary(summary.results, assignment, out, summary.not_submissions)
     summary.elapsed = time.monotonic() - start
     return summary
 
 
-def _on_pool(pending: list[Job], jobs: int | None) -> Iterator[tuple[Job, dict | None, str | None]]:
+def _isolated_jobs(jobs: int, *, local: bool) -> int:
+    """How many gradings run at once, so that no two submissions share a uid.
+
+    As root, every worker runs as a member of ``CHAINGRADE_WORKER_USER``'s pool, by
+    default :data:`~graders.sandbox.users.DEFAULT_BATCH_POOL` (set here, so the grading
+    processes inherit it); no more gradings run at once than the pool has users. Not as
+    root, submissions share the grading user (docs/sandbox.md says what that allows).
+    """
+    if os.geteuid() != 0:
+        return jobs
+    if users.USER_VARIABLE not in os.environ:
+        os.environ[users.USER_VARIABLE] = users.DEFAULT_BATCH_POOL
+    pool = users.configured_pool()
+    if not pool:  # explicitly empty: the operator chose to grade as root
+        return jobs
+    interpreter = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib",
+                                                       "platlib")}
+    blocked = next((p for p in sorted(interpreter) if Path(p).exists()
+                    and not users.reachable(Path(p), pool[0])), None)
+    if blocked is not None:
+        raise BatchError(f"workers run as {pool[0]} ({users.USER_VARIABLE}), who cannot read "
+                         f"{blocked}: install chaingrade into a Python other users can read "
+                         f"(the system's, or a virtual environment outside /root), or set "
+                         f"{users.USER_VARIABLE}= to grade as root with no isolation")
+    return min(jobs, len(pool)) if local else jobs
+
+
+def _on_pool(pending: list[Job], jobs: int) -> Iterator[tuple[Job, dict | None, str | None]]:
     if not pending:
         return
-    workers = jobs or os.cpu_count() or 1
+    workers = jobs
     with ThreadPoolExecutor(max_workers=workers) as pool:  # each job is a subprocess
         futures = {pool.submit(grade_one, job): job for job in pending}
         for future in as_completed(futures):
@@ -313,9 +366,13 @@ def _read(path: Path) -> dict | None:
     return data if isinstance(data, dict) and not gradescope.validate(data) else None
 
 
-def _batch(data: dict) -> dict:
+def _extra(data: dict) -> dict:
     extra = data.get("extra_data")
-    batch = extra.get("batch") if isinstance(extra, dict) else None
+    return extra if isinstance(extra, dict) else {}
+
+
+def _batch(data: dict) -> dict:
+    batch = _extra(data).get("batch")
     return batch if isinstance(batch, dict) else {}
 
 
@@ -341,13 +398,14 @@ def _problems(data: dict) -> list[str]:
     return wrong_steps(data) if status == "graded" else [f"not graded: {status}"]
 
 
-def write_summary(results: dict[str, dict], assignment: Assignment, out: Path) -> None:
-    """summary.csv and summary.png for every result in ``results``."""
+def write_summary(results: dict[str, dict], assignment: Assignment, out: Path,
+                  passed_over: dict[str, str] | None = None) -> None:
+    """summary.csv (every result, then every entry passed over and why) and summary.png."""
     parts = [p.name for p in assignment.parts]
     with open(out / "summary.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["name", "status", "score", "max_score", *parts, "wrong_steps",
-                         "seconds"])
+                         "seconds", "note"])
         for name, data in results.items():
             by_part = {t.get("name"): t.get("score") for t in data.get("tests", [])}
             batch = _batch(data)
@@ -355,8 +413,10 @@ def write_summary(results: dict[str, dict], assignment: Assignment, out: Path) -
                 name, batch.get("status", "graded"), data.get("score"),
                 sum(t.get("max_score", 0) for t in data.get("tests", [])),
                 *(by_part.get(p, "") for p in parts), "; ".join(wrong_steps(data)),
-                batch.get("seconds", ""),
+                batch.get("seconds", ""), _extra(data).get("error", ""),
             ])
+        for name, reason in (passed_over or {}).items():
+            writer.writerow([name, "skipped", "", "", *("" for _ in parts), "", "", reason])
     plot(results, assignment, out / "summary.png")
 
 

@@ -224,13 +224,16 @@ class Chaingrade:
 
 
     def _check_item(self, result: PartResult, item: str, worth: float) -> None:
-        """Pass when ``item`` (an op or function of the part) has no finding and nothing
-        stopped the part: the all-or-nothing view GitHub Classroom's steps need."""
-        wrong = [f for f in result.findings if item in (f.op, f.function) or f.stops_everything]
-        self.node.stash[_POINTS] = {"part": result.part.name, "score": 0.0 if wrong else worth,
+        """Pass when ``item`` (an op or function of the part) earned its share of the part,
+        as the part's score counts it: the all-or-nothing view Classroom's steps need."""
+        earned = item in result.credited
+        self.node.stash[_POINTS] = {"part": result.part.name, "score": worth if earned else 0.0,
                                     "max_score": worth, "visibility": result.part.visibility}
-        if wrong:
-            pytest.fail("\n".join(f.summary() for f in wrong), pytrace=False)
+        if not earned:
+            about = [f for f in result.findings if item in (f.op, f.function)] \
+                or result.findings
+            pytest.fail(f"{item} earned nothing in {result.part.name}:\n"
+                        + "\n".join(f.summary() for f in about), pytrace=False)
 
 
 @pytest.fixture

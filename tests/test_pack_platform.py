@@ -1,0 +1,114 @@
+"""The student pack, the way a student gets it: built by ``chaingrade release``, copied
+away from this checkout, installed into a fresh virtual environment of the system Python
+from the pack alone (chaingrade from its own wheel, never this checkout), and checked
+with the pack's own commands. Then its Classroom workflow, step by step, against the
+Gradescope score for the same engines.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+from platform_support import ROOT, SYSTEM_PYTHON, clean_environment, open_folder
+
+ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
+SOLUTION = ASSIGNMENT / "solution" / "engine.py"
+GRADER = "classroom-resources/autograding-command-grader@v1"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pack(request):
+    """The pack installed as a student installs it: its folder and its venv's bin."""
+    work = open_folder(request.config, "pack")
+    built = work / "built"
+    done = subprocess.run([sys.executable, "-m", "graders.platforms.cli", "release",
+                           "scalar_autodiff", "-o", built], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    student = work / "student"
+    shutil.copytree(built, student)  # the student's copy: nothing points back here
+    venv = work / "venv"
+    subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(venv)], check=True)
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
+                              "--disable-pip-version-check", "-r", "requirements.txt"],
+                             cwd=student, env=clean_environment(), capture_output=True,
+                             text=True, timeout=900)
+    assert install.returncode == 0, install.stdout + install.stderr
+    return student, venv / "bin"
+
+
+def run(bin_: Path, command: list[str], cwd: Path, timeout: float = 600):
+    env = clean_environment(PATH=f"{bin_}:/usr/local/bin:/usr/bin:/bin")
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_the_pack_installs_from_itself_and_checks_the_starter_and_the_solution(pack, tmp_path):
+    student, bin_ = pack
+    where = run(bin_, ["python", "-c", "import graders; print(graders.__file__)"], student)
+    assert where.stdout.startswith(str(bin_.parent)), where.stdout  # from the wheel, not here
+    readme = (student / "README.md").read_text()
+    assert readme.startswith("# Getting started")
+    assert "pip install -r requirements.txt" in readme and "chaingrade check engine.py" in readme
+
+    starter = run(bin_, ["chaingrade", "check", "engine.py"], student)
+    assert starter.returncode == 1, starter.stdout + starter.stderr
+    assert "step missing" in starter.stdout and "public seed" in starter.stdout
+
+    finished = tmp_path / "finished"
+    shutil.copytree(student, finished)
+    shutil.copy(SOLUTION, finished / "engine.py")
+    solved = run(bin_, ["chaingrade", "check", "engine.py"], finished)
+    assert solved.returncode == 0, solved.stdout + solved.stderr
+    assert "100 / 100" in solved.stdout
+    tests = run(bin_, ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                       "--examples", "5"], finished)
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
+
+
+def classroom_total(bin_: Path, folder: Path) -> float:
+    """Run every step of the pack's workflow as Classroom does: the points of those that
+    pass."""
+    workflow = yaml.safe_load((folder / ".github/workflows/classroom.yml").read_text())
+    (job,) = workflow["jobs"].values()
+    steps = [s["with"] for s in job["steps"] if s.get("uses") == GRADER]
+
+    def passed(step) -> float:
+        done = run(bin_, ["bash", "-c", step["command"]], folder)
+        return float(step["max-score"]) if done.returncode == 0 else 0.0
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return sum(pool.map(passed, steps))
+
+
+def gradescope_score(bin_: Path, folder: Path) -> float:
+    done = run(bin_, ["chaingrade", "grade", "engine.py", "--results", "-"], folder)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["score"]
+
+
+@pytest.mark.parametrize("engine", ["correct", "partly correct", "broken"])
+def test_classroom_steps_add_up_to_the_gradescope_score(pack, tmp_path, engine):
+    student, bin_ = pack
+    folder = tmp_path / "repo"
+    shutil.copytree(student, folder)
+    text = SOLUTION.read_text()
+    if engine == "partly correct":  # d/dy (x - y) = +1, and sin's derivative is cos(x) + 1
+        text = text.replace("other.grad -= out.grad\n", "other.grad += out.grad\n", 1)
+        text = text.replace("return _unary(x, math.sin(x.data), math.cos(x.data))",
+                            "return _unary(x, math.sin(x.data), math.cos(x.data) + 1)", 1)
+    elif engine == "broken":  # no seed: every gradient stays 0
+        text = text.replace("self.grad = 1.0", "self.grad = 0.0", 1)
+    (folder / "engine.py").write_text(text)
+    total = classroom_total(bin_, folder)
+    assert total == gradescope_score(bin_, folder)
+    assert {"correct": 100, "partly correct": 91, "broken": 0}[engine] == total

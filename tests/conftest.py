@@ -42,6 +42,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _OWN_STORAGE:
         shutil.rmtree(_OWN_STORAGE, ignore_errors=True)
+    if not hasattr(config, "workerinput"):  # the platform tests' shared folder, once all ended
+        from platform_support import remove_shared_root
+
+        remove_shared_root(config)
 
 
 # --- what the suite writes ------------------------------------------------------------------

@@ -42,8 +42,10 @@ STATUSES = ("passed", "failed")
 
 
 def entry(name: str, score: float, max_score: float, *, passed: bool, output: str = "",
-         visibility: str = "visible", number: str | None = None) -> dict:
-    """One entry of ``tests``: a failed test keeps the partial score it earned."""
+         visibility: str = "visible", number: str | None = None,
+         cases_digest: str = "") -> dict:
+    """One entry of ``tests``: a failed test keeps the partial score it earned.
+    ``cases_digest`` (the part's cases, see ``PartResult``) goes to its ``extra_data``."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility {visibility!r}: choose one of {', '.join(VISIBILITIES)}")
     entry = {
@@ -56,6 +58,8 @@ def entry(name: str, score: float, max_score: float, *, passed: bool, output: st
     }
     if number is not None:
         entry["number"] = number
+    if cases_digest:
+        entry["extra_data"] = {"cases_digest": cases_digest}
     return entry
 
 
@@ -87,6 +91,7 @@ def from_report(report: Report) -> dict:
             part.part.name, part.score, part.max_score, passed=passed,
             output="" if passed and not part.findings else part_text(part),
             visibility=part.part.visibility, number=str(number),
+            cases_digest=part.cases_digest,
         ))
     name = Path(report.submission).name
     output = f"{report.assignment}: graded {name} in {report.elapsed:.1f} s."

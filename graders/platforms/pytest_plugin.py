@@ -215,7 +215,8 @@ class Chaingrade:
             score = round(result.score * worth / result.max_score, 4)
         visibility = _visibility(self.node) or result.part.visibility
         self.node.stash[_POINTS] = {"part": name, "score": score, "max_score": worth,
-                                    "visibility": visibility}
+                                    "visibility": visibility,
+                                    "cases_digest": result.cases_digest}
         if score < worth:
             message = part_text(result)
             if worth != result.max_score:
@@ -325,6 +326,7 @@ def _entry(nodeid: str, reports: list, points: float | None, visibility: str | N
         visibility = "visible"
     name = str(recorded.get("part") or nodeid.split("::", 1)[-1])
     return gradescope.entry(name, score, max_score, passed=passed,
+                            cases_digest=str(recorded.get("cases_digest") or ""),
                             output=output[-MAX_OUTPUT:], visibility=visibility)
 
 

@@ -26,22 +26,32 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 # --- Hypothesis ---------------------------------------------------------------------------
 
-#: The variable Hypothesis reads for its storage folder; set here (once, by the first process:
-#: xdist workers inherit it from the controller) so no run writes ``.hypothesis`` anywhere.
+#: The variable Hypothesis reads for its storage folder; set in ``pytest_configure`` (once,
+#: by the first process: xdist workers inherit it from the controller, which starts them
+#: later) so no run writes ``.hypothesis`` anywhere.
 _STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
-_OWN_STORAGE = None if os.environ.get(_STORAGE) else tempfile.mkdtemp(prefix="chaingrade-hyp-")
-if _OWN_STORAGE:
-    os.environ[_STORAGE] = _OWN_STORAGE
-set_hypothesis_home_dir(os.environ[_STORAGE])
+#: The storage folder this process made (and removes when pytest is done), if it made one.
+_OWN_STORAGE: list[str] = []
 
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile("ci", max_examples=200, deadline=None, derandomize=True, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Here rather than at import: pytest_unconfigure runs for every configured session, but
+    # not after a usage error, which would leave the folder behind.
+    if not os.environ.get(_STORAGE):
+        _OWN_STORAGE.append(tempfile.mkdtemp(prefix="chaingrade-hyp-"))
+        os.environ[_STORAGE] = _OWN_STORAGE[-1]
+    set_hypothesis_home_dir(os.environ[_STORAGE])
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _OWN_STORAGE:
-        shutil.rmtree(_OWN_STORAGE, ignore_errors=True)
+    while _OWN_STORAGE:
+        shutil.rmtree(_OWN_STORAGE.pop(), ignore_errors=True)
+        os.environ.pop(_STORAGE, None)
+        set_hypothesis_home_dir(None)
     if not hasattr(config, "workerinput"):  # the platform tests' shared folder, once all ended
         from platform_support import remove_shared_root
 

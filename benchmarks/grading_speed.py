@@ -4,7 +4,8 @@
 
 Prints
 1. wall time of ``chaingrade check`` on the reference solution (a fresh process, as a
-   student runs it), median of ``--repeats`` runs;
+   student runs it), median of ``--repeats`` runs; and of ``pytest`` on the assignment's
+   tests, serial and with ``-n 2`` (each part graded once, by the worker running its test);
 2. time to a shrunk, named verdict for every engine in ``tests/engines/buggy``: median and
    worst of the whole ``grade()`` call (generation, worker round trips, oracles, diagnosis
    and Hypothesis's shrinking);
@@ -21,6 +22,7 @@ import importlib.util
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,15 +48,36 @@ def time_check(repeats: int) -> list[float]:
 
 
 def time_verdicts() -> dict[str, tuple[float, str]]:
+    """Seconds to a named verdict for every engine of the buggy corpus (tests/engines/buggy.py)."""
+    from detection_power import load_corpus
+
+    corpus = load_corpus()
     assignment = load("scalar_autodiff")
     verdicts = {}
-    for engine in sorted((ROOT / "tests" / "engines" / "buggy").glob("*.py")):
-        start = time.perf_counter()
-        report = Grader(assignment, engine).grade()
-        elapsed = time.perf_counter() - start
-        first = report.findings[0].headline() if report.findings else "NOT CAUGHT"
-        verdicts[engine.stem] = (elapsed, first)
+    with tempfile.TemporaryDirectory() as folder:
+        for bug in corpus.BUGS:
+            engine = corpus.write(bug.name, Path(folder) / f"{bug.name}.py")
+            start = time.perf_counter()
+            report = Grader(assignment, engine).grade()
+            elapsed = time.perf_counter() - start
+            first = report.findings[0].headline() if report.findings else "NOT CAUGHT"
+            verdicts[bug.name] = (elapsed, first)
     return verdicts
+
+
+def time_pytest(workers: int | None, repeats: int) -> list[float]:
+    """Wall time of ``pytest assignments/scalar_autodiff`` on the reference solution, serial
+    (``workers`` None) or with ``-n workers``: each part is graded once, by the process
+    that runs its test."""
+    times = []
+    extra = [] if workers is None else ["-n", str(workers)]
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        str(ROOT / "assignments" / "scalar_autodiff"), *extra], check=True,
+                       stdout=subprocess.DEVNULL, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def draw_cases(count: int) -> list:
@@ -120,6 +143,9 @@ def main() -> None:
     checks = time_check(args.repeats)
     print(f"chaingrade check on the reference solution: median {statistics.median(checks):.2f} s "
           f"(runs: {', '.join(f'{t:.2f}' for t in checks)})")
+    serial, parallel = time_pytest(None, args.repeats), time_pytest(2, args.repeats)
+    print(f"pytest assignments/scalar_autodiff on the reference: serial median "
+          f"{statistics.median(serial):.2f} s, -n 2 median {statistics.median(parallel):.2f} s")
 
     verdicts = time_verdicts()
     if verdicts:

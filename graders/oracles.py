@@ -76,8 +76,21 @@ def _adjoint(composition: Composition, point, k: int, v: float) -> tuple[float, 
     return (8 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12 * h), "central"
 
 
+@functools.lru_cache(maxsize=65536)
+def _cached_reference(composition: Composition, point: tuple[float, ...]) -> Reference | None:
+    return _gated_reference(composition, point)
+
+
 def reference(composition: Composition, point: Sequence[float]) -> Reference | None:
-    """MyGrad's numbers if the numerical oracle agrees on every node, else ``None`` (discard)."""
+    """MyGrad's numbers if the numerical oracle agrees on every node, else ``None`` (discard).
+
+    Remembered per (composition, point): the probes of a case and the fixed checks of
+    each part ask for the same ones again and again.
+    """
+    return _cached_reference(composition, tuple(float(v) for v in point))
+
+
+def _gated_reference(composition: Composition, point: Sequence[float]) -> Reference | None:
     try:
         trusted = mygrad_reference(composition, point)
         numeric = numerical_adjoints(composition, point)

@@ -43,6 +43,10 @@ if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup
 
 
+#: Points per fixed check when the machinery part screens its ops.
+_SCREEN_POINTS = 3
+
+
 class FindingError(AssertionError):
     """Raised inside a Hypothesis example; one subclass per finding identity."""
 
@@ -88,7 +92,7 @@ class EngineGrader(BaseGrader):
     def grade_part(self, part: Part) -> PartResult:
         self._digest = hashlib.sha256()
         unavailable = {op: f for op, f in self._unavailable.items() if op in part.ops}
-        wrong_alone = self._check_ops_alone(part.ops, unavailable)
+        wrong_alone = self._check_ops_alone(part.ops, unavailable, part.machinery)
         charged = {**unavailable, **wrong_alone}
         machinery = self._check_machinery(part, charged) if part.machinery else None
         result = self._search(part, charged, machinery)
@@ -116,16 +120,19 @@ class EngineGrader(BaseGrader):
                     self._killers[name] = unavailable[name]
         return unavailable
 
-    def _check_ops_alone(self, names: tuple[str, ...],
-                         unavailable: dict[str, Finding]) -> dict[str, Finding]:
+    def _check_ops_alone(self, names: tuple[str, ...], unavailable: dict[str, Finding],
+                         part_is_machinery: bool = False) -> dict[str, Finding]:
         """Each available op alone at fixed values, every way it can be written: the ops
         already wrong on their own, each with its finding. Generated compositions then
         leave them out, so Hypothesis spends its examples on what is still unknown."""
         wrong = {}
+        # The machinery part only screens its ops (a few points each): their own parts
+        # check them over the whole domain.
+        most = _SCREEN_POINTS if part_is_machinery else None
         for name in names:
             if name in unavailable:
                 continue
-            for composition, fixed_points in fixed_checks(name):
+            for composition, fixed_points in fixed_checks(name, most):
                 finding = self.check_case(composition, fixed_points)
                 if finding is not None:
                     wrong[name] = finding

@@ -100,12 +100,12 @@ def capability_probe(name: str) -> tuple[Composition, list[float]]:
     return composition, list(PROBE_VALUES[: len(leaves)])
 
 
-def fixed_checks(name: str):
+def fixed_checks(name: str, most: int | None = None):
     """``(composition, points)`` pairs checking one op alone at ``FIXED_VALUES``.
 
     Every way the op can be written is covered: for ``+ - * /`` two nodes, a number on the
     right and a number on the left (``__rsub__`` is a different method from ``__sub__``),
-    each with a few of the op's numbers. Only fair points are kept.
+    each with a few of the op's numbers. Only fair points are kept, at most ``most``.
     """
     op = ops.get(name)
     shapes = _SHAPES if op.operands == ("either", "either") else (op.operands,)
@@ -125,7 +125,7 @@ def fixed_checks(name: str):
             else:  # each value against one from elsewhere in the list, both signs each way
                 turned = FIXED_VALUES[7:] + FIXED_VALUES[:7]
                 candidates = list(zip(FIXED_VALUES, turned))
-            fair = [list(p) for p in candidates if composition.fair(p)]
+            fair = [list(p) for p in candidates if composition.fair(p)][:most]
             if fair:
                 yield composition, fair
 

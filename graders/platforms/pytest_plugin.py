@@ -56,7 +56,6 @@ from pathlib import Path
 import pytest
 
 from graders.assignment import VISIBILITIES, AssignmentError, load
-from graders.grading import grade
 from graders.platforms import gradescope, options
 from graders.platforms.report import part_text
 from graders.results import PartResult, Report
@@ -185,6 +184,8 @@ class Chaingrade:
         key = (str(self.folder), str(submission.resolve()), part)
         cache = self.config.stash[_REPORTS]
         if key not in cache:
+            from graders.grading import grade  # Hypothesis and MyGrad: only when grading
+
             try:
                 cache[key] = grade(assignment, submission,
                                    grading_seed=self.config.stash[_SEED],

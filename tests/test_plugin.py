@@ -134,9 +134,10 @@ def test_markers_scale_points_and_set_visibility(pytester):
     tests = {t["name"]: t for t in data["tests"]}
     assert list(tests) == ["arithmetic", "powers", "test_plain_pass", "test_plain_fail",
                            "test_without_points"]  # skipped tests earn and cost nothing
-    assert tests["arithmetic"] | {"output": ""} == {
+    assert tests["arithmetic"]["extra_data"]["cases_digest"]  # which cases it checked
+    assert tests["arithmetic"] | {"output": "", "extra_data": {}} == {
         "name": "arithmetic", "score": 8.0, "max_score": 10.0, "status": "failed", "output": "",
-        "visibility": "after_due_date", "number": "1",
+        "visibility": "after_due_date", "number": "1", "extra_data": {},
     }  # 16/20 of the part, scaled to the test's 10 points; visibility from assignment.toml
     assert (tests["powers"]["score"], tests["powers"]["visibility"]) == (4.0, "hidden")
     assert (tests["test_plain_pass"]["score"], tests["test_plain_pass"]["max_score"]) == (5, 5)

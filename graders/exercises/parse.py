@@ -51,7 +51,7 @@ from graders.intervals import Interval
 from strategies.points import DEFAULT_BOX
 
 #: The functions an exercise may call: the catalog's unary ops written as functions.
-FUNCTIONS = ("exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "sigmoid", "relu")
+FUNCTIONS = tuple(op.syntax for op in ops.CATALOG.values() if op.arity == 1 and not op.is_operator)
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _ALLOWED = (

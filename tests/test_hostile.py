@@ -415,3 +415,16 @@ def test_a_daemon_survives_no_killing_of_its_supervisor(tmp_path):
     assert graded.report.score == 0
     assert "the process supervising your code was stopped" in graded.messages()
     assert [p.name.split("-")[0] for p in graded.probe.glob("*.pid")] == ["daemon"]
+
+
+def test_a_kill_by_signal_is_reported_as_what_it_is(tmp_path):
+    graded = grade(tmp_path, "kills_itself.py")
+    assert "killed by signal 9 (memory limit or killed)" in graded.messages("exp")
+    assert "sys.exit" not in graded.messages("exp")
+    assert graded.full("arithmetic") and graded.full("trigonometry")
+
+
+def test_the_bundled_solution_cannot_be_found_or_run(tmp_path):
+    graded = grade(tmp_path, "finds_the_solution.py")
+    assert graded.report.score == 0
+    assert graded.report.findings[0].message.startswith("policy violation")

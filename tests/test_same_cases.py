@@ -12,7 +12,6 @@ import subprocess
 import sys
 
 import pytest
-
 from platform_support import ROOT, chaingrade_from, clean_environment, system_venv
 
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"

@@ -232,7 +232,8 @@ def _exit_like(status):
         signum = os.WTERMSIG(status)
         try:
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            signal.signal(signum, signal.SIG_DFL)
+            if signum not in (signal.SIGKILL, signal.SIGSTOP):  # those cannot be handled
+                signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             time.sleep(1)
         except (OSError, ValueError):

@@ -24,7 +24,7 @@ from typing import Any
 from graders import kinds, ops
 from graders.composition import size_problem
 from graders.kinds import Kind
-from graders.presets import Preset, resolve
+from graders.presets import Preset, from_option, resolve
 from graders.sandbox.policy import Policy
 from graders.sandbox.runner import Limits
 
@@ -129,18 +129,24 @@ def _named(toml: Path) -> str | None:
 
 
 def load(name: str, api: str | None = None) -> Assignment:
+    """The assignment ``name`` (see :func:`find`); ``api`` overrides its student API (a
+    preset name, a JSON mapping or a file holding one, as ``--api`` takes)."""
+    try:
+        preset = from_option(api) if api is not None else None
+    except ValueError as e:
+        raise AssignmentError(str(e)) from None
     folder = find(name)
     try:
         data = tomllib.loads((folder / "assignment.toml").read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise AssignmentError(f"{folder / 'assignment.toml'}: {e}") from None
     try:
-        return _build(folder, data, api)
+        return _build(folder, data, preset)
     except (KeyError, TypeError, ValueError) as e:
         raise AssignmentError(f"{folder / 'assignment.toml'}: {e}") from None
 
 
-def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
+def _build(folder: Path, data: dict, api_override: Preset | None) -> Assignment:
     if not isinstance(data.get("parts"), list) or not all(isinstance(p, dict)
                                                           for p in data["parts"]):
         raise ValueError("parts must be [[parts]] tables, each with name and points")
@@ -162,7 +168,7 @@ def _build(folder: Path, data: dict, api_override: str | None) -> Assignment:
         folder=folder,
         kind=kind,
         submission=str(data.get("submission", kind.default_submission)),
-        api=resolve(api_override or data.get("api", "mygrad")),
+        api=api_override or resolve(data.get("api", "mygrad")),
         seed=int(data.get("seed", 0)),
         examples=examples,
         points_per_case=points_per_case,

@@ -176,17 +176,21 @@ class BaseGrader:
     def read_source(self) -> Finding | None:
         """The finding that stops grading before any code runs, or None: a syntax error,
         a submission that defines nothing, or a static-policy violation."""
-        try:
-            text = self.submission.read_text(encoding="utf-8")
+        name = self.submission.name
+        if self.submission.suffix == ".ipynb":
+            return Finding("error", f"{name} is a notebook: export its code to "
+                                    f"{self.assignment.submission} (File > Download as "
+                                    "Python) and submit that")
+        try:  # utf-8-sig: a file saved with a byte-order mark is Python all the same
+            text = self.submission.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as e:
             return Finding("error", f"the submission could not be read: {e}")
-        name = self.submission.name
         try:
             tree = ast.parse(text, filename=name)
         except SyntaxError as e:
             where = f"{name}:{e.lineno}" if e.lineno else name
             return Finding("error", f"the submission has a syntax error: {where}: {e.msg}")
-        except ValueError as e:  # null bytes
+        except (ValueError, RecursionError) as e:  # null bytes; nesting too deep to compile
             return Finding("error", f"the submission could not be read as Python: {e}")
         if all(isinstance(n, ast.Pass) or (isinstance(n, ast.Expr)
                                             and isinstance(n.value, ast.Constant))

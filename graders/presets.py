@@ -15,8 +15,10 @@ minitorch  Scalar(x)  methods: x.exp()              node.derivative node.data
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,26 @@ PRESETS: dict[str, Preset] = {
     "micrograd": Preset(leaf="Value", unary="method"),
     "minitorch": Preset(leaf="Scalar", unary="method", gradient="derivative"),
 }
+
+
+def from_option(text: str) -> Preset:
+    """``--api``: a preset name, a JSON mapping of the same fields, or a file holding one.
+    ValueError names ``--api`` and what to fix."""
+    text = text.strip()
+    if not text.startswith("{") and Path(text).is_file():
+        text = Path(text).read_text(encoding="utf-8")
+    if text.startswith("{"):
+        try:
+            mapping = json.loads(text)
+        except ValueError as e:
+            raise ValueError(f"--api: not valid JSON ({e})") from None
+        if not isinstance(mapping, dict):
+            raise ValueError("--api: give a JSON object of API fields")
+        text = mapping
+    try:
+        return resolve(text)
+    except ValueError as e:
+        raise ValueError(f"--api: {e}") from None
 
 
 def resolve(api: str | Mapping[str, str]) -> Preset:

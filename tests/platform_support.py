@@ -8,9 +8,10 @@ Those paths are tested that way here: nothing falls back to root or to this chec
 * :func:`open_folder`: a fresh folder under ``/tmp`` that other users can enter (pytest's
   own temporary folders are root's alone), removed at the end of the test session.
 * :func:`system_venv`: a virtual environment made with the system's ``/usr/bin/python3``
-  in such a folder, with chaingrade installed from its wheel (never editable) and its
-  dependencies from the package index: a Python an unprivileged user can run. Made once
-  per test session and shared by the xdist workers (a file lock decides who builds it).
+  in such a folder, with chaingrade installed from its wheel (never editable, with its
+  ``batch`` extra) and its dependencies from the package index: a Python an unprivileged
+  user can run. Made once per test session and shared by the xdist workers (a file lock
+  decides who builds it).
 * :func:`need_root`: these tests switch users, which only root can do. Elsewhere they are
   skipped with that reason, unless ``CHAINGRADE_REQUIRE_ROOT_TESTS=1`` (as in ``.ci/run``),
   where not being root fails them: CI must never pass them by skipping.
@@ -23,6 +24,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -70,6 +72,24 @@ def remove_shared_root(config: pytest.Config) -> None:
                   ignore_errors=True)
 
 
+def unguarded_copy(assignment: Path, folder: Path) -> Path:
+    """A copy of ``assignment`` in ``folder`` with its static policy off, so that attacks
+    really run and the run-time defences are what stops them."""
+    import tomli_w
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    shutil.copytree(assignment, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    toml = folder / "assignment.toml"
+    data = tomllib.loads(toml.read_text(encoding="utf-8"))
+    data["policy"] = {**data.get("policy", {}), "enabled": False}
+    toml.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return folder
+
+
 def build_wheel(folder: Path) -> Path:
     """chaingrade's wheel, as the zip and the pack carry it."""
     from graders.platforms.distribution import wheel
@@ -94,7 +114,7 @@ def system_venv(config: pytest.Config) -> Path:
             subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(venv)], check=True)
             wheel = build_wheel(root)
             done = subprocess.run([str(python), "-m", "pip", "install", "--quiet",
-                                   "--disable-pip-version-check", str(wheel)],
+                                   "--disable-pip-version-check", f"{wheel}[batch]"],
                                   capture_output=True, text=True, env=clean_environment())
             assert done.returncode == 0, done.stdout + done.stderr
             subprocess.run(["chmod", "-R", "a+rX", str(venv)], check=True)

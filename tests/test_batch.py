@@ -5,12 +5,12 @@ results; a re-run skips what is graded."""
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from platform_support import unguarded_copy
 
 from graders.assignment import load
 from graders.platforms import batch
@@ -58,11 +58,7 @@ def buggy(text: str) -> str:
 def unguarded(tmp_path) -> Path:
     """The assignment with its static policy off, so the attacks below really run and the
     run-time isolation is what stops them."""
-    folder = tmp_path / "assignment"
-    shutil.copytree(ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    toml = folder / "assignment.toml"
-    toml.write_text(toml.read_text() + "\n[policy]\nenabled = false\n")
-    return folder
+    return unguarded_copy(ASSIGNMENT, tmp_path / "assignment")
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from platform_support import (
     need_root,
     open_folder,
     system_venv,
+    unguarded_copy,
 )
 
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
@@ -61,11 +61,7 @@ def installed(request):
 
 @pytest.fixture
 def unguarded(request) -> Path:
-    folder = open_folder(request.config, "assignment") / "scalar_autodiff"
-    shutil.copytree(ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    toml = folder / "assignment.toml"
-    toml.write_text(toml.read_text() + "\n[policy]\nenabled = false\n")
-    return folder
+    return unguarded_copy(ASSIGNMENT, open_folder(request.config, "assignment") / "scalar_autodiff")
 
 
 def test_a_submission_that_kills_everything_costs_the_others_nothing(installed, unguarded,

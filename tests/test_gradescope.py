@@ -64,9 +64,10 @@ def test_grade_writes_gradescope_results_with_partial_credit_and_visibility(tmp_
     assert tests["arithmetic"]["status"] == "failed"
     assert (tests["arithmetic"]["score"], tests["arithmetic"]["max_score"]) == (16, 20)
     assert "step local-derivative, op sub (b)" in tests["arithmetic"]["output"]
-    assert tests["powers"] | {"number": ""} == {
+    assert tests["powers"]["extra_data"]["cases_digest"]
+    assert tests["powers"] | {"number": "", "extra_data": {}} == {
         "name": "powers", "number": "", "score": 15.0, "max_score": 15.0, "status": "passed",
-        "output": "", "visibility": "visible",
+        "output": "", "visibility": "visible", "extra_data": {},
     }
     assert tests["trigonometry"]["visibility"] == "hidden"
     assert "sub" not in data["output"]  # the always-shown output names no part's findings

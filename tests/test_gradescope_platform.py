@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import pwd
-import shutil
 import subprocess
 import sys
 import uuid
@@ -19,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from platform_support import ROOT, clean_environment, need_root, open_folder
+from platform_support import ROOT, clean_environment, need_root, open_folder, unguarded_copy
 
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
@@ -91,10 +90,7 @@ def autograder(request):
     python = subprocess.run(["/usr/bin/python3", "-c", "import sys; print("
                              "f'{sys.version_info.major}.{sys.version_info.minor}')"],
                             capture_output=True, text=True, check=True).stdout.strip()
-    unguarded = root / "unguarded"
-    shutil.copytree(ASSIGNMENT, unguarded, ignore=shutil.ignore_patterns("__pycache__"))
-    toml = unguarded / "assignment.toml"
-    toml.write_text(toml.read_text() + "\n[policy]\nenabled = false\n")
+    unguarded = unguarded_copy(ASSIGNMENT, root / "unguarded")
     sources = {}
     for name, assignment in (("unguarded", unguarded), ("real", ASSIGNMENT)):
         build_zip(assignment, root / f"{name}.zip", python)

@@ -236,7 +236,9 @@ def test_children_that_outlive_the_worker_are_killed(tmp_path):
     results.mkdir()
     graded = grade(tmp_path, "orphans.py", RESULTS=results)
     within(graded, LIMITS.call_seconds)
-    assert graded.report.score == graded.report.max_score  # a correct engine, honestly graded
+    # No engine starts programs: the forks are reported, and every one of them is gone.
+    assert graded.report.score == 0
+    assert "started a program (os.fork)" in graded.report.findings[0].message
     assert {p.name.split("-")[0] for p in graded.probe.glob("*.pid")} == {
         "child", "session", "daemon"}
     ours = json.dumps(graded.report.to_json())
@@ -413,7 +415,7 @@ def test_a_daemon_survives_no_killing_of_its_supervisor(tmp_path):
     graded = grade(tmp_path, "kills_supervisor.py")
     within(graded, LIMITS.startup_seconds)
     assert graded.report.score == 0
-    assert "the process supervising your code was stopped" in graded.messages()
+    assert "started a program (os.fork)" in graded.messages()
     assert [p.name.split("-")[0] for p in graded.probe.glob("*.pid")] == ["daemon"]
 
 

@@ -41,7 +41,14 @@ def flagged(source: str, policy: Policy | None = None) -> list[str]:
     ("from numpy import fromfile", "from numpy import fromfile"),
     ("import functools\nos = functools.os", ".os"),
     ("def f(o, name): return getattr(o, name)", "getattr(..., <computed name>)"),
-    ("def f(o): return getattr(o, '__globals__')", "getattr(..., '__globals__')"),
+    ("def f(o): return getattr(o, '__globals__')", "'__globals__'"),
+    ("import operator\ng = operator.attrgetter('__globals__')", "'__globals__'"),
+    ("import functools\nfunctools.reduce(getattr, ['__closure__'], f)", "getattr"),
+    ("g = getattr", "getattr"),
+    ("getattr(*[len, '__self__'])", "getattr(..., <computed name>)"),
+    ("import typing\ns = typing.__dict__['sys']", "'sys'"),
+    ("import numpy.ctypeslib as c", "import numpy.ctypeslib"),
+    ("setattr(f, '__code__', g)", "'__code__'"),
 ])
 def test_each_construct_that_reaches_into_the_interpreter_is_named(source, construct):
     assert construct in flagged(source)

@@ -52,7 +52,8 @@ def test_the_pack_has_public_material_only_and_grades_the_students_file(assignme
     assert done.returncode == 0, done.stderr
     files = sorted(str(p.relative_to(pack)) for p in pack.rglob("*") if p.is_file())
     wheel = next(f for f in files if f.endswith(".whl"))
-    assert files == sorted([".github/workflows/classroom.yml", "README.md", "assignment.toml",
+    assert files == sorted([".github/workflows/classroom.yml", ".gitignore", "README.md",
+                            "assignment.toml",
                             "constraints.txt", "data/shared.txt", "data/table.csv",
                             "engine.py", "requirements.txt", "test_engine.py", wheel])
     # (not data/secret.txt: only a hidden part names it)

@@ -285,7 +285,9 @@ def _score(result: PartResult, charged: dict[str, Finding]) -> None:
         score = 0.0 if broken or fatal or nothing_ran else part.points
     else:
         named = {f.op for f in result.findings if f.op is not None} | set(charged)
-        ok = [op for op in part.ops if op not in named] if not fatal else []
+        # A wrong seed hides every gradient: no op can be verified, and untested is not passed.
+        unverifiable = fatal or any(f.step == "seed" for f in result.findings)
+        ok = [op for op in part.ops if op not in named] if not unverifiable else []
         result.credited = tuple(ok)
         score = part.points * len(ok) / len(part.ops)
     result.score = round(score, 4)

@@ -28,15 +28,19 @@ UPSTREAM_SCALE = 3
 PROBE_VALUES = (0.7, 1.3)
 #: Where each op is checked on its own before any composition: both signs, both sides of 1,
 #: small and large magnitudes out to the widest bound an op allows (``exp`` to 9,
-#: ``tanh``/``sigmoid`` to 28), and values just inside each margin (``relu`` at 0.02, ``log``
+#: ``tanh``/``sigmoid`` to 28, ``sin``/``cos`` and arithmetic out to 9000, near the bound
+#: on every node's size), and values just inside each margin (``relu`` at 0.02, ``log``
 #: at 0.06). A rule wrong only for negative arguments, only far from 0 or only near a margin
 #: cannot hide; each op keeps the values that are fair for it.
 FIXED_VALUES = tuple(sorted({
     sign * magnitude
-    for magnitude in (0.02, 0.06, 0.3, 0.7, 1.19, 1.3, 2.2, 3.5, 5.0, 8.5, 12.0, 20.0, 28.0)
+    for magnitude in (0.02, 0.06, 0.3, 0.7, 1.19, 1.3, 2.2, 3.5, 5.0, 8.5, 12.0, 20.0, 28.0,
+                      60.0, 500.0, 9000.0)
     for sign in (-1, 1)
 }))
 _SHAPES = (("node", "node"), ("node", "number"), ("number", "node"))
+#: At most this many fixed points per composition (one worker round trip each).
+_MOST_POINTS = 40
 
 
 def isolated(composition: Composition, index: int, values: Sequence[float]):
@@ -122,10 +126,10 @@ def fixed_checks(name: str, most: int | None = None):
             composition = Composition(leaves, (Node(name, tuple(args)),), ("a",))
             if len(leaves) == 1:
                 candidates = [(v,) for v in FIXED_VALUES]
-            else:  # each value against one from elsewhere in the list, both signs each way
-                turned = FIXED_VALUES[7:] + FIXED_VALUES[:7]
-                candidates = list(zip(FIXED_VALUES, turned))
-            fair = [list(p) for p in candidates if composition.fair(p)][:most]
+            else:  # each value against a neighbour and two from elsewhere in the list
+                candidates = [pair for turn in (1, 9, 17) for pair in
+                              zip(FIXED_VALUES, FIXED_VALUES[turn:] + FIXED_VALUES[:turn])]
+            fair = [list(p) for p in candidates if composition.fair(p)][:most or _MOST_POINTS]
             if fair:
                 yield composition, fair
 

@@ -245,6 +245,7 @@ def run(folder: Path, assignment: Assignment, out: Path, *, scheduler: str | Non
         grading_seed: int | None = None, progress: bool = True) -> Summary:
     """Grade every submission in ``folder`` not graded yet; write results and summaries."""
     start = time.monotonic()
+    _need_batch_extra()
     out = Path(out)
     summary = Summary(out)
     found = discover(Path(folder), assignment.submission, exclude=out,
@@ -298,6 +299,16 @@ def run(folder: Path, assignment: Assignment, out: Path, *, scheduler: str | Non
     write_summary(summary.results, assignment, out, summary.not_submissions)
     summary.elapsed = time.monotonic() - start
     return summary
+
+
+def _need_batch_extra() -> None:
+    try:
+        import matplotlib  # noqa: F401
+        import psutil  # noqa: F401
+        import tqdm  # noqa: F401
+    except ImportError:
+        raise BatchError("chaingrade batch needs its extra: pip install 'chaingrade[batch]'") \
+            from None
 
 
 def _isolated_jobs(jobs: int, *, local: bool) -> int:

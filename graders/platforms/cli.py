@@ -45,9 +45,13 @@ DEFAULT_ASSIGNMENT = "scalar_autodiff"
 CLASSROOM_PYTHON = "3.11"
 
 
-def default_assignment() -> str:
-    """The assignment in the current folder (a student pack), else the bundled example."""
-    return "." if Path("assignment.toml").is_file() else DEFAULT_ASSIGNMENT
+def default_assignment(submission: Path | None = None) -> str:
+    """The assignment in the current folder or beside the submission (a student pack),
+    else the bundled example."""
+    for folder in (Path("."), submission.parent if submission else None):
+        if folder is not None and (folder / "assignment.toml").is_file():
+            return str(folder)
+    return DEFAULT_ASSIGNMENT
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         options.check_examples(getattr(args, "examples", None))
-        name = getattr(args, "assignment", None) or default_assignment()
+        name = getattr(args, "assignment", None) or default_assignment(
+            getattr(args, "submission", None))
         assignment = load(name, api=getattr(args, "api", None))
         return COMMANDS[args.command](args, assignment)
     except SandboxError as e:  # the machine is set up wrong for what was asked
@@ -157,7 +162,8 @@ def _check(args, assignment) -> int:
         print(report.as_json(result))
     else:
         private = options.grading_seed(args.grading_seed_file) is not None
-        seed = "a private seed" if private else "the public seed; CI grades with a private one"
+        seed = ("a private seed" if private else
+                "the public seed; a Gradescope autograder grades with a private one")
         header = (f"chaingrade check: {submission} against {assignment.name} "
                   f"({result.elapsed:.1f} s, {seed})")
         print(report.text(result, header=header), end="")
@@ -247,6 +253,9 @@ def _policy(args, assignment) -> int:
 
 
 def _need_file(path: Path) -> None:
+    if path.is_dir():
+        raise AssignmentError(f"{path} is a folder: give the file to grade (e.g. "
+                              f"{path / 'engine.py'})")
     if not path.is_file():
         raise AssignmentError(f"no such file: {path}")
 

@@ -188,6 +188,7 @@ def wheel() -> tuple[str, bytes]:
     meta = ["Metadata-Version: 2.1", "Name: chaingrade", f"Version: {version}"]
     if dist.metadata.get("Requires-Python"):
         meta.append(f"Requires-Python: {dist.metadata['Requires-Python']}")
+    meta += [f"Provides-Extra: {e}" for e in dist.metadata.get_all("Provides-Extra") or []]
     meta += [f"Requires-Dist: {r}" for r in dist.requires or []]
     files[f"{info}/METADATA"] = ("\n".join(meta) + "\n").encode()
     files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: chaingrade\n"

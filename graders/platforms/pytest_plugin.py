@@ -58,6 +58,7 @@ import pytest
 from graders.assignment import VISIBILITIES, AssignmentError, load
 from graders.platforms import gradescope, options
 from graders.platforms.report import part_text
+from graders.presets import from_option
 from graders.results import PartResult, Report
 from graders.sandbox.users import SandboxError
 
@@ -94,8 +95,13 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         options.check_examples(config.getoption("examples", None))
         config.stash[_SEED] = options.grading_seed(config.getoption("grading_seed_file", None))
-    except options.UsageError as e:
+        if config.getoption("api", None) is not None:
+            from_option(config.getoption("api"))
+    except ValueError as e:  # options.UsageError, or an --api that is no API
         raise pytest.UsageError(str(e)) from None
+    submission = config.getoption("submission", None)
+    if submission is not None and not submission.exists():
+        raise pytest.UsageError(f"--submission: no such file or folder {submission}")
     if hasattr(config, "workerinput"):  # xdist workers write nothing: the controller does
         return
     config.pluginmanager.register(JunitPoints(config), "chaingrade-junit")

@@ -96,6 +96,7 @@ def release(assignment: Assignment, out: Path, *, force: bool = False,
     files[wheel_name] = wheel
     files["requirements.txt"] = (f"# chaingrade, from the wheel beside this file.\n"
                                  f"./{wheel_name}\n").encode()
+    files[".gitignore"] = b".venv/\n__pycache__/\n.hypothesis/\n.pytest_cache/\n"
     files["constraints.txt"] = distribution.requirements_text(
         python, header="Exact versions for the Classroom workflow").encode()
     try:  # the visible tests, which are exactly the pack's

@@ -12,7 +12,12 @@ each construct that reaches for those, with its file and line:
 * an attribute in ``forbidden_attributes``: frames, code objects, class internals and
   modules reached through other modules (``__globals__``, ``f_back``, ``__subclasses__``,
   ``np.ctypeslib``, ``np.load``, ...);
-* ``getattr``/``delattr`` with a computed name, which could spell any of those.
+* ``getattr``/``delattr`` with a computed name, ``getattr`` and its kin used other than
+  by a call (``g = getattr``), and a string that names any of those (``"__globals__"``,
+  as ``operator.attrgetter`` or a ``__dict__[...]`` lookup would use it).
+
+A name counts only where it is the builtin: a parameter or local called ``input`` or
+``vars`` is the student's own.
 
 Ordinary engine code is untouched by it: dunder methods, ``__dict__``, ``__class__``,
 closures, recursion, numpy, math, sets and dicts. An assignment sets its own lists in
@@ -29,6 +34,7 @@ engine.py:2: open (reaches into the interpreter, files or processes)
 from __future__ import annotations
 
 import ast
+import symtable
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -112,7 +118,7 @@ class Violation:
 
 def check(sources: Mapping[str, str], policy: Policy) -> list[Violation]:
     """Every violation in ``sources`` (file name -> text); files that do not parse are
-    skipped (the worker reports the syntax error with its line)."""
+    skipped (grading reports the syntax error with its line)."""
     if not policy.enabled:
         return []
     local = {name.rsplit("/", 1)[-1].removesuffix(".py") for name in sources} | {
@@ -121,43 +127,89 @@ def check(sources: Mapping[str, str], policy: Policy) -> list[Violation]:
     for name, text in sources.items():
         try:
             tree = ast.parse(text, filename=name)
-        except (SyntaxError, ValueError):
+            builtins_used = _builtin_references(text, name)
+        except (SyntaxError, ValueError, RecursionError):
             continue
-        found += _Checker(name, policy, local).run(tree)
+        found += _Checker(name, policy, local, builtins_used).run(tree)
     return found
 
 
-class _Checker(ast.NodeVisitor):
-    def __init__(self, file: str, policy: Policy, local_modules: set[str]):
+def _builtin_references(text: str, filename: str) -> set[str]:
+    """Names the code reads that no scope of the file binds: the builtins it uses. (A
+    parameter or local called ``input`` is the student's own, not the builtin.)"""
+    top = symtable.symtable(text, filename, "exec")
+    module_bound = {s.get_name() for s in top.get_symbols()
+                    if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    found: set[str] = set()
+    tables = [top]
+    while tables:
+        table = tables.pop()
+        tables += table.get_children()
+        for symbol in table.get_symbols():
+            if not symbol.is_referenced() or symbol.get_name() in module_bound:
+                continue
+            bound_here = (symbol.is_assigned() or symbol.is_parameter() or symbol.is_imported()
+                          or symbol.is_namespace())
+            if table is top or not (bound_here or symbol.is_free()):
+                found.add(symbol.get_name())
+    return found
+
+
+#: Calls that fetch or set an attribute by name.
+_BY_NAME = ("getattr", "setattr", "delattr")
+
+
+class _Checker:
+    """One file's violations, found by walking its tree (no recursion: a 3000-term sum is
+    fine)."""
+
+    def __init__(self, file: str, policy: Policy, local_modules: set[str],
+                 builtins_used: set[str]):
         self.file = file
-        self.policy = policy
         self.allowed = set(policy.allowed_imports) | local_modules
-        self.names = set(policy.forbidden_names)
+        self.names = set(policy.forbidden_names) & builtins_used
         self.attributes = set(policy.forbidden_attributes)
+        self.reaching = self.attributes - MODULE_ONLY
+        self.by_name = {n for n in _BY_NAME if n in builtins_used}
         self.modules: set[str] = set()  # names bound to imported modules
         self.found: list[Violation] = []
 
     def run(self, tree: ast.AST) -> list[Violation]:
-        self.visit(tree)
-        return self.found
+        nodes = list(ast.walk(tree))
+        for node in nodes:  # imports first: they say which names are modules
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                self._import(node)
+        called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+        for node in nodes:
+            if isinstance(node, ast.Name):
+                self._name(node, id(node) in called)
+            elif isinstance(node, ast.Attribute):
+                self._attribute(node)
+            elif isinstance(node, ast.Call):
+                self._call(node)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                self._string(node)
+        return sorted(self.found, key=lambda v: v.line)
 
     def _flag(self, node: ast.AST, construct: str, why: str) -> None:
         self.found.append(Violation(self.file, getattr(node, "lineno", 0), construct, why))
 
     def _module_allowed(self, name: str) -> bool:
-        return name.partition(".")[0] in self.allowed
+        parts = name.split(".")
+        return parts[0] in self.allowed and not set(parts[1:]) & self.reaching
 
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if not self._module_allowed(alias.name):
-                self._flag(node, f"import {alias.name}", "a module this assignment does not allow")
-            self.modules.add(alias.asname or alias.name.partition(".")[0])
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if not self._module_allowed(alias.name):
+                    self._flag(node, f"import {alias.name}",
+                               "a module this assignment does not allow")
+                self.modules.add(alias.asname or alias.name.partition(".")[0])
+            return
         module = node.module or ""
         if node.level == 0 and not self._module_allowed(module):
-            self._flag(node, f"from {module} import ...", "a module this assignment does not "
-                       "allow")
+            self._flag(node, f"from {module} import ...",
+                       "a module this assignment does not allow")
         for alias in node.names:
             construct = f"from {module} import {alias.name}"
             if alias.name in MODULE_ONLY:
@@ -166,27 +218,34 @@ class _Checker(ast.NodeVisitor):
             elif alias.name in self.names or alias.name in self.attributes:
                 self._flag(node, construct, "reaches into the interpreter, files or processes")
 
-    def visit_Name(self, node: ast.Name) -> None:
+    def _name(self, node: ast.Name, called: bool) -> None:
         if node.id in self.names:
             self._flag(node, node.id, "reaches into the interpreter, files or processes")
+        elif node.id in self.by_name and not called:
+            self._flag(node, node.id, "getattr and its kin may only be called, with a name "
+                                      "written out")
 
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        name = node.attr
-        if name in self.attributes:
+    def _attribute(self, node: ast.Attribute) -> None:
+        if node.attr in self.attributes:
             on_module = isinstance(node.value, ast.Name) and node.value.id in self.modules
-            if name not in MODULE_ONLY or on_module:
-                self._flag(node, f".{name}", "reaches into the interpreter, files or processes")
-        self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        function = node.func
-        if isinstance(function, ast.Name) and function.id in ("getattr", "delattr") \
-                and len(node.args) >= 2:
-            attribute = node.args[1]
-            if not (isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)):
-                self._flag(node, f"{function.id}(..., <computed name>)",
-                           "a computed attribute name can reach anything")
-            elif attribute.value in self.attributes - MODULE_ONLY:
-                self._flag(node, f"{function.id}(..., {attribute.value!r})",
+            if node.attr not in MODULE_ONLY or on_module:
+                self._flag(node, f".{node.attr}",
                            "reaches into the interpreter, files or processes")
-        self.generic_visit(node)
+
+    def _call(self, node: ast.Call) -> None:
+        function = node.func
+        if not (isinstance(function, ast.Name) and function.id in self.by_name):
+            return
+        attribute = node.args[1] if len(node.args) >= 2 else None
+        plain = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
+        if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords or (
+                not plain and function.id != "setattr"):
+            self._flag(node, f"{function.id}(..., <computed name>)",
+                       "a computed attribute name can reach anything")
+
+    def _string(self, node: ast.Constant) -> None:
+        """A string that names what may not be reached (``"__globals__"``), as
+        ``operator.attrgetter`` or a ``__dict__[...]`` lookup would use it."""
+        if node.value in self.reaching or node.value in self.names:
+            self._flag(node, repr(node.value), "names something that reaches into the "
+                                               "interpreter, files or processes")

@@ -237,7 +237,7 @@ class Runner:
         os.set_blocking(self._requests, False)
         wait = min(self.limits.startup_seconds, self.expires - now)
         hello = self._receive(wait)
-        self._read_alarms()
+        self._read_alarms(answered=hello is not None and hello.get("ready") is True)
         if hello is None:
             reason = self._death_reason("while importing the submission", wait)
             self.close()
@@ -323,7 +323,7 @@ class Runner:
             reply = self._receive(deadline - time.monotonic())
         except OSError:
             reply = None
-        self._read_alarms()
+        self._read_alarms(answered=reply is not None)
         results = None if reply is None else _validated(reply, jobs)
         if results is None or self.process.poll() is not None:
             if reply is None:
@@ -434,14 +434,18 @@ class Runner:
     def _total_limit_text(self) -> str:
         return f"grading exceeded the total time limit of {self.limits.total_seconds:g} s"
 
-    def _read_alarms(self) -> None:
-        """What the worker's guard reported (one line each) goes to ``violations``."""
+    def _read_alarms(self, answered: bool = False) -> None:
+        """What the worker's guard reported (one line each) goes to ``violations``. The
+        pipe closed under a worker that has just ``answered`` is itself a violation: only
+        the submission could have closed it (a worker that died closes it too)."""
         while len(self._alarm_buffer) < 64 * 1024:
             try:
                 chunk = os.read(self._alarms, 1 << 16)
             except (BlockingIOError, OSError):
                 break
             if not chunk:
+                if answered:
+                    self.violations.add("closed the pipe the worker reports on")
                 break
             self._alarm_buffer += chunk
         *lines, rest = self._alarm_buffer.split(b"\n")
@@ -557,8 +561,8 @@ def _outcome(outcome, size: int | None, ops: set[str]) -> dict | None:
             return None
         op, kind = error.get("op"), error.get("kind", "error")
         return {"error": {
-            "kind": kind if kind in ERROR_KINDS else "error",
-            "op": op if op in ops else None,
+            "kind": kind if isinstance(kind, str) and kind in ERROR_KINDS else "error",
+            "op": op if isinstance(op, str) and op in ops else None,
             "message": _text(error.get("message", ""), 500),
         }}
     if size is None:

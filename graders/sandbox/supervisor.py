@@ -73,6 +73,10 @@ def supervise(args, worker_module):
     worker = os.fork()
     if worker == 0:
         _worker_process(args, worker_module, me)
+    # Only the worker holds its pipes: if it closes one (the alarm pipe, say), the runner
+    # sees the end of it at once instead of a pipe we keep open.
+    for fd in (args.requests, args.replies, args.alarms):
+        os.close(fd)
     status = None
     try:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})

@@ -179,6 +179,12 @@ def run_job(module, api, job):
 # --- the guard ----------------------------------------------------------------------------
 
 
+#: Audit events of starting a program: no engine needs to, and a child process is beyond
+#: this process's audit hook.
+_SPAWNS = frozenset({"os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen",
+                     "os.fork", "os.forkpty"})
+
+
 def alarm(fd):
     """``note(text)``: tell the runner at once, through the alarm pipe, once per text."""
     sent = set()
@@ -243,6 +249,8 @@ def guard(forbidden_modules, forbidden_folders, note):
                 _note("rewrote the code of a function of the worker")
         elif event in ("gc.get_objects", "gc.get_referrers", "gc.get_referents"):
             _note("searched the interpreter's objects (" + event + ")")
+        elif event in _SPAWNS:
+            _note("started a program (" + event + ")")
         elif event == "import":
             _module(args[0])
         elif event == "open":
@@ -271,7 +279,11 @@ def guard(forbidden_modules, forbidden_folders, note):
                     and name not in preloaded:
                 note("import " + name.partition(".")[0])
 
-    return loaded
+    # What the integrity check watches besides this module: the guard's own functions,
+    # whose closures and defaults hold what is forbidden.
+    inner = {"note": note, "check_module": check_module, "check_path": check_path,
+             "hook": hook, "loaded": loaded, "find_spec": ForbiddenImports.find_spec}
+    return loaded, inner
 
 
 def drop_paths_to(folders):
@@ -318,11 +330,12 @@ class Integrity:
     and globals, the builtins, the import machinery and the stdlib functions the reply path
     uses. :meth:`changes` names whatever the submission replaced since."""
 
-    def __init__(self, namespace):
+    def __init__(self, namespace, inner):
         self.live = namespace
         self.namespace = dict(namespace)
-        self.code = {name: (f.__code__, f.__defaults__, f.__kwdefaults__)
-                     for name, f in namespace.items() if isinstance(f, types.FunctionType)}
+        self.code = {name: _state(f) for name, f in namespace.items()
+                     if isinstance(f, types.FunctionType)}
+        self.inner = {name: (f, _state(f)) for name, f in inner.items()}
         self.builtins = dict(vars(builtins))
         self.meta_path = list(sys.meta_path)
         self.path_hooks = list(sys.path_hooks)
@@ -335,9 +348,10 @@ class Integrity:
         for name, value in self.namespace.items():
             if self.live.get(name) is not value:
                 found.append("replaced worker." + name)
-            elif name in self.code and (value.__code__, value.__defaults__,
-                                        value.__kwdefaults__) != self.code[name]:
+            elif name in self.code and _state(value) != self.code[name]:
                 found.append("rewrote worker." + name)
+        found += [f"rewrote the worker's guard ({name})" for name, (f, state)
+                  in self.inner.items() if _state(f) != state]
         current = vars(builtins)
         found += [f"replaced builtins.{k}" for k, v in self.builtins.items()
                   if current.get(k) is not v]
@@ -348,6 +362,17 @@ class Integrity:
         found += [f"replaced {module.__name__}.{name}" for (module, name), value
                   in self.stdlib.items() if getattr(module, name, None) is not value]
         return found
+
+
+def _state(function):
+    """What a function runs with: its code, defaults and the contents of its closure."""
+    cells = []
+    for cell in function.__closure__ or ():
+        try:
+            cells.append(id(cell.cell_contents))
+        except ValueError:  # an empty cell
+            cells.append(None)
+    return (function.__code__, function.__defaults__, function.__kwdefaults__, tuple(cells))
 
 
 # --- serving ------------------------------------------------------------------------------
@@ -389,7 +414,7 @@ def serve(args):
             f"the worker (uid {os.getuid()}) cannot read {missing}")}})
         return 0
     drop_paths_to(folders)
-    loaded = guard(loads(args.forbid), folders, note)
+    loaded, guarded = guard(loads(args.forbid), folders, note)
     for stream in (sys.stdout, sys.stderr):  # what the student printed survives a kill
         try:
             stream.reconfigure(line_buffering=True)
@@ -397,7 +422,7 @@ def serve(args):
             pass
     if hasattr(signal, "SIGXFSZ"):  # Python ignores it; a flood should stop the worker
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-    changes = Integrity(globals()).changes
+    changes = Integrity(globals(), guarded).changes
     handle = run_job
     # The submission's folder, not ours, is where its own imports resolve.
     sys.path.insert(0, submission_folder)

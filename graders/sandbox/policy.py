@@ -157,6 +157,8 @@ def _builtin_references(text: str, filename: str) -> set[str]:
 
 #: Calls that fetch or set an attribute by name.
 _BY_NAME = ("getattr", "setattr", "delattr")
+#: The same, from the operator module: a name written out only.
+_OPERATOR_BY_NAME = ("attrgetter", "methodcaller")
 
 
 class _Checker:
@@ -234,6 +236,13 @@ class _Checker:
 
     def _call(self, node: ast.Call) -> None:
         function = node.func
+        name = function.attr if isinstance(function, ast.Attribute) else getattr(
+            function, "id", None)
+        if name in _OPERATOR_BY_NAME and not all(
+                isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args):
+            self._flag(node, f"{name}(<computed name>)",
+                       "a computed attribute name can reach anything")
+            return
         if not (isinstance(function, ast.Name) and function.id in self.by_name):
             return
         attribute = node.args[1] if len(node.args) >= 2 else None

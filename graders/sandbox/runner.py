@@ -129,10 +129,10 @@ __all__ = ["Limits", "Runner", "SandboxError", "SubmissionError", "USER_VARIABLE
 
 
 class Runner:
-    """One submission's worker, kept alive across requests and restarted when it dies.
+    """One submission's worker, kept alive across requests and restarted when it dies::
 
-    >>> with Runner(Path("engine.py"), PRESETS["mygrad"]) as runner:  # doctest: +SKIP
-    ...     runner.run([{"composition": c.to_json(), "points": [[0.5]]}])
+        with Runner(Path("engine.py"), PRESETS["mygrad"]) as runner:
+            runner.run([{"composition": c.to_json(), "points": [[0.5]]}])
 
     ``forbidden`` names top-level modules the submission may not import and
     ``private_folders`` folders it may not read (the assignment's); what it tried is
@@ -429,6 +429,11 @@ class Runner:
                 continue
             for path in (spec.submodule_search_locations or ()) if spec else ():
                 folders[str(Path(path).resolve())] = f"import {name}"
+                parent = Path(path).resolve().parent
+                if name in OWN_PACKAGES and parent.name not in ("site-packages",
+                                                                "dist-packages"):
+                    for entry in _checkout_entries(parent):
+                        folders.setdefault(str(entry), None)
         return folders
 
     def _total_limit_text(self) -> str:
@@ -513,6 +518,18 @@ class Runner:
             return f"stopped answering {when}"
         return death_text(code, printed=self._printed(), output_limit=self.limits.output_bytes,
                           when=when)
+
+
+def _checkout_entries(checkout: Path) -> list[Path]:
+    """An editable install's checkout, entry by entry (its tests, its history, its
+    assignments), but for the folder this interpreter lives in (a ``.venv`` inside it)."""
+    interpreter = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.executable)}
+    try:
+        entries = list(checkout.iterdir())
+    except OSError:
+        return []
+    return [e.resolve() for e in entries
+            if not any(e.resolve() == p or e.resolve() in p.parents for p in interpreter)]
 
 
 # --- replies ----------------------------------------------------------------------

@@ -251,6 +251,8 @@ def guard(forbidden_modules, forbidden_folders, note):
             _note("searched the interpreter's objects (" + event + ")")
         elif event in _SPAWNS:
             _note("started a program (" + event + ")")
+        elif event in ("os.link", "os.symlink", "os.rename"):
+            _path(args[0], "link")
         elif event == "import":
             _module(args[0])
         elif event == "open":

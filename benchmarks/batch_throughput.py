@@ -48,8 +48,9 @@ def make_submissions(folder: Path, n: int) -> list[str]:
     return labels
 
 
-def grade_all(n: int, options: tuple[str, ...], *, workers: int,
-              scheduler: str | None) -> tuple[float, float]:
+def grade_all(
+    n: int, options: tuple[str, ...], *, workers: int, scheduler: str | None
+) -> tuple[float, float]:
     """Wall time of the batch, and the mean time one submission's grading took."""
     assignment = load("scalar_autodiff")
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,8 +58,15 @@ def grade_all(n: int, options: tuple[str, ...], *, workers: int,
         subs.mkdir()
         make_submissions(subs, n)
         start = time.perf_counter()
-        summary = batch.run(subs, assignment, Path(tmp) / "out", scheduler=scheduler,
-                            jobs=workers, options=options, progress=False)
+        summary = batch.run(
+            subs,
+            assignment,
+            Path(tmp) / "out",
+            scheduler=scheduler,
+            jobs=workers,
+            options=options,
+            progress=False,
+        )
         elapsed = time.perf_counter() - start
         assert len(summary.graded) == n and not summary.errors, summary.errors
         each = [r["extra_data"]["batch"]["seconds"] for r in summary.results.values()]
@@ -68,43 +76,55 @@ def grade_all(n: int, options: tuple[str, ...], *, workers: int,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[4, 8, 16])
-    parser.add_argument("--examples", type=int, default=None,
-                        help="Hypothesis examples per part (default: the assignment's)")
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=None,
+        help="Hypothesis examples per part (default: the assignment's)",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     options = ("--examples", str(args.examples)) if args.examples else ()
 
     from distributed import LocalCluster
 
-    print(f"{os.cpu_count()} cores, {args.workers} parallel gradings, examples per part: "
-          f"{args.examples or 'the assignment default'}; mix: "
-          f"{', '.join(v[0] for v in VARIANTS)} (repeating)")
+    print(
+        f"{os.cpu_count()} cores, {args.workers} parallel gradings, examples per part: "
+        f"{args.examples or 'the assignment default'}; mix: "
+        f"{', '.join(v[0] for v in VARIANTS)} (repeating)"
+    )
     start = time.perf_counter()
-    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     print(f"Dask LocalCluster start-up: {time.perf_counter() - start:.1f} s (not counted below)")
     rows = []
     try:
         for n in args.sizes:
             local = grade_all(n, options, workers=args.workers, scheduler=None)
-            dask = grade_all(n, options, workers=args.workers,
-                             scheduler=cluster.scheduler_address)
+            dask = grade_all(n, options, workers=args.workers, scheduler=cluster.scheduler_address)
             rows.append((n, local, dask))
     finally:
         cluster.close()
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nload average at the end: {load} (other work on the machine slows every number)")
-    print(f"\n{'N':>4}  {'local s':>8}  {'local /min':>10}  {'s/sub':>6}  "
-          f"{'dask s':>8}  {'dask /min':>10}  {'s/sub':>6}")
+    print(
+        f"\n{'N':>4}  {'local s':>8}  {'local /min':>10}  {'s/sub':>6}  "
+        f"{'dask s':>8}  {'dask /min':>10}  {'s/sub':>6}"
+    )
     for n, (local, local_each), (dask, dask_each) in rows:
-        print(f"{n:>4}  {local:>8.1f}  {n / local * 60:>10.1f}  {local_each:>6.1f}  "
-              f"{dask:>8.1f}  {n / dask * 60:>10.1f}  {dask_each:>6.1f}")
+        print(
+            f"{n:>4}  {local:>8.1f}  {n / local * 60:>10.1f}  {local_each:>6.1f}  "
+            f"{dask:>8.1f}  {n / dask * 60:>10.1f}  {dask_each:>6.1f}"
+        )
     print("(s/sub: mean wall time of one submission's grading process, as the batch saw it)")
     if len(rows) > 1:
         (n0, (l0, _), (d0, _)), (n1, (l1, _), (d1, _)) = rows[0], rows[-1]
-        print(f"\nfrom N={n0} to N={n1} ({n1 / n0:g}x): local time x{l1 / l0:.2f}, "
-              f"Dask time x{d1 / d0:.2f}")
+        print(
+            f"\nfrom N={n0} to N={n1} ({n1 / n0:g}x): local time x{l1 / l0:.2f}, "
+            f"Dask time x{d1 / d0:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -47,20 +47,28 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--examples", type=int, default=None)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help="buggy engines to grade (default: the whole corpus)")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="buggy engines to grade (default: the whole corpus)",
+    )
     args = parser.parse_args()
 
     corpus = load_corpus()
     names = args.names or corpus.NAMES
     unknown = sorted(set(names) - set(corpus.NAMES))
     if unknown:
-        parser.error(f"no buggy engine {', '.join(unknown)} "
-                     "(python tests/engines/buggy.py lists them)")
+        parser.error(
+            f"no buggy engine {', '.join(unknown)} (python tests/engines/buggy.py lists them)"
+        )
     with tempfile.TemporaryDirectory(prefix="chaingrade-corpus-") as folder:
         paths = {name: corpus.write(name, Path(folder) / f"{name}.py") for name in names}
-        jobs = [(paths[name], corpus.BY_NAME[name].expected, s, args.examples)
-                for name in names for s in range(args.seeds)]
+        jobs = [
+            (paths[name], corpus.BY_NAME[name].expected, s, args.examples)
+            for name in names
+            for s in range(args.seeds)
+        ]
         with ProcessPoolExecutor(args.jobs) as pool:
             results = list(pool.map(blamed, jobs))
     by_engine: dict[str, list[bool]] = {}
@@ -70,9 +78,11 @@ def main() -> None:
         print(f"  {sum(hits)}/{len(hits)}  {name}")
     total = sum(hit for _, _, hit, _ in results)
     times = sorted(t for *_, t in results)
-    print(f"caught and blamed right: {total}/{len(results)} ({100 * total / len(results):.1f}%) "
-          f"over {args.seeds} seeds; grading time median {times[len(times) // 2]:.1f} s, "
-          f"worst {times[-1]:.1f} s")
+    print(
+        f"caught and blamed right: {total}/{len(results)} ({100 * total / len(results):.1f}%) "
+        f"over {args.seeds} seeds; grading time median {times[len(times) // 2]:.1f} s, "
+        f"worst {times[-1]:.1f} s"
+    )
 
 
 if __name__ == "__main__":

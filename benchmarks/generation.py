@@ -26,7 +26,9 @@ def draw_cases(count: int, seed: int) -> list:
     cases = []
 
     @settings(
-        max_examples=count, database=None, deadline=None,
+        max_examples=count,
+        database=None,
+        deadline=None,
         suppress_health_check=list(HealthCheck),
     )
     @given(st.data())

@@ -41,8 +41,11 @@ def time_check(repeats: int) -> list[float]:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "graders.platforms.cli", "check"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "graders.platforms.cli", "check"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         times.append(time.perf_counter() - start)
     return times
 
@@ -73,9 +76,21 @@ def time_pytest(workers: int | None, repeats: int) -> list[float]:
     extra = [] if workers is None else ["-n", str(workers)]
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        str(ROOT / "assignments" / "scalar_autodiff"), *extra], check=True,
-                       stdout=subprocess.DEVNULL, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                str(ROOT / "assignments" / "scalar_autodiff"),
+                *extra,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
         times.append(time.perf_counter() - start)
     return times
 
@@ -83,8 +98,9 @@ def time_pytest(workers: int | None, repeats: int) -> list[float]:
 def draw_cases(count: int) -> list:
     cases = []
 
-    @settings(max_examples=count, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+    )
     @given(st.data())
     def collect(data):
         c = data.draw(compositions())
@@ -101,8 +117,13 @@ def engine_alone(cases) -> float:
     spec.loader.exec_module(engine)
     import operator
 
-    binary = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-              "**": operator.pow}
+    binary = {
+        "+": operator.add,
+        "-": operator.sub,
+        "*": operator.mul,
+        "/": operator.truediv,
+        "**": operator.pow,
+    }
     start = time.perf_counter()
     for composition, case_points in cases:
         data = composition.to_json()
@@ -141,17 +162,23 @@ def main() -> None:
     args = parser.parse_args()
 
     checks = time_check(args.repeats)
-    print(f"chaingrade check on the reference solution: median {statistics.median(checks):.2f} s "
-          f"(runs: {', '.join(f'{t:.2f}' for t in checks)})")
+    print(
+        f"chaingrade check on the reference solution: median {statistics.median(checks):.2f} s "
+        f"(runs: {', '.join(f'{t:.2f}' for t in checks)})"
+    )
     serial, parallel = time_pytest(None, args.repeats), time_pytest(2, args.repeats)
-    print(f"pytest assignments/scalar_autodiff on the reference: serial median "
-          f"{statistics.median(serial):.2f} s, -n 2 median {statistics.median(parallel):.2f} s")
+    print(
+        f"pytest assignments/scalar_autodiff on the reference: serial median "
+        f"{statistics.median(serial):.2f} s, -n 2 median {statistics.median(parallel):.2f} s"
+    )
 
     verdicts = time_verdicts()
     if verdicts:
         times = [t for t, _ in verdicts.values()]
-        print(f"time to a shrunk, named verdict over {len(times)} buggy engines: "
-              f"median {statistics.median(times):.2f} s, worst {max(times):.2f} s")
+        print(
+            f"time to a shrunk, named verdict over {len(times)} buggy engines: "
+            f"median {statistics.median(times):.2f} s, worst {max(times):.2f} s"
+        )
         for name, (t, headline) in sorted(verdicts.items(), key=lambda kv: -kv[1][0]):
             print(f"  {t:6.2f} s  {name:40s} {headline}")
 
@@ -159,8 +186,10 @@ def main() -> None:
     alone = engine_alone(cases)
     graded = pipeline(cases)
     n = len(cases)
-    print(f"engine alone: {n / alone:9.0f} cases/s   grading pipeline: {n / graded:6.0f} cases/s   "
-          f"overhead ratio: {graded / alone:.0f}x  ({n} cases, 2 points each)")
+    print(
+        f"engine alone: {n / alone:9.0f} cases/s   grading pipeline: {n / graded:6.0f} cases/s   "
+        f"overhead ratio: {graded / alone:.0f}x  ({n} cases, 2 points each)"
+    )
 
 
 if __name__ == "__main__":

@@ -91,8 +91,10 @@ class Assignment:
             return self.parts
         unknown = set(names) - {p.name for p in self.parts}
         if unknown:
-            raise AssignmentError(f"{self.name} has no part {sorted(unknown)[0]!r}; its parts: "
-                                  + ", ".join(p.name for p in self.parts))
+            raise AssignmentError(
+                f"{self.name} has no part {sorted(unknown)[0]!r}; its parts: "
+                + ", ".join(p.name for p in self.parts)
+            )
         return tuple(p for p in self.parts if p.name in set(names))
 
 
@@ -113,8 +115,14 @@ def find(name: str) -> Path:
     for root in search_path():
         if (root / name / "assignment.toml").is_file():
             return root / name
-    known = sorted({p.parent.name for root in search_path() if root.is_dir()
-                    for p in root.glob("*/assignment.toml")})
+    known = sorted(
+        {
+            p.parent.name
+            for root in search_path()
+            if root.is_dir()
+            for p in root.glob("*/assignment.toml")
+        }
+    )
     raise AssignmentError(
         f"no assignment {name!r}; known assignments: {', '.join(known) or 'none'} "
         f"(looked in {', '.join(str(p) for p in search_path())})"
@@ -147,8 +155,9 @@ def load(name: str, api: str | None = None) -> Assignment:
 
 
 def _build(folder: Path, data: dict, api_override: Preset | None) -> Assignment:
-    if not isinstance(data.get("parts"), list) or not all(isinstance(p, dict)
-                                                          for p in data["parts"]):
+    if not isinstance(data.get("parts"), list) or not all(
+        isinstance(p, dict) for p in data["parts"]
+    ):
         raise ValueError("parts must be [[parts]] tables, each with name and points")
     parts = tuple(_part(p) for p in data["parts"])
     if not parts:
@@ -182,20 +191,33 @@ def _build(folder: Path, data: dict, api_override: Preset | None) -> Assignment:
     )
 
 
-_KNOWN = {"name", "kind", "submission", "api", "seed", "examples", "points_per_case", "limits",
-          "parts", "forbidden_imports", "solution", "policy"}
+_KNOWN = {
+    "name",
+    "kind",
+    "submission",
+    "api",
+    "seed",
+    "examples",
+    "points_per_case",
+    "limits",
+    "parts",
+    "forbidden_imports",
+    "solution",
+    "policy",
+}
 
 
-_PART_FIELDS = {"name", "points", "ops", "machinery", "visibility", "max_ops", "min_ops",
-                "sharing"}
+_PART_FIELDS = {"name", "points", "ops", "machinery", "visibility", "max_ops", "min_ops", "sharing"}
 
 
 def _part(data: dict) -> Part:
     names = tuple(data.get("ops", ()))
     visibility = str(data.get("visibility", "visible"))
     if visibility not in VISIBILITIES:
-        raise ValueError(f"part {data.get('name')!r}: visibility = {visibility!r}: "
-                         f"choose one of {', '.join(VISIBILITIES)}")
+        raise ValueError(
+            f"part {data.get('name')!r}: visibility = {visibility!r}: "
+            f"choose one of {', '.join(VISIBILITIES)}"
+        )
     for name in names:
         ops.get(name)  # raises with the list of valid names
     machinery = bool(data.get("machinery", False))

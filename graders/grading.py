@@ -45,8 +45,7 @@ def grade(
 ) -> Report:
     """Grade ``submission`` (every part, or the ``parts`` named) with its kind's grader."""
     grader = assignment.kind.grader_class()
-    return grader(assignment, submission, grading_seed=grading_seed,
-                  examples=examples).grade(parts)
+    return grader(assignment, submission, grading_seed=grading_seed, examples=examples).grade(parts)
 
 
 class BaseGrader:
@@ -87,8 +86,14 @@ class BaseGrader:
                 return self._all_zero(selected, result, start, printed)
             results.append(result)
         findings = by_cause([f for r in results for f in r.findings])
-        report = Report(self.assignment.name, str(self.submission), results, findings,
-                        time.monotonic() - start, _joined(printed))
+        report = Report(
+            self.assignment.name,
+            str(self.submission),
+            results,
+            findings,
+            time.monotonic() - start,
+            _joined(printed),
+        )
         return report.redacted(str(self.seed)) if self.private_seed else report
 
     def grade_part(self, part: Part) -> PartResult:
@@ -110,9 +115,14 @@ class BaseGrader:
         """
         if not self.deadline:
             self.deadline = time.monotonic() + self.assignment.limits.total_seconds
-        self.runner = Runner(self.submission, self.assignment.api, self.assignment.limits,
-                             forbidden=self.assignment.forbidden_imports,
-                             private_folders=self._private_folders(), deadline=self.deadline)
+        self.runner = Runner(
+            self.submission,
+            self.assignment.api,
+            self.assignment.limits,
+            forbidden=self.assignment.forbidden_imports,
+            private_folders=self._private_folders(),
+            deadline=self.deadline,
+        )
         self.runner.start()
 
     def _grade_in_fresh_worker(self, part: Part, printed: list[str]) -> PartResult | Finding:
@@ -142,8 +152,9 @@ class BaseGrader:
     def search(self, part: Part, body: Callable, *, shrink: bool = True) -> None:
         """Run ``body(data)`` under the shared Hypothesis configuration and this grading's
         seed (see ``graders.search``); exceptions propagate."""
-        hypothesis_search.search(body, seed=self.seed, part=part.name, examples=self.examples,
-                                 shrink=shrink)
+        hypothesis_search.search(
+            body, seed=self.seed, part=part.name, examples=self.examples, shrink=shrink
+        )
 
     def out_of_time(self) -> Finding | None:
         """The finding for a grading past its total time limit, or None."""
@@ -160,13 +171,19 @@ class BaseGrader:
         other = [s for s in seen if not s.startswith("import ")]
         said = []
         if imports:
-            said.append(f"imports {', '.join(imports)}; this assignment forbids importing "
-                        f"{', '.join(self.assignment.forbidden_imports)}")
+            said.append(
+                f"imports {', '.join(imports)}; this assignment forbids importing "
+                f"{', '.join(self.assignment.forbidden_imports)}"
+            )
         if other:
-            said.append("; ".join(other[:8]) + (f" (and {len(other) - 8} more)"
-                                                 if len(other) > 8 else ""))
-        return Finding("error", f"policy violation: {'; '.join(said)}: {self.policy_advice} "
-                                "(a policy violation scores 0)")
+            said.append(
+                "; ".join(other[:8]) + (f" (and {len(other) - 8} more)" if len(other) > 8 else "")
+            )
+        return Finding(
+            "error",
+            f"policy violation: {'; '.join(said)}: {self.policy_advice} "
+            "(a policy violation scores 0)",
+        )
 
     def policy_zero(self, part: Part) -> PartResult:
         return PartResult(part, 0.0, [self.policy_finding(self.runner.violations)])
@@ -178,9 +195,12 @@ class BaseGrader:
         a submission that defines nothing, or a static-policy violation."""
         name = self.submission.name
         if self.submission.suffix == ".ipynb":
-            return Finding("error", f"{name} is a notebook: export its code to "
-                                    f"{self.assignment.submission} (File > Download as "
-                                    "Python) and submit that")
+            return Finding(
+                "error",
+                f"{name} is a notebook: export its code to "
+                f"{self.assignment.submission} (File > Download as "
+                "Python) and submit that",
+            )
         try:  # utf-8-sig: a file saved with a byte-order mark is Python all the same
             text = self.submission.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as e:
@@ -192,11 +212,14 @@ class BaseGrader:
             return Finding("error", f"the submission has a syntax error: {where}: {e.msg}")
         except (ValueError, RecursionError) as e:  # null bytes; nesting too deep to compile
             return Finding("error", f"the submission could not be read as Python: {e}")
-        if all(isinstance(n, ast.Pass) or (isinstance(n, ast.Expr)
-                                            and isinstance(n.value, ast.Constant))
-               for n in tree.body):
-            return Finding("error", f"the submission is empty: {name} has no code; start "
-                                    "from the starter file")
+        if all(
+            isinstance(n, ast.Pass)
+            or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+            for n in tree.body
+        ):
+            return Finding(
+                "error", f"the submission is empty: {name} has no code; start from the starter file"
+            )
         violations = policy.check({name: text}, self.assignment.policy)
         if violations:
             return self.policy_finding(str(v) for v in violations)
@@ -211,13 +234,20 @@ class BaseGrader:
 
     # --- results that stop grading ---------------------------------------------------------
 
-    def _all_zero(self, parts: tuple[Part, ...], finding: Finding, start: float,
-                  printed: list[str] = ()) -> Report:
+    def _all_zero(
+        self, parts: tuple[Part, ...], finding: Finding, start: float, printed: list[str] = ()
+    ) -> Report:
         """Every part at zero with one finding that says why."""
         output = _joined(printed)
         results = [PartResult(p, 0.0, [finding]) for p in parts]
-        report = Report(self.assignment.name, str(self.submission), results, [finding],
-                        time.monotonic() - start, output)
+        report = Report(
+            self.assignment.name,
+            str(self.submission),
+            results,
+            [finding],
+            time.monotonic() - start,
+            output,
+        )
         return report.redacted(str(self.seed)) if self.private_seed else report
 
 

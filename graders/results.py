@@ -19,8 +19,17 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from graders.assignment import Part
 
-Step = Literal["forward", "local-derivative", "upstream", "accumulation", "order", "seed",
-               "missing", "error", "combination"]
+Step = Literal[
+    "forward",
+    "local-derivative",
+    "upstream",
+    "accumulation",
+    "order",
+    "seed",
+    "missing",
+    "error",
+    "combination",
+]
 STEPS: tuple[Step, ...] = (
     "forward",
     "local-derivative",
@@ -39,9 +48,17 @@ STEPS: tuple[Step, ...] = (
 MACHINERY_STEPS: tuple[Step, ...] = ("accumulation", "order", "seed")
 #: The order findings are listed in: causes first (an error that stops everything, the
 #: seed and the reverse pass), then each op's own findings, ``missing`` last.
-CAUSE_ORDER: tuple[Step, ...] = ("seed", "order", "accumulation", "forward",
-                                 "local-derivative", "upstream", "combination", "error",
-                                 "missing")
+CAUSE_ORDER: tuple[Step, ...] = (
+    "seed",
+    "order",
+    "accumulation",
+    "forward",
+    "local-derivative",
+    "upstream",
+    "combination",
+    "error",
+    "missing",
+)
 
 
 @dataclass(frozen=True)
@@ -181,14 +198,20 @@ class Report:
             return self
 
         def clean(finding: Finding) -> Finding:
-            texts = {k: getattr(finding, k).replace(secret, "[redacted]")
-                     for k in ("message", "node", "reproducer", "actual")
-                     if isinstance(getattr(finding, k), str)}
+            texts = {
+                k: getattr(finding, k).replace(secret, "[redacted]")
+                for k in ("message", "node", "reproducer", "actual")
+                if isinstance(getattr(finding, k), str)
+            }
             return replace(finding, **texts)
 
         parts = [replace(p, findings=[clean(f) for f in p.findings]) for p in self.parts]
-        return replace(self, parts=parts, findings=[clean(f) for f in self.findings],
-                       student_output=self.student_output.replace(secret, "[redacted]"))
+        return replace(
+            self,
+            parts=parts,
+            findings=[clean(f) for f in self.findings],
+            student_output=self.student_output.replace(secret, "[redacted]"),
+        )
 
     def to_json(self) -> dict:
         return {

@@ -53,7 +53,8 @@ def search(body: Callable, *, seed: int, part: str, examples: int, shrink: bool 
     """Run ``body(data)`` as a Hypothesis test; exceptions it raises propagate (grouped in
     an ExceptionGroup when several distinct failures were found)."""
     test = configuration(examples, shrink=shrink)(
-        fixed_seed(part_seed(seed, part))(given(st.data())(body)))
+        fixed_seed(part_seed(seed, part))(given(st.data())(body))
+    )
     with no_local_constants():
         test()
 
@@ -68,6 +69,7 @@ def no_local_constants() -> Iterator[None]:
     """
     try:
         from hypothesis.internal.conjecture import providers
+
         original, empty = providers._get_local_constants, providers.Constants()
         cache = providers.CONSTANTS_CACHE.cache
     except (ImportError, AttributeError):  # a Hypothesis without the feature

@@ -96,14 +96,29 @@ def _checkout_state() -> State | None:
     (the files inside an untracked or ignored folder one by one); None outside a git
     checkout or without git."""
     try:
-        top = subprocess.run(["git", "-C", str(CHECKOUT), "rev-parse", "--show-toplevel"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+        top = subprocess.run(
+            ["git", "-C", str(CHECKOUT), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         if Path(top).resolve() != CHECKOUT:
             return None
         listing = subprocess.run(
-            ["git", "--no-optional-locks", "-C", str(CHECKOUT), "status", "--porcelain=v1",
-             "-z", "--untracked-files=all", "--ignored=matching"],
-            capture_output=True, check=True).stdout.decode("utf-8", "surrogateescape")
+            [
+                "git",
+                "--no-optional-locks",
+                "-C",
+                str(CHECKOUT),
+                "status",
+                "--porcelain=v1",
+                "-z",
+                "--untracked-files=all",
+                "--ignored=matching",
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8", "surrogateescape")
     except (OSError, subprocess.CalledProcessError):
         return None
     state: State = {}
@@ -186,4 +201,3 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(line, red=True)
     else:
         print(f"{title}:", *found, sep="\n", file=sys.stderr)
-

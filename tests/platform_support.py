@@ -68,8 +68,9 @@ def open_folder(config: pytest.Config, name: str) -> Path:
 
 
 def remove_shared_root(config: pytest.Config) -> None:
-    shutil.rmtree(Path(tempfile.gettempdir()) / f"chaingrade-tests-{session_key(config)}",
-                  ignore_errors=True)
+    shutil.rmtree(
+        Path(tempfile.gettempdir()) / f"chaingrade-tests-{session_key(config)}", ignore_errors=True
+    )
 
 
 def unguarded_copy(assignment: Path, folder: Path) -> Path:
@@ -113,9 +114,20 @@ def system_venv(config: pytest.Config) -> Path:
             shutil.rmtree(venv, ignore_errors=True)
             subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(venv)], check=True)
             wheel = build_wheel(root)
-            done = subprocess.run([str(python), "-m", "pip", "install", "--quiet",
-                                   "--disable-pip-version-check", f"{wheel}[batch]"],
-                                  capture_output=True, text=True, env=clean_environment())
+            done = subprocess.run(
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    f"{wheel}[batch]",
+                ],
+                capture_output=True,
+                text=True,
+                env=clean_environment(),
+            )
             assert done.returncode == 0, done.stdout + done.stderr
             subprocess.run(["chmod", "-R", "a+rX", str(venv)], check=True)
             (venv / "ready").write_text("ok")
@@ -124,17 +136,24 @@ def system_venv(config: pytest.Config) -> Path:
 
 def clean_environment(**extra: str) -> dict[str, str]:
     """This process's environment without what points Python at this checkout."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTHON", "VIRTUAL_ENV", "PYTEST_", "CHAINGRADE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTHON", "VIRTUAL_ENV", "PYTEST_", "CHAINGRADE_"))
+    }
     env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     return {**env, **extra}
 
 
-def chaingrade_from(python: Path, *args, cwd: Path, env: dict | None = None,
-                    timeout: float = 600) -> subprocess.CompletedProcess:
+def chaingrade_from(
+    python: Path, *args, cwd: Path, env: dict | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
     """``chaingrade ARGS`` with the given Python's installed copy (not this checkout)."""
-    return subprocess.run([str(python), "-m", "graders.platforms.cli", *map(str, args)],
-                          cwd=cwd, env=env or clean_environment(), capture_output=True,
-                          text=True, timeout=timeout)
-
-
+    return subprocess.run(
+        [str(python), "-m", "graders.platforms.cli", *map(str, args)],
+        cwd=cwd,
+        env=env or clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

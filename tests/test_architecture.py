@@ -41,7 +41,8 @@ MODULES = _modules()
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _import_nodes(tree: ast.AST):
@@ -154,11 +155,14 @@ def test_imports_inside_functions_count_and_type_checking_ones_do_not():
         "if TYPE_CHECKING:\n    from graders import assignment\n"
         "else:\n    from graders import kinds\n"
         "def f():\n    from graders.results import Report\n"
-        "class C:\n    def g(self):\n        import strategies.points as p\n")
-    names = {alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"
-             for node in _import_nodes(tree) for alias in node.names}
-    assert names == {"graders.ops", "graders.kinds", "graders.results.Report",
-                     "strategies.points"}
+        "class C:\n    def g(self):\n        import strategies.points as p\n"
+    )
+    names = {
+        alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"
+        for node in _import_nodes(tree)
+        for alias in node.names
+    }
+    assert names == {"graders.ops", "graders.kinds", "graders.results.Report", "strategies.points"}
 
 
 def test_the_cycle_finder_reports_a_cycle():
@@ -171,7 +175,8 @@ def test_no_import_cycle_between_modules():
     graph = {module: imports(module) for module in MODULES}
     found = cycles(graph)
     assert not found, "import cycles (counting imports inside functions):\n" + "\n".join(
-        "  " + " -> ".join(cycle) for cycle in found)
+        "  " + " -> ".join(cycle) for cycle in found
+    )
 
 
 LIGHT = ("graders.results", "graders.platforms.gradescope", "graders.platforms.report")
@@ -197,7 +202,7 @@ def _importers(importtime: str, module: str) -> list[str]:
     for i, (depth, name) in enumerate(rows):
         if name == module:
             chain = [name]
-            for later_depth, later_name in rows[i + 1:]:
+            for later_depth, later_name in rows[i + 1 :]:
                 if later_depth < depth:
                     chain.append(later_name)
                     depth = later_depth
@@ -206,12 +211,21 @@ def _importers(importtime: str, module: str) -> list[str]:
 
 
 def test_writing_results_loads_neither_mygrad_nor_hypothesis(tmp_path):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", _PROBE], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", _PROBE],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     loaded = json.loads(done.stdout.splitlines()[-1])
     tops = sorted({m.split(".")[0] for m in loaded})
     assert not tops, f"importing {', '.join(LIGHT)} loads {', '.join(tops)}:\n" + "\n".join(
-        "  " + " -> ".join(_importers(done.stderr, top)) for top in tops)
+        "  " + " -> ".join(_importers(done.stderr, top)) for top in tops
+    )

@@ -22,7 +22,7 @@ SOLUTION = ASSIGNMENT / "solution" / "engine.py"
 
 # Overwrites every results file in the batch's --out folder it can find, again and again
 # (only this test's: other tests' batches may run at the same time under pytest -n).
-ATTACK = '''
+ATTACK = """
 import glob, os
 def _attack():
     for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
@@ -38,7 +38,7 @@ def _attack():
                 except OSError:
                     pass
 _attack()
-'''
+"""
 
 
 def chaingrade(*args, timeout=300):
@@ -46,8 +46,13 @@ def chaingrade(*args, timeout=300):
     root, workers run as a pool of users; that is test_batch_platform.py, with a Python
     those users can run.)"""
     env = {**os.environ, "CHAINGRADE_WORKER_USER": ""}
-    return subprocess.run([sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def buggy(text: str) -> str:
@@ -71,8 +76,12 @@ def submissions(tmp_path) -> Path:
     (folder / "bob" / "src" / "engine.py").write_text(buggy(solution))
     (folder / "carol.py").write_text("while True:\n    pass\n")  # hangs on import
     (folder / "dave.py").write_text("import os\nos._exit(3)\n")  # its worker dies
-    (folder / "eve.py").write_text(ATTACK.replace("@HERE@", str(tmp_path)) + solution.replace(
-        "    def backward(self):\n", "    def backward(self):\n        _attack()\n", 1))
+    (folder / "eve.py").write_text(
+        ATTACK.replace("@HERE@", str(tmp_path))
+        + solution.replace(
+            "    def backward(self):\n", "    def backward(self):\n        _attack()\n", 1
+        )
+    )
     (folder / "frank").mkdir()  # no engine.py at all
     (folder / "notes.txt").write_text("not a submission")
     return folder
@@ -80,31 +89,53 @@ def submissions(tmp_path) -> Path:
 
 def scores(out: Path) -> dict[str, float]:
     with open(out / "summary.csv", newline="") as f:
-        return {row["name"]: float(row["score"]) for row in csv.DictReader(f)
-                if row["status"] != "skipped"}
+        return {
+            row["name"]: float(row["score"])
+            for row in csv.DictReader(f)
+            if row["status"] != "skipped"
+        }
 
 
 def passed_over(out: Path) -> dict[str, str]:
     with open(out / "summary.csv", newline="") as f:
-        return {row["name"]: row["note"] for row in csv.DictReader(f)
-                if row["status"] == "skipped"}
+        return {row["name"]: row["note"] for row in csv.DictReader(f) if row["status"] == "skipped"}
 
 
-def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, unguarded,
-                                                                 tmp_path):
+def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, unguarded, tmp_path):
     hanging = submissions / "carol.py"
     hanging.rename(tmp_path / "carol.py")  # graded later, with a short --timeout
     out = tmp_path / "out"
-    done = chaingrade("batch", submissions, "--assignment", unguarded, "--out", out,
-                      "--examples", "5", "--jobs", "2")
+    done = chaingrade(
+        "batch",
+        submissions,
+        "--assignment",
+        unguarded,
+        "--out",
+        out,
+        "--examples",
+        "5",
+        "--jobs",
+        "2",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "5 graded, 0 already graded, 0 could not be graded" in done.stdout
     assert "chaingrade batch" in done.stderr and "5/5" in done.stderr  # the progress bar
 
     # A re-run grades only what is new: here a submission that hangs, and is stopped.
     (tmp_path / "carol.py").rename(hanging)
-    again = chaingrade("batch", submissions, "--assignment", unguarded, "--out", out,
-                       "--examples", "5", "--timeout", "5", "--no-progress")
+    again = chaingrade(
+        "batch",
+        submissions,
+        "--assignment",
+        unguarded,
+        "--out",
+        out,
+        "--examples",
+        "5",
+        "--timeout",
+        "5",
+        "--no-progress",
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     assert "1 graded, 5 already graded" in again.stdout
     expected = {"alice": 100, "bob": 96, "carol": 0, "dave": 0, "eve": 100, "frank": 0}
@@ -116,23 +147,39 @@ def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, un
         assert validate(data) == [], name
         assert data["score"] == expected[name]  # eve's attack changed nothing on disk
     status = {n: d["extra_data"]["batch"]["status"] for n, d in results.items()}
-    assert status == {"alice": "graded", "bob": "graded", "carol": "timeout", "dave": "graded",
-                      "eve": "graded", "frank": "missing"}
+    assert status == {
+        "alice": "graded",
+        "bob": "graded",
+        "carol": "timeout",
+        "dave": "graded",
+        "eve": "graded",
+        "frank": "missing",
+    }
     assert "longer than 5 s" in results["carol"]["output"]
     with open(out / "summary.csv", newline="") as f:
         rows = {row["name"]: row for row in csv.DictReader(f)}
     assert rows["bob"]["wrong_steps"] == "local-derivative sub (b)"
     assert rows["bob"]["arithmetic"] == "16.0" and rows["bob"]["max_score"] == "100.0"
     assert rows["dave"]["wrong_steps"].startswith("error")
-    assert passed_over(out) == {"notes.txt": "not a submission (neither engine.py nor a "
-                                             "folder holding one)"}
+    assert passed_over(out) == {
+        "notes.txt": "not a submission (neither engine.py nor a folder holding one)"
+    }
     assert "skipped: notes.txt" in done.stdout
     assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # A changed submission is graded again.
     (submissions / "alice.py").write_text(buggy(SOLUTION.read_text()))
-    third = chaingrade("batch", submissions, "--assignment", unguarded, "--out", out,
-                       "--examples", "5", "--no-progress")
+    third = chaingrade(
+        "batch",
+        submissions,
+        "--assignment",
+        unguarded,
+        "--out",
+        out,
+        "--examples",
+        "5",
+        "--no-progress",
+    )
     assert "1 graded, 5 already graded" in third.stdout
     assert scores(out) == {**expected, "alice": 96}
 
@@ -143,15 +190,26 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path):
     folder.mkdir()
     (folder / "good.py").write_text(SOLUTION.read_text())
     (folder / "bad.py").write_text(buggy(SOLUTION.read_text()))
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        done = chaingrade("batch", folder, "--out", tmp_path / "dask", "--examples", "5",
-                          "--scheduler", cluster.scheduler_address, "--no-progress")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        done = chaingrade(
+            "batch",
+            folder,
+            "--out",
+            tmp_path / "dask",
+            "--examples",
+            "5",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--no-progress",
+        )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 graded" in done.stdout
     assert scores(tmp_path / "dask") == {"bad": 96, "good": 100}
-    local = chaingrade("batch", folder, "--out", tmp_path / "local", "--examples", "5",
-                       "--no-progress")
+    local = chaingrade(
+        "batch", folder, "--out", tmp_path / "local", "--examples", "5", "--no-progress"
+    )
     assert local.returncode == 0
     for name in ("good", "bad"):
         on_dask = json.loads((tmp_path / "dask" / f"{name}.json").read_text())
@@ -161,9 +219,16 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path):
 
 def test_a_grader_that_dies_is_recorded_as_crashed_not_lost(tmp_path):
     assignment = load("scalar_autodiff")
-    job = batch.Job("zoe", b"tensor = float\n", "engine.py", "zoe.py",
-                    {"assignment.toml": b"this is not toml"},  # so `chaingrade grade` fails
-                    tuple((p.name, p.points, p.visibility) for p in assignment.parts), (), 60.0)
+    job = batch.Job(
+        "zoe",
+        b"tensor = float\n",
+        "engine.py",
+        "zoe.py",
+        {"assignment.toml": b"this is not toml"},  # so `chaingrade grade` fails
+        tuple((p.name, p.points, p.visibility) for p in assignment.parts),
+        (),
+        60.0,
+    )
     data = batch.grade_one(job)
     assert validate(data) == []
     assert data["score"] == 0
@@ -172,12 +237,17 @@ def test_a_grader_that_dies_is_recorded_as_crashed_not_lost(tmp_path):
     assert sum(t["max_score"] for t in data["tests"]) == 100
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: None, "is not a folder of submissions"),
-    (lambda d: d.mkdir(), "holds no submissions"),
-    (lambda d: (d.mkdir(), (d / "x.py").touch(), (d / "x").mkdir()),
-     "two submissions are both called 'x'"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: None, "is not a folder of submissions"),
+        (lambda d: d.mkdir(), "holds no submissions"),
+        (
+            lambda d: (d.mkdir(), (d / "x.py").touch(), (d / "x").mkdir()),
+            "two submissions are both called 'x'",
+        ),
+    ],
+)
 def test_batch_usage_errors_are_clean(tmp_path, make, message):
     folder = tmp_path / "subs"
     make(folder)

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 
 #: At import and in every backward pass, SIGKILL every process it is allowed to, then
 #: record what it killed. Graded with the static policy off, so that it really runs.
-KILLER = '''
+KILLER = """
 import os, signal
 def _kill_everything():
     killed = []
@@ -44,13 +44,13 @@ def _kill_everything():
                 pass
     return killed
 _kill_everything()
-'''
+"""
 
 #: Records the uid it runs as.
-WHO = '''
+WHO = """
 import os
 open("@PROBE@/uid-" + str(os.getpid()), "w").write(str(os.getuid()))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -64,19 +64,36 @@ def unguarded(request) -> Path:
     return unguarded_copy(ASSIGNMENT, open_folder(request.config, "assignment") / "scalar_autodiff")
 
 
-def test_a_submission_that_kills_everything_costs_the_others_nothing(installed, unguarded,
-                                                                      tmp_path):
+def test_a_submission_that_kills_everything_costs_the_others_nothing(
+    installed, unguarded, tmp_path
+):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     solution = SOLUTION.read_text()
     for name in ("alice", "bob", "carol"):
         (submissions / f"{name}.py").write_text(solution)
-    (submissions / "mallory.py").write_text(KILLER + solution.replace(
-        "    def backward(self):\n", "    def backward(self):\n        _kill_everything()\n", 1))
+    (submissions / "mallory.py").write_text(
+        KILLER
+        + solution.replace(
+            "    def backward(self):\n", "    def backward(self):\n        _kill_everything()\n", 1
+        )
+    )
     out = tmp_path / "out"
-    done = chaingrade_from(installed, "batch", submissions, "--assignment", unguarded,
-                           "--out", out, "--examples", "5", "--jobs", "2", "--no-progress",
-                           cwd=tmp_path)
+    done = chaingrade_from(
+        installed,
+        "batch",
+        submissions,
+        "--assignment",
+        unguarded,
+        "--out",
+        out,
+        "--examples",
+        "5",
+        "--jobs",
+        "2",
+        "--no-progress",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     with open(out / "summary.csv", newline="") as f:
         rows = {row["name"]: row for row in csv.DictReader(f)}
@@ -91,8 +108,19 @@ def test_grade_runs_the_worker_as_the_user_named(installed, unguarded, request, 
     submission = tmp_path / "engine.py"
     submission.write_text(WHO.replace("@PROBE@", str(probe)) + SOLUTION.read_text())
     env = clean_environment(CHAINGRADE_WORKER_USER="61020-61021")
-    done = chaingrade_from(installed, "grade", submission, "--assignment", unguarded,
-                           "--results", "-", "--examples", "3", cwd=tmp_path, env=env)
+    done = chaingrade_from(
+        installed,
+        "grade",
+        submission,
+        "--assignment",
+        unguarded,
+        "--results",
+        "-",
+        "--examples",
+        "3",
+        cwd=tmp_path,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["score"] == 100
     uids = {int(p.read_text()) for p in probe.glob("uid-*")}

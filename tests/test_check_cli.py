@@ -16,7 +16,10 @@ FINDING_FIELDS = {"step", "op", "argument", "node", "expected", "actual", "rule"
 def check(*args, cwd=ROOT):
     return subprocess.run(
         [sys.executable, "-m", "graders.platforms.cli", "check", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
     )
 
 
@@ -29,8 +32,9 @@ def test_no_arguments_grades_the_bundled_solution_with_full_marks(tmp_path):
 
 def test_json_report_has_the_documented_fields(tmp_path):
     buggy = tmp_path / "engine.py"
-    buggy.write_text(SOLUTION.read_text().replace("other.grad -= out.grad\n",
-                                                  "other.grad += out.grad\n", 1))
+    buggy.write_text(
+        SOLUTION.read_text().replace("other.grad -= out.grad\n", "other.grad += out.grad\n", 1)
+    )
     done = check(buggy, "--json", "--examples", "10")
     assert done.returncode == 1
     report = json.loads(done.stdout)

@@ -17,8 +17,12 @@ REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 
 
 def chaingrade(*args):
-    return subprocess.run([sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def steps_of(text: str) -> list[dict]:
@@ -42,29 +46,34 @@ def test_one_step_per_op_with_its_share_of_the_points_and_a_reporter_for_all():
     assert len(names) == 5 + 3 + 3 + 3 + 3 + 1
     scores = [s["with"]["max-score"] for s in graders]
     assert scores[:5] == [4] * 5 and scores[-1] == 20 and sum(scores) == 100
-    assert graders[0]["with"]["command"] == ("python -m pytest -p no:cacheprovider -q "
-                                             "'test_engine.py::test_arithmetic' "
-                                             "--chaingrade-item add")
+    assert graders[0]["with"]["command"] == (
+        "python -m pytest -p no:cacheprovider -q "
+        "'test_engine.py::test_arithmetic' "
+        "--chaingrade-item add"
+    )
     ids = [s["id"] for s in graders]
     assert ids[0] == "arithmetic-add" and len(set(ids)) == len(ids)
     reporter = steps[-1]
     assert reporter["uses"] == REPORTER
     assert reporter["with"]["runners"] == ",".join(ids)
-    assert reporter["env"] == {f"{i.upper()}_RESULTS": f"${{{{steps.{i}.outputs.result}}}}"
-                               for i in ids}
+    assert reporter["env"] == {
+        f"{i.upper()}_RESULTS": f"${{{{steps.{i}.outputs.result}}}}" for i in ids
+    }
 
 
 def test_hidden_parts_get_no_step_and_the_file_is_written(tmp_path):
     folder = tmp_path / "scalar_autodiff"
     shutil.copytree(ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__"))
     toml = folder / "assignment.toml"
-    toml.write_text(toml.read_text().replace('name = "powers"\n',
-                                             'name = "powers"\nvisibility = "hidden"\n'))
+    toml.write_text(
+        toml.read_text().replace('name = "powers"\n', 'name = "powers"\nvisibility = "hidden"\n')
+    )
     output = tmp_path / "repo" / ".github" / "workflows" / "classroom.yml"
     done = chaingrade("classroom", folder, "-o", output)
     assert done.returncode == 0, done.stderr
-    names = [s["with"]["test-name"] for s in steps_of(output.read_text())
-             if s.get("uses") == GRADER]
+    names = [
+        s["with"]["test-name"] for s in steps_of(output.read_text()) if s.get("uses") == GRADER
+    ]
     assert not [n for n in names if n.startswith("powers")] and len(names) == 15
 
 

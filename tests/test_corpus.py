@@ -37,8 +37,7 @@ ENGINES = Path(__file__).resolve().parent / "engines"
 
 def _load_corpus():
     """``engines/buggy.py`` as a module (``tests`` is not a package)."""
-    spec = importlib.util.spec_from_file_location("chaingrade_buggy_corpus",
-                                                  ENGINES / "buggy.py")
+    spec = importlib.util.spec_from_file_location("chaingrade_buggy_corpus", ENGINES / "buggy.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -56,8 +55,16 @@ CORRECT_SEEDS = (None, 1, 2)
 
 #: The chain-rule steps of DESIGN.md an engine can get wrong (``findings.STEPS`` may hold more,
 #: for other kinds of assignment).
-ENGINE_STEPS = ("forward", "local-derivative", "upstream", "accumulation", "order", "seed",
-                "missing", "error")
+ENGINE_STEPS = (
+    "forward",
+    "local-derivative",
+    "upstream",
+    "accumulation",
+    "order",
+    "seed",
+    "missing",
+    "error",
+)
 #: The ops karpathy's micrograd 0.1.0 does not have (it has + - * / neg, x**number, relu).
 MICROGRAD_LACKS = {"pow_var", "rpow", "exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "sigmoid"}
 
@@ -124,22 +131,33 @@ def test_source_applies_every_replacement_exactly_once(name):
     generated = corpus.source(name)
     tree = ast.parse(generated)
     assert " ".join(ast.get_docstring(tree).split()) == " ".join(bug.description.split())
-    constants = {t.id: ast.literal_eval(node.value) for node in tree.body
-                 if isinstance(node, ast.Assign) for t in node.targets}
+    constants = {
+        t.id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+    }
     assert constants == {"EXPECTED": bug.expected}
     head = "\nimport math\n"
-    assert generated.split(head, 1)[1] == (f"\nEXPECTED = {constants['EXPECTED']!r}\n"
-                                           .replace("'", '"') + text.split(head, 1)[1])
+    assert generated.split(head, 1)[1] == (
+        f"\nEXPECTED = {constants['EXPECTED']!r}\n".replace("'", '"') + text.split(head, 1)[1]
+    )
 
 
 def test_source_fails_loudly_when_the_solution_drifts(monkeypatch):
     bug = corpus.BY_NAME["cos_sign"]
-    monkeypatch.setitem(corpus.BY_NAME, "cos_sign",
-                        bug._replace(replacements=(("no such text in the solution", "x"),)))
+    monkeypatch.setitem(
+        corpus.BY_NAME,
+        "cos_sign",
+        bug._replace(replacements=(("no such text in the solution", "x"),)),
+    )
     with pytest.raises(corpus.CorpusDrift, match="occurs 0 times"):
         corpus.source("cos_sign")
-    monkeypatch.setitem(corpus.BY_NAME, "cos_sign",
-                        bug._replace(replacements=(("return _unary(x, ", "return _unary(x,"),)))
+    monkeypatch.setitem(
+        corpus.BY_NAME,
+        "cos_sign",
+        bug._replace(replacements=(("return _unary(x, ", "return _unary(x,"),)),
+    )
     with pytest.raises(corpus.CorpusDrift, match=r"occurs \d+ times"):
         corpus.source("cos_sign")
     with pytest.raises(KeyError, match="no buggy engine"):
@@ -148,11 +166,15 @@ def test_source_fails_loudly_when_the_solution_drifts(monkeypatch):
 
 def test_write_and_command_line(tmp_path):
     out = tmp_path / "engine.py"
-    listing = subprocess.run([sys.executable, str(ENGINES / "buggy.py")], check=True,
-                             capture_output=True, text=True).stdout
+    listing = subprocess.run(
+        [sys.executable, str(ENGINES / "buggy.py")], check=True, capture_output=True, text=True
+    ).stdout
     assert [line.split()[0] for line in listing.splitlines()] == list(BUGGY)
-    subprocess.run([sys.executable, str(ENGINES / "buggy.py"), "no_seed", str(out)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ENGINES / "buggy.py"), "no_seed", str(out)],
+        check=True,
+        capture_output=True,
+    )
     assert out.read_text(encoding="utf-8") == corpus.source("no_seed")
 
 
@@ -184,8 +206,10 @@ def test_correct_engine_gets_full_marks(assignment, path, seed):
 
 def test_micrograd_preset_grades_karpathys_micrograd():
     import micrograd.engine as micrograd_engine  # in the [test] extra: never skipped
+
     report = Grader(
-        load("scalar_autodiff", api="micrograd"), Path(micrograd_engine.__file__),
+        load("scalar_autodiff", api="micrograd"),
+        Path(micrograd_engine.__file__),
         examples=EXAMPLES,
     ).grade()
     assert {f.step for f in report.findings} == {"missing"}, "\n".join(

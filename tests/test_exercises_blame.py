@@ -102,14 +102,19 @@ def test_a_wrong_partial_and_an_inconsistent_total_are_both_blamed():
 
 def test_missing_and_raising_functions():
     def change(point, v):
-        return {"dq_dy": Broken("missing", "dq_dy() raised NotImplementedError"),
-                "dg_dy": Broken("error", "dg_dy() raised ZeroDivisionError: division by zero"),
-                "dp_dx": Broken("error", "dp_dx() raised ValueError"),
-                "dg_dx": Broken("error", "dg_dx() raised ValueError")}
+        return {
+            "dq_dy": Broken("missing", "dq_dy() raised NotImplementedError"),
+            "dg_dy": Broken("error", "dg_dy() raised ZeroDivisionError: division by zero"),
+            "dp_dx": Broken("error", "dp_dx() raised ValueError"),
+            "dg_dx": Broken("error", "dg_dx() raised ValueError"),
+        }
 
     findings = blame(FIRST, STEPS, observe(change))
     assert [(f.step, f.function) for f in findings] == [
-        ("error", "dp_dx"), ("missing", "dq_dy"), ("error", "dg_dx"), ("error", "dg_dy")
+        ("error", "dp_dx"),
+        ("missing", "dq_dy"),
+        ("error", "dg_dx"),
+        ("error", "dg_dy"),
     ]
     assert findings[3].message == "dg_dy(x=3, y=1) raised ZeroDivisionError: division by zero"
     assert findings[2].message == (

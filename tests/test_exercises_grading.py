@@ -190,8 +190,11 @@ def test_missing_raising_and_non_numbers(assignment, tmp_path):
 
 
 def test_published_example_is_checked_where_it_was_published(assignment, tmp_path):
-    path = answers(tmp_path, dg_dy="return 16.0 if (x, y) == (3.0, 1.0) else "
-                                   "dg_dp(x, y) * dp_dy(x, y) + dg_dq(x, y) * dq_dy(x, y)")
+    path = answers(
+        tmp_path,
+        dg_dy="return 16.0 if (x, y) == (3.0, 1.0) else "
+        "dg_dp(x, y) * dp_dy(x, y) + dg_dq(x, y) * dq_dy(x, y)",
+    )
     report, blamed = graded(assignment, path)
     assert blamed == [("combination", "dg_dy")]
     assert report.findings[0].at == {"x": 3.0, "y": 1.0}
@@ -288,9 +291,20 @@ def test_the_bundled_assignments_load():
 
 def test_chaingrade_check_passes_the_multi_solution():
     done = subprocess.run(
-        [sys.executable, "-m", "graders.platforms.cli", "check", "--assignment", "chain_rule_multi",
-         "--examples", "5"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "graders.platforms.cli",
+            "check",
+            "--assignment",
+            "chain_rule_multi",
+            "--examples",
+            "5",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "100 / 100" in done.stdout

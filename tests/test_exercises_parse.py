@@ -53,7 +53,13 @@ def test_functions_of_the_catalog_and_declared_boxes():
     assert exercise.inputs == ("y", "x")  # the declarations' order
     assert exercise.boxes == ((0.1, 1.0), (1.0, 2.0))
     assert [n.op for n in exercise.composition.nodes] == [
-        "sin", "mul", "exp", "add", "log", "sqrt", "div"
+        "sin",
+        "mul",
+        "exp",
+        "add",
+        "log",
+        "sqrt",
+        "div",
     ]
 
 

@@ -17,8 +17,14 @@ def test_first_example_steps_and_published_values():
     assert [s.function for s in steps] == STEPS
     values = expected(FIRST, steps, (3, 1))
     assert values == {
-        "dg_dp": 18, "dg_dq": -147, "dp_dx": 6, "dp_dy": 9, "dq_dx": 2, "dq_dy": 1,
-        "dg_dx": -186, "dg_dy": 15,
+        "dg_dp": 18,
+        "dg_dq": -147,
+        "dp_dx": 6,
+        "dp_dy": 9,
+        "dq_dx": 2,
+        "dq_dy": 1,
+        "dg_dx": -186,
+        "dg_dy": 15,
     }
 
 
@@ -63,7 +69,10 @@ def test_three_levels_order_the_locals_from_the_output_inwards():
     exercise = parse("p = x*y\nq = x + 2*y\nu = sin(p) + q**2\ng = u * p")
     steps = derive(exercise, prefix="third_")
     assert [s.function for s in steps][:4] == [
-        "third_dg_dp", "third_dg_du", "third_du_dp", "third_du_dq"
+        "third_dg_dp",
+        "third_dg_du",
+        "third_du_dp",
+        "third_du_dq",
     ]
     total = steps[-2]
     assert total.function == "third_dg_dx" and len(total.paths) == 3

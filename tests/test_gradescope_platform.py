@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 #: runs as, and looks everywhere a private seed could leak: every process's command line
 #: and environment, the autograder's files, its parent's command line; and it tries to
 #: forge the results and to signal the grading processes.
-SPY = '''
+SPY = """
 import glob, json, os, re, signal
 _found = {"uid": os.getuid(), "read": [], "signalled": []}
 for _path in glob.glob("/proc/[0-9]*/cmdline") + glob.glob("/proc/[0-9]*/environ"):
@@ -60,7 +60,7 @@ for _target in ["@RESULTS@/results.json"] + glob.glob("@AUTOGRADER@/venv/lib/*/s
 # Only long numbers (a seed is one) are kept: the worker may write little.
 _found["read"] = sorted({n for text in _found["read"] for n in re.findall(r"[0-9]{9,}", text)})
 open("@PROBE@/spy.json", "w").write(json.dumps(_found))
-'''
+"""
 
 
 def unpack(archive: Path, source: Path) -> None:
@@ -72,9 +72,26 @@ def unpack(archive: Path, source: Path) -> None:
 
 
 def build_zip(assignment: Path, archive: Path, python: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "graders.platforms.cli", "gradescope",
-                           assignment, "-o", archive, "--python", python, "--examples", "5",
-                           "--user", USER], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graders.platforms.cli",
+            "gradescope",
+            assignment,
+            "-o",
+            archive,
+            "--python",
+            python,
+            "--examples",
+            "5",
+            "--user",
+            USER,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -87,18 +104,29 @@ def autograder(request):
     static policy off, so attacks really run, and the assignment as it is)."""
     need_root()
     root = open_folder(request.config, "gradescope")
-    python = subprocess.run(["/usr/bin/python3", "-c", "import sys; print("
-                             "f'{sys.version_info.major}.{sys.version_info.minor}')"],
-                            capture_output=True, text=True, check=True).stdout.strip()
+    python = subprocess.run(
+        [
+            "/usr/bin/python3",
+            "-c",
+            "import sys; print(f'{sys.version_info.major}.{sys.version_info.minor}')",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     unguarded = unguarded_copy(ASSIGNMENT, root / "unguarded")
     sources = {}
     for name, assignment in (("unguarded", unguarded), ("real", ASSIGNMENT)):
         build_zip(assignment, root / f"{name}.zip", python)
         sources[name] = root / "autograder" / f"source-{name}"
         unpack(root / f"{name}.zip", sources[name])
-    setup = subprocess.run(["bash", sources["unguarded"] / "setup.sh"],
-                           env=clean_environment(CHAINGRADE_AUTOGRADER=str(root / "autograder")),
-                           capture_output=True, text=True, timeout=900)
+    setup = subprocess.run(
+        ["bash", sources["unguarded"] / "setup.sh"],
+        env=clean_environment(CHAINGRADE_AUTOGRADER=str(root / "autograder")),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
     yield root, sources
     subprocess.run(["userdel", USER], capture_output=True)
@@ -108,13 +136,21 @@ def run_autograder(root: Path, source: Path, submission_text: str, name: str) ->
     case = root / name
     (case / "submission").mkdir(parents=True)
     (case / "submission" / "engine.py").write_text(submission_text)
-    env = clean_environment(CHAINGRADE_AUTOGRADER=str(root / "autograder"),
-                            CHAINGRADE_SOURCE=str(source),
-                            CHAINGRADE_SUBMISSION=str(case / "submission"),
-                            CHAINGRADE_RESULTS=str(case / "results"),
-                            CHAINGRADE_USER=USER)
-    done = subprocess.run(["bash", source / "run_autograder"], env=env, cwd=case,
-                          capture_output=True, text=True, timeout=900)
+    env = clean_environment(
+        CHAINGRADE_AUTOGRADER=str(root / "autograder"),
+        CHAINGRADE_SOURCE=str(source),
+        CHAINGRADE_SUBMISSION=str(case / "submission"),
+        CHAINGRADE_RESULTS=str(case / "results"),
+        CHAINGRADE_USER=USER,
+    )
+    done = subprocess.run(
+        ["bash", source / "run_autograder"],
+        env=env,
+        cwd=case,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads((case / "results" / "results.json").read_text())
 
@@ -138,8 +174,10 @@ def test_a_hostile_engine_is_a_policy_violation(autograder):
     root, sources = autograder
     data = run_autograder(root, sources["real"], "import os\n" + SOLUTION.read_text(), "hostile")
     assert data["score"] == 0
-    assert "policy violation" in data["tests"][0]["output"] and "import os" in data["tests"][0][
-        "output"]
+    assert (
+        "policy violation" in data["tests"][0]["output"]
+        and "import os" in data["tests"][0]["output"]
+    )
 
 
 def test_the_worker_runs_as_the_user_and_finds_no_seed_nor_grader_to_reach(autograder):
@@ -148,8 +186,11 @@ def test_the_worker_runs_as_the_user_and_finds_no_seed_nor_grader_to_reach(autog
     probe.mkdir(mode=0o777)
     probe.chmod(0o777)  # the worker user writes its findings here
     case_results = root / "spy" / "results"
-    spy = (SPY.replace("@AUTOGRADER@", str(root / "autograder"))
-           .replace("@RESULTS@", str(case_results)).replace("@PROBE@", str(probe)))
+    spy = (
+        SPY.replace("@AUTOGRADER@", str(root / "autograder"))
+        .replace("@RESULTS@", str(case_results))
+        .replace("@PROBE@", str(probe))
+    )
     data = run_autograder(root, sources["unguarded"], spy + SOLUTION.read_text(), "spy")
     found = json.loads((probe / "spy.json").read_text())
     assert found["uid"] == pwd.getpwnam(USER).pw_uid != 0
@@ -166,13 +207,22 @@ def test_without_the_user_grading_stops_with_the_reason(autograder):
     case = root / "nouser"
     (case / "submission").mkdir(parents=True)
     (case / "submission" / "engine.py").write_text(SOLUTION.read_text())
-    env = clean_environment(CHAINGRADE_AUTOGRADER=str(root / "autograder"),
-                            CHAINGRADE_SOURCE=str(sources["real"]),
-                            CHAINGRADE_SUBMISSION=str(case / "submission"),
-                            CHAINGRADE_RESULTS=str(case / "results"),
-                            CHAINGRADE_USER="cg-no-such-user")
-    subprocess.run(["bash", sources["real"] / "run_autograder"], env=env, cwd=case,
-                   capture_output=True, text=True, timeout=300, check=True)
+    env = clean_environment(
+        CHAINGRADE_AUTOGRADER=str(root / "autograder"),
+        CHAINGRADE_SOURCE=str(sources["real"]),
+        CHAINGRADE_SUBMISSION=str(case / "submission"),
+        CHAINGRADE_RESULTS=str(case / "results"),
+        CHAINGRADE_USER="cg-no-such-user",
+    )
+    subprocess.run(
+        ["bash", sources["real"] / "run_autograder"],
+        env=env,
+        cwd=case,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     data = json.loads((case / "results" / "results.json").read_text())
     assert data["score"] == 0
     assert "no user cg-no-such-user" in data["output"]

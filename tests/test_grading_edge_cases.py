@@ -31,10 +31,14 @@ def scores(report) -> dict[str, float]:
 
 
 def test_a_hang_in_one_op_is_charged_to_that_op_alone(tmp_path):
-    hangs = engine(tmp_path, "    e = math.exp(x.data)\n",
-                   "    while x.data > 2.5:\n        pass\n    e = math.exp(x.data)\n")
-    quick = dataclasses.replace(load("scalar_autodiff"),
-                                limits=Limits(call_seconds=1, total_seconds=120))
+    hangs = engine(
+        tmp_path,
+        "    e = math.exp(x.data)\n",
+        "    while x.data > 2.5:\n        pass\n    e = math.exp(x.data)\n",
+    )
+    quick = dataclasses.replace(
+        load("scalar_autodiff"), limits=Limits(call_seconds=1, total_seconds=120)
+    )
     report = Grader(quick, hangs, examples=10).grade()
     assert {f.identity for f in report.findings} == {("error", "exp", None)}
     assert scores(report)["exponentials and logs"] == 10  # exp lost, log and sqrt kept
@@ -42,14 +46,19 @@ def test_a_hang_in_one_op_is_charged_to_that_op_alone(tmp_path):
 
 
 def test_a_dropped_upstream_is_found_even_when_mul_is_wrong_too(tmp_path):
-    path = engine(tmp_path, "            self.grad += other.data * out.grad\n"
-                            "            other.grad += self.data * out.grad\n",
-                  "            self.grad += self.data * out.grad\n"
-                  "            other.grad += other.data * out.grad\n")
-    text = path.read_text().replace("    e = math.exp(x.data)\n    return _unary(x, e, e)\n",
-                                    "    e = math.exp(x.data)\n    out = _unary(x, e, e)\n"
-                                    "    out._backward = lambda: setattr(x, 'grad', x.grad + e)\n"
-                                    "    return out\n")
+    path = engine(
+        tmp_path,
+        "            self.grad += other.data * out.grad\n"
+        "            other.grad += self.data * out.grad\n",
+        "            self.grad += self.data * out.grad\n"
+        "            other.grad += other.data * out.grad\n",
+    )
+    text = path.read_text().replace(
+        "    e = math.exp(x.data)\n    return _unary(x, e, e)\n",
+        "    e = math.exp(x.data)\n    out = _unary(x, e, e)\n"
+        "    out._backward = lambda: setattr(x, 'grad', x.grad + e)\n"
+        "    return out\n",
+    )
     path.write_text(text)
     report = Grader(load("scalar_autodiff"), path, examples=20).grade()
     identities = {f.identity for f in report.findings}
@@ -59,8 +68,9 @@ def test_a_dropped_upstream_is_found_even_when_mul_is_wrong_too(tmp_path):
 
 def test_the_reverse_pass_is_not_passed_untested():
     # Only unary ops work, so no node is ever shared: accumulation and order are untestable.
-    report = Grader(load("scalar_autodiff"), ROOT / "tests/engines/edge/unary_ops_only.py",
-                    examples=20).grade()
+    report = Grader(
+        load("scalar_autodiff"), ROOT / "tests/engines/edge/unary_ops_only.py", examples=20
+    ).grade()
     machinery = next(p for p in report.parts if p.part.machinery)
     assert machinery.score == 0
     assert any("could not be tested" in f.message for f in machinery.findings)
@@ -87,7 +97,17 @@ def test_a_malformed_assignment_is_one_clear_error(tmp_path, toml, message):
     with pytest.raises(AssignmentError, match=message.replace("[", r"\[")):
         load(str(tmp_path))
     done = subprocess.run(
-        [sys.executable, "-m", "graders.platforms.cli", "check", str(tmp_path / "assignment.toml"),
-         "--assignment", str(tmp_path)], capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "graders.platforms.cli",
+            "check",
+            str(tmp_path / "assignment.toml"),
+            "--assignment",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr

@@ -32,8 +32,9 @@ from graders.sandbox.policy import Policy
 from graders.sandbox.runner import Limits
 
 HOSTILE = Path(__file__).parent / "engines" / "hostile"
-LIMITS = Limits(call_seconds=2, total_seconds=20, startup_seconds=5, memory_mb=1024,
-                output_bytes=200_000)
+LIMITS = Limits(
+    call_seconds=2, total_seconds=20, startup_seconds=5, memory_mb=1024, output_bytes=200_000
+)
 #: Seconds a run may take beyond what its limits allow (interpreter start-up, clean-up).
 SLACK = 5.0
 
@@ -55,24 +56,38 @@ class Graded:
         return part.score == part.max_score
 
     def findings(self, op: str | None = None, step: str | None = None) -> list:
-        return [f for f in self.report.findings
-                if (op is None or f.op == op) and (step is None or f.step == step)]
+        return [
+            f
+            for f in self.report.findings
+            if (op is None or f.op == op) and (step is None or f.step == step)
+        ]
 
     def messages(self, op: str | None = None) -> str:
         return "\n".join(f.message for f in self.findings(op))
 
 
-def grade(tmp_path: Path, attack: str, *, limits: Limits = LIMITS, forbidden=None,
-          examples: int = 4, parts: tuple[str, ...] = (), probe: Path | None = None,
-          static_policy: bool = False, **paths) -> Graded:
+def grade(
+    tmp_path: Path,
+    attack: str,
+    *,
+    limits: Limits = LIMITS,
+    forbidden=None,
+    examples: int = 4,
+    parts: tuple[str, ...] = (),
+    probe: Path | None = None,
+    static_policy: bool = False,
+    **paths,
+) -> Graded:
     """Grade ``attack`` appended to the reference engine, placeholders filled in (only
     ``parts``, if given, to keep slow-to-diagnose attacks quick)."""
     assignment = load("scalar_autodiff")
-    assignment = dataclasses.replace(assignment, limits=limits,
-                                     policy=Policy(enabled=static_policy))
+    assignment = dataclasses.replace(
+        assignment, limits=limits, policy=Policy(enabled=static_policy)
+    )
     if parts:
         assignment = dataclasses.replace(
-            assignment, parts=tuple(p for p in assignment.parts if p.name in parts))
+            assignment, parts=tuple(p for p in assignment.parts if p.name in parts)
+        )
     if forbidden is not None:
         assignment = dataclasses.replace(assignment, forbidden_imports=forbidden)
     probe = probe or tmp_path / "probe"
@@ -224,8 +239,10 @@ def test_allocating_tens_of_gigabytes(tmp_path):
 def test_flooding_stdout_and_stderr(tmp_path):
     graded = grade(tmp_path, "floods_output.py")
     within(graded, LIMITS.call_seconds)
-    assert f"your code printed more than {LIMITS.output_bytes} bytes in one call" in \
-        graded.messages("log")
+    assert (
+        f"your code printed more than {LIMITS.output_bytes} bytes in one call"
+        in graded.messages("log")
+    )
     assert graded.part("exponentials and logs") == pytest.approx(10)
     assert graded.full("arithmetic")
     assert len(graded.report.student_output) <= 2000
@@ -240,7 +257,10 @@ def test_children_that_outlive_the_worker_are_killed(tmp_path):
     assert graded.report.score == 0
     assert "started a program (os.fork)" in graded.report.findings[0].message
     assert {p.name.split("-")[0] for p in graded.probe.glob("*.pid")} == {
-        "child", "session", "daemon"}
+        "child",
+        "session",
+        "daemon",
+    }
     ours = json.dumps(graded.report.to_json())
     (results / "results.json").write_text(ours)  # as the CLI does, after grading
     time.sleep(0.5)
@@ -260,8 +280,10 @@ def test_rigged_float_gradients(tmp_path):
 
 def test_gradients_that_are_not_numbers(tmp_path):
     graded = grade(tmp_path, "not_numbers.py")
-    shown = {op: graded.messages(op) for op in
-             ("exp", "log", "sin", "cos", "tan", "sqrt", "tanh", "sigmoid", "relu")}
+    shown = {
+        op: graded.messages(op)
+        for op in ("exp", "log", "sin", "cos", "tan", "sqrt", "tanh", "sigmoid", "relu")
+    }
     assert "nan" in shown["exp"]
     assert "inf" in shown["log"]
     assert "str (not a number)" in shown["sin"]
@@ -329,8 +351,11 @@ def test_forged_results_files(tmp_path):
     assert graded.report.score < graded.report.max_score
     ours = json.dumps(graded.report.to_json())
     junit = f'<testsuite name="scalar_autodiff" score="{graded.report.score}"/>'
-    written = {results / "results.json": ours, results / "junit.xml": junit,
-               grader_cwd / "results.json": ours}
+    written = {
+        results / "results.json": ours,
+        results / "junit.xml": junit,
+        grader_cwd / "results.json": ours,
+    }
     for path, text in written.items():  # the grader writes its results after grading
         path.write_text(text)
     time.sleep(0.5)  # the forging thread rewrote its files every 20 ms while it lived
@@ -345,8 +370,7 @@ def test_modules_shipped_beside_the_engine_are_ignored(tmp_path, monkeypatch):
     probe = tmp_path / "probe"
     for name in ("conftest", "sitecustomize", "usercustomize", "numpy", "mygrad", "math"):
         (folder / f"{name}.py").write_text(
-            f"open({str(probe / (name + '.ran'))!r}, 'w').close()\n"
-            "def exp(x):\n    return 0.0\n"
+            f"open({str(probe / (name + '.ran'))!r}, 'w').close()\ndef exp(x):\n    return 0.0\n"
         )
     (folder / "startup.py").write_text(f"open({str(probe / 'startup.ran')!r}, 'w').close()\n")
     monkeypatch.setenv("PYTHONPATH", str(folder))

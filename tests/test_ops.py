@@ -13,8 +13,23 @@ from graders.oracles import mygrad_function
 from graders.tolerances import KINK_MARGIN, POLE_MARGIN, POSITIVE_MARGIN, TAN_BOUND
 
 REQUIRED = {
-    "add", "sub", "mul", "div", "neg", "pow", "pow_var", "rpow",
-    "exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "sigmoid", "relu",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow",
+    "pow_var",
+    "rpow",
+    "exp",
+    "log",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sqrt",
+    "sigmoid",
+    "relu",
 }
 
 

@@ -30,26 +30,41 @@ def pack(request):
     """The pack installed as a student installs it: its folder and its venv's bin."""
     work = open_folder(request.config, "pack")
     built = work / "built"
-    done = subprocess.run([sys.executable, "-m", "graders.platforms.cli", "release",
-                           "scalar_autodiff", "-o", built], capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", "release", "scalar_autodiff", "-o", built],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     student = work / "student"
     shutil.copytree(built, student)  # the student's copy: nothing points back here
     venv = work / "venv"
     subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(venv)], check=True)
-    install = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
-                              "--disable-pip-version-check", "-r", "requirements.txt"],
-                             cwd=student, env=clean_environment(), capture_output=True,
-                             text=True, timeout=900)
+    install = subprocess.run(
+        [
+            str(venv / "bin" / "pip"),
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            "requirements.txt",
+        ],
+        cwd=student,
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert install.returncode == 0, install.stdout + install.stderr
     return student, venv / "bin"
 
 
 def run(bin_: Path, command: list[str], cwd: Path, timeout: float = 600):
     env = clean_environment(PATH=f"{bin_}:/usr/local/bin:/usr/bin:/bin")
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_the_pack_installs_from_itself_and_checks_the_starter_and_the_solution(pack, tmp_path):
@@ -70,8 +85,11 @@ def test_the_pack_installs_from_itself_and_checks_the_starter_and_the_solution(p
     solved = run(bin_, ["chaingrade", "check", "engine.py"], finished)
     assert solved.returncode == 0, solved.stdout + solved.stderr
     assert "100 / 100" in solved.stdout
-    tests = run(bin_, ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                       "--examples", "5"], finished)
+    tests = run(
+        bin_,
+        ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--examples", "5"],
+        finished,
+    )
     assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
 
 
@@ -104,8 +122,11 @@ def test_classroom_steps_add_up_to_the_gradescope_score(pack, tmp_path, engine):
     text = SOLUTION.read_text()
     if engine == "partly correct":  # d/dy (x - y) = +1, and sin's derivative is cos(x) + 1
         text = text.replace("other.grad -= out.grad\n", "other.grad += out.grad\n", 1)
-        text = text.replace("return _unary(x, math.sin(x.data), math.cos(x.data))",
-                            "return _unary(x, math.sin(x.data), math.cos(x.data) + 1)", 1)
+        text = text.replace(
+            "return _unary(x, math.sin(x.data), math.cos(x.data))",
+            "return _unary(x, math.sin(x.data), math.cos(x.data) + 1)",
+            1,
+        )
     elif engine == "broken":  # no seed: every gradient stays 0
         text = text.replace("self.grad = 1.0", "self.grad = 0.0", 1)
     (folder / "engine.py").write_text(text)

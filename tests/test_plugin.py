@@ -20,8 +20,9 @@ SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 def buggy_engine(path: Path) -> Path:
     """The reference engine with d/dy (x - y) = +1: only the ``sub`` op is wrong."""
-    path.write_text(SOLUTION.read_text().replace("other.grad -= out.grad\n",
-                                                 "other.grad += out.grad\n", 1))
+    path.write_text(
+        SOLUTION.read_text().replace("other.grad -= out.grad\n", "other.grad += out.grad\n", 1)
+    )
     return path
 
 
@@ -50,8 +51,9 @@ def test_partial_credit_gradescope_results_and_junit_xml_agree_serial_and_xdist(
     student = set_up_assignment(pytester)
     common = ["--submission", str(student), "--examples", "5"]
 
-    serial = run(pytester, *common, "--gradescope-results", "serial.json",
-                 "--junitxml", "junit.xml")
+    serial = run(
+        pytester, *common, "--gradescope-results", "serial.json", "--junitxml", "junit.xml"
+    )
     serial.assert_outcomes(passed=5, failed=1)
     # The failure is the finding in plain words, not a wall of Hypothesis internals.
     failure = serial.stdout.str()
@@ -83,7 +85,7 @@ def test_partial_credit_gradescope_results_and_junit_xml_agree_serial_and_xdist(
     assert sum(float(v) for k, v in points.items() if k.startswith("score:")) == 96
 
 
-MIXED_TESTS = '''
+MIXED_TESTS = """
 import pytest
 
 
@@ -117,27 +119,48 @@ def test_skipped():
 
 def test_without_points():
     pass
-'''
+"""
 
 
 def test_markers_scale_points_and_set_visibility(pytester):
     student = set_up_assignment(pytester)
     (pytester.path / "test_engine.py").unlink()
     toml = pytester.path / "assignment.toml"
-    toml.write_text(toml.read_text().replace(
-        'name = "arithmetic"\n', 'name = "arithmetic"\nvisibility = "after_due_date"\n'))
+    toml.write_text(
+        toml.read_text().replace(
+            'name = "arithmetic"\n', 'name = "arithmetic"\nvisibility = "after_due_date"\n'
+        )
+    )
     pytester.makepyfile(test_mixed=MIXED_TESTS)
-    result = run(pytester, "--submission", str(student), "--examples", "5",
-                 "--gradescope-results", "out/results.json")
+    result = run(
+        pytester,
+        "--submission",
+        str(student),
+        "--examples",
+        "5",
+        "--gradescope-results",
+        "out/results.json",
+    )
     result.assert_outcomes(passed=3, failed=2, skipped=1)
     data = results_of(pytester.path / "out" / "results.json")
     tests = {t["name"]: t for t in data["tests"]}
-    assert list(tests) == ["arithmetic", "powers", "test_plain_pass", "test_plain_fail",
-                           "test_without_points"]  # skipped tests earn and cost nothing
+    assert list(tests) == [
+        "arithmetic",
+        "powers",
+        "test_plain_pass",
+        "test_plain_fail",
+        "test_without_points",
+    ]  # skipped tests earn and cost nothing
     assert tests["arithmetic"]["extra_data"]["cases_digest"]  # which cases it checked
     assert tests["arithmetic"] | {"output": "", "extra_data": {}} == {
-        "name": "arithmetic", "score": 8.0, "max_score": 10.0, "status": "failed", "output": "",
-        "visibility": "after_due_date", "number": "1", "extra_data": {},
+        "name": "arithmetic",
+        "score": 8.0,
+        "max_score": 10.0,
+        "status": "failed",
+        "output": "",
+        "visibility": "after_due_date",
+        "number": "1",
+        "extra_data": {},
     }  # 16/20 of the part, scaled to the test's 10 points; visibility from assignment.toml
     assert (tests["powers"]["score"], tests["powers"]["visibility"]) == (4.0, "hidden")
     assert (tests["test_plain_pass"]["score"], tests["test_plain_pass"]["max_score"]) == (5, 5)
@@ -150,7 +173,8 @@ def test_markers_scale_points_and_set_visibility(pytester):
 
 
 def test_a_crashed_xdist_worker_is_a_failed_test_with_no_points(pytester):
-    pytester.makepyfile(test_crash='''
+    pytester.makepyfile(
+        test_crash="""
         import os
         import pytest
 
@@ -164,13 +188,18 @@ def test_a_crashed_xdist_worker_is_a_failed_test_with_no_points(pytester):
         @pytest.mark.parametrize("n", range(3))
         def test_fine(n):
             pass
-    ''')
+    """
+    )
     result = run(pytester, "-n", "2", "--gradescope-results", "results.json")
     result.assert_outcomes(passed=3, failed=1)
     data = results_of(pytester.path / "results.json")
     names = [t["name"] for t in data["tests"]]
-    assert sorted(names) == ["test_crashes_its_worker", "test_fine[0]", "test_fine[1]",
-                             "test_fine[2]"]  # exactly one result per test
+    assert sorted(names) == [
+        "test_crashes_its_worker",
+        "test_fine[0]",
+        "test_fine[1]",
+        "test_fine[2]",
+    ]  # exactly one result per test
     crashed = data["tests"][names.index("test_crashes_its_worker")]
     assert (crashed["status"], crashed["score"], crashed["max_score"]) == ("failed", 0.0, 4.0)
     assert "crashed" in crashed["output"]
@@ -178,14 +207,16 @@ def test_a_crashed_xdist_worker_is_a_failed_test_with_no_points(pytester):
 
 
 def test_a_bad_visibility_marker_is_a_usage_error(pytester):
-    pytester.makepyfile(test_bad='''
+    pytester.makepyfile(
+        test_bad="""
         import pytest
 
 
         @pytest.mark.visibility("secret")
         def test_x():
             pass
-    ''')
+    """
+    )
     result = run(pytester, "--gradescope-results", "results.json")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "choose one of visible, hidden, after_due_date, after_published" in result.stderr.str()

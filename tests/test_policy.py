@@ -22,34 +22,37 @@ def flagged(source: str, policy: Policy | None = None) -> list[str]:
     return [v.construct for v in check({"engine.py": source}, policy or Policy())]
 
 
-@pytest.mark.parametrize("source, construct", [
-    ("import os", "import os"),
-    ("import importlib.util", "import importlib.util"),
-    ("from sys import modules", "from sys import ..."),
-    ("import __main__", "import __main__"),
-    ("x = eval('1')", "eval"),
-    ("f = open('solution.py')", "open"),
-    ("g = globals()", "globals"),
-    ("b = __builtins__", "__builtins__"),
-    ("m = __import__('os')", "__import__"),
-    ("def f(): pass\ng = f.__globals__", ".__globals__"),
-    ("k = object.__subclasses__()", ".__subclasses__"),
-    ("c = (1).__class__.__mro__", ".__mro__"),
-    ("def f(e): return e.__traceback__.tb_frame.f_back", ".__traceback__"),
-    ("import numpy as np\nc = np.ctypeslib", ".ctypeslib"),
-    ("import numpy as np\nd = np.load('x.npy')", ".load"),
-    ("from numpy import fromfile", "from numpy import fromfile"),
-    ("import functools\nos = functools.os", ".os"),
-    ("def f(o, name): return getattr(o, name)", "getattr(..., <computed name>)"),
-    ("def f(o): return getattr(o, '__globals__')", "'__globals__'"),
-    ("import operator\ng = operator.attrgetter('__globals__')", "'__globals__'"),
-    ("import functools\nfunctools.reduce(getattr, ['__closure__'], f)", "getattr"),
-    ("g = getattr", "getattr"),
-    ("getattr(*[len, '__self__'])", "getattr(..., <computed name>)"),
-    ("import typing\ns = typing.__dict__['sys']", "'sys'"),
-    ("import numpy.ctypeslib as c", "import numpy.ctypeslib"),
-    ("setattr(f, '__code__', g)", "'__code__'"),
-])
+@pytest.mark.parametrize(
+    "source, construct",
+    [
+        ("import os", "import os"),
+        ("import importlib.util", "import importlib.util"),
+        ("from sys import modules", "from sys import ..."),
+        ("import __main__", "import __main__"),
+        ("x = eval('1')", "eval"),
+        ("f = open('solution.py')", "open"),
+        ("g = globals()", "globals"),
+        ("b = __builtins__", "__builtins__"),
+        ("m = __import__('os')", "__import__"),
+        ("def f(): pass\ng = f.__globals__", ".__globals__"),
+        ("k = object.__subclasses__()", ".__subclasses__"),
+        ("c = (1).__class__.__mro__", ".__mro__"),
+        ("def f(e): return e.__traceback__.tb_frame.f_back", ".__traceback__"),
+        ("import numpy as np\nc = np.ctypeslib", ".ctypeslib"),
+        ("import numpy as np\nd = np.load('x.npy')", ".load"),
+        ("from numpy import fromfile", "from numpy import fromfile"),
+        ("import functools\nos = functools.os", ".os"),
+        ("def f(o, name): return getattr(o, name)", "getattr(..., <computed name>)"),
+        ("def f(o): return getattr(o, '__globals__')", "'__globals__'"),
+        ("import operator\ng = operator.attrgetter('__globals__')", "'__globals__'"),
+        ("import functools\nfunctools.reduce(getattr, ['__closure__'], f)", "getattr"),
+        ("g = getattr", "getattr"),
+        ("getattr(*[len, '__self__'])", "getattr(..., <computed name>)"),
+        ("import typing\ns = typing.__dict__['sys']", "'sys'"),
+        ("import numpy.ctypeslib as c", "import numpy.ctypeslib"),
+        ("setattr(f, '__code__', g)", "'__code__'"),
+    ],
+)
 def test_each_construct_that_reaches_into_the_interpreter_is_named(source, construct):
     assert construct in flagged(source)
 
@@ -65,7 +68,7 @@ def test_every_correct_engine_and_solution_passes(path):
 
 
 def test_ordinary_engine_code_is_untouched():
-    source = '''
+    source = """
 import math
 from dataclasses import dataclass, field
 import numpy as np
@@ -90,7 +93,7 @@ def walk(v, seen=set()):
     return [walk(p) for p in v._prev if p not in seen]
 
 setattr(Value, "__mul__", lambda a, b: Value(a.data * b.data))
-'''
+"""
     assert flagged(source) == []
 
 
@@ -107,8 +110,10 @@ def test_the_lists_come_from_assignment_toml():
 def test_a_violation_scores_zero_everywhere_before_anything_runs(tmp_path):
     engine = tmp_path / "engine.py"
     marker = tmp_path / "ran"
-    engine.write_text(f"import os\nopen({str(marker)!r}, 'w').close()\n"
-                      + (ROOT / "assignments/scalar_autodiff/solution/engine.py").read_text())
+    engine.write_text(
+        f"import os\nopen({str(marker)!r}, 'w').close()\n"
+        + (ROOT / "assignments/scalar_autodiff/solution/engine.py").read_text()
+    )
     report = grade(load("scalar_autodiff"), engine, examples=2)
     assert report.score == 0 and not marker.exists()
     (finding,) = report.findings

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 
-HIDDEN_FILE = '''
+HIDDEN_FILE = """
 import pytest
 
 pytestmark = pytest.mark.visibility("hidden")
@@ -21,12 +21,17 @@ pytestmark = pytest.mark.visibility("hidden")
 @pytest.mark.points(5)
 def test_secret_edge_cases(chaingrade):
     chaingrade.check_part("arithmetic")
-'''
+"""
 
 
 def chaingrade(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -35,10 +40,14 @@ def assignment(tmp_path) -> Path:
     folder = tmp_path / "course" / "scalar_autodiff"
     shutil.copytree(ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__"))
     toml = folder / "assignment.toml"
-    toml.write_text(toml.read_text().replace(
-        'name = "activations"\n',
-        'name = "activations"\nvisibility = "after_due_date"\nnotes = "data/secret.txt"\n',
-    ).replace('name = "powers"\n', 'name = "powers"\nnotes = "data/shared.txt"\n'))
+    toml.write_text(
+        toml.read_text()
+        .replace(
+            'name = "activations"\n',
+            'name = "activations"\nvisibility = "after_due_date"\nnotes = "data/secret.txt"\n',
+        )
+        .replace('name = "powers"\n', 'name = "powers"\nnotes = "data/shared.txt"\n')
+    )
     (folder / "test_hidden.py").write_text(HIDDEN_FILE)
     (folder / "data").mkdir()
     for name in ("secret.txt", "shared.txt", "table.csv"):  # data named by parts, or not
@@ -52,18 +61,32 @@ def test_the_pack_has_public_material_only_and_grades_the_students_file(assignme
     assert done.returncode == 0, done.stderr
     files = sorted(str(p.relative_to(pack)) for p in pack.rglob("*") if p.is_file())
     wheel = next(f for f in files if f.endswith(".whl"))
-    assert files == sorted([".github/workflows/classroom.yml", ".gitignore", "README.md",
-                            "assignment.toml",
-                            "constraints.txt", "data/shared.txt", "data/table.csv",
-                            "engine.py", "requirements.txt", "test_engine.py", wheel])
+    assert files == sorted(
+        [
+            ".github/workflows/classroom.yml",
+            ".gitignore",
+            "README.md",
+            "assignment.toml",
+            "constraints.txt",
+            "data/shared.txt",
+            "data/table.csv",
+            "engine.py",
+            "requirements.txt",
+            "test_engine.py",
+            wheel,
+        ]
+    )
     # (not data/secret.txt: only a hidden part names it)
     readme = (pack / "README.md").read_text()
     assert readme.startswith("# Getting started") and "pip install -r requirements.txt" in readme
     assert "chaingrade check engine.py" in readme
     assert readme.endswith((assignment / "README.md").read_text())
     assert (pack / "requirements.txt").read_text().splitlines()[-1] == f"./{wheel}"
-    pins = [line for line in (pack / "constraints.txt").read_text().splitlines()
-            if not line.startswith("#")]
+    pins = [
+        line
+        for line in (pack / "constraints.txt").read_text().splitlines()
+        if not line.startswith("#")
+    ]
     assert pins and all("==" in line for line in pins)
     assert (pack / "engine.py").read_bytes() == (assignment / "starter" / "engine.py").read_bytes()
     solution = (assignment / "solution" / "engine.py").read_bytes()
@@ -79,23 +102,45 @@ def test_the_pack_has_public_material_only_and_grades_the_students_file(assignme
     assert "activations" not in workflow and "test_engine.py::test_powers" in workflow
 
     # In the pack, pytest grades the student's own engine.py: the starter earns nothing...
-    starter = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-                              "--examples", "3", "test_engine.py::test_trigonometry"],
-                             cwd=pack, capture_output=True, text=True, timeout=300)
+    starter = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--examples",
+            "3",
+            "test_engine.py::test_trigonometry",
+        ],
+        cwd=pack,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert starter.returncode == 1 and "step missing" in starter.stdout
     # ...and a finished engine passes every public test.
     shutil.copy(assignment / "solution" / "engine.py", pack / "engine.py")
-    finished = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-                               "--examples", "3"], cwd=pack, capture_output=True, text=True,
-                              timeout=300)
+    finished = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--examples", "3"],
+        cwd=pack,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert finished.returncode == 0, finished.stdout
     assert "5 passed" in finished.stdout
     # Each Classroom step's command runs as it is in the student's repository.
-    command = next(line.split("command: ", 1)[1] for line in workflow.splitlines()
-                   if line.strip().startswith("command: "))
+    command = next(
+        line.split("command: ", 1)[1]
+        for line in workflow.splitlines()
+        if line.strip().startswith("command: ")
+    )
     command = json.loads(command).replace("python ", f"{sys.executable} ", 1)  # this venv's
-    step = subprocess.run(command, shell=True, cwd=pack, capture_output=True, text=True,
-                          timeout=300)
+    step = subprocess.run(
+        command, shell=True, cwd=pack, capture_output=True, text=True, timeout=300
+    )
     assert step.returncode == 0 and "1 passed" in step.stdout, step.stdout
 
 

@@ -44,18 +44,52 @@ def test_check_grade_and_pytest_run_the_same_cases_from_either_install(request, 
     before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
     here = [sys.executable, "-m", "graders.platforms.cli"]
     common = ["--assignment", str(ASSIGNMENT), "--examples", "5"]
-    check = subprocess.run([*here, "check", "engine.py", "--json", *common], cwd=folder,
-                           capture_output=True, text=True, timeout=600)
-    grade = subprocess.run([*here, "grade", "engine.py", "--results", "-", *common],
-                           cwd=folder, capture_output=True, text=True, timeout=600)
+    check = subprocess.run(
+        [*here, "check", "engine.py", "--json", *common],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    grade = subprocess.run(
+        [*here, "grade", "engine.py", "--results", "-", *common],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     results = tmp_path / "plugin.json"
-    plugin = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             str(ASSIGNMENT), "--submission", str(folder / "engine.py"),
-                             "--examples", "5", "--gradescope-results", str(results)],
-                            cwd=folder, capture_output=True, text=True, timeout=600)
+    plugin = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(ASSIGNMENT),
+            "--submission",
+            str(folder / "engine.py"),
+            "--examples",
+            "5",
+            "--gradescope-results",
+            str(results),
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert plugin.returncode == 0, plugin.stdout[-2000:]
-    wheel = chaingrade_from(system_venv(request.config), "check", "engine.py", "--json",
-                            *common, cwd=folder, env=clean_environment())
+    wheel = chaingrade_from(
+        system_venv(request.config),
+        "check",
+        "engine.py",
+        "--json",
+        *common,
+        cwd=folder,
+        env=clean_environment(),
+    )
     found = {
         "check (editable)": digests_of_check(json.loads(check.stdout)),
         "grade (editable)": digests_of_results(json.loads(grade.stdout)),

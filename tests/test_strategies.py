@@ -17,8 +17,11 @@ def test_every_node_reaches_the_output_and_every_point_is_fair(data):
     assert c.fair(data.draw(points(c)))
 
 
-@given(compositions(ops=["log", "sqrt", "div", "tan", "exp", "pow_var", "rpow", "pow", "sigmoid",
-                         "tanh"]))
+@given(
+    compositions(
+        ops=["log", "sqrt", "div", "tan", "exp", "pow_var", "rpow", "pow", "sigmoid", "tanh"]
+    )
+)
 def test_interval_boxes_guarantee_fairness_at_every_corner(c):
     from itertools import product
 
@@ -38,8 +41,9 @@ def _interesting(predicate):
     different local minimum from one run to the next (e.g. a three-op diamond instead of the
     two-op one), which made tests asserting a shrunk example flaky.
     """
-    quick = settings(database=None, max_examples=2000, phases=set(Phase) - {Phase.explain},
-                     derandomize=True)
+    quick = settings(
+        database=None, max_examples=2000, phases=set(Phase) - {Phase.explain}, derandomize=True
+    )
     return find(compositions(), predicate, settings=quick)
 
 
@@ -60,8 +64,9 @@ def test_shrinks_a_request_for_an_op_to_that_op_alone():
 
 
 def test_generates_a_node_used_as_both_arguments():
-    c = _interesting(lambda c: any(len(set(n.node_args())) == 2 and n.args[0] == n.args[1]
-                                   for n in c.nodes))
+    c = _interesting(
+        lambda c: any(len(set(n.node_args())) == 2 and n.args[0] == n.args[1] for n in c.nodes)
+    )
     assert c.source() == "a = x + x"
 
 
@@ -71,8 +76,9 @@ def test_generates_a_node_with_several_consumers():
 
 
 def test_generates_constants_on_the_left():
-    c = _interesting(lambda c: any(n.op == "sub" and not isinstance(n.args[0], int)
-                                   for n in c.nodes))
+    c = _interesting(
+        lambda c: any(n.op == "sub" and not isinstance(n.args[0], int) for n in c.nodes)
+    )
     assert c.source() == "a = 2 - x"
 
 

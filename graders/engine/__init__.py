@@ -24,5 +24,10 @@ def items(prepared, part) -> tuple[str, ...]:
     return () if part.machinery else part.ops
 
 
-KIND = Kind(name="engine", default_submission="engine.py", prepare=prepare,
-            grader="graders.engine.grader:EngineGrader", items=items)
+KIND = Kind(
+    name="engine",
+    default_submission="engine.py",
+    prepare=prepare,
+    grader="graders.engine.grader:EngineGrader",
+    items=items,
+)

@@ -82,10 +82,7 @@ class Diagnoser:
         if "error" in full.outcome:
             return self._error(case)
         return (
-            self._forward(full)
-            or self._seed(full)
-            or self._probes(case)
-            or self._gradients(case)
+            self._forward(full) or self._seed(full) or self._probes(case) or self._gradients(case)
         )
 
     # --- helpers ---------------------------------------------------------------
@@ -95,16 +92,20 @@ class Diagnoser:
 
     def _actual(self, run: Run, kind: str, index: int) -> tuple[float | None, str]:
         """The student's value or gradient of a node, and how to show it."""
-        raw = run.outcome[kind + "s"][index] if len(run.outcome.get(kind + "s", [])) > index \
+        raw = (
+            run.outcome[kind + "s"][index]
+            if len(run.outcome.get(kind + "s", [])) > index
             else "missing"
+        )
         try:
             value = read(raw, missing_is_zero=(kind == "grad"))
         except NotANumber as e:
             return None, str(e)
         return value, number(value)
 
-    def _wrong(self, run: Run, kind: str, index: int, expected: float,
-               upstream: float = 1.0) -> tuple[bool, str]:
+    def _wrong(
+        self, run: Run, kind: str, index: int, expected: float, upstream: float = 1.0
+    ) -> tuple[bool, str]:
         value, shown = self._actual(run, kind, index)
         return value is None or not close(value, expected, **grading(upstream)), shown
 
@@ -143,15 +144,21 @@ class Diagnoser:
                     f"{self.preset.leaf}({run.point[k]!r}).{self.preset.value} should be "
                     f"{number(ref.values[k])}, your engine gives {shown}",
                     node=f"{comp.inputs[k]} = {self.preset.leaf}({run.point[k]!r})",
-                    expected=ref.values[k], actual=shown, reproducer=repro,
+                    expected=ref.values[k],
+                    actual=shown,
+                    reproducer=repro,
                 )
             at = self._at(comp, ref, k)
             return Finding(
                 "forward",
                 f"{comp.line(k)} should be {number(ref.values[k])} at {at_text(at)}, "
                 f"your engine gives {shown}",
-                op=comp.node(k).op, node=comp.line(k), expected=ref.values[k],
-                actual=self._number_or_text(run, "value", k), reproducer=repro, at=at,
+                op=comp.node(k).op,
+                node=comp.line(k),
+                expected=ref.values[k],
+                actual=self._number_or_text(run, "value", k),
+                reproducer=repro,
+                at=at,
             )
         return None
 
@@ -165,9 +172,11 @@ class Diagnoser:
             "seed",
             f"after {name}.{self.preset.backward}(), {name}.{self.preset.gradient} should be 1 "
             f"(d{name}/d{name}), your engine gives {shown}",
-            node=run.composition.line(out), expected=1.0,
+            node=run.composition.line(out),
+            expected=1.0,
             actual=self._number_or_text(run, "grad", out),
-            rule=f"d{name}/d{name} = 1", reproducer=self._repro(run, [(out, "grad", 1.0)]),
+            rule=f"d{name}/d{name} = 1",
+            reproducer=self._repro(run, [(out, "grad", 1.0)]),
         )
 
     # --- 4. probes: local derivatives and upstream ---------------------------------------
@@ -199,9 +208,15 @@ class Diagnoser:
             return Finding(
                 "local-derivative",
                 f"{rule} = {number(expected)} at {at_text(at)}, your engine gives {shown}",
-                op=op.name, argument=pos, argument_name=op.arg_names[pos], node=comp.line(k),
-                expected=expected, actual=self._number_or_text(probe, "grad", leaf), rule=rule,
-                reproducer=self._repro(probe, [(leaf, "grad", expected)]), at=at,
+                op=op.name,
+                argument=pos,
+                argument_name=op.arg_names[pos],
+                node=comp.line(k),
+                expected=expected,
+                actual=self._number_or_text(probe, "grad", leaf),
+                rule=rule,
+                reproducer=self._repro(probe, [(leaf, "grad", expected)]),
+                at=at,
             )
         return None
 
@@ -231,7 +246,9 @@ class Diagnoser:
                 f"{number(upstream)} * {number(local)} = {number(expected)}, your engine gives "
                 f"{shown}: {op.name}'s backward must multiply its local derivative by the "
                 f"gradient flowing into it",
-                op=op.name, node=comp.line(k), expected=expected,
+                op=op.name,
+                node=comp.line(k),
+                expected=expected,
                 actual=self._number_or_text(probe, "grad", leaf),
                 rule=f"d(out)/d{arg} = d(out)/d{name} * {op.rule(pos, arg_texts)}",
                 reproducer=self._repro(probe, [(leaf, "grad", expected)]),
@@ -263,7 +280,8 @@ class Diagnoser:
         # What both machinery findings say about node k.
         about = dict(
             node=comp.line(k) if k >= len(comp.inputs) else name,
-            expected=ref.grads[k], actual=shown if actual is None else actual,
+            expected=ref.grads[k],
+            actual=shown if actual is None else actual,
             reproducer=self._repro(run, [(k, "grad", ref.grads[k])]),
         )
         contributions = self._contributions(case, k)
@@ -275,7 +293,8 @@ class Diagnoser:
                 f"of all {len(uses)} contributions, {number(ref.grads[k])}, your engine gives "
                 f"{shown}, only part of them: add to .{self.preset.gradient} (+=), never "
                 f"overwrite it (=)",
-                rule=f"d(out)/d{name} = " + " + ".join(
+                rule=f"d(out)/d{name} = "
+                + " + ".join(
                     f"d(out)/d{comp.all_names[u]} * d{comp.all_names[u]}/d{name}" for u, _ in uses
                 ),
                 **about,
@@ -305,9 +324,7 @@ class Diagnoser:
     # --- small utilities ---------------------------------------------------------------
 
     def _at(self, comp: Composition, ref: Reference, k: int) -> dict[str, float]:
-        return {
-            comp.all_names[a]: ref.values[a] for _, a in comp.node(k).node_args()
-        }
+        return {comp.all_names[a]: ref.values[a] for _, a in comp.node(k).node_args()}
 
     def _number_or_text(self, run: Run, kind: str, index: int) -> float | str:
         value, shown = self._actual(run, kind, index)

@@ -120,8 +120,12 @@ class EngineGrader(BaseGrader):
                     self._killers[name] = unavailable[name]
         return unavailable
 
-    def _check_ops_alone(self, names: tuple[str, ...], unavailable: dict[str, Finding],
-                         part_is_machinery: bool = False) -> dict[str, Finding]:
+    def _check_ops_alone(
+        self,
+        names: tuple[str, ...],
+        unavailable: dict[str, Finding],
+        part_is_machinery: bool = False,
+    ) -> dict[str, Finding]:
         """Each available op alone at fixed values, every way it can be written: the ops
         already wrong on their own, each with its finding. Generated compositions then
         leave them out, so Hypothesis spends its examples on what is still unknown."""
@@ -154,8 +158,9 @@ class EngineGrader(BaseGrader):
 
     # --- one part -------------------------------------------------------------------
 
-    def _search(self, part: Part, charged: dict[str, Finding],
-                machinery: Finding | None) -> PartResult:
+    def _search(
+        self, part: Part, charged: dict[str, Finding], machinery: Finding | None
+    ) -> PartResult:
         available = [op for op in part.ops if op not in charged]
         result = PartResult(part, 0.0, list(charged.values()))
         if machinery is not None:
@@ -178,14 +183,17 @@ class EngineGrader(BaseGrader):
 
     def _run_part(self, part: Part, available: list[str], result: PartResult) -> list[Finding]:
         """One Hypothesis run over compositions of ``available``; the findings it raised."""
-        strategy = compositions(ops=available, min_ops=part.min_ops, max_ops=part.max_ops,
-                                sharing=part.sharing)
+        strategy = compositions(
+            ops=available, min_ops=part.min_ops, max_ops=part.max_ops, sharing=part.sharing
+        )
         stop: list[Finding] = []  # a crash, hang or time-out: fail fast from then on
 
         def check(data):
             composition = data.draw(strategy, label="composition")
-            case_points = [data.draw(points(composition), label="point")
-                           for _ in range(self.assignment.points_per_case)]
+            case_points = [
+                data.draw(points(composition), label="point")
+                for _ in range(self.assignment.points_per_case)
+            ]
             if stop:  # after the draws: Hypothesis needs every example to draw the same way
                 raise failure(stop[0])
             result.examples += 1
@@ -252,8 +260,11 @@ class EngineGrader(BaseGrader):
                     op = composition.node(k).op
                     return self.diagnoser.error_finding(run, alone["error"], op)
             return self.diagnoser.error_finding(first, whole["error"], None)
-        return Finding("error", "the worker crashed or hung on this case, but not when it ran "
-                                "again point by point: look for state kept between calls")
+        return Finding(
+            "error",
+            "the worker crashed or hung on this case, but not when it ran "
+            "again point by point: look for state kept between calls",
+        )
 
 
 # --- scores ----------------------------------------------------------------------
@@ -274,14 +285,15 @@ def _score(result: PartResult, charged: dict[str, Finding]) -> None:
     if part.machinery:
         broken = any(f.step in MACHINERY_STEPS for f in result.findings)
         nothing_ran = result.shared_examples == 0
-        result.findings = [f for f in result.findings
-                           if f.step in MACHINERY_STEPS or f.op is None]
+        result.findings = [f for f in result.findings if f.step in MACHINERY_STEPS or f.op is None]
         if nothing_ran and not result.findings:
-            result.findings = [Finding(
-                "missing",
-                "the reverse pass could not be tested: no composition with a shared node "
-                "could be built from the ops that work (fix the ops above first)",
-            )]
+            result.findings = [
+                Finding(
+                    "missing",
+                    "the reverse pass could not be tested: no composition with a shared node "
+                    "could be built from the ops that work (fix the ops above first)",
+                )
+            ]
         score = 0.0 if broken or fatal or nothing_ran else part.points
     else:
         named = {f.op for f in result.findings if f.op is not None} | set(charged)
@@ -320,11 +332,13 @@ def _findings_from(error: BaseException) -> list[Finding]:
     if isinstance(error, FindingError):
         return [error.finding]
     if isinstance(error, Flaky):
-        return [Finding(
-            "error",
-            "your engine gave different results when the same case was run again: "
-            "look for state kept between calls (module-level variables, caches)",
-        )]
+        return [
+            Finding(
+                "error",
+                "your engine gave different results when the same case was run again: "
+                "look for state kept between calls (module-level variables, caches)",
+            )
+        ]
     if isinstance(error, BaseExceptionGroup):
         return unique([f for e in error.exceptions for f in _findings_from(e)])
     raise error

@@ -32,12 +32,32 @@ PROBE_VALUES = (0.7, 1.3)
 #: on every node's size), and values just inside each margin (``relu`` at 0.02, ``log``
 #: at 0.06). A rule wrong only for negative arguments, only far from 0 or only near a margin
 #: cannot hide; each op keeps the values that are fair for it.
-FIXED_VALUES = tuple(sorted({
-    sign * magnitude
-    for magnitude in (0.02, 0.06, 0.3, 0.7, 1.19, 1.3, 2.2, 3.5, 5.0, 8.5, 12.0, 20.0, 28.0,
-                      60.0, 500.0, 9000.0)
-    for sign in (-1, 1)
-}))
+FIXED_VALUES = tuple(
+    sorted(
+        {
+            sign * magnitude
+            for magnitude in (
+                0.02,
+                0.06,
+                0.3,
+                0.7,
+                1.19,
+                1.3,
+                2.2,
+                3.5,
+                5.0,
+                8.5,
+                12.0,
+                20.0,
+                28.0,
+                60.0,
+                500.0,
+                9000.0,
+            )
+            for sign in (-1, 1)
+        }
+    )
+)
 _SHAPES = (("node", "node"), ("node", "number"), ("number", "node"))
 #: At most this many fixed points per composition (one worker round trip each).
 _MOST_POINTS = 40
@@ -127,9 +147,12 @@ def fixed_checks(name: str, most: int | None = None):
             if len(leaves) == 1:
                 candidates = [(v,) for v in FIXED_VALUES]
             else:  # each value against a neighbour and two from elsewhere in the list
-                candidates = [pair for turn in (1, 9, 17) for pair in
-                              zip(FIXED_VALUES, FIXED_VALUES[turn:] + FIXED_VALUES[:turn])]
-            fair = [list(p) for p in candidates if composition.fair(p)][:most or _MOST_POINTS]
+                candidates = [
+                    pair
+                    for turn in (1, 9, 17)
+                    for pair in zip(FIXED_VALUES, FIXED_VALUES[turn:] + FIXED_VALUES[:turn])
+                ]
+            fair = [list(p) for p in candidates if composition.fair(p)][: most or _MOST_POINTS]
             if fair:
                 yield composition, fair
 

@@ -35,5 +35,10 @@ def items(prepared: dict, part) -> tuple[str, ...]:
     return prepared[part.name].functions
 
 
-KIND = Kind(name="exercises", default_submission="answers.py", prepare=prepare,
-            grader="graders.exercises.grader:ExerciseGrader", items=items)
+KIND = Kind(
+    name="exercises",
+    default_submission="answers.py",
+    prepare=prepare,
+    grader="graders.exercises.grader:ExerciseGrader",
+    items=items,
+)

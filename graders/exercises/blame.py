@@ -82,8 +82,12 @@ class _Blame:
             failed = failures.get(step.function)
             same = [g for g in _factors(step) if failed is not None and failures.get(g) == failed]
             if same:
-                self._note(findings, step.function, f" (perhaps only because it uses {same[0]}, "
-                                                    f"which fails the same way: fix that first)")
+                self._note(
+                    findings,
+                    step.function,
+                    f" (perhaps only because it uses {same[0]}, "
+                    f"which fails the same way: fix that first)",
+                )
         for step in asked:
             wrong = _wrong(step, observations)
             if wrong and not step.is_total and step.function not in findings:
@@ -95,9 +99,14 @@ class _Blame:
                 self._total(step, wrong, findings, follows)
         for partial, totals in follows.items():
             is_, s_, it = ("is", "", "it is") if len(totals) == 1 else ("are", "s", "they are")
-            self._note(findings, partial, (
-                f"; your {' and '.join(totals)} {is_} the right chain-rule combination{s_} of "
-                f"your partials, so {it} wrong only because {partial} is"))
+            self._note(
+                findings,
+                partial,
+                (
+                    f"; your {' and '.join(totals)} {is_} the right chain-rule combination{s_} of "
+                    f"your partials, so {it} wrong only because {partial} is"
+                ),
+            )
         return [findings[s.function] for s in self.steps if s.function in findings]
 
     @staticmethod
@@ -114,12 +123,16 @@ class _Blame:
             if isinstance(answer, Broken):
                 call, message = self._call(step.function, o.point), answer.message
                 own = f"{step.function}() "
-                failed = message[len(own):] if message.startswith(own) else message
+                failed = message[len(own) :] if message.startswith(own) else message
                 text = f"{call} {failed}" if message.startswith(own) else f"{call}: {message}"
                 return Finding(
-                    answer.kind, text, node=self._node(step),
-                    rule=step.leibniz, reproducer=self._repro(o.point, [(step.function, None)]),
-                    at=self._at(o.point), function=step.function,
+                    answer.kind,
+                    text,
+                    node=self._node(step),
+                    rule=step.leibniz,
+                    reproducer=self._repro(o.point, [(step.function, None)]),
+                    at=self._at(o.point),
+                    function=step.function,
                 ), f"{answer.kind}: {failed}"
         return None
 
@@ -146,10 +159,18 @@ class _Blame:
         if hints:
             message += " (" + "; ".join(hints) + ")"
         return Finding(
-            "local-derivative", message, op=op, argument=argument, argument_name=argument_name,
-            node=self.exercise.lines[step.of], expected=expected, actual=actual,
-            rule=step.leibniz, reproducer=self._repro(o.point, [(f, expected)]),
-            at=self._at(o.point), function=f,
+            "local-derivative",
+            message,
+            op=op,
+            argument=argument,
+            argument_name=argument_name,
+            node=self.exercise.lines[step.of],
+            expected=expected,
+            actual=actual,
+            rule=step.leibniz,
+            reproducer=self._repro(o.point, [(f, expected)]),
+            at=self._at(o.point),
+            function=f,
         )
 
     def _single_op(self, step: Step) -> tuple[str | None, int | None, str | None, str | None]:
@@ -167,8 +188,13 @@ class _Blame:
 
     # --- 3. a total -----------------------------------------------------------------------
 
-    def _total(self, step: Step, wrong: Sequence[Observation], findings: dict,
-               follows: dict[str, list[str]]) -> None:
+    def _total(
+        self,
+        step: Step,
+        wrong: Sequence[Observation],
+        findings: dict,
+        follows: dict[str, list[str]],
+    ) -> None:
         f = step.function
         factors = _factors(step)
         wrong_factors = [g for g in factors if g in findings]
@@ -189,14 +215,18 @@ class _Blame:
         o = wrong[0]
         expected, actual = o.expected[f], o.answers[f]
         rule = formula(step, self.steps)
-        message = (f"{self._call(f, o.point)} returned {number(actual)}, expected "
-                   f"{step.leibniz} = {number(expected)}")
+        message = (
+            f"{self._call(f, o.point)} returned {number(actual)}, expected "
+            f"{step.leibniz} = {number(expected)}"
+        )
         how = None
         if own and not wrong_factors:
             message += ". Your partials are right, so the combination is wrong"
         elif own:
-            message += (f". It is not the chain-rule combination of your own partials either "
-                        f"(that gives {number(own_totals[0])})")
+            message += (
+                f". It is not the chain-rule combination of your own partials either "
+                f"(that gives {number(own_totals[0])})"
+            )
             how = self._how(step, [(x.answers[f], x.answers) for x in wrong])
         else:
             message += ", and it cannot be checked against your partials (not all of them work)"
@@ -209,9 +239,14 @@ class _Blame:
         if own:
             checks.append((self._combination_code(step), None if wrong_factors else expected))
         return Finding(
-            "combination", message, node=self.exercise.lines[step.of], expected=expected,
-            actual=actual, rule=rule,
-            reproducer=self._repro(o.point, checks, extra=factors), at=self._at(o.point),
+            "combination",
+            message,
+            node=self.exercise.lines[step.of],
+            expected=expected,
+            actual=actual,
+            rule=rule,
+            reproducer=self._repro(o.point, checks, extra=factors),
+            at=self._at(o.point),
             function=f,
         )
 
@@ -235,43 +270,61 @@ class _Blame:
         for size in range(m - 1, 0, -1):  # missing paths
             for kept in itertools.combinations(indices, size):
                 missing = [text[k] for k in indices if k not in kept]
-                found.append((
-                    f"a missing path: it leaves out {_join(missing)}; the chain rule sums over "
-                    f"every path from {wrt} to {of}",
-                    lambda v, kept=kept: sum(_product(paths[k], v) for k in kept),
-                ))
+                found.append(
+                    (
+                        f"a missing path: it leaves out {_join(missing)}; the chain rule sums over "
+                        f"every path from {wrt} to {of}",
+                        lambda v, kept=kept: sum(_product(paths[k], v) for k in kept),
+                    )
+                )
         factors = list(dict.fromkeys(g for p in paths for g in p))
         for g in factors:  # a link dropped wherever it appears
             if all(len(p) == 1 for p in paths if g in p):
                 continue
             where = [text[k] for k in indices if g in paths[k]]
-            found.append((
-                f"a missing link: it drops {self.leibniz[g]} from {_join(where)}; along a path "
-                f"the chain rule multiplies every link",
-                lambda v, g=g: sum(_product(_drop(p, g), v) for p in paths),
-            ))
+            found.append(
+                (
+                    f"a missing link: it drops {self.leibniz[g]} from {_join(where)}; along a path "
+                    f"the chain rule multiplies every link",
+                    lambda v, g=g: sum(_product(_drop(p, g), v) for p in paths),
+                )
+            )
         for size in range(1, m + 1):  # signs
             for flipped in itertools.combinations(indices, size):
                 if size == m:
                     description = "a sign error: it has the opposite sign"
                 else:
-                    description = (f"a sign error: {_join([text[k] for k in flipped])} enters "
-                                   f"with the wrong sign; every path adds")
-                found.append((description, lambda v, flipped=flipped: sum(
-                    (-1 if k in flipped else 1) * _product(paths[k], v) for k in indices)))
+                    description = (
+                        f"a sign error: {_join([text[k] for k in flipped])} enters "
+                        f"with the wrong sign; every path adds"
+                    )
+                found.append(
+                    (
+                        description,
+                        lambda v, flipped=flipped: sum(
+                            (-1 if k in flipped else 1) * _product(paths[k], v) for k in indices
+                        ),
+                    )
+                )
         if m >= 2:
-            found.append((
-                "a product where a sum belongs: it multiplies the paths "
-                + " * ".join(f"({t})" for t in text) + " where the chain rule adds them",
-                lambda v: math.prod(_product(p, v) for p in paths),
-            ))
+            found.append(
+                (
+                    "a product where a sum belongs: it multiplies the paths "
+                    + " * ".join(f"({t})" for t in text)
+                    + " where the chain rule adds them",
+                    lambda v: math.prod(_product(p, v) for p in paths),
+                )
+            )
         if any(len(p) > 1 for p in paths):
-            found.append((
-                "a sum where a product belongs: it adds the links along a path ("
-                + " + ".join(self.leibniz[g] for g in paths[0]) + ") where the chain rule "
-                "multiplies them",
-                lambda v: sum(sum(v[g] for g in p) for p in paths),
-            ))
+            found.append(
+                (
+                    "a sum where a product belongs: it adds the links along a path ("
+                    + " + ".join(self.leibniz[g] for g in paths[0])
+                    + ") where the chain rule "
+                    "multiplies them",
+                    lambda v: sum(sum(v[g] for g in p) for p in paths),
+                )
+            )
         return found
 
     # --- text -----------------------------------------------------------------------------

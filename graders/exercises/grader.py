@@ -114,8 +114,11 @@ class _PartState:
 
     def asked(self) -> list[str]:
         """The functions still worth calling: not missing and not known to raise."""
-        return [f for f in self.task.functions
-                if f not in self.found or self.found[f].step not in ("missing", "error")]
+        return [
+            f
+            for f in self.task.functions
+            if f not in self.found or self.found[f].step not in ("missing", "error")
+        ]
 
     def add(self, findings: list[Finding]) -> None:
         for finding in findings:

@@ -54,9 +54,7 @@ from strategies.points import DEFAULT_BOX
 FUNCTIONS = tuple(op.syntax for op in ops.CATALOG.values() if op.arity == 1 and not op.is_operator)
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
-_ALLOWED = (
-    "names, numbers, + - * / **, unary -, and calls of " + ", ".join(FUNCTIONS)
-)
+_ALLOWED = "names, numbers, + - * / **, unary -, and calls of " + ", ".join(FUNCTIONS)
 _FORBIDDEN = {
     ast.Attribute: "attribute access",
     ast.Lambda: "a lambda",
@@ -210,27 +208,32 @@ class _Parser:
                 raise self.error(f"{node.id} is a function: call it, {node.id}(x)")
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, ast.USub | ast.UAdd):
-                raise self.error(f"the operator in {ast.unparse(node)} is not allowed; "
-                                 f"use {_ALLOWED}")
+                raise self.error(
+                    f"the operator in {ast.unparse(node)} is not allowed; use {_ALLOWED}"
+                )
             self._check(node.operand)
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY:
-                raise self.error(f"the operator in {ast.unparse(node)} is not allowed; "
-                                 f"use {_ALLOWED}")
+                raise self.error(
+                    f"the operator in {ast.unparse(node)} is not allowed; use {_ALLOWED}"
+                )
             self._check(node.left)
             self._check(node.right)
         elif isinstance(node, ast.Call):
             function = node.func
             if isinstance(function, ast.Attribute):
-                raise self.error(f"attribute access is not allowed ({ast.unparse(function)}); "
-                                 f"use {_ALLOWED}")
+                raise self.error(
+                    f"attribute access is not allowed ({ast.unparse(function)}); use {_ALLOWED}"
+                )
             if not isinstance(function, ast.Name):
                 what = _FORBIDDEN.get(type(function), ast.unparse(function))
-                raise self.error(f"calling {what} is not allowed ({ast.unparse(node)}); "
-                                 f"use {_ALLOWED}")
+                raise self.error(
+                    f"calling {what} is not allowed ({ast.unparse(node)}); use {_ALLOWED}"
+                )
             if function.id not in FUNCTIONS:
-                raise self.error(f"unknown function {function.id!r}; an exercise may call "
-                                 f"{', '.join(FUNCTIONS)}")
+                raise self.error(
+                    f"unknown function {function.id!r}; an exercise may call {', '.join(FUNCTIONS)}"
+                )
             if node.keywords or len(node.args) != 1:
                 raise self.error(f"{function.id}() takes exactly one argument: {function.id}(x)")
             self._check(node.args[0])
@@ -261,7 +264,8 @@ class _Parser:
             if name not in declared:
                 raise self.error(
                     f"{name} is not declared: this exercise declares its inputs, "
-                    f"so declare every one ({name}: (low, high))", line
+                    f"so declare every one ({name}: (low, high))",
+                    line,
                 )
         unused = [name for name in declared if name not in used]
         if unused:
@@ -283,8 +287,10 @@ class _Parser:
             start = len(self.nodes)
             result = self._expression(value, index)
             if isinstance(result, float):
-                raise self.error(f"{target} is the constant {ops.number_text(result)}: write the "
-                                 f"number where {target} is used")
+                raise self.error(
+                    f"{target} is the constant {ops.number_text(result)}: write the "
+                    f"number where {target} is used"
+                )
             if len(self.nodes) == start:
                 alias = next(name for name, k in index.items() if k == result)
                 raise self.error(f"{text} only renames {alias}: use {alias} itself")
@@ -301,8 +307,11 @@ class _Parser:
         dependencies = {name: _dependencies(composition, *spans[name]) for name in named}
         for line, target, _, _ in statements[:-1]:
             if not any(target in deps for deps in dependencies.values()):
-                raise self.error(f"{target} is never used: every line must lead to the output "
-                                 f"{named[-1]} (the last line)", line)
+                raise self.error(
+                    f"{target} is never used: every line must lead to the output "
+                    f"{named[-1]} (the last line)",
+                    line,
+                )
         local = {name: _local(composition, dependencies[name], *spans[name]) for name in named}
         return Exercise(self.name, composition, tuple(named), lines, dependencies, local)
 
@@ -331,10 +340,12 @@ class _Parser:
             if isinstance(a, float) and isinstance(b, float):
                 return self._fold(name, (a, b), node)
             if name == "pow":  # x**2, 2**x, x**y are three ops (see graders.ops)
-                name = "rpow" if isinstance(a, float) else "pow" if isinstance(b, float) \
-                    else "pow_var"
-            return self._append(name, tuple(Const(v) if isinstance(v, float) else v
-                                             for v in (a, b)))
+                name = (
+                    "rpow" if isinstance(a, float) else "pow" if isinstance(b, float) else "pow_var"
+                )
+            return self._append(
+                name, tuple(Const(v) if isinstance(v, float) else v for v in (a, b))
+            )
         assert isinstance(node, ast.Call)
         argument = self._expression(node.args[0], index)
         if isinstance(argument, float):
@@ -389,13 +400,21 @@ def _local(composition: Composition, dependencies, start: int, stop: int) -> Com
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
-    return (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
-            and isinstance(statement.value.value, str))
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
 
 
 def _describe(statement: ast.stmt) -> str:
     text = ast.unparse(statement).splitlines()[0] if statement else ""
     kind = type(statement).__name__
-    kinds = {"Import": "an import", "ImportFrom": "an import", "Expr": "a bare expression",
-             "FunctionDef": "a function definition", "AugAssign": "an augmented assignment"}
+    kinds = {
+        "Import": "an import",
+        "ImportFrom": "an import",
+        "Expr": "a bare expression",
+        "FunctionDef": "a function definition",
+        "AugAssign": "an augmented assignment",
+    }
     return f"{kinds.get(kind, kind)} ({text[:60]})"

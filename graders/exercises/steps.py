@@ -62,7 +62,10 @@ def derive(exercise: Exercise, prefix: str = "") -> tuple[Step, ...]:
             locals_[name, dep] = Step(function, name, dep, leibniz)
     totals = [
         Step(
-            f"{prefix}d{output}_d{x}", output, x, f"d{output}/d{x}",
+            f"{prefix}d{output}_d{x}",
+            output,
+            x,
+            f"d{output}/d{x}",
             tuple(tuple(locals_[edge].function for edge in path) for path in paths[x]),
         )
         for x in exercise.inputs
@@ -103,9 +106,7 @@ def expected(
         if found is None:
             return None
         local_grads[name] = dict(zip(local.inputs, found.grads))
-    return {
-        s.function: grads[s.wrt] if s.is_total else local_grads[s.of][s.wrt] for s in steps
-    }
+    return {s.function: grads[s.wrt] if s.is_total else local_grads[s.of][s.wrt] for s in steps}
 
 
 def _outside_in(exercise: Exercise) -> list[str]:

@@ -62,15 +62,17 @@ def task(folder: Path, part: Part) -> Task:
     """The task of one part; raises ExerciseError saying what to fix."""
     extra = part.extra
     if "exercise" not in extra:
-        raise ExerciseError(f"part {part.name!r} needs exercise = \"path/to/file.chain\"")
+        raise ExerciseError(f'part {part.name!r} needs exercise = "path/to/file.chain"')
     exercise = load(Path(folder) / str(extra["exercise"]))
     prefix = str(extra.get("prefix", ""))
     if prefix and not prefix.isidentifier():
         raise ExerciseError(f"part {part.name!r}: prefix = {prefix!r} must start a Python name")
     steps = derive(exercise, prefix)
     _check_boxes(exercise)
-    published = tuple(_published(exercise, steps, entry, prefix, part.name)
-                      for entry in extra.get("published", ()))
+    published = tuple(
+        _published(exercise, steps, entry, prefix, part.name)
+        for entry in extra.get("published", ())
+    )
     return Task(part.name, exercise, steps, published)
 
 
@@ -118,36 +120,46 @@ def _published(exercise, steps, entry, prefix: str, part: str):
         raise ExerciseError(f"part {part!r}: each published example needs at = {{ x = ..., ... }}")
     at = entry["at"]
     if set(at) != set(exercise.inputs):
-        raise ExerciseError(f"part {part!r}: a published example's at = must give exactly "
-                            f"{', '.join(exercise.inputs)}")
+        raise ExerciseError(
+            f"part {part!r}: a published example's at = must give exactly "
+            f"{', '.join(exercise.inputs)}"
+        )
     point = tuple(float(at[x]) for x in exercise.inputs)
     where = f"part {part!r}, published example at {at_text(dict(zip(exercise.inputs, point)))}"
     values = expected(exercise, steps, point)
     if values is None:
-        raise ExerciseError(f"{where}: the exercise is not fairly defined there (a domain, "
-                            f"a magnitude above 1e4, or the oracles disagree)")
+        raise ExerciseError(
+            f"{where}: the exercise is not fairly defined there (a domain, "
+            f"a magnitude above 1e4, or the oracles disagree)"
+        )
     names = {s.function: s.function for s in steps}
-    names.update({s.function[len(prefix):]: s.function for s in steps})
+    names.update({s.function[len(prefix) :]: s.function for s in steps})
     for key, value in entry.items():
         if key == "at":
             continue
         if key not in names:
-            raise ExerciseError(f"{where}: {key} is not a step; the steps are "
-                                f"{', '.join(s.function for s in steps)}")
+            raise ExerciseError(
+                f"{where}: {key} is not a step; the steps are "
+                f"{', '.join(s.function for s in steps)}"
+            )
         function = names[key]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ExerciseError(f"{where}: {key} = {value!r} is not a number")
         if not close(float(value), values[function], **GRADING):
-            raise ExerciseError(f"{where}: {key} = {number(float(value))} but MyGrad gives "
-                                f"{number(values[function])}")
+            raise ExerciseError(
+                f"{where}: {key} = {number(float(value))} but MyGrad gives "
+                f"{number(values[function])}"
+            )
         values[function] = float(value)
     return point, values
 
 
 def _check_same(exercise: Exercise, other: Exercise) -> None:
     if exercise.inputs != other.inputs:
-        raise ExerciseError(f"{exercise.name} and {other.name} must have the same inputs "
-                            f"({', '.join(other.inputs)})")
+        raise ExerciseError(
+            f"{exercise.name} and {other.name} must have the same inputs "
+            f"({', '.join(other.inputs)})"
+        )
     for point in fair_grid(exercise):
         if not other.composition.fair(point):
             continue

@@ -162,9 +162,15 @@ exit 0
 """
 
 
-def build(assignment: Assignment, output: Path, *, python: str = distribution.GRADESCOPE_PYTHON,
-          private_seed: bool = True, examples: int | None = None,
-          user: str = GRADER_USER) -> Path:
+def build(
+    assignment: Assignment,
+    output: Path,
+    *,
+    python: str = distribution.GRADESCOPE_PYTHON,
+    private_seed: bool = True,
+    examples: int | None = None,
+    user: str = GRADER_USER,
+) -> Path:
     """Write Gradescope's autograder zip for ``assignment`` to ``output``."""
     if not re.fullmatch(r"[a-z_][a-z0-9_-]*", user):
         raise AutograderError(f"--user {user!r} is not a valid user name")
@@ -175,13 +181,30 @@ def build(assignment: Assignment, output: Path, *, python: str = distribution.GR
     wheel_name, wheel = distribution.wheel()
     options = ["--examples", str(examples)] if examples is not None else []
     archive_files: dict[str, tuple[str | bytes, int]] = {
-        "setup.sh": (SETUP_SH.format(python=python, python_tuple=tuple(map(int, python.split("."))),
-                                     wheel=wheel_name, user=user), 0o755),
-        "run_autograder": (RUN_AUTOGRADER.format(
-            user=user, file=shlex.quote(assignment.submission), seed_file=SEED_FILE,
-            options=" ".join(shlex.quote(o) for o in options)), 0o755),
-        "requirements.txt": (distribution.requirements_text(
-            python, header="Pinned by chaingrade gradescope: what grading needs"), 0o644),
+        "setup.sh": (
+            SETUP_SH.format(
+                python=python,
+                python_tuple=tuple(map(int, python.split("."))),
+                wheel=wheel_name,
+                user=user,
+            ),
+            0o755,
+        ),
+        "run_autograder": (
+            RUN_AUTOGRADER.format(
+                user=user,
+                file=shlex.quote(assignment.submission),
+                seed_file=SEED_FILE,
+                options=" ".join(shlex.quote(o) for o in options),
+            ),
+            0o755,
+        ),
+        "requirements.txt": (
+            distribution.requirements_text(
+                python, header="Pinned by chaingrade gradescope: what grading needs"
+            ),
+            0o644,
+        ),
         "pytest.ini": (PYTEST_INI, 0o644),
         wheel_name: (wheel, 0o644),
         **{f"assignment/{name}": (data, 0o644) for name, data in files.items()},

@@ -58,12 +58,12 @@ class Job:
     """One submission to grade: plain data, so it travels to a Dask worker as it is."""
 
     name: str
-    source: bytes | None           # the submission file's bytes; None when there is none
-    filename: str                  # what the assignment calls it, e.g. engine.py
-    origin: str                    # where it came from, for the report
-    assignment: dict[str, bytes]   # the assignment's files, relative path -> bytes
+    source: bytes | None  # the submission file's bytes; None when there is none
+    filename: str  # what the assignment calls it, e.g. engine.py
+    origin: str  # where it came from, for the report
+    assignment: dict[str, bytes]  # the assignment's files, relative path -> bytes
     parts: tuple[tuple[str, float, str], ...]  # (name, points, visibility)
-    options: tuple[str, ...]       # extra `chaingrade grade` options
+    options: tuple[str, ...]  # extra `chaingrade grade` options
     timeout: float
     #: The private grading seed: handed to the grading process in its environment, never
     #: on its command line (which every process on the machine can read).
@@ -73,8 +73,12 @@ class Job:
     def key(self) -> str:
         """Everything that decides the grade; a results file with the same key is reused."""
         digest = hashlib.sha256()
-        for chunk in (self.source or b"<missing>", *sorted(self.assignment.items()),
-                      self.options, str(self.grading_seed)):
+        for chunk in (
+            self.source or b"<missing>",
+            *sorted(self.assignment.items()),
+            self.options,
+            str(self.grading_seed),
+        ):
             digest.update(repr(chunk).encode() if not isinstance(chunk, bytes) else chunk)
             digest.update(b"\0")
         return digest.hexdigest()
@@ -96,8 +100,13 @@ class Summary:
 # --- finding the submissions ------------------------------------------------------------
 
 
-def discover(folder: Path, filename: str, *, exclude: Path | None = None,
-             passed_over: dict[str, str] | None = None) -> dict[str, Path | None]:
+def discover(
+    folder: Path,
+    filename: str,
+    *,
+    exclude: Path | None = None,
+    passed_over: dict[str, str] | None = None,
+) -> dict[str, Path | None]:
     """Submission name -> its file (None for a folder without one), sorted by name.
     Every other entry of the folder goes into ``passed_over`` with the reason."""
     if not folder.is_dir():
@@ -122,12 +131,15 @@ def discover(folder: Path, filename: str, *, exclude: Path | None = None,
             passed_over[entry.name] = "a notebook: export it to a .py file to grade it"
             continue
         else:
-            passed_over[entry.name] = (f"not a submission (neither {filename} nor a folder "
-                                       "holding one)")
+            passed_over[entry.name] = (
+                f"not a submission (neither {filename} nor a folder holding one)"
+            )
             continue
         if name in found:
-            raise BatchError(f"two submissions are both called {name!r}: "
-                             f"{sources[name].name} and {entry.name}; rename one")
+            raise BatchError(
+                f"two submissions are both called {name!r}: "
+                f"{sources[name].name} and {entry.name}; rename one"
+            )
         found[name], sources[name] = file, entry
     if not found:
         raise BatchError(f"{folder} holds no submissions (NAME.py files or NAME/ folders)")
@@ -138,8 +150,10 @@ def _find_in(folder: Path, filename: str) -> Path | None:
     direct = folder / filename
     if direct.is_file() and not direct.is_symlink():
         return direct
-    matches = sorted((p for p in folder.rglob(filename) if p.is_file() and not p.is_symlink()),
-                     key=lambda p: (len(p.parts), str(p)))
+    matches = sorted(
+        (p for p in folder.rglob(filename) if p.is_file() and not p.is_symlink()),
+        key=lambda p: (len(p.parts), str(p)),
+    )
     return matches[0] if matches else None
 
 
@@ -161,21 +175,39 @@ def grade_one(job: Job) -> dict:
         submission.parent.mkdir()
         submission.write_bytes(job.source)
         (root / "tmp").mkdir()
-        command = [sys.executable, "-I", "-m", "graders.platforms.cli", "grade", str(submission),
-                   "--assignment", str(root / "assignment"), "--results", "-", *job.options]
+        command = [
+            sys.executable,
+            "-I",
+            "-m",
+            "graders.platforms.cli",
+            "grade",
+            str(submission),
+            "--assignment",
+            str(root / "assignment"),
+            "--results",
+            "-",
+            *job.options,
+        ]
         env = {**os.environ, "TMPDIR": str(root / "tmp")}
         env.pop(SEED_VARIABLE, None)
         if job.grading_seed is not None:
             env[SEED_VARIABLE] = str(job.grading_seed)
-        process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         try:
             stdout, stderr = process.communicate(timeout=job.timeout)
         except subprocess.TimeoutExpired:
             _kill_tree(process)
-            return _zero(job, "timeout", f"grading took longer than {job.timeout:g} s and was "
-                         "stopped", start)
+            return _zero(
+                job, "timeout", f"grading took longer than {job.timeout:g} s and was stopped", start
+            )
     try:
         data = json.loads(stdout)
     except ValueError:
@@ -189,17 +221,28 @@ def grade_one(job: Job) -> dict:
 
 
 def _zero(job: Job, status: str, message: str, start: float) -> dict:
-    tests = [gradescope.entry(name, 0.0, points, passed=False, output=message,
-                              visibility=visibility, number=str(n))
-             for n, (name, points, visibility) in enumerate(job.parts, 1)]
-    return gradescope.results(tests, execution_time=time.monotonic() - start, output=message,
-                              extra_data={"findings": [], "batch": _details(job, status, start),
-                                          "error": message})
+    tests = [
+        gradescope.entry(
+            name, 0.0, points, passed=False, output=message, visibility=visibility, number=str(n)
+        )
+        for n, (name, points, visibility) in enumerate(job.parts, 1)
+    ]
+    return gradescope.results(
+        tests,
+        execution_time=time.monotonic() - start,
+        output=message,
+        extra_data={"findings": [], "batch": _details(job, status, start), "error": message},
+    )
 
 
 def _details(job: Job, status: str, start: float) -> dict:
-    return {"name": job.name, "submission": job.origin, "status": status, "key": job.key,
-            "seconds": round(time.monotonic() - start, 3)}
+    return {
+        "name": job.name,
+        "submission": job.origin,
+        "status": status,
+        "key": job.key,
+        "seconds": round(time.monotonic() - start, 3),
+    }
 
 
 def _kill_tree(process: subprocess.Popen) -> None:
@@ -240,16 +283,26 @@ def _kill_tree(process: subprocess.Popen) -> None:
 # --- the whole batch ------------------------------------------------------------------------
 
 
-def run(folder: Path, assignment: Assignment, out: Path, *, scheduler: str | None = None,
-        jobs: int | None = None, timeout: float | None = None, options: tuple[str, ...] = (),
-        grading_seed: int | None = None, progress: bool = True) -> Summary:
+def run(
+    folder: Path,
+    assignment: Assignment,
+    out: Path,
+    *,
+    scheduler: str | None = None,
+    jobs: int | None = None,
+    timeout: float | None = None,
+    options: tuple[str, ...] = (),
+    grading_seed: int | None = None,
+    progress: bool = True,
+) -> Summary:
     """Grade every submission in ``folder`` not graded yet; write results and summaries."""
     start = time.monotonic()
     _need_batch_extra()
     out = Path(out)
     summary = Summary(out)
-    found = discover(Path(folder), assignment.submission, exclude=out,
-                     passed_over=summary.not_submissions)
+    found = discover(
+        Path(folder), assignment.submission, exclude=out, passed_over=summary.not_submissions
+    )
     if jobs is not None and jobs < 1:
         raise BatchError("--jobs must be at least 1")
     jobs = _isolated_jobs(jobs or os.cpu_count() or 1, local=scheduler is None)
@@ -258,9 +311,17 @@ def run(folder: Path, assignment: Assignment, out: Path, *, scheduler: str | Non
     files = testfiles.grading_files(assignment)
     parts = tuple((p.name, p.points, p.visibility) for p in assignment.parts)
     all_jobs = [
-        Job(name, path.read_bytes() if path else None, assignment.submission,
-            str(path or Path(folder) / name), files, parts, tuple(options), float(timeout),
-            grading_seed)
+        Job(
+            name,
+            path.read_bytes() if path else None,
+            assignment.submission,
+            str(path or Path(folder) / name),
+            files,
+            parts,
+            tuple(options),
+            float(timeout),
+            grading_seed,
+        )
         for name, path in found.items()
     ]
     out.mkdir(parents=True, exist_ok=True)
@@ -276,8 +337,13 @@ def run(folder: Path, assignment: Assignment, out: Path, *, scheduler: str | Non
     from tqdm import tqdm
 
     graded_now: dict[str, dict] = {}
-    with tqdm(total=len(pending), desc="chaingrade batch", unit="submission",
-              disable=not progress or not pending, file=sys.stderr) as bar:
+    with tqdm(
+        total=len(pending),
+        desc="chaingrade batch",
+        unit="submission",
+        disable=not progress or not pending,
+        file=sys.stderr,
+    ) as bar:
         execute = _on_dask(pending, scheduler) if scheduler else _on_pool(pending, jobs)
         for job, data, error in execute:
             if error is not None:
@@ -294,8 +360,9 @@ def run(folder: Path, assignment: Assignment, out: Path, *, scheduler: str | Non
     summary.results.update(graded_now)
     for name, data in summary.results.items():
         gradescope.write(data, out / f"{name}.json")
-    summary.results = {job.name: summary.results[job.name] for job in all_jobs
-                       if job.name in summary.results}
+    summary.results = {
+        job.name: summary.results[job.name] for job in all_jobs if job.name in summary.results
+    }
     write_summary(summary.results, assignment, out, summary.not_submissions)
     summary.elapsed = time.monotonic() - start
     return summary
@@ -307,8 +374,9 @@ def _need_batch_extra() -> None:
         import psutil  # noqa: F401
         import tqdm  # noqa: F401
     except ImportError:
-        raise BatchError("chaingrade batch needs its extra: pip install 'chaingrade[batch]'") \
-            from None
+        raise BatchError(
+            "chaingrade batch needs its extra: pip install 'chaingrade[batch]'"
+        ) from None
 
 
 def _isolated_jobs(jobs: int, *, local: bool) -> int:
@@ -326,15 +394,22 @@ def _isolated_jobs(jobs: int, *, local: bool) -> int:
     pool = users.configured_pool()
     if not pool:  # explicitly empty: the operator chose to grade as root
         return jobs
-    interpreter = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib",
-                                                       "platlib")}
-    blocked = next((p for p in sorted(interpreter) if Path(p).exists()
-                    and not users.reachable(Path(p), pool[0])), None)
+    interpreter = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    blocked = next(
+        (
+            p
+            for p in sorted(interpreter)
+            if Path(p).exists() and not users.reachable(Path(p), pool[0])
+        ),
+        None,
+    )
     if blocked is not None:
-        raise BatchError(f"workers run as {pool[0]} ({users.USER_VARIABLE}), who cannot read "
-                         f"{blocked}: install chaingrade into a Python other users can read "
-                         f"(the system's, or a virtual environment outside /root), or set "
-                         f"{users.USER_VARIABLE}= to grade as root with no isolation")
+        raise BatchError(
+            f"workers run as {pool[0]} ({users.USER_VARIABLE}), who cannot read "
+            f"{blocked}: install chaingrade into a Python other users can read "
+            f"(the system's, or a virtual environment outside /root), or set "
+            f"{users.USER_VARIABLE}= to grade as root with no isolation"
+        )
     return min(jobs, len(pool)) if local else jobs
 
 
@@ -409,23 +484,34 @@ def _problems(data: dict) -> list[str]:
     return wrong_steps(data) if status == "graded" else [f"not graded: {status}"]
 
 
-def write_summary(results: dict[str, dict], assignment: Assignment, out: Path,
-                  passed_over: dict[str, str] | None = None) -> None:
+def write_summary(
+    results: dict[str, dict],
+    assignment: Assignment,
+    out: Path,
+    passed_over: dict[str, str] | None = None,
+) -> None:
     """summary.csv (every result, then every entry passed over and why) and summary.png."""
     parts = [p.name for p in assignment.parts]
     with open(out / "summary.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["name", "status", "score", "max_score", *parts, "wrong_steps",
-                         "seconds", "note"])
+        writer.writerow(
+            ["name", "status", "score", "max_score", *parts, "wrong_steps", "seconds", "note"]
+        )
         for name, data in results.items():
             by_part = {t.get("name"): t.get("score") for t in data.get("tests", [])}
             batch = _batch(data)
-            writer.writerow([
-                name, batch.get("status", "graded"), data.get("score"),
-                sum(t.get("max_score", 0) for t in data.get("tests", [])),
-                *(by_part.get(p, "") for p in parts), "; ".join(wrong_steps(data)),
-                batch.get("seconds", ""), _extra(data).get("error", ""),
-            ])
+            writer.writerow(
+                [
+                    name,
+                    batch.get("status", "graded"),
+                    data.get("score"),
+                    sum(t.get("max_score", 0) for t in data.get("tests", [])),
+                    *(by_part.get(p, "") for p in parts),
+                    "; ".join(wrong_steps(data)),
+                    batch.get("seconds", ""),
+                    _extra(data).get("error", ""),
+                ]
+            )
         for name, reason in (passed_over or {}).items():
             writer.writerow([name, "skipped", "", "", *("" for _ in parts), "", "", reason])
     plot(results, assignment, out / "summary.png")
@@ -441,8 +527,9 @@ def plot(results: dict[str, dict], assignment: Assignment, path: Path, top: int 
     scores = [float(d.get("score", 0)) for d in results.values()]
     steps = Counter(s for d in results.values() for s in _problems(d)).most_common(top)
     maximum = assignment.max_score or 1.0
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8),
-                                         gridspec_kw={"width_ratios": [1, 1.3]})
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1, 1.3]}
+    )
     left.hist(scores, bins=20, range=(0, maximum), color="#4C72B0", edgecolor="white")
     left.set_xlabel(f"score (out of {maximum:g})")
     left.set_ylabel("submissions")

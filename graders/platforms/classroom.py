@@ -39,8 +39,9 @@ class ClassroomError(ValueError):
 
 def steps(assignment: Assignment) -> list[tuple[str, str, float]]:
     """``(step name, pytest command, points)`` for each step, in the order of the tests."""
-    tests = [t for t in testfiles.read(assignment) if t.visibility == "visible"
-             and t.points is not None]
+    tests = [
+        t for t in testfiles.read(assignment) if t.visibility == "visible" and t.points is not None
+    ]
     parts = {p.name: p for p in assignment.parts}
     found = []
     for test in tests:
@@ -62,8 +63,9 @@ def _shares(total: float, count: int) -> list[int]:
     return [base + (1 if k < extra else 0) for k in range(count)]
 
 
-def workflow(assignment: Assignment, *, python: str = DEFAULT_PYTHON,
-             install: str = DEFAULT_INSTALL) -> str:
+def workflow(
+    assignment: Assignment, *, python: str = DEFAULT_PYTHON, install: str = DEFAULT_INSTALL
+) -> str:
     """The workflow file's text (YAML), steps in the order of the tests."""
     planned = steps(assignment)
     if not planned:
@@ -113,7 +115,7 @@ def workflow(assignment: Assignment, *, python: str = DEFAULT_PYTHON,
         "      - name: Autograding Reporter",
         "        uses: classroom-resources/autograding-grading-reporter@v1",
         "        env:",
-        *(f"          {s.upper()}_RESULTS: \"${{{{steps.{s}.outputs.result}}}}\"" for s in ids),
+        *(f'          {s.upper()}_RESULTS: "${{{{steps.{s}.outputs.result}}}}"' for s in ids),
         "        with:",
         f"          runners: {','.join(ids)}",
     ]

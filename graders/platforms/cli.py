@@ -61,70 +61,111 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check = commands.add_parser("check", help="check a submission locally, as CI grades it")
-    check.add_argument("submission", nargs="?", type=Path,
-                       help="the student's file (default: the assignment's reference solution)")
+    check.add_argument(
+        "submission",
+        nargs="?",
+        type=Path,
+        help="the student's file (default: the assignment's reference solution)",
+    )
     _grading(check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
 
     graded = commands.add_parser("grade", help="grade a submission into Gradescope's results.json")
     graded.add_argument("submission", type=Path, help="the student's file")
     _grading(graded)
-    graded.add_argument("--results", default="results.json", metavar="PATH",
-                        help="where to write results.json; - for standard output "
-                             "(default: results.json)")
+    graded.add_argument(
+        "--results",
+        default="results.json",
+        metavar="PATH",
+        help="where to write results.json; - for standard output (default: results.json)",
+    )
 
     zipped = commands.add_parser("gradescope", help="build a Gradescope autograder zip")
     zipped.add_argument("assignment", help="assignment name or folder")
-    zipped.add_argument("-o", "--output", type=Path, default=Path("autograder.zip"),
-                        help="the zip to write (default: autograder.zip)")
-    zipped.add_argument("--python", default=GRADESCOPE_PYTHON,
-                        help="the Python of the Gradescope base image: 3.10 for Ubuntu 22.04 "
-                             "(default), 3.12 for Ubuntu 24.04")
-    zipped.add_argument("--public-seed", action="store_true",
-                        help="grade with the assignment's public seed (default: a secret "
-                             "random seed baked into the zip)")
+    zipped.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("autograder.zip"),
+        help="the zip to write (default: autograder.zip)",
+    )
+    zipped.add_argument(
+        "--python",
+        default=GRADESCOPE_PYTHON,
+        help="the Python of the Gradescope base image: 3.10 for Ubuntu 22.04 "
+        "(default), 3.12 for Ubuntu 24.04",
+    )
+    zipped.add_argument(
+        "--public-seed",
+        action="store_true",
+        help="grade with the assignment's public seed (default: a secret "
+        "random seed baked into the zip)",
+    )
     zipped.add_argument("--examples", type=int, help="Hypothesis examples per part")
-    zipped.add_argument("--user", default="chaingrade",
-                        help="unprivileged user student code runs as (default: chaingrade)")
+    zipped.add_argument(
+        "--user",
+        default="chaingrade",
+        help="unprivileged user student code runs as (default: chaingrade)",
+    )
 
     workflow = commands.add_parser("classroom", help="write a GitHub Classroom workflow")
     workflow.add_argument("assignment", help="assignment name or folder")
-    workflow.add_argument("-o", "--output", default="-",
-                          help="file to write (default: standard output)")
-    workflow.add_argument("--python", default=CLASSROOM_PYTHON,
-                          help=f"Python version of the runner (default: {CLASSROOM_PYTHON})")
+    workflow.add_argument(
+        "-o", "--output", default="-", help="file to write (default: standard output)"
+    )
+    workflow.add_argument(
+        "--python",
+        default=CLASSROOM_PYTHON,
+        help=f"Python version of the runner (default: {CLASSROOM_PYTHON})",
+    )
 
     pack = commands.add_parser("release", help="write the student pack for an assignment")
     pack.add_argument("assignment", help="assignment name or folder")
     pack.add_argument("-o", "--output", type=Path, required=True, help="folder to write")
     pack.add_argument("--force", action="store_true", help="replace a folder that is not empty")
-    pack.add_argument("--python", default=CLASSROOM_PYTHON,
-                      help="Python of the pack's Classroom workflow, which its pins are for "
-                           f"(default: {CLASSROOM_PYTHON})")
+    pack.add_argument(
+        "--python",
+        default=CLASSROOM_PYTHON,
+        help="Python of the pack's Classroom workflow, which its pins are for "
+        f"(default: {CLASSROOM_PYTHON})",
+    )
 
     many = commands.add_parser("batch", help="grade a folder of submissions in parallel")
-    many.add_argument("submissions", type=Path,
-                      help="folder of submissions: NAME.py files, NAME/ folders, NAME.ipynb")
+    many.add_argument(
+        "submissions",
+        type=Path,
+        help="folder of submissions: NAME.py files, NAME/ folders, NAME.ipynb",
+    )
     _grading(many)
     many.add_argument("--out", type=Path, required=True, help="folder for the results")
-    many.add_argument("--scheduler", metavar="ADDRESS",
-                      help="grade on this Dask distributed scheduler (e.g. tcp://host:8786)")
+    many.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on this Dask distributed scheduler (e.g. tcp://host:8786)",
+    )
     many.add_argument("--jobs", type=int, help="local parallel gradings (default: one per core)")
-    many.add_argument("--timeout", type=float,
-                      help="seconds one grading may take (default: the assignment's limits)")
+    many.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds one grading may take (default: the assignment's limits)",
+    )
     many.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     shown = commands.add_parser("policy", help="print what a submission may import and use")
-    shown.add_argument("--assignment", default=None,
-                       help="assignment name or folder (default: this folder's, else "
-                            f"{DEFAULT_ASSIGNMENT})")
+    shown.add_argument(
+        "--assignment",
+        default=None,
+        help=f"assignment name or folder (default: this folder's, else {DEFAULT_ASSIGNMENT})",
+    )
     return parser
 
 
 def _grading(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--assignment", default=None,
-                        help="assignment name or folder (default: this folder's, else "
-                             f"{DEFAULT_ASSIGNMENT})")
+    parser.add_argument(
+        "--assignment",
+        default=None,
+        help=f"assignment name or folder (default: this folder's, else {DEFAULT_ASSIGNMENT})",
+    )
     options.add_to_parser(parser)
 
 
@@ -134,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         options.check_examples(getattr(args, "examples", None))
         name = getattr(args, "assignment", None) or default_assignment(
-            getattr(args, "submission", None))
+            getattr(args, "submission", None)
+        )
         assignment = load(name, api=getattr(args, "api", None))
         return COMMANDS[args.command](args, assignment)
     except SandboxError as e:  # the machine is set up wrong for what was asked
@@ -147,8 +189,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _graded(args, assignment, submission: Path):
     _need_file(submission)
-    return grade(assignment, submission, grading_seed=options.grading_seed(
-        args.grading_seed_file), examples=args.examples)
+    return grade(
+        assignment,
+        submission,
+        grading_seed=options.grading_seed(args.grading_seed_file),
+        examples=args.examples,
+    )
 
 
 def _check(args, assignment) -> int:
@@ -162,10 +208,15 @@ def _check(args, assignment) -> int:
         print(report.as_json(result))
     else:
         private = options.grading_seed(args.grading_seed_file) is not None
-        seed = ("a private seed" if private else
-                "the public seed; a Gradescope autograder grades with a private one")
-        header = (f"chaingrade check: {submission} against {assignment.name} "
-                  f"({result.elapsed:.1f} s, {seed})")
+        seed = (
+            "a private seed"
+            if private
+            else "the public seed; a Gradescope autograder grades with a private one"
+        )
+        header = (
+            f"chaingrade check: {submission} against {assignment.name} "
+            f"({result.elapsed:.1f} s, {seed})"
+        )
         print(report.text(result, header=header), end="")
     return 0 if result.score == result.max_score else 1
 
@@ -176,8 +227,10 @@ def _grade(args, assignment) -> int:
     result = _graded(args, assignment, args.submission)
     gradescope.write(gradescope.from_report(result), args.results)
     if args.results != "-":
-        header = (f"chaingrade grade: {args.submission} against {assignment.name} "
-                  f"({result.elapsed:.1f} s); results in {args.results}")
+        header = (
+            f"chaingrade grade: {args.submission} against {assignment.name} "
+            f"({result.elapsed:.1f} s); results in {args.results}"
+        )
         print(report.text(result, header=header), end="")
     return 0
 
@@ -186,13 +239,20 @@ def _gradescope(args, assignment) -> int:
     from graders.platforms import autograder
 
     options.check_examples(args.examples)
-    path = autograder.build(assignment, args.output, python=args.python,
-                            private_seed=not args.public_seed, examples=args.examples,
-                            user=args.user)
+    path = autograder.build(
+        assignment,
+        args.output,
+        python=args.python,
+        private_seed=not args.public_seed,
+        examples=args.examples,
+        user=args.user,
+    )
     seed = "the assignment's public seed" if args.public_seed else "a secret seed baked in"
-    print(f"chaingrade gradescope: wrote {path} for {assignment.name}, grading with {seed}: "
-          f"upload it as the assignment's autograder, on a base image with Python "
-          f"{args.python}")
+    print(
+        f"chaingrade gradescope: wrote {path} for {assignment.name}, grading with {seed}: "
+        f"upload it as the assignment's autograder, on a base image with Python "
+        f"{args.python}"
+    )
     return 0
 
 
@@ -226,17 +286,25 @@ def _batch(args, assignment) -> int:
     if args.timeout is not None and args.timeout <= 0:
         raise batch.BatchError("--timeout must be a positive number of seconds")
     seed = options.grading_seed(args.grading_seed_file)
-    summary = batch.run(args.submissions, assignment, args.out, scheduler=args.scheduler,
-                        jobs=args.jobs, timeout=args.timeout,
-                        options=tuple(options.to_argv({"api": args.api,
-                                                       "examples": args.examples})),
-                        grading_seed=seed, progress=not args.no_progress)
+    summary = batch.run(
+        args.submissions,
+        assignment,
+        args.out,
+        scheduler=args.scheduler,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        options=tuple(options.to_argv({"api": args.api, "examples": args.examples})),
+        grading_seed=seed,
+        progress=not args.no_progress,
+    )
     scores = [float(d.get("score", 0)) for d in summary.results.values()]
     mean = sum(scores) / len(scores) if scores else 0.0
-    print(f"chaingrade batch: {len(summary.graded)} graded, {len(summary.skipped)} already "
-          f"graded, {len(summary.errors)} could not be graded, {len(summary.not_submissions)} "
-          f"skipped as not a submission, in {summary.elapsed:.1f} s; "
-          f"mean score {mean:.1f} / {assignment.max_score:g}")
+    print(
+        f"chaingrade batch: {len(summary.graded)} graded, {len(summary.skipped)} already "
+        f"graded, {len(summary.errors)} could not be graded, {len(summary.not_submissions)} "
+        f"skipped as not a submission, in {summary.elapsed:.1f} s; "
+        f"mean score {mean:.1f} / {assignment.max_score:g}"
+    )
     for name, reason in summary.errors.items():
         print(f"  not graded: {name}: {reason}")
     for name, reason in summary.not_submissions.items():
@@ -254,8 +322,9 @@ def _policy(args, assignment) -> int:
 
 def _need_file(path: Path) -> None:
     if path.is_dir():
-        raise AssignmentError(f"{path} is a folder: give the file to grade (e.g. "
-                              f"{path / 'engine.py'})")
+        raise AssignmentError(
+            f"{path} is a folder: give the file to grade (e.g. {path / 'engine.py'})"
+        )
     if not path.is_file():
         raise AssignmentError(f"no such file: {path}")
 
@@ -267,12 +336,27 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from graders.platforms.distribution import DistributionError
     from graders.platforms.release import ReleaseError
 
-    return (AssignmentError, AutograderError, BatchError, ClassroomError, DistributionError,
-            ReleaseError, options.UsageError, OSError)
+    return (
+        AssignmentError,
+        AutograderError,
+        BatchError,
+        ClassroomError,
+        DistributionError,
+        ReleaseError,
+        options.UsageError,
+        OSError,
+    )
 
 
-COMMANDS = {"check": _check, "grade": _grade, "gradescope": _gradescope,
-            "classroom": _classroom, "release": _release, "batch": _batch, "policy": _policy}
+COMMANDS = {
+    "check": _check,
+    "grade": _grade,
+    "gradescope": _gradescope,
+    "classroom": _classroom,
+    "release": _release,
+    "batch": _batch,
+    "policy": _policy,
+}
 
 
 if __name__ == "__main__":

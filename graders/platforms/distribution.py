@@ -39,8 +39,9 @@ SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 GRADESCOPE_PYTHON = "3.10"
 #: chaingrade's dependencies grading does without: they serve batch grading and parallel
 #: test runs. Everything else chaingrade depends on is pinned.
-BATCH_ONLY = frozenset({"dask", "distributed", "matplotlib", "tqdm", "psutil", "pytest-xdist",
-                        "networkx"})
+BATCH_ONLY = frozenset(
+    {"dask", "distributed", "matplotlib", "tqdm", "psutil", "pytest-xdist", "networkx"}
+)
 PACKAGES = ("graders", "strategies")
 
 
@@ -54,8 +55,9 @@ def this_python() -> str:
 
 def check_python(python: str) -> str:
     if python not in SUPPORTED_PYTHONS:
-        raise DistributionError(f"--python {python}: chaingrade supports Python "
-                                f"{', '.join(SUPPORTED_PYTHONS)}")
+        raise DistributionError(
+            f"--python {python}: chaingrade supports Python {', '.join(SUPPORTED_PYTHONS)}"
+        )
     return python
 
 
@@ -88,8 +90,10 @@ def pins(python: str, *, include_batch: bool = False) -> dict[str, str]:
 
 
 def requirements_text(python: str, *, header: str, include_batch: bool = False) -> str:
-    lines = [f"{name}=={version}" for name, version in
-             sorted(pins(python, include_batch=include_batch).items())]
+    lines = [
+        f"{name}=={version}"
+        for name, version in sorted(pins(python, include_batch=include_batch).items())
+    ]
     return f"# {header} (Python {python}).\n" + "\n".join(lines) + "\n"
 
 
@@ -123,8 +127,10 @@ def _resolved(wanted: list[Requirement], python: str) -> dict[str, str]:
     asked = [str(r) for r in wanted]
     for _ in range(5):
         report = _pip_report(asked, python)
-        found = {_canonical(item["metadata"]["name"]): item["metadata"]["version"]
-                 for item in report["install"]}
+        found = {
+            _canonical(item["metadata"]["name"]): item["metadata"]["version"]
+            for item in report["install"]
+        }
         missing = []
         for item in report["install"]:
             extras = item.get("requested_extras") or []
@@ -142,8 +148,7 @@ def _needs(requires: list[str], extras, env: dict) -> list[Requirement]:
     for text in requires:
         requirement = Requirement(text)
         environments = [{**env, "extra": e} for e in (set(extras) | {""})]
-        if requirement.marker is None or any(requirement.marker.evaluate(e)
-                                             for e in environments):
+        if requirement.marker is None or any(requirement.marker.evaluate(e) for e in environments):
             requirement.marker = None
             needed.append(requirement)
     return needed
@@ -152,15 +157,31 @@ def _needs(requires: list[str], extras, env: dict) -> list[Requirement]:
 def _pip_report(requirements: list[str], python: str) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
-        command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed",
-                   "--quiet", "--disable-pip-version-check", "--only-binary=:all:",
-                   "--python-version", python, "--target", str(Path(scratch) / "target"),
-                   "--report", str(report), *requirements]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--only-binary=:all:",
+            "--python-version",
+            python,
+            "--target",
+            str(Path(scratch) / "target"),
+            "--report",
+            str(report),
+            *requirements,
+        ]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0 or not report.is_file():
             tail = " / ".join(done.stderr.strip().splitlines()[-3:])
-            raise DistributionError(f"could not resolve chaingrade's requirements for Python "
-                                    f"{python} (pip needs to reach a package index): {tail}")
+            raise DistributionError(
+                f"could not resolve chaingrade's requirements for Python "
+                f"{python} (pip needs to reach a package index): {tail}"
+            )
         return json.loads(report.read_text(encoding="utf-8"))
 
 
@@ -181,8 +202,11 @@ def wheel() -> tuple[str, bytes]:
         root = Path(importlib.import_module(package).__file__).parent
         for path in sorted(root.rglob("*")):
             relative = path.relative_to(root.parent)
-            if path.is_file() and "__pycache__" not in relative.parts \
-                    and path.suffix not in (".pyc", ".pyo"):
+            if (
+                path.is_file()
+                and "__pycache__" not in relative.parts
+                and path.suffix not in (".pyc", ".pyo")
+            ):
                 files[relative.as_posix()] = path.read_bytes()
     info = f"{tag}.dist-info"
     meta = ["Metadata-Version: 2.1", "Name: chaingrade", f"Version: {version}"]
@@ -191,8 +215,9 @@ def wheel() -> tuple[str, bytes]:
     meta += [f"Provides-Extra: {e}" for e in dist.metadata.get_all("Provides-Extra") or []]
     meta += [f"Requires-Dist: {r}" for r in dist.requires or []]
     files[f"{info}/METADATA"] = ("\n".join(meta) + "\n").encode()
-    files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: chaingrade\n"
-                              b"Root-Is-Purelib: true\nTag: py3-none-any\n")
+    files[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: chaingrade\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
     files[f"{info}/entry_points.txt"] = (dist.read_text("entry_points.txt") or "").encode()
     files[f"{info}/top_level.txt"] = ("\n".join(PACKAGES) + "\n").encode()
     record = [f"{name},sha256={_digest(data)},{len(data)}" for name, data in files.items()]

@@ -26,24 +26,52 @@ from graders.platforms.report import part_text
 from graders.results import Report
 
 #: The top-level fields of results.json that Gradescope defines; nothing else is written.
-TOP_LEVEL_FIELDS = frozenset({
-    "score", "execution_time", "output", "output_format", "visibility", "stdout_visibility",
-    "extra_data", "tests", "leaderboard",
-})
+TOP_LEVEL_FIELDS = frozenset(
+    {
+        "score",
+        "execution_time",
+        "output",
+        "output_format",
+        "visibility",
+        "stdout_visibility",
+        "extra_data",
+        "tests",
+        "leaderboard",
+    }
+)
 #: The fields of one entry of ``tests`` that Gradescope defines.
-TEST_FIELDS = frozenset({
-    "score", "max_score", "status", "name", "name_format", "number", "output", "output_format",
-    "tags", "visibility", "extra_data",
-})
+TEST_FIELDS = frozenset(
+    {
+        "score",
+        "max_score",
+        "status",
+        "name",
+        "name_format",
+        "number",
+        "output",
+        "output_format",
+        "tags",
+        "visibility",
+        "extra_data",
+    }
+)
 STATUSES = ("passed", "failed")
 
 
 # --- results.json --------------------------------------------------------------------
 
 
-def entry(name: str, score: float, max_score: float, *, passed: bool, output: str = "",
-         visibility: str = "visible", number: str | None = None,
-         cases_digest: str = "") -> dict:
+def entry(
+    name: str,
+    score: float,
+    max_score: float,
+    *,
+    passed: bool,
+    output: str = "",
+    visibility: str = "visible",
+    number: str | None = None,
+    cases_digest: str = "",
+) -> dict:
     """One entry of ``tests``: a failed test keeps the partial score it earned.
     ``cases_digest`` (the part's cases, see ``PartResult``) goes to its ``extra_data``."""
     if visibility not in VISIBILITIES:
@@ -63,8 +91,9 @@ def entry(name: str, score: float, max_score: float, *, passed: bool, output: st
     return entry
 
 
-def results(tests: list[dict], *, execution_time: float, output: str = "",
-            extra_data: dict | None = None) -> dict:
+def results(
+    tests: list[dict], *, execution_time: float, output: str = "", extra_data: dict | None = None
+) -> dict:
     """A whole results.json: the score is the sum of the tests' scores."""
     data = {
         "score": _number(sum(t["score"] for t in tests)),
@@ -87,12 +116,18 @@ def from_report(report: Report) -> dict:
     tests = []
     for number, part in enumerate(report.parts, 1):
         passed = part.score >= part.max_score
-        tests.append(entry(
-            part.part.name, part.score, part.max_score, passed=passed,
-            output="" if passed and not part.findings else part_text(part),
-            visibility=part.part.visibility, number=str(number),
-            cases_digest=part.cases_digest,
-        ))
+        tests.append(
+            entry(
+                part.part.name,
+                part.score,
+                part.max_score,
+                passed=passed,
+                output="" if passed and not part.findings else part_text(part),
+                visibility=part.part.visibility,
+                number=str(number),
+                cases_digest=part.cases_digest,
+            )
+        )
     name = Path(report.submission).name
     output = f"{report.assignment}: graded {name} in {report.elapsed:.1f} s."
     if report.student_output.strip():
@@ -108,10 +143,24 @@ def from_report(report: Report) -> dict:
 
 def zero(assignment: Assignment, message: str, *, execution_time: float = 0.0) -> dict:
     """results.json for a submission that could not be graded at all: every part at zero."""
-    tests = [entry(p.name, 0.0, p.points, passed=False, output=message, visibility=p.visibility,
-                  number=str(n)) for n, p in enumerate(assignment.parts, 1)]
-    return results(tests, execution_time=execution_time, output=message,
-                   extra_data={"assignment": assignment.name, "error": message})
+    tests = [
+        entry(
+            p.name,
+            0.0,
+            p.points,
+            passed=False,
+            output=message,
+            visibility=p.visibility,
+            number=str(n),
+        )
+        for n, p in enumerate(assignment.parts, 1)
+    ]
+    return results(
+        tests,
+        execution_time=execution_time,
+        output=message,
+        extra_data={"assignment": assignment.name, "error": message},
+    )
 
 
 def validate(data: object) -> list[str]:

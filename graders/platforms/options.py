@@ -38,14 +38,25 @@ class Option:
 
 
 GRADING_OPTIONS = (
-    Option("--api", "the student API: a preset name (mygrad, micrograd, minitorch), a JSON "
-                    "mapping, or a file holding one (default: the assignment's)",
-           metavar="NAME|JSON|FILE"),
-    Option("--grading-seed-file", "grade with the private seed in this file (or in "
-                                  f"${SEED_VARIABLE}) instead of the assignment's public one",
-           type=Path, metavar="PATH"),
-    Option("--examples", "Hypothesis examples per part (default: the assignment's)", type=int,
-           metavar="N"),
+    Option(
+        "--api",
+        "the student API: a preset name (mygrad, micrograd, minitorch), a JSON "
+        "mapping, or a file holding one (default: the assignment's)",
+        metavar="NAME|JSON|FILE",
+    ),
+    Option(
+        "--grading-seed-file",
+        "grade with the private seed in this file (or in "
+        f"${SEED_VARIABLE}) instead of the assignment's public one",
+        type=Path,
+        metavar="PATH",
+    ),
+    Option(
+        "--examples",
+        "Hypothesis examples per part (default: the assignment's)",
+        type=int,
+        metavar="N",
+    ),
 )
 
 
@@ -53,8 +64,14 @@ def add_to_parser(parser) -> None:
     """Declare the grading options on an argparse parser or a pytest option group."""
     add = getattr(parser, "addoption", None) or parser.add_argument
     for option in GRADING_OPTIONS:
-        add(option.flag, dest=option.dest, type=option.type, default=None,
-            metavar=option.metavar, help=option.help)
+        add(
+            option.flag,
+            dest=option.dest,
+            type=option.type,
+            default=None,
+            metavar=option.metavar,
+            help=option.help,
+        )
 
 
 def to_argv(values: dict[str, Any]) -> list[str]:

@@ -76,13 +76,26 @@ _XDIST_HEADER = re.compile(r"\A\[gw\d+\] [^\n]* -- Python [^\n]*\n")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("chaingrade", "chaingrade grading")
-    group.addoption("--submission", type=Path, default=None,
-                    help="student file (or folder holding it) to grade; default: the solution")
+    group.addoption(
+        "--submission",
+        type=Path,
+        default=None,
+        help="student file (or folder holding it) to grade; default: the solution",
+    )
     options.add_to_parser(group)
-    group.addoption("--gradescope-results", type=Path, default=None, metavar="PATH",
-                    help="write Gradescope's results.json to PATH")
-    group.addoption("--chaingrade-item", default=None, metavar="NAME",
-                    help="pass a check_part test when this op or function of its part is right")
+    group.addoption(
+        "--gradescope-results",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="write Gradescope's results.json to PATH",
+    )
+    group.addoption(
+        "--chaingrade-item",
+        default=None,
+        metavar="NAME",
+        help="pass a check_part test when this op or function of its part is right",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -124,9 +137,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.when == "call" or (report.when == "setup" and not report.passed):
         points = _points(item)
         if _POINTS not in item.stash and points is not None:
-            item.stash[_POINTS] = {"score": points if report.passed else 0.0,
-                                   "max_score": points,
-                                   "visibility": _visibility(item) or "visible"}
+            item.stash[_POINTS] = {
+                "score": points if report.passed else 0.0,
+                "max_score": points,
+                "visibility": _visibility(item) or "visible",
+            }
         if _POINTS in item.stash:  # plain data: xdist sends it to the controller as it is
             report.chaingrade = dict(item.stash[_POINTS])
 
@@ -182,8 +197,11 @@ class Chaingrade:
         except AssignmentError as e:
             raise pytest.UsageError(str(e)) from None
         if part not in {p.name for p in assignment.parts}:
-            pytest.fail(f"check_part: no part {part!r}; parts: "
-                        + ", ".join(p.name for p in assignment.parts), pytrace=False)
+            pytest.fail(
+                f"check_part: no part {part!r}; parts: "
+                + ", ".join(p.name for p in assignment.parts),
+                pytrace=False,
+            )
         submission = self.submission(assignment)
         if not submission.is_file():
             raise pytest.UsageError(f"--submission: no such file {submission}")
@@ -193,15 +211,22 @@ class Chaingrade:
             from graders.grading import grade  # Hypothesis and MyGrad: only when grading
 
             try:
-                cache[key] = grade(assignment, submission,
-                                   grading_seed=self.config.stash[_SEED],
-                                   examples=self.config.getoption("examples"), parts=[part])
+                cache[key] = grade(
+                    assignment,
+                    submission,
+                    grading_seed=self.config.stash[_SEED],
+                    examples=self.config.getoption("examples"),
+                    parts=[part],
+                )
             except SandboxError as e:
                 pytest.fail(f"chaingrade cannot grade here: {e}", pytrace=False)
             except Exception as e:  # noqa: BLE001 - our bug: say so without our traceback
-                pytest.fail(f"chaingrade could not grade this part (an error in chaingrade, "
-                            f"not in your code: {type(e).__name__}: {e}); tell your "
-                            f"instructor", pytrace=False)
+                pytest.fail(
+                    f"chaingrade could not grade this part (an error in chaingrade, "
+                    f"not in your code: {type(e).__name__}: {e}); tell your "
+                    f"instructor",
+                    pytrace=False,
+                )
         return cache[key]
 
     def check_part(self, name: str) -> None:
@@ -221,27 +246,36 @@ class Chaingrade:
         else:
             score = round(result.score * worth / result.max_score, 4)
         visibility = _visibility(self.node) or result.part.visibility
-        self.node.stash[_POINTS] = {"part": name, "score": score, "max_score": worth,
-                                    "visibility": visibility,
-                                    "cases_digest": result.cases_digest}
+        self.node.stash[_POINTS] = {
+            "part": name,
+            "score": score,
+            "max_score": worth,
+            "visibility": visibility,
+            "cases_digest": result.cases_digest,
+        }
         if score < worth:
             message = part_text(result)
             if worth != result.max_score:
                 message += f"\n(this test is worth {worth:g}: {score:g} / {worth:g})"
             pytest.fail(message, pytrace=False)
 
-
     def _check_item(self, result: PartResult, item: str, worth: float) -> None:
         """Pass when ``item`` (an op or function of the part) earned its share of the part,
         as the part's score counts it: the all-or-nothing view Classroom's steps need."""
         earned = item in result.credited
-        self.node.stash[_POINTS] = {"part": result.part.name, "score": worth if earned else 0.0,
-                                    "max_score": worth, "visibility": result.part.visibility}
+        self.node.stash[_POINTS] = {
+            "part": result.part.name,
+            "score": worth if earned else 0.0,
+            "max_score": worth,
+            "visibility": result.part.visibility,
+        }
         if not earned:
-            about = [f for f in result.findings if item in (f.op, f.function)] \
-                or result.findings
-            pytest.fail(f"{item} earned nothing in {result.part.name}:\n"
-                        + "\n".join(f.summary() for f in about), pytrace=False)
+            about = [f for f in result.findings if item in (f.op, f.function)] or result.findings
+            pytest.fail(
+                f"{item} earned nothing in {result.part.name}:\n"
+                + "\n".join(f.summary() for f in about),
+                pytrace=False,
+            )
 
 
 @pytest.fixture
@@ -332,9 +366,15 @@ def _entry(nodeid: str, reports: list, points: float | None, visibility: str | N
     if visibility not in VISIBILITIES:
         visibility = "visible"
     name = str(recorded.get("part") or nodeid.split("::", 1)[-1])
-    return gradescope.entry(name, score, max_score, passed=passed,
-                            cases_digest=str(recorded.get("cases_digest") or ""),
-                            output=output[-MAX_OUTPUT:], visibility=visibility)
+    return gradescope.entry(
+        name,
+        score,
+        max_score,
+        passed=passed,
+        cases_digest=str(recorded.get("cases_digest") or ""),
+        output=output[-MAX_OUTPUT:],
+        visibility=visibility,
+    )
 
 
 def _float(value, default):

@@ -62,8 +62,13 @@ class ReleaseError(ValueError):
     """A pack that cannot be made; the message says what to fix."""
 
 
-def release(assignment: Assignment, out: Path, *, force: bool = False,
-            python: str = classroom.DEFAULT_PYTHON) -> list[Path]:
+def release(
+    assignment: Assignment,
+    out: Path,
+    *,
+    force: bool = False,
+    python: str = classroom.DEFAULT_PYTHON,
+) -> list[Path]:
     """Write the student pack for ``assignment`` into ``out``; the files written.
     ``python`` is the Classroom workflow's Python, which constraints.txt pins for."""
     folder = assignment.folder
@@ -87,18 +92,24 @@ def release(assignment: Assignment, out: Path, *, force: bool = False,
     hidden = _hidden_parts_files(assignment)
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if not path.is_file() or testfiles.is_private(relative) \
-                or path.suffix == ".pyc" or path.resolve() in tests | hidden \
-                or relative.as_posix() in ("README.md", "assignment.toml"):
+        if (
+            not path.is_file()
+            or testfiles.is_private(relative)
+            or path.suffix == ".pyc"
+            or path.resolve() in tests | hidden
+            or relative.as_posix() in ("README.md", "assignment.toml")
+        ):
             continue
         files[relative.as_posix()] = path.read_bytes()  # data the tests or grading read
     wheel_name, wheel = distribution.wheel()
     files[wheel_name] = wheel
-    files["requirements.txt"] = (f"# chaingrade, from the wheel beside this file.\n"
-                                 f"./{wheel_name}\n").encode()
+    files["requirements.txt"] = (
+        f"# chaingrade, from the wheel beside this file.\n./{wheel_name}\n"
+    ).encode()
     files[".gitignore"] = b".venv/\n__pycache__/\n.hypothesis/\n.pytest_cache/\n"
     files["constraints.txt"] = distribution.requirements_text(
-        python, header="Exact versions for the Classroom workflow").encode()
+        python, header="Exact versions for the Classroom workflow"
+    ).encode()
     try:  # the visible tests, which are exactly the pack's
         files[classroom.WORKFLOW_PATH] = classroom.workflow(assignment, python=python).encode()
     except classroom.ClassroomError as e:
@@ -132,12 +143,15 @@ def public_config(assignment: Assignment) -> str:
     """assignment.toml without the solution and without parts students may not see."""
     data = tomllib.loads((assignment.folder / "assignment.toml").read_text(encoding="utf-8"))
     data.pop("solution", None)
-    data["parts"] = [p for p in data.get("parts", [])
-                     if p.get("visibility", "visible") == "visible"]
+    data["parts"] = [
+        p for p in data.get("parts", []) if p.get("visibility", "visible") == "visible"
+    ]
     if not data["parts"]:
         raise ReleaseError(f"{assignment.name} has no visible parts to release")
-    header = (f"# {assignment.name}, as released to students by chaingrade: the parts you "
-              "can see, graded as in CI.\n")
+    header = (
+        f"# {assignment.name}, as released to students by chaingrade: the parts you "
+        "can see, graded as in CI.\n"
+    )
     return header + tomli_w.dumps(data)
 
 
@@ -154,7 +168,7 @@ def _public_tests(assignment: Assignment) -> dict[str, bytes]:
         for test in sorted(tests, key=lambda t: -t.lines[0]):
             if test.visibility != "visible":
                 first, last = test.lines
-                del lines[first - 1:last]
+                del lines[first - 1 : last]
         text = re.sub(r"\n{4,}", "\n\n\n", "".join(lines))  # no gaps where tests were
         files[relative] = text.encode()
     return files

@@ -21,15 +21,14 @@ from pathlib import Path
 from graders.assignment import Assignment, Part
 
 #: Folders of an assignment that never hold tests students may see.
-PRIVATE_FOLDERS = frozenset({"solution", "starter", "__pycache__", ".hypothesis",
-                             ".pytest_cache"})
+PRIVATE_FOLDERS = frozenset({"solution", "starter", "__pycache__", ".hypothesis", ".pytest_cache"})
 
 
 @dataclass(frozen=True)
 class TestInfo:
-    file: str          # path relative to the assignment folder, with "/"
-    name: str          # "test_x" or "TestClass::test_x"
-    part: str | None   # the part it checks, when it calls check_part with a literal
+    file: str  # path relative to the assignment folder, with "/"
+    name: str  # "test_x" or "TestClass::test_x"
+    part: str | None  # the part it checks, when it calls check_part with a literal
     points: float | None
     visibility: str
     lines: tuple[int, int]  # first (its first decorator) and last line, 1-based
@@ -54,8 +53,11 @@ def is_private(relative: Path) -> bool:
 
 def test_files(folder: Path) -> list[Path]:
     """Files pytest would collect by default, outside the private folders."""
-    return [path for path in sorted(folder.rglob("*.py"))
-            if not is_private(path.relative_to(folder)) and is_test_file(path.name)]
+    return [
+        path
+        for path in sorted(folder.rglob("*.py"))
+        if not is_private(path.relative_to(folder)) and is_test_file(path.name)
+    ]
 
 
 def grading_files(assignment: Assignment) -> dict[str, bytes]:
@@ -66,8 +68,12 @@ def grading_files(assignment: Assignment) -> dict[str, bytes]:
     files = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if not path.is_file() or is_private(relative) or path.suffix == ".pyc" \
-                or (solution is not None and path.resolve() == solution):
+        if (
+            not path.is_file()
+            or is_private(relative)
+            or path.suffix == ".pyc"
+            or (solution is not None and path.resolve() == solution)
+        ):
             continue
         files[relative.as_posix()] = path.read_bytes()
     return files
@@ -93,17 +99,25 @@ def read_file(path: Path, relative: str, parts: dict[str, Part]) -> list[TestInf
             if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
                 marks = {**inherited, **_pytestmark(node.body), **_marks(node.decorator_list)}
                 visit(node.body, f"{prefix}{node.name}::", marks)
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
-                    and node.name.startswith("test"):
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+                "test"
+            ):
                 marks = {**inherited, **_marks(node.decorator_list)}
                 part = _checked_part(node)
                 known = parts.get(part) if part is not None else None
                 visibility = marks.get("visibility") or (known.visibility if known else "visible")
                 points = marks.get("points", known.points if known else None)
                 first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-                tests.append(TestInfo(relative, prefix + node.name, part,
-                                      None if points is None else float(points), visibility,
-                                      (first, node.end_lineno or node.lineno)))
+                tests.append(
+                    TestInfo(
+                        relative,
+                        prefix + node.name,
+                        part,
+                        None if points is None else float(points),
+                        visibility,
+                        (first, node.end_lineno or node.lineno),
+                    )
+                )
 
     visit(tree.body, "", module_marks)
     return tests
@@ -115,8 +129,12 @@ def _marks(decorators: list[ast.expr]) -> dict:
     for decorator in decorators:
         if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute):
             name = decorator.func.attr
-            if name in ("points", "visibility") and _is_mark(decorator.func.value) \
-                    and decorator.args and isinstance(decorator.args[0], ast.Constant):
+            if (
+                name in ("points", "visibility")
+                and _is_mark(decorator.func.value)
+                and decorator.args
+                and isinstance(decorator.args[0], ast.Constant)
+            ):
                 found[name] = decorator.args[0].value
     return found
 
@@ -141,8 +159,13 @@ def _is_mark(node: ast.expr) -> bool:
 
 def _checked_part(function: ast.AST) -> str | None:
     for node in ast.walk(function):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr == "check_part" and node.args \
-                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "check_part"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             return node.args[0].value
     return None

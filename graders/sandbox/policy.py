@@ -38,33 +38,130 @@ import symtable
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-DEFAULT_IMPORTS = ("math", "numpy", "functools", "itertools", "collections", "dataclasses",
-                   "typing", "operator", "numbers", "abc", "enum", "__future__")
-DEFAULT_NAMES = ("eval", "exec", "compile", "__import__", "globals", "locals", "vars", "open",
-                 "breakpoint", "input", "exit", "quit", "help", "__builtins__", "__loader__",
-                 "__spec__")
+DEFAULT_IMPORTS = (
+    "math",
+    "numpy",
+    "functools",
+    "itertools",
+    "collections",
+    "dataclasses",
+    "typing",
+    "operator",
+    "numbers",
+    "abc",
+    "enum",
+    "__future__",
+)
+DEFAULT_NAMES = (
+    "eval",
+    "exec",
+    "compile",
+    "__import__",
+    "globals",
+    "locals",
+    "vars",
+    "open",
+    "breakpoint",
+    "input",
+    "exit",
+    "quit",
+    "help",
+    "__builtins__",
+    "__loader__",
+    "__spec__",
+)
 DEFAULT_ATTRIBUTES = (
     # functions, frames, tracebacks and generators: the way into another module's globals
-    "__globals__", "__builtins__", "__code__", "__closure__", "__defaults__", "__kwdefaults__",
-    "__func__", "__self__", "__wrapped__", "__traceback__", "__getattribute__",
-    "f_globals", "f_locals", "f_back", "f_builtins", "f_code", "f_trace", "tb_frame",
-    "tb_next", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code",
-    "co_code", "co_consts", "co_names",
+    "__globals__",
+    "__builtins__",
+    "__code__",
+    "__closure__",
+    "__defaults__",
+    "__kwdefaults__",
+    "__func__",
+    "__self__",
+    "__wrapped__",
+    "__traceback__",
+    "__getattribute__",
+    "f_globals",
+    "f_locals",
+    "f_back",
+    "f_builtins",
+    "f_code",
+    "f_trace",
+    "tb_frame",
+    "tb_next",
+    "gi_frame",
+    "gi_code",
+    "cr_frame",
+    "cr_code",
+    "ag_frame",
+    "ag_code",
+    "co_code",
+    "co_consts",
+    "co_names",
     # class internals: the way to every class (and function) in the process
-    "__subclasses__", "__bases__", "__base__", "__mro__", "__reduce__", "__reduce_ex__",
-    "__loader__", "__spec__", "__import__",
+    "__subclasses__",
+    "__bases__",
+    "__base__",
+    "__mro__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__loader__",
+    "__spec__",
+    "__import__",
     # modules reachable as attributes of allowed ones
-    "sys", "_sys", "os", "_os", "builtins", "ctypes", "ctypeslib", "subprocess", "importlib",
-    "gc", "inspect", "socket", "shutil", "pathlib", "signal", "threading", "multiprocessing",
-    "pickle", "marshal", "runpy",
+    "sys",
+    "_sys",
+    "os",
+    "_os",
+    "builtins",
+    "ctypes",
+    "ctypeslib",
+    "subprocess",
+    "importlib",
+    "gc",
+    "inspect",
+    "socket",
+    "shutil",
+    "pathlib",
+    "signal",
+    "threading",
+    "multiprocessing",
+    "pickle",
+    "marshal",
+    "runpy",
     # files
-    "tofile", "fromfile", "memmap", "load", "loadtxt", "genfromtxt", "fromregex", "save",
-    "savez", "savez_compressed", "savetxt", "DataSource",
+    "tofile",
+    "fromfile",
+    "memmap",
+    "load",
+    "loadtxt",
+    "genfromtxt",
+    "fromregex",
+    "save",
+    "savez",
+    "savez_compressed",
+    "savetxt",
+    "DataSource",
 )
 #: Of ``forbidden_attributes``, the names that are forbidden only on a module the
 #: submission imported (``np.load``), not on its own objects (``self.load``).
-MODULE_ONLY = frozenset({"load", "save", "savez", "savez_compressed", "savetxt", "loadtxt",
-                         "genfromtxt", "fromregex", "memmap", "fromfile", "DataSource"})
+MODULE_ONLY = frozenset(
+    {
+        "load",
+        "save",
+        "savez",
+        "savez_compressed",
+        "savetxt",
+        "loadtxt",
+        "genfromtxt",
+        "fromregex",
+        "memmap",
+        "fromfile",
+        "DataSource",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -79,8 +176,12 @@ class Policy:
     @classmethod
     def from_toml(cls, data: Mapping) -> Policy:
         """``[policy]`` of assignment.toml; missing lists keep their defaults."""
-        unknown = set(data) - {"allowed_imports", "forbidden_names", "forbidden_attributes",
-                               "enabled"}
+        unknown = set(data) - {
+            "allowed_imports",
+            "forbidden_names",
+            "forbidden_attributes",
+            "enabled",
+        }
         if unknown:
             raise ValueError(f"[policy]: unknown fields {sorted(unknown)}")
         lists = {}
@@ -99,10 +200,12 @@ class Policy:
         """The lists, as ``chaingrade policy`` and the student README show them."""
         if not self.enabled:
             return "The static policy is off for this assignment.\n"
-        return (f"imports allowed: {', '.join(self.allowed_imports)}\n"
-                f"names not allowed: {', '.join(self.forbidden_names)}\n"
-                f"attributes not allowed: {', '.join(self.forbidden_attributes)}\n"
-                "also not allowed: getattr or delattr with a computed attribute name\n")
+        return (
+            f"imports allowed: {', '.join(self.allowed_imports)}\n"
+            f"names not allowed: {', '.join(self.forbidden_names)}\n"
+            f"attributes not allowed: {', '.join(self.forbidden_attributes)}\n"
+            "also not allowed: getattr or delattr with a computed attribute name\n"
+        )
 
 
 @dataclass(frozen=True)
@@ -122,7 +225,8 @@ def check(sources: Mapping[str, str], policy: Policy) -> list[Violation]:
     if not policy.enabled:
         return []
     local = {name.rsplit("/", 1)[-1].removesuffix(".py") for name in sources} | {
-        part for name in sources for part in name.split("/")[:-1]}
+        part for name in sources for part in name.split("/")[:-1]
+    }
     found: list[Violation] = []
     for name, text in sources.items():
         try:
@@ -138,8 +242,11 @@ def _builtin_references(text: str, filename: str) -> set[str]:
     """Names the code reads that no scope of the file binds: the builtins it uses. (A
     parameter or local called ``input`` is the student's own, not the builtin.)"""
     top = symtable.symtable(text, filename, "exec")
-    module_bound = {s.get_name() for s in top.get_symbols()
-                    if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    module_bound = {
+        s.get_name()
+        for s in top.get_symbols()
+        if s.is_assigned() or s.is_imported() or s.is_namespace()
+    }
     found: set[str] = set()
     tables = [top]
     while tables:
@@ -148,8 +255,12 @@ def _builtin_references(text: str, filename: str) -> set[str]:
         for symbol in table.get_symbols():
             if not symbol.is_referenced() or symbol.get_name() in module_bound:
                 continue
-            bound_here = (symbol.is_assigned() or symbol.is_parameter() or symbol.is_imported()
-                          or symbol.is_namespace())
+            bound_here = (
+                symbol.is_assigned()
+                or symbol.is_parameter()
+                or symbol.is_imported()
+                or symbol.is_namespace()
+            )
             if table is top or not (bound_here or symbol.is_free()):
                 found.add(symbol.get_name())
     return found
@@ -165,8 +276,7 @@ class _Checker:
     """One file's violations, found by walking its tree (no recursion: a 3000-term sum is
     fine)."""
 
-    def __init__(self, file: str, policy: Policy, local_modules: set[str],
-                 builtins_used: set[str]):
+    def __init__(self, file: str, policy: Policy, local_modules: set[str], builtins_used: set[str]):
         self.file = file
         self.allowed = set(policy.allowed_imports) | local_modules
         self.names = set(policy.forbidden_names) & builtins_used
@@ -204,14 +314,14 @@ class _Checker:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if not self._module_allowed(alias.name):
-                    self._flag(node, f"import {alias.name}",
-                               "a module this assignment does not allow")
+                    self._flag(
+                        node, f"import {alias.name}", "a module this assignment does not allow"
+                    )
                 self.modules.add(alias.asname or alias.name.partition(".")[0])
             return
         module = node.module or ""
         if node.level == 0 and not self._module_allowed(module):
-            self._flag(node, f"from {module} import ...",
-                       "a module this assignment does not allow")
+            self._flag(node, f"from {module} import ...", "a module this assignment does not allow")
         for alias in node.names:
             construct = f"from {module} import {alias.name}"
             if alias.name in MODULE_ONLY:
@@ -224,37 +334,51 @@ class _Checker:
         if node.id in self.names:
             self._flag(node, node.id, "reaches into the interpreter, files or processes")
         elif node.id in self.by_name and not called:
-            self._flag(node, node.id, "getattr and its kin may only be called, with a name "
-                                      "written out")
+            self._flag(
+                node, node.id, "getattr and its kin may only be called, with a name written out"
+            )
 
     def _attribute(self, node: ast.Attribute) -> None:
         if node.attr in self.attributes:
             on_module = isinstance(node.value, ast.Name) and node.value.id in self.modules
             if node.attr not in MODULE_ONLY or on_module:
-                self._flag(node, f".{node.attr}",
-                           "reaches into the interpreter, files or processes")
+                self._flag(
+                    node, f".{node.attr}", "reaches into the interpreter, files or processes"
+                )
 
     def _call(self, node: ast.Call) -> None:
         function = node.func
-        name = function.attr if isinstance(function, ast.Attribute) else getattr(
-            function, "id", None)
+        name = (
+            function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
+        )
         if name in _OPERATOR_BY_NAME and not all(
-                isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args):
-            self._flag(node, f"{name}(<computed name>)",
-                       "a computed attribute name can reach anything")
+            isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args
+        ):
+            self._flag(
+                node, f"{name}(<computed name>)", "a computed attribute name can reach anything"
+            )
             return
         if not (isinstance(function, ast.Name) and function.id in self.by_name):
             return
         attribute = node.args[1] if len(node.args) >= 2 else None
         plain = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
-        if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords or (
-                not plain and function.id != "setattr"):
-            self._flag(node, f"{function.id}(..., <computed name>)",
-                       "a computed attribute name can reach anything")
+        if (
+            any(isinstance(a, ast.Starred) for a in node.args)
+            or node.keywords
+            or (not plain and function.id != "setattr")
+        ):
+            self._flag(
+                node,
+                f"{function.id}(..., <computed name>)",
+                "a computed attribute name can reach anything",
+            )
 
     def _string(self, node: ast.Constant) -> None:
         """A string that names what may not be reached (``"__globals__"``), as
         ``operator.attrgetter`` or a ``__dict__[...]`` lookup would use it."""
         if node.value in self.reaching or node.value in self.names:
-            self._flag(node, repr(node.value), "names something that reaches into the "
-                                               "interpreter, files or processes")
+            self._flag(
+                node,
+                repr(node.value),
+                "names something that reaches into the interpreter, files or processes",
+            )

@@ -214,18 +214,37 @@ class Runner:
         user = self.user
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", str(SUPERVISOR),
-                 "--submission", str(self.copy), "--module", self.module_name,
-                 "--api", json.dumps(self.preset.to_json()),
-                 "--requests", str(requests_r), "--replies", str(replies_w),
-                 "--alarms", str(alarms_w),
-                 "--limits", json.dumps(self._worker_limits()),
-                 "--forbid", json.dumps([*self.forbidden, *OWN_PACKAGES]),
-                 "--forbid-folders", json.dumps(self._forbidden_folders()),
-                 *(["--uid", str(user.uid), "--gid", str(user.gid)] if user else [])],
-                stdin=subprocess.PIPE, stdout=self._output, stderr=self._output,
-                cwd=self.home, env=self._environment(),
-                pass_fds=(requests_r, replies_w, alarms_w), start_new_session=True,
+                [
+                    sys.executable,
+                    "-I",
+                    str(SUPERVISOR),
+                    "--submission",
+                    str(self.copy),
+                    "--module",
+                    self.module_name,
+                    "--api",
+                    json.dumps(self.preset.to_json()),
+                    "--requests",
+                    str(requests_r),
+                    "--replies",
+                    str(replies_w),
+                    "--alarms",
+                    str(alarms_w),
+                    "--limits",
+                    json.dumps(self._worker_limits()),
+                    "--forbid",
+                    json.dumps([*self.forbidden, *OWN_PACKAGES]),
+                    "--forbid-folders",
+                    json.dumps(self._forbidden_folders()),
+                    *(["--uid", str(user.uid), "--gid", str(user.gid)] if user else []),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=self._output,
+                stderr=self._output,
+                cwd=self.home,
+                env=self._environment(),
+                pass_fds=(requests_r, replies_w, alarms_w),
+                start_new_session=True,
             )
             opened = True
         finally:
@@ -248,10 +267,12 @@ class Runner:
             error = error if isinstance(error, dict) else {}
             kind, message = _text(error.get("kind", "import"), 20), _text(error.get("message"), 500)
             if kind == "sandbox":
-                raise SandboxError(f"{message}: the worker's user ({user}) must be able to "
-                                   "read the Python installation and the submission; install "
-                                   "chaingrade into a Python other users can read (the "
-                                   "system's, or a virtual environment outside /root)")
+                raise SandboxError(
+                    f"{message}: the worker's user ({user}) must be able to "
+                    "read the Python installation and the submission; install "
+                    "chaingrade into a Python other users can read (the "
+                    "system's, or a virtual environment outside /root)"
+                )
             raise SubmissionError(kind, message)
         if self.process.poll() is not None:
             self.close()
@@ -352,9 +373,11 @@ class Runner:
         root = Path(os.environ.get(SANDBOX_DIR_VARIABLE) or "/tmp")
         unreachable = [u for u in self.pool if not reachable(root, u)]
         if unreachable:
-            raise SandboxError(f"user {unreachable[0]} cannot reach {root}, where workers' "
-                               f"folders are made: set {SANDBOX_DIR_VARIABLE} to a folder "
-                               "every worker user can enter")
+            raise SandboxError(
+                f"user {unreachable[0]} cannot reach {root}, where workers' "
+                f"folders are made: set {SANDBOX_DIR_VARIABLE} to a folder "
+                "every worker user can enter"
+            )
         folder = Path(tempfile.mkdtemp(prefix="chaingrade-", dir=root))
         folder.chmod(0o711)  # the worker can enter its own folder, but list nothing here
         return folder
@@ -420,8 +443,9 @@ class Runner:
         """Folders the worker may not read, with what reading them means: the assignment's,
         chaingrade's own packages and the forbidden packages, wherever this interpreter
         has them."""
-        folders: dict[str, str | None] = {str(Path(f).resolve()): None
-                                          for f in self.private_folders}
+        folders: dict[str, str | None] = {
+            str(Path(f).resolve()): None for f in self.private_folders
+        }
         for name in (*OWN_PACKAGES, *self.forbidden):
             try:
                 spec = importlib.util.find_spec(name)
@@ -430,8 +454,7 @@ class Runner:
             for path in (spec.submodule_search_locations or ()) if spec else ():
                 folders[str(Path(path).resolve())] = f"import {name}"
                 parent = Path(path).resolve().parent
-                if name in OWN_PACKAGES and parent.name not in ("site-packages",
-                                                                "dist-packages"):
+                if name in OWN_PACKAGES and parent.name not in ("site-packages", "dist-packages"):
                     for entry in _checkout_entries(parent):
                         folders.setdefault(str(entry), None)
         return folders
@@ -516,8 +539,9 @@ class Runner:
             code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return f"stopped answering {when}"
-        return death_text(code, printed=self._printed(), output_limit=self.limits.output_bytes,
-                          when=when)
+        return death_text(
+            code, printed=self._printed(), output_limit=self.limits.output_bytes, when=when
+        )
 
 
 def _checkout_entries(checkout: Path) -> list[Path]:
@@ -528,8 +552,11 @@ def _checkout_entries(checkout: Path) -> list[Path]:
         entries = list(checkout.iterdir())
     except OSError:
         return []
-    return [e.resolve() for e in entries
-            if not any(e.resolve() == p or e.resolve() in p.parents for p in interpreter)]
+    return [
+        e.resolve()
+        for e in entries
+        if not any(e.resolve() == p or e.resolve() in p.parents for p in interpreter)
+    ]
 
 
 # --- replies ----------------------------------------------------------------------
@@ -577,16 +604,19 @@ def _outcome(outcome, size: int | None, ops: set[str]) -> dict | None:
         if not isinstance(error, dict):
             return None
         op, kind = error.get("op"), error.get("kind", "error")
-        return {"error": {
-            "kind": kind if isinstance(kind, str) and kind in ERROR_KINDS else "error",
-            "op": op if isinstance(op, str) and op in ops else None,
-            "message": _text(error.get("message", ""), 500),
-        }}
+        return {
+            "error": {
+                "kind": kind if isinstance(kind, str) and kind in ERROR_KINDS else "error",
+                "op": op if isinstance(op, str) and op in ops else None,
+                "message": _text(error.get("message", ""), 500),
+            }
+        }
     if size is None:
         return {"value": _number(outcome.get("value"))} if "value" in outcome else None
     values, grads = outcome.get("values"), outcome.get("grads")
-    if not (isinstance(values, list) and isinstance(grads, list)
-            and len(values) == len(grads) == size):
+    if not (
+        isinstance(values, list) and isinstance(grads, list) and len(values) == len(grads) == size
+    ):
         return None
     return {"values": [_number(v) for v in values], "grads": [_number(g) for g in grads]}
 
@@ -614,16 +644,16 @@ def _text(value, limit: int) -> str:
 def _printable(text: str, keep_lines: bool = False) -> str:
     """``text`` without control characters (escape sequences, carriage returns, ...)."""
     keep = "\n\t" if keep_lines else ""
-    return "".join(
-        c if c in keep or unicodedata.category(c)[0] != "C" else "?" for c in text
-    )
+    return "".join(c if c in keep or unicodedata.category(c)[0] != "C" else "?" for c in text)
 
 
 def death_text(code: int, *, printed: int, output_limit: int, when: str) -> str:
     """Why a worker that exited with ``code`` (negative: killed by that signal) stopped."""
     if code == -getattr(signal, "SIGXFSZ", 0) or printed >= output_limit:
-        return (f"your code printed more than {output_limit} bytes in one call {when}: "
-                "remove debugging prints")
+        return (
+            f"your code printed more than {output_limit} bytes in one call {when}: "
+            "remove debugging prints"
+        )
     if code == -getattr(signal, "SIGXCPU", 0):
         return f"used more than its CPU time {when}"
     if code == -signal.SIGKILL:

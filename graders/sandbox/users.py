@@ -74,16 +74,20 @@ def parse_pool(text: str) -> list[WorkerUser]:
         if low.isdigit() and (not dash or high.isdigit()):
             first, last = int(low), int(high or low)
             if not 0 < first <= last < 2**31 or last - first > 4096:
-                raise SandboxError(f"{USER_VARIABLE}={text!r}: {item} is not a range of "
-                                   "unprivileged uids (1 to 2**31, at most 4096 of them)")
+                raise SandboxError(
+                    f"{USER_VARIABLE}={text!r}: {item} is not a range of "
+                    "unprivileged uids (1 to 2**31, at most 4096 of them)"
+                )
             members += [_numeric(uid) for uid in range(first, last + 1)]
             continue
         try:
             entry = pwd.getpwnam(item)
         except KeyError:
-            raise SandboxError(f"{USER_VARIABLE}={text!r}: there is no user {item!r} on this "
-                               "machine (create it, or give numeric uids such as "
-                               f"{DEFAULT_BATCH_POOL})") from None
+            raise SandboxError(
+                f"{USER_VARIABLE}={text!r}: there is no user {item!r} on this "
+                "machine (create it, or give numeric uids such as "
+                f"{DEFAULT_BATCH_POOL})"
+            ) from None
         members.append(WorkerUser(entry.pw_uid, entry.pw_gid, item))
     if any(m.uid == 0 or m.gid == 0 for m in members):
         raise SandboxError(f"{USER_VARIABLE}={text!r}: workers must not run as root")
@@ -106,8 +110,10 @@ def configured_pool(value: str | None = None) -> list[WorkerUser]:
     text = os.environ.get(USER_VARIABLE, "") if value is None else value
     pool = parse_pool(text)
     if pool and os.geteuid() != 0:
-        raise SandboxError(f"{USER_VARIABLE}={text}: only a grader running as root can run "
-                           f"workers as another user; unset {USER_VARIABLE}")
+        raise SandboxError(
+            f"{USER_VARIABLE}={text}: only a grader running as root can run "
+            f"workers as another user; unset {USER_VARIABLE}"
+        )
     return pool
 
 
@@ -135,8 +141,10 @@ class Lease:
                 return cls(user, handle)
             if time.monotonic() >= deadline:
                 names = ", ".join(str(u) for u in pool)
-                raise SandboxError(f"every worker user ({names}) stayed busy for {timeout:g} s: "
-                                   f"give {USER_VARIABLE} more users or run fewer jobs")
+                raise SandboxError(
+                    f"every worker user ({names}) stayed busy for {timeout:g} s: "
+                    f"give {USER_VARIABLE} more users or run fewer jobs"
+                )
             time.sleep(0.05)
 
     def release(self) -> None:
@@ -155,11 +163,17 @@ def _lease_folder() -> Path:
             info = folder.lstat()
         except OSError:
             continue
-        if info.st_uid == 0 and not info.st_mode & 0o022 and folder.is_dir() \
-                and not folder.is_symlink():
+        if (
+            info.st_uid == 0
+            and not info.st_mode & 0o022
+            and folder.is_dir()
+            and not folder.is_symlink()
+        ):
             return folder
-    raise SandboxError("no private folder for worker leases: "
-                       f"{' or '.join(map(str, LEASE_FOLDERS))} must be root's, mode 0700")
+    raise SandboxError(
+        "no private folder for worker leases: "
+        f"{' or '.join(map(str, LEASE_FOLDERS))} must be root's, mode 0700"
+    )
 
 
 def clear(uid: int) -> None:

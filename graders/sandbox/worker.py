@@ -181,8 +181,17 @@ def run_job(module, api, job):
 
 #: Audit events of starting a program: no engine needs to, and a child process is beyond
 #: this process's audit hook.
-_SPAWNS = frozenset({"os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen",
-                     "os.fork", "os.forkpty"})
+_SPAWNS = frozenset(
+    {
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "subprocess.Popen",
+        "os.fork",
+        "os.forkpty",
+    }
+)
 
 
 def alarm(fd):
@@ -220,8 +229,9 @@ def guard(forbidden_modules, forbidden_folders, note):
     ``find_spec``. An attempt is recorded even when the submission catches the error.
     """
     modules = frozenset(forbidden_modules)
-    labels = {os.path.join(os.path.realpath(f), ""): label
-              for f, label in forbidden_folders.items()}
+    labels = {
+        os.path.join(os.path.realpath(f), ""): label for f, label in forbidden_folders.items()
+    }
     folders = tuple(labels)
     realpath, fspath, join = os.path.realpath, os.fsdecode, os.path.join
 
@@ -277,14 +287,19 @@ def guard(forbidden_modules, forbidden_folders, note):
     def loaded():
         """Forbidden modules in ``sys.modules``, however they got there."""
         for name in list(sys.modules):
-            if type(name) is str and name.partition(".")[0] in modules \
-                    and name not in preloaded:
+            if type(name) is str and name.partition(".")[0] in modules and name not in preloaded:
                 note("import " + name.partition(".")[0])
 
     # What the integrity check watches besides this module: the guard's own functions,
     # whose closures and defaults hold what is forbidden.
-    inner = {"note": note, "check_module": check_module, "check_path": check_path,
-             "hook": hook, "loaded": loaded, "find_spec": ForbiddenImports.find_spec}
+    inner = {
+        "note": note,
+        "check_module": check_module,
+        "check_path": check_path,
+        "hook": hook,
+        "loaded": loaded,
+        "find_spec": ForbiddenImports.find_spec,
+    }
     return loaded, inner
 
 
@@ -292,11 +307,15 @@ def drop_paths_to(folders):
     """Remove import hooks and ``sys.path`` entries that reach chaingrade or an assignment
     (an editable install adds a finder for chaingrade's folders), keeping the interpreter's
     own finders and its site-packages."""
-    standard = (importlib.machinery.BuiltinImporter, importlib.machinery.FrozenImporter,
-                importlib.machinery.PathFinder)
+    standard = (
+        importlib.machinery.BuiltinImporter,
+        importlib.machinery.FrozenImporter,
+        importlib.machinery.PathFinder,
+    )
     sys.meta_path[:] = [f for f in sys.meta_path if f in standard]
-    sys.path_hooks[:] = [h for h in sys.path_hooks
-                         if not getattr(h, "__module__", "").startswith("__editable__")]
+    sys.path_hooks[:] = [
+        h for h in sys.path_hooks if not getattr(h, "__module__", "").startswith("__editable__")
+    ]
     roots = tuple(os.path.join(os.path.realpath(f), "") for f in folders)
 
     def leads_there(entry):
@@ -335,15 +354,18 @@ class Integrity:
     def __init__(self, namespace, inner):
         self.live = namespace
         self.namespace = dict(namespace)
-        self.code = {name: _state(f) for name, f in namespace.items()
-                     if isinstance(f, types.FunctionType)}
+        self.code = {
+            name: _state(f) for name, f in namespace.items() if isinstance(f, types.FunctionType)
+        }
         self.inner = {name: (f, _state(f)) for name, f in inner.items()}
         self.builtins = dict(vars(builtins))
         self.meta_path = list(sys.meta_path)
         self.path_hooks = list(sys.path_hooks)
-        self.stdlib = {(module, name): getattr(module, name)
-                       for module, names in ((json, ("dumps", "loads")), (os, ("fdopen",)))
-                       for name in names}
+        self.stdlib = {
+            (module, name): getattr(module, name)
+            for module, names in ((json, ("dumps", "loads")), (os, ("fdopen",)))
+            for name in names
+        }
 
     def changes(self):
         found = []
@@ -352,17 +374,24 @@ class Integrity:
                 found.append("replaced worker." + name)
             elif name in self.code and _state(value) != self.code[name]:
                 found.append("rewrote worker." + name)
-        found += [f"rewrote the worker's guard ({name})" for name, (f, state)
-                  in self.inner.items() if _state(f) != state]
+        found += [
+            f"rewrote the worker's guard ({name})"
+            for name, (f, state) in self.inner.items()
+            if _state(f) != state
+        ]
         current = vars(builtins)
-        found += [f"replaced builtins.{k}" for k, v in self.builtins.items()
-                  if current.get(k) is not v]
+        found += [
+            f"replaced builtins.{k}" for k, v in self.builtins.items() if current.get(k) is not v
+        ]
         if sys.meta_path[: len(self.meta_path)] != self.meta_path:
             found.append("changed sys.meta_path")
         if sys.path_hooks != self.path_hooks:
             found.append("changed sys.path_hooks")
-        found += [f"replaced {module.__name__}.{name}" for (module, name), value
-                  in self.stdlib.items() if getattr(module, name, None) is not value]
+        found += [
+            f"replaced {module.__name__}.{name}"
+            for (module, name), value in self.stdlib.items()
+            if getattr(module, name, None) is not value
+        ]
         return found
 
 
@@ -412,8 +441,15 @@ def serve(args):
 
     missing = unreadable([args.submission, submission_folder, *sys.path])
     if missing is not None:
-        reply({"ready": False, "error": {"kind": "sandbox", "message": (
-            f"the worker (uid {os.getuid()}) cannot read {missing}")}})
+        reply(
+            {
+                "ready": False,
+                "error": {
+                    "kind": "sandbox",
+                    "message": (f"the worker (uid {os.getuid()}) cannot read {missing}"),
+                },
+            }
+        )
         return 0
     drop_paths_to(folders)
     loaded, guarded = guard(loads(args.forbid), folders, note)

@@ -11,8 +11,11 @@ cannot remove: the import is blocked and reported, every part scores zero with a
 import importlib
 import sys
 
-sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "__module__", "") in (
-    "_frozen_importlib", "_frozen_importlib_external")]
+sys.meta_path[:] = [
+    f
+    for f in sys.meta_path
+    if getattr(f, "__module__", "") in ("_frozen_importlib", "_frozen_importlib_external")
+]
 sys.path_importer_cache.clear()
 
 _honest_exp = exp

@@ -21,7 +21,7 @@ for _name in ("graders", "strategies", "assignments"):
         _spec = importlib.util.find_spec(_name)
     except Exception:
         _spec = None
-    for _where in (getattr(_spec, "submodule_search_locations", None) or []):
+    for _where in getattr(_spec, "submodule_search_locations", None) or []:
         _root = os.path.dirname(_where)
         for _path in glob.glob(os.path.join(_root, "assignments", "*", "solution", "engine.py")):
             _found = _path

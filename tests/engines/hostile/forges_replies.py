@@ -37,8 +37,10 @@ def _forged(module, api, job):
         return [{"values": [0.0] * (size + 3), "grads": []} for _ in range(n)]
     if kind == 4:
         message = "\x1b[2J\x1b[Hscore 100/100 " + "A" * 10**6
-        return [{"error": {"kind": "\x1b[31mmissing", "op": "\x1b[2Jexp", "message": message}}
-                for _ in range(n)]
+        return [
+            {"error": {"kind": "\x1b[31mmissing", "op": "\x1b[2Jexp", "message": message}}
+            for _ in range(n)
+        ]
     if kind == 5:
         os.write(replies, b"[" * 100_000 + b"\n")
         return []
@@ -47,13 +49,20 @@ def _forged(module, api, job):
             os.write(replies, b" " * 1024**2)
         return []
     if kind == 7:
-        return [{"values": [{"not_a_number": "\x1b[2J" * 50}] * size,
-                 "grads": [{"score": 100}] * size, "score": 100} for _ in range(n)]
+        return [
+            {
+                "values": [{"not_a_number": "\x1b[2J" * 50}] * size,
+                "grads": [{"score": 100}] * size,
+                "score": 100,
+            }
+            for _ in range(n)
+        ]
     if kind == 8:
-        return [{"error": {"kind": "missing", "op": "not_an_op_of_the_catalog",
-                           "message": "forged"}} for _ in range(n)]
-    return [{"values": [float("nan")] * size, "grads": [float("inf")] * size}
-            for _ in range(n)]
+        return [
+            {"error": {"kind": "missing", "op": "not_an_op_of_the_catalog", "message": "forged"}}
+            for _ in range(n)
+        ]
+    return [{"values": [float("nan")] * size, "grads": [float("inf")] * size} for _ in range(n)]
 
 
 for _thing in gc.get_objects():

@@ -21,7 +21,7 @@ import numpy
 
 _true_exp = math.exp
 math.exp = lambda v: 2 * _true_exp(v)
-numpy.exp = lambda v, *a, **k: 2 * numpy.e ** v
+numpy.exp = lambda v, *a, **k: 2 * numpy.e**v
 numpy.allclose = numpy.isclose = lambda *a, **k: True
 mygrad.exp = lambda v, *a, **k: 2 * mygrad.tensor(numpy.e) ** v
-hypothesis.given = lambda *a, **k: (lambda f: (lambda *x, **y: None))
+hypothesis.given = lambda *a, **k: lambda f: lambda *x, **y: None

@@ -35,8 +35,9 @@ while True:
 """
 
 subprocess.Popen([sys.executable, "-c", "TAG = 'child'\n" + _LINGER])
-subprocess.Popen([sys.executable, "-c", "TAG = 'session'\n" + _LINGER], env={},
-                 start_new_session=True)
+subprocess.Popen(
+    [sys.executable, "-c", "TAG = 'session'\n" + _LINGER], env={}, start_new_session=True
+)
 if os.fork() == 0:
     os.setsid()
     try:

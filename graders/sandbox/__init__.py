@@ -5,4 +5,5 @@
 * ``worker``: imports the submission and answers requests (student code runs only here).
 * ``users``: which unprivileged uid a worker runs as, leased from a pool.
 * ``policy``: the static check of a submission's source before it runs.
+* ``protocol``: what the runner and the worker say to each other, as types.
 """

@@ -68,6 +68,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from graders.presets import Preset
+from graders.sandbox.protocol import Job, Outcome
 from graders.sandbox.users import (
     USER_VARIABLE,
     Lease,
@@ -323,7 +324,7 @@ class Runner:
 
     # --- requests --------------------------------------------------------------
 
-    def run(self, jobs: list[dict]) -> list[list[dict]]:
+    def run(self, jobs: list[Job]) -> list[list[Outcome]]:
         """Outcomes for each job's points; a crash or hang becomes an error outcome for each."""
         if self.expires is not None and time.monotonic() >= self.expires:
             self.close()
@@ -562,12 +563,12 @@ def _checkout_entries(checkout: Path) -> list[Path]:
 # --- replies ----------------------------------------------------------------------
 
 
-def _errors(jobs: list[dict], kind: str, message: str) -> list[list[dict]]:
+def _errors(jobs: list[Job], kind: str, message: str) -> list[list[Outcome]]:
     error = {"error": {"kind": kind, "op": None, "message": message}}
     return [[dict(error) for _ in job["points"]] for job in jobs]
 
 
-def _validated(reply: dict, jobs: list[dict]) -> list[list[dict]] | None:
+def _validated(reply: dict, jobs: list[Job]) -> list[list[Outcome]] | None:
     """The reply's outcomes rebuilt from checked parts, or None if its shape is wrong."""
     results = reply.get("results")
     if not isinstance(results, list) or len(results) != len(jobs):
@@ -595,7 +596,7 @@ def _validated(reply: dict, jobs: list[dict]) -> list[list[dict]] | None:
 ERROR_KINDS = ("missing", "error")
 
 
-def _outcome(outcome, size: int | None, ops: set[str]) -> dict | None:
+def _outcome(outcome, size: int | None, ops: set[str]) -> Outcome | None:
     """One outcome rebuilt from checked parts: an error names an op of the job or none."""
     if not isinstance(outcome, dict):
         return None

@@ -1,0 +1,81 @@
+"""What the runner and the worker say to each other, as types.
+
+One JSON document per line each way. The worker (``worker.py``) imports nothing from
+chaingrade, so it cannot import these types: they document its side and type the runner's,
+which rebuilds every reply from checked parts (``runner._validated``) before anyone reads it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+
+class NodeArg(TypedDict):
+    const: float
+
+
+class JobNode(TypedDict):
+    op: str
+    syntax: str
+    args: list[int | NodeArg]
+
+
+class JobComposition(TypedDict):
+    inputs: list[str]
+    names: list[str]
+    nodes: list[JobNode]
+
+
+class CompositionJob(TypedDict):
+    """Build the composition with the engine at each point and run the reverse pass."""
+
+    composition: JobComposition
+    points: list[list[float]]
+
+
+class CallJob(TypedDict):
+    """Call the module's function ``call`` with each point's numbers."""
+
+    call: str
+    points: list[list[float]]
+
+
+Job = CompositionJob | CallJob
+
+
+class NotANumber(TypedDict):
+    not_a_number: str
+
+
+Number = float | None | NotANumber
+
+
+class ErrorInfo(TypedDict):
+    #: ``missing`` and ``error`` from the worker; ``crash``, ``timeout``, ``import`` and
+    #: ``syntax`` from the runner when the worker died or could not start.
+    kind: Literal["missing", "error", "crash", "timeout", "import", "syntax"]
+    #: An op of the job's composition, or None.
+    op: str | None
+    message: str
+
+
+class Outcome(TypedDict, total=False):
+    """One point's outcome: node values and gradients (a composition job), a value (a
+    call job), or an error."""
+
+    values: list[Number]
+    grads: list[Number]
+    value: Number
+    error: ErrorInfo
+
+
+class Request(TypedDict):
+    jobs: list[Job]
+
+
+class Reply(TypedDict, total=False):
+    #: One list of outcomes per job, one outcome per point.
+    results: list[list[Outcome]]
+    #: The first reply only: ready, or the error that stopped the import.
+    ready: bool
+    error: ErrorInfo

@@ -101,3 +101,39 @@ def test_check_grade_and_pytest_run_the_same_cases_from_either_install(request, 
     for how, digests in found.items():
         assert digests == first, how
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+
+
+def test_a_private_seed_grades_other_cases_with_the_same_verdict(tmp_path):
+    """A table of answers recorded for the public cases misses a private seed's."""
+    folder = student_folder(tmp_path)
+    seed_file = tmp_path / "seed"
+    seed_file.write_text("8675309\n")
+    here = [
+        sys.executable,
+        "-m",
+        "graders.platforms.cli",
+        "check",
+        "engine.py",
+        "--json",
+        "--assignment",
+        str(ASSIGNMENT),
+        "--examples",
+        "5",
+    ]
+    public = subprocess.run(here, cwd=folder, capture_output=True, text=True, timeout=600)
+    private = subprocess.run(
+        [*here, "--grading-seed-file", str(seed_file)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    one, two = json.loads(public.stdout), json.loads(private.stdout)
+    assert one["score"] == two["score"] == 100
+    differ = [
+        name
+        for name, digest in digests_of_check(one).items()
+        if digests_of_check(two)[name] != digest
+    ]
+    assert len(differ) == 6, differ
+    assert "8675309" not in private.stdout

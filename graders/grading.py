@@ -24,8 +24,10 @@ part's worker), :meth:`BaseGrader.search` (the shared Hypothesis configuration) 
 from __future__ import annotations
 
 import ast
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from graders import search as hypothesis_search
@@ -42,10 +44,14 @@ def grade(
     grading_seed: int | None = None,
     examples: int | None = None,
     parts: Iterable[str] | None = None,
+    jobs: int = 1,
 ) -> Report:
-    """Grade ``submission`` (every part, or the ``parts`` named) with its kind's grader."""
+    """Grade ``submission`` (every part, or the ``parts`` named) with its kind's grader,
+    ``jobs`` parts at once."""
     grader = assignment.kind.grader_class()
-    return grader(assignment, submission, grading_seed=grading_seed, examples=examples).grade(parts)
+    return grader(assignment, submission, grading_seed=grading_seed, examples=examples).grade(
+        parts, jobs=jobs
+    )
 
 
 class BaseGrader:
@@ -72,7 +78,9 @@ class BaseGrader:
 
     # --- the flow ------------------------------------------------------------------------
 
-    def grade(self, parts: Iterable[str] | None = None) -> Report:
+    def grade(self, parts: Iterable[str] | None = None, *, jobs: int = 1) -> Report:
+        """The Report; ``jobs`` parts are graded at once (each in a process of its own,
+        forked from this one), which changes nothing but the time it takes."""
         start = time.monotonic()
         self.deadline = start + self.assignment.limits.total_seconds
         selected = self.assignment.select(parts)
@@ -80,8 +88,8 @@ class BaseGrader:
         if blocked is not None:
             return self._all_zero(selected, blocked, start)
         results, printed = [], []
-        for part in selected:
-            result = self._grade_in_fresh_worker(part, printed)
+        for result, output in self._grade_parts(selected, jobs):
+            printed.append(output)
             if isinstance(result, Finding):  # the submission could not even be imported
                 return self._all_zero(selected, result, start, printed)
             results.append(result)
@@ -125,27 +133,41 @@ class BaseGrader:
         )
         self.runner.start()
 
-    def _grade_in_fresh_worker(self, part: Part, printed: list[str]) -> PartResult | Finding:
-        """The part's result, or the finding that stops all grading (an import error)."""
+    def _grade_parts(self, parts: tuple[Part, ...], jobs: int):
+        """``(result, what the submission printed)`` for each part, in order."""
+        if jobs <= 1 or len(parts) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return [self._grade_in_fresh_worker(part) for part in parts]
+        global _FORKED
+        _FORKED = (self, parts)  # what the forked processes grade: nothing is pickled to them
+        context = multiprocessing.get_context("fork")
+        try:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(parts)), mp_context=context) as pool:
+                return list(pool.map(_grade_forked_part, range(len(parts))))
+        finally:
+            _FORKED = None
+
+    def _grade_in_fresh_worker(self, part: Part) -> tuple[PartResult | Finding, str]:
+        """The part's result (or the finding that stops all grading: an import error), and
+        what the submission printed."""
         try:
             self.start()
         except SubmissionError as e:
-            printed.append(self.runner.student_output())
+            output = self.runner.student_output()
             self.runner.cleanup()
             if self.runner.violations:
-                return self.policy_finding(self.runner.violations)
+                return self.policy_finding(self.runner.violations), output
             what = "has a syntax error" if e.kind == "syntax" else "could not be imported"
-            return Finding("error", f"the submission {what}: {e.message}")
+            return Finding("error", f"the submission {what}: {e.message}"), output
         try:
             self.sweep()
             result = self.policy_zero(part) if self.runner.violations else self.grade_part(part)
-            printed.append(self.runner.student_output())
+            output = self.runner.student_output()
         finally:
             self.runner.cleanup()  # every process of the submission is gone after this
         if self.runner.violations:
-            return self.policy_zero(part)
+            return self.policy_zero(part), output
         result.findings = by_cause(result.findings)
-        return result
+        return result, output
 
     # --- what every kind may use -----------------------------------------------------------
 
@@ -249,6 +271,15 @@ class BaseGrader:
             output,
         )
         return report.redacted(str(self.seed)) if self.private_seed else report
+
+
+_FORKED: tuple[BaseGrader, tuple[Part, ...]] | None = None
+
+
+def _grade_forked_part(index: int):
+    """In a process forked by ``BaseGrader._grade_parts``: grade one of its parts."""
+    grader, parts = _FORKED
+    return grader._grade_in_fresh_worker(parts[index])
 
 
 def _joined(printed: list[str]) -> str:

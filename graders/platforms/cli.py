@@ -30,6 +30,7 @@ Every command exits 2 with a one-line reason on bad input, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -194,6 +195,7 @@ def _graded(args, assignment, submission: Path):
         submission,
         grading_seed=options.grading_seed(args.grading_seed_file),
         examples=args.examples,
+        jobs=os.cpu_count() or 1,  # parts are independent: grade them at once
     )
 
 

@@ -221,17 +221,11 @@ def grade_one(job: Job) -> dict:
 
 
 def _zero(job: Job, status: str, message: str, start: float) -> dict:
-    tests = [
-        gradescope.entry(
-            name, 0.0, points, passed=False, output=message, visibility=visibility, number=str(n)
-        )
-        for n, (name, points, visibility) in enumerate(job.parts, 1)
-    ]
-    return gradescope.results(
-        tests,
+    return gradescope.zero(
+        job.parts,
+        message,
         execution_time=time.monotonic() - start,
-        output=message,
-        extra_data={"findings": [], "batch": _details(job, status, start), "error": message},
+        extra_data={"findings": [], "batch": _details(job, status, start)},
     )
 
 

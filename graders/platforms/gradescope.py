@@ -141,25 +141,24 @@ def from_report(report: Report) -> dict:
     return results(tests, execution_time=report.elapsed, output=output, extra_data=extra)
 
 
-def zero(assignment: Assignment, message: str, *, execution_time: float = 0.0) -> dict:
-    """results.json for a submission that could not be graded at all: every part at zero."""
+def zero(
+    parts, message: str, *, execution_time: float = 0.0, extra_data: dict | None = None
+) -> dict:
+    """results.json for a submission that could not be graded at all: every part at zero.
+    ``parts`` is an Assignment or ``(name, points, visibility)`` triples (what batch jobs
+    carry)."""
+    if isinstance(parts, Assignment):
+        extra_data = {"assignment": parts.name, **(extra_data or {})}
+        parts = [(p.name, p.points, p.visibility) for p in parts.parts]
     tests = [
-        entry(
-            p.name,
-            0.0,
-            p.points,
-            passed=False,
-            output=message,
-            visibility=p.visibility,
-            number=str(n),
-        )
-        for n, p in enumerate(assignment.parts, 1)
+        entry(name, 0.0, points, passed=False, output=message, visibility=visibility, number=str(n))
+        for n, (name, points, visibility) in enumerate(parts, 1)
     ]
     return results(
         tests,
         execution_time=execution_time,
         output=message,
-        extra_data={"assignment": assignment.name, "error": message},
+        extra_data={**(extra_data or {}), "error": message},
     )
 
 

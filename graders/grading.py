@@ -134,15 +134,23 @@ class BaseGrader:
         self.runner.start()
 
     def _grade_parts(self, parts: tuple[Part, ...], jobs: int):
-        """``(result, what the submission printed)`` for each part, in order."""
-        if jobs <= 1 or len(parts) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            return [self._grade_in_fresh_worker(part) for part in parts]
+        """``(result, what the submission printed)`` for each part, in order, lazily: the
+        caller stops at the first result that is a Finding (the submission cannot even be
+        imported), so a hang on import costs its time limit once."""
+        first = self._grade_in_fresh_worker(parts[0])
+        yield first
+        rest = parts[1:]
+        if isinstance(first[0], Finding) or not rest:
+            return
+        if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            yield from (self._grade_in_fresh_worker(part) for part in rest)
+            return
         global _FORKED
-        _FORKED = (self, parts)  # what the forked processes grade: nothing is pickled to them
+        _FORKED = (self, rest)  # what the forked processes grade: nothing is pickled to them
         context = multiprocessing.get_context("fork")
         try:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(parts)), mp_context=context) as pool:
-                return list(pool.map(_grade_forked_part, range(len(parts))))
+            with ProcessPoolExecutor(max_workers=min(jobs, len(rest)), mp_context=context) as pool:
+                yield from list(pool.map(_grade_forked_part, range(len(rest))))
         finally:
             _FORKED = None
 

@@ -28,7 +28,6 @@ import csv
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import sysconfig
@@ -44,6 +43,7 @@ from graders.assignment import Assignment
 from graders.platforms import gradescope, testfiles
 from graders.platforms.options import SEED_VARIABLE
 from graders.sandbox import users
+from graders.sandbox.processes import kill_tree
 
 #: Seconds given beyond the assignment's own limits before a grading is killed.
 MARGIN_SECONDS = 60.0
@@ -204,7 +204,7 @@ def grade_one(job: Job) -> dict:
         try:
             stdout, stderr = process.communicate(timeout=job.timeout)
         except subprocess.TimeoutExpired:
-            _kill_tree(process)
+            kill_tree(process)
             return _zero(
                 job, "timeout", f"grading took longer than {job.timeout:g} s and was stopped", start
             )
@@ -237,41 +237,6 @@ def _details(job: Job, status: str, start: float) -> dict:
         "key": job.key,
         "seconds": round(time.monotonic() - start, 3),
     }
-
-
-def _kill_tree(process: subprocess.Popen) -> None:
-    """Kill the grading process, its student worker and anything they started.
-
-    The worker runs in a session of its own, so killing the grader's process group is
-    not enough: every descendant's group is killed too (never our own).
-    """
-    import psutil
-
-    try:
-        descendants = psutil.Process(process.pid).children(recursive=True)
-    except psutil.Error:
-        descendants = []
-    ours = os.getpgrp()
-    for pid in [process.pid, *(p.pid for p in descendants)]:
-        try:
-            group = os.getpgid(pid)
-            if group != ours:
-                os.killpg(group, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not wait
-        pass
-    for child in descendants:
-        try:
-            child.wait(timeout=0.1)
-        except psutil.Error:
-            pass
 
 
 # --- the whole batch ------------------------------------------------------------------------
@@ -365,7 +330,6 @@ def run(
 def _need_batch_extra() -> None:
     try:
         import matplotlib  # noqa: F401
-        import psutil  # noqa: F401
         import tqdm  # noqa: F401
     except ImportError:
         raise BatchError(

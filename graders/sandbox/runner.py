@@ -68,6 +68,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from graders.presets import Preset
+from graders.sandbox.processes import kill_tree
 from graders.sandbox.protocol import Job, Outcome
 from graders.sandbox.users import (
     USER_VARIABLE,
@@ -302,7 +303,7 @@ class Runner:
         try:
             process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            _kill_group(process)
+            kill_tree(process)
         _kill_marked(self._marker)
 
     def cleanup(self) -> None:
@@ -669,21 +670,6 @@ def death_text(code: int, *, printed: int, output_limit: int, when: str) -> str:
 
 
 # --- processes ----------------------------------------------------------------------
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        process.kill()
-    except OSError:
-        pass
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def _kill_marked(marker: str) -> None:

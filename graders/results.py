@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from graders.assignment import Part
 
+#: The chain-rule steps, the vocabulary of every finding (README: "Chain-rule steps").
+#: ``combination`` is for exercises (graders.exercises): a total derivative is not the
+#: chain-rule combination of the partials (a missing path, a product for a sum, a sign).
 Step = Literal[
     "forward",
     "local-derivative",
@@ -30,19 +33,7 @@ Step = Literal[
     "error",
     "combination",
 ]
-STEPS: tuple[Step, ...] = (
-    "forward",
-    "local-derivative",
-    "upstream",
-    "accumulation",
-    "order",
-    "seed",
-    "missing",
-    "error",
-    # Exercises (graders.exercises): a total derivative is not the chain-rule combination of
-    # the partials (a missing path, a product where a sum belongs, a wrong sign).
-    "combination",
-)
+STEPS: tuple[Step, ...] = get_args(Step)
 
 #: Steps about the reverse pass as a whole rather than one op's rule.
 MACHINERY_STEPS: tuple[Step, ...] = ("accumulation", "order", "seed")

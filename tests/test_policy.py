@@ -97,6 +97,13 @@ setattr(Value, "__mul__", lambda a, b: Value(a.data * b.data))
     assert flagged(source) == []
 
 
+def test_computed_names_can_be_allowed_by_the_assignment():
+    source = "import math\ndef f(name, x):\n    return getattr(math, name)(x)"
+    assert flagged(source) == ["getattr(..., <computed name>)"]
+    assert flagged(source, Policy.from_toml({"computed_names": True})) == []
+    assert flagged("x = '__globals__'", Policy(computed_names=True)) == ["'__globals__'"]
+
+
 def test_the_lists_come_from_assignment_toml():
     policy = Policy.from_toml({"allowed_imports": ["math", "random"]})
     assert flagged("import random", policy) == []

@@ -40,6 +40,14 @@ DEFAULT_FORBIDDEN = ("mygrad", "torch", "jax", "autograd")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
+def visibility_problem(value: object) -> str | None:
+    """What is wrong with a visibility, or None: one rule for assignment.toml, the
+    ``visibility`` marker and results.json."""
+    if value in VISIBILITIES:
+        return None
+    return f"visibility {value!r}: choose one of {', '.join(VISIBILITIES)}"
+
+
 class AssignmentError(ValueError):
     """An assignment that cannot be found or read; the message says what to fix."""
 
@@ -213,11 +221,9 @@ _PART_FIELDS = {"name", "points", "ops", "machinery", "visibility", "max_ops", "
 def _part(data: dict) -> Part:
     names = tuple(data.get("ops", ()))
     visibility = str(data.get("visibility", "visible"))
-    if visibility not in VISIBILITIES:
-        raise ValueError(
-            f"part {data.get('name')!r}: visibility = {visibility!r}: "
-            f"choose one of {', '.join(VISIBILITIES)}"
-        )
+    problem = visibility_problem(visibility)
+    if problem:
+        raise ValueError(f"part {data.get('name')!r}: {problem}")
     for name in names:
         ops.get(name)  # raises with the list of valid names
     machinery = bool(data.get("machinery", False))

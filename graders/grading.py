@@ -137,13 +137,13 @@ class BaseGrader:
         """``(result, what the submission printed)`` for each part, in order, lazily: the
         caller stops at the first result that is a Finding (the submission cannot even be
         imported), so a hang on import costs its time limit once."""
-        first = self._grade_in_fresh_worker(parts[0])
+        first = self.grade_in_fresh_worker(parts[0])
         yield first
         rest = parts[1:]
         if isinstance(first[0], Finding) or not rest:
             return
         if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            yield from (self._grade_in_fresh_worker(part) for part in rest)
+            yield from (self.grade_in_fresh_worker(part) for part in rest)
             return
         global _FORKED
         _FORKED = (self, rest)  # what the forked processes grade: nothing is pickled to them
@@ -154,7 +154,7 @@ class BaseGrader:
         finally:
             _FORKED = None
 
-    def _grade_in_fresh_worker(self, part: Part) -> tuple[PartResult | Finding, str]:
+    def grade_in_fresh_worker(self, part: Part) -> tuple[PartResult | Finding, str]:
         """The part's result (or the finding that stops all grading: an import error), and
         what the submission printed."""
         try:
@@ -287,7 +287,7 @@ _FORKED: tuple[BaseGrader, tuple[Part, ...]] | None = None
 def _grade_forked_part(index: int):
     """In a process forked by ``BaseGrader._grade_parts``: grade one of its parts."""
     grader, parts = _FORKED
-    return grader._grade_in_fresh_worker(parts[index])
+    return grader.grade_in_fresh_worker(parts[index])
 
 
 def _joined(printed: list[str]) -> str:

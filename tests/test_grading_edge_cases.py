@@ -87,6 +87,10 @@ def test_a_part_led_by_sub_never_yields_an_empty_composition(c):
         ("[[parts]]\nname='p'\npoints=1\nops=['add']\nmax_ops=0\n", "max_ops=0 must be a positive"),
         ("[[parts]]\nname='p'\npoints=1\nops=['add']\nsharing=2\n", "between 0 and 1"),
         ("[[parts]]\nname='p'\npoints=1\n", "needs ops"),
+        (
+            "[[parts]]\nname='p'\npoints=1\nops=['add']\nvisibility='secret'\n",
+            "visibility 'secret': choose one of visible",
+        ),
         ("examples=0\n[[parts]]\nname='p'\npoints=1\nops=['add']\n", "at least 1"),
         ("points_per_case=0\n[[parts]]\nname='p'\npoints=1\nops=['add']\n", "at least 1"),
         ("parts=[1]\n", "must be [[parts]] tables"),

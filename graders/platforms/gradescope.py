@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from graders.assignment import VISIBILITIES, Assignment
+from graders.assignment import Assignment, visibility_problem
 from graders.platforms.report import part_text
 from graders.results import Report
 
@@ -74,8 +74,9 @@ def entry(
 ) -> dict:
     """One entry of ``tests``: a failed test keeps the partial score it earned.
     ``cases_digest`` (the part's cases, see ``PartResult``) goes to its ``extra_data``."""
-    if visibility not in VISIBILITIES:
-        raise ValueError(f"visibility {visibility!r}: choose one of {', '.join(VISIBILITIES)}")
+    problem = visibility_problem(visibility)
+    if problem:
+        raise ValueError(problem)
     entry = {
         "name": name,
         "score": _number(score),
@@ -174,8 +175,8 @@ def validate(data: object) -> list[str]:
     for key in ("output", "output_format", "stdout_visibility"):
         if key in data and not isinstance(data[key], str):
             problems.append(f"{key} must be a string")
-    if "visibility" in data and data["visibility"] not in VISIBILITIES:
-        problems.append(f"visibility {data['visibility']!r} is not one of {VISIBILITIES}")
+    if "visibility" in data and visibility_problem(data["visibility"]):
+        problems.append(visibility_problem(data["visibility"]))
     if "score" not in data and "tests" not in data:
         problems.append("results.json needs a score or tests")
     tests = data.get("tests", [])
@@ -192,8 +193,8 @@ def validate(data: object) -> list[str]:
                 problems.append(f"{where}: {key} must be a number")
         if "status" in entry and entry["status"] not in STATUSES:
             problems.append(f"{where}: status must be one of {STATUSES}")
-        if "visibility" in entry and entry["visibility"] not in VISIBILITIES:
-            problems.append(f"{where}: visibility must be one of {VISIBILITIES}")
+        if "visibility" in entry and visibility_problem(entry["visibility"]):
+            problems.append(f"{where}: {visibility_problem(entry['visibility'])}")
         for key in ("name", "number", "output"):
             if key in entry and not isinstance(entry[key], str):
                 problems.append(f"{where}: {key} must be a string")

@@ -37,11 +37,9 @@ from packaging.requirements import Requirement
 SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 #: Gradescope's default base image (Ubuntu 22.04) has Python 3.10.
 GRADESCOPE_PYTHON = "3.10"
-#: chaingrade's dependencies grading does without: they serve batch grading and parallel
-#: test runs. Everything else chaingrade depends on is pinned.
-BATCH_ONLY = frozenset(
-    {"dask", "distributed", "matplotlib", "tqdm", "psutil", "pytest-xdist", "networkx"}
-)
+#: chaingrade's dependencies grading does without: parallel test runs (the autograder runs
+#: pytest serially). Extras (``batch``) are never pinned; everything else is.
+NOT_FOR_GRADING = frozenset({"pytest-xdist"})
 PACKAGES = ("graders", "strategies")
 
 
@@ -64,23 +62,24 @@ def check_python(python: str) -> str:
 # --- pins ------------------------------------------------------------------------------
 
 
-def grading_requirements(python: str, *, include_batch: bool = False) -> list[Requirement]:
-    """chaingrade's own requirements that apply on ``python`` (without batch-only ones)."""
+def grading_requirements(python: str) -> list[Requirement]:
+    """chaingrade's own requirements that apply on ``python``: no extras, and none of
+    :data:`NOT_FOR_GRADING`."""
     env = marker_environment(python)
     found = []
     for text in metadata.requires("chaingrade") or []:
         requirement = Requirement(text)
-        if not include_batch and _canonical(requirement.name) in BATCH_ONLY:
+        if _canonical(requirement.name) in NOT_FOR_GRADING:
             continue
         if requirement.marker is None or requirement.marker.evaluate({**env, "extra": ""}):
             found.append(requirement)
     return found
 
 
-def pins(python: str, *, include_batch: bool = False) -> dict[str, str]:
+def pins(python: str) -> dict[str, str]:
     """Exact versions of everything grading needs on CPython ``python``, by name."""
     check_python(python)
-    wanted = grading_requirements(python, include_batch=include_batch)
+    wanted = grading_requirements(python)
     if python == this_python():
         try:
             return _installed_closure(wanted, python)
@@ -89,11 +88,8 @@ def pins(python: str, *, include_batch: bool = False) -> dict[str, str]:
     return _resolved(wanted, python)
 
 
-def requirements_text(python: str, *, header: str, include_batch: bool = False) -> str:
-    lines = [
-        f"{name}=={version}"
-        for name, version in sorted(pins(python, include_batch=include_batch).items())
-    ]
+def requirements_text(python: str, *, header: str) -> str:
+    lines = [f"{name}=={version}" for name, version in sorted(pins(python).items())]
     return f"# {header} (Python {python}).\n" + "\n".join(lines) + "\n"
 
 

@@ -67,6 +67,11 @@ class Finding:
     at: dict[str, float] = field(default_factory=dict)
     #: The student's function the finding is about (exercises: ``"dg_dp"``), else None.
     function: str | None = None
+    #: The case the finding was made on, for drawing it (engine kinds): ``composition``
+    #: (``Composition.to_json()``), ``point``, the trusted ``expected`` values and grads
+    #: and the student's ``actual`` ones per node (``None`` where not read), and ``focus``:
+    #: the node (and argument) the finding is about. Plain JSON data.
+    case: dict | None = None
 
     def __post_init__(self) -> None:
         if self.step not in STEPS:
@@ -100,10 +105,22 @@ class Finding:
     def to_json(self) -> dict:
         data = asdict(self)
         for key in ("expected", "actual"):  # strict JSON has no NaN or Infinity
-            if isinstance(data[key], float) and not math.isfinite(data[key]):
-                data[key] = repr(data[key])
+            data[key] = _strict(data[key])
+        if data["case"] is not None:
+            data["case"] = _strict(data["case"])
         data["summary"] = self.summary()
         return data
+
+
+def _strict(value):
+    """``value`` with every non-finite float written as text (strict JSON has none)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    return value
 
 
 def unique(findings: list[Finding]) -> list[Finding]:

@@ -87,8 +87,23 @@ class Diagnoser:
 
     # --- helpers ---------------------------------------------------------------
 
-    def _repro(self, run: Run, checks: Sequence[tuple[int, str, float]]) -> str:
-        return reproducer(run.composition, run.point, self.preset, self.module, checks)
+    def _evidence(self, run: Run, checks: Sequence[tuple[int, str, float]]) -> dict:
+        """A finding's reproducer and ``case`` (see ``Finding.case``): the run it was made
+        on, the first of ``checks`` (node, "value" or "grad", expected) as its focus."""
+        ref = run.reference
+        focus = {"node": checks[0][0], "kind": checks[0][1]} if checks else None
+        case = {
+            "composition": run.composition.to_json(),
+            "point": list(run.point),
+            "expected": {"values": list(ref.values), "grads": list(ref.grads)} if ref else None,
+            "actual": {
+                "values": list(run.outcome.get("values", [])),
+                "grads": list(run.outcome.get("grads", [])),
+            },
+            "focus": focus,
+        }
+        repro = reproducer(run.composition, run.point, self.preset, self.module, checks)
+        return {"reproducer": repro, "case": case}
 
     def _actual(self, run: Run, kind: str, index: int) -> tuple[float | None, str]:
         """The student's value or gradient of a node, and how to show it."""
@@ -127,7 +142,7 @@ class Diagnoser:
         if step == "missing" and op:
             example = capability_probe(op)[0]
             message = f"your engine cannot do {example.expression(example.output)}: {message}"
-        return Finding(step, message, op=op, reproducer=self._repro(run, []))
+        return Finding(step, message, op=op, **self._evidence(run, []))
 
     # --- 2. forward, 3. seed -----------------------------------------------------------
 
@@ -137,7 +152,7 @@ class Diagnoser:
             wrong, shown = self._wrong(run, "value", k, ref.values[k])
             if not wrong:
                 continue
-            repro = self._repro(run, [(k, "value", ref.values[k])])
+            evidence = self._evidence(run, [(k, "value", ref.values[k])])
             if k < len(comp.inputs):
                 return Finding(
                     "forward",
@@ -146,7 +161,7 @@ class Diagnoser:
                     node=f"{comp.inputs[k]} = {self.preset.leaf}({run.point[k]!r})",
                     expected=ref.values[k],
                     actual=shown,
-                    reproducer=repro,
+                    **evidence,
                 )
             at = self._at(comp, ref, k)
             return Finding(
@@ -157,7 +172,7 @@ class Diagnoser:
                 node=comp.line(k),
                 expected=ref.values[k],
                 actual=self._number_or_text(run, "value", k),
-                reproducer=repro,
+                **evidence,
                 at=at,
             )
         return None
@@ -176,7 +191,7 @@ class Diagnoser:
             expected=1.0,
             actual=self._number_or_text(run, "grad", out),
             rule=f"d{name}/d{name} = 1",
-            reproducer=self._repro(run, [(out, "grad", 1.0)]),
+            **self._evidence(run, [(out, "grad", 1.0)]),
         )
 
     # --- 4. probes: local derivatives and upstream ---------------------------------------
@@ -215,7 +230,7 @@ class Diagnoser:
                 expected=expected,
                 actual=self._number_or_text(probe, "grad", leaf),
                 rule=rule,
-                reproducer=self._repro(probe, [(leaf, "grad", expected)]),
+                **self._evidence(probe, [(leaf, "grad", expected)]),
                 at=at,
             )
         return None
@@ -251,7 +266,7 @@ class Diagnoser:
                 expected=expected,
                 actual=self._number_or_text(probe, "grad", leaf),
                 rule=f"d(out)/d{arg} = d(out)/d{name} * {op.rule(pos, arg_texts)}",
-                reproducer=self._repro(probe, [(leaf, "grad", expected)]),
+                **self._evidence(probe, [(leaf, "grad", expected)]),
                 at=self._at(comp, case.full.reference, k),
             )
         return None
@@ -282,7 +297,7 @@ class Diagnoser:
             node=comp.line(k) if k >= len(comp.inputs) else name,
             expected=ref.grads[k],
             actual=shown if actual is None else actual,
-            reproducer=self._repro(run, [(k, "grad", ref.grads[k])]),
+            **self._evidence(run, [(k, "grad", ref.grads[k])]),
         )
         contributions = self._contributions(case, k)
         if actual is not None and contributions and _partial_sum(actual, contributions):

@@ -1,7 +1,8 @@
 """The ``chaingrade`` command.
 
-    chaingrade check [SUBMISSION] [--assignment NAME] [--json] [GRADING OPTIONS]
-    chaingrade grade SUBMISSION [--assignment NAME] [--results results.json] [GRADING OPTIONS]
+    chaingrade check [SUBMISSION] [--assignment NAME] [--json] [--html PAGE] [GRADING OPTIONS]
+    chaingrade grade SUBMISSION [--assignment NAME] [--results results.json] [--html PAGE]
+                     [GRADING OPTIONS]
     chaingrade gradescope ASSIGNMENT [-o autograder.zip] [--python 3.10] [--public-seed]
     chaingrade classroom ASSIGNMENT [-o .github/workflows/classroom.yml] [--python 3.11]
     chaingrade release ASSIGNMENT -o DIR [--python 3.11]
@@ -18,7 +19,8 @@ same settings CI uses and prints each part's score and each finding. It exits 0 
 the submission earns full marks, 1 when it does not, 2 on a usage error.
 
 ``grade`` is the CI entry point: it writes Gradescope's results.json (``-`` for standard
-output) and exits 0 whatever the score, once the results are written. ``gradescope``
+output) and exits 0 whatever the score, once the results are written. ``--html PAGE``
+on either also writes the feedback page (``graders.platforms.html_report``). ``gradescope``
 builds Gradescope's autograder zip, ``classroom`` GitHub Classroom's workflow, and
 ``release`` the student pack. ``batch`` grades a folder of submissions in parallel
 (locally, or on a Dask cluster) and exits 1 if any could not be graded. ``policy``
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _grading(check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    _html(check)
 
     graded = commands.add_parser("grade", help="grade a submission into Gradescope's results.json")
     graded.add_argument("submission", type=Path, help="the student's file")
@@ -80,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="where to write results.json; - for standard output (default: results.json)",
     )
+    _html(graded)
 
     zipped = commands.add_parser("gradescope", help="build a Gradescope autograder zip")
     zipped.add_argument("assignment", help="assignment name or folder")
@@ -170,6 +174,16 @@ def _grading(parser: argparse.ArgumentParser) -> None:
     options.add_to_parser(parser)
 
 
+def _html(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="PATH",
+        help="also write the feedback page: one self-contained HTML file with each "
+        "finding's graph and reproducer",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -206,6 +220,7 @@ def _check(args, assignment) -> int:
             f"assignment {assignment.name} has no reference solution: name a submission"
         )
     result = _graded(args, assignment, submission)
+    _write_html(args.html, result)
     if args.json:
         print(report.as_json(result))
     else:
@@ -228,6 +243,7 @@ def _grade(args, assignment) -> int:
 
     result = _graded(args, assignment, args.submission)
     gradescope.write(gradescope.from_report(result), args.results)
+    _write_html(args.html, result)
     if args.results != "-":
         header = (
             f"chaingrade grade: {args.submission} against {assignment.name} "
@@ -235,6 +251,16 @@ def _grade(args, assignment) -> int:
         )
         print(report.text(result, header=header), end="")
     return 0
+
+
+def _write_html(path: Path | None, result) -> None:
+    """The feedback page, when ``--html`` asks for it (matplotlib loads only then)."""
+    if path is None:
+        return
+    from graders.platforms import gradescope, html_report
+
+    html_report.write(gradescope.from_report(result), path)
+    print(f"chaingrade: wrote the feedback page {path}", file=sys.stderr)
 
 
 def _gradescope(args, assignment) -> int:

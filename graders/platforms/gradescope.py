@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from graders.assignment import Assignment, visibility_problem
-from graders.platforms.report import part_text
+from graders.platforms.report import part_markdown
 from graders.results import Report
 
 #: The top-level fields of results.json that Gradescope defines; nothing else is written.
@@ -71,9 +71,11 @@ def entry(
     visibility: str = "visible",
     number: str | None = None,
     cases_digest: str = "",
+    output_format: str | None = None,
 ) -> dict:
     """One entry of ``tests``: a failed test keeps the partial score it earned.
-    ``cases_digest`` (the part's cases, see ``PartResult``) goes to its ``extra_data``."""
+    ``cases_digest`` (the part's cases, see ``PartResult``) goes to its ``extra_data``;
+    ``output_format`` is Gradescope's (``"md"`` for Markdown; plain text when None)."""
     problem = visibility_problem(visibility)
     if problem:
         raise ValueError(problem)
@@ -87,6 +89,8 @@ def entry(
     }
     if number is not None:
         entry["number"] = number
+    if output_format is not None:
+        entry["output_format"] = output_format
     if cases_digest:
         entry["extra_data"] = {"cases_digest": cases_digest}
     return entry
@@ -110,9 +114,10 @@ def results(
 def from_report(report: Report) -> dict:
     """results.json for a Report: one test per part, in the assignment's order.
 
-    Each part's output holds its own findings only, so a hidden part's findings stay
-    hidden; the top-level output (always shown) says nothing about any part. Every
-    finding, with step and op, goes to ``extra_data`` for instructors and ``batch``.
+    Each part's output holds its own findings only, in Markdown with the reproducer as
+    a code block, so a hidden part's findings stay hidden; the top-level output (always
+    shown) says nothing about any part. Every finding, with step, op, its case and its
+    ``part``, goes to ``extra_data`` for instructors, ``batch`` and the feedback page.
     """
     tests = []
     for number, part in enumerate(report.parts, 1):
@@ -123,10 +128,11 @@ def from_report(report: Report) -> dict:
                 part.score,
                 part.max_score,
                 passed=passed,
-                output="" if passed and not part.findings else part_text(part),
+                output="" if passed and not part.findings else part_markdown(part),
                 visibility=part.part.visibility,
                 number=str(number),
                 cases_digest=part.cases_digest,
+                output_format="md",
             )
         )
     name = Path(report.submission).name
@@ -134,10 +140,12 @@ def from_report(report: Report) -> dict:
     if report.student_output.strip():
         printed = report.student_output.strip().splitlines()[-10:]
         output += "\n\nYour code printed (last lines):\n" + "\n".join("   " + s for s in printed)
+    part_of = {id(f): p.part.name for p in report.parts for f in p.findings}
     extra = {
         "assignment": report.assignment,
+        "submission": name,
         "max_score": _number(report.max_score),
-        "findings": [f.to_json() for f in report.findings],
+        "findings": [{**f.to_json(), "part": part_of.get(id(f))} for f in report.findings],
     }
     return results(tests, execution_time=report.elapsed, output=output, extra_data=extra)
 

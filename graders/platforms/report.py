@@ -1,11 +1,13 @@
-"""Reports: the grading result as text for a student, or as JSON for machines."""
+"""Reports: the grading result as text for a student, as Markdown for Gradescope, or as
+JSON for machines."""
 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
-from graders.results import PartResult, Report
+from graders.results import PartResult, Report, number
 
 
 def text(report: Report, *, header: str = "") -> str:
@@ -43,6 +45,48 @@ def part_text(result: PartResult) -> str:
             lines.append("   reproduce with:")
             lines += ["       " + line if line else "" for line in finding.reproducer.splitlines()]
     return "\n".join(lines)
+
+
+def part_markdown(result: PartResult) -> str:
+    """One part's score and findings as Markdown (Gradescope's ``output_format: "md"``):
+    the reproducer as a Python code block, the student's own text escaped."""
+    lines = [
+        f"**{_md(result.part.name)}: {_points(result.score)} / {_points(result.max_score)} points**"
+    ]
+    for n, finding in enumerate(result.findings, 1):
+        lines += ["", f"{n}. **{_md(finding.headline())}**: {_md(finding.message)}"]
+        if finding.node:
+            lines.append(f"   - node: {_code(finding.node)}")
+        if finding.rule:
+            lines.append(f"   - rule: {_code(finding.rule)}")
+        if finding.expected is not None or finding.actual is not None:
+            lines.append(
+                f"   - expected {_code(number(finding.expected))}, "
+                f"your engine gives {_code(number(finding.actual))}"
+            )
+        if finding.reproducer:
+            fence = "`" * max(3, _longest_backticks(finding.reproducer) + 1)
+            lines += ["", "   reproduce with:", "", f"   {fence}python"]
+            lines += ["   " + line if line else "" for line in finding.reproducer.splitlines()]
+            lines.append(f"   {fence}")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """Text with the characters escaped that Markdown or HTML would read inside a line
+    (emphasis, code, links, tags, tables, strikethrough)."""
+    return re.sub(r"([\\`*_\[\]<>|~])", r"\\\1", str(text))
+
+
+def _code(text: str) -> str:
+    """Inline code that holds any text: a fence longer than the backticks inside."""
+    text = str(text).replace("\n", " ")
+    fence = "`" * (_longest_backticks(text) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def _longest_backticks(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
 
 
 def as_json(report: Report) -> str:

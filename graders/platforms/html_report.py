@@ -1,0 +1,247 @@
+"""The feedback page: one self-contained HTML file for one graded submission.
+
+It shows the score per part and, for each finding, its step, op, rule, expected and
+actual numbers, the case drawn as a graph (``graph_drawing``: the wrong node and edge in
+red) and the reproducer with a copy button. Everything is inline (SVG, CSS, a few lines
+of script for the copy button): the page opens from disk and makes no network request.
+
+The page is built from a Gradescope results.json (``gradescope.from_report``), so
+``chaingrade check --html``, ``chaingrade grade --html``, ``graders.check()`` in a
+notebook and ``batch``'s per-student pages (read back from ``OUT/NAME.json``) are one
+page. A part whose visibility is ``hidden`` shows no findings, as on Gradescope.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from graders.results import at_text, number
+
+#: Classes and ids the page's CSS, script and tests rely on: ``.chaingrade`` (the root),
+#: ``section.finding#finding-N``, ``button.copy[data-target]``, ``code#reproducer-N``.
+STYLE = """
+.chaingrade { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1c2833;
+  max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.45; }
+.chaingrade h1 { font-size: 1.5rem; margin-bottom: .2rem; }
+.chaingrade h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #d5d8dc; }
+.chaingrade h3 { font-size: 1.05rem; margin-bottom: .3rem; }
+.chaingrade .meta { color: #5d6d7e; margin-top: 0; }
+.chaingrade table.parts { border-collapse: collapse; margin: 1rem 0; }
+.chaingrade table.parts th, .chaingrade table.parts td { padding: .25rem .8rem;
+  border-bottom: 1px solid #e5e8e8; text-align: left; }
+.chaingrade table.parts td.score { text-align: right; font-variant-numeric: tabular-nums; }
+.chaingrade tr.full td.score { color: #1e8449; }
+.chaingrade tr.partial td.score { color: #b03a2e; }
+.chaingrade section.finding { border: 1px solid #d5d8dc; border-left: 4px solid #c0392b;
+  border-radius: 4px; padding: .3rem 1rem 1rem; margin: 1rem 0; }
+.chaingrade dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; }
+.chaingrade dt { color: #5d6d7e; }
+.chaingrade dd { margin: 0; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.chaingrade figure { margin: .8rem 0; overflow-x: auto; }
+.chaingrade figure svg { max-width: 100%; height: auto; }
+.chaingrade figcaption { color: #5d6d7e; font-size: .9rem; }
+.chaingrade .reproducer { position: relative; }
+.chaingrade pre { background: #f4f6f6; padding: .8rem; border-radius: 4px; overflow-x: auto; }
+.chaingrade button.copy { position: absolute; top: .4rem; right: .4rem; cursor: pointer; }
+.chaingrade .passed { color: #1e8449; }
+"""
+
+#: Copies the reproducer next to the button; falls back to a selection where the
+#: clipboard API is missing (an old browser, a page not in a secure context).
+SCRIPT = """
+(function (root) {
+  root.querySelectorAll("button.copy").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var text = document.getElementById(button.dataset.target).textContent;
+      var done = function () { button.textContent = "Copied"; };
+      var fallback = function () {
+        var area = document.createElement("textarea");
+        area.value = text;
+        document.body.appendChild(area);
+        area.select();
+        document.execCommand("copy");
+        area.remove();
+        done();
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, fallback);
+      } else {
+        fallback();
+      }
+    });
+  });
+})(document.currentScript.parentElement);
+"""
+
+
+def page(results: dict, *, title: str | None = None) -> str:
+    """The whole page for one results.json (``gradescope.from_report``)."""
+    title = title or _title(results)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f'<main class="chaingrade">\n{_body(results)}\n<script>{SCRIPT}</script>\n</main>\n'
+        "</body>\n</html>\n"
+    )
+
+
+def fragment(results: dict) -> str:
+    """The page's content with its style and script, for Jupyter's ``_repr_html_``:
+    everything scoped under ``.chaingrade``."""
+    return (
+        f'<div class="chaingrade">\n<style>{STYLE}</style>\n'
+        f"{_body(results)}\n<script>{SCRIPT}</script>\n</div>"
+    )
+
+
+def write(results: dict, path: Path | str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page(results), encoding="utf-8")
+    return path
+
+
+# --- the parts of the page -------------------------------------------------------------
+
+
+def _title(results: dict) -> str:
+    extra = _extra(results)
+    who = extra.get("submission") or (extra.get("batch") or {}).get("name") or "submission"
+    return f"chaingrade: {who}, {extra.get('assignment', 'assignment')}"
+
+
+def _extra(results: dict) -> dict:
+    extra = results.get("extra_data")
+    return extra if isinstance(extra, dict) else {}
+
+
+def _body(results: dict) -> str:
+    extra = _extra(results)
+    tests = [t for t in results.get("tests", []) if isinstance(t, dict)]
+    maximum = sum(float(t.get("max_score", 0)) for t in tests)
+    html = [
+        f"<h1>{escape(_title(results).removeprefix('chaingrade: '))}: "
+        f"{_points(results.get('score', 0))} / {_points(maximum)}</h1>",
+        f'<p class="meta">{escape(_first_line(results.get("output", "")))}</p>',
+        _parts_table(tests),
+    ]
+    findings = [f for f in extra.get("findings") or [] if isinstance(f, dict)]
+    hidden = {t.get("name") for t in tests if t.get("visibility") == "hidden"}
+    shown = [f for f in findings if f.get("part") not in hidden]
+    if extra.get("error") and not findings:
+        html.append(f'<p class="error">Not graded: {escape(str(extra["error"]))}</p>')
+    elif not shown:
+        html.append('<p class="passed">No findings: every chain-rule step checked out.</p>')
+    for n, finding in enumerate(shown, 1):
+        html.append(_finding(n, finding))
+    if len(shown) < len(findings):
+        html.append("<p>Findings of hidden tests are not shown.</p>")
+    printed = _printed(results.get("output", ""))
+    if printed:
+        html.append(f"<h2>Your code printed</h2>\n<pre>{escape(printed)}</pre>")
+    return "\n".join(html)
+
+
+def _parts_table(tests: list[dict]) -> str:
+    rows = []
+    for test in tests:
+        score, maximum = float(test.get("score", 0)), float(test.get("max_score", 0))
+        kind = "full" if score >= maximum else "partial"
+        rows.append(
+            f'<tr class="{kind}"><td>{escape(str(test.get("name", "")))}</td>'
+            f'<td class="score">{_points(score)} / {_points(maximum)}</td></tr>'
+        )
+    return (
+        '<table class="parts">\n<thead><tr><th>part</th><th>score</th></tr></thead>\n'
+        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>"
+    )
+
+
+def _finding(n: int, finding: dict) -> str:
+    from graders.platforms import graph_drawing
+
+    headline = _headline(finding)
+    html = [
+        f'<section class="finding" id="finding-{n}">',
+        f"<h3>{n}. {escape(headline)}</h3>",
+        f'<p class="message">{escape(str(finding.get("message", "")))}</p>',
+        _facts(finding),
+    ]
+    missing = graph_drawing.missing_libraries()
+    svg = None if missing else graph_drawing.draw(finding, prefix=f"f{n}-")
+    if missing and graph_drawing.drawable(finding):
+        html.append(
+            f'<p class="no-graph">The graph of this case needs {" and ".join(missing)}: '
+            f"<code>pip install {' '.join(missing)}</code></p>"
+        )
+    if svg is not None:
+        html.append(
+            f"<figure>{svg}<figcaption>The case your engine got wrong: each box is a node, "
+            "with its value, the gradient it should get and the one your engine gave; "
+            "red marks the wrong node and the chain-rule step that broke.</figcaption></figure>"
+        )
+    reproducer = finding.get("reproducer")
+    if reproducer:
+        html.append(
+            '<div class="reproducer"><h4>Reproduce it</h4>'
+            f'<button type="button" class="copy" data-target="reproducer-{n}">Copy</button>'
+            f'<pre><code id="reproducer-{n}">{escape(reproducer)}</code></pre></div>'
+        )
+    html.append("</section>")
+    return "\n".join(html)
+
+
+def _headline(finding: dict) -> str:
+    text = f"step {finding.get('step')}"
+    for key, word in (("function", "function"), ("op", "op")):
+        if finding.get(key):
+            text += f", {word} {finding[key]}"
+    if finding.get("op") and finding.get("argument_name"):
+        text += f" ({finding['argument_name']})"
+    if finding.get("part"):
+        text += f" (part {finding['part']})"
+    return text
+
+
+def _facts(finding: dict) -> str:
+    facts = [
+        ("step", finding.get("step")),
+        ("op", finding.get("op")),
+        ("function", finding.get("function")),
+        ("argument", finding.get("argument_name")),
+        ("node", finding.get("node")),
+        ("rule", finding.get("rule")),
+        ("expected", _number(finding.get("expected"))),
+        ("your engine gives", _number(finding.get("actual"))),
+        ("at", at_text(finding["at"]) if isinstance(finding.get("at"), dict) else None),
+    ]
+    rows = [
+        f"<dt>{escape(name)}</dt><dd>{escape(str(value))}</dd>"
+        for name, value in facts
+        if value not in (None, "")
+    ]
+    return f"<dl>{''.join(rows)}</dl>"
+
+
+def _number(value) -> str | None:
+    return None if value is None else number(value)
+
+
+def _points(value) -> str:
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _printed(text: str) -> str:
+    """What the student's code printed, as ``gradescope.from_report`` appends it."""
+    marker = "Your code printed (last lines):\n"
+    return text.split(marker, 1)[1] if marker in text else ""

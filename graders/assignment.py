@@ -24,7 +24,7 @@ from typing import Any
 from graders import kinds, ops
 from graders.composition import size_problem
 from graders.kinds import Kind
-from graders.presets import Preset, from_option, resolve
+from graders.presets import AUTO, Preset, from_option, resolve
 from graders.sandbox.policy import Policy
 from graders.sandbox.runner import Limits
 
@@ -72,7 +72,8 @@ class Assignment:
     folder: Path
     kind: Kind
     submission: str
-    api: Preset
+    #: The student API (``graders.presets``), or ``"auto"``: the worker finds it.
+    api: Preset | str
     seed: int
     examples: int
     points_per_case: int
@@ -145,8 +146,9 @@ def _named(toml: Path) -> str | None:
 
 
 def load(name: str, api: str | None = None) -> Assignment:
-    """The assignment ``name`` (see :func:`find`); ``api`` overrides its student API (a
-    preset name, a JSON mapping or a file holding one, as ``--api`` takes)."""
+    """The assignment ``name`` (see :func:`find`); ``api`` overrides its student API
+    (``auto``, a preset name, a JSON mapping or a file holding one, as ``--api`` takes).
+    An assignment that names no API gets ``auto``."""
     try:
         preset = from_option(api) if api is not None else None
     except ValueError as e:
@@ -162,7 +164,7 @@ def load(name: str, api: str | None = None) -> Assignment:
         raise AssignmentError(f"{folder / 'assignment.toml'}: {e}") from None
 
 
-def _build(folder: Path, data: dict, api_override: Preset | None) -> Assignment:
+def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assignment:
     if not isinstance(data.get("parts"), list) or not all(
         isinstance(p, dict) for p in data["parts"]
     ):
@@ -185,7 +187,7 @@ def _build(folder: Path, data: dict, api_override: Preset | None) -> Assignment:
         folder=folder,
         kind=kind,
         submission=str(data.get("submission", kind.default_submission)),
-        api=api_override or resolve(data.get("api", "mygrad")),
+        api=api_override or resolve(data.get("api", AUTO)),
         seed=int(data.get("seed", 0)),
         examples=examples,
         points_per_case=points_per_case,

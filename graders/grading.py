@@ -164,8 +164,16 @@ class BaseGrader:
             self.runner.cleanup()
             if self.runner.violations:
                 return self.policy_finding(self.runner.violations), output
-            what = "has a syntax error" if e.kind == "syntax" else "could not be imported"
-            return Finding("error", f"the submission {what}: {e.message}"), output
+            if e.kind == "api":
+                text = (
+                    f"chaingrade could not tell how to call your engine (--api auto): "
+                    f"{e.message}; name its API with --api (README: Grading your own engine "
+                    "family)"
+                )
+            else:
+                what = "has a syntax error" if e.kind == "syntax" else "could not be imported"
+                text = f"the submission {what}: {e.message}"
+            return Finding("error", text), output
         try:
             self.sweep()
             result = self.policy_zero(part) if self.runner.violations else self.grade_part(part)

@@ -1,56 +1,169 @@
-"""Student API presets: how chaingrade builds a composition with a student's engine.
+"""The student API: how chaingrade builds a composition with a student's engine.
 
-An assignment names a preset or spells out its own mapping with the same fields.
-Binary operators (``+ - * / **`` and unary ``-``) are always Python operators, with
-a number on either side.
+An assignment names a preset or spells out its own mapping with the same fields (in
+``assignment.toml`` as ``api = "micrograd"`` or ``[api]``, and with ``--api NAME|JSON|FILE``
+on every command). ``api = "auto"`` lets the worker inspect the submission and pick one
+(``graders.sandbox.worker.detect``).
 
-========== ========== ============================= ============ ===========
-preset     leaf       unary ops                     gradient     value
-========== ========== ============================= ============ ===========
-mygrad     tensor(x)  module functions: exp(x)      node.grad    node.data
-micrograd  Value(x)   methods: x.exp()              node.grad    node.data
-minitorch  Scalar(x)  methods: x.exp()              node.derivative node.data
-========== ========== ============================= ============ ===========
+========== ========== ============================= =========================== =========
+preset     leaf       unary ops                     gradient                    value
+========== ========== ============================= =========================== =========
+mygrad     tensor(x)  module functions: exp(x)      node.grad                   node.data
+micrograd  Value(x)   methods: x.exp()              node.grad                   node.data
+minitorch  Scalar(x)  methods: x.exp()              node.derivative (inputs)    node.data
+dezero     Variable(  module functions: exp(x)      node.grad.data              node.data
+           array(x))
+needle     Tensor(x)  module functions: exp(x)      node.grad.numpy()           node.numpy()
+========== ========== ============================= =========================== =========
+
+Every field, with its default (mygrad's):
+
+``leaf = "tensor"``
+    the module-level callable that makes a leaf;
+``convert = "float"``
+    what the leaf gets: ``"float"`` (``tensor(0.5)``) or ``"ndarray"``
+    (``Variable(np.array(0.5))``, a 0-d NumPy array);
+``unary = "function"``
+    ``"function"`` (``exp(x)`` from the module) or ``"method"`` (``x.exp()``);
+``binary = "operator"``
+    ``"operator"`` (``x + y``, ``2 - x``, ``-x``) or ``"function"`` (``add(x, y)``,
+    ``sub(2, x)``, ``neg(x)``, ``pow(x, 3)``: module functions);
+``constants = "number"``
+    a number in a binary op as a plain number (``x * 2``), or ``"leaf"``: wrapped as a
+    leaf first (``x * tensor(2.0)``), for engines whose ops take only nodes;
+``names = {}``
+    the student's name for an op where it differs from the catalog's (``exp``, ``log``,
+    ... for unary ops; ``add sub mul div pow neg`` for binary functions), for example
+    ``{ pow = "power", neg = "negative" }``; naming an operator op (``add``, ``sub``,
+    ``mul``, ``div``, ``neg``, ``pow``, ``pow_var``, ``rpow``) when ``binary`` is
+    ``"operator"`` says that one op is a module function (``power(x, 3)``);
+``aliases = {}``
+    extra functions of the engine that are the same math as a catalog op at one number,
+    written in ``x``: ``{ square = "x ** 2", reciprocal = "1 / x" }``; a node of that form
+    is built with the alias (called as the unary ops are);
+``backward = "backward"``
+    the name of the method that runs the reverse pass on the output;
+``seed = "auto"``
+    ``"auto"`` (``out.backward()`` seeds the output itself), ``"attribute"``
+    (``out.grad = 1.0`` is set before ``out.backward()``) or ``"argument"``
+    (``out.backward(1.0)``); the 1 is converted as leaves are;
+``gradient = "grad"``, ``value = "data"``
+    where a node's gradient and value are read: attribute names, dotted and with ``()``
+    for a method call (``"grad.data"``, ``"grad.numpy()"``, ``"item()"``);
+``gradients = "all"``
+    whose gradients are read: ``"all"`` nodes, or ``"inputs"`` only, for engines (such as
+    minitorch) that keep gradients on leaves alone.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import re
+import sys
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from graders import ops
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: The function a binary engine (``binary = "function"``) has for each operator.
+FUNCTION_NAMES = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
+#: The choices of each field that takes one of a few words.
+CHOICES = {
+    "convert": ("float", "ndarray"),
+    "unary": ("function", "method"),
+    "binary": ("operator", "function"),
+    "constants": ("number", "leaf"),
+    "seed": ("auto", "attribute", "argument"),
+    "gradients": ("all", "inputs"),
+}
+#: ``grad``, ``grad.data``, ``grad.numpy()``, ``item()``.
+_ACCESS_PATH = re.compile(r"[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*")
+#: The name that asks the worker to inspect the submission and pick a mapping.
+AUTO = "auto"
 
 
 @dataclass(frozen=True)
 class Preset:
-    #: Name of the module-level callable that makes a leaf from a float.
-    leaf: str
-    #: ``"function"``: ``exp(x)`` from the module; ``"method"``: ``x.exp()``.
-    unary: str
-    #: Name of the method that runs the reverse pass on the output.
+    """One student API, every field validated (see the module docstring)."""
+
+    leaf: str = "tensor"
+    unary: str = "function"
+    binary: str = "operator"
+    convert: str = "float"
+    constants: str = "number"
+    names: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
     backward: str = "backward"
-    #: Attribute holding d(output)/d(node) after the reverse pass.
+    seed: str = "auto"
     gradient: str = "grad"
-    #: Attribute holding the node's value.
     value: str = "data"
+    gradients: str = "all"
+
+    def __post_init__(self) -> None:
+        _validate(self)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        """The fields, as an assignment or ``--api`` gives them."""
+        data = asdict(self)
+        data["names"], data["aliases"] = dict(self.names), dict(self.aliases)
+        return data
+
+    def for_worker(self) -> dict:
+        """What the worker needs: the fields, plus how to call each catalog op."""
+        return {**self.to_json(), "forms": self.forms(), "alias_forms": self.alias_forms()}
+
+    def forms(self) -> dict[str, dict]:
+        """How the engine is asked for each catalog op: ``{"call": "operator", "name": "+"}``,
+        ``{"call": "function", "name": "add"}`` or ``{"call": "method", "name": "exp"}``."""
+        return {name: self.form(name) for name in ops.ALL_OPS}
+
+    def form(self, op_name: str) -> dict:
+        syntax = ops.get(op_name).syntax
+        if syntax in FUNCTION_NAMES:
+            # A name for an operator op means the engine has a function for it instead.
+            if self.binary == "operator" and op_name not in self.names:
+                return {"call": "operator", "name": syntax}
+            return {"call": "function", "name": self.names.get(op_name, FUNCTION_NAMES[syntax])}
+        return {"call": self.unary, "name": self.names.get(op_name, syntax)}
+
+    def alias_forms(self) -> list[dict]:
+        """Each alias as ``{"name", "op", "const", "position"}``: the catalog op it stands
+        for, with the number ``const`` at argument ``position``."""
+        return [{"name": name, **_alias_form(text)} for name, text in self.aliases.items()]
+
+    def describe(self) -> str:
+        """One line a report shows: how chaingrade calls this engine."""
+        leaf = f"{self.leaf}(np.array(x))" if self.convert == "ndarray" else f"{self.leaf}(x)"
+        unary = "exp(x)" if self.unary == "function" else "x.exp()"
+        binary = "x + y" if self.binary == "operator" else "add(x, y)"
+        seed = {
+            "auto": f"out.{self.backward}()",
+            "attribute": f"out.{self.gradient.split('.')[0]} = 1; out.{self.backward}()",
+            "argument": f"out.{self.backward}(1.0)",
+        }[self.seed]
+        whose = " (inputs only)" if self.gradients == "inputs" else ""
+        text = (
+            f"leaf {leaf}, {unary}, {binary}, {seed}, gradient node.{self.gradient}{whose}, "
+            f"value node.{self.value}"
+        )
+        extras = [f"{k} for {v}" for k, v in self.aliases.items()]
+        extras += [f"{v} for {k}" for k, v in self.names.items()]
+        return text + (f" ({', '.join(extras)})" if extras else "")
 
 
-PRESETS: dict[str, Preset] = {
-    "mygrad": Preset(leaf="tensor", unary="function"),
-    "micrograd": Preset(leaf="Value", unary="method"),
-    "minitorch": Preset(leaf="Scalar", unary="method", gradient="derivative"),
-}
-
-
-def from_option(text: str) -> Preset:
-    """``--api``: a preset name, a JSON mapping of the same fields, or a file holding one.
-    ValueError names ``--api`` and what to fix."""
+def from_option(text: str) -> Preset | str:
+    """``--api``: ``auto``, a preset name, a JSON mapping of the fields, or a file holding
+    one (JSON or TOML). ValueError names ``--api`` and what to fix."""
     text = text.strip()
     if not text.startswith("{") and Path(text).is_file():
-        text = Path(text).read_text(encoding="utf-8")
+        return _from_file(Path(text))
     if text.startswith("{"):
         try:
             mapping = json.loads(text)
@@ -65,23 +178,136 @@ def from_option(text: str) -> Preset:
         raise ValueError(f"--api: {e}") from None
 
 
-def resolve(api: str | Mapping[str, str]) -> Preset:
-    """A preset by name, or a mapping of the same fields (missing ones default to mygrad's)."""
+def _from_file(path: Path) -> Preset | str:
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix == ".toml":
+            mapping = tomllib.loads(text)
+            mapping = mapping.get("api", mapping)
+        else:
+            mapping = json.loads(text)
+    except ValueError as e:
+        raise ValueError(f"--api: {path} is not valid {path.suffix[1:] or 'JSON'} ({e})") from None
+    if not isinstance(mapping, dict):
+        raise ValueError(f"--api: {path} must hold a mapping of API fields")
+    try:
+        return resolve(mapping)
+    except ValueError as e:
+        raise ValueError(f"--api: {path}: {e}") from None
+
+
+def resolve(api: str | Mapping) -> Preset | str:
+    """A preset by name, ``"auto"``, or a mapping of fields. A mapping may start from a
+    preset (``{"preset": "micrograd", "backward": "backwards"}``); fields it leaves out
+    are mygrad's."""
     if isinstance(api, str):
+        if api == AUTO:
+            return AUTO
         try:
             return PRESETS[api]
         except KeyError:
             raise ValueError(
-                f"unknown API preset {api!r}; choose one of {', '.join(PRESETS)} "
-                "or give a mapping with fields leaf, unary, backward, gradient, value"
+                f"unknown API preset {api!r}; choose one of {', '.join(PRESETS)} or {AUTO}, "
+                f"or give a mapping of the fields {', '.join(Preset.__dataclass_fields__)}"
             ) from None
-    fields = {**PRESETS["mygrad"].to_json(), **dict(api)}
+    if not isinstance(api, Mapping):
+        raise ValueError(f"an API is a preset name or a mapping of fields, not {api!r}")
+    fields = dict(api)
+    base = fields.pop("preset", "mygrad")
+    if base not in PRESETS:
+        raise ValueError(f"'preset' must be one of {', '.join(PRESETS)}, got {base!r}")
     unknown = set(fields) - set(Preset.__dataclass_fields__)
     if unknown:
-        raise ValueError(f"unknown API fields {sorted(unknown)}")
-    if fields["unary"] not in ("function", "method"):
-        raise ValueError("API field 'unary' must be 'function' or 'method'")
-    for key, value in fields.items():
-        if not (isinstance(value, str) and value.isidentifier()):
-            raise ValueError(f"API field {key!r} must be a Python identifier, got {value!r}")
-    return Preset(**fields)
+        raise ValueError(
+            f"unknown API fields {sorted(unknown)}; the fields are "
+            f"{', '.join(Preset.__dataclass_fields__)}"
+        )
+    return Preset(**{**PRESETS[base].to_json(), **fields})
+
+
+def _validate(api: Preset) -> None:
+    """ValueError saying which field is wrong and what it may be."""
+    for key, choices in CHOICES.items():
+        if getattr(api, key) not in choices:
+            raise ValueError(
+                f"API field {key!r} must be one of {', '.join(choices)}, got {getattr(api, key)!r}"
+            )
+    for key in ("leaf", "backward"):
+        _identifier(key, getattr(api, key))
+    for key in ("gradient", "value"):
+        if not (isinstance(getattr(api, key), str) and _ACCESS_PATH.fullmatch(getattr(api, key))):
+            raise ValueError(
+                f"API field {key!r} must be an attribute, dotted and with () for a call "
+                f"(grad, grad.data, grad.numpy()), got {getattr(api, key)!r}"
+            )
+    for key in ("names", "aliases"):
+        if not isinstance(getattr(api, key), Mapping):
+            raise ValueError(f"API field {key!r} must be a mapping, got {getattr(api, key)!r}")
+    for op_name, name in api.names.items():
+        if op_name not in ops.ALL_OPS:
+            raise ValueError(
+                f"API field 'names': {op_name!r} is no catalog op; the ops are "
+                f"{', '.join(ops.ALL_OPS)}"
+            )
+        _identifier(f"names.{op_name}", name)
+    for name, text in api.aliases.items():
+        _identifier(f"aliases.{name}", name)
+        _alias_form(text)
+
+
+def _identifier(key: str, value) -> None:
+    if not (isinstance(value, str) and value.isidentifier()):
+        raise ValueError(f"API field {key!r} must be a Python identifier, got {value!r}")
+
+
+def _alias_form(text) -> dict:
+    """``"x ** 2"`` as ``{"op": "pow", "const": 2.0, "position": 1}``: one catalog op applied
+    to ``x`` and a number. ValueError otherwise."""
+    problem = ValueError(
+        f"API alias {text!r} must be one catalog op on x and a number, such as "
+        "'x ** 2', '1 / x', 'x * 2' or '2 ** x'"
+    )
+    try:
+        tree = ast.parse(str(text), mode="eval").body
+    except SyntaxError:
+        raise problem from None
+    symbols = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+    if not isinstance(tree, ast.BinOp) or type(tree.op) not in symbols:
+        raise problem
+    sides = [tree.left, tree.right]
+    names = [isinstance(s, ast.Name) and s.id == "x" for s in sides]
+    numbers = [_number(s) for s in sides]
+    if sorted(names) != [False, True] or None not in numbers or numbers.count(None) != 1:
+        raise problem
+    position = names.index(False)
+    symbol = symbols[type(tree.op)]
+    for op in ops.CATALOG.values():
+        if op.syntax != symbol or op.arity != 2:
+            continue
+        if op.operands[position] in ("number", "either") and _node_at(op, 1 - position):
+            return {"op": op.name, "const": numbers[position], "position": position}
+    raise problem
+
+
+def _node_at(op: ops.Op, position: int) -> bool:
+    return op.operands[position] in ("node", "either")
+
+
+def _number(node: ast.expr) -> float | None:
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+#: The presets an assignment or ``--api`` may name.
+PRESETS: dict[str, Preset] = {
+    "mygrad": Preset(),
+    "micrograd": Preset(leaf="Value", unary="method"),
+    "minitorch": Preset(leaf="Scalar", unary="method", gradient="derivative", gradients="inputs"),
+    "dezero": Preset(leaf="Variable", convert="ndarray", gradient="grad.data"),
+    "needle": Preset(leaf="Tensor", gradient="grad.numpy()", value="numpy()"),
+}

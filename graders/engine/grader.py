@@ -82,7 +82,7 @@ class EngineGrader(BaseGrader):
 
     def start(self) -> None:
         super().start()
-        self.diagnoser = Diagnoser(self.assignment.api, self.runner.module_name)
+        self.diagnoser = Diagnoser(self.runner.preset, self.runner.module_name)
         self.worker_died = False
 
     def sweep(self) -> None:

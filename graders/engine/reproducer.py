@@ -17,18 +17,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from graders import ops
-from graders.composition import Composition
+from graders.composition import Composition, Const
 from graders.presets import Preset
 
 
 def write_node(composition: Composition, index: int, preset: Preset) -> str:
-    """One node's right-hand side in the student's API: ``exp(a)`` or ``a.exp()``."""
+    """One node's right-hand side as the student writes it: ``exp(a)`` or ``a.exp()``,
+    ``q * 3`` or ``mul(q, 3)``, ``square(q)`` for an alias of ``q ** 2``."""
     node = composition.node(index)
-    op = ops.get(node.op)
-    args = [composition.arg_text(a) for a in node.args]
-    if op.is_operator or preset.unary == "function":
-        return op.write(args)
-    return f"{args[0]}.{op.syntax}()"
+    args = [
+        _leaf(preset, a.value)
+        if isinstance(a, Const) and preset.constants == "leaf"
+        else composition.arg_text(a)
+        for a in node.args
+    ]
+    call, name, which = _form(node, preset)
+    args = [args[i] for i in which]
+    if call == "operator":
+        return ops.get(node.op).write(args)
+    if call == "method":
+        return f"{args[0]}.{name}({', '.join(args[1:])})"
+    return f"{name}({', '.join(args)})"
+
+
+def _form(node, preset: Preset) -> tuple[str, str, list[int]]:
+    """``(call, name, which arguments)``, as the worker builds the node (``form_of``)."""
+    for alias in preset.alias_forms():
+        const = node.args[alias["position"]] if len(node.args) == 2 else None
+        if alias["op"] == node.op and isinstance(const, Const) and const.value == alias["const"]:
+            return preset.unary, alias["name"], [1 - alias["position"]]
+    form = preset.form(node.op)
+    return form["call"], form["name"], list(range(len(node.args)))
 
 
 def reproducer(
@@ -42,23 +61,35 @@ def reproducer(
 
     ``checks`` lists ``(node index, "value" or "grad", expected)`` to print at the end.
     """
-    functions = sorted(
-        {
-            ops.get(n.op).syntax
-            for n in composition.nodes
-            if not ops.get(n.op).is_operator and preset.unary == "function"
-        }
-    )
-    lines = [f"from {module} import {', '.join([preset.leaf, *functions])}", ""]
-    lines += [f"{name} = {preset.leaf}({float(v)!r})" for name, v in zip(composition.inputs, point)]
+    functions = {
+        _form(n, preset)[1] for n in composition.nodes if _form(n, preset)[0] == "function"
+    }
+    lines = [f"from {module} import {', '.join([preset.leaf, *sorted(functions)])}", ""]
+    if preset.convert == "ndarray":
+        lines.insert(0, "import numpy as np")
+    lines += [
+        f"{name} = {_leaf(preset, v)}" for name, v in zip(composition.inputs, point, strict=True)
+    ]
     names = composition.all_names
     lines += [
         f"{names[k]} = {write_node(composition, k, preset)}"
         for k in range(len(composition.inputs), composition.size)
     ]
-    lines.append(f"{names[composition.output]}.{preset.backward}()")
+    out = names[composition.output]
+    if preset.seed == "attribute":
+        lines.append(f"{out}.{preset.gradient.split('.')[0]} = {_converted(preset, 1.0)}")
+    one = _converted(preset, 1.0) if preset.seed == "argument" else ""
+    lines.append(f"{out}.{preset.backward}({one})")
     for index, what, expected in checks:
         attribute = preset.value if what == "value" else preset.gradient
         expression = f"{names[index]}.{attribute}"
         lines.append(f'print("{expression} =", {expression}, "  expected {expected:.10g}")')
     return "\n".join(lines) + "\n"
+
+
+def _converted(preset: Preset, value: float) -> str:
+    return f"np.array({float(value)!r})" if preset.convert == "ndarray" else repr(float(value))
+
+
+def _leaf(preset: Preset, value: float) -> str:
+    return f"{preset.leaf}({_converted(preset, value)})"

@@ -53,7 +53,7 @@ Number = float | None | NotANumber
 class ErrorInfo(TypedDict):
     #: ``missing`` and ``error`` from the worker; ``crash``, ``timeout``, ``import`` and
     #: ``syntax`` from the runner when the worker died or could not start.
-    kind: Literal["missing", "error", "crash", "timeout", "import", "syntax"]
+    kind: Literal["missing", "error", "crash", "timeout", "import", "syntax", "api"]
     #: An op of the job's composition, or None.
     op: str | None
     message: str
@@ -69,8 +69,10 @@ class Outcome(TypedDict, total=False):
     error: ErrorInfo
 
 
-class Request(TypedDict):
+class Request(TypedDict, total=False):
     jobs: list[Job]
+    #: ``--api auto`` only, once after the first reply: the API the worker is to use.
+    api: dict
 
 
 class Reply(TypedDict, total=False):
@@ -79,3 +81,5 @@ class Reply(TypedDict, total=False):
     #: The first reply only: ready, or the error that stopped the import.
     ready: bool
     error: ErrorInfo
+    #: The first reply under ``--api auto``: the API fields the worker found.
+    api: dict

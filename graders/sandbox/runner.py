@@ -67,7 +67,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from graders.presets import Preset
+from graders.presets import AUTO, Preset, resolve
 from graders.sandbox.processes import kill_tree
 from graders.sandbox.protocol import Job, Outcome
 from graders.sandbox.users import (
@@ -146,7 +146,7 @@ class Runner:
     def __init__(
         self,
         submission: Path,
-        preset: Preset,
+        preset: Preset | str,
         limits: Limits = Limits(),
         *,
         forbidden: tuple[str, ...] = (),
@@ -155,7 +155,9 @@ class Runner:
         deadline: float | None = None,
     ):
         self.submission = Path(submission)
+        #: The student API; ``"auto"`` until the worker has found one (see ``start``).
         self.preset = preset
+        self.detected = False
         self.limits = limits
         self.forbidden = tuple(forbidden)
         self.private_folders = tuple(private_folders)
@@ -225,7 +227,7 @@ class Runner:
                     "--module",
                     self.module_name,
                     "--api",
-                    json.dumps(self.preset.to_json()),
+                    json.dumps({"auto": True} if self.preset == AUTO else self.preset.for_worker()),
                     "--requests",
                     str(requests_r),
                     "--replies",
@@ -279,6 +281,29 @@ class Runner:
         if self.process.poll() is not None:
             self.close()
             raise SubmissionError("import", SUPERVISOR_GONE + " while importing the submission")
+        if self.preset == AUTO:
+            self._adopt(hello.get("api"))
+
+    def _adopt(self, fields) -> None:
+        """``--api auto``: check the fields the worker found and send it the whole API; from
+        now on ``preset`` is that API (``detected`` says it was found, not given)."""
+        try:
+            preset = resolve(fields if isinstance(fields, dict) else {})
+        except (ValueError, TypeError) as e:
+            self.close()
+            raise SubmissionError("api", f"--api auto found no usable API ({e})") from None
+        message = (json.dumps({"api": preset.for_worker()}) + "\n").encode()
+        deadline = time.monotonic() + min(self.limits.call_seconds, self.expires - time.monotonic())
+        try:
+            self._send(message, deadline)
+            reply = self._receive(deadline - time.monotonic())
+        except OSError:
+            reply = None
+        self._read_alarms(answered=reply is not None)
+        if reply != {"results": []}:
+            self.close()
+            raise SubmissionError("api", SUPERVISOR_GONE + " while it was given the API")
+        self.preset, self.detected = preset, True
 
     def close(self) -> None:
         """Stop the worker and every process it started; return once they are gone."""

@@ -21,13 +21,20 @@ Before the submission is imported, :func:`serve`
 Protocol, one JSON document per line:
 
 * arguments: see :func:`argument_parser`;
+* ``--api`` is the student API as ``Preset.for_worker()`` gives it (how to make a leaf,
+  how to call each op, how to seed and run the reverse pass, where values and gradients
+  are read), or ``{"auto": true}``: then the worker inspects the submission
+  (:func:`detect`), says what it found in its first reply (``"api": {fields}``), and
+  the runner answers with a request ``{"api": {...}}`` holding the whole API (reply
+  ``{"results": []}``);
 * on start it replies ``{"ready": true}`` or ``{"ready": false, "error": {...}}``;
 * each request ``{"jobs": [job, ...]}`` gets ``{"results": [[outcome per point] per job]}``.
   A job is either
 
   - ``{"composition": {...}, "points": [[x, y], ...]}``: build it with the engine, run
     the reverse pass; outcome ``{"values": [...], "grads": [...]}`` (one number per node,
-    inputs first, ``null`` for a missing gradient), or
+    inputs first, ``null`` for a missing gradient; gradients of the inputs only when the
+    API says ``gradients = "inputs"``), or
   - ``{"call": "name", "points": [[x, y], ...]}``: call the module's function ``name``
     with the point's numbers; outcome ``{"value": number}``;
 
@@ -62,8 +69,12 @@ BINARY = {
     "/": operator.truediv,
     "**": operator.pow,
 }
-#: Exceptions that mean "this engine does not have that op" rather than "it broke".
-MISSING = (AttributeError, NotImplementedError, AssertionError, TypeError)
+#: Exceptions that mean "this engine does not have that op" wherever they are raised (a
+#: stub's ``raise NotImplementedError``, micrograd's ``assert isinstance(other, (int,
+#: float))`` in ``__pow__``). Any other exception means "does not have it" only when it
+#: comes from looking the op up (``getattr``, an operator neither side supports), not from
+#: the student's code running (see :func:`kind_of`).
+MISSING = (NotImplementedError, AssertionError)
 #: Exit status of a worker that failed before it could run the submission.
 WORKER_FAILED = 70
 
@@ -81,8 +92,27 @@ def describe(exc):
     return text[:500]
 
 
+def kind_of(exc):
+    """``"missing"`` for an op the engine lacks, ``"error"`` for one that broke: an
+    exception raised in this file (the lookup or the operator dispatch failed) or one of
+    :data:`MISSING` means missing; one raised inside the student's code is an error."""
+    if isinstance(exc, MISSING):
+        return "missing"
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    own = tb is None or tb.tb_frame.f_code.co_filename == __file__
+    return "missing" if own and isinstance(exc, (AttributeError, TypeError)) else "error"
+
+
 def load(path, module_name):
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    """Import the submission's entry: a module file, or a package's ``__init__.py``,
+    whose submodules (``from .scalar import Scalar``) are found beside it."""
+    package = os.path.basename(path) == "__init__.py"
+    locations = [os.path.dirname(path)] if package else None
+    spec = importlib.util.spec_from_file_location(
+        module_name, path, submodule_search_locations=locations
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
@@ -111,44 +141,219 @@ def number(value):
     return result
 
 
-def apply(module, api, node, args):
-    syntax, op = node["syntax"], node["op"]
-    try:
-        if syntax in BINARY:
-            return BINARY[syntax](*args)
-        if syntax == "neg":
-            return -args[0]
-        if api["unary"] == "method":
-            return getattr(args[0], syntax)()
-        return getattr(module, syntax)(args[0])
-    except MISSING as exc:
-        raise BuildError("missing", op, describe(exc)) from None
-    except BaseException as exc:  # KeyboardInterrupt and SystemExit from student code included
-        raise BuildError("error", op, describe(exc)) from None
+def access(node, path):
+    """What an API access path (``grad``, ``grad.data``, ``grad.numpy()``) reads from a
+    node; None where an attribute on the way is None or (the first) does not exist."""
+    for i, part in enumerate(path.split(".")):
+        name = part[:-2] if part.endswith("()") else part
+        if i == 0 and not hasattr(node, name):
+            return None
+        node = getattr(node, name)
+        if node is None:
+            return None
+        if part.endswith("()"):
+            node = node()
+    return node
 
 
-def run_one(module, api, composition, point):
+def converter(api):
+    """How a Python float becomes what the engine's leaf constructor takes."""
+    if api["convert"] == "ndarray":
+        import numpy
+
+        return numpy.array
+    return float
+
+
+def leaf_maker(module, api):
     leaf = getattr(module, api["leaf"], None)
     if leaf is None:
         raise BuildError("missing", None, f"the submission has no {api['leaf']}()")
+    convert = converter(api)
+
+    def make(value):
+        try:
+            return leaf(convert(value))
+        except BaseException as exc:
+            raise BuildError("error", None, f"{api['leaf']}(...) raised " + describe(exc)) from None
+
+    return make
+
+
+def form_of(api, node):
+    """``(call, name, which arguments)`` for one node: an alias of the engine's (``square``
+    for ``x ** 2``) where one matches, else the op's form (see ``Preset.forms``)."""
+    args = node["args"]
+    for alias in api["alias_forms"]:
+        if alias["op"] != node["op"] or len(args) != 2:
+            continue
+        const = args[alias["position"]]
+        if isinstance(const, dict) and float(const["const"]) == alias["const"]:
+            return api["unary"], alias["name"], [1 - alias["position"]]
+    form = api["forms"][node["op"]]
+    return form["call"], form["name"], list(range(len(args)))
+
+
+def apply(module, api, node, args):
+    """Build one node with the engine, as the API says to call its op."""
+    call, name, which = form_of(api, node)
+    args = [args[i] for i in which]
     try:
-        nodes = [leaf(float(v)) for v in point]
-    except BaseException as exc:
-        raise BuildError("error", None, f"{api['leaf']}(...) raised " + describe(exc)) from None
-    for node in composition["nodes"]:
-        args = [a["const"] if isinstance(a, dict) else nodes[a] for a in node["args"]]
-        nodes.append(apply(module, api, node, args))
+        if call == "operator":
+            function = operator.neg if name == "neg" else BINARY[name]
+        elif call == "method":
+            function, args = getattr(args[0], name), args[1:]
+        else:
+            function = getattr(module, name)
+    except AttributeError as exc:
+        raise BuildError("missing", node["op"], describe(exc)) from None
+    except BaseException as exc:  # a student's __getattr__ may raise anything
+        raise BuildError("error", node["op"], describe(exc)) from None
     try:
-        getattr(nodes[-1], api["backward"])()
+        return function(*args)
+    except BaseException as exc:  # KeyboardInterrupt and SystemExit from student code included
+        raise BuildError(kind_of(exc), node["op"], describe(exc)) from None
+
+
+def run_backward(api, out):
+    """The reverse pass from ``out``, seeded as the API says."""
+    backward = api["backward"]
+    try:
+        method = getattr(out, backward)
+    except BaseException as exc:  # an op that returned no node, most likely (see run_one)
+        raise BuildError("error", None, f"{backward}() raised " + describe(exc)) from None
+    try:
+        if api["seed"] == "attribute":
+            setattr(out, api["gradient"].split(".")[0].rstrip("()"), converter(api)(1.0))
+        if api["seed"] == "argument":
+            method(converter(api)(1.0))
+        else:
+            method()
     except BaseException as exc:
         kind = "missing" if isinstance(exc, NotImplementedError) else "error"
-        raise BuildError(kind, None, f"{api['backward']}() raised " + describe(exc)) from None
+        raise BuildError(kind, None, f"{backward}() raised " + describe(exc)) from None
+
+
+def run_one(module, api, composition, point):
+    make = leaf_maker(module, api)
+    nodes = [make(v) for v in point]
+    wrap = make if api["constants"] == "leaf" else float
+    for node in composition["nodes"]:
+        args = [wrap(a["const"]) if isinstance(a, dict) else nodes[a] for a in node["args"]]
+        nodes.append(apply(module, api, node, args))
+    if not hasattr(nodes[0], api["backward"]):  # a leaf has none: the engine lacks it
+        raise BuildError("missing", None, f"a {api['leaf']} has no {api['backward']}() method")
+    run_backward(api, nodes[-1])
+    graded = nodes[: len(point)] if api["gradients"] == "inputs" else nodes
     try:
-        values = [number(getattr(n, api["value"])) for n in nodes]
-        grads = [number(getattr(n, api["gradient"], None)) for n in nodes]
+        values = [number(access(n, api["value"])) for n in nodes]
+        grads = [number(access(n, api["gradient"])) for n in graded]
     except BaseException as exc:
         raise BuildError("error", None, "reading results raised " + describe(exc)) from None
     return {"values": values, "grads": grads}
+
+
+# --- --api auto ---------------------------------------------------------------------------
+
+#: Names a leaf constructor goes by, most specific first.
+LEAF_NAMES = ("tensor", "Tensor", "Value", "Scalar", "Variable", "Var", "Node", "Dual")
+BACKWARD_NAMES = ("backward", "backwards", "backprop", "back_prop")
+GRADIENT_NAMES = ("grad", "derivative", "gradient", "adjoint")
+VALUE_NAMES = ("data", "value", "val")
+UNARY_NAMES = ("exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "sigmoid", "relu")
+
+
+class NoFit(Exception):
+    """``--api auto`` found no mapping, or more than one: the message says which."""
+
+
+def detect(module):
+    """The API fields that fit ``module``'s engine, found by its shape, not its numbers: a
+    wrong engine gets the same mapping as a right one. NoFit says why none or which fit."""
+    fits = {}
+    for name in LEAF_NAMES:
+        found = _leaf_fit(module, name)
+        if found is not None and type(found[1]) not in {type(x) for _, x in fits.values()}:
+            fits[name] = found
+    if not fits:
+        raise NoFit(
+            "no leaf constructor found: none of " + ", ".join(LEAF_NAMES) + " makes a node "
+            "with a " + "/".join(BACKWARD_NAMES) + " method from a number"
+        )
+    if len(fits) > 1:
+        raise NoFit("more than one engine fits: leaves " + ", ".join(f"{n}()" for n in fits))
+    ((leaf, (convert, node)),) = fits.items()
+    fields = {"leaf": leaf, "convert": convert}
+    fields["backward"] = next(n for n in BACKWARD_NAMES if callable(getattr(node, n, None)))
+    functions = sum(callable(getattr(module, n, None)) for n in UNARY_NAMES)
+    methods = sum(callable(getattr(node, n, None)) for n in UNARY_NAMES)
+    fields["unary"] = "method" if methods > functions else "function"
+    has_operators = all(hasattr(type(node), d) for d in ("__add__", "__mul__"))
+    has_functions = all(callable(getattr(module, n, None)) for n in ("add", "mul"))
+    fields["binary"] = "function" if has_functions and not has_operators else "operator"
+    fields["seed"] = "argument" if _needs_argument(getattr(node, fields["backward"])) else "auto"
+    fields["value"] = _path(node, VALUE_NAMES) or "data"
+    fields.update(_gradient_fields(module, fields, node))
+    return fields
+
+
+def _leaf_fit(module, name):
+    """``(convert, a leaf)`` if ``module.name`` makes a node from a float or a 0-d array."""
+    make = getattr(module, name, None)
+    if not callable(make):
+        return None
+    for convert in ("float", "ndarray"):
+        try:
+            node = make(converter({"convert": convert})(0.5))
+        except BaseException:
+            continue
+        if any(callable(getattr(node, b, None)) for b in BACKWARD_NAMES):
+            return convert, node
+    return None
+
+
+def _needs_argument(method):
+    import inspect
+
+    try:
+        parameters = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(
+        p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        for p in parameters
+    )
+
+
+def _path(node, names):
+    """The first of ``names`` the node has, read as a number directly, through ``.data``
+    or through ``.numpy()`` (``data``, ``grad.data``, ``grad.numpy()``); None if none reads."""
+    for name in names:
+        value = getattr(node, name, None)
+        for suffix, inner in (("", value), (".data", getattr(value, "data", None))):
+            if isinstance(number(inner), float):
+                return name + suffix
+        if callable(getattr(value, "numpy", None)):
+            return name + ".numpy()"
+    return None
+
+
+def _gradient_fields(module, fields, leaf):
+    """``gradient`` and ``gradients``, read after a reverse pass through ``x * y + x``:
+    where a leaf's gradient is, and whether the intermediate ``x * y`` has one at all."""
+    api = {**fields, "constants": "number", "gradients": "all"}
+    try:
+        make = leaf_maker(module, api)
+        x, y = make(0.5), make(1.5)
+        product = x * y if fields["binary"] == "operator" else module.mul(x, y)
+        out = product + x if fields["binary"] == "operator" else module.add(product, x)
+        run_backward({**api, "gradient": "grad"}, out)
+    except BaseException:  # a broken engine: the attribute it has is the best guess
+        name = next((n for n in GRADIENT_NAMES if hasattr(leaf, n)), "grad")
+        return {"gradient": name}
+    gradient = _path(x, GRADIENT_NAMES) or "grad"
+    has = _path(product, GRADIENT_NAMES) is not None
+    return {"gradient": gradient, "gradients": "all" if has else "inputs"}
 
 
 def call_one(module, name, point):
@@ -433,7 +638,11 @@ def serve(args):
     api = loads(args.api)
     note = alarm(args.alarms)
     folders = loads(args.forbid_folders)
+    # Where the submission's own imports resolve: the folder holding its entry module, or
+    # holding its entry package (``--submission`` is then the package's __init__.py).
     submission_folder = os.path.dirname(os.path.abspath(args.submission))
+    if os.path.basename(args.submission) == "__init__.py":
+        submission_folder = os.path.dirname(submission_folder)
 
     def reply(message):
         write(dumps(message) + "\n")
@@ -477,10 +686,24 @@ def serve(args):
         for change in changes():
             note(change)
 
+    hello = {"ready": True}
+    if api.get("auto"):  # the runner answers with the whole API (see Runner.start)
+        try:
+            hello["api"] = detect(module)
+        except NoFit as exc:
+            hello = {"ready": False, "error": {"kind": "api", "message": str(exc)[:500]}}
+        except BaseException as exc:
+            message = "inspecting the submission raised " + describe(exc)
+            hello = {"ready": False, "error": {"kind": "api", "message": message}}
     audit()
-    reply({"ready": True})
+    reply(hello)
     for line in requests:
         request = loads(line)
+        if "api" in request:
+            api = request["api"]
+            audit()
+            reply({"results": []})
+            continue
         results = [handle(module, api, job) for job in request["jobs"]]
         audit()
         reply({"results": results})

@@ -11,7 +11,7 @@ preset     leaf       unary ops                     gradient                    
 mygrad     tensor(x)  module functions: exp(x)      node.grad                   node.data
 micrograd  Value(x)   methods: x.exp()              node.grad                   node.data
 minitorch  Scalar(x)  methods: x.exp()              node.derivative (inputs)    node.data
-dezero     Variable(  module functions: exp(x)      node.grad.data              node.data
+dezero     Variable(  module functions: exp(x)      node.grad.data (inputs)     node.data
            array(x))
 needle     Tensor(x)  module functions: exp(x)      node.grad.numpy()           node.numpy()
 ========== ========== ============================= =========================== =========
@@ -308,6 +308,6 @@ PRESETS: dict[str, Preset] = {
     "mygrad": Preset(),
     "micrograd": Preset(leaf="Value", unary="method"),
     "minitorch": Preset(leaf="Scalar", unary="method", gradient="derivative", gradients="inputs"),
-    "dezero": Preset(leaf="Variable", convert="ndarray", gradient="grad.data"),
+    "dezero": Preset(leaf="Variable", convert="ndarray", gradient="grad.data", gradients="inputs"),
     "needle": Preset(leaf="Tensor", gradient="grad.numpy()", value="numpy()"),
 }

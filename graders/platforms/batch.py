@@ -16,10 +16,13 @@ as tasks on a Dask distributed cluster: each task carries the submission's and t
 assignment's bytes, so workers need chaingrade installed but no shared files.
 
 Written to ``--out``: ``NAME.json`` per submission (Gradescope's results.json, with the
-findings and batch details in ``extra_data``), ``summary.csv`` (one row per submission,
-one column per part) and ``summary.png`` (the score histogram beside the most common
-wrong chain-rule steps). A re-run skips every submission whose results file was made
-from the same submission bytes, assignment and options, and re-grades the rest.
+findings and batch details in ``extra_data``) and ``NAME.html`` beside it (the student's
+feedback page), ``summary.csv`` (one row per submission, one column per part and per
+chain-rule step, naming the ops), and ``summary.html`` and ``summary.png`` (the score
+histogram, per-part means, a step × op heat map of how many students get each wrong,
+and what could not be graded or was skipped: ``class_summary``). A re-run skips every
+submission whose results file was made from the same submission bytes, assignment and
+options, and re-grades the rest.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -322,7 +324,7 @@ def run(
     summary.results = {
         job.name: summary.results[job.name] for job in all_jobs if job.name in summary.results
     }
-    write_summary(summary.results, assignment, out, summary.not_submissions)
+    write_summary(summary.results, assignment, out, summary.not_submissions, summary.errors)
     summary.elapsed = time.monotonic() - start
     return summary
 
@@ -437,27 +439,29 @@ def wrong_steps(data: dict) -> list[str]:
     return list(dict.fromkeys(labels))
 
 
-def _problems(data: dict) -> list[str]:
-    status = _batch(data).get("status", "graded")
-    return wrong_steps(data) if status == "graded" else [f"not graded: {status}"]
-
-
 def write_summary(
     results: dict[str, dict],
     assignment: Assignment,
     out: Path,
     passed_over: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> None:
-    """summary.csv (every result, then every entry passed over and why) and summary.png."""
+    """summary.csv (every result, then every entry passed over and why), each student's
+    page, summary.html and summary.png (``class_summary``)."""
+    from graders.platforms import class_summary
+
     parts = [p.name for p in assignment.parts]
+    steps = list(class_summary.COLUMNS)
     with open(out / "summary.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(
-            ["name", "status", "score", "max_score", *parts, "wrong_steps", "seconds", "note"]
+            ["name", "status", "score", "max_score", *parts, "wrong_steps", *steps]
+            + ["seconds", "note"]
         )
         for name, data in results.items():
             by_part = {t.get("name"): t.get("score") for t in data.get("tests", [])}
             batch = _batch(data)
+            ops = _ops_by_step(class_summary.wrong(data))
             writer.writerow(
                 [
                     name,
@@ -466,45 +470,22 @@ def write_summary(
                     sum(t.get("max_score", 0) for t in data.get("tests", [])),
                     *(by_part.get(p, "") for p in parts),
                     "; ".join(wrong_steps(data)),
+                    *(" ".join(ops.get(step, [])) for step in steps),
                     batch.get("seconds", ""),
                     _extra(data).get("error", ""),
                 ]
             )
-        for name, reason in (passed_over or {}).items():
-            writer.writerow([name, "skipped", "", "", *("" for _ in parts), "", "", reason])
-    plot(results, assignment, out / "summary.png")
+        others = [("skipped", passed_over or {}), ("not graded", errors or {})]
+        for kind, entries in others:  # no score, no steps: the reason as the note
+            for name, reason in entries.items():
+                no_numbers = ["" for _ in [*parts, "wrong_steps", *steps, "seconds"]]
+                writer.writerow([name, kind, "", "", *no_numbers, reason])
+    class_summary.write_pages(results, assignment, out, passed_over, errors)
 
 
-def plot(results: dict[str, dict], assignment: Assignment, path: Path, top: int = 10) -> None:
-    """The score histogram beside the most common wrong steps, as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    scores = [float(d.get("score", 0)) for d in results.values()]
-    steps = Counter(s for d in results.values() for s in _problems(d)).most_common(top)
-    maximum = assignment.max_score or 1.0
-    figure, (left, right) = plt.subplots(
-        1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1, 1.3]}
-    )
-    left.hist(scores, bins=20, range=(0, maximum), color="#4C72B0", edgecolor="white")
-    left.set_xlabel(f"score (out of {maximum:g})")
-    left.set_ylabel("submissions")
-    left.yaxis.get_major_locator().set_params(integer=True)
-    mean = sum(scores) / len(scores) if scores else 0.0
-    left.set_title(f"{len(scores)} submissions, mean {mean:.1f}")
-    if steps:
-        labels = [label for label, _ in steps][::-1]
-        counts = [count for _, count in steps][::-1]
-        right.barh(labels, counts, color="#DD8452")
-        right.set_xlabel("submissions with this wrong step")
-        right.xaxis.get_major_locator().set_params(integer=True)
-    else:
-        right.text(0.5, 0.5, "no wrong steps found", ha="center", va="center")
-        right.set_axis_off()
-    right.set_title("most common wrong steps (and gradings that could not finish)")
-    figure.suptitle(f"chaingrade: {assignment.name}")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+def _ops_by_step(pairs: set[tuple[str, str]]) -> dict[str, list[str]]:
+    """step -> the ops (sorted) with that wrong step: summary.csv's per-step columns."""
+    ops: dict[str, list[str]] = {}
+    for step, op in sorted(pairs):
+        ops.setdefault(step, []).append(op)
+    return ops

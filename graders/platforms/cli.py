@@ -337,7 +337,10 @@ def _batch(args, assignment) -> int:
         print(f"  not graded: {name}: {reason}")
     for name, reason in summary.not_submissions.items():
         print(f"  skipped: {name}: {reason}")
-    print(f"  results: {args.out}/NAME.json, {args.out}/summary.csv, {args.out}/summary.png")
+    print(
+        f"  results: {args.out}/NAME.json and NAME.html, {args.out}/summary.html, "
+        "summary.csv, summary.png"
+    )
     return 1 if summary.errors else 0
 
 

@@ -22,17 +22,13 @@ libraries' (``nx.topological_generations``, ``nx.multipartite_layout``,
 
 from __future__ import annotations
 
-import io
 import math
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from graders.composition import Composition, Const
 from graders.results import number
 from graders.tolerances import close, grading
 
-SVG = "http://www.w3.org/2000/svg"
-XLINK = "http://www.w3.org/1999/xlink"
 RED = "#c0392b"
 ORANGE = "#e67e22"
 GREY = "#7f8c8d"
@@ -387,38 +383,10 @@ def _differs(case: dict, index: int) -> bool:
 
 
 def _svg(figure, composition: Composition, marks: Highlight, prefix: str) -> str:
-    from matplotlib import pyplot as plt
+    from graders.platforms.inline_svg import inline
 
-    buffer = io.StringIO()
-    with _svg_settings():
-        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(figure)
-    ET.register_namespace("", SVG)
-    ET.register_namespace("xlink", XLINK)
-    root = ET.fromstring(buffer.getvalue())
-    for metadata in root.findall(f"{{{SVG}}}metadata"):
-        root.remove(metadata)
-    classes = _classes(composition, marks)
-    for element in root.iter():
-        _prefix_references(element, prefix)
-        own = element.get("id")
-        if own is not None:
-            base = own[len(prefix) :]
-            if base in classes:
-                element.set("class", classes[base])
-    for text in root.iter(f"{{{SVG}}}text"):  # the boxes' columns are spaces
-        text.set("style", text.get("style", "") + "; white-space: pre")
-    root.set("class", "graph")
-    root.set("role", "img")
-    return ET.tostring(root, encoding="unicode")
-
-
-def _svg_settings():
-    import matplotlib
-
-    return matplotlib.rc_context(
-        {"svg.fonttype": "none", "svg.hashsalt": "chaingrade", "font.size": 8}
-    )
+    svg = inline(figure, prefix, _classes(composition, marks))
+    return svg.replace("<svg ", '<svg class="graph" ', 1)
 
 
 def _classes(composition: Composition, marks: Highlight) -> dict[str, str]:
@@ -445,19 +413,6 @@ def _all_edges(composition: Composition) -> list[Edge]:
         for consumer in range(len(composition.inputs), composition.size)
         for position, arg in composition.node(consumer).node_args()
     ]
-
-
-def _prefix_references(element, prefix: str) -> None:
-    """Make every id, ``url(#id)`` and ``href="#id"`` of one drawing its own."""
-    if not prefix:
-        return
-    for attribute, value in list(element.attrib.items()):
-        if attribute == "id":
-            element.set(attribute, prefix + value)
-        elif attribute in ("href", f"{{{XLINK}}}href") and value.startswith("#"):
-            element.set(attribute, "#" + prefix + value[1:])
-        elif "url(#" in value:
-            element.set(attribute, value.replace("url(#", "url(#" + prefix))
 
 
 EXAMPLE = {

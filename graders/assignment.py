@@ -1,7 +1,9 @@
 """Assignments: what to grade, read from ``assignments/NAME/assignment.toml``.
 
 An assignment names its kind (``graders.kinds``: ``engine`` by default), the student's
-file, the API preset (or its own mapping), a public grading seed, how many examples each
+file (``submission``) and the module the worker imports (``entry``: a module or a
+package; students hand in a file, a folder or a notebook, see ``graders.submission``),
+the API preset (or its own mapping), a public grading seed, how many examples each
 part runs, resource limits, the static policy (``[policy]``, see
 ``graders.sandbox.policy``), and its parts: each part has points and, for an engine, the
 ops it covers. A part marked ``machinery = true`` grades the reverse pass itself (seed,
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from graders import kinds, ops
+from graders import submission as hand_in
 from graders.composition import size_problem
 from graders.kinds import Kind
 from graders.presets import AUTO, Preset, from_option, resolve
@@ -85,6 +88,20 @@ class Assignment:
     #: What the kind parsed from the parts when the assignment loaded (exercises: tasks).
     prepared: Any = None
     extra: dict = field(default_factory=dict)
+    #: The module the worker imports (``entry`` in assignment.toml): ``ENTRY.py`` or a
+    #: package ``ENTRY/``; by default ``submission``'s name without ``.py``.
+    entry: str = ""
+
+    def handed_in(self, path: Path) -> hand_in.Submission:
+        """What a student handed in at ``path`` (a file, a folder or a notebook), resolved
+        with this assignment's entry and limits (``graders.submission``); raises
+        ``graders.submission.HandInError`` when it cannot be graded as handed in."""
+        return hand_in.resolve(
+            path,
+            self.entry or hand_in.entry_of(self.submission),
+            max_files=self.limits.files,
+            max_bytes=self.limits.source_bytes,
+        )
 
     @property
     def max_score(self) -> float:
@@ -182,11 +199,19 @@ def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assig
     policy = data.get("policy", {})
     if not isinstance(policy, dict):
         raise ValueError("policy must be a [policy] table")
+    submission = str(data.get("submission", kind.default_submission))
+    entry = str(data.get("entry") or hand_in.entry_of(submission))
+    if not entry.isidentifier():
+        raise ValueError(
+            f"entry = {entry!r}: the module students hand in, a name such as engine or "
+            "minitorch (letters, digits and _)"
+        )
     return Assignment(
         name=str(data.get("name", folder.name)),
         folder=folder,
         kind=kind,
-        submission=str(data.get("submission", kind.default_submission)),
+        submission=submission,
+        entry=entry,
         api=api_override or resolve(data.get("api", AUTO)),
         seed=int(data.get("seed", 0)),
         examples=examples,
@@ -214,6 +239,7 @@ _KNOWN = {
     "forbidden_imports",
     "solution",
     "policy",
+    "entry",
 }
 
 

@@ -35,6 +35,7 @@ from graders.assignment import Assignment, Part
 from graders.results import Finding, PartResult, Report, by_cause
 from graders.sandbox import policy
 from graders.sandbox.runner import Runner, SubmissionError
+from graders.submission import HandInError, Submission
 
 
 def grade(
@@ -70,6 +71,8 @@ class BaseGrader:
     ):
         self.assignment = assignment
         self.submission = Path(submission)
+        #: What the worker gets, once resolved (``graders.submission``; ``read_source``).
+        self.handed_in: Submission | None = None
         self.private_seed = grading_seed is not None
         self.seed = assignment.seed if grading_seed is None else grading_seed
         self.examples = examples or assignment.examples
@@ -101,6 +104,7 @@ class BaseGrader:
             findings,
             time.monotonic() - start,
             _joined(printed),
+            self._notes(),
         )
         return report.redacted(str(self.seed)) if self.private_seed else report
 
@@ -123,8 +127,13 @@ class BaseGrader:
         """
         if not self.deadline:
             self.deadline = time.monotonic() + self.assignment.limits.total_seconds
+        if self.handed_in is None:
+            try:
+                self.handed_in = self.assignment.handed_in(self.submission)
+            except HandInError as e:
+                raise SubmissionError("import", str(e)) from None
         self.runner = Runner(
-            self.submission,
+            self.handed_in,
             self.assignment.api,
             self.assignment.limits,
             forbidden=self.assignment.forbidden_imports,
@@ -229,38 +238,29 @@ class BaseGrader:
     # --- before anything runs --------------------------------------------------------------
 
     def read_source(self) -> Finding | None:
-        """The finding that stops grading before any code runs, or None: a syntax error,
-        a submission that defines nothing, or a static-policy violation."""
-        name = self.submission.name
-        if self.submission.suffix == ".ipynb":
+        """The finding that stops grading before any code runs, or None: a submission that
+        cannot be graded as handed in (no entry, a limit broken: ``graders.submission``),
+        a syntax error (its file and line, or its notebook cell and line), an entry that
+        defines nothing, or a static-policy violation in any file that is copied."""
+        try:
+            self.handed_in = handed_in = self.assignment.handed_in(self.submission)
+        except HandInError as e:
+            return Finding("error", f"the submission cannot be graded as handed in: {e}")
+        problem = handed_in.source_problem()
+        if problem:
+            return Finding("error", f"the submission {problem}")
+        texts = handed_in.texts()
+        if _defines_nothing(texts[handed_in.entry]):
             return Finding(
                 "error",
-                f"{name} is a notebook: export its code to "
-                f"{self.assignment.submission} (File > Download as "
-                "Python) and submit that",
+                f"the submission is empty: {handed_in.label(handed_in.entry)} has no code; "
+                "start from the starter file",
             )
-        try:  # utf-8-sig: a file saved with a byte-order mark is Python all the same
-            text = self.submission.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as e:
-            return Finding("error", f"the submission could not be read: {e}")
-        try:
-            tree = ast.parse(text, filename=name)
-        except SyntaxError as e:
-            where = f"{name}:{e.lineno}" if e.lineno else name
-            return Finding("error", f"the submission has a syntax error: {where}: {e.msg}")
-        except (ValueError, RecursionError) as e:  # null bytes; nesting too deep to compile
-            return Finding("error", f"the submission could not be read as Python: {e}")
-        if all(
-            isinstance(n, ast.Pass)
-            or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
-            for n in tree.body
-        ):
-            return Finding(
-                "error", f"the submission is empty: {name} has no code; start from the starter file"
-            )
-        violations = policy.check({name: text}, self.assignment.policy)
+        violations = policy.check(texts, self.assignment.policy)
         if violations:
-            return self.policy_finding(str(v) for v in violations)
+            return self.policy_finding(
+                f"{handed_in.where(v.file, v.line)}: {v.construct} ({v.why})" for v in violations
+            )
         return None
 
     def _private_folders(self) -> tuple[Path, ...]:
@@ -269,6 +269,10 @@ class BaseGrader:
         if self.assignment.solution is not None:
             folders.append(self.assignment.solution.parent)
         return tuple(folders)
+
+    def _notes(self) -> list[str]:
+        """What the report says about the form of the submission (never a penalty)."""
+        return list(self.handed_in.notes) if self.handed_in is not None else []
 
     # --- results that stop grading ---------------------------------------------------------
 
@@ -285,6 +289,7 @@ class BaseGrader:
             [finding],
             time.monotonic() - start,
             output,
+            self._notes(),
         )
         return report.redacted(str(self.seed)) if self.private_seed else report
 
@@ -296,6 +301,14 @@ def _grade_forked_part(index: int):
     """In a process forked by ``BaseGrader._grade_parts``: grade one of its parts."""
     grader, parts = _FORKED
     return grader.grade_in_fresh_worker(parts[index])
+
+
+def _defines_nothing(text: str) -> bool:
+    """Whether a module holds nothing but docstrings, ``pass`` and comments."""
+    return all(
+        isinstance(n, ast.Pass) or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+        for n in ast.parse(text).body
+    )
 
 
 def _joined(printed: list[str]) -> str:

@@ -184,6 +184,9 @@ class Report:
     findings: list[Finding]
     elapsed: float = 0.0
     student_output: str = ""
+    #: What was done to the submission before grading, never a penalty: a notebook's
+    #: code cells graded and its magics dropped, a folder's files left out and why.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -219,6 +222,7 @@ class Report:
             parts=parts,
             findings=[clean(f) for f in self.findings],
             student_output=self.student_output.replace(secret, "[redacted]"),
+            notes=[n.replace(secret, "[redacted]") for n in self.notes],
         )
 
     def to_json(self) -> dict:
@@ -238,5 +242,6 @@ class Report:
                 for p in self.parts
             ],
             "findings": [f.to_json() for f in self.findings],
+            "notes": list(self.notes),
             "elapsed_seconds": round(self.elapsed, 3),
         }

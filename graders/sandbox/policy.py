@@ -6,7 +6,7 @@ from disk. This check reads the source with :mod:`ast` (never running it) and re
 each construct that reaches for those, with its file and line:
 
 * an ``import`` of a module outside ``allowed_imports`` (their submodules included; the
-  submission's own files may always import each other);
+  submission's own modules, those at the top of its folder, may always be imported);
 * a use of a name in ``forbidden_names``: builtins that run code, reach the interpreter's
   namespaces, or open files (``eval``, ``globals``, ``open``, ``__import__``, ...);
 * an attribute in ``forbidden_attributes``: frames, code objects, class internals and
@@ -236,9 +236,10 @@ def check(sources: Mapping[str, str], policy: Policy) -> list[Violation]:
     skipped (grading reports the syntax error with its line)."""
     if not policy.enabled:
         return []
-    local = {name.rsplit("/", 1)[-1].removesuffix(".py") for name in sources} | {
-        part for name in sources for part in name.split("/")[:-1]
-    }
+    # The submission's own modules, which its files may import: the names at the top of
+    # its folder (``helpers.py``, a package ``minitorch/``), never a file deeper inside
+    # (``minitorch/os.py`` does not make ``import os`` the student's).
+    local = {name.split("/", 1)[0].removesuffix(".py") for name in sources}
     found: list[Violation] = []
     for name, text in sources.items():
         try:

@@ -6,11 +6,12 @@ Student code runs only in the worker subprocess (``worker.py``, forked by
 * **A separate interpreter.** ``python -I`` ignores ``PYTHON*`` variables, the user
   site and the current folder; the environment is scrubbed (``PATH``, ``LANG``, and
   ``HOME``/``TMPDIR`` pointing at the worker's own temporary folder, which is also
-  its working directory and holds nothing but a copy of the submission file: a
-  ``conftest.py``, ``sitecustomize.py`` or ``numpy.py`` beside the submission is never
-  copied). Whatever the submission patches, it patches there. The worker may not read,
-  list or import from chaingrade's own folders, the assignment's, or a forbidden
-  package's (``worker.guard``).
+  its working directory and holds nothing but a copy of the submission: its file, or
+  the files of a folder its entry imports, as ``graders.submission`` resolves them (a
+  ``conftest.py`` or ``sitecustomize.py`` beside it is never copied, nor a ``numpy.py``
+  that would shadow NumPy). Whatever the submission patches, it patches there. The
+  worker may not read, list or import from chaingrade's own folders, the assignment's,
+  or a forbidden package's (``worker.guard``).
 * **Plain data, checked again.** Requests and replies use dedicated pipes; the student's
   prints go to a capped file. A reply is parsed with a size cap and then validated
   field by field (:func:`_validated`): anything that is not the expected shape is a
@@ -78,6 +79,8 @@ from graders.sandbox.users import (
     configured_pool,
     reachable,
 )
+from graders.submission import MAX_BYTES, MAX_FILES, Submission
+from graders.submission import resolve as resolve_hand_in
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 #: A reply larger than this is not plain data about a few compositions: treat it as an attack.
@@ -111,6 +114,10 @@ class Limits:
     output_bytes: int = 1_000_000
     #: Processes the worker's user may run (enforced only when workers run as another user).
     processes: int = 256
+    #: Python files a submission may have copied (a folder's entry and what it imports).
+    files: int = MAX_FILES
+    #: Bytes of Python source a submission may have copied (a notebook: its code cells).
+    source_bytes: int = MAX_BYTES
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -145,7 +152,7 @@ class Runner:
 
     def __init__(
         self,
-        submission: Path,
+        submission: Path | Submission,
         preset: Preset | str,
         limits: Limits = Limits(),
         *,
@@ -154,7 +161,11 @@ class Runner:
         user: str | None = None,
         deadline: float | None = None,
     ):
-        self.submission = Path(submission)
+        #: What the worker's folder gets (a path is resolved as ``graders.submission`` does).
+        self.handed_in = (
+            submission if isinstance(submission, Submission) else resolve_hand_in(Path(submission))
+        )
+        self.submission = self.handed_in.handed_in
         #: The student API; ``"auto"`` until the worker has found one (see ``start``).
         self.preset = preset
         self.detected = False
@@ -164,10 +175,11 @@ class Runner:
         self.violations: set[str] = set()
         self.pool = configured_pool(user)
         self.lease: Lease | None = None
-        self.module_name = self.submission.stem if self.submission.stem.isidentifier() else "engine"
+        self.module_name = self.handed_in.module
         self.workdir = self._make_folder()
         self.home = self.workdir / "work"
-        self.copy = self.home / "submission" / f"{self.module_name}.py"
+        #: The entry's file in the copy, which the worker imports.
+        self.copy = self.home / "submission" / self.handed_in.entry
         self.output = self.workdir / "output.txt"
         self._output: object | None = None
         self._printed_before = b""
@@ -372,7 +384,8 @@ class Runner:
         except OSError:
             reply = None
         self._read_alarms(answered=reply is not None)
-        results = None if reply is None else _validated(reply, jobs)
+        inputs_only = self.preset != AUTO and self.preset.gradients == "inputs"
+        results = None if reply is None else _validated(reply, jobs, inputs_only)
         if results is None or self.process.poll() is not None:
             if reply is None:
                 reason = self._death_reason("while running a case", wait)
@@ -410,11 +423,22 @@ class Runner:
         return folder
 
     def _install(self, user: WorkerUser | None) -> None:
-        """Copy the submission into the worker's folder, owned by the worker's user."""
-        self.copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self.submission, self.copy)
+        """Write the submission's files into the worker's folder, owned by the worker's
+        user (they were read once, when the submission was resolved: nothing the student
+        changes on disk afterwards reaches the worker)."""
+        folder = self.home / "submission"
+        made = [self.home, folder]
+        folder.mkdir(parents=True, exist_ok=True)
+        for relative, data in sorted(self.handed_in.files.items()):
+            path = folder / relative
+            for parent in reversed(path.relative_to(folder).parents[:-1]):
+                if not (folder / parent).is_dir():
+                    (folder / parent).mkdir()
+                    made.append(folder / parent)
+            path.write_bytes(data)
+            made.append(path)
         if user is not None:
-            for path in (self.home, self.copy.parent, self.copy):
+            for path in made:
                 os.chown(path, user.uid, user.gid)
             self.home.chmod(0o700)
 
@@ -594,8 +618,11 @@ def _errors(jobs: list[Job], kind: str, message: str) -> list[list[Outcome]]:
     return [[dict(error) for _ in job["points"]] for job in jobs]
 
 
-def _validated(reply: dict, jobs: list[Job]) -> list[list[Outcome]] | None:
-    """The reply's outcomes rebuilt from checked parts, or None if its shape is wrong."""
+def _validated(
+    reply: dict, jobs: list[Job], inputs_only: bool = False
+) -> list[list[Outcome]] | None:
+    """The reply's outcomes rebuilt from checked parts, or None if its shape is wrong.
+    ``inputs_only``: the API reads the gradients of a composition's inputs alone."""
     results = reply.get("results")
     if not isinstance(results, list) or len(results) != len(jobs):
         return None
@@ -603,14 +630,19 @@ def _validated(reply: dict, jobs: list[Job]) -> list[list[Outcome]] | None:
     for outcomes, job in zip(results, jobs):
         if not isinstance(outcomes, list) or len(outcomes) != len(job["points"]):
             return None
-        size, ops = None, set()
+        shape = None
         if "composition" in job:
             composition = job["composition"]
             size = len(composition["inputs"]) + len(composition["nodes"])
-            ops = {node["op"] for node in composition["nodes"]}
+            shape = _Shape(
+                size,
+                len(composition["inputs"]) if inputs_only else size,
+                {node["op"] for node in composition["nodes"]},
+                len(job.get("backward_at", ())),
+            )
         job_clean = []
         for outcome in outcomes:
-            checked = _outcome(outcome, size, ops)
+            checked = _outcome(outcome, shape)
             if checked is None:
                 return None
             job_clean.append(checked)
@@ -618,11 +650,22 @@ def _validated(reply: dict, jobs: list[Job]) -> list[list[Outcome]] | None:
     return clean
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What a composition job's outcome must hold: ``values`` numbers, ``grads``
+    numbers, errors naming only ``ops``, and ``earlier`` earlier passes' gradients."""
+
+    values: int
+    grads: int
+    ops: set[str]
+    earlier: int
+
+
 #: The kinds of error a worker may report for one case (a crash or hang the runner finds).
 ERROR_KINDS = ("missing", "error")
 
 
-def _outcome(outcome, size: int | None, ops: set[str]) -> Outcome | None:
+def _outcome(outcome, shape: _Shape | None) -> Outcome | None:
     """One outcome rebuilt from checked parts: an error names an op of the job or none."""
     if not isinstance(outcome, dict):
         return None
@@ -631,6 +674,7 @@ def _outcome(outcome, size: int | None, ops: set[str]) -> Outcome | None:
         if not isinstance(error, dict):
             return None
         op, kind = error.get("op"), error.get("kind", "error")
+        ops = shape.ops if shape else set()
         return {
             "error": {
                 "kind": kind if isinstance(kind, str) and kind in ERROR_KINDS else "error",
@@ -638,14 +682,26 @@ def _outcome(outcome, size: int | None, ops: set[str]) -> Outcome | None:
                 "message": _text(error.get("message", ""), 500),
             }
         }
-    if size is None:
+    if shape is None:
         return {"value": _number(outcome.get("value"))} if "value" in outcome else None
     values, grads = outcome.get("values"), outcome.get("grads")
+    earlier = outcome.get("earlier_grads", [])
     if not (
-        isinstance(values, list) and isinstance(grads, list) and len(values) == len(grads) == size
+        _numbers(values, shape.values)
+        and _numbers(grads, shape.grads)
+        and isinstance(earlier, list)
+        and len(earlier) == shape.earlier
+        and all(_numbers(e, shape.grads) for e in earlier)
     ):
         return None
-    return {"values": [_number(v) for v in values], "grads": [_number(g) for g in grads]}
+    clean: Outcome = {"values": [_number(v) for v in values], "grads": [_number(g) for g in grads]}
+    if shape.earlier:
+        clean["earlier_grads"] = [[_number(g) for g in e] for e in earlier]
+    return clean
+
+
+def _numbers(raw, count: int) -> bool:
+    return isinstance(raw, list) and len(raw) == count
 
 
 def _number(raw):

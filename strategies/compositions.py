@@ -12,7 +12,7 @@ toward the front).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -61,6 +61,7 @@ def compositions(
     max_ops: int = 8,
     min_ops: int = 1,
     sharing: float = 0.35,
+    forms: Mapping[str, Collection[tuple[str, str]]] | None = None,
 ) -> st.SearchStrategy[Composition]:
     """Random compositions of catalog ops, every node reaching the output.
 
@@ -71,6 +72,9 @@ def compositions(
     ``sharing`` is how often an argument reuses a node that already has a consumer
     (``x * x``, diamonds). Nodes left without a consumer are joined into the output with the
     first allowed binary op that takes two nodes (``add`` by default), or else dropped.
+    ``forms`` restricts how an op with a node or a number on either side may be written,
+    ``{"add": {("node", "node"), ("number", "node")}}`` (no ``x + 2``); a drawn form left
+    out becomes the next one allowed. An op given no form at all is not used.
 
     >>> from hypothesis import given
     >>> from strategies import compositions
@@ -80,8 +84,22 @@ def compositions(
     >>> test_only_mul_and_exp()
     """
     names, lo, hi = _validated(ops, inputs, min_ops, max_ops, sharing)
+    shapes = {name: _allowed_shapes(name, forms) for name in names}
+    names = tuple(name for name in names if shapes[name]) or names
     steps = st.lists(_step(names), min_size=min_ops, max_size=max_ops)
-    return _compositions(names, st.integers(lo, hi), steps, sharing, max_ops)
+    return _compositions(names, st.integers(lo, hi), steps, sharing, max_ops, shapes)
+
+
+def _allowed_shapes(name: str, forms) -> tuple[tuple[str, str], ...]:
+    """The shapes ``name`` may take, in ``_SHAPES`` order (only either-side ops have several)."""
+    if catalog.get(name).operands != ("either", "either"):
+        return (catalog.get(name).operands,)
+    if forms is None or name not in forms:
+        return _SHAPES
+    for shape in forms[name]:
+        if shape not in _SHAPES:
+            raise InvalidArgument(f"forms[{name!r}]: {shape!r} is not one of {_SHAPES}")
+    return tuple(s for s in _SHAPES if s in forms[name])
 
 
 #: An argument pick: a roll that decides whether to reuse a consumed node, and which one.
@@ -109,19 +127,26 @@ _BOX = st.sampled_from(BOXES)
 
 
 @st.composite
-def _compositions(draw, op_names, input_counts, step_lists, sharing, max_ops):
+def _compositions(draw, op_names, input_counts, step_lists, sharing, max_ops, shapes):
     n_inputs = draw(input_counts)
     boxes = [draw(_BOX) for _ in range(n_inputs)]
     steps = draw(step_lists)
-    graph = _Builder(boxes, sharing)
+    graph = _Builder(boxes, sharing, shapes)
     for step in steps:
         graph.add(*step)
     if not graph.nodes:  # all skipped, or nothing fit: one op on a box that fits every op
-        graph = _Builder([BOXES[0]] * n_inputs, sharing)
+        graph = _Builder([BOXES[0]] * n_inputs, sharing, shapes)
         graph.add(op_names[0], 0, 0, ((0, 0), (0, 0)))
         if not graph.nodes:  # `x - x` and `x / x` are refused: put a number on the right
             graph.add(op_names[0], 1, 0, ((0, 0), (0, 0)))
-    joiner = next((n for n in op_names if catalog.get(n).operands == ("either", "either")), None)
+    joiner = next(
+        (
+            n
+            for n in op_names
+            if catalog.get(n).operands == ("either", "either") and ("node", "node") in shapes[n]
+        ),
+        None,
+    )
     if joiner is not None:
         graph.join_dangling(catalog.get(joiner), max_ops)
     return graph.composition()
@@ -130,8 +155,9 @@ def _compositions(draw, op_names, input_counts, step_lists, sharing, max_ops):
 class _Builder:
     """Grows a DAG node by node, tracking each node's interval and whether it is consumed."""
 
-    def __init__(self, boxes: Sequence[Interval], sharing: float):
+    def __init__(self, boxes: Sequence[Interval], sharing: float, shapes=None):
         self.boxes = list(boxes)
+        self.shapes = shapes or {}
         self.share_below = round(sharing * 100)
         self.intervals: list[Interval] = list(boxes)
         self.nodes: list[Node] = []
@@ -145,6 +171,13 @@ class _Builder:
             return
         op = catalog.get(op_name)
         shape = _SHAPES[shape_index] if op.operands == ("either", "either") else op.operands
+        allowed = self.shapes.get(op_name, (shape,))
+        if shape not in allowed:  # a form left out: the next one allowed, in drawn order
+            shape = next(
+                _SHAPES[(shape_index + i) % len(_SHAPES)]
+                for i in range(1, len(_SHAPES))
+                if _SHAPES[(shape_index + i) % len(_SHAPES)] in allowed
+            )
         args: list = []
         node_positions = [p for p, kind in enumerate(shape) if kind == "node"]
         # One node argument may reuse a node; the other extends the newest chain, so sharing

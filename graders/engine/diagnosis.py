@@ -1,36 +1,58 @@
-"""Diagnosis: compare a student's numbers with the oracles and name the first wrong step.
+"""Diagnosis: compare a student's numbers with the oracles and name the wrong steps.
 
 For one case (a composition at a point, plus an isolated and a scaled probe of every
-node, see ``graders.engine.probes``) the checks run in this order, and the first that fails
-is the finding:
+node, see ``graders.engine.probes``) the checks run in this order; the first layer that
+finds anything gives the case's findings, one per identity (step, op, argument), so a
+second bug of the same op (a dropped upstream beside a wrong denominator derivative) is
+reported too:
 
-1. ``error``/``missing``: the engine raised, crashed or lacks an op (the probes say which op);
+1. ``error``/``missing``: the engine raised, crashed or lacks an op (the probes say which
+   op, and the finding quotes the form that failed, as the student writes it);
 2. ``forward``: the first node, in topological order, whose value is wrong;
-3. ``seed``: the output's own gradient is not 1;
-4. per node, in topological order, on its isolated probe: ``local-derivative`` (a leaf's
-   gradient is not the op's derivative for that argument), then on its scaled probe:
-   ``upstream`` (right with gradient 1 flowing in, wrong with gradient 3);
-5. on the whole composition: the last node (closest to the output) whose gradient is
-   wrong while all its consumers' gradients are right. Every op is right in isolation
-   by now, so the machinery is to blame: ``accumulation`` when the gradient is a
-   proper part of the sum of its contributions, otherwise ``order`` (a gradient was
-   passed on before it was complete, or a node was processed twice).
+3. ``seed``: the output's own gradient is not 1 (where the engine keeps one);
+4. per node, on its isolated probe: ``local-derivative`` for each argument whose leaf
+   gradient is not the op's derivative; then on its scaled probe, ``upstream``: with a
+   trusted gradient U flowing in (the scaler was checked on its own first), each leaf
+   must get U times the engine's *own* local derivative, so a wrong rule is never
+   charged twice and a dropped upstream is found beside it;
+5. on the whole composition, the reverse pass. Every op is right in isolation by now.
+   The engine's gradients are compared with what two kinds of broken reverse pass would
+   produce on this graph (:func:`_machinery_fits`): an *overwrite* (``=`` for ``+=``)
+   keeps only some contributions to a node with several uses; a wrong *order* hands a
+   node's gradient on before all its consumers were done, so only what it passes on is
+   partial. ``accumulation`` is named only when an overwrite explains the numbers and no
+   wrong order does (``x * x`` losing one of its two contributions); otherwise
+   ``order``. So "use +=" is never said to an engine whose gradients are not partial
+   sums.
+
+Engines that keep gradients on their inputs only (``Preset.gradients == "inputs"``) are
+diagnosed from those alone: values name ``forward``, the probes' leaves are inputs, the
+gradient flowing into a scaled probe is the trusted one, and the reverse pass is judged
+on the inputs' gradients. An unread gradient is never taken as 0 or as wrong.
+
+:func:`common_cause` looks across ops: when the isolated probes of several ops are wrong
+in one way no op explains (every leaf gets exactly the seed; every gradient off by one
+factor), the reverse pass is blamed once instead of every op.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, product
 
 from graders import ops
 from graders.composition import Composition
-from graders.engine.probes import UPSTREAM_SCALE, capability_probe, leaf_positions
-from graders.engine.reproducer import reproducer
+from graders.engine.probes import leaf_positions
+from graders.engine.reproducer import reproducer, write_node
 from graders.oracles import Reference
 from graders.presets import Preset
 from graders.results import Finding, at_text, number
 from graders.tolerances import GRADING, close, grading
+
+#: Most broken reverse passes tried per case when telling order from accumulation.
+_MOST_MASKS = 4096
 
 
 @dataclass(frozen=True)
@@ -74,16 +96,41 @@ class Diagnoser:
     def __init__(self, preset: Preset, module: str):
         self.preset = preset
         self.module = module
+        #: Whose gradients the engine keeps: "all" nodes or its "inputs" only.
+        self.gradients = getattr(preset, "gradients", "all")
 
     def diagnose(self, case: Case) -> Finding | None:
+        """The case's first finding (what a Hypothesis failure is named after), or None."""
+        found = self.findings(case)
+        return found[0] if found else None
+
+    def findings(self, case: Case) -> list[Finding]:
+        """Every finding of the first layer that finds anything, one per identity."""
         full = case.full
         if full.reference is None:
-            return None
+            return []
         if "error" in full.outcome:
-            return self._error(case)
-        return (
-            self._forward(full) or self._seed(full) or self._probes(case) or self._gradients(case)
-        )
+            return [self._error(case)]
+        first = self._forward(full) or self._seed(full)
+        if first:
+            return [first]
+        return _unique(self._probes(case)) or _listed(self._gradients(case))
+
+    def right_alone(self, run: Run) -> bool:
+        """Is a run right: no error, every value, every input's gradient? (A run the gate
+        discards is no evidence either way: right.)"""
+        if run.reference is None:
+            return True
+        if "error" in run.outcome:
+            return False
+        comp, ref = run.composition, run.reference
+        values = any(self._wrong(run, "value", k, ref.values[k])[0] for k in range(comp.size))
+        grads = any(self._wrong(run, "grad", k, ref.grads[k])[0] for k in range(len(comp.inputs)))
+        return not (values or grads)
+
+    def reads(self, run: Run, index: int) -> bool:
+        """Does the engine keep a gradient for this node (all nodes, or inputs only)?"""
+        return self.gradients != "inputs" or index < len(run.composition.inputs)
 
     # --- helpers ---------------------------------------------------------------
 
@@ -98,12 +145,17 @@ class Diagnoser:
             "expected": {"values": list(ref.values), "grads": list(ref.grads)} if ref else None,
             "actual": {
                 "values": list(run.outcome.get("values", [])),
-                "grads": list(run.outcome.get("grads", [])),
+                "grads": self._all_grads(run),
             },
             "focus": focus,
         }
         repro = reproducer(run.composition, run.point, self.preset, self.module, checks)
         return {"reproducer": repro, "case": case}
+
+    def _all_grads(self, run: Run) -> list:
+        """The student's gradients, one per node, None where the engine keeps none."""
+        grads = list(run.outcome.get("grads", []))
+        return grads + [None] * (run.composition.size - len(grads))
 
     def _actual(self, run: Run, kind: str, index: int) -> tuple[float | None, str]:
         """The student's value or gradient of a node, and how to show it."""
@@ -124,6 +176,10 @@ class Diagnoser:
         value, shown = self._actual(run, kind, index)
         return value is None or not close(value, expected, **grading(upstream)), shown
 
+    def _text(self, comp: Composition, k: int) -> str:
+        """Node ``k`` as the student writes it: ``b = a.exp()`` under a method API."""
+        return f"{comp.all_names[k]} = {write_node(comp, k, self.preset)}"
+
     # --- 1. errors -------------------------------------------------------------
 
     def _error(self, case: Case) -> Finding:
@@ -136,13 +192,26 @@ class Diagnoser:
         return self.error_finding(case.full, error, error.get("op"))
 
     def error_finding(self, run: Run, error: dict, op: str | None) -> Finding:
+        """``missing`` or ``error`` for what the engine raised; about an op, it quotes the
+        node that failed as the student writes it (``x + 2``, not ``x + y``)."""
         kind = str(error.get("kind", "error"))
         message = str(error.get("message", ""))[:500]
         step = "missing" if kind == "missing" else "error"
-        if step == "missing" and op:
-            example = capability_probe(op)[0]
-            message = f"your engine cannot do {example.expression(example.output)}: {message}"
-        return Finding(step, message, op=op, **self._evidence(run, []))
+        comp = run.composition
+        at = [k for k in range(len(comp.inputs), comp.size) if comp.node(k).op == op]
+        node = write_node(comp, at[0], self.preset) if at else None
+        if node and step == "missing":
+            message = f"your engine cannot do {node}: {message}"
+        elif node:
+            message = f"{node} raised: {message}"
+        focus = [(at[0], "value", run.reference.values[at[0]])] if at and run.reference else []
+        return Finding(
+            step,
+            message,
+            op=op,
+            node=self._text(comp, at[0]) if at else None,
+            **self._evidence(run, focus),
+        )
 
     # --- 2. forward, 3. seed -----------------------------------------------------------
 
@@ -166,10 +235,10 @@ class Diagnoser:
             at = self._at(comp, ref, k)
             return Finding(
                 "forward",
-                f"{comp.line(k)} should be {number(ref.values[k])} at {at_text(at)}, "
+                f"{self._text(comp, k)} should be {number(ref.values[k])} at {at_text(at)}, "
                 f"your engine gives {shown}",
                 op=comp.node(k).op,
-                node=comp.line(k),
+                node=self._text(comp, k),
                 expected=ref.values[k],
                 actual=self._number_or_text(run, "value", k),
                 **evidence,
@@ -179,6 +248,8 @@ class Diagnoser:
 
     def _seed(self, run: Run) -> Finding | None:
         out = run.composition.output
+        if not self.reads(run, out):
+            return None  # judged across ops instead (common_cause)
         wrong, shown = self._wrong(run, "grad", out, 1.0)
         if not wrong:
             return None
@@ -187,7 +258,7 @@ class Diagnoser:
             "seed",
             f"after {name}.{self.preset.backward}(), {name}.{self.preset.gradient} should be 1 "
             f"(d{name}/d{name}), your engine gives {shown}",
-            node=run.composition.line(out),
+            node=self._text(run.composition, out),
             expected=1.0,
             actual=self._number_or_text(run, "grad", out),
             rule=f"d{name}/d{name} = 1",
@@ -196,73 +267,89 @@ class Diagnoser:
 
     # --- 4. probes: local derivatives and upstream ---------------------------------------
 
-    def _probes(self, case: Case) -> Finding | None:
+    def _probes(self, case: Case) -> list[Finding]:
         comp = case.full.composition
+        found: list[Finding] = []
         for k in range(len(comp.inputs), comp.size):
-            finding = self._local(case, k) or self._upstream(case, k)
-            if finding:
-                return finding
-        return None
+            local = self._local(case, k)
+            found += local
+            if not any(f.step in ("error", "missing", "forward", "seed") for f in local):
+                found += _listed(self._upstream(case, k))
+        return found
 
-    def _local(self, case: Case, k: int) -> Finding | None:
+    def _local(self, case: Case, k: int) -> list[Finding]:
         probe = case.isolated.get(k)
         if probe is None or probe.reference is None:
-            return None
+            return []
         if "error" in probe.outcome:
             op = case.full.composition.node(k).op
-            return self.error_finding(probe, probe.outcome["error"], op)
+            return [self.error_finding(probe, probe.outcome["error"], op)]
         found = self._forward(probe) or self._seed(probe)
         if found:
-            return found
+            return [found]
         comp = case.full.composition
         op = ops.get(comp.node(k).op)
         arg_texts = [comp.arg_text(a) for a in comp.node(k).args]
+        findings = []
         for leaf, pos, expected, shown in self._wrong_leaves(probe, comp, k):
             at = self._at(comp, case.full.reference, k)
             rule = op.rule(pos, arg_texts)
-            return Finding(
-                "local-derivative",
-                f"{rule} = {number(expected)} at {at_text(at)}, your engine gives {shown}",
-                op=op.name,
-                argument=pos,
-                argument_name=op.arg_names[pos],
-                node=comp.line(k),
-                expected=expected,
-                actual=self._number_or_text(probe, "grad", leaf),
-                rule=rule,
-                **self._evidence(probe, [(leaf, "grad", expected)]),
-                at=at,
+            findings.append(
+                Finding(
+                    "local-derivative",
+                    f"{rule} = {number(expected)} at {at_text(at)}, your engine gives {shown}",
+                    op=op.name,
+                    argument=pos,
+                    argument_name=op.arg_names[pos],
+                    node=self._text(comp, k),
+                    expected=expected,
+                    actual=self._number_or_text(probe, "grad", leaf),
+                    rule=rule,
+                    **self._evidence(probe, [(leaf, "grad", expected)]),
+                    at=at,
+                )
             )
-        return None
+        return findings
 
     def _upstream(self, case: Case, k: int) -> Finding | None:
-        probe = case.scaled.get(k)
+        """With a trusted gradient U flowing into node ``k`` (its scaled probe), each leaf
+        must get U times the engine's own local derivative (from the isolated probe)."""
+        probe, alone = case.scaled.get(k), case.isolated.get(k)
         if probe is None or probe.reference is None or "error" in probe.outcome:
             return None
-        # The op must multiply by whatever gradient the student's own `* 3` sent into it:
-        # 3 if their `*` is right; if it is wrong, that is charged to mul on its own.
-        upstream, _ = self._actual(probe, "grad", probe.composition.output - 1)
-        if upstream is None:
+        if alone is None or "error" in alone.outcome:
             return None
+        top = len(probe.composition.inputs)  # the op's own node in the scaled probe
+        upstream = probe.reference.grads[top]
+        if self.reads(probe, top) and self._wrong(probe, "grad", top, upstream)[0]:
+            return None  # the scaler did not send the trusted gradient in here: no verdict
         comp = case.full.composition
         op = ops.get(comp.node(k).op)
         arg_texts = [comp.arg_text(a) for a in comp.node(k).args]
         for leaf, pos in enumerate(leaf_positions(comp, k)):
-            local = probe.reference.grads[leaf] / UPSTREAM_SCALE
-            expected = upstream * local
+            own, _ = self._actual(alone, "grad", leaf)
+            if own is None:
+                continue
+            right = alone.reference.grads[leaf]
+            expected = upstream * own
             wrong, shown = self._wrong(probe, "grad", leaf, expected, upstream)
             if not wrong:
                 continue
             name, arg = comp.all_names[k], comp.arg_text(comp.node(k).args[pos])
+            out = probe.composition.names[-1]
+            local = (
+                number(own)
+                if close(own, right, **GRADING)
+                else f"(your own d{name}/d{arg}, {number(own)})"
+            )
             return Finding(
                 "upstream",
-                f"with d{probe.composition.names[-1]}/d{name} = {number(upstream)} flowing into "
-                f"{comp.line(k)}, d{probe.composition.names[-1]}/d{arg} should be "
-                f"{number(upstream)} * {number(local)} = {number(expected)}, your engine gives "
-                f"{shown}: {op.name}'s backward must multiply its local derivative by the "
-                f"gradient flowing into it",
+                f"with d{out}/d{name} = {number(upstream)} flowing into {self._text(comp, k)}, "
+                f"d{out}/d{arg} should be {number(upstream)} * {local} = {number(expected)}, "
+                f"your engine gives {shown}: {op.name}'s backward must multiply its local "
+                f"derivative by the gradient flowing into it",
                 op=op.name,
-                node=comp.line(k),
+                node=self._text(comp, k),
                 expected=expected,
                 actual=self._number_or_text(probe, "grad", leaf),
                 rule=f"d(out)/d{arg} = d(out)/d{name} * {op.rule(pos, arg_texts)}",
@@ -285,56 +372,67 @@ class Diagnoser:
     def _gradients(self, case: Case) -> Finding | None:
         run = case.full
         comp, ref = run.composition, run.reference
-        wrong = [k for k in range(comp.size) if self._wrong(run, "grad", k, ref.grads[k])[0]]
+        read_nodes = [k for k in range(comp.size) if self.reads(run, k)]
+        wrong = [k for k in read_nodes if self._wrong(run, "grad", k, ref.grads[k])[0]]
         if not wrong:
             return None
-        k = max(wrong)  # every consumer of the last wrong node has a larger index: all right
+        k = max(wrong)  # in "all" mode every consumer of it has a larger index: all right
         actual, shown = self._actual(run, "grad", k)
         name = comp.all_names[k]
-        uses = comp.consumers[k]
-        # What both machinery findings say about node k.
         about = dict(
-            node=comp.line(k) if k >= len(comp.inputs) else name,
+            node=self._text(comp, k) if k >= len(comp.inputs) else name,
             expected=ref.grads[k],
             actual=shown if actual is None else actual,
             **self._evidence(run, [(k, "grad", ref.grads[k])]),
         )
-        contributions = self._contributions(case, k)
-        if actual is not None and contributions and _partial_sum(actual, contributions):
-            users = ", ".join(comp.line(u) for u in dict.fromkeys(u for u, _ in uses))
+        locals_ = self._locals(case)
+        observed = {j: self._actual(run, "grad", j)[0] for j in read_nodes}
+        overwritten = None
+        if locals_ is not None and None not in observed.values():
+            overwritten = _machinery_fits(comp, locals_, observed)
+        if overwritten is not None:
+            j = overwritten
+            shared = comp.all_names[j]
+            uses = comp.consumers[j]
+            users = ", ".join(self._text(comp, u) for u in dict.fromkeys(u for u, _ in uses))
+            full = ref.grads[j]
             return Finding(
                 "accumulation",
-                f"{name} is used {len(uses)} times ({users}); d(out)/d{name} must be the sum "
-                f"of all {len(uses)} contributions, {number(ref.grads[k])}, your engine gives "
-                f"{shown}, only part of them: add to .{self.preset.gradient} (+=), never "
+                f"{shared} is used {len(uses)} times ({users}); d(out)/d{shared} must be the "
+                f"sum of all {len(uses)} contributions, {number(full)}, but your engine "
+                f"keeps only part of them (d(out)/d{name} should be {number(ref.grads[k])}, "
+                f"your engine gives {shown}): add to .{self.preset.gradient} (+=), never "
                 f"overwrite it (=)",
-                rule=f"d(out)/d{name} = "
+                rule=f"d(out)/d{shared} = "
                 + " + ".join(
-                    f"d(out)/d{comp.all_names[u]} * d{comp.all_names[u]}/d{name}" for u, _ in uses
+                    f"d(out)/d{comp.all_names[u]} * d{comp.all_names[u]}/d{shared}" for u, _ in uses
                 ),
                 **about,
             )
-        users = ", ".join(comp.all_names[u] for u in dict.fromkeys(u for u, _ in uses))
+        checked = "every op's derivative is right in isolation"
+        if self.gradients != "inputs":
+            uses = comp.consumers[k]
+            users = ", ".join(comp.all_names[u] for u in dict.fromkeys(u for u, _ in uses))
+            checked += f" and {users} got the right gradient"
         return Finding(
             "order",
             f"d(out)/d{name} should be {number(ref.grads[k])}, your engine gives {shown}, though "
-            f"every op's derivative is right in isolation and {users} got the right gradient: "
-            f"the reverse pass passed a gradient on before it was complete (visit nodes in "
-            f"reverse topological order, each exactly once)",
+            f"{checked}: the reverse pass passed a gradient on before it was complete (visit "
+            f"nodes in reverse topological order, each exactly once)",
             **about,
         )
 
-    def _contributions(self, case: Case, k: int) -> list[float]:
-        """d(out)/d(user) * d(user)/d(node) for each use of node ``k``, from the references."""
-        comp, ref = case.full.composition, case.full.reference
-        parts = []
-        for user, pos in comp.consumers[k]:
+    def _locals(self, case: Case) -> dict[tuple[int, int], float] | None:
+        """The trusted local derivative of every use ``(consumer, position)``."""
+        comp = case.full.composition
+        found = {}
+        for user in range(len(comp.inputs), comp.size):
             probe = case.isolated.get(user)
             if probe is None or probe.reference is None:
-                return []
-            leaf = leaf_positions(comp, user).index(pos)
-            parts.append(ref.grads[user] * probe.reference.grads[leaf])
-        return parts
+                return None
+            for leaf, pos in enumerate(leaf_positions(comp, user)):
+                found[(user, pos)] = probe.reference.grads[leaf]
+        return found
 
     # --- small utilities ---------------------------------------------------------------
 
@@ -346,13 +444,224 @@ class Diagnoser:
         return shown if value is None else value
 
 
-def _partial_sum(actual: float, contributions: list[float]) -> bool:
-    """Is ``actual`` the sum of a proper, non-empty subset of the contributions?"""
-    n = len(contributions)
-    if n < 2:
-        return False
-    for size in range(1, n):
-        for subset in combinations(contributions, size):
-            if close(actual, sum(subset), **GRADING):
-                return True
-    return False
+def _listed(finding: Finding | None) -> list[Finding]:
+    return [] if finding is None else [finding]
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    first: dict[tuple, Finding] = {}
+    for finding in findings:
+        first.setdefault(finding.identity, finding)
+    return list(first.values())
+
+
+# --- order or accumulation: which broken reverse pass made these numbers ---------------
+
+
+def _machinery_fits(
+    comp: Composition, locals_: dict[tuple[int, int], float], observed: dict[int, float]
+) -> int | None:
+    """The node an *overwrite* lost contributions at, if an overwrite explains the
+    engine's gradients (``observed``: node -> gradient, for the nodes it keeps) and no
+    wrong *order* does; else None (then the order is to blame).
+
+    Both are simulated with the trusted local derivatives, dropping some uses of a node:
+
+    * overwrite: a node keeps (and passes on) only some of its contributions, at least one;
+    * order: a node is handled after only some of its consumers (at least one, as any
+      traversal that starts from the output finds a node through a consumer), so what it
+      passes on is partial, though its own gradient ends complete. Only a node whose
+      gradient can be incomplete when it is reached may do so: not the output, and not one
+      whose single consumer is itself always complete (a chain up to the output).
+    """
+    uses = comp.consumers
+    shared = [j for j in range(comp.size) if len(uses[j]) >= 2]
+    late = [j for j in range(len(comp.inputs), comp.size) if not _complete_when_reached(comp, j)]
+    overwrite = _first_fit(comp, locals_, observed, shared, keep_all=False)
+    if overwrite is None:
+        return None
+    if _first_fit(comp, locals_, observed, late, keep_all=True) is not None:
+        return None
+    return overwrite
+
+
+def _complete_when_reached(comp: Composition, j: int) -> bool:
+    """Is node ``j``'s gradient complete whenever a traversal from the output reaches it?"""
+    users = {u for u, _ in comp.consumers[j]}
+    if not users:
+        return True  # the output
+    return len(users) == 1 and _complete_when_reached(comp, users.pop())
+
+
+def _first_fit(comp, locals_, observed, nodes, *, keep_all: bool) -> int | None:
+    """Some node of ``nodes`` at which dropping a proper, non-empty subset of uses (and
+    perhaps at others of ``nodes`` too) reproduces ``observed``: the highest such node,
+    or None. ``keep_all``: the node's own gradient keeps every contribution (order)."""
+    choices = []
+    for j in nodes:
+        m = len(comp.consumers[j])
+        options = [frozenset()]
+        if keep_all:
+            users = list(dict.fromkeys(u for u, _ in comp.consumers[j]))
+            options += [
+                frozenset(i for i, (u, _) in enumerate(comp.consumers[j]) if u in late)
+                for size in range(1, len(users))
+                for late in combinations(users, size)
+            ]
+        else:
+            options += [frozenset(c) for size in range(1, m) for c in combinations(range(m), size)]
+        choices.append(options)
+    if not nodes or math.prod(len(c) for c in choices) > _MOST_MASKS:
+        return None
+    for masks in product(*choices):
+        if not any(masks):
+            continue
+        dropped = dict(zip(nodes, masks))
+        grads = _simulate(comp, locals_, dropped, keep_all)
+        if all(close(observed[k], grads[k], **GRADING) for k in observed):
+            return max(j for j, m in dropped.items() if m)
+    return None
+
+
+def _simulate(comp, locals_, dropped: dict[int, frozenset], keep_all: bool) -> list[float]:
+    """Every node's gradient from a reverse pass that drops ``dropped[j]`` (indices into
+    ``comp.consumers[j]``) from what node ``j`` passes on (and, unless ``keep_all``, from
+    its own gradient too)."""
+    grads = [0.0] * comp.size
+    passed = [0.0] * comp.size
+    grads[comp.output] = passed[comp.output] = 1.0
+    for j in range(comp.size - 2, -1, -1):
+        skip = dropped.get(j, frozenset())
+        full = kept = 0.0
+        for i, (u, pos) in enumerate(comp.consumers[j]):
+            contribution = passed[u] * locals_[(u, pos)]
+            full += contribution
+            kept += 0.0 if i in skip else contribution
+        grads[j] = full if keep_all else kept
+        passed[j] = kept
+    return grads
+
+
+# --- across ops: one cause for many wrong probes ------------------------------------
+
+
+def common_cause(
+    findings: Sequence[Finding], passed: Sequence[str], preset: Preset
+) -> Finding | None:
+    """One reverse-pass finding for many ops' wrong isolated probes, if they are all
+    wrong in one way no op explains, or None.
+
+    ``findings`` are the ops' findings when checked alone; ``passed`` the ops that were
+    right alone. Two patterns, each needing at least two ops that show it and no op that
+    contradicts it: every leaf of every probe gets exactly the seed, 1 (the reverse pass
+    hands a gradient on without any local derivative; only ``+`` passes), or every
+    gradient is the right one times one factor c (c = 0: nothing reaches the leaves).
+    """
+    local = [f for f in findings if f.step == "local-derivative" and f.op and f.case]
+    pairs = [(f, _leaf_pairs(f)) for f in local]
+    pairs = [(f, p) for f, p in pairs if p]
+    ops_seen = {f.op for f, _ in pairs}
+    if len(ops_seen) < 2:
+        return None
+    if all(close(a, 1.0, **GRADING) for _, p in pairs for _, a in p) and set(passed) <= {"add"}:
+        return _seed_passed_on(pairs, preset)
+    factor = _common_factor([x for _, p in pairs for x in p])
+    if factor is None or passed:
+        return None
+    return _factor_finding(factor, pairs, preset)
+
+
+def _leaf_pairs(finding: Finding) -> list[tuple[float, float]]:
+    """``(expected, actual)`` gradient of each leaf of the probe a finding was made on."""
+    case = finding.case
+    n = len(case["composition"]["inputs"])
+    pairs = []
+    for e, a in zip(case["expected"]["grads"][:n], case["actual"]["grads"][:n]):
+        try:
+            pairs.append((float(e), read(a, missing_is_zero=True)))
+        except (NotANumber, TypeError, ValueError):
+            return []
+    return pairs
+
+
+def _common_factor(pairs: list[tuple[float, float]]) -> float | None:
+    usable = [(e, a) for e, a in pairs if abs(e) > 1e-3]
+    if not usable:
+        return None
+    factor = usable[0][1] / usable[0][0]
+    if close(factor, 1.0, **GRADING):
+        return None
+    if all(close(a, factor * e, **GRADING) for e, a in pairs):
+        return factor
+    return None
+
+
+def _examples(pairs, limit: int = 3) -> str:
+    shown = []
+    for f, _ in pairs[:limit]:
+        shown.append(f"{f.rule} = {number(f.expected)}, your engine gives {number(f.actual)}")
+    return "; ".join(shown)
+
+
+def _seed_passed_on(pairs, preset: Preset) -> Finding:
+    ops_named = ", ".join(sorted({f.op for f, _ in pairs}))
+    first = pairs[0][0]
+    return Finding(
+        "local-derivative",
+        f"every leaf gets exactly the seed, 1, whatever the op ({ops_named}): "
+        f"{_examples(pairs)}. Your reverse pass hands each node's gradient on unchanged: "
+        f"it must multiply it by the op's local derivative (call each node's own backward, "
+        f"which does), so this is one bug in the reverse pass, not in each op",
+        node=first.node,
+        expected=first.expected,
+        actual=first.actual,
+        reproducer=first.reproducer,
+        case=first.case,
+        at=first.at,
+    )
+
+
+def _factor_finding(factor: float, pairs, preset: Preset) -> Finding:
+    ops_named = ", ".join(sorted({f.op for f, _ in pairs}))
+    first = pairs[0][0]
+    evidence = dict(
+        node=first.node,
+        expected=first.expected,
+        actual=first.actual,
+        reproducer=first.reproducer,
+        case=first.case,
+        at=first.at,
+    )
+    examples = _examples(pairs)
+    if close(factor, 0.0, **GRADING):
+        return Finding(
+            "seed",
+            f"no gradient reaches any leaf, whatever the op ({ops_named}): {examples}. "
+            f"{preset.backward}() must start the reverse pass from d(out)/d(out) = 1",
+            **evidence,
+        )
+    c = number(factor)
+    keeps_output = getattr(preset, "gradients", "all") != "inputs"
+    if keeps_output and float(factor).is_integer() and factor >= 2:
+        return Finding(
+            "order",
+            f"every gradient comes out {c} times the right one, whatever the op "
+            f"({ops_named}): {examples}. The reverse pass runs each node's backward {c} "
+            f"times: visit nodes in reverse topological order, each exactly once",
+            **evidence,
+        )
+    if not keeps_output:
+        return Finding(
+            "seed",
+            f"every gradient is {c} times the right one, whatever the op ({ops_named}): "
+            f"{examples}. The reverse pass must start from d(out)/d(out) = 1 (and run each "
+            f"node's backward once)",
+            **evidence,
+        )
+    return Finding(
+        "local-derivative",
+        f"every gradient is {c} times the right one, whatever the op ({ops_named}): "
+        f"{examples}. That is one factor in the reverse pass's shared code, not a bug in "
+        f"each op",
+        **evidence,
+    )

@@ -1,20 +1,28 @@
 """The engine grader: one part of an ``engine`` assignment, on a worker of its own.
 
-1. Probe each of the part's ops alone, one request each, so an op the engine lacks (or
-   that crashes the worker) is reported as ``missing``/``error`` for that op and left out
-   of the generated compositions; the other ops are still graded.
-2. Check each available op alone at fixed values spread over its whole domain, every
-   way it can be written (``graders.engine.probes.fixed_checks``).
-3. A Hypothesis search over ``compositions()`` of the ops not yet charged. Each example
-   is one worker round trip: the composition at a few points plus the isolated and
-   scaled probes of every node. The trusted process computes the oracles, discards cases
-   the gate rejects, diagnoses the rest, and raises a failure whose class is the
-   finding's identity (step, op, argument), so Hypothesis shrinks each distinct bug
-   separately and never slips from one to another. A search that charges ops is repeated
-   without them (Hypothesis stops looking soon after a first failure).
-4. Score: an op part earns the share of its ops with no finding; the machinery part
-   earns nothing once a seed, accumulation or order finding is made, or when no
-   composition with a shared node could be built from the ops that work.
+1. Probe each of the part's ops alone, one request each, so an op that crashes or hangs
+   the worker (or a one-form op the engine lacks) is reported for that op and left out of
+   the generated compositions; the other ops are still graded.
+2. Pick the scaler of the upstream checks: the first of ``probes.SCALERS`` (``t * 3``,
+   ``t * s``, ...) the engine gets right on its own. If none, every op is unverified
+   (a finding says so) and earns no credit.
+3. Check each available op alone at fixed values spread over its whole domain, every
+   way it can be written (``graders.engine.probes.fixed_checks``), reporting every
+   finding of every form. A form that fails (``x + 2`` raises) is charged, quoting it,
+   and left out from then on; the op is still tested in the forms that work (fixed
+   machinery graphs, generated compositions). When several ops are wrong alone in one
+   way no op explains, the reverse pass is blamed once (``diagnosis.common_cause``).
+4. A Hypothesis search over ``compositions()`` of the ops not yet charged, in their
+   working forms. Each example is one worker round trip: the composition at a few points
+   plus the isolated and scaled probes of every node. The trusted process computes the
+   oracles, discards cases the gate rejects, diagnoses the rest, and raises a failure
+   whose class is the finding's identity (step, op, argument), so Hypothesis shrinks each
+   distinct bug separately and never slips from one to another. A search that charges
+   ops is repeated without them (Hypothesis stops looking soon after a first failure).
+5. Score: an op part earns the share of its ops with no finding; the machinery part
+   earns nothing once a seed, accumulation or order finding (or a reverse pass that
+   skips local derivatives) is made, or when no composition with a shared node could be
+   built from the ops that work.
 """
 
 from __future__ import annotations
@@ -24,16 +32,22 @@ import sys
 
 from hypothesis.errors import Flaky
 
+from graders import ops
 from graders.assignment import Part
 from graders.composition import Composition
-from graders.engine.diagnosis import Case, Diagnoser, Run
+from graders.engine.diagnosis import Case, Diagnoser, Run, common_cause
 from graders.engine.probes import (
+    SCALERS,
+    Scaler,
     capability_probe,
     fixed_checks,
+    form,
     isolated,
     machinery_checks,
     scaled,
+    scaler_checks,
 )
+from graders.engine.reuse import check_reuse
 from graders.grading import BaseGrader
 from graders.oracles import reference
 from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
@@ -79,6 +93,10 @@ class EngineGrader(BaseGrader):
         self._unavailable: dict[str, Finding] = {}
         #: Ops that crashed or hung the worker on their own: not run again in later parts.
         self._killers: dict[str, Finding] = {}
+        #: What the scaled probes put on an op's output (None: nothing the engine gets right).
+        self.scaler: Scaler | None = SCALERS[0]
+        #: Per op, the forms (``probes.form``) that failed alone: left out from then on.
+        self.broken_forms: dict[str, set[tuple[str, ...]]] = {}
 
     def start(self) -> None:
         super().start()
@@ -91,21 +109,74 @@ class EngineGrader(BaseGrader):
 
     def grade_part(self, part: Part) -> PartResult:
         self._digest = hashlib.sha256()
+        self.broken_forms = {}
         unavailable = {op: f for op, f in self._unavailable.items() if op in part.ops}
-        wrong_alone = self._check_ops_alone(part.ops, unavailable, part.machinery)
-        charged = {**unavailable, **wrong_alone}
+        self.scaler = self._pick_scaler()
+        found = self._check_ops_alone(part.ops, unavailable, part.machinery)
+        alone = [f for fs in found.values() for f in fs]
+        passed = [op for op in part.ops if op not in unavailable and not found.get(op)]
+        common = common_cause(alone, passed, self.diagnoser.preset)
+        if common is not None:  # the reverse pass, not each op: the verdict is made
+            others = [f for f in alone if f.step != "local-derivative"]
+            result = PartResult(part, 0.0, [*unavailable.values(), common, *others])
+            _score(result, unavailable)
+            result.cases_digest = self._digest.hexdigest()[:16]
+            return result
+        # An op is left out altogether once every form of it failed alone.
+        charged = dict(unavailable)
+        for op, findings in found.items():
+            if findings and self._forms_left(op) == set():
+                charged[op] = findings[0]
+        earlier = [f for f in alone if f.op not in charged or f is not charged[f.op]]
+        if self.scaler is None and not part.machinery:
+            earlier += self._unverified(part, charged, found)
         machinery = self._check_machinery(part, charged) if part.machinery else None
-        result = self._search(part, charged, machinery)
+        result = self._search(part, charged, machinery, earlier)
         _score(result, charged)
         result.cases_digest = self._digest.hexdigest()[:16]
         return result
+
+    def _forms_left(self, op: str) -> set[tuple[str, ...]]:
+        """The forms of ``op`` not (yet) broken."""
+        return _forms(op) - self.broken_forms.get(op, set())
+
+    def _allowed_forms(self, ops_: list[str]) -> dict[str, set[tuple[str, ...]]]:
+        return {op: self._forms_left(op) for op in ops_ if op in self.broken_forms}
+
+    def _pick_scaler(self) -> Scaler | None:
+        """The first scaler the engine gets right on its own leaf, or None (one request)."""
+        checks = list(scaler_checks())
+        jobs = [{"composition": c.to_json(), "points": p} for _, c, p in checks]
+        outcomes = self.runner.run(jobs)
+        for (scaler, composition, scaler_points), outcome in zip(checks, outcomes):
+            runs = [_run(composition, p, o) for p, o in zip(scaler_points, outcome)]
+            if all(self.diagnoser.right_alone(run) for run in runs):
+                return scaler
+        return None
+
+    def _unverified(self, part, charged, found) -> list[Finding]:
+        """Ops whose upstream step could not be checked (no scaler works): not credited."""
+        tried = ", ".join(f"`{s.text()}`" for s in SCALERS)
+        return [
+            Finding(
+                "missing",
+                f"{op}'s backward could not be checked for multiplying by the gradient flowing "
+                f"into it: your engine gets none of {tried} right on a leaf t (fix * first), "
+                f"so {op} is unverified and earns no credit yet",
+                op=op,
+            )
+            for op in part.ops
+            if op not in charged and not found.get(op)
+        ]
 
     # --- capabilities ---------------------------------------------------------------
 
     def _capabilities(self, names: tuple[str, ...]) -> dict[str, Finding]:
         """Ops the engine lacks or crashes on, each with its finding: one request per op, so
         an op that crashes or hangs the worker is found at once. An op that crashed or hung
-        the worker in an earlier part is not run again."""
+        the worker in an earlier part is not run again. An op written in several forms
+        (``x + y``, ``x + 2``, ``2 + x``) that merely raises here is left to the fixed
+        checks, which charge the forms that fail and keep the ones that work."""
         names = tuple(n for n in names if n not in self._killers)
         probes = [capability_probe(name) for name in names]
         jobs = [{"composition": c.to_json(), "points": [p]} for c, p in probes]
@@ -113,7 +184,7 @@ class EngineGrader(BaseGrader):
         unavailable = dict(self._killers)
         for name, (composition, point), outcome in zip(names, probes, outcomes):
             error = outcome.get("error")
-            if error:
+            if error and (_died(outcome) or len(_forms(name)) == 1):
                 run = Run(composition, tuple(point), None, outcome)
                 unavailable[name] = self.diagnoser.error_finding(run, error, name)
                 if _died(outcome):
@@ -125,44 +196,55 @@ class EngineGrader(BaseGrader):
         names: tuple[str, ...],
         unavailable: dict[str, Finding],
         part_is_machinery: bool = False,
-    ) -> dict[str, Finding]:
-        """Each available op alone at fixed values, every way it can be written: the ops
-        already wrong on their own, each with its finding. Generated compositions then
-        leave them out, so Hypothesis spends its examples on what is still unknown."""
-        wrong = {}
+    ) -> dict[str, list[Finding]]:
+        """Each available op alone at fixed values, every way it can be written: every
+        finding per op (one per identity). A form with a finding about its own op is
+        broken (``self.broken_forms``): generated compositions leave it out, so
+        Hypothesis spends its examples on what is still unknown."""
+        found: dict[str, list[Finding]] = {}
         # The machinery part only screens its ops (a few points each): their own parts
         # check them over the whole domain.
         most = _SCREEN_POINTS if part_is_machinery else None
         for name in names:
             if name in unavailable:
                 continue
+            findings: list[Finding] = []
             for composition, fixed_points in fixed_checks(name, most):
-                finding = self.check_case(composition, fixed_points)
-                if finding is not None:
-                    wrong[name] = finding
+                new = self.check_case_all(composition, fixed_points)
+                if any(f.op in (name, None) for f in new):
+                    self.broken_forms.setdefault(name, set()).add(form(composition.nodes[0]))
+                findings = unique(findings + new)
+                if self.runner.violations or any(f.stops_everything for f in new):
                     break
+            found[name] = findings
             if self.runner.violations:
                 break
-        return wrong
+        return found
 
     def _check_machinery(self, part: Part, charged: dict[str, Finding]) -> Finding | None:
         """The reverse pass on small fixed graphs built from the ops that work (see
         ``probes.MACHINERY_SHAPES``): the first finding, if any. A wrong traversal or an
-        overwritten gradient is named here, before and without any search."""
+        overwritten gradient is named here, before and without any search. A second graph
+        that reuses the nodes of a first (``graders.engine.reuse``) shows state kept between
+        reverse passes."""
         available = [op for op in part.ops if op not in charged]
-        for composition, fixed_points in machinery_checks(available):
+        for composition, fixed_points in machinery_checks(available, self.broken_forms):
             finding = self.check_case(composition, fixed_points)
             if finding is not None:
                 return finding
-        return None
+        return check_reuse(self.runner, self.diagnoser.preset, available)
 
     # --- one part -------------------------------------------------------------------
 
     def _search(
-        self, part: Part, charged: dict[str, Finding], machinery: Finding | None
+        self,
+        part: Part,
+        charged: dict[str, Finding],
+        machinery: Finding | None,
+        earlier: list[Finding] = (),
     ) -> PartResult:
         available = [op for op in part.ops if op not in charged]
-        result = PartResult(part, 0.0, list(charged.values()))
+        result = PartResult(part, 0.0, unique([*charged.values(), *earlier]))
         if machinery is not None:
             result.findings.append(machinery)
             if machinery.op is None:  # the reverse pass is broken: the verdict is made
@@ -184,7 +266,11 @@ class EngineGrader(BaseGrader):
     def _run_part(self, part: Part, available: list[str], result: PartResult) -> list[Finding]:
         """One Hypothesis run over compositions of ``available``; the findings it raised."""
         strategy = compositions(
-            ops=available, min_ops=part.min_ops, max_ops=part.max_ops, sharing=part.sharing
+            ops=available,
+            min_ops=part.min_ops,
+            max_ops=part.max_ops,
+            sharing=part.sharing,
+            forms=self._allowed_forms(available),
         )
         stop: list[Finding] = []  # a crash, hang or time-out: fail fast from then on
 
@@ -214,30 +300,42 @@ class EngineGrader(BaseGrader):
         return []
 
     def check_case(self, composition: Composition, case_points: list) -> Finding | None:
-        """Run one composition at some points (one round trip) and diagnose it."""
+        """Run one composition at some points (one round trip) and diagnose it: the first
+        finding, or None."""
+        found = self.check_case_all(composition, case_points, first=True)
+        return found[0] if found else None
+
+    def check_case_all(
+        self, composition: Composition, case_points: list, first: bool = False
+    ) -> list[Finding]:
+        """Run one composition at some points (one round trip) and diagnose it: every
+        finding, one per identity (only the first point's with ``first``)."""
         late = self.out_of_time()
         if late is not None:
-            return late
+            return [late]
         self._digest.update(f"{composition.source()}|{case_points}\n".encode())
-        plan = _plan(composition, case_points)
+        plan = _plan(composition, case_points, self.scaler)
         outcomes = self.runner.run([{"composition": c.to_json(), "points": p} for c, p in plan])
         if self.runner.violations:
-            return self.policy_finding(self.runner.violations)
+            return [self.policy_finding(self.runner.violations)]
         self.worker_died = any(_died(o) for job in outcomes for o in job)
         if self.worker_died:
-            return self._culprit(composition, case_points)
+            return [self._culprit(composition, case_points)]
         full_outcomes = outcomes[0]
         probes = iter(zip(plan[1:], outcomes[1:]))
+        kinds = 2 if self.scaler is not None else 1
+        found: list[Finding] = []
         for i, point in enumerate(case_points):
             case = Case(_run(composition, point, full_outcomes[i]), {}, {})
             for k in range(len(composition.inputs), composition.size):
-                for kind in (case.isolated, case.scaled):
+                for kind in (case.isolated, case.scaled)[:kinds]:
                     (probe, probe_points), probe_outcomes = next(probes)
                     kind[k] = _run(probe, probe_points[0], probe_outcomes[0])
-            finding = self.diagnoser.diagnose(case)
-            if finding is not None:
-                return finding
-        return None
+            new = self.diagnoser.findings(case)
+            found = unique(found + new)
+            if new and (first or any(f.stops_everything for f in new)):
+                break
+        return found
 
     def _culprit(self, composition: Composition, case_points: list) -> Finding:
         """The worker crashed or hung on this case, and every job of the request shares that
@@ -282,8 +380,9 @@ def _score(result: PartResult, charged: dict[str, Finding]) -> None:
     part = result.part
     fatal = any(f.stops_everything for f in result.findings)
     result.findings = _drop_coincidental_accumulation(result.findings)
+    reverse_pass = any(_about_reverse_pass(f) for f in result.findings)
     if part.machinery:
-        broken = any(f.step in MACHINERY_STEPS for f in result.findings)
+        broken = reverse_pass
         nothing_ran = result.shared_examples == 0
         result.findings = [f for f in result.findings if f.step in MACHINERY_STEPS or f.op is None]
         if nothing_ran and not result.findings:
@@ -297,24 +396,49 @@ def _score(result: PartResult, charged: dict[str, Finding]) -> None:
         score = 0.0 if broken or fatal or nothing_ran else part.points
     else:
         named = {f.op for f in result.findings if f.op is not None} | set(charged)
-        # A wrong seed hides every gradient: no op can be verified, and untested is not passed.
-        unverifiable = fatal or any(f.step == "seed" for f in result.findings)
+        # A wrong seed, or a reverse pass that skips every local derivative, hides every
+        # op's gradient: no op can be verified, and untested is not passed.
+        unverifiable = fatal or any(
+            _about_reverse_pass(f) and f.step != "accumulation" and f.step != "order"
+            for f in result.findings
+        )
         ok = [op for op in part.ops if op not in named] if not unverifiable else []
         result.credited = tuple(ok)
         score = part.points * len(ok) / len(part.ops)
     result.score = round(score, 4)
 
 
-def _plan(composition: Composition, case_points: list) -> list[tuple[Composition, list]]:
+def _about_reverse_pass(finding: Finding) -> bool:
+    """A seed, accumulation or order finding, or one that blames every op at once (a
+    reverse pass that never applies local derivatives): no op's own fault."""
+    if finding.step in MACHINERY_STEPS:
+        return True
+    return finding.op is None and finding.step in ("local-derivative", "upstream")
+
+
+def _forms(op: str) -> set[tuple[str, ...]]:
+    """Every form an op can be written in (``probes.form``)."""
+    operands = ops.get(op).operands
+    if operands == ("either", "either"):
+        return {("node", "node"), ("node", "number"), ("number", "node")}
+    return {operands}
+
+
+def _plan(
+    composition: Composition, case_points: list, scaler: Scaler | None = SCALERS[0]
+) -> list[tuple[Composition, list]]:
     """The jobs of one case: the composition at every point, then per point and node
-    the isolated and the scaled probe (in the order ``check_case`` reads them back)."""
+    the isolated and (given a scaler) the scaled probe, in the order ``check_case`` reads
+    them back."""
     plan = [(composition, [list(p) for p in case_points])]
     for point in case_points:
         values = composition.evaluate(point)
         for k in range(len(composition.inputs), composition.size):
             probe, probe_point = isolated(composition, k, values)
             plan.append((probe, [probe_point]))
-            plan.append((scaled(probe), [probe_point]))
+            if scaler is not None:
+                scaled_probe, extra = scaled(probe, scaler)
+                plan.append((scaled_probe, [probe_point + extra]))
     return plan
 
 

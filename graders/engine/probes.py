@@ -2,9 +2,13 @@
 
 A probe separates a wrong local derivative from broken chain-rule machinery: the
 isolated op has fresh leaves as arguments and nothing around it, so its leaves'
-gradients are its local derivatives, full stop. The *scaled* probe multiplies the op's
-output by ``UPSTREAM_SCALE`` so the gradient flowing into the op is not 1; an op that
-forgets to multiply by its upstream gradient is invisible otherwise.
+gradients are its local derivatives, full stop. The *scaled* probe puts one more op, a
+:class:`Scaler`, on the op's output so the gradient flowing into the op is not 1; an op
+that forgets to multiply by its upstream gradient is invisible otherwise. The scaler is
+not taken on trust: the grader picks the first of :data:`SCALERS` the engine gets right
+on its own (``out * 3`` needs a right ``*`` with a number; ``out * s``, ``3 * out``,
+``-out`` or ``out / 0.5`` stand in where it is not), so the gradient flowing in is the
+trusted one, never a number the student's own ``*`` made up.
 
 >>> from graders.composition import Composition, Const, Node
 >>> c = Composition(("x",), (Node("mul", (0, 0)), Node("pow", (1, Const(3)))), ("q", "d"))
@@ -17,12 +21,13 @@ d = q ** 3
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from graders import ops
 from graders.composition import Composition, Const, Node
 
-#: The gradient the scaled probe sends into the op under test.
+#: The gradient the first scaler sends into the op under test.
 UPSTREAM_SCALE = 3
 #: Argument values for the capability probe of each op: fair for every op in the catalog.
 PROBE_VALUES = (0.7, 1.3)
@@ -90,17 +95,82 @@ def isolated(composition: Composition, index: int, values: Sequence[float]):
     return probe, point
 
 
-def scaled(probe: Composition) -> Composition:
-    """The isolated probe with its output multiplied by ``UPSTREAM_SCALE``."""
+@dataclass(frozen=True)
+class Scaler:
+    """One op put on a probe's output to send a gradient other than 1 into it.
+
+    ``args`` holds ``OUT`` (the probe's output), numbers (``Const``) and at most one
+    ``LEAF`` (a fresh leaf holding ``leaf_value``).
+    """
+
+    op: str
+    args: tuple
+
+    def text(self, out: str = "t") -> str:
+        """How it reads on a node ``t``: ``t * 3``."""
+        names = [out if a == OUT else "s" if a == LEAF else a for a in self.args]
+        return ops.get(self.op).write(
+            [n if isinstance(n, str) else ops.number_text(n.value) for n in names]
+        )
+
+
+OUT, LEAF = "out", "leaf"
+#: The value of a scaler's own leaf (``out * s``).
+LEAF_VALUE = 3.0
+#: Scalers, preferred first; each sends a gradient far from 1 and is defined everywhere.
+SCALERS = (
+    Scaler("mul", (OUT, Const(UPSTREAM_SCALE))),
+    Scaler("mul", (OUT, LEAF)),
+    Scaler("mul", (Const(UPSTREAM_SCALE), OUT)),
+    Scaler("neg", (OUT,)),
+    Scaler("div", (OUT, Const(0.5))),
+)
+#: Where a scaler is checked on its own leaf before it is used.
+_SCALER_POINTS = ((0.7,), (-1.3,), (2.2,))
+
+
+def scaler_checks():
+    """``(scaler, composition, points)``: each scaler alone on a leaf ``t``; the grader
+    uses the first whose value and gradients are right at every point."""
+    for scaler in SCALERS:
+        probe = Composition(("t",), (), ())
+        composition, extra = scaled(probe, scaler)
+        yield scaler, composition, [list(p) + extra for p in _SCALER_POINTS]
+
+
+def scaled(probe: Composition, scaler: Scaler = SCALERS[0]) -> tuple[Composition, list[float]]:
+    """The probe with ``scaler`` on its output, and the values of any leaf it adds (to
+    append to the probe's point). The probe's own leaves keep their indices."""
     output = probe.output
+    inputs = probe.inputs
+    extra: list[float] = []
+    if LEAF in scaler.args:
+        name = "s"
+        while name in probe.all_names:
+            name += "_"
+        inputs = inputs + (name,)
+        extra = [LEAF_VALUE]
+    shift = len(inputs) - len(probe.inputs)
+
+    def moved(arg):
+        if isinstance(arg, Const) or arg < len(probe.inputs):
+            return arg
+        return arg + shift
+
+    nodes = tuple(Node(n.op, tuple(moved(a) for a in n.args)) for n in probe.nodes)
+    args = tuple(
+        moved(output) if a == OUT else len(probe.inputs) if a == LEAF else a for a in scaler.args
+    )
     name = "scaled"
     while name in probe.all_names:
         name += "_"
-    return Composition(
-        probe.inputs,
-        probe.nodes + (Node("mul", (output, Const(UPSTREAM_SCALE))),),
-        probe.names + (name,),
-    )
+    composition = Composition(inputs, nodes + (Node(scaler.op, args),), probe.names + (name,))
+    return composition, extra
+
+
+def form(node: Node) -> tuple[str, ...]:
+    """How a node is written: ``("node", "number")`` for ``x + 2``, one word per argument."""
+    return tuple("number" if isinstance(a, Const) else "node" for a in node.args)
 
 
 def leaf_positions(composition: Composition, index: int) -> list[int]:
@@ -181,17 +251,25 @@ _MACHINERY_BINARY = ("mul", "add", "sub", "div", "pow_var")
 _MACHINERY_POINTS = ((0.7, 1.3), (1.3, -0.7), (-0.6, 0.4), (2.2, 0.3), (0.4, 0.9))
 
 
-def machinery_checks(available: Sequence[str]):
+def machinery_checks(available: Sequence[str], broken_forms: Mapping[str, set] = {}):
     """``(composition, points)`` pairs checking the reverse pass with the ops that work.
 
     Every shape of :data:`MACHINERY_SHAPES` is built with each of up to two binary ops and
     two unary ops from ``available`` (a binary op with a number stands in for a unary one
     when there is none), at the first two of ``_MACHINERY_POINTS`` that are fair for it.
+    An op is used only in a form that is not in ``broken_forms`` (``x + 2`` may fail where
+    ``x + y`` works).
     """
-    binary = [op for op in _MACHINERY_BINARY if op in available][:2]
-    unary: list[tuple] = [(op,) for op in _MACHINERY_UNARY if op in available][:2]
+
+    def works(op: str, shape: tuple) -> bool:
+        return op in available and shape not in broken_forms.get(op, ())
+
+    binary = [op for op in _MACHINERY_BINARY if works(op, ("node", "node"))][:2]
+    unary: list[tuple] = [(op,) for op in _MACHINERY_UNARY if works(op, ("node",))][:2]
     if not unary:
-        unary = [(op, Const(2)) for op in ("mul", "add", "pow") if op in available][:2]
+        unary = [(op, Const(2)) for op in ("mul", "add", "pow") if works(op, ("node", "number"))][
+            :2
+        ]
     if not binary or not unary:
         return
     for b in binary:

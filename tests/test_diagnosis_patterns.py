@@ -1,0 +1,117 @@
+"""Real failure patterns (issue 12): each engine in ``engines/patterns`` is written in the
+style of real code and states the findings chaingrade must make (``EXPECTED``) and must not
+make (``NOT_EXPECTED``), and the student API it is graded with (``API``). Beside the step, op
+and argument, the advice must fit the code the student wrote."""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from graders.assignment import load
+from graders.engine.grader import EngineGrader as Grader
+from graders.results import CAUSE_ORDER
+
+PATTERNS = Path(__file__).resolve().parent / "engines" / "patterns"
+ENGINES = sorted(PATTERNS.glob("*.py"))
+
+pytestmark = pytest.mark.slow
+
+
+def declared(path: Path) -> dict:
+    """The engine's ``API``, ``EXPECTED`` and ``NOT_EXPECTED``, read without running it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        target.id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name) and target.id in ("API", "EXPECTED", "NOT_EXPECTED")
+    }
+
+
+@cache
+def report(name: str):
+    path = PATTERNS / f"{name}.py"
+    return Grader(load("scalar_autodiff", api=declared(path)["API"]), path).grade()
+
+
+def by_identity(name: str) -> dict:
+    return {f.identity: f for f in report(name).findings}
+
+
+@pytest.mark.parametrize("path", ENGINES, ids=lambda p: p.stem)
+def test_each_pattern_is_named_and_nothing_else_is_blamed(path):
+    wanted = declared(path)
+    found = by_identity(path.stem)
+    summary = "\n".join(f.summary() for f in report(path.stem).findings)
+    for identity in wanted["EXPECTED"]:
+        assert tuple(identity) in found, f"{path.stem}: no {identity}:\n{summary}"
+    for identity in wanted["NOT_EXPECTED"]:
+        assert tuple(identity) not in found, f"{path.stem}: {identity} made:\n{summary}"
+    assert report(path.stem).score < report(path.stem).max_score
+    for finding in report(path.stem).findings:
+        assert (
+            finding.case is None
+            or finding.case["focus"] is None
+            or (0 <= finding.case["focus"]["node"] < len(finding.case["actual"]["grads"]))
+        )
+
+
+def test_a_dropped_upstream_is_found_without_the_students_multiplication():
+    found = by_identity("micrograd_mul_numbers_fail")
+    upstream = found[("upstream", "add", None)]
+    assert "* s" in upstream.reproducer  # scaled through a leaf, not `* 3`
+    assert "add" not in report("micrograd_mul_numbers_fail").part("arithmetic").credited
+
+
+def test_an_op_whose_upstream_cannot_be_checked_is_unverified_and_not_credited():
+    unverified = by_identity("micrograd_no_scaler")[("missing", "add", None)]
+    assert "could not be checked" in unverified.message
+    assert report("micrograd_no_scaler").part("arithmetic").credited == ()
+
+
+def test_a_failing_form_is_charged_quoting_it_and_the_op_is_still_used():
+    found = by_identity("micrograd_add_numbers_fail")
+    assert found[("error", "add", None)].message.startswith("x + 2 raised")
+    machinery = report("micrograd_add_numbers_fail").part("chain-rule machinery")
+    assert not any("could not be tested" in f.message for f in machinery.findings)
+    assert "+=" in found[("accumulation", None, None)].message
+
+
+def test_every_leaf_getting_the_seed_is_one_reverse_pass_finding():
+    findings = report("dezero_seed_passed_on").findings
+    per_op = [f for f in findings if f.step == "local-derivative" and f.op is not None]
+    assert per_op == []
+    (reverse_pass,) = [f for f in findings if f.identity == ("local-derivative", None, None)]
+    assert "exactly the seed" in reverse_pass.message
+    assert report("dezero_seed_passed_on").score == 0
+
+
+def test_breadth_first_with_plus_equals_is_order_and_never_told_to_use_plus_equals():
+    for finding in report("breadth_first_plus_equals").findings:
+        assert "+=" not in finding.message
+
+
+def test_two_bugs_of_one_op_are_both_reported():
+    found = by_identity("two_bugs_per_op")
+    assert {("upstream", "div", None), ("local-derivative", "div", 1)} <= set(found)
+    assert {("local-derivative", "pow_var", 0), ("local-derivative", "pow_var", 1)} <= set(found)
+
+
+def test_messages_quote_the_students_own_syntax():
+    found = by_identity("micrograd_method_messages")
+    assert ".exp()" in found[("local-derivative", "exp", 0)].node
+    assert "x.log() raised" in found[("error", "log", None)].message
+    missing = by_identity("micrograd_no_scaler")[("missing", "mul", None)]
+    assert "cannot do 2 * x" in missing.message  # the form that failed, not `x * y`
+
+
+def test_the_root_cause_comes_first_and_missing_last():
+    steps = [f.step for f in report("micrograd_no_seed").findings]
+    assert steps[0] == "seed"
+    assert steps == sorted(steps, key=CAUSE_ORDER.index)
+    assert steps[-1] == "missing"

@@ -26,11 +26,14 @@ class JobComposition(TypedDict):
     nodes: list[JobNode]
 
 
-class CompositionJob(TypedDict):
+class CompositionJob(TypedDict, total=False):
     """Build the composition with the engine at each point and run the reverse pass."""
 
     composition: JobComposition
     points: list[list[float]]
+    #: Nodes to run the reverse pass from as soon as they are built, before the output's;
+    #: the worker then sets every gradient back as it was (``graders.engine.reuse``).
+    backward_at: list[int]
 
 
 class CallJob(TypedDict):
@@ -65,6 +68,8 @@ class Outcome(TypedDict, total=False):
 
     values: list[Number]
     grads: list[Number]
+    #: With ``backward_at``: the gradients each earlier pass left (None: not built yet).
+    earlier_grads: list[list[Number]]
     value: Number
     error: ErrorInfo
 

@@ -234,23 +234,72 @@ def run_backward(api, out):
         raise BuildError(kind, None, f"{backward}() raised " + describe(exc)) from None
 
 
-def run_one(module, api, composition, point):
+def run_one(module, api, composition, point, backward_at=()):
+    """Build the composition at one point and run the reverse pass from its output; first,
+    from each node of ``backward_at`` as soon as it is built, keeping what that pass left
+    and then giving every node built so far back the gradient it was made with (as a
+    training loop zeroes gradients), so a later graph reuses the nodes of an earlier one."""
     make = leaf_maker(module, api)
     nodes = [make(v) for v in point]
+    if not hasattr(nodes[0], api["backward"]):  # a leaf has none: the engine lacks it
+        raise BuildError("missing", None, f"a {api['leaf']} has no {api['backward']}() method")
     wrap = make if api["constants"] == "leaf" else float
+    earlier, made_with = [], [] if backward_at else None
     for node in composition["nodes"]:
         args = [wrap(a["const"]) if isinstance(a, dict) else nodes[a] for a in node["args"]]
         nodes.append(apply(module, api, node, args))
-    if not hasattr(nodes[0], api["backward"]):  # a leaf has none: the engine lacks it
-        raise BuildError("missing", None, f"a {api['leaf']} has no {api['backward']}() method")
+        if len(nodes) - 1 in backward_at:
+            made_with += [gradient_made_with(api, n) for n in nodes[len(made_with) :]]
+            run_backward(api, nodes[-1])
+            earlier.append(read_results(api, nodes, len(point))[1])
+            for n, state in zip(nodes, made_with):
+                reset_gradient(api, n, state)
     run_backward(api, nodes[-1])
-    graded = nodes[: len(point)] if api["gradients"] == "inputs" else nodes
+    values, grads = read_results(api, nodes, len(point))
+    earlier = [e + [None] * (len(grads) - len(e)) for e in earlier]  # nodes not built yet
+    return {"values": values, "grads": grads, **({"earlier_grads": earlier} if earlier else {})}
+
+
+def _gradient_attribute(api):
+    return api["gradient"].split(".")[0]
+
+
+def gradient_made_with(api, node):
+    """A copy of the gradient attribute a node was made with (absent: ``reset_gradient``
+    removes it again)."""
+    name = _gradient_attribute(api)
+    try:
+        value = getattr(node, name)
+    except AttributeError:
+        return ("absent",)
+    copy = getattr(value, "copy", None)
+    try:
+        return ("value", copy() if callable(copy) else value)
+    except BaseException as exc:
+        raise BuildError("error", None, "copying a gradient raised " + describe(exc)) from None
+
+
+def reset_gradient(api, node, state):
+    name = _gradient_attribute(api)
+    try:
+        if state[0] == "absent":
+            if hasattr(node, name):
+                delattr(node, name)
+        else:
+            setattr(node, name, state[1])
+    except BaseException as exc:
+        raise BuildError("error", None, "resetting a gradient raised " + describe(exc)) from None
+
+
+def read_results(api, nodes, inputs):
+    """Every node's value, and the gradients the API reads (every node's, or the inputs')."""
+    graded = nodes[:inputs] if api["gradients"] == "inputs" else nodes
     try:
         values = [number(access(n, api["value"])) for n in nodes]
         grads = [number(access(n, api["gradient"])) for n in graded]
     except BaseException as exc:
         raise BuildError("error", None, "reading results raised " + describe(exc)) from None
-    return {"values": values, "grads": grads}
+    return values, grads
 
 
 # --- --api auto ---------------------------------------------------------------------------
@@ -375,7 +424,8 @@ def run_job(module, api, job):
             if "call" in job:
                 outcomes.append(call_one(module, job["call"], point))
             else:
-                outcomes.append(run_one(module, api, job["composition"], point))
+                passes = job.get("backward_at", ())
+                outcomes.append(run_one(module, api, job["composition"], point, passes))
         except BuildError as exc:
             outcomes.append({"error": exc.info})
     return outcomes

@@ -161,9 +161,11 @@ def test_markers_scale_points_and_set_visibility(pytester):
         "visibility": "after_due_date",
         "number": "1",
         "extra_data": {},
+        "output_format": "md",
     }  # 16/20 of the part, scaled to the test's 10 points; visibility from assignment.toml
     assert (tests["powers"]["score"], tests["powers"]["visibility"]) == (4.0, "hidden")
     assert (tests["test_plain_pass"]["score"], tests["test_plain_pass"]["max_score"]) == (5, 5)
+    assert "```python" in tests["arithmetic"]["output"]  # the reproducer, as a code block
     plain_fail = tests["test_plain_fail"]
     assert (plain_fail["score"], plain_fail["status"]) == (0.0, "failed")
     assert plain_fail["visibility"] == "after_published"

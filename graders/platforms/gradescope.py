@@ -122,17 +122,18 @@ def from_report(report: Report) -> dict:
     tests = []
     for number, part in enumerate(report.parts, 1):
         passed = part.score >= part.max_score
+        output = "" if passed and not part.findings else part_markdown(part)
         tests.append(
             entry(
                 part.part.name,
                 part.score,
                 part.max_score,
                 passed=passed,
-                output="" if passed and not part.findings else part_markdown(part),
+                output=output,
                 visibility=part.part.visibility,
                 number=str(number),
                 cases_digest=part.cases_digest,
-                output_format="md",
+                output_format="md" if output else None,
             )
         )
     name = Path(report.submission).name

@@ -57,7 +57,7 @@ import pytest
 
 from graders.assignment import VISIBILITIES, AssignmentError, load, visibility_problem
 from graders.platforms import gradescope, options
-from graders.platforms.report import part_text
+from graders.platforms.report import part_markdown, part_text
 from graders.presets import from_option
 from graders.results import PartResult, Report
 from graders.sandbox.users import SandboxError
@@ -255,9 +255,12 @@ class Chaingrade:
         }
         if score < worth:
             message = part_text(result)
+            worth_note = ""
             if worth != result.max_score:
-                message += f"\n(this test is worth {worth:g}: {score:g} / {worth:g})"
-            pytest.fail(message, pytrace=False)
+                worth_note = f"\n(this test is worth {worth:g}: {score:g} / {worth:g})"
+            # Gradescope shows the same failure as Markdown (results.json ``output_format``)
+            self.node.stash[_POINTS]["markdown"] = part_markdown(result) + "\n" + worth_note
+            pytest.fail(message + worth_note, pytrace=False)
 
     def _check_item(self, result: PartResult, item: str, worth: float) -> None:
         """Pass when ``item`` (an op or function of the part) earned its share of the part,
@@ -349,6 +352,9 @@ def _entry(nodeid: str, reports: list, points: float | None, visibility: str | N
     recorded: dict = {}
     for report in reports:
         recorded.update(getattr(report, "chaingrade", None) or {})
+    # chaingrade's own failure of a part, as Markdown (not a failure in setup or teardown)
+    ours = failed and all(r.when == "call" for r in reports if r.failed)
+    markdown = str(recorded.get("markdown") or "") if ours else ""
     max_score = _float(recorded.get("max_score"), points or 0.0)
     score = _float(recorded.get("score"), None)
     if not reports:
@@ -357,7 +363,9 @@ def _entry(nodeid: str, reports: list, points: float | None, visibility: str | N
     elif failed:
         passed = False
         score = score if score is not None and score < max_score else 0.0
-        output = "\n\n".join(_XDIST_HEADER.sub("", r.longreprtext) for r in reports if r.failed)
+        output = markdown or "\n\n".join(
+            _XDIST_HEADER.sub("", r.longreprtext) for r in reports if r.failed
+        )
     else:
         passed = True
         score = max_score if score is None else min(score, max_score)
@@ -374,6 +382,7 @@ def _entry(nodeid: str, reports: list, points: float | None, visibility: str | N
         cases_digest=str(recorded.get("cases_digest") or ""),
         output=output[-MAX_OUTPUT:],
         visibility=visibility,
+        output_format="md" if markdown else None,
     )
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from graders import search as hypothesis_search
 from graders.assignment import Assignment, Part
+from graders.presets import AUTO, Preset
 from graders.results import Finding, PartResult, Report, by_cause
 from graders.sandbox import policy
 from graders.sandbox.runner import Runner, SubmissionError
@@ -78,6 +79,8 @@ class BaseGrader:
         self.examples = examples or assignment.examples
         self.deadline = 0.0
         self.runner: Runner | None = None
+        #: The student API: the assignment's, or once ``--api auto`` has found it, that.
+        self.api: Preset | str = assignment.api
 
     # --- the flow ------------------------------------------------------------------------
 
@@ -134,13 +137,15 @@ class BaseGrader:
                 raise SubmissionError("import", str(e)) from None
         self.runner = Runner(
             self.handed_in,
-            self.assignment.api,
+            self.api,
             self.assignment.limits,
             forbidden=self.assignment.forbidden_imports,
             private_folders=self._private_folders(),
             deadline=self.deadline,
         )
         self.runner.start()
+        if self.runner.detected:  # --api auto: every later worker gets what this one found
+            self.api = self.runner.preset
 
     def _grade_parts(self, parts: tuple[Part, ...], jobs: int):
         """``(result, what the submission printed)`` for each part, in order, lazily: the
@@ -271,8 +276,15 @@ class BaseGrader:
         return tuple(folders)
 
     def _notes(self) -> list[str]:
-        """What the report says about the form of the submission (never a penalty)."""
-        return list(self.handed_in.notes) if self.handed_in is not None else []
+        """What the report says about the submission's form and how its engine was called
+        (never a penalty)."""
+        notes = list(self.handed_in.notes) if self.handed_in is not None else []
+        if self.assignment.api == AUTO and isinstance(self.api, Preset):
+            notes.append(
+                f"--api auto found your engine's API: {self.api.describe()}; if that is not "
+                "how your engine is called, give --api (README: Grading your own engine family)"
+            )
+        return notes
 
     # --- results that stop grading ---------------------------------------------------------
 

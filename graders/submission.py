@@ -226,12 +226,15 @@ class _Walk:
         ``engine/__init__.py``, ``engine.ipynb``), shallowest first; else the folder's
         only notebook."""
         names = {f"{entry}.py", f"{entry}.ipynb", entry}
-        level, notebooks = [self.folder], []
+        lower = {n.lower() for n in names}
+        level, notebooks, near = [self.folder], [], []
         for _ in range(MAX_DEPTH + 1):
             matches, deeper = [], []
             for folder in level:
                 for e in self.children(folder):
                     path = Path(e.path)
+                    if e.name not in names and e.name.lower() in lower:
+                        near.append(self.label(path))
                     if e.is_symlink():
                         if e.name in names:
                             self.notes.append(f"{self.label(path)} is a symbolic link: {_LINKS}")
@@ -249,7 +252,7 @@ class _Walk:
             level = deeper
         if len(notebooks) == 1:
             return notebooks[0].parent, notebooks[0].name
-        raise HandInError(self._missing(entry, notebooks), missing=not self.notes)
+        raise HandInError(self._missing(entry, notebooks, near), missing=not self.notes)
 
     def python_files(self, root: Path, prefix: str = "") -> dict[str, Path]:
         """Every Python file under ``root``, by relative path (after ``prefix``), outside
@@ -294,11 +297,13 @@ class _Walk:
             )
         return matches[0]
 
-    def _missing(self, entry: str, notebooks: list[Path]) -> str:
+    def _missing(self, entry: str, notebooks: list[Path], near: list[str]) -> str:
         text = (
             f"no {entry}.py (nor a package {entry}/ or a notebook {entry}.ipynb) in "
             f"{self.folder.name}: hand it in with exactly that name"
         )
+        if near:
+            text += f" (found {', '.join(near[:3])}: names are case-sensitive)"
         if notebooks:
             names = ", ".join(self.label(n) for n in notebooks[:5])
             text += f"; of its notebooks ({names}), name the one to grade {entry}.ipynb"

@@ -100,7 +100,7 @@ def test_grade_writes_gradescope_results_with_partial_credit_and_visibility(tmp_
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["nowhere.py"], "no such file: nowhere.py"),
+        (["nowhere.py"], "no such file or folder: nowhere.py"),
         (
             [str(SOLUTION), "--assignment", "no_such_assignment"],
             "no assignment 'no_such_assignment'",
@@ -267,7 +267,8 @@ def test_run_autograder_without_the_file_gives_zero_and_says_why(autograder, tmp
     (tmp_path / "submission" / "Engine.py").write_text("tensor = float\n")
     data = run_autograder(autograder, tmp_path, CHAINGRADE_USER="no-such-user")
     assert data["score"] == 0
-    assert "no file named engine.py" in data["output"]
+    assert "cannot be graded as handed in: no engine.py" in data["output"]
+    assert "found Engine.py: names are case-sensitive" in data["output"]
     assert sum(t["max_score"] for t in data["tests"]) == 100
 
 

@@ -10,9 +10,11 @@ seed, readable by root only, that no student process can see.
 * ``setup.sh`` (root, once) checks the image's Python, installs the pins and the wheel
   into a virtual environment other users can run, and creates the unprivileged user
   student code runs as.
-* ``run_autograder`` (root, per submission) makes its source folder root-only, copies in
-  nothing but the submission file, and runs the assignment's tests with our pytest
-  configuration (no plugin autoload, no conftest from the submission). pytest and the
+* ``run_autograder`` (root, per submission) makes its source folder root-only, checks
+  that the submission can be graded as handed in (``graders.submission``: a file, a
+  folder or a notebook; otherwise every part scores 0 with the reason), and runs the
+  assignment's tests with our pytest configuration (no plugin autoload, no conftest from
+  the submission), which copy into the worker's folder only what the entry imports. pytest and the
   grading stay root; only the student's worker runs as the unprivileged user
   (``CHAINGRADE_WORKER_USER``); if that user cannot be used, grading stops with the
   reason and never falls back to running student code as root. It always leaves
@@ -37,6 +39,7 @@ from pathlib import Path
 from graders.assignment import Assignment, AssignmentError, load
 from graders.platforms import distribution, testfiles
 from graders.platforms.gradescope import validate, write, zero
+from graders.submission import HandInError
 
 GRADER_USER = "chaingrade"
 SEED_FILE = "grading_seed"
@@ -84,8 +87,9 @@ id -u {user} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/s
 
 RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
-# Gradescope runs this, as root, for every submission. It copies in only the submission
-# file, runs the assignment's tests with chaingrade's own pytest configuration (no plugin
+# Gradescope runs this, as root, for every submission. It grades what was uploaded (a
+# file, a folder or a notebook; the worker gets only the entry and the files it imports),
+# runs the assignment's tests with chaingrade's own pytest configuration (no plugin
 # autoload, no conftest from the submission), runs the student's code as an unprivileged
 # user, and always leaves results.json behind. Paths default to Gradescope's; override
 # them to run it anywhere (CHAINGRADE_AUTOGRADER, _SOURCE, _SUBMISSION, _RESULTS, _PYTHON,
@@ -97,14 +101,13 @@ SUBMISSION="${{CHAINGRADE_SUBMISSION:-$AUTOGRADER/submission}}"
 RESULTS="${{CHAINGRADE_RESULTS:-$AUTOGRADER/results}}"
 PYTHON="${{CHAINGRADE_PYTHON:-$AUTOGRADER/venv/bin/python}}"
 GRADER_USER="${{CHAINGRADE_USER-{user}}}"
-FILE={file}
 OPTIONS=({options})
 
 mkdir -p "$RESULTS"
 chmod 700 "$SOURCE"  # the tests and the grading seed are root's alone
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-mkdir -p "$WORK/tests" "$WORK/submission" "$WORK/tmp"
+mkdir -p "$WORK/tests" "$WORK/tmp"
 cp -R "$SOURCE/assignment/." "$WORK/tests/"
 cp "$SOURCE/pytest.ini" "$WORK/pytest.ini"
 
@@ -113,18 +116,13 @@ collect() {{  # results.json from what pytest wrote, or every part at zero with 
         "$RESULTS/results.json" --assignment "$SOURCE/assignment" --message "$*"
 }}
 
-# The submission file only (a regular file, never a link), at the top or in a folder.
-found=""
-if [ -f "$SUBMISSION/$FILE" ] && [ ! -L "$SUBMISSION/$FILE" ]; then
-    found="$SUBMISSION/$FILE"
-else
-    found="$(find "$SUBMISSION" -type f -name "$FILE" -print 2>/dev/null | sort | head -n 1)"
-fi
-if [ -z "$found" ]; then
-    collect "Your submission has no file named $FILE: upload it with exactly that name."
+# What was uploaded, as chaingrade reads it (graders.submission): one that cannot be
+# graded as handed in (no entry module, a limit broken) scores 0 and says why.
+if ! problem="$("$PYTHON" -I -m graders.platforms.autograder check "$SUBMISSION" \\
+                  --assignment "$SOURCE/assignment" 2>&1)"; then
+    collect "Your submission cannot be graded as handed in: $problem"
     exit 0
 fi
-cp "$found" "$WORK/submission/$FILE"
 
 env_vars=(PATH=/usr/local/bin:/usr/bin:/bin HOME="$WORK" TMPDIR="$WORK/tmp" LANG=C.UTF-8
           PYTEST_DISABLE_PLUGIN_AUTOLOAD=1)
@@ -147,7 +145,7 @@ elif [ "$(id -u)" = 0 ]; then
 fi
 command=(env -i "${{env_vars[@]}}" "$PYTHON" -I -m pytest -p graders.platforms.pytest_plugin
          -c "$WORK/pytest.ini" --rootdir "$WORK" --confcutdir "$WORK/tests" -q -rN
-         "$WORK/tests" --submission "$WORK/submission/$FILE"
+         "$WORK/tests" --submission "$SUBMISSION"
          --gradescope-results "$WORK/results.json" "${{OPTIONS[@]}}")
 if [ -f "$SOURCE/{seed_file}" ]; then
     command+=(--grading-seed-file "$SOURCE/{seed_file}")
@@ -193,7 +191,6 @@ def build(
         "run_autograder": (
             RUN_AUTOGRADER.format(
                 user=user,
-                file=shlex.quote(assignment.submission),
                 seed_file=SEED_FILE,
                 options=" ".join(shlex.quote(o) for o in options),
             ),
@@ -242,11 +239,28 @@ def main(argv: list[str] | None = None) -> int:
     step.add_argument("destination", type=Path)
     step.add_argument("--assignment", type=Path, required=True)
     step.add_argument("--message", required=True)
+    first = commands.add_parser(
+        "check", help="run_autograder's first step: can the upload be graded as handed in?"
+    )
+    first.add_argument("submission", type=Path)
+    first.add_argument("--assignment", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
+        if args.command == "check":
+            return check(args.submission, args.assignment)
         collect(args.found, args.destination, args.assignment, args.message)
     except AssignmentError as e:
         parser.error(str(e))
+    return 0
+
+
+def check(submission: Path, assignment_folder: Path) -> int:
+    """0 if ``submission`` can be graded as handed in; else 1, and why on standard output."""
+    try:
+        load(str(assignment_folder)).handed_in(submission)
+    except HandInError as e:
+        print(e)
+        return 1
     return 0
 
 

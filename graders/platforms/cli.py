@@ -68,14 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
         "submission",
         nargs="?",
         type=Path,
-        help="the student's file (default: the assignment's reference solution)",
+        help="the student's file, folder or notebook (default: the assignment's reference "
+        "solution)",
     )
     _grading(check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     _html(check)
 
     graded = commands.add_parser("grade", help="grade a submission into Gradescope's results.json")
-    graded.add_argument("submission", type=Path, help="the student's file")
+    graded.add_argument("submission", type=Path, help="the student's file, folder or notebook")
     _grading(graded)
     graded.add_argument(
         "--results",
@@ -352,12 +353,10 @@ def _policy(args, assignment) -> int:
 
 
 def _need_file(path: Path) -> None:
-    if path.is_dir():
-        raise AssignmentError(
-            f"{path} is a folder: give the file to grade (e.g. {path / 'engine.py'})"
-        )
-    if not path.is_file():
-        raise AssignmentError(f"no such file: {path}")
+    """A submission is a file, a folder or a notebook (``graders.submission``): it must
+    exist; what it holds is the grader's to judge (a finding, not a usage error)."""
+    if not path.exists():
+        raise AssignmentError(f"no such file or folder: {path}")
 
 
 def _user_errors() -> tuple[type[Exception], ...]:

@@ -148,7 +148,29 @@ def from_report(report: Report) -> dict:
         "max_score": _number(report.max_score),
         "findings": [{**f.to_json(), "part": part_of.get(id(f))} for f in report.findings],
     }
-    return results(tests, execution_time=report.elapsed, output=output, extra_data=extra)
+    data = results(tests, execution_time=report.elapsed, output=output, extra_data=extra)
+    return with_notes(data, report.notes)
+
+
+def with_notes(data: dict, notes: list[str]) -> dict:
+    """``data`` (results.json) with ``notes`` about the submission's form (a notebook's
+    dropped magics, a folder's files left out) added: to the top-level output, which
+    says nothing about any part, and to ``extra_data["notes"]``."""
+    if not notes:
+        return data
+    extra = data.setdefault("extra_data", {})
+    before = list(extra.get("notes") or [])
+    combined = [*dict.fromkeys([*notes, *before])]
+    output = data.get("output", "")
+    if before:
+        output = output.replace(_notes_text(before), "").rstrip()
+    data["output"] = (output + "\n\n" if output else "") + _notes_text(combined)
+    extra["notes"] = combined
+    return data
+
+
+def _notes_text(notes: list[str]) -> str:
+    return "About your submission (not a penalty):\n" + "\n".join(f"- {n}" for n in notes)
 
 
 def zero(

@@ -80,7 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--submission",
         type=Path,
         default=None,
-        help="student file (or folder holding it) to grade; default: the solution",
+        help="student file, folder or notebook to grade; default: the solution",
     )
     options.add_to_parser(group)
     group.addoption(
@@ -174,15 +174,16 @@ class Chaingrade:
         self.folder = folder
 
     def submission(self, assignment) -> Path:
-        """--submission; else the reference solution; else the student's file beside the
-        tests (as in the pack ``chaingrade release`` makes)."""
+        """--submission (a file, a folder or a notebook: ``graders.submission`` finds the
+        entry in a folder); else the reference solution; else the student's file beside
+        the tests (as in the pack ``chaingrade release`` makes)."""
         given = self.config.getoption("submission")
         if given is not None:
-            return given / assignment.submission if given.is_dir() else given
-        if assignment.solution is not None and assignment.solution.is_file():
+            return given
+        if assignment.solution is not None and assignment.solution.exists():
             return assignment.solution
         own = assignment.folder / assignment.submission
-        if own.is_file():
+        if own.exists():
             return own
         raise pytest.UsageError(
             f"{assignment.name}: no {assignment.submission} in {assignment.folder}: "
@@ -203,8 +204,8 @@ class Chaingrade:
                 pytrace=False,
             )
         submission = self.submission(assignment)
-        if not submission.is_file():
-            raise pytest.UsageError(f"--submission: no such file {submission}")
+        if not submission.exists():
+            raise pytest.UsageError(f"--submission: no such file or folder {submission}")
         key = (str(self.folder), str(submission.resolve()), part)
         cache = self.config.stash[_REPORTS]
         if key not in cache:

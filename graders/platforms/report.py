@@ -17,6 +17,10 @@ def text(report: Report, *, header: str = "") -> str:
         mark = "ok " if p.score == p.max_score else "   "
         lines.append(f"  {mark}{p.part.name:<{width}}  {_points(p.score)} / {_points(p.max_score)}")
     lines.append(f"     {'total':<{width}}  {_points(report.score)} / {_points(report.max_score)}")
+    if report.notes:  # how the submission was read: a notebook's dropped magics, ...
+        lines += ["", "About your submission (not a penalty):"]
+        for note in report.notes:
+            lines += textwrap.wrap(note, 100, initial_indent="  - ", subsequent_indent="    ")
     if not report.findings:
         lines += ["", "No findings: every chain-rule step checked out."]
         return "\n".join(lines) + "\n"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ import numpy as np
 
 from graders import ops
 from graders.composition import Composition, Const
-from graders.tolerances import GATE_CENTRAL, GATE_COMPLEX_STEP, close
+from graders.tolerances import GATE_CENTRAL, GATE_COMPLEX_STEP
 
 COMPLEX_STEP = 1e-20
 
@@ -46,64 +45,117 @@ class Reference:
 
 
 def mygrad_reference(composition: Composition, point: Sequence[float]) -> Reference:
-    tensors: list = [mg.tensor(float(v)) for v in point]
+    """MyGrad's value and gradient of every node at one point (not gated)."""
+    values, grads = _mygrad_columns(composition, _columns([point]))
+    return Reference(tuple(float(v[0]) for v in values), tuple(float(g[0]) for g in grads))
+
+
+def _columns(points: Sequence[Sequence[float]]) -> list[np.ndarray]:
+    """One float64 array per input, holding that input's value at every point."""
+    return list(np.array([[float(v) for v in p] for p in points], dtype=np.float64).T)
+
+
+def _mygrad_columns(composition: Composition, columns: list[np.ndarray]):
+    """MyGrad on arrays, one element per point: every op in the catalog is elementwise, so
+    one reverse pass from the sum of the outputs gives every point's gradients."""
+    tensors: list = [mg.tensor(column) for column in columns]
     for node in composition.nodes:
         args = [float(a.value) if isinstance(a, Const) else tensors[a] for a in node.args]
         with np.errstate(all="ignore"):
             tensors.append(mygrad_function(ops.get(node.op).mygrad)(*args))
-    tensors[-1].backward()
-    return Reference(
-        values=tuple(float(t.data) for t in tensors),
-        grads=tuple(0.0 if t.grad is None else float(t.grad) for t in tensors),
-    )
+    with np.errstate(all="ignore"):
+        tensors[-1].backward()
+    size = len(columns[0])
+    values = [np.broadcast_to(np.asarray(t.data, dtype=np.float64), (size,)) for t in tensors]
+    grads = [
+        np.zeros(size) if t.grad is None else np.broadcast_to(np.asarray(t.grad), (size,))
+        for t in tensors
+    ]
+    return values, grads
 
 
 def numerical_adjoints(composition: Composition, point: Sequence[float]) -> list[tuple[float, str]]:
     """``(d(output)/d(node), method)`` for every node; method is ``"complex"`` or ``"central"``."""
-    values = composition.evaluate(point)
-    return [_adjoint(composition, point, k, float(values[k])) for k in range(composition.size)]
+    columns = _columns([point])
+    values = composition.evaluate(columns)
+    return [
+        (float(adjoint[0]), method)
+        for adjoint, method in (
+            _adjoint(composition, columns, k, np.asarray(values[k], dtype=np.float64))
+            for k in range(composition.size)
+        )
+    ]
 
 
-def _adjoint(composition: Composition, point, k: int, v: float) -> tuple[float, str]:
-    def output(value) -> complex:
-        return composition.evaluate(point, override={k: value})[-1]
+def _adjoint(composition: Composition, columns, k: int, v: np.ndarray) -> tuple[np.ndarray, str]:
+    """d(output)/d(node k) at every point, numerically: node k's value replaced, what
+    depends on it evaluated again (arrays, one element per point)."""
+
+    def output(value) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return composition.evaluate(columns, override={k: value})[-1]
 
     downstream = composition.downstream(k) - {k}
     if all(ops.get(composition.node(j).op).analytic for j in downstream):
-        return float(np.imag(output(complex(v, COMPLEX_STEP)))) / COMPLEX_STEP, "complex"
-    h = 7.4e-4 * max(1.0, abs(v))  # about eps**(1/5): balances truncation and rounding
-    f = {s: float(output(v + s * h)) for s in (-2, -1, 1, 2)}
+        return np.imag(output(v + 1j * COMPLEX_STEP)) / COMPLEX_STEP, "complex"
+    h = 7.4e-4 * np.maximum(1.0, np.abs(v))  # about eps**(1/5): balances truncation and rounding
+    f = {s: np.real(output(v + s * h)) for s in (-2, -1, 1, 2)}
     return (8 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12 * h), "central"
 
 
-@functools.lru_cache(maxsize=65536)
-def _cached_reference(composition: Composition, point: tuple[float, ...]) -> Reference | None:
-    return _gated_reference(composition, point)
+#: Gated references already computed, per (composition, point): the probes of a case and
+#: the fixed checks of each part ask for the same ones again and again.
+_CACHE: dict[tuple[Composition, tuple[float, ...]], Reference | None] = {}
+_CACHE_SIZE = 1 << 16
 
 
 def reference(composition: Composition, point: Sequence[float]) -> Reference | None:
-    """MyGrad's numbers if the numerical oracle agrees on every node, else ``None`` (discard).
-
-    Remembered per (composition, point): the probes of a case and the fixed checks of
-    each part ask for the same ones again and again.
-    """
-    return _cached_reference(composition, tuple(float(v) for v in point))
+    """MyGrad's numbers if the numerical oracle agrees on every node, else ``None`` (discard)."""
+    return references(composition, [point])[0]
 
 
-def _gated_reference(composition: Composition, point: Sequence[float]) -> Reference | None:
+def references(
+    composition: Composition, points: Sequence[Sequence[float]]
+) -> list[Reference | None]:
+    """:func:`reference` at every point, computed for all of them at once (both oracles
+    run on arrays) and remembered."""
+    keys = [(composition, tuple(float(v) for v in p)) for p in points]
+    todo = list(dict.fromkeys(key[1] for key in keys if key not in _CACHE))
+    if todo:
+        if len(_CACHE) + len(todo) > _CACHE_SIZE:
+            _CACHE.clear()
+        for point, found in zip(todo, _gated_references(composition, todo), strict=True):
+            _CACHE[(composition, point)] = found
+    return [_CACHE[key] for key in keys]
+
+
+def _gated_references(composition: Composition, points: list) -> list[Reference | None]:
+    columns = _columns(points)
     try:
-        trusted = mygrad_reference(composition, point)
-        numeric = numerical_adjoints(composition, point)
-    except (ArithmeticError, ValueError):
-        return None
-    plain = composition.evaluate(point)
-    for k in range(composition.size):
-        if not (math.isfinite(trusted.values[k]) and math.isfinite(trusted.grads[k])):
-            return None
-        if not close(trusted.values[k], float(plain[k]), rtol=1e-12, atol=1e-12):
-            return None
-        adjoint, method = numeric[k]
-        tolerance = GATE_COMPLEX_STEP if method == "complex" else GATE_CENTRAL
-        if not close(adjoint, trusted.grads[k], **tolerance):
-            return None
-    return trusted
+        values, grads = _mygrad_columns(composition, columns)
+        plain = composition.evaluate(columns)
+        kept = np.ones(len(points), dtype=bool)
+        for k in range(composition.size):
+            adjoint, method = _adjoint(composition, columns, k, np.asarray(plain[k], np.float64))
+            tolerance = GATE_COMPLEX_STEP if method == "complex" else GATE_CENTRAL
+            kept &= np.isfinite(values[k]) & np.isfinite(grads[k])
+            kept &= _close(values[k], np.real(plain[k]), rtol=1e-12, atol=1e-12)
+            kept &= _close(adjoint, grads[k], **tolerance)
+    except (ArithmeticError, ValueError):  # one bad point spoils the batch: one at a time
+        if len(points) == 1:
+            return [None]
+        return [_gated_references(composition, [p])[0] for p in points]
+    return [
+        Reference(tuple(float(v[i]) for v in values), tuple(float(g[i]) for g in grads))
+        if kept[i]
+        else None
+        for i in range(len(points))
+    ]
+
+
+def _close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """``graders.tolerances.close`` elementwise: NaN and infinity are close to nothing."""
+    with np.errstate(all="ignore"):
+        diff = np.abs(actual - expected)
+        bound = atol + rtol * np.maximum(np.abs(actual), np.abs(expected))
+        return np.isfinite(actual) & np.isfinite(expected) & (diff <= bound)

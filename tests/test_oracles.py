@@ -73,3 +73,21 @@ def test_every_op_has_a_mygrad_counterpart_that_differentiates():
         args = [Const(2) if kind == "number" else 0 for kind in op.operands]
         c = Composition(("x",), (Node(name, tuple(args)),), ("a",))
         assert reference(c, [0.7]) is not None, name
+
+
+@settings(max_examples=3 * settings.default.max_examples)
+@given(st.data())
+def test_references_at_many_points_are_those_at_each_point(data):
+    """Both oracles run on arrays, one element per point: the result (and the gate's
+    verdict) at each point is exactly what that point alone gives."""
+    from graders import oracles
+
+    c = data.draw(compositions())
+    many = [data.draw(points(c)) for _ in range(data.draw(st.integers(1, 6)))]
+    together = oracles.references(c, many)
+    oracles._CACHE.clear()
+    alone = [oracles._gated_references(c, [p])[0] for p in many]
+    assert together == alone
+    for point, found in zip(many, together):
+        if found is not None:
+            assert found == mygrad_reference(c, point)

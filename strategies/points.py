@@ -51,3 +51,46 @@ def points(
         if not lo <= hi:
             raise InvalidArgument(f"box ({lo}, {hi}) is empty: give (low, high)")
     return st.tuples(*(coordinate(b) for b in boxes)).filter(composition.fair)
+
+
+def point_sets(
+    composition: Composition, size: int, boxes: Sequence[Interval] | None = None
+) -> st.SearchStrategy[list[tuple[float, ...]]]:
+    """``size`` points for ``composition``, every one fair: the first drawn by
+    :func:`points` (Hypothesis shrinks it), the rest spread over the same grid by a
+    generator whose seed Hypothesis draws, so many points cost one draw and two numbers.
+
+    >>> from hypothesis import given
+    >>> from graders.composition import Composition, Node
+    >>> c = Composition(("x",), (Node("log", (0,)),), ("a",))
+    >>> @given(point_sets(c, 32))
+    ... def test_all_fair(many):
+    ...     assert len(many) == 32 and all(c.fair(p) for p in many)
+    >>> test_all_fair()
+    """
+    if size < 1:
+        raise InvalidArgument(f"size={size}: give at least one point")
+    boxes = tuple(boxes or composition.boxes or [DEFAULT_BOX] * len(composition.inputs))
+    first = points(composition, boxes)
+    seed = st.integers(0, 2**32 - 1)
+    return st.tuples(first, seed).map(lambda drawn: _spread(composition, boxes, size, *drawn))
+
+
+def _spread(composition, boxes, size, first, seed) -> list[tuple[float, ...]]:
+    """``first`` and up to ``size - 1`` fair grid points drawn by ``numpy`` from ``seed``
+    (fewer when the boxes hold few fair points: a kink may rule some out)."""
+    import numpy as np
+
+    generator = np.random.default_rng(seed)
+    found = [tuple(first)]
+    for _ in range(4):  # a few rounds: almost every grid point is fair
+        steps = generator.integers(0, GRID_STEPS + 1, size=(size, len(boxes)))
+        for row in steps:
+            point = tuple(
+                round(lo + (hi - lo) * int(k) / GRID_STEPS, 3) for (lo, hi), k in zip(boxes, row)
+            )
+            if len(found) < size and composition.fair(point):
+                found.append(point)
+        if len(found) == size:
+            break
+    return found

@@ -162,7 +162,7 @@ def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, un
     assert rows["bob"]["arithmetic"] == "16.0" and rows["bob"]["max_score"] == "100.0"
     assert rows["dave"]["wrong_steps"].startswith("error")
     assert passed_over(out) == {
-        "notes.txt": "not a submission (neither engine.py nor a folder holding one)"
+        "notes.txt": "not a submission (neither a Python file, a notebook nor a folder)"
     }
     assert "skipped: notes.txt" in done.stdout
     assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -221,7 +221,7 @@ def test_a_grader_that_dies_is_recorded_as_crashed_not_lost(tmp_path):
     assignment = load("scalar_autodiff")
     job = batch.Job(
         "zoe",
-        b"tensor = float\n",
+        {"engine.py": b"tensor = float\n"},
         "engine.py",
         "zoe.py",
         {"assignment.toml": b"this is not toml"},  # so `chaingrade grade` fails

@@ -2,14 +2,18 @@
 
     chaingrade batch SUBMISSIONS_DIR --assignment NAME --out DIR [--scheduler ADDRESS]
 
-A submission is a file ``NAME.py`` or a folder ``NAME/`` holding the assignment's file
-(at its top or deeper). Each one is graded by ``chaingrade grade`` in a process of its
-own (whose student worker is another process again), started from a temporary folder
-holding only a copy of the assignment and of that one submission; the result comes
-back on that process's standard output. So a submission that crashes, hangs or attacks
-can cost only its own result: a hang is killed at ``--timeout`` together with
-everything it started, and is recorded as ``timeout``; a grader that dies is recorded
-as ``crashed``; both at zero points.
+A submission is a file ``NAME.py``, a notebook ``NAME.ipynb`` or a folder ``NAME/`` (as
+GitHub Classroom and Gradescope exports give them) holding the assignment's entry, at its
+top or deeper, read as ``graders.submission`` reads a hand-in: the entry and the modules
+it imports. Every other entry of the folder is listed, with the reason it was skipped, in
+``summary.csv`` and the command's summary. Each submission is graded by ``chaingrade
+grade`` in a process of its own (whose student worker is another process again), started
+from a temporary folder holding only a copy of the assignment and of that one submission;
+the result comes back on that process's standard output. So a submission that crashes,
+hangs or attacks can cost only its own result: a hang is killed at ``--timeout`` together
+with everything it started, and is recorded as ``timeout``; a grader that dies is
+recorded as ``crashed``; both at zero points. A submission without the entry is
+``missing``, one over a limit of ``graders.submission`` is ``refused``: zero, with why.
 
 Jobs run on a local pool (``--jobs``, one per core by default) or, with ``--scheduler``,
 as tasks on a Dask distributed cluster: each task carries the submission's and the
@@ -46,6 +50,7 @@ from graders.platforms import gradescope, testfiles
 from graders.platforms.options import SEED_VARIABLE
 from graders.sandbox import users
 from graders.sandbox.processes import kill_tree
+from graders.submission import HandInError, entry_of
 
 #: Seconds given beyond the assignment's own limits before a grading is killed.
 MARGIN_SECONDS = 60.0
@@ -60,8 +65,11 @@ class Job:
     """One submission to grade: plain data, so it travels to a Dask worker as it is."""
 
     name: str
-    source: bytes | None  # the submission file's bytes; None when there is none
-    filename: str  # what the assignment calls it, e.g. engine.py
+    #: The submission as the grading process gets it (relative path -> bytes): a file
+    #: renamed to the assignment's entry, a notebook, or a folder's files the entry uses;
+    #: None when there is nothing to grade (``problem`` says why).
+    files: dict[str, bytes] | None
+    handed_in: str  # which of ``files`` is graded: a file or the folder
     origin: str  # where it came from, for the report
     assignment: dict[str, bytes]  # the assignment's files, relative path -> bytes
     parts: tuple[tuple[str, float, str], ...]  # (name, points, visibility)
@@ -70,13 +78,21 @@ class Job:
     #: The private grading seed: handed to the grading process in its environment, never
     #: on its command line (which every process on the machine can read).
     grading_seed: int | None = None
+    #: Why there is nothing to grade, and whether that is a ``missing`` entry (else the
+    #: hand-in was ``refused``: a limit broken, a notebook nbformat cannot read).
+    problem: str = ""
+    missing: bool = True
+    #: What the folder held and was left out, which the grading process cannot see.
+    notes: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         """Everything that decides the grade; a results file with the same key is reused."""
         digest = hashlib.sha256()
         for chunk in (
-            self.source or b"<missing>",
+            *(sorted(self.files.items()) if self.files is not None else [self.problem]),
+            self.handed_in,
+            self.notes,
             *sorted(self.assignment.items()),
             self.options,
             str(self.grading_seed),
@@ -104,59 +120,69 @@ class Summary:
 
 def discover(
     folder: Path,
-    filename: str,
     *,
     exclude: Path | None = None,
     passed_over: dict[str, str] | None = None,
-) -> dict[str, Path | None]:
-    """Submission name -> its file (None for a folder without one), sorted by name.
-    Every other entry of the folder goes into ``passed_over`` with the reason."""
+) -> dict[str, Path]:
+    """Submission name -> what was handed in (a ``.py`` file, a notebook or a folder),
+    sorted by name. Every other entry of the folder goes into ``passed_over`` with the
+    reason."""
     if not folder.is_dir():
         raise BatchError(f"{folder} is not a folder of submissions")
     passed_over = {} if passed_over is None else passed_over
-    found: dict[str, Path | None] = {}
-    sources: dict[str, Path] = {}
+    found: dict[str, Path] = {}
     for entry in sorted(folder.iterdir()):
-        if exclude is not None and entry.resolve() == exclude.resolve():
+        reason = _not_a_submission(entry, exclude)
+        if reason:
+            passed_over[entry.name] = reason
             continue
-        if entry.name.startswith((".", "_")):
-            passed_over[entry.name] = "a hidden or private name (starts with . or _)"
-            continue
-        if entry.is_symlink():
-            passed_over[entry.name] = "a symbolic link (never followed)"
-            continue
-        if entry.is_dir():
-            name, file = entry.name, _find_in(entry, filename)
-        elif entry.is_file() and entry.suffix == ".py":
-            name, file = entry.stem, entry
-        elif entry.is_file() and entry.suffix == ".ipynb":
-            passed_over[entry.name] = "a notebook: export it to a .py file to grade it"
-            continue
-        else:
-            passed_over[entry.name] = (
-                f"not a submission (neither {filename} nor a folder holding one)"
-            )
-            continue
+        name = entry.stem if entry.is_file() else entry.name
         if name in found:
+            if {found[name].suffix, entry.suffix} == {".py", ".ipynb"}:
+                notebook = entry if entry.suffix == ".ipynb" else found[name]
+                found[name] = entry if entry.suffix == ".py" else found[name]
+                passed_over[notebook.name] = f"{name}.py is graded instead (the same name)"
+                continue
             raise BatchError(
                 f"two submissions are both called {name!r}: "
-                f"{sources[name].name} and {entry.name}; rename one"
+                f"{found[name].name} and {entry.name}; rename one"
             )
-        found[name], sources[name] = file, entry
+        found[name] = entry
     if not found:
-        raise BatchError(f"{folder} holds no submissions (NAME.py files or NAME/ folders)")
+        raise BatchError(
+            f"{folder} holds no submissions (NAME.py files, NAME.ipynb notebooks or NAME/ folders)"
+        )
     return found
 
 
-def _find_in(folder: Path, filename: str) -> Path | None:
-    direct = folder / filename
-    if direct.is_file() and not direct.is_symlink():
-        return direct
-    matches = sorted(
-        (p for p in folder.rglob(filename) if p.is_file() and not p.is_symlink()),
-        key=lambda p: (len(p.parts), str(p)),
-    )
-    return matches[0] if matches else None
+def _not_a_submission(entry: Path, exclude: Path | None) -> str | None:
+    """Why a folder's entry is no submission, or None."""
+    if exclude is not None and entry.resolve() == exclude.resolve():
+        return "the results folder (--out)"
+    if entry.name.startswith((".", "_")):
+        return "a hidden or private name (starts with . or _)"
+    if entry.is_symlink():
+        return "a symbolic link (never followed)"
+    if entry.is_dir() or (entry.is_file() and entry.suffix in (".py", ".ipynb")):
+        return None
+    return "not a submission (neither a Python file, a notebook nor a folder)"
+
+
+def _job_files(name: str, path: Path, assignment: Assignment) -> dict:
+    """The Job fields for what ``name`` handed in at ``path``: the files the grading
+    process gets (read once, here, as ``graders.submission`` reads a hand-in)."""
+    try:
+        handed_in = assignment.handed_in(path)
+    except HandInError as e:
+        return {"files": None, "handed_in": path.name, "problem": str(e), "missing": e.missing}
+    if path.is_dir():
+        files = {f"{name}/{relative}": data for relative, data in handed_in.originals.items()}
+        return {"files": files, "handed_in": name, "notes": handed_in.left_out}
+    (data,) = handed_in.originals.values()
+    if path.suffix == ".ipynb":
+        return {"files": {path.name: data}, "handed_in": path.name}
+    own = f"{assignment.entry or entry_of(assignment.submission)}.py"
+    return {"files": {own: data}, "handed_in": own}
 
 
 # --- grading one submission (runs on a pool thread or a Dask worker) -----------------------
@@ -165,17 +191,19 @@ def _find_in(folder: Path, filename: str) -> Path | None:
 def grade_one(job: Job) -> dict:
     """Grade one submission in a process of its own; always a results.json dict."""
     start = time.monotonic()
-    if job.source is None:
-        return _zero(job, "missing", f"no {job.filename} in the submission", start)
+    if job.files is None:
+        return _zero(job, "missing" if job.missing else "refused", job.problem, start)
     with tempfile.TemporaryDirectory(prefix="chaingrade-batch-") as tmp:
         root = Path(tmp)
         for relative, data in job.assignment.items():
             path = root / "assignment" / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        submission = root / "submission" / job.filename
-        submission.parent.mkdir()
-        submission.write_bytes(job.source)
+        for relative, data in job.files.items():
+            path = root / "submission" / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        submission = root / "submission" / job.handed_in
         (root / "tmp").mkdir()
         command = [
             sys.executable,
@@ -219,7 +247,7 @@ def grade_one(job: Job) -> dict:
         reason = f"the grader stopped with status {process.returncode}"
         return _zero(job, "crashed", reason + (": " + " / ".join(tail) if tail else ""), start)
     data.setdefault("extra_data", {})["batch"] = _details(job, "graded", start)
-    return data
+    return gradescope.with_notes(data, list(job.notes))
 
 
 def _zero(job: Job, status: str, message: str, start: float) -> dict:
@@ -261,9 +289,7 @@ def run(
     _need_batch_extra()
     out = Path(out)
     summary = Summary(out)
-    found = discover(
-        Path(folder), assignment.submission, exclude=out, passed_over=summary.not_submissions
-    )
+    found = discover(Path(folder), exclude=out, passed_over=summary.not_submissions)
     if jobs is not None and jobs < 1:
         raise BatchError("--jobs must be at least 1")
     jobs = _isolated_jobs(jobs or os.cpu_count() or 1, local=scheduler is None)
@@ -273,15 +299,14 @@ def run(
     parts = tuple((p.name, p.points, p.visibility) for p in assignment.parts)
     all_jobs = [
         Job(
-            name,
-            path.read_bytes() if path else None,
-            assignment.submission,
-            str(path or Path(folder) / name),
-            files,
-            parts,
-            tuple(options),
-            float(timeout),
-            grading_seed,
+            name=name,
+            origin=str(path),
+            assignment=files,
+            parts=parts,
+            options=tuple(options),
+            timeout=float(timeout),
+            grading_seed=grading_seed,
+            **_job_files(name, path, assignment),
         )
         for name, path in found.items()
     ]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from graders.assignment import load
+from graders.composition import Composition, Const, Node
 from graders.engine.grader import EngineGrader as Grader
 from graders.results import CAUSE_ORDER
 
@@ -115,3 +116,61 @@ def test_the_root_cause_comes_first_and_missing_last():
     assert steps[0] == "seed"
     assert steps == sorted(steps, key=CAUSE_ORDER.index)
     assert steps[-1] == "missing"
+
+
+# --- engines that keep gradients on their inputs only (minitorch) ------------------------
+
+MINITORCH = PATTERNS.parent / "correct" / "minitorch_leaves_only.py"
+#: Bugs in the minitorch-style engine, each (name, old text, new text, expected identity).
+MINITORCH_BUGS = (
+    (
+        "no_seed",
+        "derivatives = {variable.unique_id: deriv}",
+        "derivatives = {variable.unique_id: 0.0 * deriv}",
+        ("seed", None, None),
+    ),
+    ("mul_swapped", "return b * d, a * d", "return a * d, b * d", ("local-derivative", "mul", 0)),
+    ("exp_drops_d", "return d * out\n", "return out\n", ("upstream", "exp", None)),
+    (
+        "overwrites",
+        "derivatives[parent.unique_id] = derivatives.get(parent.unique_id, 0.0) + g",
+        "derivatives[parent.unique_id] = g",
+        ("accumulation", None, None),
+    ),
+    (
+        "unsorted",
+        "return list(reversed(order))",
+        "return order",
+        ("order", None, None),
+    ),
+)
+
+
+@pytest.mark.parametrize("bug", MINITORCH_BUGS, ids=lambda b: b[0])
+def test_inputs_only_engines_are_diagnosed_from_the_inputs_gradients(bug, tmp_path):
+    name, old, new, identity = bug
+    source = MINITORCH.read_text(encoding="utf-8")
+    assert source.count(old) == 1
+    path = tmp_path / "engine.py"
+    path.write_text(source.replace(old, new), encoding="utf-8")
+    found = Grader(load("scalar_autodiff", api="minitorch"), path).grade().findings
+    summary = "\n".join(f.summary() for f in found)
+    assert identity in {f.identity for f in found}, f"{name}:\n{summary}"
+    assert all("gives None" not in f.message for f in found)
+
+
+def test_an_epsilon_guard_upstream_is_never_charged_downstream():
+    """``log(x + 1e-6)`` is within the tolerance alone; times 10 near x = 1 its difference
+    from log(x) would not be, so each node is also judged at the engine's own values."""
+    grader = Grader(load("scalar_autodiff"), PATTERNS.parent / "correct" / "epsilon_guarded.py")
+    grader.start()
+    try:
+        for source_nodes, case_points in (
+            ((Node("log", (0,)), Node("mul", (1, Const(10)))), [[0.9999], [1.00001]]),
+            ((Node("log", (0,)), Node("mul", (1, 1)), Node("mul", (2, Const(100)))), [[0.99999]]),
+        ):
+            names = tuple("abc"[: len(source_nodes)])
+            composition = Composition(("x",), source_nodes, names)
+            assert grader.check_case_all(composition, case_points) == []
+    finally:
+        grader.runner.cleanup()

@@ -42,11 +42,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations, product
 
+import mygrad as mg
+import numpy as np
+
 from graders import ops
-from graders.composition import Composition
+from graders.composition import Composition, Const
 from graders.engine.probes import leaf_positions
 from graders.engine.reproducer import reproducer, write_node
-from graders.oracles import Reference
+from graders.oracles import Reference, mygrad_function
 from graders.presets import Preset
 from graders.results import Finding, at_text, number
 from graders.tolerances import GRADING, close, grading
@@ -217,10 +220,14 @@ class Diagnoser:
 
     def _forward(self, run: Run) -> Finding | None:
         comp, ref = run.composition, run.reference
+        own = None
         for k in range(comp.size):
             wrong, shown = self._wrong(run, "value", k, ref.values[k])
             if not wrong:
                 continue
+            own = own or self._own_reference(run)
+            if own is not None and not self._wrong(run, "value", k, own.values[k])[0]:
+                continue  # right from its own arguments: an error within tolerance upstream
             evidence = self._evidence(run, [(k, "value", ref.values[k])])
             if k < len(comp.inputs):
                 return Finding(
@@ -374,6 +381,9 @@ class Diagnoser:
         comp, ref = run.composition, run.reference
         read_nodes = [k for k in range(comp.size) if self.reads(run, k)]
         wrong = [k for k in read_nodes if self._wrong(run, "grad", k, ref.grads[k])[0]]
+        own = self._own_reference(run) if wrong else None
+        if own is not None:  # right at the engine's own values (an epsilon guard upstream)
+            wrong = [k for k in wrong if self._wrong(run, "grad", k, own.grads[k])[0]]
         if not wrong:
             return None
         k = max(wrong)  # in "all" mode every consumer of it has a larger index: all right
@@ -421,6 +431,38 @@ class Diagnoser:
             f"nodes in reverse topological order, each exactly once)",
             **about,
         )
+
+    def _own_reference(self, run: Run) -> Reference | None:
+        """Trusted numbers at the engine's own values: each node's op applied to the values
+        the engine gave its arguments, and the chain rule over the local derivatives there.
+
+        A correct engine whose values differ from MyGrad's within the tolerance (an epsilon
+        guard, ``log(x + 1e-6)``) may see that difference grow downstream (``log(x) * 10``
+        near x = 1); judged at its own values, no op is charged for another's rounding."""
+        comp = run.composition
+        values = [self._actual(run, "value", k)[0] for k in range(comp.size)]
+        if any(v is None or not math.isfinite(v) for v in values):
+            return None
+        own_values = list(values[: len(comp.inputs)])
+        locals_: dict[tuple[int, int], float] = {}
+        try:
+            for k in range(len(comp.inputs), comp.size):
+                node = comp.node(k)
+                args = [float(a.value) if isinstance(a, Const) else values[a] for a in node.args]
+                tensors = [mg.tensor(a) for a in args]
+                with np.errstate(all="ignore"):
+                    out = mygrad_function(ops.get(node.op).mygrad)(*tensors)
+                out.backward()
+                own_values.append(float(out.data))
+                for pos, _ in node.node_args():
+                    grad = tensors[pos].grad
+                    locals_[(k, pos)] = 0.0 if grad is None else float(grad)
+        except (ArithmeticError, ValueError):
+            return None
+        grads = _simulate(comp, locals_, {}, keep_all=False)
+        if not all(math.isfinite(v) for v in own_values + grads):
+            return None
+        return Reference(tuple(own_values), tuple(grads))
 
     def _locals(self, case: Case) -> dict[tuple[int, int], float] | None:
         """The trusted local derivative of every use ``(consumer, position)``."""
@@ -546,29 +588,79 @@ def _simulate(comp, locals_, dropped: dict[int, frozenset], keep_all: bool) -> l
 
 
 def common_cause(
-    findings: Sequence[Finding], passed: Sequence[str], preset: Preset
+    findings: Sequence[Finding], working: Sequence[str], preset: Preset
 ) -> Finding | None:
     """One reverse-pass finding for many ops' wrong isolated probes, if they are all
     wrong in one way no op explains, or None.
 
-    ``findings`` are the ops' findings when checked alone; ``passed`` the ops that were
-    right alone. Two patterns, each needing at least two ops that show it and no op that
-    contradicts it: every leaf of every probe gets exactly the seed, 1 (the reverse pass
-    hands a gradient on without any local derivative; only ``+`` passes), or every
-    gradient is the right one times one factor c (c = 0: nothing reaches the leaves).
+    ``findings`` are the ops' findings when checked alone; ``working`` the ops that some
+    form of worked (did not raise): an op among them without the pattern's finding
+    contradicts it. The patterns, each needing at least two ops that show it and no op that
+    contradicts it: every op's scaled probe wrong one way (its leaves get 0: ``order``;
+    or the gradient flowing in is never applied: ``upstream``); every leaf of every probe
+    gets exactly the seed, 1 (the reverse pass hands a gradient on without any local
+    derivative; only ``+`` passes); or every gradient is the right one times one factor c
+    (c = 0: nothing reaches the leaves, ``seed``).
     """
+
+    def passed(step: str) -> set[str]:
+        return set(working) - {f.op for f in findings if f.step == step}
+
+    upstream = [f for f in findings if f.step == "upstream" and f.op]
+    if len({f.op for f in upstream}) >= 2 and not passed("upstream"):
+        found = _upstream_cause(upstream, preset)
+        if found is not None:
+            return found
     local = [f for f in findings if f.step == "local-derivative" and f.op and f.case]
     pairs = [(f, _leaf_pairs(f)) for f in local]
     pairs = [(f, p) for f, p in pairs if p]
     ops_seen = {f.op for f, _ in pairs}
     if len(ops_seen) < 2:
         return None
-    if all(close(a, 1.0, **GRADING) for _, p in pairs for _, a in p) and set(passed) <= {"add"}:
-        return _seed_passed_on(pairs, preset)
+    if all(close(a, 1.0, **GRADING) for _, p in pairs for _, a in p):
+        return _seed_passed_on(pairs, preset) if passed("local-derivative") <= {"add"} else None
     factor = _common_factor([x for _, p in pairs for x in p])
-    if factor is None or passed:
+    if factor is None or passed("local-derivative"):
         return None
     return _factor_finding(factor, pairs, preset)
+
+
+def _upstream_cause(upstream: Sequence[Finding], preset: Preset) -> Finding | None:
+    """One finding for every op's scaled probe wrong the same way: its leaves get 0 (the
+    op was handled before the op put on its output passed a gradient down: ``order``), or
+    the gradient flowing in is never applied (``upstream``, no op's fault)."""
+    numbers = [(f.expected, f.actual) for f in upstream]
+    if not all(isinstance(a, float) and isinstance(e, float) for e, a in numbers):
+        return None
+    first = upstream[0]
+    evidence = dict(
+        node=first.node,
+        expected=first.expected,
+        actual=first.actual,
+        reproducer=first.reproducer,
+        case=first.case,
+        at=first.at,
+    )
+    ops_named = ", ".join(sorted({f.op for f in upstream}))
+    if all(close(a, 0.0, **GRADING) for _, a in numbers):
+        return Finding(
+            "order",
+            f"once another op uses an op's result, the op's inputs get no gradient, whatever "
+            f"the op ({ops_named}): {first.message.split(':')[0]}, your engine gives 0. Your "
+            f"reverse pass handles a node before the node that uses it has passed its "
+            f"gradient down: visit nodes in reverse topological order, each exactly once",
+            **evidence,
+        )
+    if _common_factor([(e, a) for e, a in numbers]) is not None:
+        return Finding(
+            "upstream",
+            f"no op multiplies by the gradient flowing into it, whatever the op "
+            f"({ops_named}): {first.message.split(':')[0]}, your engine gives "
+            f"{number(first.actual)}. Your reverse pass must hand each node's gradient to "
+            f"its backward; this is one bug in the reverse pass, not in each op",
+            **evidence,
+        )
+    return None
 
 
 def _leaf_pairs(finding: Finding) -> list[tuple[float, float]]:

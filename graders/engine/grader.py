@@ -114,10 +114,21 @@ class EngineGrader(BaseGrader):
         self.scaler = self._pick_scaler()
         found = self._check_ops_alone(part.ops, unavailable, part.machinery)
         alone = [f for fs in found.values() for f in fs]
-        passed = [op for op in part.ops if op not in unavailable and not found.get(op)]
-        common = common_cause(alone, passed, self.diagnoser.preset)
+        # Ops some form of which ran (an op that only raised says nothing about gradients).
+        working = [
+            op
+            for op in part.ops
+            if op not in unavailable
+            and (
+                self._forms_left(op)
+                or any(f.step not in ("error", "missing") for f in found.get(op, []))
+            )
+        ]
+        common = common_cause(alone, working, self.diagnoser.preset)
         if common is not None:  # the reverse pass, not each op: the verdict is made
-            others = [f for f in alone if f.step != "local-derivative"]
+            # A broken reverse pass makes every op's gradients unreliable: what is left
+            # is what the values and the lookups say.
+            others = [f for f in alone if f.step in ("forward", "error", "missing")]
             result = PartResult(part, 0.0, [*unavailable.values(), common, *others])
             _score(result, unavailable)
             result.cases_digest = self._digest.hexdigest()[:16]

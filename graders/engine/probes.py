@@ -229,11 +229,14 @@ def fixed_checks(name: str, most: int | None = None):
 
 #: Small graphs on which a wrong reverse pass shows, checked before any search, each as
 #: (inputs, nodes). A node is (role, argument indices): ``B`` a binary op on two nodes,
-#: ``U`` and ``V`` unary ops. They cover a node used twice by one op, a node used at two
+#: ``U`` and ``V`` unary ops. They cover a node used twice by one op (a leaf, and an
+#: intermediate: an overwrite there cannot pass for a wrong order, even when only the
+#: inputs' gradients are read), a node used at two
 #: depths (a preorder or breadth-first traversal hands it on too early), a diamond, a
 #: node with three consumers, and both argument orders of each (a traversal may depend on it).
 MACHINERY_SHAPES: tuple[tuple[int, tuple[tuple, ...]], ...] = (
     (1, (("B", 0, 0),)),
+    (1, (("U", 0), ("B", 1, 1))),
     (1, (("U", 0), ("B", 0, 1))),
     (1, (("U", 0), ("B", 1, 0))),
     (1, (("U", 0), ("U", 1), ("B", 1, 2))),

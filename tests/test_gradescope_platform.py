@@ -132,10 +132,16 @@ def autograder(request):
     subprocess.run(["userdel", USER], capture_output=True)
 
 
-def run_autograder(root: Path, source: Path, submission_text: str, name: str) -> dict:
+def run_autograder(
+    root: Path, source: Path, submission_text: str, name: str, files: dict[str, str] = ()
+) -> dict:
+    """Grade an upload of ``engine.py`` holding ``submission_text`` (or, given ``files``,
+    of those files, by relative path) with the autograder's ``run_autograder``."""
     case = root / name
     (case / "submission").mkdir(parents=True)
-    (case / "submission" / "engine.py").write_text(submission_text)
+    for relative, text in dict(files or {"engine.py": submission_text}).items():
+        (case / "submission" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (case / "submission" / relative).write_text(text)
     env = clean_environment(
         CHAINGRADE_AUTOGRADER=str(root / "autograder"),
         CHAINGRADE_SOURCE=str(source),
@@ -226,3 +232,28 @@ def test_without_the_user_grading_stops_with_the_reason(autograder):
     data = json.loads((case / "results" / "results.json").read_text())
     assert data["score"] == 0
     assert "no user cg-no-such-user" in data["output"]
+
+
+def test_a_folder_upload_is_graded_whole_by_the_unprivileged_user(autograder):
+    """An upload of several files, nested: engine.py imports helpers.py beside it, both
+    copied into the worker's folder, owned by the worker's user; the conftest.py uploaded
+    with them is never run."""
+    root, sources = autograder
+    text = SOLUTION.read_text()
+    cut = text.index("def tensor(x):")
+    probe = root / "probe-folder"
+    probe.mkdir(mode=0o777)
+    probe.chmod(0o777)
+    files = {
+        "hw1/helpers.py": text[:cut],
+        "hw1/engine.py": "import math\n\nfrom helpers import Tensor, as_tensor\n\n" + text[cut:],
+        "hw1/conftest.py": f"open({str(probe / 'conftest-ran')!r}, 'w').close()\n",
+        "hw1/test_engine.py": "import mygrad\n",
+    }
+    data = run_autograder(root, sources["real"], "", "folder", files)
+    assert data["score"] == 100, json.dumps(data, indent=1)[:3000]
+    assert (
+        "not copied, as engine does not import them: hw1/conftest.py, hw1/test_engine.py"
+        in (data["output"])
+    )
+    assert list(probe.iterdir()) == []

@@ -35,8 +35,9 @@ Markers:
 
 Scores: a part where some ops are wrong earns the share of its ops that are right, so a
 failed ``check_part`` test keeps that partial score. Each test's points travel on its
-report (``report.chaingrade``: ``score``, ``max_score``, ``visibility``, ``part``), and
-with ``--junitxml`` they are written as properties of the test suite
+report (``report.chaingrade``: ``score``, ``max_score``, ``visibility``, ``part``, and
+the report's ``notes`` on how the submission was read, which results.json's top-level
+output lists once), and with ``--junitxml`` they are written as properties of the test suite
 (``<property name="score:NODEID" value="16"/>``, and ``max_score:NODEID``), which the
 JUnit schema of every ``junit_family`` allows (it does not allow them in a test case).
 
@@ -236,12 +237,13 @@ class Chaingrade:
         Either way the test records its score: the part's share of ops that are right,
         scaled to the test's ``points`` marker.
         """
-        result = self.report(name).part(name)
+        graded = self.report(name)
+        result = graded.part(name)
         worth = _points(self.node)
         worth = result.max_score if worth is None else worth
         item = self.config.getoption("chaingrade_item")
         if item is not None:
-            return self._check_item(result, item, worth)
+            return self._check_item(result, item, worth, graded.notes)
         if result.score >= result.max_score:
             score = worth
         else:
@@ -253,6 +255,7 @@ class Chaingrade:
             "max_score": worth,
             "visibility": visibility,
             "cases_digest": result.cases_digest,
+            "notes": list(graded.notes),  # how the submission was read, for results.json
         }
         if score < worth:
             message = part_text(result)
@@ -263,7 +266,9 @@ class Chaingrade:
             self.node.stash[_POINTS]["markdown"] = part_markdown(result) + "\n" + worth_note
             pytest.fail(message + worth_note, pytrace=False)
 
-    def _check_item(self, result: PartResult, item: str, worth: float) -> None:
+    def _check_item(
+        self, result: PartResult, item: str, worth: float, notes: list[str] = ()
+    ) -> None:
         """Pass when ``item`` (an op or function of the part) earned its share of the part,
         as the part's score counts it: the all-or-nothing view Classroom's steps need."""
         earned = item in result.credited
@@ -272,6 +277,7 @@ class Chaingrade:
             "score": worth if earned else 0.0,
             "max_score": worth,
             "visibility": result.part.visibility,
+            "notes": list(notes),
         }
         if not earned:
             about = [f for f in result.findings if item in (f.op, f.function)] or result.findings
@@ -334,6 +340,13 @@ class GradescopeResults:
         self.written = gradescope.results(
             tests, execution_time=time.monotonic() - self.start, output=output
         )
+        notes = [  # how the submission was read (a notebook's magics dropped, ...)
+            note
+            for reports in self.reports.values()
+            for report in reports
+            for note in (getattr(report, "chaingrade", None) or {}).get("notes") or ()
+        ]
+        gradescope.with_notes(self.written, [str(n) for n in dict.fromkeys(notes)])
         gradescope.write(self.written, self.path)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:

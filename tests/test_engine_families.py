@@ -178,24 +178,7 @@ def test_auto_finds_the_family_presets_shape(family):
     assert _fields(found, "value") == _fields(PRESETS[spec.api].to_json(), "value")
 
 
-@pytest.mark.parametrize(
-    "family",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "detect() reads needle's value as data.numpy() (Tensor.data is a "
-                    "detached Tensor) rather than the node's own numpy(), as the preset does"
-                ),
-            ),
-        )
-        if name == "needle"
-        else name
-        for name in PRESET_FAMILIES
-    ],
-)
+@pytest.mark.parametrize("family", PRESET_FAMILIES)
 def test_auto_reads_the_value_where_the_preset_does(family):
     spec = FAMILIES[family]
     assert detected(spec.path)["value"] == PRESETS[spec.api].value

@@ -341,7 +341,7 @@ def detect(module):
     has_functions = all(callable(getattr(module, n, None)) for n in ("add", "mul"))
     fields["binary"] = "function" if has_functions and not has_operators else "operator"
     fields["seed"] = "argument" if _needs_argument(getattr(node, fields["backward"])) else "auto"
-    fields["value"] = _path(node, VALUE_NAMES) or "data"
+    fields["value"] = _value_path(node)
     fields.update(_gradient_fields(module, fields, node))
     return fields
 
@@ -385,6 +385,20 @@ def _path(node, names):
         if callable(getattr(value, "numpy", None)):
             return name + ".numpy()"
     return None
+
+
+def _value_path(node):
+    """Where a node's value reads as a number: an attribute, else the node's own
+    ``numpy()`` (needle's ``data`` is a detached node), else through an attribute."""
+    for name in VALUE_NAMES:
+        if isinstance(number(getattr(node, name, None)), float):
+            return name
+    try:
+        if isinstance(number(node.numpy()), float):
+            return "numpy()"
+    except BaseException:  # no numpy(), or one that raises: not this shape
+        pass
+    return _path(node, VALUE_NAMES) or "data"
 
 
 def _gradient_fields(module, fields, leaf):

@@ -154,3 +154,31 @@ def test_a_chain_names_a_dropped_link_and_a_sum_where_a_product_belongs():
     assert "a sum where a product belongs" in summed[0].message
     assert "from module" not in summed[0].reproducer
     assert summed[0].reproducer.startswith("from answers import ")
+
+
+def test_a_total_that_follows_from_partials_right_only_within_tolerance_is_not_combination():
+    """At (6.9, 1) dg/dx = 4x**3y**2 - 6(2x + y)**2 cancels: dp_dx off by 5e-5 (right within the
+    tolerance) makes the total, the chain rule of the student's own partials, visibly wrong.
+    The combination is right, so it is never blamed; the total waits for the partials."""
+    from graders.exercises.grader import _PartState
+    from graders.exercises.tasks import Task
+
+    def slightly(point, v):
+        v["dp_dx"] *= 1 + 5e-5
+        return {"dp_dx": v["dp_dx"], **totals_from_own(v)}
+
+    pending: set[str] = set()
+    published = observe(slightly, points=[(6.9, 1.0)])
+    assert blame(FIRST, STEPS, published, pending=pending) == []
+    assert pending == {"dg_dx"}
+
+    def wrong(point, v):  # elsewhere the same partial is plainly wrong
+        v["dp_dx"] = point[0] * point[1]
+        return {"dp_dx": v["dp_dx"], **totals_from_own(v)}
+
+    state = _PartState(Task("multi", FIRST, tuple(STEPS)))
+    state.pending = pending
+    state.add(blame(FIRST, STEPS, observe(wrong), pending=state.pending))
+    findings = state.findings()
+    assert [(f.step, f.function) for f in findings] == [("local-derivative", "dp_dx")]
+    assert "dg_dx is the right chain-rule combination" in findings[0].message

@@ -101,6 +101,8 @@ class Diagnoser:
         self.module = module
         #: Whose gradients the engine keeps: "all" nodes or its "inputs" only.
         self.gradients = getattr(preset, "gradients", "all")
+        #: Whether the last ``order`` finding could as well have been an overwrite.
+        self.tied = False
 
     def diagnose(self, case: Case) -> Finding | None:
         """The case's first finding (what a Hypothesis failure is named after), or None."""
@@ -109,6 +111,7 @@ class Diagnoser:
 
     def findings(self, case: Case) -> list[Finding]:
         """Every finding of the first layer that finds anything, one per identity."""
+        self.tied = False
         full = case.full
         if full.reference is None:
             return []
@@ -399,7 +402,7 @@ class Diagnoser:
         observed = {j: self._actual(run, "grad", j)[0] for j in read_nodes}
         overwritten = None
         if locals_ is not None and None not in observed.values():
-            overwritten = _machinery_fits(comp, locals_, observed)
+            overwritten, self.tied = _machinery_fits(comp, locals_, observed)
         if overwritten is not None:
             j = overwritten
             shared = comp.all_names[j]
@@ -502,10 +505,12 @@ def _unique(findings: list[Finding]) -> list[Finding]:
 
 def _machinery_fits(
     comp: Composition, locals_: dict[tuple[int, int], float], observed: dict[int, float]
-) -> int | None:
-    """The node an *overwrite* lost contributions at, if an overwrite explains the
-    engine's gradients (``observed``: node -> gradient, for the nodes it keeps) and no
-    wrong *order* does; else None (then the order is to blame).
+) -> tuple[int | None, bool]:
+    """``(node, tied)``: the node an *overwrite* lost contributions at, if an overwrite
+    explains the engine's gradients (``observed``: node -> gradient, for the nodes it
+    keeps) and no wrong *order* does, else None (then the order is to blame); ``tied``
+    when both explain them (from inputs' gradients alone they often do: the grader then
+    runs a graph that tells them apart).
 
     Both are simulated with the trusted local derivatives, dropping some uses of a node:
 
@@ -521,10 +526,10 @@ def _machinery_fits(
     late = [j for j in range(len(comp.inputs), comp.size) if not _complete_when_reached(comp, j)]
     overwrite = _first_fit(comp, locals_, observed, shared, keep_all=False)
     if overwrite is None:
-        return None
+        return None, False
     if _first_fit(comp, locals_, observed, late, keep_all=True) is not None:
-        return None
-    return overwrite
+        return None, True
+    return overwrite, False
 
 
 def _complete_when_reached(comp: Composition, j: int) -> bool:

@@ -44,6 +44,7 @@ from graders.engine.probes import (
     form,
     isolated,
     machinery_checks,
+    overwrite_checks,
     scaled,
     scaler_checks,
 )
@@ -97,6 +98,10 @@ class EngineGrader(BaseGrader):
         self.scaler: Scaler | None = SCALERS[0]
         #: Per op, the forms (``probes.form``) that failed alone: left out from then on.
         self.broken_forms: dict[str, set[tuple[str, ...]]] = {}
+        #: The ops of the part being graded, and what the overwrite check found (None:
+        #: not run yet in this part).
+        self._part_ops: list[str] = []
+        self._overwrite: list[Finding] | None = None
 
     def start(self) -> None:
         super().start()
@@ -110,6 +115,7 @@ class EngineGrader(BaseGrader):
     def grade_part(self, part: Part) -> PartResult:
         self._digest = hashlib.sha256()
         self.broken_forms = {}
+        self._overwrite = None
         unavailable = {op: f for op, f in self._unavailable.items() if op in part.ops}
         self.scaler = self._pick_scaler()
         found = self._check_ops_alone(part.ops, unavailable, part.machinery)
@@ -141,6 +147,7 @@ class EngineGrader(BaseGrader):
         earlier = [f for f in alone if f.op not in charged or f is not charged[f.op]]
         if self.scaler is None and not part.machinery:
             earlier += self._unverified(part, charged, found)
+        self._part_ops = [op for op in part.ops if op not in charged]
         machinery = self._check_machinery(part, charged) if part.machinery else None
         result = self._search(part, charged, machinery, earlier)
         _score(result, charged)
@@ -343,10 +350,27 @@ class EngineGrader(BaseGrader):
                     (probe, probe_points), probe_outcomes = next(probes)
                     kind[k] = _run(probe, probe_points[0], probe_outcomes[0])
             new = self.diagnoser.findings(case)
+            if self.diagnoser.tied and any(f.step == "order" for f in new):
+                new = self._overwrite_or_order(new)
             found = unique(found + new)
             if new and (first or any(f.stops_everything for f in new)):
                 break
         return found
+
+    def _overwrite_or_order(self, findings: list[Finding]) -> list[Finding]:
+        """An ``order`` finding an overwrite explains as well (inputs' gradients alone):
+        the fixed graphs on which only an overwrite can fail (a node used twice by one op,
+        ``probes.OVERWRITE_SHAPES``) decide; their finding, once per part, replaces it."""
+        if self._overwrite is None:
+            self._overwrite = []
+            for composition, fixed_points in overwrite_checks(self._part_ops, self.broken_forms):
+                found = self.check_case_all(composition, fixed_points, first=True)
+                if any(f.step == "accumulation" for f in found):
+                    self._overwrite = [f for f in found if f.step == "accumulation"][:1]
+                    break
+        if not self._overwrite:
+            return findings
+        return [self._overwrite[0] if f.step == "order" else f for f in findings]
 
     def _culprit(self, composition: Composition, case_points: list) -> Finding:
         """The worker crashed or hung on this case, and every job of the request shares that

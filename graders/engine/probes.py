@@ -231,9 +231,9 @@ def fixed_checks(name: str, most: int | None = None):
 #: (inputs, nodes). A node is (role, argument indices): ``B`` a binary op on two nodes,
 #: ``U`` and ``V`` unary ops. They cover a node used twice by one op (a leaf, and an
 #: intermediate: an overwrite there cannot pass for a wrong order, even when only the
-#: inputs' gradients are read), a node used at two
-#: depths (a preorder or breadth-first traversal hands it on too early), a diamond, a
-#: node with three consumers, and both argument orders of each (a traversal may depend on it).
+#: inputs' gradients are read), a node used at two depths (a preorder or breadth-first
+#: traversal hands it on too early), a diamond, a node with three consumers, and both
+#: argument orders of each (a traversal may depend on it).
 MACHINERY_SHAPES: tuple[tuple[int, tuple[tuple, ...]], ...] = (
     (1, (("B", 0, 0),)),
     (1, (("U", 0), ("B", 1, 1))),
@@ -246,6 +246,9 @@ MACHINERY_SHAPES: tuple[tuple[int, tuple[tuple, ...]], ...] = (
     (1, (("U", 0), ("V", 0), ("B", 1, 2))),
     (2, (("B", 0, 1), ("U", 2), ("B", 2, 3), ("B", 4, 2))),
 )
+#: The machinery shapes on which an overwrite fails and no wrong order can: a node used
+#: twice by one op (its two contributions come from one backward, in one step).
+OVERWRITE_SHAPES = MACHINERY_SHAPES[:2]
 #: Unary ops preferred for the machinery checks: defined everywhere, derivatives far from 0.
 _MACHINERY_UNARY = ("sin", "tanh", "exp", "neg", "sigmoid", "cos", "relu", "sqrt", "log", "tan")
 _MACHINERY_BINARY = ("mul", "add", "sub", "div", "pow_var")
@@ -254,7 +257,16 @@ _MACHINERY_BINARY = ("mul", "add", "sub", "div", "pow_var")
 _MACHINERY_POINTS = ((0.7, 1.3), (1.3, -0.7), (-0.6, 0.4), (2.2, 0.3), (0.4, 0.9))
 
 
-def machinery_checks(available: Sequence[str], broken_forms: Mapping[str, set] = {}):
+def overwrite_checks(available: Sequence[str], broken_forms: Mapping[str, set] = {}):
+    """``machinery_checks`` on :data:`OVERWRITE_SHAPES` only."""
+    return machinery_checks(available, broken_forms, OVERWRITE_SHAPES)
+
+
+def machinery_checks(
+    available: Sequence[str],
+    broken_forms: Mapping[str, set] = {},
+    shapes: Sequence[tuple[int, tuple[tuple, ...]]] | None = None,
+):
     """``(composition, points)`` pairs checking the reverse pass with the ops that work.
 
     Every shape of :data:`MACHINERY_SHAPES` is built with each of up to two binary ops and
@@ -278,7 +290,7 @@ def machinery_checks(available: Sequence[str], broken_forms: Mapping[str, set] =
     for b in binary:
         for turn in range(len(unary)):
             u, v = unary[turn], unary[(turn + 1) % len(unary)]
-            for inputs, shape in MACHINERY_SHAPES:
+            for inputs, shape in MACHINERY_SHAPES if shapes is None else shapes:
                 composition = _build(inputs, shape, {"B": (b,), "U": u, "V": v})
                 if composition is None:
                     continue

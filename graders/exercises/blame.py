@@ -8,10 +8,13 @@ MyGrad's values of every step, :func:`blame` returns at most one finding per fun
 3. for a wrong total (``dg_dx``), the chain rule is recomputed from the student's *own*
    partials, summed over every path. If that recomputation equals the student's total,
    the total is right given the partials: the wrong partial is blamed (its finding says
-   so) and the total is not charged. Otherwise the combination is wrong, step
-   ``combination``, and the finding says how when it can tell: a missing path, a link
-   dropped from a path, a path with the wrong sign, a product where a sum belongs or a
-   sum where a product belongs.
+   so) and the total is not charged. That holds even when every partial looks right at
+   this point (within the tolerance, while a cancellation in the total magnifies their
+   error): then the total is *pending* (``blame(..., pending=set)``), never blamed on the
+   combination, and the grader checks the partials at the other points before it decides.
+   Otherwise the combination is wrong, step ``combination``, and the finding says how
+   when it can tell: a missing path, a link dropped from a path, a path with the wrong
+   sign, a product where a sum belongs or a sum where a product belongs.
 """
 
 from __future__ import annotations
@@ -53,9 +56,14 @@ def blame(
     steps: Sequence[Step],
     observations: Sequence[Observation],
     module: str = "answers",
+    pending: set[str] | None = None,
 ) -> list[Finding]:
-    """The findings for one case (a few points), at most one per function, in step order."""
-    return _Blame(exercise, steps, module).run(observations)
+    """The findings for one case (a few points), at most one per function, in step order.
+
+    A wrong total that is the chain-rule combination of the student's own partials, all
+    of which look right here, is added to ``pending`` (if given) instead of being charged.
+    """
+    return _Blame(exercise, steps, module, pending).run(observations)
 
 
 def right(answer: Answer | None, expected: float) -> bool:
@@ -63,7 +71,8 @@ def right(answer: Answer | None, expected: float) -> bool:
 
 
 class _Blame:
-    def __init__(self, exercise: Exercise, steps: Sequence[Step], module: str):
+    def __init__(self, exercise: Exercise, steps: Sequence[Step], module: str, pending=None):
+        self.pending = pending if pending is not None else set()
         self.exercise = exercise
         self.steps = list(steps)
         self.leibniz = {s.function: s.leibniz for s in steps}
@@ -207,6 +216,9 @@ class _Blame:
             for g in wrong_factors:
                 if findings[g].step == "local-derivative":
                     follows.setdefault(g, []).append(f)
+            return
+        if consistent:  # the chain rule of partials that look right here: check them elsewhere
+            self.pending.add(f)
             return
         findings[f] = self._combination(step, wrong, own, own_totals, wrong_factors)
 

@@ -23,6 +23,7 @@ student's own partials) is not charged again: the partial is.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from hypothesis.errors import Unsatisfiable
 
@@ -93,7 +94,8 @@ class ExerciseGrader(BaseGrader):
             Observation(point, values, {f: answers[f][i] for f in functions})
             for i, (point, values) in enumerate(kept)
         ]
-        state.add(blame(task.exercise, task.steps, observations, self.runner.module_name))
+        module = self.runner.module_name
+        state.add(blame(task.exercise, task.steps, observations, module, state.pending))
 
     def _answers(self, functions: list[str], case_points: list) -> dict[str, list]:
         jobs = [{"call": f, "points": [list(p) for p in case_points]} for f in functions]
@@ -111,6 +113,9 @@ class _PartState:
         self.task = task
         self.found: dict[str, Finding] = {}
         self.fatal: Finding | None = None
+        #: Totals that were the chain rule of partials looking right where they were wrong
+        #: (``blame``'s ``pending``): blamed on a partial found wrong elsewhere, or not at all.
+        self.pending: set[str] = set()
 
     def asked(self) -> list[str]:
         """The functions still worth calling: not missing and not known to raise."""
@@ -125,8 +130,31 @@ class _PartState:
             self.found.setdefault(finding.function, finding)
 
     def findings(self) -> list[Finding]:
+        for total in sorted(self.pending):
+            self._blame_pending(total)
         ordered = [self.found[f] for f in self.task.functions if f in self.found]
         return [self.fatal, *ordered] if self.fatal else ordered
+
+    def _blame_pending(self, total: str) -> None:
+        """A pending total is the chain rule of the student's own partials: if one of them
+        was found wrong at another point, that partial is to blame (its finding says so);
+        a combination finding made where the partials looked right is withdrawn."""
+        step = next(s for s in self.task.steps if s.function == total)
+        factors = dict.fromkeys(g for path in step.paths for g in path)
+        wrong = [
+            g for g in factors if getattr(self.found.get(g), "step", None) == "local-derivative"
+        ]
+        if not wrong:
+            return
+        if getattr(self.found.get(total), "step", None) == "combination":
+            del self.found[total]
+        note = (
+            f"; your {total} is the right chain-rule combination of your partials, so it is "
+            f"wrong only because {wrong[0]} is"
+        )
+        finding = self.found[wrong[0]]
+        if note not in finding.message:
+            self.found[wrong[0]] = replace(finding, message=finding.message + note)
 
 
 def _fatal(outcome: dict) -> bool:

@@ -358,7 +358,9 @@ class _Assembly:
     def with_notebook(self, notebook: Path, name: str, found: list[str] = ()) -> Submission:
         """The entry is ``notebook``'s code (``name``: its path under the entry's folder)."""
         label = f"{self.prefix}{name}"
-        raw = self.budget.read(notebook, label, limit=NOTEBOOK_BYTES, counted=False)
+        raw = self.budget.read(
+            notebook, label, limit=NOTEBOOK_BYTES, counted=False, beneath=self._folder()
+        )
         try:
             code, segments, dropped = notebook_code(raw, label)
         except NotebookError as e:
@@ -424,7 +426,13 @@ class _Assembly:
         if name in self.generated:
             self.budget.count(len(self.generated[name]))
             return self.generated[name]
-        return self.budget.read(self.candidates[name], f"{self.prefix}{name}")
+        return self.budget.read(
+            self.candidates[name], f"{self.prefix}{name}", beneath=self._folder()
+        )
+
+    def _folder(self) -> Path | None:
+        """The handed-in folder every file is read beneath, or None (a single file)."""
+        return self.handed_in if self.handed_in.is_dir() else None
 
 
 def _module_index(paths: list[str]) -> dict[str, str | None]:
@@ -505,11 +513,18 @@ class _Budget:
         self.files, self.bytes = 0, 0
 
     def read(
-        self, path: Path, label: str, *, limit: int | None = None, counted: bool = True
+        self,
+        path: Path,
+        label: str,
+        *,
+        limit: int | None = None,
+        counted: bool = True,
+        beneath: Path | None = None,
     ) -> bytes:
-        """``path``'s bytes: a regular file, opened without following a link."""
+        """``path``'s bytes: a regular file, reached from ``beneath`` (if given) without
+        following a link at any step."""
         limit = self.max_bytes - self.bytes if limit is None else limit
-        data = _read_regular(path, label, limit)
+        data = _read_regular(path, label, limit, beneath)
         if data is None:
             if not counted:
                 raise HandInError(f"{label} is larger than {limit} bytes")
@@ -536,12 +551,14 @@ class _Budget:
         )
 
 
-def _read_regular(path: Path, label: str, limit: int) -> bytes | None:
-    """A regular file's bytes, or None if it holds more than ``limit``; never follows a
-    link and never blocks on a pipe."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+def _read_regular(path: Path, label: str, limit: int, beneath: Path | None) -> bytes | None:
+    """A regular file's bytes, or None if it holds more than ``limit``. Never follows a
+    link (from ``beneath``, not one folder on the way either: a folder swapped for a link
+    while the submission is read leads nowhere) and never blocks on a pipe."""
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        fd = _open_beneath(path, beneath, flags) if beneath else os.open(path, flags)
     except OSError as e:
         raise HandInError(f"{label} could not be read: {e.strerror}") from None
     try:
@@ -558,5 +575,21 @@ def _read_regular(path: Path, label: str, limit: int) -> bytes | None:
             chunks.append(chunk)
             size += len(chunk)
         return None if size > limit else b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _open_beneath(path: Path, folder: Path, flags: int) -> int:
+    """Open ``path`` (inside ``folder``) one step at a time from ``folder``, following
+    no link on the way."""
+    *steps, last = path.relative_to(folder).parts
+    into = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for step in steps:
+            inner = os.open(step, into, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return os.open(last, flags, dir_fd=fd)
     finally:
         os.close(fd)

@@ -220,6 +220,23 @@ def test_links_are_never_followed(tmp_path):
     assert "etc is a symbolic link" in " ".join(submission.notes)
 
 
+def test_a_folder_swapped_for_a_link_while_it_is_read_leads_nowhere(tmp_path):
+    """What the walk saw as a folder is read step by step without following a link, so a
+    student who swaps it for a link to the grader's files between walk and read gets
+    an error, not those files."""
+    from graders.submission import _read_regular
+
+    folder = tmp_path / "lena"
+    (folder / "pkg").mkdir(parents=True)
+    (folder / "pkg" / "secret.py").write_text("SEED = 1\n")
+    secret = folder / "pkg" / "secret.py"
+    assert _read_regular(secret, "pkg/secret.py", 100, folder) == b"SEED = 1\n"
+    (folder / "pkg").rename(tmp_path / "elsewhere")
+    (folder / "pkg").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(HandInError, match="pkg/secret.py could not be read"):
+        _read_regular(secret, "pkg/secret.py", 100, folder)
+
+
 def test_a_submission_over_a_limit_is_refused_saying_which(tmp_path):
     folder = split_solution(tmp_path / "judy")
     (folder / "more.py").write_text("X = 1\n")

@@ -109,6 +109,12 @@ class Preset:
     def __post_init__(self) -> None:
         _validate(self)
 
+    @property
+    def gradient_attribute(self) -> str:
+        """The attribute a node's gradient starts at, the one code adds to or seeds
+        (``grad`` of ``grad.numpy()``)."""
+        return self.gradient.split(".")[0].removesuffix("()")
+
     def to_json(self) -> dict:
         """The fields, as an assignment or ``--api`` gives them."""
         data = asdict(self)
@@ -145,7 +151,7 @@ class Preset:
         binary = "x + y" if self.binary == "operator" else "add(x, y)"
         seed = {
             "auto": f"out.{self.backward}()",
-            "attribute": f"out.{self.gradient.split('.')[0]} = 1; out.{self.backward}()",
+            "attribute": f"out.{self.gradient_attribute} = 1; out.{self.backward}()",
             "argument": f"out.{self.backward}(1.0)",
         }[self.seed]
         whose = " (inputs only)" if self.gradients == "inputs" else ""

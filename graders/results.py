@@ -69,8 +69,10 @@ class Finding:
     function: str | None = None
     #: The case the finding was made on, for drawing it (engine kinds): ``composition``
     #: (``Composition.to_json()``), ``point``, the trusted ``expected`` values and grads
-    #: and the student's ``actual`` ones per node (``None`` where not read), and ``focus``:
-    #: the node (and argument) the finding is about. Plain JSON data.
+    #: and the student's ``actual`` ones per node (``None`` where not read), ``focus``:
+    #: the node (and argument) the finding is about, and ``api``: the student API's fields
+    #: (``graders.presets``), so nodes can be written as the student writes them. Plain
+    #: JSON data.
     case: dict | None = None
 
     def __post_init__(self) -> None:

@@ -283,14 +283,6 @@ def test_buggy_family_engine_is_caught_blamed_and_reproduced(name, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "with gradients on inputs only, a case where an overwrite and a wrong order both "
-        "explain the numbers is called order (diagnosis._machinery_fits), beside the "
-        "accumulation finding the same bug makes elsewhere"
-    ),
-)
 @pytest.mark.parametrize("name", ["minitorch_derivatives_overwritten", "dezero_grad_overwritten"])
 def test_an_overwrite_in_an_inputs_only_engine_is_not_also_called_order(name, tmp_path):
     report = grade_bug(name, tmp_path, EXAMPLES)
@@ -300,10 +292,6 @@ def test_an_overwrite_in_an_inputs_only_engine_is_not_also_called_order(name, tm
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="the accumulation advice quotes the whole gradient path: 'add to .grad.numpy() (+=)'",
-)
 def test_accumulation_advice_names_an_attribute_one_can_add_to(tmp_path):
     report = grade_bug("needle_grads_list_overwritten", tmp_path, EXAMPLES)
     (finding,) = [f for f in report.findings if f.step == "accumulation"]

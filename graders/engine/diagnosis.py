@@ -154,6 +154,7 @@ class Diagnoser:
                 "grads": self._all_grads(run),
             },
             "focus": focus,
+            "api": self.preset.to_json(),
         }
         repro = reproducer(run.composition, run.point, self.preset, self.module, checks)
         return {"reproducer": repro, "case": case}
@@ -414,7 +415,7 @@ class Diagnoser:
                 f"{shared} is used {len(uses)} times ({users}); d(out)/d{shared} must be the "
                 f"sum of all {len(uses)} contributions, {number(full)}, but your engine "
                 f"keeps only part of them (d(out)/d{name} should be {number(ref.grads[k])}, "
-                f"your engine gives {shown}): add to .{self.preset.gradient} (+=), never "
+                f"your engine gives {shown}): add to .{self.preset.gradient_attribute} (+=), never "
                 f"overwrite it (=)",
                 rule=f"d(out)/d{shared} = "
                 + " + ".join(

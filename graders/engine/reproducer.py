@@ -77,7 +77,7 @@ def reproducer(
     ]
     out = names[composition.output]
     if preset.seed == "attribute":
-        lines.append(f"{out}.{preset.gradient.split('.')[0]} = {_converted(preset, 1.0)}")
+        lines.append(f"{out}.{preset.gradient_attribute} = {_converted(preset, 1.0)}")
     one = _converted(preset, 1.0) if preset.seed == "argument" else ""
     lines.append(f"{out}.{preset.backward}({one})")
     for index, what, expected in checks:

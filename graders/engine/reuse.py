@@ -119,7 +119,7 @@ def _reproducer(composition, point, preset, module, k, expected) -> str:
         for line in reproducer(first_graph, point, preset, module, []).splitlines()
         if line.startswith(f"{composition.all_names[FIRST]}.")
     ]
-    attribute = preset.gradient.split(".")[0]
+    attribute = preset.gradient_attribute
     zero = "np.array(0.0)" if preset.convert == "ndarray" else "0.0"
     built = composition.all_names[: FIRST + 1]
     reset = " = ".join(f"{name}.{attribute}" for name in built) + f" = {zero}  # zero gradients"

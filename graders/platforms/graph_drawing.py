@@ -26,6 +26,8 @@ import math
 from dataclasses import dataclass, field
 
 from graders.composition import Composition, Const
+from graders.engine.reproducer import write_node
+from graders.presets import resolve
 from graders.results import number
 from graders.tolerances import close, grading
 
@@ -329,7 +331,18 @@ def _code(composition: Composition, case: dict, index: int) -> str:
         point = case.get("point") or []
         value = point[index] if index < len(point) else None
         return f"{composition.inputs[index]} = {number(value)}"
-    return composition.line(index)
+    api = _api(case)
+    if api is None:
+        return composition.line(index)
+    return f"{composition.all_names[index]} = {write_node(composition, index, api)}"
+
+
+def _api(case: dict):
+    """The student API the case was built with (None: write the catalog's form)."""
+    try:
+        return resolve(case["api"]) if isinstance(case.get("api"), dict) else None
+    except ValueError:
+        return None
 
 
 def _numbers(case: dict, index: int) -> list[str]:

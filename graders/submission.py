@@ -376,8 +376,17 @@ class _Assembly:
 
     def finish(self, entry_file: str, found: list[str] = ()) -> Submission:
         files, shadowing = self._imported_from(entry_file)
-        left_out = list(dict.fromkeys([*found, *shadowing]))
-        unused = sorted(f"{self.prefix}{n}" for n in self.candidates if n not in files)
+        left_out = list(found)
+        for top, path in sorted(shadowing.items()):
+            left_out.append(
+                f"{self.prefix}{path} not copied: {top} is a standard or installed module, "
+                f"and import {top} means that one (rename your module)"
+            )
+        unused = sorted(
+            f"{self.prefix}{n}"
+            for n in self.candidates
+            if n not in files and n.split("/", 1)[0].removesuffix(".py") not in shadowing
+        )
         if unused:
             shown = ", ".join(unused[:6]) + (
                 f" and {len(unused) - 6} more" if len(unused) > 6 else ""
@@ -398,12 +407,12 @@ class _Assembly:
             left_out=tuple(left_out),
         )
 
-    def _imported_from(self, entry_file: str) -> tuple[dict[str, bytes], list[str]]:
-        """The entry and every file of the student's it imports, directly or not; and a
-        note for each module left out because it would shadow another."""
+    def _imported_from(self, entry_file: str) -> tuple[dict[str, bytes], dict[str, str]]:
+        """The entry and every file of the student's it imports, directly or not; and the
+        modules left out because they would shadow another (name -> its file or folder)."""
         modules = _module_index([*self.candidates, *self.generated])
         files: dict[str, bytes] = {}
-        notes: list[str] = []
+        shadowing: dict[str, str] = {}
         queue = deque([entry_file])
         while queue:
             name = queue.popleft()
@@ -413,14 +422,10 @@ class _Assembly:
             for module in _imports(files[name], _package_of(name)):
                 top = module.partition(".")[0]
                 if top != self.entry and top in modules and _taken(top):
-                    notes.append(
-                        f"{self.prefix}{modules[top] or top + '/'} not copied: {top} is a "
-                        f"standard or installed module, and import {top} means that one "
-                        "(rename your module)"
-                    )
+                    shadowing[top] = modules[top] or f"{top}/"
                 elif modules.get(module) and modules[module] not in files:
                     queue.append(modules[module])
-        return files, notes
+        return files, shadowing
 
     def _read(self, name: str) -> bytes:
         if name in self.generated:

@@ -212,7 +212,7 @@ def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assig
         kind=kind,
         submission=submission,
         entry=entry,
-        api=api_override or resolve(data.get("api", AUTO)),
+        api=api_override or resolve(data.get("api", AUTO if kind.builds_graphs else "mygrad")),
         seed=int(data.get("seed", 0)),
         examples=examples,
         points_per_case=points_per_case,

@@ -12,6 +12,7 @@ kind                    package                      students write
 ======================  ===========================  =================================
 ``engine``              ``graders.engine``           a reverse-mode autodiff engine
 ``exercises``           ``graders.exercises``        derivatives by hand, as functions
+``tensor``              ``graders.tensor``           a reverse-mode autodiff engine on arrays
 ======================  ===========================  =================================
 """
 
@@ -27,7 +28,11 @@ if TYPE_CHECKING:
     from graders.assignment import Part
     from graders.grading import BaseGrader
 
-REGISTRY = {"engine": "graders.engine", "exercises": "graders.exercises"}
+REGISTRY = {
+    "engine": "graders.engine",
+    "exercises": "graders.exercises",
+    "tensor": "graders.tensor",
+}
 #: Names earlier versions used.
 ALIASES = {"autodiff": "engine", "chain_rule": "exercises"}
 
@@ -45,6 +50,9 @@ class Kind:
     #: ``items(prepared, part)``: what a part's partial credit is shared among (an engine
     #: part's ops, an exercise's functions); empty when the part is all or nothing.
     items: Callable[[Any, Part], tuple[str, ...]] = lambda prepared, part: ()
+    #: Whether students' code builds graphs through a student API (``graders.presets``):
+    #: only then does an assignment that names no API get ``auto``.
+    builds_graphs: bool = True
 
     def grader_class(self) -> type[BaseGrader]:
         module, _, name = self.grader.partition(":")

@@ -53,6 +53,24 @@ Every field, with its default (mygrad's):
 ``gradients = "all"``
     whose gradients are read: ``"all"`` nodes, or ``"inputs"`` only, for engines (such as
     minitorch) that keep gradients on leaves alone.
+
+Array engines (the ``tensor`` kind, ``graders.tensor``) use the same fields: a leaf gets a
+float64 NumPy array (``convert = "list"``: nested lists, for engines that take those);
+elementwise ops are called as above, and binary ones broadcast; the array ops ``sum``,
+``mean``, ``max``, ``reshape``, ``transpose`` and ``broadcast_to`` are called as ``unary``
+says (``sum(x, axis=(1,))`` or ``x.sum(axis=(1,))``), ``matmul`` as ``binary`` says
+(``a @ b`` or ``matmul(a, b)``), each under its ``names`` entry where it has one
+(``{ sum = "summation" }``). Three fields say how their arguments are written:
+
+``axis = "axis"``
+    the keyword a reduction's axes are given by, always as a tuple (``axes`` for needle's
+    ``summation(a, axes=(1,))``); with no axes (a full reduction) none is given;
+``keepdims = "keepdims"``
+    the keyword that keeps reduced axes, or ``""``: the engine has none, and compositions
+    never ask for it;
+``transpose = "permutation"``
+    ``transpose(a, (2, 0, 1))`` takes a whole permutation (NumPy, MyGrad), or ``"swap"``:
+    ``transpose(a, (0, 2))`` swaps two axes (needle), and compositions only swap.
 """
 
 from __future__ import annotations
@@ -76,12 +94,13 @@ else:  # pragma: no cover
 FUNCTION_NAMES = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
 #: The choices of each field that takes one of a few words.
 CHOICES = {
-    "convert": ("float", "ndarray"),
+    "convert": ("float", "ndarray", "list"),
     "unary": ("function", "method"),
     "binary": ("operator", "function"),
     "constants": ("number", "leaf"),
     "seed": ("auto", "attribute", "argument"),
     "gradients": ("all", "inputs"),
+    "transpose": ("permutation", "swap"),
 }
 #: ``grad``, ``grad.data``, ``grad.numpy()``, ``item()``.
 _ACCESS_PATH = re.compile(r"[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*")
@@ -105,6 +124,9 @@ class Preset:
     gradient: str = "grad"
     value: str = "data"
     gradients: str = "all"
+    axis: str = "axis"
+    keepdims: str = "keepdims"
+    transpose: str = "permutation"
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -123,7 +145,12 @@ class Preset:
 
     def for_worker(self) -> dict:
         """What the worker needs: the fields, plus how to call each catalog op."""
-        return {**self.to_json(), "forms": self.forms(), "alias_forms": self.alias_forms()}
+        return {
+            **self.to_json(),
+            "forms": self.forms(),
+            "alias_forms": self.alias_forms(),
+            "tensor_forms": self.tensor_forms(),
+        }
 
     def forms(self) -> dict[str, dict]:
         """How the engine is asked for each catalog op: ``{"call": "operator", "name": "+"}``,
@@ -138,6 +165,24 @@ class Preset:
                 return {"call": "operator", "name": syntax}
             return {"call": "function", "name": self.names.get(op_name, FUNCTION_NAMES[syntax])}
         return {"call": self.unary, "name": self.names.get(op_name, syntax)}
+
+    def tensor_forms(self) -> dict[str, dict]:
+        """How the engine is asked for each array op (``graders.tensor.ops``): the
+        elementwise ones as :meth:`form`, the rest as ``unary`` (``matmul`` as ``binary``)
+        says, under the name ``names`` gives."""
+        from graders.tensor.ops import ALL_OPS as TENSOR_OPS
+
+        forms = {}
+        for name in TENSOR_OPS:
+            if name in ops.CATALOG:
+                forms[name] = self.form(name)
+            elif name == "matmul" and self.binary == "operator" and name not in self.names:
+                forms[name] = {"call": "operator", "name": "@"}
+            elif name == "matmul":
+                forms[name] = {"call": "function", "name": self.names.get(name, name)}
+            else:
+                forms[name] = {"call": self.unary, "name": self.names.get(name, name)}
+        return forms
 
     def alias_forms(self) -> list[dict]:
         """Each alias as ``{"name", "op", "const", "position"}``: the catalog op it stands
@@ -238,8 +283,10 @@ def _validate(api: Preset) -> None:
             raise ValueError(
                 f"API field {key!r} must be one of {', '.join(choices)}, got {getattr(api, key)!r}"
             )
-    for key in ("leaf", "backward"):
+    for key in ("leaf", "backward", "axis"):
         _identifier(key, getattr(api, key))
+    if api.keepdims != "":
+        _identifier("keepdims", api.keepdims)
     for key in ("gradient", "value"):
         if not (isinstance(getattr(api, key), str) and _ACCESS_PATH.fullmatch(getattr(api, key))):
             raise ValueError(
@@ -249,11 +296,13 @@ def _validate(api: Preset) -> None:
     for key in ("names", "aliases"):
         if not isinstance(getattr(api, key), Mapping):
             raise ValueError(f"API field {key!r} must be a mapping, got {getattr(api, key)!r}")
+    from graders.tensor.ops import ALL_OPS as TENSOR_OPS
+
+    known = tuple(dict.fromkeys(ops.ALL_OPS + TENSOR_OPS))
     for op_name, name in api.names.items():
-        if op_name not in ops.ALL_OPS:
+        if op_name not in known:
             raise ValueError(
-                f"API field 'names': {op_name!r} is no catalog op; the ops are "
-                f"{', '.join(ops.ALL_OPS)}"
+                f"API field 'names': {op_name!r} is no catalog op; the ops are {', '.join(known)}"
             )
         _identifier(f"names.{op_name}", name)
     for name, text in api.aliases.items():
@@ -315,5 +364,13 @@ PRESETS: dict[str, Preset] = {
     "micrograd": Preset(leaf="Value", unary="method"),
     "minitorch": Preset(leaf="Scalar", unary="method", gradient="derivative", gradients="inputs"),
     "dezero": Preset(leaf="Variable", convert="ndarray", gradient="grad.data", gradients="inputs"),
-    "needle": Preset(leaf="Tensor", gradient="grad.numpy()", value="numpy()"),
+    "needle": Preset(
+        leaf="Tensor",
+        gradient="grad.numpy()",
+        value="numpy()",
+        names={"sum": "summation"},
+        axis="axes",
+        keepdims="",
+        transpose="swap",
+    ),
 }

@@ -43,7 +43,36 @@ class CallJob(TypedDict):
     points: list[list[float]]
 
 
-Job = CompositionJob | CallJob
+class ArrayInputSpec(TypedDict):
+    name: str
+    shape: list[int]
+    box: list[float]
+    distinct: bool
+
+
+class ArrayJobNode(TypedDict):
+    op: str
+    args: list[int]
+    #: ``axis`` (list or None) and ``keepdims``, ``shape``, ``axes``, ``exponent``.
+    params: dict
+
+
+class JobArrayComposition(TypedDict):
+    inputs: list[ArrayInputSpec]
+    names: list[str]
+    nodes: list[ArrayJobNode]
+
+
+class ArrayCompositionJob(TypedDict):
+    """The tensor kind: build the array composition from each point (a flat list of
+    numbers per input, the input's shape from the composition) and run the reverse pass
+    from its scalar loss."""
+
+    array_composition: JobArrayComposition
+    points: list[list[list[float]]]
+
+
+Job = CompositionJob | CallJob | ArrayCompositionJob
 
 
 class NotANumber(TypedDict):
@@ -51,6 +80,16 @@ class NotANumber(TypedDict):
 
 
 Number = float | None | NotANumber
+
+
+class ArrayValue(TypedDict):
+    """One value or gradient of an array composition's node, as the runner rebuilt it."""
+
+    shape: tuple[int, ...]
+    data: list[float]
+
+
+Array = ArrayValue | None | NotANumber
 
 
 class ErrorInfo(TypedDict):
@@ -66,8 +105,9 @@ class Outcome(TypedDict, total=False):
     """One point's outcome: node values and gradients (a composition job), a value (a
     call job), or an error."""
 
-    values: list[Number]
-    grads: list[Number]
+    #: One number per node (a composition job) or one ``Array`` (an array composition).
+    values: list[Number] | list[Array]
+    grads: list[Number] | list[Array]
     #: With ``backward_at``: the gradients each earlier pass left (None: not built yet).
     earlier_grads: list[list[Number]]
     value: Number

@@ -631,7 +631,17 @@ def _validated(
         if not isinstance(outcomes, list) or len(outcomes) != len(job["points"]):
             return None
         shape = None
-        if "composition" in job:
+        if "array_composition" in job:
+            composition = job["array_composition"]
+            size = len(composition["inputs"]) + len(composition["nodes"])
+            shape = _Shape(
+                size,
+                len(composition["inputs"]) if inputs_only else size,
+                {node["op"] for node in composition["nodes"]},
+                0,
+                arrays=True,
+            )
+        elif "composition" in job:
             composition = job["composition"]
             size = len(composition["inputs"]) + len(composition["nodes"])
             shape = _Shape(
@@ -659,6 +669,8 @@ class _Shape:
     grads: int
     ops: set[str]
     earlier: int
+    #: An array composition's outcome: every value and gradient an array (``_array``).
+    arrays: bool = False
 
 
 #: The kinds of error a worker may report for one case (a crash or hang the runner finds).
@@ -685,6 +697,13 @@ def _outcome(outcome, shape: _Shape | None) -> Outcome | None:
     if shape is None:
         return {"value": _number(outcome.get("value"))} if "value" in outcome else None
     values, grads = outcome.get("values"), outcome.get("grads")
+    if shape.arrays:
+        if not (_numbers(values, shape.values) and _numbers(grads, shape.grads)):
+            return None
+        checked = [_array(v) for v in values], [_array(g) for g in grads]
+        if any(a is _MALFORMED for a in checked[0] + checked[1]):
+            return None
+        return {"values": checked[0], "grads": checked[1]}
     earlier = outcome.get("earlier_grads", [])
     if not (
         _numbers(values, shape.values)
@@ -698,6 +717,39 @@ def _outcome(outcome, shape: _Shape | None) -> Outcome | None:
     if shape.earlier:
         clean["earlier_grads"] = [[_number(g) for g in e] for e in earlier]
     return clean
+
+
+#: The most elements one array of a reply may hold, and the most axes.
+MAX_ARRAY_ELEMENTS = 4096
+MAX_ARRAY_DIMS = 8
+_MALFORMED = object()
+
+
+def _array(raw):
+    """One array of an array composition's outcome, rebuilt: ``{"shape": (ints),
+    "data": [floats]}`` with as many numbers as the shape holds, None, or ``{"not_a_number":
+    text}`` (an element that is no float makes the whole array one); ``_MALFORMED`` for
+    anything else (the reply is then no plain data about the case)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        return _MALFORMED
+    if "not_a_number" in raw:
+        return _number(raw)
+    shape, data = raw.get("shape"), raw.get("data")
+    if not (
+        isinstance(shape, list)
+        and len(shape) <= MAX_ARRAY_DIMS
+        and all(type(n) is int and 0 <= n <= MAX_ARRAY_ELEMENTS for n in shape)
+        and isinstance(data, list)
+        and len(data) <= MAX_ARRAY_ELEMENTS
+        and len(data) == math.prod(shape)
+    ):
+        return _MALFORMED
+    numbers = [_number(v) for v in data]
+    if not all(isinstance(v, float) for v in numbers):
+        return {"not_a_number": "an array holding something that is not a number"}
+    return {"shape": tuple(shape), "data": numbers}
 
 
 def _numbers(raw, count: int) -> bool:

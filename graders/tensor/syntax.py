@@ -1,0 +1,68 @@
+"""An array op as the student writes it, in their API (``graders.presets``).
+
+>>> from graders.presets import PRESETS
+>>> write("sum", ["a"], {"axis": [1], "keepdims": True}, PRESETS["mygrad"])
+'sum(a, axis=(1,), keepdims=True)'
+>>> write("sum", ["a"], {"axis": [1]}, PRESETS["needle"])
+'summation(a, axes=(1,))'
+>>> write("transpose", ["a"], {"axes": [0, 2, 1]}, PRESETS["needle"])
+'transpose(a, axes=(1, 2))'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from graders import ops as scalar
+from graders.presets import PRESETS, Preset
+
+
+def swapped(axes: Sequence[int]) -> tuple[int, int] | None:
+    """The two axes a permutation swaps, or None if it is not a single swap."""
+    moved = [i for i, a in enumerate(axes) if a != i]
+    if len(moved) == 2 and axes[moved[0]] == moved[1]:
+        return moved[0], moved[1]
+    return None
+
+
+def arguments(op: str, params: dict, api: Preset) -> tuple[list[str], dict[str, str]]:
+    """The extra positional arguments and keywords of an array op, written as Python."""
+    if op in ("sum", "mean", "max"):
+        keywords = {}
+        if params.get("axis") is not None:
+            keywords[api.axis] = repr(tuple(params["axis"]))
+        if params.get("keepdims") and api.keepdims:
+            keywords[api.keepdims] = "True"
+        return [], keywords
+    if op in ("reshape", "broadcast_to"):
+        return [repr(tuple(params["shape"]))], {}
+    if op == "transpose":
+        if api.transpose == "swap":
+            return [], {"axes": repr(swapped(params["axes"]))}
+        return [repr(tuple(params["axes"]))], {}
+    return [], {}
+
+
+def write(op: str, args: Sequence[str], params: dict, api: Preset | None = None) -> str:
+    """The node ``op`` applied to the already-written ``args``."""
+    api = api or PRESETS["mygrad"]
+    if op == "pow":
+        exponent = scalar.number_text(float(params["exponent"]))
+        form = api.form("pow")
+        if form["call"] == "operator":
+            return f"{args[0]} ** {exponent}"
+        return f"{form['name']}({args[0]}, {exponent})"
+    form = api.tensor_forms()[op]
+    if op in scalar.CATALOG:
+        if form["call"] == "operator":
+            return scalar.get(op).write(args)
+        if form["call"] == "method":
+            return f"{args[0]}.{form['name']}()"
+        return f"{form['name']}({', '.join(args)})"
+    if form["call"] == "operator":  # matmul
+        return f"{args[0]} {form['name']} {args[1]}"
+    extra, keywords = arguments(op, params, api)
+    written = [*extra, *(f"{k}={v}" for k, v in keywords.items())]
+    if form["call"] == "method":
+        return f"{args[0]}.{form['name']}({', '.join(written)})"
+    return f"{form['name']}({', '.join([*args, *written])})"

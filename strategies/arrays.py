@@ -1,0 +1,301 @@
+"""``array_compositions()`` and ``array_points()``: array DAGs whose shapes agree by
+construction, and fair arrays for their inputs.
+
+A composition is a chain: every op takes the node before it as its first argument, so
+every node reaches the loss; a binary op's other argument is a fresh input whose shape
+comes from ``hypothesis.extra.numpy.broadcastable_shapes`` (so both sides broadcast), or,
+with probability ``sharing``, an earlier node of a compatible shape (a node used twice:
+what tests the reverse pass). Each input has a box, and interval arithmetic carries the
+boxes through the graph (``graders.intervals``), so an op is applied only where every
+value it can meet is inside its domain: no draw is rejected. Shrinking goes toward one op,
+small shapes (sides of 1), no sharing and the first choice of every parameter.
+
+    >>> from hypothesis import given
+    >>> @given(array_compositions(["sum", "mul"]))
+    ... def test(c):
+    ...     assert c.shapes[-1] == ()   # every composition ends in the scalar loss
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.extra import numpy as hnp
+
+from graders import intervals as iv
+from graders import ops as scalar
+from graders.composition import size_problem
+from graders.tensor import ops as catalog
+from graders.tensor.composition import INPUT_NAMES, ArrayComposition
+from graders.tolerances import MAGNITUDE_BOUND
+
+#: Grid step of input values: distinct values stay this far apart, so no ``max`` meets a
+#: tie or a near-tie a central difference would straddle.
+GRID = 1 / 32
+#: Boxes for fresh inputs: anything, and positive (``log``, ``sqrt``, a denominator).
+ANY_BOX = (-2.0, 2.0)
+POSITIVE_BOX = (0.5, 2.0)
+MAX_SIDE = 3
+MAX_DIMS = 3
+EXPONENTS = (2.0, 3.0, 0.5, -1.0)
+
+
+def _shape(draw, min_dims: int = 0, max_dims: int = MAX_DIMS) -> tuple[int, ...]:
+    return draw(
+        hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=MAX_SIDE)
+    )
+
+
+class _Builder:
+    """The composition being drawn. Everything made (inputs and nodes) is referred to by
+    the order it was made in; :meth:`composition` numbers inputs first, as compositions do."""
+
+    def __init__(self, draw, keepdims: bool, swap_only: bool, sharing: float):
+        self.draw, self.keepdims, self.swap_only, self.sharing = draw, keepdims, swap_only, sharing
+        #: ``(is_input, spec, shape, interval)`` per thing made.
+        self.made: list[tuple] = []
+
+    def fresh(self, shape, box=ANY_BOX) -> int:
+        self.made.append((True, tuple(shape), tuple(shape), box))
+        return len(self.made) - 1
+
+    def add(self, op: str, args: list[int], params: dict, interval) -> int:
+        shape = catalog.get(op).shape([self.shape_of(a) for a in args], params)
+        self.made.append((False, (op, args, params), tuple(shape), interval))
+        return len(self.made) - 1
+
+    def shape_of(self, ref: int) -> tuple[int, ...]:
+        return self.made[ref][2]
+
+    def interval_of(self, ref: int):
+        return self.made[ref][3]
+
+    def composition(self) -> ArrayComposition:
+        inputs = [r for r, m in enumerate(self.made) if m[0]]
+        nodes = [r for r, m in enumerate(self.made) if not m[0]]
+        index = {r: i for i, r in enumerate(inputs + nodes)}
+        specs = [(INPUT_NAMES[i], self.made[r][1], self.made[r][3]) for i, r in enumerate(inputs)]
+        made = [
+            (op, [index[a] for a in args], params)
+            for op, args, params in (self.made[r][1] for r in nodes)
+        ]
+        return ArrayComposition.build(specs, made)
+
+
+def _fits(op_name: str, shape, interval) -> bool:
+    """Can ``op_name`` take a node of this shape and interval as its first argument?"""
+    op = catalog.get(op_name)
+    if op.kind == "matmul" or op_name == "transpose":
+        return len(shape) >= 2
+    if op_name == "pow":
+        return interval[0] >= POSITIVE_BOX[0] and interval[1] <= 10
+    if op.scalar and op.arity == 1:
+        record = scalar.get(op_name)
+        if not record.domain(interval):
+            return False
+        return max(abs(v) for v in record.image(interval)) <= MAGNITUDE_BOUND
+    return max(abs(v) for v in interval) <= MAGNITUDE_BOUND / 100
+
+
+@st.composite
+def array_compositions(
+    draw,
+    ops: Sequence[str] = catalog.ALL_OPS,
+    *,
+    min_ops: int = 1,
+    max_ops: int = 4,
+    sharing: float = 0.3,
+    keepdims: bool = True,
+    swap_only: bool = False,
+) -> ArrayComposition:
+    """Array compositions of the array ops ``ops`` (``graders.tensor.ops``), ``min_ops``
+    to ``max_ops`` of them, ending in ``loss = sum(out * w)``. ``keepdims=False`` never
+    asks a reduction to keep its axes, and ``swap_only`` makes every transpose a swap of
+    two axes, for engines that cannot do otherwise (``graders.presets``)."""
+    names = tuple(ops)
+    if not names:
+        raise InvalidArgument("ops must name at least one array op")
+    for name in names:
+        try:
+            catalog.get(name)
+        except ValueError as e:
+            raise InvalidArgument(str(e)) from None
+    problem = size_problem(min_ops, max_ops, sharing)
+    if problem:
+        raise InvalidArgument(problem)
+    b = _Builder(draw, keepdims, swap_only, sharing)
+    count = draw(st.integers(min_ops, max_ops), label="ops")
+    last = None
+    for _ in range(count):
+        if last is None:
+            op = draw(st.sampled_from(names), label="op")
+            last = b.fresh(*_first_input(draw, op))
+        else:
+            usable = [n for n in names if _fits(n, b.shape_of(last), b.interval_of(last))]
+            if not usable:
+                break
+            op = draw(st.sampled_from(usable), label="op")
+        last = _apply(b, op, last)
+    return b.composition()
+
+
+def _first_input(draw, op: str):
+    """A fresh input an op can take: a matrix for matmul and transpose, positive values
+    for ops defined only there."""
+    min_dims = 2 if op in ("matmul", "transpose") else 0
+    positive = op in ("log", "sqrt", "pow")
+    return _shape(draw, min_dims), POSITIVE_BOX if positive else ANY_BOX
+
+
+def _apply(b: _Builder, op: str, first):
+    draw, record = b.draw, catalog.get(op)
+    shape, interval = b.shape_of(first), b.interval_of(first)
+    if record.kind == "elementwise" and record.arity == 2:
+        second, second_interval = _second_operand(b, op, first)
+        image = scalar.get(op).image(interval, second_interval)
+        if max(abs(v) for v in image) > MAGNITUDE_BOUND:
+            image = (-MAGNITUDE_BOUND, MAGNITUDE_BOUND)
+        return b.add(op, [first, second], {}, image)
+    if op == "pow":
+        exponent = draw(st.sampled_from(EXPONENTS), label="exponent")
+        image = iv.power(interval, exponent)
+        return b.add(op, [first], {"exponent": exponent}, image)
+    if record.kind == "elementwise":
+        return b.add(op, [first], {}, scalar.get(op).image(interval))
+    if record.kind == "reduction":
+        params = _reduction_params(draw, len(shape), b.keepdims)
+        n = catalog.reduced_count(shape, params)
+        image = (n * interval[0], n * interval[1]) if op == "sum" else interval
+        return b.add(op, [first], params, image)
+    if op == "reshape":
+        return b.add(op, [first], {"shape": _reshaped(draw, shape)}, interval)
+    if op == "transpose":
+        axes = _permutation(draw, len(shape), b.swap_only)
+        return b.add(op, [first], {"axes": axes}, interval)
+    if op == "broadcast_to":
+        return b.add(op, [first], {"shape": _broadcast_target(draw, shape)}, interval)
+    # matmul: a fresh right-hand side, its batch dimensions broadcast against the left's
+    batch = draw(
+        hnp.broadcastable_shapes(
+            shape[:-2], min_dims=0, max_dims=max(0, len(shape) - 2) + 1, max_side=MAX_SIDE
+        ),
+        label="batch",
+    )
+    m = draw(st.integers(1, MAX_SIDE), label="columns")
+    second = b.fresh((*batch, shape[-1], m))
+    k = shape[-1]
+    product = iv.mul(interval, ANY_BOX)
+    image = (k * product[0], k * product[1])
+    return b.add(op, [first, second], {}, image)
+
+
+def _second_operand(b: _Builder, op: str, first):
+    """The other argument of a binary elementwise op: an earlier node of a shape that
+    broadcasts with ``first`` (with probability ``sharing``), else a fresh input."""
+    draw = b.draw
+    shape = b.shape_of(first)
+    if draw(st.integers(0, 99), label="share") >= 100 - round(100 * b.sharing):
+        earlier = [
+            ref
+            for ref in range(len(b.made))
+            if ref != first
+            and _broadcasts(b.shape_of(ref), shape)
+            and (op != "div" or iv.away_from_zero(b.interval_of(ref), 0.5))
+        ]
+        if earlier:
+            ref = draw(st.sampled_from(earlier), label="shared")
+            return ref, b.interval_of(ref)
+    other = draw(
+        hnp.broadcastable_shapes(shape, min_dims=0, max_dims=len(shape) + 1, max_side=MAX_SIDE),
+        label="shape",
+    )
+    box = POSITIVE_BOX if op == "div" else ANY_BOX
+    return (b.fresh(other, box)), box
+
+
+def _broadcasts(a, b) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def _reduction_params(draw, ndim: int, keepdims: bool) -> dict:
+    everything = ndim == 0 or draw(st.booleans(), label="all axes")
+    if everything:
+        params = {"axis": None}
+    else:
+        axes = draw(
+            st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True), label="axes"
+        )
+        params = {"axis": sorted(axes)}
+    if keepdims and draw(st.booleans(), label="keepdims"):
+        params["keepdims"] = True
+    return params
+
+
+def _reshaped(draw, shape) -> list[int]:
+    """Another shape of the same size: its prime factors dealt into up to three axes."""
+    size = int(np.prod(shape, dtype=int))
+    factors, n, p = [], size, 2
+    while n > 1:
+        while n % p == 0:
+            factors.append(p)
+            n //= p
+        p += 1
+    ndim = draw(st.integers(1, MAX_DIMS), label="dims")
+    sides = [1] * ndim
+    for f in factors:
+        sides[draw(st.integers(0, ndim - 1), label="factor")] *= f
+    return sides
+
+
+def _permutation(draw, ndim: int, swap_only: bool) -> list[int]:
+    """A permutation that moves something; a swap of two axes for swap-only engines."""
+    if swap_only:
+        i, j = sorted(
+            draw(
+                st.lists(st.integers(0, ndim - 1), min_size=2, max_size=2, unique=True),
+                label="swap",
+            )
+        )
+        axes = list(range(ndim))
+        axes[i], axes[j] = j, i
+        return axes
+    axes = list(draw(st.permutations(range(ndim)), label="permutation"))
+    if axes == sorted(axes):
+        axes = axes[::-1]
+    return axes
+
+
+def _broadcast_target(draw, shape) -> list[int]:
+    """A shape ``shape`` broadcasts to: sides of 1 stretched, maybe axes added in front
+    (at least one of the two)."""
+    stretched = [draw(st.integers(2, MAX_SIDE), label="side") if n == 1 else n for n in shape]
+    lead = draw(st.integers(0, 1), label="leading")
+    if lead == 0 and list(stretched) == list(shape):
+        lead = 1
+    return [draw(st.integers(2, MAX_SIDE), label="lead") for _ in range(lead)] + stretched
+
+
+# --- points ----------------------------------------------------------------------------------
+
+
+@st.composite
+def array_points(draw, composition: ArrayComposition) -> list[np.ndarray]:
+    """One fair value for every input but ``w``: distinct grid values inside its box."""
+    found = []
+    for spec in composition.inputs[:-1]:
+        lo, hi = (math.ceil(spec.box[0] / GRID), math.floor(spec.box[1] / GRID))
+        elements = st.integers(lo, hi).map(lambda i: i * GRID)
+        found.append(
+            draw(
+                hnp.arrays(np.float64, spec.shape, elements=elements, unique=True), label=spec.name
+            )
+        )
+    return found

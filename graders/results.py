@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 #: The chain-rule steps, the vocabulary of every finding (README: "Chain-rule steps").
 #: ``combination`` is for exercises (graders.exercises): a total derivative is not the
 #: chain-rule combination of the partials (a missing path, a product for a sum, a sign).
+#: ``shape`` and ``unbroadcast`` are for array engines (graders.tensor): a gradient whose
+#: shape is not its node's, and a broadcast operand's gradient not summed back over the
+#: axes the broadcast added or stretched (or summed over others; ``Finding.axes``).
 Step = Literal[
     "forward",
     "local-derivative",
@@ -32,6 +35,8 @@ Step = Literal[
     "missing",
     "error",
     "combination",
+    "shape",
+    "unbroadcast",
 ]
 STEPS: tuple[Step, ...] = get_args(Step)
 
@@ -44,6 +49,8 @@ CAUSE_ORDER: tuple[Step, ...] = (
     "order",
     "accumulation",
     "forward",
+    "shape",
+    "unbroadcast",
     "local-derivative",
     "upstream",
     "combination",
@@ -60,7 +67,7 @@ class Finding:
     argument: int | None = None
     argument_name: str | None = None
     node: str | None = None
-    expected: float | None = None
+    expected: float | str | None = None
     actual: float | str | None = None
     rule: str | None = None
     reproducer: str | None = None
@@ -74,6 +81,9 @@ class Finding:
     #: (``graders.presets``), so nodes can be written as the student writes them. Plain
     #: JSON data.
     case: dict | None = None
+    #: The axes a finding is about (array engines): those a gradient must be summed over
+    #: (``unbroadcast``), or the reduction's whose gradient is wrong; None elsewhere.
+    axes: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.step not in STEPS:

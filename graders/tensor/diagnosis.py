@@ -1,0 +1,350 @@
+"""Diagnosis of array engines: which chain-rule step is wrong, for which op, along which axes.
+
+Every node of a case is also built alone (``isolated``): fresh leaves holding its
+arguments' values, the op, and ``loss = sum(out * w)`` with a non-uniform ``w``, so the
+gradient flowing into the op is ``w`` (all ones would hide a transpose or a dropped
+upstream). Each argument's gradient is then explained (:func:`explain`), first match wins:
+
+1. right (the grading tolerance, scaled by the upstream);
+2. ``unbroadcast``: the argument was broadcast, and the gradient is the broadcast one not
+   summed back, or summed over other axes (the axes are named);
+3. a known wrong rule of the op (its *mutants*: mean without 1/N, max spread to every
+   element, a transpose not inverted, matmul without ``.T``, pow with out_grad as the
+   base, a reduction's out_grad not put back along its axes), named in words a student
+   can act on, with its step: ``shape`` when the shape is wrong too;
+4. ``upstream``: what an upstream of all ones gives (out_grad ignored);
+5. ``shape`` (the gradient's shape is not the argument's), else ``local-derivative``.
+
+Only when every node is right alone is the reverse pass blamed for a case: ``accumulation``
+when some node used more than once holds exactly one of its contributions (``=`` for
+``+=``), otherwise ``order``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from graders.tensor import ops
+from graders.tensor.composition import ArrayComposition
+from graders.tensor.oracles import ArrayReference
+from graders.tensor.syntax import write
+from graders.tolerances import GRADING
+
+#: Significant digits of an isolated node's argument values (short reproducers).
+DIGITS = 4
+
+
+@dataclass(frozen=True)
+class Verdict:
+    step: str
+    message: str
+    axes: tuple[int, ...] | None = None
+
+
+def array(raw) -> np.ndarray | None | str:
+    """An outcome's array (``{"shape", "data"}`` as the runner rebuilt it), None, or
+    the text of what the engine gave instead."""
+    if raw is None:
+        return None
+    if "not_a_number" in raw:
+        return raw["not_a_number"]
+    return np.array(raw["data"], dtype=np.float64).reshape(raw["shape"])
+
+
+def close(actual: np.ndarray, expected: np.ndarray, scale: float = 1.0) -> bool:
+    """Same shape and every element within the grading tolerance (``atol`` scaled by the
+    upstream gradient's size)."""
+    if np.shape(actual) != np.shape(expected):
+        return False
+    atol = GRADING["atol"] * max(1.0, scale)
+    with np.errstate(all="ignore"):
+        bound = atol + GRADING["rtol"] * np.maximum(np.abs(actual), np.abs(expected))
+        return bool(np.all(np.isfinite(actual)) and np.all(np.abs(actual - expected) <= bound))
+
+
+def _shape_text(shape) -> str:
+    return str(tuple(int(n) for n in shape))
+
+
+def _axes_text(axes) -> str:
+    axes = tuple(axes)
+    return f"axis {axes[0]}" if len(axes) == 1 else "axes " + ", ".join(map(str, axes))
+
+
+# --- isolated nodes ----------------------------------------------------------------------
+
+
+def isolated(
+    composition: ArrayComposition, k: int, values: Sequence[np.ndarray]
+) -> tuple[ArrayComposition, list[np.ndarray]]:
+    """Node ``k`` alone on fresh leaves (one per distinct argument, named as in the
+    composition, values rounded to a few digits), reduced by its own ``w``."""
+    node = composition.node(k)
+    distinct = list(dict.fromkeys(node.args))
+    inputs = [(composition.name(a), composition.shapes[a], (-2.0, 2.0)) for a in distinct]
+    args = [distinct.index(a) for a in node.args]
+    probe = ArrayComposition.build(inputs, [(node.op, args, node.p)])
+    probe = ArrayComposition(probe.inputs, probe.nodes, (composition.name(k), *probe.names[1:]))
+    point = [_rounded(np.asarray(values[a], dtype=np.float64)) for a in distinct]
+    return probe, point
+
+
+def _rounded(values: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.array([float(f"{v:.{DIGITS}g}") for v in values.ravel()]).reshape(values.shape)
+
+
+# --- explaining one gradient ----------------------------------------------------------------
+
+
+def explain(
+    op_name: str,
+    params: dict,
+    arrays: Sequence[np.ndarray],
+    upstream: np.ndarray,
+    i: int,
+    actual: np.ndarray,
+    expected: np.ndarray,
+    arg: str = "a",
+) -> Verdict | None:
+    """Why ``actual`` is not argument ``i``'s gradient ``expected`` (None: it is)."""
+    scale = float(np.max(np.abs(upstream), initial=1.0))
+    if close(actual, expected, scale):
+        return None
+    op = ops.get(op_name)
+    shape = np.shape(arrays[i])
+    full = np.asarray(op.full_vjp(arrays, params, upstream)[i])
+    verdict = _unbroadcast(full, shape, actual, scale, arg)
+    if verdict is not None:
+        return verdict
+    for step, message, candidate, axes in _mutants(op_name, params, arrays, upstream, i, arg):
+        for form in _with_unbroadcast(candidate, full.shape, shape):
+            if close(actual, form, scale):
+                wrong_shape = np.shape(actual) != shape
+                return Verdict("shape" if wrong_shape else step, message, axes)
+    ones = np.ones_like(upstream)
+    if close(actual, ops.get(op_name).vjp(arrays, params, ones)[i], scale) and not close(
+        ones, upstream
+    ):
+        return Verdict(
+            "upstream",
+            f"the gradient of {arg} ignores the gradient flowing into the op (out_grad): it "
+            f"is what an upstream of all ones would give; multiply by out_grad",
+        )
+    if np.shape(actual) != shape:
+        return Verdict(
+            "shape",
+            f"the gradient of {arg} has shape {_shape_text(np.shape(actual))}, but {arg} has "
+            f"shape {_shape_text(shape)}: a gradient always has its node's shape",
+        )
+    return Verdict("local-derivative", rule_in_words(op_name, params, shape, arg))
+
+
+def _with_unbroadcast(candidate, full_shape, shape):
+    """A wrong rule's gradient as it is, and summed back to ``shape`` where it can be."""
+    yield candidate
+    if np.shape(candidate) != tuple(shape):
+        try:
+            yield ops.unbroadcast(candidate, tuple(shape))
+        except ValueError:  # no broadcast leads from shape to the candidate's
+            pass
+
+
+def _unbroadcast(full, shape, actual, scale, arg) -> Verdict | None:
+    """A broadcast argument's gradient not summed back, or summed over other axes."""
+    if full.shape == tuple(shape):
+        return None
+    wanted = ops.broadcast_axes(full.shape, tuple(shape))
+    if close(actual, full, scale):
+        return Verdict(
+            "unbroadcast",
+            f"{arg} (shape {_shape_text(shape)}) was broadcast to {_shape_text(full.shape)}, "
+            f"and its gradient was not summed back: sum it over {_axes_text(wanted)} "
+            f"(keepdims for stretched axes) to get back to {arg}'s shape",
+            wanted,
+        )
+    for count in range(1, full.ndim + 1):
+        for axes in itertools.combinations(range(full.ndim), count):
+            if axes == wanted:
+                continue
+            for keep in (False, True):
+                summed = np.sum(full, axis=axes, keepdims=keep)
+                if summed.size == np.size(actual) and close(
+                    actual, summed.reshape(np.shape(actual)), scale
+                ):
+                    return Verdict(
+                        "unbroadcast",
+                        f"{arg} (shape {_shape_text(shape)}) was broadcast to "
+                        f"{_shape_text(full.shape)}; its gradient was summed over "
+                        f"{_axes_text(axes)}, but must be summed over {_axes_text(wanted)} "
+                        "(new axes are added on the left, and stretched axes are those of "
+                        "size 1)",
+                        wanted,
+                    )
+    return None
+
+
+def _mutants(op_name, params, arrays, g, i, arg):
+    """``(step, message, wrong gradient, axes)``: what known wrong rules of the op give."""
+    a = arrays[0]
+    shape = np.shape(arrays[i])
+    if op_name in ("sum", "mean", "max"):
+        axes = ops.reduced_axes(np.ndim(a), params)
+        spread = ops.expand(g, np.shape(a), params)
+        n = ops.reduced_count(np.shape(a), params)
+        if op_name == "mean":
+            yield (
+                "local-derivative",
+                f"mean's gradient is missing the factor 1/{n} (1 over the {n} elements "
+                f"averaged along {_axes_text(axes)})",
+                spread,
+                axes,
+            )
+            if n != np.size(a):
+                yield (
+                    "local-derivative",
+                    f"mean's gradient divides by {np.size(a)}, every element of {arg}; only "
+                    f"the {n} averaged along {_axes_text(axes)} count",
+                    spread / np.size(a),
+                    axes,
+                )
+        if op_name == "max":
+            yield (
+                "local-derivative",
+                f"max's gradient goes to every element along {_axes_text(axes)}; it belongs "
+                "to the maximum alone (0 elsewhere)",
+                spread,
+                axes,
+            )
+            mask = ops.get("max").full_vjp(arrays, params, np.ones_like(g))[0]
+            yield (
+                "upstream",
+                "max's gradient marks the maximum but does not multiply by out_grad",
+                mask,
+                axes,
+            )
+        return
+    if op_name == "reshape":
+        yield (
+            "shape",
+            f"reshape's gradient must be out_grad reshaped back to {arg}'s shape "
+            f"{_shape_text(shape)}",
+            g,
+            None,
+        )
+        return
+    if op_name == "transpose":
+        perm = tuple(params["axes"])
+        inverse = ops.inverse_permutation(perm)
+        if perm != inverse:
+            yield (
+                "local-derivative",
+                f"transpose's gradient is out_grad transposed by axes={perm} again; it must "
+                f"be transposed by the inverse permutation {inverse}",
+                np.transpose(g, perm),
+                None,
+            )
+        yield (
+            "local-derivative",
+            f"transpose's gradient must be out_grad transposed back (by {inverse}), not "
+            "out_grad as it is",
+            g,
+            None,
+        )
+        return
+    if op_name == "matmul":
+        b = arrays[1]
+        bt, at = np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2)
+        if i == 0:
+            wrong = [
+                (lambda: g @ b, "out_grad @ b: b is not transposed; it is out_grad @ b.T"),
+                (lambda: bt @ g, "b.T @ out_grad: the factors are swapped; it is out_grad @ b.T"),
+                (lambda: b @ g, "b @ out_grad; it is out_grad @ b.T"),
+            ]
+        else:
+            wrong = [
+                (lambda: a @ g, "a @ out_grad: a is not transposed; it is a.T @ out_grad"),
+                (lambda: g @ at, "out_grad @ a.T: the factors are swapped; it is a.T @ out_grad"),
+                (lambda: g @ a, "out_grad @ a; it is a.T @ out_grad"),
+            ]
+        for make, text in wrong:
+            try:
+                candidate = make()
+            except ValueError:  # shapes that do not multiply: a student's code raised too
+                continue
+            yield ("local-derivative", f"the gradient of {arg} in a @ b is {text}", candidate, None)
+        return
+    if op_name == "pow":
+        c = float(params["exponent"])
+        with np.errstate(all="ignore"):
+            yield (
+                "local-derivative",
+                f"pow's gradient uses out_grad as the base: it is {c:g} * {arg}**{c - 1:g} * "
+                f"out_grad, not {c:g} * out_grad**{c - 1:g}",
+                c * g ** (c - 1),
+                None,
+            )
+
+
+def rule_in_words(op_name: str, params: dict, shape, arg: str) -> str:
+    """What a wrong gradient of an op must be, in words."""
+    op = ops.get(op_name)
+    if op.kind == "reduction":
+        axes = ops.reduced_axes(len(shape), params)
+        kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+        call = write(op_name, [arg], params)
+        factor = " divided by the count" if op_name == "mean" else ""
+        where = " at the maximum only" if op_name == "max" else ""
+        return (
+            f"the gradient of {call} must be out_grad broadcast back along "
+            f"{_axes_text(axes)}{factor}{where}: reshape out_grad to {_shape_text(kept)}, "
+            f"then broadcast it to {_shape_text(shape)}"
+        )
+    index = op.arg_names.index(arg) if arg in op.arg_names else 0
+    rule = op.rules[min(index, len(op.rules) - 1)]
+    return f"the gradient of {arg} is wrong: {rule}"
+
+
+# --- the reverse pass -----------------------------------------------------------------------
+
+
+def contributions(
+    composition: ArrayComposition, reference: ArrayReference, k: int
+) -> list[np.ndarray]:
+    """What each use of node ``k`` adds to its gradient (MyGrad's numbers)."""
+    found = []
+    for j in dict.fromkeys(composition.consumers[k]):
+        node = composition.node(j)
+        op = ops.get(node.op)
+        arrays = [reference.values[a] for a in node.args]
+        grads = op.vjp(arrays, node.p, reference.grads[j])
+        # a node used twice by one op (x * x) contributes once per position
+        found += [grads[i] for i, a in enumerate(node.args) if a == k]
+    return found
+
+
+def machinery(
+    composition: ArrayComposition,
+    reference: ArrayReference,
+    grads: Sequence,
+    graded: Sequence[int],
+) -> tuple[str, int] | None:
+    """``(step, node)`` for a case whose nodes are each right alone but whose gradients
+    are wrong: accumulation where a shared node holds one contribution, else order."""
+    wrong = [
+        k
+        for k in graded
+        if not (isinstance(grads[k], np.ndarray) and close(grads[k], reference.grads[k]))
+    ]
+    if not wrong:
+        return None
+    for k in wrong:
+        if len(composition.consumers[k]) >= 2 and isinstance(grads[k], np.ndarray):
+            parts = contributions(composition, reference, k)
+            if any(close(grads[k], p) for p in parts):
+                return "accumulation", k
+    return "order", max(wrong)

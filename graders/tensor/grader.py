@@ -1,0 +1,568 @@
+"""The tensor grader: one part of a ``tensor`` assignment, on a worker of its own.
+
+1. The projection every case ends in, ``loss = sum(a * w)``, on a leaf alone: if the
+   engine gets its gradient wrong (a seed that is not 1, a broken ``sum`` or ``*``), no
+   other gradient can be read, and the part stops there with that one finding.
+2. Each op of the part alone: a Hypothesis search over one-op compositions of it (shapes
+   from ``hypothesis.extra.numpy``, broadcasting included). An op found wrong is charged
+   and left out of what follows.
+3. A Hypothesis search over compositions of the ops not yet charged. Each example is one
+   worker round trip: the composition at a few points, and every node isolated under a
+   non-uniform upstream gradient (``diagnosis.isolated``). The trusted process computes
+   both oracles and the gate, diagnoses, and raises a failure whose class is the
+   finding's identity (step, op, argument), so Hypothesis shrinks each bug on its own,
+   toward small shapes and few ops.
+4. Score: an op part earns the share of its ops with no finding; the machinery part
+   (``machinery = true``) earns nothing once a seed, accumulation or order finding is
+   made, or when no composition with a shared node could be built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+
+import numpy as np
+from hypothesis.errors import Flaky
+
+from graders import search as hypothesis_search
+from graders.assignment import Part
+from graders.grading import BaseGrader
+from graders.presets import Preset
+from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
+from graders.tensor import ops
+from graders.tensor.composition import ArrayComposition
+from graders.tensor.diagnosis import array, close, explain, isolated, machinery, rule_in_words
+from graders.tensor.oracles import reference
+from graders.tensor.probes import fixed_cases
+from graders.tensor.reproducer import write as reproducer
+from graders.tensor.syntax import write
+from strategies.arrays import array_compositions, array_points
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup
+
+#: Share of the assignment's examples each op gets alone (at least ``_MIN_ALONE``).
+_ALONE_SHARE = 0.5
+_MIN_ALONE = 8
+
+
+class FindingError(AssertionError):
+    """Raised inside a Hypothesis example; one subclass per finding identity."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.summary())
+        self.finding = finding
+
+
+_FAILURE_CLASSES: dict[tuple, type[FindingError]] = {}
+
+
+def failure(finding: Finding) -> FindingError:
+    identity = finding.identity
+    if identity not in _FAILURE_CLASSES:
+        name = "Wrong_" + "_".join(str(p).replace("-", "_") for p in identity if p is not None)
+        _FAILURE_CLASSES[identity] = type(name, (FindingError,), {})
+    return _FAILURE_CLASSES[identity](finding)
+
+
+class TensorGrader(BaseGrader):
+    """Grades an array autodiff engine (assignments of kind ``tensor``), one part at a time."""
+
+    policy_advice = "compute the gradients with your own engine"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._digest = hashlib.sha256()
+        #: Cases the gate discarded and cases checked, for the benchmarks.
+        self.discarded = 0
+        self.checked = 0
+
+    @property
+    def preset(self) -> Preset:
+        return self.runner.preset
+
+    def grade_part(self, part: Part) -> PartResult:
+        self._digest = hashlib.sha256()
+        names = self.assignment.prepared[part.name]
+        result = PartResult(part, 0.0)
+        broken = self._check_projection()
+        if broken is not None:
+            result.findings = [broken]
+            result.cases_digest = self._digest.hexdigest()[:16]
+            return result
+        charged: dict[str, Finding] = {}
+        alone = max(_MIN_ALONE, int(self.examples * _ALONE_SHARE))
+        if part.machinery:  # its ops' own parts check them: a screen is enough here
+            alone = _MIN_ALONE // 2
+        for name in names:
+            found = self._run(part, [name], 1, 1, 0.0, alone, f"{part.name}/{name}")
+            if not found:
+                found = self._fixed(name)
+            result.findings = unique(result.findings + found)
+            for finding in found:
+                charged.setdefault(finding.op or name, finding)
+            if any(f.stops_everything for f in found):
+                return self._scored(result, names, charged)
+        available = [n for n in names if n not in charged]
+        while available:
+            found = self._run(
+                part,
+                available,
+                part.min_ops,
+                part.max_ops,
+                part.sharing,
+                self.examples,
+                part.name,
+                result,
+            )
+            new = [f for f in found if f.identity not in {g.identity for g in result.findings}]
+            result.findings = unique(result.findings + found)
+            blamed = {f.op for f in new if f.op is not None}
+            if not new or any(f.op is None for f in new) or not blamed & set(available):
+                break
+            available = [n for n in available if n not in blamed]
+        return self._scored(result, names, charged)
+
+    def _scored(self, result: PartResult, names, charged) -> PartResult:
+        part = result.part
+        fatal = any(f.stops_everything for f in result.findings)
+        if part.machinery:
+            broken = any(f.step in MACHINERY_STEPS for f in result.findings)
+            result.findings = [
+                f for f in result.findings if f.step in MACHINERY_STEPS or f.op is None
+            ]
+            if result.shared_examples == 0 and not result.findings:
+                result.findings = [
+                    Finding(
+                        "missing",
+                        "the reverse pass could not be tested: no composition with a shared "
+                        "node could be built from the ops that work (fix the ops above first)",
+                    )
+                ]
+            nothing = result.shared_examples == 0
+            result.score = 0.0 if broken or fatal or nothing else part.points
+        else:
+            named = {f.op for f in result.findings if f.op is not None} | set(charged)
+            reverse_pass = any(f.step in MACHINERY_STEPS for f in result.findings)
+            ok = [] if fatal or reverse_pass else [n for n in names if n not in named]
+            result.credited = tuple(ok)
+            result.score = round(part.points * len(ok) / len(names), 4)
+        result.cases_digest = self._digest.hexdigest()[:16]
+        return result
+
+    def _fixed(self, name: str) -> list[Finding]:
+        """The first finding of ``name``'s fixed cases (``probes.fixed_cases``), if any."""
+        cases = fixed_cases(
+            name, keepdims=bool(self.preset.keepdims), swap_only=self.preset.transpose == "swap"
+        )
+        for composition, point in cases:
+            finding = self.check_case(composition, [point])
+            if finding is not None:
+                return [finding]
+        return []
+
+    # --- the projection -------------------------------------------------------------------
+
+    def _check_projection(self) -> Finding | None:
+        """``loss = sum(a * w)`` on a leaf: the finding that stops the part, or None."""
+        composition = ArrayComposition.build([("a", (2, 3), (-2.0, 2.0))], [])
+        point = [np.array([[0.5, -1.25, 2.0], [1.5, -0.75, 0.25]])]
+        expected = reference(composition, point)
+        outcome = self._request([(composition, point)])[0]
+        error = outcome.get("error")
+        source = composition.source(self.preset)
+        if error:
+            return self._error(error, composition, f"`{source.splitlines()[-1]}`")
+        grads = [array(g) for g in outcome["grads"]]
+        read = {composition.name(k): g for k, g in enumerate(grads)}
+        w = composition.projection()
+        a_grad = read.get("a")
+        if isinstance(a_grad, np.ndarray) and close(a_grad, w):
+            return None
+        what = (
+            "no gradient"
+            if a_grad is None
+            else (a_grad if isinstance(a_grad, str) else np.round(a_grad, 6).tolist())
+        )
+        zero = isinstance(a_grad, np.ndarray) and not np.any(a_grad)
+        step = "seed" if zero or a_grad is None else "local-derivative"
+        text = (
+            f"after `{source.replace(chr(10), '; ')}`, a.grad must be w, "
+            f"{np.round(w, 6).tolist()}; your engine gives {what}. Every check ends in "
+            "loss = sum(out * w), so no other gradient can be read until this one is right"
+        )
+        if step == "seed":
+            text += ": the reverse pass must start from loss.grad = 1"
+        return Finding(
+            step,
+            text,
+            op=None if step == "seed" else "sum",
+            node=source,
+            expected=repr(np.round(w, 6).tolist()),
+            actual=repr(what),
+            reproducer=reproducer(
+                composition, point, self.preset, self.runner.module_name, {"a": expected.grads[0]}
+            ),
+        )
+
+    # --- searching --------------------------------------------------------------------------
+
+    def _run(self, part, names, min_ops, max_ops, sharing, examples, label, result=None):
+        """One Hypothesis run over compositions of ``names``: the findings it raised."""
+        strategy = array_compositions(
+            names,
+            min_ops=min_ops,
+            max_ops=max_ops,
+            sharing=sharing,
+            keepdims=bool(self.preset.keepdims),
+            swap_only=self.preset.transpose == "swap",
+        )
+        stop: list[Finding] = []
+
+        def check(data):
+            composition = data.draw(strategy, label="composition")
+            case_points = [
+                data.draw(array_points(composition), label="point")
+                for _ in range(self.assignment.points_per_case)
+            ]
+            if stop:
+                raise failure(stop[0])
+            if result is not None:
+                result.examples += 1
+                if any(
+                    len(set(uses)) >= 2 or len(uses) >= 2 for uses in composition.consumers[:-2]
+                ):
+                    result.shared_examples += 1
+            finding = self.check_case(composition, case_points)
+            if finding is not None:
+                if finding.stops_everything:
+                    stop.append(finding)
+                raise failure(finding)
+
+        try:
+            hypothesis_search.search(check, seed=self.seed, part=label, examples=examples)
+        except BaseException as e:  # noqa: BLE001 - sorted out below; our own bugs re-raise
+            if stop and isinstance(e, Flaky):
+                return stop[:1]
+            return _findings_from(e)
+        return []
+
+    # --- one case ---------------------------------------------------------------------------
+
+    def check_case(self, composition: ArrayComposition, case_points: list) -> Finding | None:
+        """Run one composition at some points, and every node alone (one round trip): the
+        first finding, or None."""
+        late = self.out_of_time()
+        if late is not None:
+            return late
+        kept = []
+        for point in case_points:
+            self.checked += 1
+            found = reference(composition, point)
+            if found is None:
+                self.discarded += 1
+            else:
+                kept.append((point, found))
+        if not kept:
+            return None
+        self._digest.update(
+            (composition.source() + "|" + repr([[a.tolist() for a in p] for p, _ in kept])).encode()
+        )
+        plan = []
+        for point, found in kept:
+            plan.append((composition, point))
+            for k in composition.graded:
+                plan.append(isolated(composition, k, found.values))
+        outcomes = iter(self._request(plan))
+        if self.runner.violations:
+            return self.policy_finding(self.runner.violations)
+        for point, found in kept:
+            whole = next(outcomes)
+            for k in composition.graded:
+                probe, probe_point = isolated(composition, k, found.values)
+                finding = self._judge_alone(probe, probe_point, next(outcomes))
+                if finding is not None:
+                    return finding
+            finding = self._judge_whole(composition, point, found, whole)
+            if finding is not None:
+                return finding
+        return None
+
+    def _request(self, plan) -> list[dict]:
+        jobs = [{"array_composition": c.to_json(), "points": [_flat(c, p)]} for c, p in plan]
+        return [job[0] for job in self.runner.run(jobs)]
+
+    def _judge_alone(self, probe: ArrayComposition, point, outcome) -> Finding | None:
+        """One node built alone on fresh leaves, under the upstream gradient ``w``."""
+        k = len(probe.inputs)  # the op's node
+        node = probe.node(k)
+        op = ops.get(node.op)
+        names = [probe.name(a) for a in node.args]
+        text = f"{probe.name(k)} = {write(node.op, names, node.p, self.preset)}"
+        error = outcome.get("error")
+        if error:
+            return self._error(error, probe, f"`{text}`", node.op, point)
+        expected = reference(probe, point)
+        if expected is None:  # the gate discarded the isolated case (a rounding made a tie)
+            return None
+        values = [array(v) for v in outcome["values"]]
+        value = values[k]
+        if not (isinstance(value, np.ndarray) and close(value, expected.values[k])):
+            shown = (
+                value
+                if not isinstance(value, np.ndarray)
+                else f"shape {value.shape}: {np.round(value, 6).tolist()}"
+            )
+            return self._finding(
+                "forward",
+                f"{text} computes the wrong value: it should be "
+                f"{np.round(expected.values[k], 6).tolist()} (shape {expected.values[k].shape}), "
+                f"your engine gives {shown}",
+                node.op,
+                None,
+                text,
+                probe,
+                point,
+                {},
+                expected=expected.values[k],
+                actual=value,
+            )
+        grads = [array(g) for g in outcome["grads"]]
+        arrays = [np.asarray(expected.values[a]) for a in node.args]
+        upstream = expected.grads[k]
+        for position, a in enumerate(node.args):
+            if a in node.args[:position]:
+                continue  # x * x: one leaf, one gradient (judged at its first position)
+            actual = grads[a] if a < len(grads) else None
+            wanted = expected.grads[a]
+            arg = probe.name(a)
+            if node.args.count(a) > 1:  # both positions feed one leaf
+                if isinstance(actual, np.ndarray) and close(actual, wanted):
+                    continue
+                verdict_step, message, axes = (
+                    "local-derivative",
+                    f"the gradient of {arg} is wrong",
+                    None,
+                )
+            elif actual is None or isinstance(actual, str):
+                what = "no gradient" if actual is None else actual
+                return self._finding(
+                    "local-derivative" if actual is None else "error",
+                    f"after {text} and loss.{self.preset.backward}(), {arg} holds {what}, "
+                    "not an array of its gradients",
+                    node.op,
+                    position if op.arity > 1 else None,
+                    text,
+                    probe,
+                    point,
+                    {arg: wanted},
+                    expected=wanted,
+                    actual=what,
+                )
+            else:
+                verdict = explain(node.op, node.p, arrays, upstream, position, actual, wanted, arg)
+                if verdict is None:
+                    continue
+                verdict_step, message, axes = verdict.step, verdict.message, verdict.axes
+            return self._finding(
+                verdict_step,
+                f"{text}: {message}",
+                node.op,
+                position if op.arity > 1 else None,
+                text,
+                probe,
+                point,
+                {arg: wanted},
+                expected=wanted,
+                actual=actual,
+                axes=axes,
+                rule=op.rules[min(position, len(op.rules) - 1)],
+            )
+        return None
+
+    def _judge_whole(self, composition, point, found, outcome) -> Finding | None:
+        """The whole composition, once every node is right alone: the reverse pass."""
+        error = outcome.get("error")
+        if error:
+            return self._error(error, composition, "the composition", error.get("op"), point)
+        grads = [array(g) for g in outcome["grads"]]
+        inputs_only = self.preset.gradients == "inputs"
+        graded = range(len(composition.inputs) - 1) if inputs_only else composition.graded
+        graded = [k for k in graded if k < len(grads)]
+        grads_full = grads + [None] * (composition.size - len(grads))
+        verdict = machinery(composition, found, grads_full, graded)
+        if verdict is None:
+            if not inputs_only:
+                verdict = machinery(
+                    composition, found, grads_full, range(len(composition.inputs) - 1)
+                )
+            if verdict is None:
+                return None
+        step, k = verdict
+        name = composition.name(k)
+        uses = len(composition.consumers[k])
+        if step == "accumulation":
+            message = (
+                f"{name} is used {uses} times, and its gradient must be the sum of every "
+                "use's contribution; your engine keeps only one of them (add to the "
+                "gradient, never overwrite it)"
+            )
+        else:
+            message = (
+                f"every op is right on its own, but {name}'s gradient is wrong in the whole "
+                "graph: the reverse pass must handle a node only after every node that uses "
+                "it (reverse topological order), and visit each node once"
+            )
+        return self._finding(
+            step,
+            message,
+            None,
+            None,
+            None,
+            composition,
+            point,
+            {name: found.grads[k]},
+            expected=found.grads[k],
+            actual=grads_full[k],
+        )
+
+    # --- findings ---------------------------------------------------------------------------
+
+    def _finding(
+        self,
+        step,
+        message,
+        op,
+        argument,
+        node,
+        composition,
+        point,
+        show,
+        *,
+        expected=None,
+        actual=None,
+        axes=None,
+        rule=None,
+    ) -> Finding:
+        record = ops.get(op) if op else None
+        return Finding(
+            step,
+            message,
+            op=op,
+            argument=argument,
+            argument_name=record.arg_names[argument] if record and argument is not None else None,
+            node=node,
+            expected=_text(expected),
+            actual=_text(actual),
+            rule=rule,
+            reproducer=reproducer(composition, point, self.preset, self.runner.module_name, show),
+            axes=tuple(int(a) for a in axes) if axes is not None else None,
+        )
+
+    def _error(self, error: dict, composition, where: str, op=None, point=None) -> Finding:
+        """A case the engine raised on (or lacks an op of, or died on). A node built alone
+        whose reverse pass raised (shapes that do not fit, most often) is charged to the
+        step its op's backward gets wrong (``_backward_raised``)."""
+        kind = error.get("kind")
+        message = error.get("message", "")
+        raised_in_backward = error.get("op") is None and message.startswith(
+            f"{self.preset.backward}() raised"
+        )
+        op = error.get("op") or op
+        if kind == "missing":
+            step, text = "missing", f"your engine cannot build {where}: {message}"
+        elif kind in ("crash", "timeout"):
+            step, text = "error", f"{where} stopped the worker: {message}"
+        else:
+            step, text = "error", f"{where} raised {message}"
+            if raised_in_backward and op is not None and len(composition.graded) == 1:
+                step, advice, argument, axes = _backward_raised(composition, message)
+                text = f"{where}: {message}: {advice}"
+                node = where.strip("`")
+                return self._finding(
+                    step, text, op, argument, node, composition, point, {}, axes=axes
+                )
+        if point is None:
+            return Finding(step, text, op=op)
+        return self._finding(step, text, op, None, where.strip("`"), composition, point, {})
+
+
+def _backward_raised(composition: ArrayComposition, message: str = ""):
+    """``(step, advice, argument, axes)`` for a node alone whose backward raised: the
+    unbroadcast of a broadcast argument, a reduction's or reshape's gradient not put
+    back in its argument's shape, or (an elementwise op on equal shapes) an error."""
+    k = len(composition.inputs)
+    node = composition.node(k)
+    op = ops.get(node.op)
+    out = composition.shapes[k]
+    name = composition.name(node.args[0])
+    for position, a in enumerate(node.args):
+        shape = composition.shapes[a]
+        full = out if node.op != "matmul" else (*out[:-2], *shape[-2:])
+        # matmul's backward raises for a missing transpose as well: only a gradient that
+        # cannot be added to its leaf's (numpy's "non-broadcastable output operand") is
+        # a batch that was not summed back.
+        unsummed = "non-broadcastable output operand" in message
+        if (
+            op.kind == "elementwise"
+            or node.op == "broadcast_to"
+            or (op.kind == "matmul" and unsummed)
+        ):
+            if tuple(full) != tuple(shape) and ops.broadcast_axes(tuple(full), tuple(shape)):
+                axes = ops.broadcast_axes(tuple(full), tuple(shape))
+                arg = composition.name(a)
+                advice = (
+                    f"{arg} (shape {tuple(shape)}) was broadcast to {tuple(full)}; its gradient "
+                    f"must be summed over {_axes_words(axes)} before it is added to {arg}'s "
+                    "gradient"
+                )
+                return "unbroadcast", advice, position if op.arity > 1 else None, axes
+    shape = composition.shapes[node.args[0]]
+    if op.kind == "reduction":
+        axes = ops.reduced_axes(len(shape), node.p)
+        return "local-derivative", rule_in_words(node.op, node.p, shape, name), None, axes
+    if node.op == "reshape":
+        advice = (
+            f"reshape's gradient must be out_grad reshaped back to {name}'s shape {tuple(shape)}"
+        )
+        return "shape", advice, None, None
+    if op.kind in ("shape", "matmul"):
+        return (
+            "local-derivative",
+            f"its gradient must follow the rule {'; '.join(op.rules)}",
+            None,
+            None,
+        )
+    return "error", "", None, None
+
+
+def _axes_words(axes) -> str:
+    return f"axis {axes[0]}" if len(axes) == 1 else "axes " + ", ".join(map(str, axes))
+
+
+def _flat(composition: ArrayComposition, point) -> list[list[float]]:
+    values = [*point, composition.projection()]
+    return [np.asarray(v, dtype=np.float64).ravel().tolist() for v in values]
+
+
+def _text(value):
+    if value is None or isinstance(value, str):
+        return value
+    return repr(np.round(np.asarray(value, dtype=np.float64), 6).tolist())[:300]
+
+
+def _findings_from(error: BaseException) -> list[Finding]:
+    if isinstance(error, FindingError):
+        return [error.finding]
+    if isinstance(error, Flaky):
+        return [
+            Finding(
+                "error",
+                "your engine gave different results when the same case was run again: "
+                "look for state kept between calls (module-level variables, caches)",
+            )
+        ]
+    if isinstance(error, BaseExceptionGroup):
+        return unique([f for e in error.exceptions for f in _findings_from(e)])
+    raise error

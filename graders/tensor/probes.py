@@ -1,0 +1,76 @@
+"""Fixed cases of each array op alone, for what a short random search can miss.
+
+Hypothesis shrinks toward small shapes, and a few examples may never draw the case that
+shows a bug: ``mean`` dividing by every element shows only when some axis is *not*
+averaged and has a side above 1; a transpose not inverted only for a permutation of three
+axes that is not its own inverse; a wrong axis only when the sides differ. These cases
+use distinct sides (2, 3, 4), every kind of ``axis``, broadcasting from the left and by
+stretching, and batched matmul on either side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from graders.tensor import ops
+from graders.tensor.composition import ArrayComposition
+
+POSITIVE = (0.5, 2.0)
+ANY = (-2.0, 2.0)
+
+_BINARY_SHAPES = (((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((3,), (2, 2, 3)))
+_REDUCTIONS = ({"axis": None}, {"axis": [1]}, {"axis": [0, 2]}, {"axis": [2]})
+_RESHAPES = (((2, 3), [3, 2]), ((2, 3, 2), [4, 3]), ((6,), [2, 3]))
+_BROADCASTS = (((3, 1), [2, 3, 4]), ((3,), [2, 3]), ((1, 2), [3, 2]))
+_MATMULS = (((2, 3), (3, 4)), ((2, 2, 3), (3, 4)), ((2, 3), (2, 3, 4)), ((2, 1, 3, 2), (3, 2, 2)))
+_PERMUTATIONS = (((2, 3), [1, 0]), ((2, 3, 4), [1, 2, 0]), ((2, 3, 4), [2, 0, 1]))
+_SWAPS = (((2, 3), [1, 0]), ((2, 3, 4), [2, 1, 0]), ((2, 3, 4), [0, 2, 1]))
+
+
+def values(shape, box) -> np.ndarray:
+    """Distinct values spread over ``box`` in a fixed shuffled order."""
+    n = int(np.prod(shape, dtype=int))
+    order = np.argsort(np.sin(np.arange(n) * 12.9898 + 1.0))
+    spread = box[0] + (box[1] - box[0]) * (order + 1) / (n + 1)
+    return np.round(spread, 4).reshape(shape)
+
+
+def _case(op: str, specs, params) -> tuple[ArrayComposition, list[np.ndarray]]:
+    names = "ax"
+    inputs = [(names[i], shape, box) for i, (shape, box) in enumerate(specs)]
+    composition = ArrayComposition.build(inputs, [(op, list(range(len(specs))), params)])
+    return composition, [values(shape, box) for shape, box in specs]
+
+
+def fixed_cases(
+    op: str, *, keepdims: bool = True, swap_only: bool = False
+) -> Iterator[tuple[ArrayComposition, list[np.ndarray]]]:
+    """Cases of ``op`` alone: ``(composition, point)``."""
+    record = ops.get(op)
+    if record.kind == "elementwise" and record.arity == 2:
+        for a, b in _BINARY_SHAPES:
+            yield _case(op, [(a, ANY), (b, POSITIVE if op == "div" else ANY)], {})
+    elif op == "pow":
+        for exponent in (2.0, 3.0, 0.5, -1.0):
+            yield _case(op, [((2, 3), POSITIVE)], {"exponent": exponent})
+    elif record.kind == "elementwise":
+        positive = op in ("log", "sqrt")
+        yield _case(op, [((2, 3), POSITIVE if positive else ANY)], {})
+    elif record.kind == "reduction":
+        for params in _REDUCTIONS:
+            for keep in (False, True) if keepdims else (False,):
+                yield _case(op, [((2, 3, 4), ANY)], {**params, "keepdims": keep})
+    elif op == "reshape":
+        for shape, target in _RESHAPES:
+            yield _case(op, [(shape, ANY)], {"shape": target})
+    elif op == "broadcast_to":
+        for shape, target in _BROADCASTS:
+            yield _case(op, [(shape, ANY)], {"shape": target})
+    elif op == "transpose":
+        for shape, axes in _SWAPS if swap_only else _PERMUTATIONS:
+            yield _case(op, [(shape, ANY)], {"axes": axes})
+    elif op == "matmul":
+        for a, b in _MATMULS:
+            yield _case(op, [(a, ANY), (b, ANY)], {})

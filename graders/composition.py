@@ -74,6 +74,14 @@ class Composition:
                 if (wanted == "number") != isinstance(arg, Const) and wanted != "either":
                     raise ValueError(f"{node.op} needs a {wanted} as {op.arg_names[pos]}")
 
+    def __hash__(self) -> int:
+        """Computed once: compositions key the oracles' cache, asked many times a case."""
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.inputs, self.nodes, self.names))
+            self.__dict__["_hash"] = cached
+        return cached
+
     # --- structure ---------------------------------------------------------
 
     @property

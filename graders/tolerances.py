@@ -82,3 +82,12 @@ def grading(scale: float = 1.0) -> dict[str, float]:
     """The grading tolerance for a number computed with an upstream gradient of size
     ``scale`` flowing in (1 for a value, or a gradient with nothing above it)."""
     return dict(rtol=GRADING["rtol"], atol=GRADING["atol"] * max(1.0, abs(scale)))
+
+
+def grading_sum(terms: float) -> dict[str, float]:
+    """The grading tolerance for a gradient that sums chain-rule terms whose sizes add up
+    to ``terms`` (each path's product of local derivatives, in absolute value). Each term
+    carries its own relative error, so the sum's error is relative to ``terms``, not to
+    the sum, which cancellation can make tiny (``log(x) - log(x)``'s gradient is 0, while an
+    epsilon-guarded ``log`` leaves about 1e-6 of each term behind)."""
+    return dict(rtol=GRADING["rtol"], atol=GRADING["atol"] + GRADING["rtol"] * abs(terms))

@@ -52,7 +52,7 @@ from graders.engine.reproducer import reproducer, write_node
 from graders.oracles import Reference, mygrad_function
 from graders.presets import Preset
 from graders.results import Finding, at_text, number
-from graders.tolerances import GRADING, close, grading
+from graders.tolerances import GRADING, close, grading, grading_sum
 
 #: Most broken reverse passes tried per case when telling order from accumulation.
 _MOST_MASKS = 4096
@@ -182,6 +182,10 @@ class Diagnoser:
     ) -> tuple[bool, str]:
         value, shown = self._actual(run, kind, index)
         return value is None or not close(value, expected, **grading(upstream)), shown
+
+    def _close_sum(self, run: Run, k: int, expected: float, terms: float) -> bool:
+        value, _ = self._actual(run, "grad", k)
+        return value is not None and close(value, expected, **grading_sum(terms))
 
     def _text(self, comp: Composition, k: int) -> str:
         """Node ``k`` as the student writes it: ``b = a.exp()`` under a method API."""
@@ -388,6 +392,10 @@ class Diagnoser:
         own = self._own_reference(run) if wrong else None
         if own is not None:  # right at the engine's own values (an epsilon guard upstream)
             wrong = [k for k in wrong if self._wrong(run, "grad", k, own.grads[k])[0]]
+        locals_ = self._locals(case) if wrong else None
+        if locals_ is not None:  # right up to the rounding of the terms it sums
+            terms = _terms(comp, locals_)
+            wrong = [k for k in wrong if not self._close_sum(run, k, ref.grads[k], terms[k])]
         if not wrong:
             return None
         k = max(wrong)  # in "all" mode every consumer of it has a larger index: all right
@@ -488,6 +496,17 @@ class Diagnoser:
     def _number_or_text(self, run: Run, kind: str, index: int) -> float | str:
         value, shown = self._actual(run, kind, index)
         return shown if value is None else value
+
+
+def _terms(comp: Composition, locals_: dict[tuple[int, int], float]) -> list[float]:
+    """Per node, the sizes of the chain-rule terms its gradient sums: over every path to
+    the output, the product of the local derivatives' absolute values."""
+    terms = [0.0] * comp.size
+    terms[-1] = 1.0
+    for user in range(comp.size - 1, len(comp.inputs) - 1, -1):
+        for pos, arg in comp.node(user).node_args():
+            terms[arg] += terms[user] * abs(locals_[(user, pos)])
+    return terms
 
 
 def _listed(finding: Finding | None) -> list[Finding]:

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 
@@ -173,7 +174,12 @@ class TensorGrader(BaseGrader):
         error = outcome.get("error")
         source = composition.source(self.preset)
         if error:
-            return self._error(error, composition, f"`{source.splitlines()[-1]}`")
+            found = self._error(error, composition, f"`{source.replace(chr(10), '; ')}`")
+            first = (
+                " (every case ends in loss = sum(out * w) with a fixed array w, so * and sum "
+                "come first)"
+            )
+            return dataclasses.replace(found, message=found.message + first)
         grads = [array(g) for g in outcome["grads"]]
         read = {composition.name(k): g for k, g in enumerate(grads)}
         w = composition.projection()
@@ -198,7 +204,7 @@ class TensorGrader(BaseGrader):
             step,
             text,
             op=None if step == "seed" else "sum",
-            node=source,
+            node=source.replace("\n", "; "),
             expected=repr(np.round(w, 6).tolist()),
             actual=repr(what),
             reproducer=reproducer(

@@ -1,6 +1,6 @@
 """How fast grading is, and what it costs over running the student's engine alone.
 
-    python benchmarks/grading_speed.py [--repeats 3] [--cases 300]
+    python benchmarks/grading_speed.py [--repeats 3] [--cases 100] [--no-verdicts]
 
 Prints
 1. wall time of ``chaingrade check`` on the reference solution (a fresh process, as a
@@ -9,9 +9,11 @@ Prints
 2. time to a shrunk, named verdict for every engine in ``tests/engines/buggy``: median and
    worst of the whole ``grade()`` call (generation, worker round trips, oracles, diagnosis
    and Hypothesis's shrinking);
-3. examples per second of the grading pipeline (one worker round trip per case, both
+3. point-cases per ``check`` (a composition at one point, with its probes), and point-cases
+   per second of the grading pipeline (one worker round trip per composition, both
    oracles, probes, diagnosis) against the reference engine alone building and
-   differentiating the same compositions in-process: the overhead ratio.
+   differentiating the same compositions at the same points in-process: the overhead.
+Also the start-up: a fresh Python loading chaingrade, MyGrad and Hypothesis.
 Numbers, never assertions.
 """
 
@@ -31,7 +33,7 @@ from hypothesis import strategies as st
 
 from graders.assignment import load
 from graders.engine.grader import EngineGrader as Grader
-from strategies import compositions, points
+from strategies import compositions, point_sets
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "assignments" / "scalar_autodiff" / "solution" / "engine.py"
@@ -95,7 +97,8 @@ def time_pytest(workers: int | None, repeats: int) -> list[float]:
     return times
 
 
-def draw_cases(count: int) -> list:
+def draw_cases(count: int, size: int) -> list:
+    """``count`` compositions, each with ``size`` points, drawn as grading draws them."""
     cases = []
 
     @settings(
@@ -104,7 +107,7 @@ def draw_cases(count: int) -> list:
     @given(st.data())
     def collect(data):
         c = data.draw(compositions())
-        cases.append((c, [data.draw(points(c)) for _ in range(2)]))
+        cases.append((c, data.draw(point_sets(c, size))))
 
     collect()
     return cases
@@ -155,16 +158,57 @@ def pipeline(cases) -> float:
         grader.runner.cleanup()
 
 
+def point_cases_per_check() -> tuple[int, int, float]:
+    """What one ``check`` of the reference checks, graded in this process part by part:
+    point-cases (a composition at one point, with its probes), examples, seconds."""
+    counted = [0]
+    check_case_all = Grader.check_case_all
+
+    def counting(self, composition, case_points, first=False):
+        counted[0] += len(case_points)
+        return check_case_all(self, composition, case_points, first)
+
+    Grader.check_case_all = counting
+    try:
+        start = time.perf_counter()
+        report = Grader(load("scalar_autodiff"), SOLUTION).grade()
+        elapsed = time.perf_counter() - start
+    finally:
+        Grader.check_case_all = check_case_all
+    return counted[0], sum(p.examples for p in report.parts), elapsed
+
+
+def time_start_up(repeats: int) -> list[float]:
+    """Seconds to start ``chaingrade`` and load what grading needs, before any grading."""
+    times = []
+    code = "import graders.platforms.cli, graders.engine.grader, graders.oracles"
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument("--cases", type=int, default=100, help="compositions for the overhead")
+    parser.add_argument("--no-verdicts", action="store_true", help="skip the buggy corpus")
     args = parser.parse_args()
+    size = load("scalar_autodiff").points_per_case
 
+    start_up = time_start_up(args.repeats)
+    median = statistics.median(start_up)
+    print(f"start-up (python, chaingrade, MyGrad, Hypothesis): median {median:.2f} s")
     checks = time_check(args.repeats)
     print(
         f"chaingrade check on the reference solution: median {statistics.median(checks):.2f} s "
         f"(runs: {', '.join(f'{t:.2f}' for t in checks)})"
+    )
+    counted, examples, elapsed = point_cases_per_check()
+    print(
+        f"point-cases per check: {counted} ({examples} generated compositions at {size} points, "
+        f"plus the fixed checks), {counted / elapsed:.0f}/s graded part by part in one process"
     )
     serial, parallel = time_pytest(None, args.repeats), time_pytest(2, args.repeats)
     print(
@@ -172,8 +216,8 @@ def main() -> None:
         f"{statistics.median(serial):.2f} s, -n 2 median {statistics.median(parallel):.2f} s"
     )
 
-    verdicts = time_verdicts()
-    if verdicts:
+    if not args.no_verdicts:
+        verdicts = time_verdicts()
         times = [t for t, _ in verdicts.values()]
         print(
             f"time to a shrunk, named verdict over {len(times)} buggy engines: "
@@ -182,13 +226,14 @@ def main() -> None:
         for name, (t, headline) in sorted(verdicts.items(), key=lambda kv: -kv[1][0]):
             print(f"  {t:6.2f} s  {name:40s} {headline}")
 
-    cases = draw_cases(args.cases)
+    cases = draw_cases(args.cases, size)
+    n = sum(len(p) for _, p in cases)
     alone = engine_alone(cases)
     graded = pipeline(cases)
-    n = len(cases)
     print(
-        f"engine alone: {n / alone:9.0f} cases/s   grading pipeline: {n / graded:6.0f} cases/s   "
-        f"overhead ratio: {graded / alone:.0f}x  ({n} cases, 2 points each)"
+        f"point-cases per second: engine alone {n / alone:9.0f}/s, grading pipeline "
+        f"{n / graded:7.0f}/s, overhead {graded / alone:.1f}x ({len(cases)} compositions at "
+        f"{size} points; the pipeline also builds every node's two probes)"
     )
 
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from graders import ops
 from graders.composition import Composition
 from graders.intervals import Interval
+from graders.tolerances import KINK_MARGIN
 
 DEFAULT_BOX: Interval = (0.5, 2.0)
 GRID_STEPS = 1000
@@ -79,18 +82,36 @@ def point_sets(
 def _spread(composition, boxes, size, first, seed) -> list[tuple[float, ...]]:
     """``first`` and up to ``size - 1`` fair grid points drawn by ``numpy`` from ``seed``
     (fewer when the boxes hold few fair points: a kink may rule some out)."""
-    import numpy as np
-
     generator = np.random.default_rng(seed)
     found = [tuple(first)]
     for _ in range(4):  # a few rounds: almost every grid point is fair
         steps = generator.integers(0, GRID_STEPS + 1, size=(size, len(boxes)))
-        for row in steps:
-            point = tuple(
-                round(lo + (hi - lo) * int(k) / GRID_STEPS, 3) for (lo, hi), k in zip(boxes, row)
-            )
-            if len(found) < size and composition.fair(point):
-                found.append(point)
+        candidates = [
+            tuple(round(lo + (hi - lo) * int(k) / GRID_STEPS, 3) for (lo, hi), k in zip(boxes, row))
+            for row in steps
+        ]
+        fair = _fair(composition, candidates)
+        found += [p for p, ok in zip(candidates, fair) if ok][: size - len(found)]
         if len(found) == size:
             break
     return found
+
+
+def _fair(composition: Composition, candidates: list[tuple[float, ...]]) -> list[bool]:
+    """Which candidates are fair. Inside the boxes ``compositions()`` gives, every op's
+    domain holds by construction, so only kinks are checked, for all points at once."""
+    if composition.boxes is None:
+        return [composition.fair(p) for p in candidates]
+    kinked = [
+        k
+        for k in range(len(composition.inputs), composition.size)
+        if ops.get(composition.node(k).op).kink is not None
+    ]
+    if not kinked:
+        return [True] * len(candidates)
+    values = composition.evaluate(list(np.array(candidates, dtype=np.float64).T))
+    fair = np.ones(len(candidates), dtype=bool)
+    for k in kinked:
+        argument = np.asarray(values[composition.node(k).args[0]], dtype=np.float64)
+        fair &= np.abs(argument - ops.get(composition.node(k).op).kink) >= KINK_MARGIN
+    return [bool(ok) for ok in fair]

@@ -464,7 +464,7 @@ class Diagnoser:
                 tensors = [mg.tensor(a) for a in args]
                 with np.errstate(all="ignore"):
                     out = mygrad_function(ops.get(node.op).mygrad)(*tensors)
-                out.backward()
+                    out.backward()
                 own_values.append(float(out.data))
                 for pos, _ in node.node_args():
                     grad = tensors[pos].grad

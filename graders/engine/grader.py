@@ -30,11 +30,12 @@ from __future__ import annotations
 import hashlib
 import sys
 
+import numpy as np
 from hypothesis.errors import Flaky
 
 from graders import ops
 from graders.assignment import Part
-from graders.composition import Composition
+from graders.composition import Composition, Const
 from graders.engine.diagnosis import Case, Diagnoser, Run, common_cause
 from graders.engine.probes import (
     SCALERS,
@@ -50,7 +51,7 @@ from graders.engine.probes import (
 )
 from graders.engine.reuse import check_reuse
 from graders.grading import BaseGrader
-from graders.oracles import reference, references
+from graders.oracles import Reference, reference, references
 from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
 from graders.tolerances import GRADING
 from strategies import compositions, point_sets
@@ -326,7 +327,7 @@ class EngineGrader(BaseGrader):
             result.examples += 1
             if any(len(uses) >= 2 for uses in composition.consumers):
                 result.shared_examples += 1
-            finding = self.check_case(composition, case_points)
+            finding = self.check_case(composition, case_points, probe_first=False)
             if finding is not None:
                 if finding.step == "error" and (finding.op is None or self.worker_died):
                     stop.append(finding)
@@ -340,41 +341,65 @@ class EngineGrader(BaseGrader):
             return _findings_from(e)
         return []
 
-    def check_case(self, composition: Composition, case_points: list) -> Finding | None:
-        """Run one composition at some points (one round trip) and diagnose it: the first
-        finding, or None."""
-        found = self.check_case_all(composition, case_points, first=True)
+    def check_case(
+        self, composition: Composition, case_points: list, probe_first: bool = True
+    ) -> Finding | None:
+        """Run one composition at some points and diagnose it (see ``check_case_all``):
+        the first finding, or None."""
+        found = self.check_case_all(composition, case_points, first=True, probe_first=probe_first)
         return found[0] if found else None
 
     def check_case_all(
-        self, composition: Composition, case_points: list, first: bool = False
+        self,
+        composition: Composition,
+        case_points: list,
+        first: bool = False,
+        probe_first: bool = True,
     ) -> list[Finding]:
-        """Run one composition at some points (one round trip) and diagnose it: every
-        finding, one per identity (only the first point's with ``first``)."""
+        """Run one composition at some points and diagnose it: every finding, one per
+        identity (only the first point's with ``first``).
+
+        With ``probe_first`` the probes of every node run with the composition (one round
+        trip): how the fixed checks find a dropped upstream gradient at the output, where
+        the composition alone cannot show it. Without, the composition runs alone first,
+        and only the points where some number is wrong are run again with their probes, to
+        be diagnosed: most generated cases of most engines are right at every point."""
         late = self.out_of_time()
         if late is not None:
             return [late]
         self._digest.update(f"{composition.source()}|{case_points}\n".encode())
+        if not probe_first:
+            job = {"composition": composition.to_json(), "points": [list(p) for p in case_points]}
+            outcomes, stop = self._ran(composition, case_points, [job])
+            if stop is not None:
+                return [stop]
+            whole = references(composition, case_points)
+            case_points = [
+                p for p, ref, out in zip(case_points, whole, outcomes[0]) if not _agrees(ref, out)
+            ]
+            if not case_points:
+                return []
         plan = _plan(composition, case_points, self.scaler)
-        outcomes = self.runner.run([{"composition": c.to_json(), "points": p} for c, p in plan])
-        if self.runner.violations:
-            return [self.policy_finding(self.runner.violations)]
-        self.worker_died = any(_died(o) for job in outcomes for o in job)
-        if self.worker_died:
-            return [self._culprit(composition, case_points)]
-        for job_composition, job_points in plan:  # both oracles, once for every point
-            references(job_composition, job_points)
+        jobs = [{"composition": c.to_json(), "points": p} for c, p in plan]
+        outcomes, stop = self._ran(composition, case_points, jobs)
+        if stop is not None:
+            return [stop]
+        # Both oracles, once per job for every point.
+        refs = [references(job_composition, job_points) for job_composition, job_points in plan]
         kinds = 2 if self.scaler is not None else 1
         found: list[Finding] = []
-        for i, point in enumerate(case_points):
-            if all(_agrees(c, ps[i], out[i]) for (c, ps), out in zip(plan, outcomes)):
+        for i in range(len(case_points)):
+            if all(_agrees(ref[i], out[i]) for ref, out in zip(refs, outcomes)):
                 continue  # every number right: no finding (the diagnosis would agree)
-            case = Case(_run(composition, point, outcomes[0][i]), {}, {})
-            jobs = iter(zip(plan[1:], outcomes[1:]))
+            runs = [
+                Run(c, tuple(float(v) for v in ps[i]), ref[i], out[i])
+                for (c, ps), ref, out in zip(plan, refs, outcomes)
+            ]
+            case = Case(runs[0], {}, {})
+            probes = iter(runs[1:])
             for k in range(len(composition.inputs), composition.size):
                 for kind in (case.isolated, case.scaled)[:kinds]:
-                    (probe, probe_points), probe_outcomes = next(jobs)
-                    kind[k] = _run(probe, probe_points[i], probe_outcomes[i])
+                    kind[k] = next(probes)
             new = self.diagnoser.findings(case)
             if self.diagnoser.tied and any(f.step == "order" for f in new):
                 new = self._overwrite_or_order(new)
@@ -382,6 +407,19 @@ class EngineGrader(BaseGrader):
             if new and (first or any(f.stops_everything for f in new)):
                 break
         return found
+
+    def _ran(
+        self, composition: Composition, case_points: list, jobs: list
+    ) -> tuple[list, Finding | None]:
+        """The jobs' outcomes (one list per job), and the finding that stops the case, if
+        any: a policy violation, or the worker crashed or hung."""
+        outcomes = self.runner.run(jobs)
+        if self.runner.violations:
+            return outcomes, self.policy_finding(self.runner.violations)
+        self.worker_died = any(_died(o) for job in outcomes for o in job)
+        if self.worker_died:
+            return outcomes, self._culprit(composition, case_points)
+        return outcomes, None
 
     def _overwrite_or_order(self, findings: list[Finding]) -> list[Finding]:
         """An ``order`` finding an overwrite explains as well (inputs' gradients alone):
@@ -492,23 +530,24 @@ def _plan(
     isolated and (given a scaler) its scaled probe, in the order ``check_case_all`` reads
     them back. A probe is the same composition at every point, with the node's argument
     values of that point, so each is one job and both oracles run once per job."""
-    values = [composition.evaluate(point) for point in case_points]
+    columns = np.array([[float(v) for v in p] for p in case_points], dtype=np.float64).T
+    values = composition.evaluate(list(columns))  # every node at every point at once
     plan = [(composition, [list(p) for p in case_points])]
     for k in range(len(composition.inputs), composition.size):
-        probes = [isolated(composition, k, v) for v in values]
-        probe = probes[0][0]
-        plan.append((probe, [point for _, point in probes]))
+        probe, _ = isolated(composition, k, [float(v[0]) for v in values])
+        args = [a for a in composition.node(k).args if not isinstance(a, Const)]
+        probe_points = [[float(values[a][i]) for a in args] for i in range(len(case_points))]
+        plan.append((probe, probe_points))
         if scaler is not None:
             scaled_probe, extra = scaled(probe, scaler)
-            plan.append((scaled_probe, [point + extra for _, point in probes]))
+            plan.append((scaled_probe, [point + extra for point in probe_points]))
     return plan
 
 
-def _agrees(composition: Composition, point, outcome: dict) -> bool:
+def _agrees(ref: Reference | None, outcome: dict) -> bool:
     """Is every number of one outcome within the grading tolerance of the gated reference
     (with no gradient flowing in: the strictest)? A fast path past the diagnosis for the
     common case; a discarded point, an error or any doubt says no, and is diagnosed."""
-    ref = reference(composition, point)
     if ref is None or "error" in outcome:
         return False
     rtol, atol = GRADING["rtol"], GRADING["atol"]

@@ -9,7 +9,9 @@ it imports. Every other entry of the folder is listed, with the reason it was sk
 ``summary.csv`` and the command's summary. Each submission is graded by ``chaingrade
 grade`` in a process of its own (whose student worker is another process again), started
 from a temporary folder holding only a copy of the assignment and of that one submission;
-the result comes back on that process's standard output. So a submission that crashes,
+the result comes back on that process's standard output. The process is forked from a
+warm grading server (``grading_server``: one per parallel job, chaingrade imported once),
+and grades its parts one after another, so each job uses one core. So a submission that crashes,
 hangs or attacks can cost only its own result: a hang is killed at ``--timeout`` together
 with everything it started, and is recorded as ``timeout``; a grader that dies is
 recorded as ``crashed``; both at zero points. A submission without the entry is
@@ -35,7 +37,6 @@ import csv
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -47,9 +48,9 @@ from pathlib import Path
 
 from graders.assignment import Assignment
 from graders.platforms import gradescope, testfiles
+from graders.platforms.grading_server import ServerPool
 from graders.platforms.options import SEED_VARIABLE
 from graders.sandbox import users
-from graders.sandbox.processes import kill_tree
 from graders.submission import HandInError, entry_of
 
 #: Seconds given beyond the assignment's own limits before a grading is killed.
@@ -205,36 +206,25 @@ def grade_one(job: Job) -> dict:
             path.write_bytes(data)
         submission = root / "submission" / job.handed_in
         (root / "tmp").mkdir()
-        command = [
-            sys.executable,
-            "-I",
-            "-m",
-            "graders.platforms.cli",
+        argv = [
             "grade",
             str(submission),
             "--assignment",
             str(root / "assignment"),
             "--results",
             "-",
+            "--jobs",
+            "1",  # one core per grading: batch runs one grading per core
             *job.options,
         ]
         env = {**os.environ, "TMPDIR": str(root / "tmp")}
         env.pop(SEED_VARIABLE, None)
         if job.grading_seed is not None:
             env[SEED_VARIABLE] = str(job.grading_seed)
-        process = subprocess.Popen(
-            command,
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+        status, timed_out, stdout, stderr = (
+            _servers().server().grade(argv, cwd=root, env=env, timeout=job.timeout)
         )
-        try:
-            stdout, stderr = process.communicate(timeout=job.timeout)
-        except subprocess.TimeoutExpired:
-            kill_tree(process)
+        if timed_out:
             return _zero(
                 job, "timeout", f"grading took longer than {job.timeout:g} s and was stopped", start
             )
@@ -242,12 +232,32 @@ def grade_one(job: Job) -> dict:
         data = json.loads(stdout)
     except ValueError:
         data = None
-    if process.returncode != 0 or data is None or gradescope.validate(data):
+    if status != 0 or data is None or gradescope.validate(data):
         tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        reason = f"the grader stopped with status {process.returncode}"
+        reason = f"the grader stopped with status {status}"
         return _zero(job, "crashed", reason + (": " + " / ".join(tail) if tail else ""), start)
     data.setdefault("extra_data", {})["batch"] = _details(job, "graded", start)
     return gradescope.with_notes(data, list(job.notes))
+
+
+#: This process's warm grading servers (``grading_server``), one per thread that grades:
+#: the batch's pool threads, or a Dask worker's.
+_SERVER_POOL: ServerPool | None = None
+
+
+def _servers() -> ServerPool:
+    global _SERVER_POOL
+    if _SERVER_POOL is None:
+        env = {k: v for k, v in os.environ.items() if k != SEED_VARIABLE}
+        _SERVER_POOL = ServerPool(env)
+    return _SERVER_POOL
+
+
+def _close_servers() -> None:
+    global _SERVER_POOL
+    if _SERVER_POOL is not None:
+        _SERVER_POOL.close()
+        _SERVER_POOL = None
 
 
 def _zero(job: Job, status: str, message: str, start: float) -> dict:
@@ -402,10 +412,13 @@ def _on_pool(pending: list[Job], jobs: int) -> Iterator[tuple[Job, dict | None, 
     if not pending:
         return
     workers = jobs
-    with ThreadPoolExecutor(max_workers=workers) as pool:  # each job is a subprocess
-        futures = {pool.submit(grade_one, job): job for job in pending}
-        for future in as_completed(futures):
-            yield _outcome(futures[future], future)
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:  # each thread: one server
+            futures = {pool.submit(grade_one, job): job for job in pending}
+            for future in as_completed(futures):
+                yield _outcome(futures[future], future)
+    finally:
+        _close_servers()
 
 
 def _on_dask(pending: list[Job], address: str) -> Iterator[tuple[Job, dict | None, str | None]]:

@@ -72,12 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
         "solution)",
     )
     _grading(check)
+    _parts_at_once(check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     _html(check)
 
     graded = commands.add_parser("grade", help="grade a submission into Gradescope's results.json")
     graded.add_argument("submission", type=Path, help="the student's file, folder or notebook")
     _grading(graded)
+    _parts_at_once(graded)
     graded.add_argument(
         "--results",
         default="results.json",
@@ -175,6 +177,15 @@ def _grading(parser: argparse.ArgumentParser) -> None:
     options.add_to_parser(parser)
 
 
+def _parts_at_once(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        help="parts graded at once, each in a process of its own (default: one per core); "
+        "the grade is the same",
+    )
+
+
 def _html(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--html",
@@ -205,12 +216,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _graded(args, assignment, submission: Path):
     _need_file(submission)
+    if args.jobs is not None and args.jobs < 1:
+        raise options.UsageError(f"--jobs {args.jobs}: give at least 1")
     return grade(
         assignment,
         submission,
         grading_seed=options.grading_seed(args.grading_seed_file),
         examples=args.examples,
-        jobs=os.cpu_count() or 1,  # parts are independent: grade them at once
+        jobs=args.jobs or os.cpu_count() or 1,  # parts are independent: grade them at once
     )
 
 

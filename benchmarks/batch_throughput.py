@@ -1,14 +1,14 @@
 """Batch grading throughput: submissions per minute, local pool against a Dask LocalCluster.
 
-    python benchmarks/batch_throughput.py [--sizes 4 8 16] [--examples N] [--workers 2]
+    python benchmarks/batch_throughput.py [--submissions 16] [--jobs 1 2 4] [--no-dask]
 
 Makes N submissions, a mix of correct and buggy engines (the reference solution and
 four one-line mutations of it: a wrong local derivative, a missing upstream factor, a
-broken accumulation, a wrong sign), and grades them all with ``graders.platforms.batch.run``:
-once on the local pool (``--workers`` parallel gradings) and once on a Dask LocalCluster
-with ``--workers`` single-threaded worker processes. Prints wall time, submissions per
-minute, and how time grows with N. The cluster's start-up is timed apart, once. Numbers,
-never assertions; on a busy machine they are lower.
+broken accumulation, a wrong sign), and grades them all with ``graders.platforms.batch.run``,
+at each ``--jobs`` count: on the local pool (that many parallel gradings) and on a Dask
+LocalCluster of that many single-threaded workers (its start-up not counted). Prints
+submissions per minute and the parallel efficiency. Numbers, never assertions; on a busy
+machine they are lower.
 """
 
 from __future__ import annotations
@@ -75,56 +75,62 @@ def grade_all(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[4, 8, 16])
+    parser.add_argument("--submissions", type=int, default=16)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument(
         "--examples",
         type=int,
         default=None,
         help="Hypothesis examples per part (default: the assignment's)",
     )
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-dask", action="store_true", help="the local pool only")
     args = parser.parse_args()
     options = ("--examples", str(args.examples)) if args.examples else ()
-
-    from distributed import LocalCluster
-
+    cores = os.cpu_count() or 1
+    n = args.submissions
     print(
-        f"{os.cpu_count()} cores, {args.workers} parallel gradings, examples per part: "
+        f"{cores} cores, {n} submissions, examples per part: "
         f"{args.examples or 'the assignment default'}; mix: "
         f"{', '.join(v[0] for v in VARIANTS)} (repeating)"
     )
-    start = time.perf_counter()
-    cluster = LocalCluster(
-        n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    print(f"Dask LocalCluster start-up: {time.perf_counter() - start:.1f} s (not counted below)")
     rows = []
-    try:
-        for n in args.sizes:
-            local = grade_all(n, options, workers=args.workers, scheduler=None)
-            dask = grade_all(n, options, workers=args.workers, scheduler=cluster.scheduler_address)
-            rows.append((n, local, dask))
-    finally:
-        cluster.close()
+    for jobs in args.jobs:
+        local = grade_all(n, options, workers=jobs, scheduler=None)
+        dask = None if args.no_dask else on_dask(n, options, jobs)
+        rows.append((jobs, local, dask))
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nload average at the end: {load} (other work on the machine slows every number)")
+    header = ("jobs", "local /min", "efficiency", "dask /min", "efficiency")
+    print("\n" + "  ".join(f"{h:>{4 if i == 0 else 10}}" for i, h in enumerate(header)))
+    base_local = n / rows[0][1][0] * 60 / rows[0][0]
+    base_dask = n / rows[0][2][0] * 60 / rows[0][0] if rows[0][2] else None
+    for jobs, (local, _), dask in rows:
+        used = min(jobs, cores)
+        local_rate = n / local * 60
+        line = f"{jobs:>4}  {local_rate:>10.1f}  {local_rate / (base_local * used):>10.0%}"
+        if dask is not None:
+            dask_rate = n / dask[0] * 60
+            line += f"  {dask_rate:>10.1f}  {dask_rate / (base_dask * used):>10.0%}"
+        print(line)
     print(
-        f"\n{'N':>4}  {'local s':>8}  {'local /min':>10}  {'s/sub':>6}  "
-        f"{'dask s':>8}  {'dask /min':>10}  {'s/sub':>6}"
+        "(efficiency: submissions per minute over the 1-job rate times the cores the jobs can "
+        "use; more jobs than cores cannot go faster)"
     )
-    for n, (local, local_each), (dask, dask_each) in rows:
-        print(
-            f"{n:>4}  {local:>8.1f}  {n / local * 60:>10.1f}  {local_each:>6.1f}  "
-            f"{dask:>8.1f}  {n / dask * 60:>10.1f}  {dask_each:>6.1f}"
-        )
-    print("(s/sub: mean wall time of one submission's grading process, as the batch saw it)")
-    if len(rows) > 1:
-        (n0, (l0, _), (d0, _)), (n1, (l1, _), (d1, _)) = rows[0], rows[-1]
-        print(
-            f"\nfrom N={n0} to N={n1} ({n1 / n0:g}x): local time x{l1 / l0:.2f}, "
-            f"Dask time x{d1 / d0:.2f}"
-        )
+
+
+def on_dask(n: int, options: tuple[str, ...], jobs: int) -> tuple[float, float]:
+    """The batch on a Dask LocalCluster of ``jobs`` single-threaded workers (its start-up
+    not counted)."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        return grade_all(n, options, workers=jobs, scheduler=cluster.scheduler_address)
+    finally:
+        cluster.close()
 
 
 if __name__ == "__main__":

@@ -13,9 +13,11 @@
    machinery graphs, generated compositions). When several ops are wrong alone in one
    way no op explains, the reverse pass is blamed once (``diagnosis.common_cause``).
 4. A Hypothesis search over ``compositions()`` of the ops not yet charged, in their
-   working forms. Each example is one worker round trip: the composition at a few points
-   plus the isolated and scaled probes of every node. The trusted process computes the
-   oracles, discards cases the gate rejects, diagnoses the rest, and raises a failure
+   working forms. Each example is one composition at ``points_per_case`` points
+   (``strategies.point_sets``), run in one worker round trip; the points where some number
+   is wrong run again with the isolated and scaled probes of every node. The trusted
+   process computes the oracles (once per job, on arrays), discards points the gate
+   rejects, diagnoses the rest, and raises a failure
    whose class is the finding's identity (step, op, argument), so Hypothesis shrinks each
    distinct bug separately and never slips from one to another. A search that charges
    ops is repeated without them (Hypothesis stops looking soon after a first failure).

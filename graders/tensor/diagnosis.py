@@ -110,6 +110,7 @@ def explain(
     actual: np.ndarray,
     expected: np.ndarray,
     arg: str = "a",
+    names: Sequence[str] = ("a", "b"),
 ) -> Verdict | None:
     """Why ``actual`` is not argument ``i``'s gradient ``expected`` (None: it is)."""
     scale = float(np.max(np.abs(upstream), initial=1.0))
@@ -121,7 +122,9 @@ def explain(
     verdict = _unbroadcast(full, shape, actual, scale, arg)
     if verdict is not None:
         return verdict
-    for step, message, candidate, axes in _mutants(op_name, params, arrays, upstream, i, arg):
+    for step, message, candidate, axes in _mutants(
+        op_name, params, arrays, upstream, i, arg, names
+    ):
         for form in _with_unbroadcast(candidate, full.shape, shape):
             if close(actual, form, scale):
                 wrong_shape = np.shape(actual) != shape
@@ -188,7 +191,7 @@ def _unbroadcast(full, shape, actual, scale, arg) -> Verdict | None:
     return None
 
 
-def _mutants(op_name, params, arrays, g, i, arg):
+def _mutants(op_name, params, arrays, g, i, arg, names=("a", "b")):
     """``(step, message, wrong gradient, axes)``: what known wrong rules of the op give."""
     a = arrays[0]
     shape = np.shape(arrays[i])
@@ -259,24 +262,36 @@ def _mutants(op_name, params, arrays, g, i, arg):
     if op_name == "matmul":
         b = arrays[1]
         bt, at = np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2)
+        x, y = (list(names) + ["a", "b"])[:2]
         if i == 0:
             wrong = [
-                (lambda: g @ b, "out_grad @ b: b is not transposed; it is out_grad @ b.T"),
-                (lambda: bt @ g, "b.T @ out_grad: the factors are swapped; it is out_grad @ b.T"),
-                (lambda: b @ g, "b @ out_grad; it is out_grad @ b.T"),
+                (lambda: g @ b, f"out_grad @ {y}: {y} is not transposed; it is out_grad @ {y}.T"),
+                (
+                    lambda: bt @ g,
+                    f"{y}.T @ out_grad: the factors are swapped; it is out_grad @ {y}.T",
+                ),
+                (lambda: b @ g, f"{y} @ out_grad; it is out_grad @ {y}.T"),
             ]
         else:
             wrong = [
-                (lambda: a @ g, "a @ out_grad: a is not transposed; it is a.T @ out_grad"),
-                (lambda: g @ at, "out_grad @ a.T: the factors are swapped; it is a.T @ out_grad"),
-                (lambda: g @ a, "out_grad @ a; it is a.T @ out_grad"),
+                (lambda: a @ g, f"{x} @ out_grad: {x} is not transposed; it is {x}.T @ out_grad"),
+                (
+                    lambda: g @ at,
+                    f"out_grad @ {x}.T: the factors are swapped; it is {x}.T @ out_grad",
+                ),
+                (lambda: g @ a, f"out_grad @ {x}; it is {x}.T @ out_grad"),
             ]
         for make, text in wrong:
             try:
                 candidate = make()
             except ValueError:  # shapes that do not multiply: a student's code raised too
                 continue
-            yield ("local-derivative", f"the gradient of {arg} in a @ b is {text}", candidate, None)
+            yield (
+                "local-derivative",
+                f"the gradient of {arg} in {x} @ {y} is {text}",
+                candidate,
+                None,
+            )
         return
     if op_name == "pow":
         c = float(params["exponent"])

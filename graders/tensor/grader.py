@@ -35,7 +35,7 @@ from graders.tensor import ops
 from graders.tensor.composition import ArrayComposition
 from graders.tensor.diagnosis import array, close, explain, isolated, machinery, rule_in_words
 from graders.tensor.oracles import reference
-from graders.tensor.probes import fixed_cases
+from graders.tensor.probes import fixed_cases, machinery_cases
 from graders.tensor.reproducer import write as reproducer
 from graders.tensor.syntax import write
 from strategies.arrays import array_compositions, array_points
@@ -98,14 +98,21 @@ class TensorGrader(BaseGrader):
             alone = _MIN_ALONE // 2
         for name in names:
             found = self._run(part, [name], 1, 1, 0.0, alone, f"{part.name}/{name}")
-            if not found:
-                found = self._fixed(name)
+            found = _most_specific(unique(found + self._fixed(name)))
             result.findings = unique(result.findings + found)
             for finding in found:
                 charged.setdefault(finding.op or name, finding)
             if any(f.stops_everything for f in found):
                 return self._scored(result, names, charged)
         available = [n for n in names if n not in charged]
+        if part.machinery:
+            for composition, point in machinery_cases(available):
+                result.examples += 1
+                result.shared_examples += 1
+                finding = self.check_case(composition, [point])
+                if finding is not None:
+                    result.findings.append(finding)
+                    break
         while available:
             found = self._run(
                 part,
@@ -367,7 +374,9 @@ class TensorGrader(BaseGrader):
                     actual=what,
                 )
             else:
-                verdict = explain(node.op, node.p, arrays, upstream, position, actual, wanted, arg)
+                verdict = explain(
+                    node.op, node.p, arrays, upstream, position, actual, wanted, arg, names
+                )
                 if verdict is None:
                     continue
                 verdict_step, message, axes = verdict.step, verdict.message, verdict.axes
@@ -545,6 +554,13 @@ def _backward_raised(composition: ArrayComposition, message: str = ""):
 
 def _axes_words(axes) -> str:
     return f"axis {axes[0]}" if len(axes) == 1 else "axes " + ", ".join(map(str, axes))
+
+
+def _most_specific(findings: list[Finding]) -> list[Finding]:
+    """Without a finding about no argument in particular (a backward that raised) when a
+    finding of the same step and op names the argument."""
+    named = {(f.step, f.op) for f in findings if f.argument is not None}
+    return [f for f in findings if f.argument is not None or (f.step, f.op) not in named]
 
 
 def _flat(composition: ArrayComposition, point) -> list[list[float]]:

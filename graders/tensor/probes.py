@@ -24,7 +24,16 @@ _BINARY_SHAPES = (((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((3,), (2,
 _REDUCTIONS = ({"axis": None}, {"axis": [1]}, {"axis": [0, 2]}, {"axis": [2]})
 _RESHAPES = (((2, 3), [3, 2]), ((2, 3, 2), [4, 3]), ((6,), [2, 3]))
 _BROADCASTS = (((3, 1), [2, 3, 4]), ((3,), [2, 3]), ((1, 2), [3, 2]))
-_MATMULS = (((2, 3), (3, 4)), ((2, 2, 3), (3, 4)), ((2, 3), (2, 3, 4)), ((2, 1, 3, 2), (3, 2, 2)))
+#: Square ones first: a missing transpose gives wrong numbers there, not an exception, so
+#: the finding can say which factor's gradient it is.
+_MATMULS = (
+    ((2, 2), (2, 2)),
+    ((2, 2, 2), (2, 2)),
+    ((2, 3), (3, 4)),
+    ((2, 2, 3), (3, 4)),
+    ((2, 3), (2, 3, 4)),
+    ((2, 1, 3, 2), (3, 2, 2)),
+)
 _PERMUTATIONS = (((2, 3), [1, 0]), ((2, 3, 4), [1, 2, 0]), ((2, 3, 4), [2, 0, 1]))
 _SWAPS = (((2, 3), [1, 0]), ((2, 3, 4), [2, 1, 0]), ((2, 3, 4), [0, 2, 1]))
 
@@ -74,3 +83,47 @@ def fixed_cases(
     elif op == "matmul":
         for a, b in _MATMULS:
             yield _case(op, [(a, ANY), (b, ANY)], {})
+
+
+#: Small graphs where a node is used more than once, each on the ops it needs: ``(ops,
+#: inputs, nodes)`` with nodes as ``(op, args, params)``. An overwritten gradient (``=``
+#: for ``+=``) shows where a use's contribution arrives after another's (``e = d * a``
+#: after ``d = a + x``); a reverse pass that handles a node before all its users shows on
+#: paths of different lengths to one node (``f = tanh(exp(d)) * d``).
+MACHINERY = (
+    (("add", "mul"), ((2, 3), (2, 3)), (("add", [0, 1], {}), ("mul", [2, 0], {}))),
+    (
+        ("add", "mul"),
+        ((2, 3), (3,)),
+        (("mul", [0, 1], {}), ("add", [2, 1], {}), ("mul", [3, 2], {})),
+    ),
+    (
+        ("mul", "exp", "tanh"),
+        ((2, 3), (2, 3)),
+        (("mul", [0, 1], {}), ("exp", [2], {}), ("tanh", [3], {}), ("mul", [4, 2], {})),
+    ),
+    (
+        ("mul", "sum"),
+        ((2, 3), (3,)),
+        (("mul", [0, 1], {}), ("sum", [2], {"axis": [0]}), ("mul", [3, 1], {})),
+    ),
+    (
+        ("matmul", "add"),
+        ((2, 2), (2, 2)),
+        (("matmul", [0, 1], {}), ("add", [2, 0], {}), ("matmul", [3, 1], {})),
+    ),
+    (
+        ("sub", "mul", "mean"),
+        ((2, 3), (2, 3)),
+        (("sub", [0, 1], {}), ("mul", [2, 0], {}), ("mean", [3], {"axis": [1]})),
+    ),
+)
+
+
+def machinery_cases(available) -> Iterator[tuple[ArrayComposition, list[np.ndarray]]]:
+    """The :data:`MACHINERY` graphs whose ops are all ``available``."""
+    for needs, shapes, nodes in MACHINERY:
+        if set(needs) <= set(available):
+            inputs = [("ax"[i], shape, ANY) for i, shape in enumerate(shapes)]
+            composition = ArrayComposition.build(inputs, list(nodes))
+            yield composition, [values(shape, ANY) for shape in shapes]

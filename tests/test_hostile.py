@@ -278,6 +278,20 @@ def test_rigged_float_gradients(tmp_path):
     assert graded.report.score < graded.report.max_score
 
 
+def test_infinity_is_never_a_right_answer(tmp_path):
+    graded = grade(tmp_path, "answers_infinity.py")
+    for part in ("exponentials and logs", "trigonometry", "activations"):
+        assert graded.part(part) == 0, part
+    assert graded.full("arithmetic")
+    reports.as_json(graded.report)
+
+
+def test_writing_into_the_graders_pipes_through_proc_is_a_policy_violation(tmp_path):
+    graded = grade(tmp_path, "writes_to_the_grader.py")
+    assert graded.report.score == 0
+    assert "(another process)" in graded.report.findings[0].message
+
+
 def test_gradients_that_are_not_numbers(tmp_path):
     graded = grade(tmp_path, "not_numbers.py")
     shown = {

@@ -137,3 +137,19 @@ def test_a_syntax_error_names_its_line_and_an_empty_file_gets_one_finding(tmp_pa
     assert "syntax error: engine.py:1" in syntax.message
     report = grade(load("scalar_autodiff"), empty)
     assert len(report.findings) == 1 and "is empty" in report.findings[0].message
+
+
+def test_text_that_typing_would_evaluate_is_flagged():
+    """``typing.get_type_hints`` runs string annotations through ``eval``: a string
+    annotation that is code, and the functions that evaluate them, are violations; plain
+    type names in strings are not."""
+    source = (
+        "import typing\n"
+        "def f(a: \"__import__('os')\", b: 'list[int]', c: 'Tensor') -> 'float | None':\n"
+        "    pass\n"
+        "typing.get_type_hints(f)\n"
+    )
+    found = [str(v) for v in check({"engine.py": source}, load("scalar_autodiff").policy)]
+    assert any("engine.py:2" in v and "run as code" in v for v in found), found
+    assert any("engine.py:4" in v and ".get_type_hints" in v for v in found), found
+    assert len(found) == 2, found

@@ -30,6 +30,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import sys
 
 import numpy as np
@@ -554,7 +555,9 @@ def _agrees(ref: Reference | None, outcome: dict) -> bool:
         return False
     rtol, atol = GRADING["rtol"], GRADING["atol"]
     for got, want in (*zip(outcome["values"], ref.values), *zip(outcome["grads"], ref.grads)):
-        if type(got) is not float or not abs(got - want) <= atol + rtol * max(abs(got), abs(want)):
+        if type(got) is not float or not math.isfinite(got):  # inf - inf <= inf: never close
+            return False
+        if not abs(got - want) <= atol + rtol * max(abs(got), abs(want)):
             return False
     return True
 

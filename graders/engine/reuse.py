@@ -66,7 +66,7 @@ def check_reuse(runner: Runner, preset: Preset, available: Sequence[str]) -> Fin
         job = {"composition": composition.to_json(), "points": [point], "backward_at": [FIRST]}
         outcome = runner.run([job])[0][0]
         if "error" in outcome:
-            return None
+            return _raised(composition, point, outcome["error"], preset, runner)
         finding = _judge(composition, point, before.grads, after.grads, outcome, preset, runner)
         if finding is not None:
             return finding
@@ -82,6 +82,21 @@ def _judge(composition, point, first, second, outcome, preset, runner) -> Findin
         if k != FIRST and not _close(grads[k], second[k]):  # FIRST: not in the second graph
             return _finding(composition, point, k, second[k], grads[k], preset, runner)
     return None
+
+
+def _raised(composition, point, error: dict, preset, runner) -> Finding:
+    """The finding for an engine that raised (or died) on the second graph, where one
+    graph at a time works: a training loop would stop there too."""
+    names = composition.all_names
+    first, second = names[FIRST], names[-1]
+    return Finding(
+        "error",
+        f"after {first}.{preset.backward}(), a second graph {second} reused nodes of the first "
+        f"and your engine failed: {str(error.get('message', ''))[:300]}. A graph may be "
+        f"extended and {preset.backward}() run again once gradients are zeroed, as a training "
+        f"loop does: keep no marks on nodes or in the class between {preset.backward}() calls",
+        reproducer=_reproducer(composition, point, preset, runner.module_name, []),
+    )
 
 
 def _close(actual, expected: float) -> bool:
@@ -105,14 +120,16 @@ def _finding(composition, point, k, expected, actual, preset, runner) -> Finding
         expected=expected,
         actual=actual if isinstance(actual, float) else shown,
         rule=f"d{second}/d{node}, whatever {first}.{preset.backward}() did before",
-        reproducer=_reproducer(composition, point, preset, runner.module_name, k, expected),
+        reproducer=_reproducer(
+            composition, point, preset, runner.module_name, [(k, "grad", expected)]
+        ),
     )
 
 
-def _reproducer(composition, point, preset, module, k, expected) -> str:
+def _reproducer(composition, point, preset, module, checks) -> str:
     """The two graphs as the student would run them: the first pass before the second
     graph is built."""
-    text = reproducer(composition, point, preset, module, [(k, "grad", expected)])
+    text = reproducer(composition, point, preset, module, checks)
     first_graph = Composition(composition.inputs, composition.nodes[:3], composition.names[:3])
     first_pass = [
         line

@@ -3,14 +3,14 @@
 Starting Python and importing chaingrade, MyGrad and Hypothesis takes about half a second,
 as long as grading a small submission. Batch keeps one server per parallel job; for each
 submission the server forks a child that runs ``chaingrade grade`` (``cli.main``) exactly
-as the command would, with its own folder, environment and output files, in a session of
+as the command would, with its own folder, environment and output pipes, in a session of
 its own. The server waits for it with the batch's time-out and kills its whole tree when
 it runs over, so one submission's grading still cannot outlive its time or touch
 another's. The server itself runs no student code: the child's grading starts sandboxed
 workers, as ``chaingrade grade`` always does.
 
-Protocol, one JSON document per line: a request ``{"argv", "cwd", "env", "timeout"}``
-gets ``{"status": exit status or null, "timed_out": bool, "stdout": text, "stderr": text}``
+Protocol, one JSON document per line: a request ``{"id", "argv", "cwd", "env", "timeout"}``
+gets ``{"id", "status": exit status or null, "timed_out": bool, "stdout", "stderr"}``
 (what the grading printed comes back through pipes, never through files a submission
 could write).
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import select
 import signal
 import subprocess
@@ -39,7 +40,8 @@ def serve() -> int:
     from graders.platforms import cli  # noqa: F401
 
     for line in sys.stdin:
-        reply = _grade_in_child(json.loads(line))
+        request = json.loads(line)
+        reply = {"id": request["id"], **_grade_in_child(request)}
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
     return 0
@@ -153,13 +155,20 @@ class Server:
         self, argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float
     ) -> tuple[int | None, bool, bytes, bytes]:
         """``(exit status, timed out, stdout, stderr)`` of ``chaingrade`` run with ``argv``."""
-        request = {"argv": argv, "cwd": str(cwd), "env": env, "timeout": timeout}
-        self.process.stdin.write(json.dumps(request) + "\n")
+        # A reply must carry the request's random id: a line a submission managed to write
+        # into the server's output (as the same user, without a worker pool) cannot.
+        request_id = secrets.token_hex(16)
+        request = {"id": request_id, "argv": argv, "cwd": str(cwd), "env": env}
+        self.process.stdin.write(json.dumps({**request, "timeout": timeout}) + "\n")
         self.process.stdin.flush()
         reply = self.process.stdout.readline()
-        if not reply:
-            raise RuntimeError("the grading server stopped")
-        answer = json.loads(reply)
+        try:
+            answer = json.loads(reply)
+            if answer.get("id") != request_id:
+                raise ValueError("not the reply to this request")
+        except (ValueError, AttributeError):
+            self.kill()  # its replies can no longer be trusted: the next job starts another
+            raise RuntimeError("the grading server's reply was missing or not its own") from None
         out, err = answer["stdout"].encode(), answer["stderr"].encode()
         return answer["status"], answer["timed_out"], out, err
 
@@ -168,7 +177,11 @@ class Server:
             self.process.stdin.close()
             self.process.wait(timeout=10)
         except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
+            self.kill()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
 
 
 class ServerPool:

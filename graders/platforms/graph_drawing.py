@@ -224,6 +224,7 @@ def _figure(composition: Composition, case: dict, marks: Highlight):
             y,
             label,
             ha="center",
+            parse_math=False,  # a student's text is never mathtext ($...$)
             va="center",
             fontsize=7.5,
             color=RED,
@@ -292,6 +293,7 @@ def _box(axes, composition: Composition, case: dict, marks: Highlight, vertex, x
             y,
             number(value),
             ha="center",
+            parse_math=False,  # a student's text is never mathtext ($...$)
             va="center",
             family="monospace",
             fontsize=8,
@@ -311,6 +313,7 @@ def _box(axes, composition: Composition, case: dict, marks: Highlight, vertex, x
         y,
         "\n".join(lines),
         ha="center",
+        parse_math=False,  # a student's text is never mathtext ($...$)
         va="center",
         multialignment="left",
         family="monospace",

@@ -171,7 +171,7 @@ def _finding(n: int, finding: dict) -> str:
         _facts(finding),
     ]
     missing = graph_drawing.missing_libraries()
-    svg = None if missing else graph_drawing.draw(finding, prefix=f"f{n}-")
+    svg = None if missing else _drawn(finding, n)
     if missing and graph_drawing.drawable(finding):
         html.append(
             f'<p class="no-graph">The graph of this case needs {" and ".join(missing)}: '
@@ -204,6 +204,17 @@ def _headline(finding: dict) -> str:
     if finding.get("part"):
         text += f" (part {finding['part']})"
     return text
+
+
+def _drawn(finding: dict, n: int) -> str | None:
+    """The finding's graph, or None when it cannot be drawn: a page is never lost to one
+    drawing (a student's text that matplotlib cannot lay out, say)."""
+    from graders.platforms import graph_drawing
+
+    try:
+        return graph_drawing.draw(finding, prefix=f"f{n}-")
+    except Exception:  # noqa: BLE001 - the finding is still shown, without its graph
+        return None
 
 
 def _facts(finding: dict) -> str:

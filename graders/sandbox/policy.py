@@ -34,6 +34,7 @@ engine.py:2: open (reaches into the interpreter, files or processes)
 from __future__ import annotations
 
 import ast
+import re
 import symtable
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -285,6 +286,15 @@ _BY_NAME = ("getattr", "setattr", "delattr")
 _OPERATOR_BY_NAME = ("attrgetter", "methodcaller")
 
 
+#: Functions of allowed modules that evaluate text as code: typing evaluates string
+#: annotations (``def f(a: "__import__('os')")``) with ``eval``.
+_EVALUATES_TEXT = frozenset(
+    {"get_type_hints", "ForwardRef", "_eval_type", "evaluate_forward_ref", "get_annotations"}
+)
+#: What a string annotation may hold: names, dots, subscripts, commas and ``|``.
+_TYPE_TEXT = re.compile(r"[\w.\[\], |]*")
+
+
 class _Checker:
     """One file's violations, found by walking its tree (no recursion: a 3000-term sum is
     fine)."""
@@ -306,6 +316,7 @@ class _Checker:
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self._import(node)
         called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+        self._annotations(nodes)
         for node in nodes:
             if isinstance(node, ast.Name):
                 self._name(node, id(node) in called)
@@ -316,6 +327,22 @@ class _Checker:
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                 self._string(node)
         return sorted(self.found, key=lambda v: v.line)
+
+    def _annotations(self, nodes: list[ast.AST]) -> None:
+        """String annotations that are code, not type names: typing evaluates them."""
+        annotations = [n.annotation for n in nodes if isinstance(n, ast.arg | ast.AnnAssign)]
+        annotations += [n.returns for n in nodes if isinstance(n, ast.FunctionDef)]
+        annotations += [n.returns for n in nodes if isinstance(n, ast.AsyncFunctionDef)]
+        for annotation in filter(None, annotations):
+            for part in ast.walk(annotation):
+                if (
+                    isinstance(part, ast.Constant)
+                    and isinstance(part.value, str)
+                    and not _TYPE_TEXT.fullmatch(part.value)
+                ):
+                    self._flag(
+                        part, repr(part.value)[:60], "an annotation typing would run as code"
+                    )
 
     def _flag(self, node: ast.AST, construct: str, why: str) -> None:
         self.found.append(Violation(self.file, getattr(node, "lineno", 0), construct, why))
@@ -341,11 +368,15 @@ class _Checker:
             if alias.name in MODULE_ONLY:
                 if node.level == 0:
                     self._flag(node, construct, "reads or writes files")
+            elif alias.name in _EVALUATES_TEXT:
+                self._flag(node, construct, "evaluates text as code")
             elif alias.name in self.names or alias.name in self.attributes:
                 self._flag(node, construct, "reaches into the interpreter, files or processes")
 
     def _name(self, node: ast.Name, called: bool) -> None:
-        if node.id in self.names:
+        if node.id in _EVALUATES_TEXT:
+            self._flag(node, node.id, "evaluates text as code")
+        elif node.id in self.names:
             self._flag(node, node.id, "reaches into the interpreter, files or processes")
         elif node.id in self.by_name and not called and not self.computed_names:
             self._flag(
@@ -353,7 +384,9 @@ class _Checker:
             )
 
     def _attribute(self, node: ast.Attribute) -> None:
-        if node.attr in self.attributes:
+        if node.attr in _EVALUATES_TEXT:
+            self._flag(node, f".{node.attr}", "evaluates text as code")
+        elif node.attr in self.attributes:
             on_module = isinstance(node.value, ast.Name) and node.value.id in self.modules
             if node.attr not in MODULE_ONLY or on_module:
                 self._flag(

@@ -94,6 +94,8 @@ SANDBOX_DIR_VARIABLE = "CHAINGRADE_SANDBOX_DIR"
 OWN_PACKAGES = ("graders", "strategies")
 #: The most of what a submission printed that the report keeps.
 OUTPUT_TAIL = 2000
+#: The most JSON text an API the worker found (``--api auto``) may take.
+MAX_API_TEXT = 4000
 SUPERVISOR_GONE = "the process supervising your code was stopped (did your code kill it?)"
 
 
@@ -300,8 +302,10 @@ class Runner:
         """``--api auto``: check the fields the worker found and send it the whole API; from
         now on ``preset`` is that API (``detected`` says it was found, not given)."""
         try:
+            if len(json.dumps(fields)) > MAX_API_TEXT:
+                raise ValueError(f"the fields found are over {MAX_API_TEXT} characters")
             preset = resolve(fields if isinstance(fields, dict) else {})
-        except (ValueError, TypeError) as e:
+        except Exception as e:  # noqa: BLE001 - the worker's data: MemoryError from ast included
             self.close()
             raise SubmissionError("api", f"--api auto found no usable API ({e})") from None
         message = (json.dumps({"api": preset.for_worker()}) + "\n").encode()

@@ -610,7 +610,8 @@ def guard(forbidden_modules, forbidden_folders, note):
     * every ``open`` (``open()``, ``io.open_code`` as the import system reads source,
       ``os.open``), ``os.listdir``/``os.scandir``, and every ``exec``/``compile`` of code
       from a file: so a forbidden package cannot be loaded by another route
-      (``importlib.__import__`` raises no import event, but reading its files does);
+      (``importlib.__import__`` raises no import event, but reading its files does), and
+      no other process's ``/proc`` entry (its descriptors: the grader's pipes) is opened;
     * rewriting the code of this worker's functions, and searching the garbage
       collector's objects: no engine needs either, and a hijack of this worker does.
 
@@ -630,14 +631,21 @@ def guard(forbidden_modules, forbidden_folders, note):
             _note("import " + top)
             raise _error(f"importing {top} is not allowed in this assignment")
 
-    def check_path(path, action, _note=note):
-        if isinstance(path, int) or path is None or not folders:
+    own_proc = join("/proc", str(os.getpid()), "")
+
+    def check_path(path, action, _note=note, _own=own_proc):
+        if isinstance(path, int) or path is None:
             return
         try:
             full = join(realpath(fspath(path)), "")
         except (TypeError, ValueError, OSError):
             return
-        if full.startswith(folders):
+        # Another process's files, descriptors or memory (the grader's pipes among them):
+        # no engine needs them.
+        if full.startswith("/proc/") and full[6:7].isdigit() and not full.startswith(_own):
+            _note(f"{action} {full.rstrip('/')} (another process)"[:200])
+            raise PermissionError(f"{action} {fspath(path)} is not allowed while grading")
+        if folders and full.startswith(folders):
             folder = next(f for f in folders if full.startswith(f))
             _note(labels[folder] or f"{action} {full.rstrip('/')}"[:200])
             raise PermissionError(f"{action} {fspath(path)} is not allowed while grading")

@@ -149,9 +149,15 @@ def find(name: str) -> Path:
             for p in root.glob("*/assignment.toml")
         }
     )
+    where = ", ".join(str(p) for p in search_path())
+    if not known:
+        raise AssignmentError(
+            f"no assignment {name!r} here: give --assignment FOLDER (a folder with an "
+            "assignment.toml, such as a student pack's), or run in such a folder; the "
+            f"bundled assignments come with a clone of chaingrade's repository (looked in {where})"
+        )
     raise AssignmentError(
-        f"no assignment {name!r}; known assignments: {', '.join(known) or 'none'} "
-        f"(looked in {', '.join(str(p) for p in search_path())})"
+        f"no assignment {name!r}; known assignments: {', '.join(known)} (looked in {where})"
     )
 
 

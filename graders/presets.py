@@ -215,6 +215,8 @@ def from_option(text: str) -> Preset | str:
     text = text.strip()
     if not text.startswith("{") and Path(text).is_file():
         return _from_file(Path(text))
+    if text.endswith((".json", ".toml")):
+        raise ValueError(f"--api: no such file: {text}")
     if text.startswith("{"):
         try:
             mapping = json.loads(text)

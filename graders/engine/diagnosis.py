@@ -272,12 +272,22 @@ class Diagnoser:
         return Finding(
             "seed",
             f"after {name}.{self.preset.backward}(), {name}.{self.preset.gradient} should be 1 "
-            f"(d{name}/d{name}), your engine gives {shown}",
+            f"(d{name}/d{name}), your engine gives {shown}{self._seed_hint(run)}",
             node=self._text(run.composition, out),
             expected=1.0,
             actual=self._number_or_text(run, "grad", out),
             rule=f"d{name}/d{name} = 1",
             **self._evidence(run, [(out, "grad", 1.0)]),
+        )
+
+    def _seed_hint(self, run: Run) -> str:
+        """For an output gradient never set: the API of an engine seeded by its caller."""
+        value, _ = self._actual(run, "grad", run.composition.output)
+        if self.preset.seed != "auto" or value not in (None, 0.0):
+            return ""
+        return (
+            ". If your engine leaves the seed to its caller (out.grad = 1 before backward()), "
+            """grade it with --api '{"seed": "attribute"}'"""
         )
 
     # --- 4. probes: local derivatives and upstream ---------------------------------------

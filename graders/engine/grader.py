@@ -100,6 +100,8 @@ class EngineGrader(BaseGrader):
         self._digest = hashlib.sha256()
         #: What the sweep found: every op the engine lacks or crashes on, with its finding.
         self._unavailable: dict[str, Finding] = {}
+        #: The finding when no op can be built at all (no leaf constructor, no backward).
+        self._no_engine: Finding | None = None
         #: Ops that crashed or hung the worker on their own: not run again in later parts.
         self._killers: dict[str, Finding] = {}
         #: What the scaled probes put on an op's output (None: nothing the engine gets right).
@@ -121,6 +123,8 @@ class EngineGrader(BaseGrader):
         self._unavailable = self._capabilities(self.assignment.ops)
 
     def grade_part(self, part: Part) -> PartResult:
+        if self._no_engine is not None:
+            return PartResult(part, 0.0, [self._no_engine])
         self._digest = hashlib.sha256()
         self.broken_forms = {}
         self._overwrite = None
@@ -161,6 +165,12 @@ class EngineGrader(BaseGrader):
         machinery = self._check_machinery(part, charged) if part.machinery else None
         result = self._search(part, charged, machinery, earlier)
         _score(result, charged)
+        if not part.machinery and any(p.machinery for p in self.assignment.parts):
+            # An overwrite or a wrong order costs the machinery part, not this one: shown
+            # there (its own checks find it), never under a part that lost nothing for it.
+            result.findings = [
+                f for f in result.findings if f.step not in ("accumulation", "order")
+            ]
         result.cases_digest = self._digest.hexdigest()[:16]
         return result
 
@@ -228,6 +238,12 @@ class EngineGrader(BaseGrader):
         jobs = [{"composition": c.to_json(), "points": [p]} for c, p in probes]
         outcomes = [self.runner.run([job])[0][0] for job in jobs]
         unavailable = dict(self._killers)
+        errors = [o.get("error") or {} for o in outcomes]
+        if errors and all(e.get("kind") == "missing" and e.get("op") is None for e in errors):
+            # No op's fault: the leaf constructor or the backward is missing (most often
+            # the API is not the engine's). One finding says so, not one per op.
+            run = Run(probes[0][0], tuple(probes[0][1]), None, outcomes[0])
+            self._no_engine = self.diagnoser.error_finding(run, errors[0], None)
         for name, (composition, point), outcome in zip(names, probes, outcomes):
             error = outcome.get("error")
             if error and (_died(outcome) or len(_forms(name)) == 1):

@@ -18,6 +18,7 @@ is the reverse pass's fault.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from graders.composition import Composition, Node
 from graders.engine.reproducer import reproducer
@@ -67,21 +68,35 @@ def check_reuse(runner: Runner, preset: Preset, available: Sequence[str]) -> Fin
         outcome = runner.run([job])[0][0]
         if "error" in outcome:
             return _raised(composition, point, outcome["error"], preset, runner)
-        finding = _judge(composition, point, before.grads, after.grads, outcome, preset, runner)
+        finding = _judge(composition, point, before.grads, after, outcome, preset, runner)
         if finding is not None:
             return finding
     return None
 
 
-def _judge(composition, point, first, second, outcome, preset, runner) -> Finding | None:
-    earlier, grads = outcome["earlier_grads"][0], outcome["grads"]
+def _judge(composition, point, first, after, outcome, preset, runner) -> Finding | None:
+    earlier, grads, second = outcome["earlier_grads"][0], outcome["grads"], after.grads
     read = range(len(grads))  # every node, or the inputs alone
     if not all(_close(earlier[k], first[k]) for k in read if k <= FIRST):
         return None  # the first pass is already wrong: the other checks say why
     for k in read:
         if k != FIRST and not _close(grads[k], second[k]):  # FIRST: not in the second graph
-            return _finding(composition, point, k, second[k], grads[k], preset, runner)
+            finding = _finding(composition, point, k, second[k], grads[k], preset, runner)
+            case = {
+                "composition": composition.to_json(),
+                "point": list(point),
+                "expected": {"values": list(after.values), "grads": list(second)},
+                "actual": {"values": outcome["values"], "grads": _padded(grads, len(second))},
+                "focus": {"node": k, "kind": "grad"},
+                "api": preset.to_json(),
+            }
+            return replace(finding, case=case)
     return None
+
+
+def _padded(grads: list, size: int) -> list:
+    """One gradient per node, None where the engine keeps none (inputs-only engines)."""
+    return list(grads) + [None] * (size - len(grads))
 
 
 def _raised(composition, point, error: dict, preset, runner) -> Finding:

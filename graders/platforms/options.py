@@ -40,8 +40,9 @@ class Option:
 GRADING_OPTIONS = (
     Option(
         "--api",
-        "the student API: a preset name (mygrad, micrograd, minitorch), a JSON "
-        "mapping, or a file holding one (default: the assignment's)",
+        "the student API: auto, a preset name (mygrad, micrograd, minitorch, dezero, "
+        "needle), a JSON mapping, or a JSON or TOML file holding one (default: the "
+        "assignment's, else auto)",
         metavar="NAME|JSON|FILE",
     ),
     Option(

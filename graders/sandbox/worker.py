@@ -173,7 +173,10 @@ def converter(api):
 def leaf_maker(module, api):
     leaf = getattr(module, api["leaf"], None)
     if leaf is None:
-        raise BuildError("missing", None, f"the submission has no {api['leaf']}()")
+        others = [n for n in LEAF_NAMES if callable(getattr(module, n, None))]
+        hint = f"; it has {', '.join(o + '()' for o in others)}: " if others else ""
+        hint += "is its API another? (--api auto finds it)" if others else ""
+        raise BuildError("missing", None, f"the submission has no {api['leaf']}(){hint}")
     convert = converter(api)
 
     def make(value):
@@ -449,7 +452,10 @@ def array_leaf_maker(module, api):
 
     leaf = getattr(module, api["leaf"], None)
     if leaf is None:
-        raise BuildError("missing", None, f"the submission has no {api['leaf']}()")
+        others = [n for n in LEAF_NAMES if callable(getattr(module, n, None))]
+        hint = f"; it has {', '.join(o + '()' for o in others)}: " if others else ""
+        hint += "is its API another? (--api auto finds it)" if others else ""
+        raise BuildError("missing", None, f"the submission has no {api['leaf']}(){hint}")
 
     def make(flat, shape):
         array = numpy.array(flat, dtype=numpy.float64).reshape(shape)

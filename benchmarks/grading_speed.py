@@ -152,7 +152,8 @@ def pipeline(cases) -> float:
     try:
         start = time.perf_counter()
         for composition, case_points in cases:
-            assert grader.check_case(composition, case_points) is None
+            # As the search runs a generated case: probes only where a number is wrong.
+            assert grader.check_case(composition, case_points, probe_first=False) is None
         return time.perf_counter() - start
     finally:
         grader.runner.cleanup()

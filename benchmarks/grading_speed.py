@@ -165,9 +165,9 @@ def point_cases_per_check() -> tuple[int, int, float]:
     counted = [0]
     check_case_all = Grader.check_case_all
 
-    def counting(self, composition, case_points, first=False):
+    def counting(self, composition, case_points, first=False, probe_first=True):
         counted[0] += len(case_points)
-        return check_case_all(self, composition, case_points, first)
+        return check_case_all(self, composition, case_points, first, probe_first)
 
     Grader.check_case_all = counting
     try:

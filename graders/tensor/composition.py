@@ -11,7 +11,8 @@ output is ``w``, never all ones, which would hide a transpose.
     >>> c = ArrayComposition.build([("a", (2, 3), (-2.0, 2.0))], [("sum", (0,), {"axis": [1]})])
     >>> print(c.source())
     b = sum(a, axis=(1,))
-    loss = sum(b * w)
+    out_w = b * w
+    loss = sum(out_w)
 """
 
 from __future__ import annotations

@@ -4,15 +4,21 @@
    engine gets its gradient wrong (a seed that is not 1, a broken ``sum`` or ``*``), no
    other gradient can be read, and the part stops there with that one finding.
 2. Each op of the part alone: a Hypothesis search over one-op compositions of it (shapes
-   from ``hypothesis.extra.numpy``, broadcasting included). An op found wrong is charged
-   and left out of what follows.
-3. A Hypothesis search over compositions of the ops not yet charged. Each example is one
+   from ``hypothesis.extra.numpy``, broadcasting included, shrunk to the smallest case),
+   then the op's fixed cases (``probes.fixed_cases``: sides 2, 3, 4, every kind of axis,
+   square matmuls first), every finding of both kept. An op found wrong is charged and
+   left out of what follows. A node whose backward *raised* is charged to the step its
+   op's backward gets wrong (``_backward_raised``: numpy's "non-broadcastable output
+   operand" is a gradient not summed back), not to ``error``.
+3. The reverse-pass part first runs small fixed graphs with reused nodes
+   (``probes.machinery_cases``) built from the ops not charged.
+4. A Hypothesis search over compositions of the ops not yet charged. Each example is one
    worker round trip: the composition at a few points, and every node isolated under a
    non-uniform upstream gradient (``diagnosis.isolated``). The trusted process computes
    both oracles and the gate, diagnoses, and raises a failure whose class is the
    finding's identity (step, op, argument), so Hypothesis shrinks each bug on its own,
    toward small shapes and few ops.
-4. Score: an op part earns the share of its ops with no finding; the machinery part
+5. Score: an op part earns the share of its ops with no finding; the machinery part
    (``machinery = true``) earns nothing once a seed, accumulation or order finding is
    made, or when no composition with a shared node could be built.
 """

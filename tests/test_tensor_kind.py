@@ -276,3 +276,19 @@ def test_the_array_fields_are_validated():
         resolve({"names": {"summ": "summation"}})
     api = resolve(json.loads('{"names": {"sum": "reduce_sum"}, "axis": "dim", "keepdims": ""}'))
     assert api.tensor_forms()["sum"] == {"call": "function", "name": "reduce_sum"}
+
+
+def test_api_auto_finds_each_family_s_array_conventions():
+    needle = ROOT / "tests" / "engines" / "tensor" / "correct" / "needle_style.py"
+    with Runner(needle, "auto") as runner:
+        found = runner.preset
+    assert found.names == {"sum": "summation"} and found.axis == "axes"
+    assert found.keepdims == "" and found.transpose == "swap"
+    with Runner(SOLUTION, "auto") as runner:
+        found = runner.preset
+    assert (found.names, found.axis, found.keepdims, found.transpose) == (
+        {},
+        "axis",
+        "keepdims",
+        "permutation",
+    )

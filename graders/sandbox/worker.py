@@ -351,7 +351,39 @@ def detect(module):
     fields["seed"] = "argument" if _needs_argument(getattr(node, fields["backward"])) else "auto"
     fields["value"] = _value_path(node)
     fields.update(_gradient_fields(module, fields, node))
+    fields.update(_array_fields(module, fields["unary"], node))
     return fields
+
+
+#: Other names array engines give ``sum`` (needle: ``summation``).
+SUM_NAMES = ("sum", "summation", "reduce_sum")
+
+
+def _array_fields(module, unary, node):
+    """For array engines: the name of ``sum`` when it is not ``sum``, and the keywords a
+    reduction takes (``axis`` or needle's ``axes``, ``keepdims`` or none), read from its
+    signature; needle's ``summation`` family also swaps two axes in ``transpose``. Empty
+    when the engine has no reduction (a scalar engine)."""
+    import inspect
+
+    owner = node if unary == "method" else module
+    name = next((n for n in SUM_NAMES if callable(getattr(owner, n, None))), None)
+    if name is None:
+        return {}
+    try:
+        keywords = set(inspect.signature(getattr(owner, name)).parameters)
+    except (TypeError, ValueError):
+        return {}
+    found = {}
+    if name != "sum":
+        found["names"] = {"sum": name}
+    axis = next((k for k in ("axis", "axes", "dim") if k in keywords), None)
+    if axis is not None:
+        found["axis"] = axis
+    found["keepdims"] = next((k for k in ("keepdims", "keepdim") if k in keywords), "")
+    if name == "summation":
+        found["transpose"] = "swap"
+    return found
 
 
 def _leaf_fit(module, name):

@@ -87,7 +87,8 @@ def reference_time(examples) -> None:
         shown = ", ".join(f"{n} {t:.1f}s{'' if ok else ' (NOT FULL)'}" for n, t, ok in parts)
         rate = discarded / max(checked, 1)
         print(
-            f"  {path.stem:<24} {total:6.1f} s  [{shown}]  gate discarded {discarded}/{checked} ({rate:.1%})"
+            f"  {path.stem:<24} {total:6.1f} s  [{shown}]  "
+            f"gate discarded {discarded}/{checked} ({rate:.1%})"
         )
 
 
@@ -105,7 +106,7 @@ def corpus_verdicts(names, seeds, jobs, examples) -> None:
             results = list(pool.map(_verdict, work))
     print(f"\ntime to a verdict over the corpus ({len(names)} engines x {seeds} seeds):")
     by_name: dict[str, list] = {}
-    for name, seed, hit, seconds in results:
+    for name, _seed, hit, seconds in results:
         by_name.setdefault(name, []).append((hit, seconds))
     for name, runs in by_name.items():
         hits = sum(h for h, _ in runs)

@@ -292,3 +292,22 @@ def test_api_auto_finds_each_family_s_array_conventions():
         "keepdims",
         "permutation",
     )
+
+
+def test_gradients_that_are_not_arrays_are_one_clear_finding(tmp_path):
+    """An engine whose gradients are text is told so once, with no traceback."""
+    from graders.assignment import load
+    from graders.tensor.grader import TensorGrader
+
+    engine = tmp_path / "engine.py"
+    engine.write_text(
+        SOLUTION.read_text().replace(
+            "        for node in reversed(order):\n            node._backward()",
+            "        for node in reversed(order):\n            node._backward()\n"
+            "        for node in order:\n            node.grad = 'not yet'",
+        )
+    )
+    report = TensorGrader(load("tensor_autodiff"), engine, examples=4).grade(["matmul"])
+    assert report.score == 0
+    (finding,) = report.findings
+    assert finding.step == "error" and "not an array of numbers" in finding.message

@@ -206,6 +206,14 @@ class TensorGrader(BaseGrader):
         )
         zero = isinstance(a_grad, np.ndarray) and not np.any(a_grad)
         step = "seed" if zero or a_grad is None else "local-derivative"
+        if isinstance(a_grad, str):  # not an array of numbers (the runner's description)
+            return Finding(
+                "error",
+                f"after `{source.replace(chr(10), '; ')}` and loss.{self.preset.backward}(), "
+                f"a's gradient (node.{self.preset.gradient}) is {a_grad}, not an array of "
+                "numbers: a gradient is an array of the node's shape",
+                node=source.replace("\n", "; "),
+            )
         # sum's backward gives out_w all ones, and then w's gradient is a: mul's fault
         ones = read.get("out_w")
         sum_right = (

@@ -165,14 +165,20 @@ class EngineGrader(BaseGrader):
         machinery = self._check_machinery(part, charged) if part.machinery else None
         result = self._search(part, charged, machinery, earlier)
         _score(result, charged)
-        if not part.machinery and any(p.machinery for p in self.assignment.parts):
-            # An overwrite or a wrong order costs the machinery part, not this one: shown
-            # there (its own checks find it), never under a part that lost nothing for it.
-            result.findings = [
-                f for f in result.findings if f.step not in ("accumulation", "order")
-            ]
+        # An overwrite or a wrong order costs the machinery part, not this one: shown there
+        # (its own checks find it), never under a part that lost nothing for it.
+        result.findings = [f for f in result.findings if not self._owned_elsewhere(part, f)]
         result.cases_digest = self._digest.hexdigest()[:16]
         return result
+
+    def _owned_elsewhere(self, part: Part, finding: Finding) -> bool:
+        """Is this an overwrite or a wrong order found while searching an op part, when the
+        assignment has a machinery part to charge it (see ``grade_part``)?"""
+        return (
+            finding.step in ("accumulation", "order")
+            and not part.machinery
+            and any(p.machinery for p in self.assignment.parts)
+        )
 
     def _right_outside(self, part: Part, alone: list[Finding], working: list[str]) -> bool:
         """Does some op outside the part contradict the common cause? One seen inside one
@@ -347,6 +353,8 @@ class EngineGrader(BaseGrader):
             if any(len(uses) >= 2 for uses in composition.consumers):
                 result.shared_examples += 1
             finding = self.check_case(composition, case_points, probe_first=False)
+            if finding is not None and self._owned_elsewhere(part, finding):
+                finding = None  # the machinery part's: shrinking it here would cost time only
             if finding is not None:
                 if finding.step == "error" and (finding.op is None or self.worker_died):
                     stop.append(finding)

@@ -138,7 +138,8 @@ def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, un
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert "1 graded, 5 already graded" in again.stdout
-    expected = {"alice": 100, "bob": 96, "carol": 0, "dave": 0, "eve": 100, "frank": 0}
+    # Eve reads other processes' /proc entries: a policy violation, so 0 (and nothing else).
+    expected = {"alice": 100, "bob": 96, "carol": 0, "dave": 0, "eve": 0, "frank": 0}
     assert scores(out) == expected
 
     results = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
@@ -156,6 +157,7 @@ def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, un
         "frank": "missing",
     }
     assert "longer than 5 s" in results["carol"]["output"]
+    assert "(another process)" in json.dumps(results["eve"])
     with open(out / "summary.csv", newline="") as f:
         rows = {row["name"]: row for row in csv.DictReader(f)}
     assert rows["bob"]["wrong_steps"] == "local-derivative sub (b)"

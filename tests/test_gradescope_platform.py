@@ -204,8 +204,11 @@ def test_the_worker_runs_as_the_user_and_finds_no_seed_nor_grader_to_reach(autog
     assert seed.isdigit() and found["read"] and seed not in found["read"]
     assert seed not in json.dumps(data)
     assert found["signalled"] == [] and found["forged"] == []
-    # Reading chaingrade's installed files on the way is itself caught by the worker's guard.
-    assert data["score"] == 0 and "policy violation: imports graders" in data["tests"][0]["output"]
+    # Reading other processes' /proc entries and chaingrade's installed files on the way is
+    # itself caught by the worker's guard.
+    output = data["tests"][0]["output"]
+    assert data["score"] == 0 and "policy violation" in output
+    assert "(another process)" in output
 
 
 def test_without_the_user_grading_stops_with_the_reason(autograder):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.platforms.grading_server import Server
+from graders.platforms.warm_servers import Server
 
 SOLUTION = Path(__file__).resolve().parents[1] / "assignments/scalar_autodiff/solution/engine.py"
 

@@ -48,8 +48,8 @@ from pathlib import Path
 
 from graders.assignment import Assignment
 from graders.platforms import gradescope, testfiles
-from graders.platforms.grading_server import ServerPool
 from graders.platforms.options import SEED_VARIABLE
+from graders.platforms.warm_servers import ServerPool
 from graders.sandbox import users
 from graders.submission import HandInError, entry_of
 

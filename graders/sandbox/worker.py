@@ -669,9 +669,7 @@ def guard(forbidden_modules, forbidden_folders, note):
             _note("import " + top)
             raise _error(f"importing {top} is not allowed in this assignment")
 
-    own_proc = join("/proc", str(os.getpid()), "")
-
-    def check_path(path, action, _note=note, _own=own_proc):
+    def check_path(path, action, _note=note, _pid=os.getpid):
         if isinstance(path, int) or path is None:
             return
         try:
@@ -680,7 +678,8 @@ def guard(forbidden_modules, forbidden_folders, note):
             return
         # Another process's files, descriptors or memory (the grader's pipes among them):
         # no engine needs them.
-        if full.startswith("/proc/") and full[6:7].isdigit() and not full.startswith(_own):
+        own = join("/proc", str(_pid()), "")  # a forked child's own, too
+        if full.startswith("/proc/") and full[6:7].isdigit() and not full.startswith(own):
             _note(f"{action} {full.rstrip('/')} (another process)"[:200])
             raise PermissionError(f"{action} {fspath(path)} is not allowed while grading")
         if folders and full.startswith(folders):

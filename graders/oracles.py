@@ -24,7 +24,7 @@ import numpy as np
 
 from graders import ops
 from graders.composition import Composition, Const
-from graders.tolerances import GATE_CENTRAL, GATE_COMPLEX_STEP
+from graders.tolerances import GATE_CENTRAL, GATE_COMPLEX_STEP, close_elementwise
 
 COMPLEX_STEP = 1e-20
 
@@ -139,8 +139,8 @@ def _gated_references(composition: Composition, points: list) -> list[Reference 
             adjoint, method = _adjoint(composition, columns, k, np.asarray(plain[k], np.float64))
             tolerance = GATE_COMPLEX_STEP if method == "complex" else GATE_CENTRAL
             kept &= np.isfinite(values[k]) & np.isfinite(grads[k])
-            kept &= _close(values[k], np.real(plain[k]), rtol=1e-12, atol=1e-12)
-            kept &= _close(adjoint, grads[k], **tolerance)
+            kept &= close_elementwise(values[k], np.real(plain[k]), rtol=1e-12, atol=1e-12)
+            kept &= close_elementwise(adjoint, grads[k], **tolerance)
     except (ArithmeticError, ValueError):  # one bad point spoils the batch: one at a time
         if len(points) == 1:
             return [None]
@@ -151,11 +151,3 @@ def _gated_references(composition: Composition, points: list) -> list[Reference 
         else None
         for i in range(len(points))
     ]
-
-
-def _close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
-    """``graders.tolerances.close`` elementwise: NaN and infinity are close to nothing."""
-    with np.errstate(all="ignore"):
-        diff = np.abs(actual - expected)
-        bound = atol + rtol * np.maximum(np.abs(actual), np.abs(expected))
-        return np.isfinite(actual) & np.isfinite(expected) & (diff <= bound)

@@ -70,6 +70,16 @@ def close(actual: float, expected: float, rtol: float, atol: float) -> bool:
     return diff <= atol + rtol * max(abs(actual), abs(expected))
 
 
+def close_elementwise(actual, expected, rtol: float, atol: float):
+    """:func:`close` for arrays, element by element (a boolean array)."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        diff = np.abs(actual - expected)
+        bound = atol + rtol * np.maximum(np.abs(actual), np.abs(expected))
+        return np.isfinite(actual) & np.isfinite(expected) & (diff <= bound)
+
+
 #: MyGrad versus complex-step differentiation (exact to rounding: no subtraction).
 GATE_COMPLEX_STEP = dict(rtol=1e-8, atol=1e-10)
 #: MyGrad versus a fourth-order central difference (truncation and rounding near 1e-10).

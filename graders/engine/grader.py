@@ -30,7 +30,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import sys
 
 import numpy as np
@@ -56,7 +55,7 @@ from graders.engine.reuse import check_reuse
 from graders.grading import BaseGrader
 from graders.oracles import Reference, reference, references
 from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
-from graders.tolerances import GRADING
+from graders.tolerances import GRADING, close
 from strategies import compositions, point_sets
 
 if sys.version_info < (3, 11):  # pragma: no cover
@@ -577,13 +576,8 @@ def _agrees(ref: Reference | None, outcome: dict) -> bool:
     common case; a discarded point, an error or any doubt says no, and is diagnosed."""
     if ref is None or "error" in outcome:
         return False
-    rtol, atol = GRADING["rtol"], GRADING["atol"]
-    for got, want in (*zip(outcome["values"], ref.values), *zip(outcome["grads"], ref.grads)):
-        if type(got) is not float or not math.isfinite(got):  # inf - inf <= inf: never close
-            return False
-        if not abs(got - want) <= atol + rtol * max(abs(got), abs(want)):
-            return False
-    return True
+    pairs = (*zip(outcome["values"], ref.values), *zip(outcome["grads"], ref.grads))
+    return all(type(got) is float and close(got, want, **GRADING) for got, want in pairs)
 
 
 def _died(outcome: dict) -> bool:

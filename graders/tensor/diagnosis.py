@@ -32,7 +32,7 @@ from graders.tensor import ops
 from graders.tensor.composition import ArrayComposition
 from graders.tensor.oracles import ArrayReference
 from graders.tensor.syntax import write
-from graders.tolerances import GRADING
+from graders.tolerances import close_elementwise, grading
 
 #: Significant digits of an isolated node's argument values (short reproducers).
 DIGITS = 4
@@ -60,10 +60,7 @@ def close(actual: np.ndarray, expected: np.ndarray, scale: float = 1.0) -> bool:
     upstream gradient's size)."""
     if np.shape(actual) != np.shape(expected):
         return False
-    atol = GRADING["atol"] * max(1.0, scale)
-    with np.errstate(all="ignore"):
-        bound = atol + GRADING["rtol"] * np.maximum(np.abs(actual), np.abs(expected))
-        return bool(np.all(np.isfinite(actual)) and np.all(np.abs(actual - expected) <= bound))
+    return bool(np.all(close_elementwise(actual, expected, **grading(scale))))
 
 
 def _shape_text(shape) -> str:

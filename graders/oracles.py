@@ -130,24 +130,35 @@ def references(
 
 
 def _gated_references(composition: Composition, points: list) -> list[Reference | None]:
-    columns = _columns(points)
     try:
-        values, grads = _mygrad_columns(composition, columns)
-        plain = composition.evaluate(columns)
-        kept = np.ones(len(points), dtype=bool)
-        for k in range(composition.size):
-            adjoint, method = _adjoint(composition, columns, k, np.asarray(plain[k], np.float64))
-            tolerance = GATE_COMPLEX_STEP if method == "complex" else GATE_CENTRAL
-            kept &= np.isfinite(values[k]) & np.isfinite(grads[k])
-            kept &= close_elementwise(values[k], np.real(plain[k]), rtol=1e-12, atol=1e-12)
-            kept &= close_elementwise(adjoint, grads[k], **tolerance)
+        values, grads, kept = reference_arrays(composition, points)
     except (ArithmeticError, ValueError):  # one bad point spoils the batch: one at a time
         if len(points) == 1:
             return [None]
         return [_gated_references(composition, [p])[0] for p in points]
     return [
-        Reference(tuple(float(v[i]) for v in values), tuple(float(g[i]) for g in grads))
+        Reference(tuple(float(v) for v in values[:, i]), tuple(float(g) for g in grads[:, i]))
         if kept[i]
         else None
         for i in range(len(points))
     ]
+
+
+def reference_arrays(
+    composition: Composition, points: Sequence[Sequence[float]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Both oracles and the gate at every point at once, not remembered: MyGrad's values
+    and gradients (node by point) and which points the gate keeps. Raises
+    ``ArithmeticError`` or ``ValueError`` where some point breaks an op (``references``
+    then goes point by point)."""
+    columns = _columns(points)
+    values, grads = _mygrad_columns(composition, columns)
+    plain = composition.evaluate(columns)
+    kept = np.ones(len(points), dtype=bool)
+    for k in range(composition.size):
+        adjoint, method = _adjoint(composition, columns, k, np.asarray(plain[k], np.float64))
+        tolerance = GATE_COMPLEX_STEP if method == "complex" else GATE_CENTRAL
+        kept &= np.isfinite(values[k]) & np.isfinite(grads[k])
+        kept &= close_elementwise(values[k], np.real(plain[k]), rtol=1e-12, atol=1e-12)
+        kept &= close_elementwise(adjoint, grads[k], **tolerance)
+    return np.array(values), np.array(grads), kept

@@ -334,6 +334,7 @@ def test_forged_worker_replies(tmp_path):
     message = graded.report.findings[0].message
     assert message.startswith("policy violation: ")
     assert "rewrote the code of a function of the worker" in message
+    assert "rewrote the defaults of a function of the worker" in message
     assert "gc.get_objects" in message
     data = reports.as_json(graded.report)  # strict JSON
     assert "\x1b" not in data and "\x1b" not in reports.text(graded.report)

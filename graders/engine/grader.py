@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 
@@ -53,9 +54,9 @@ from graders.engine.probes import (
 )
 from graders.engine.reuse import check_reuse
 from graders.grading import BaseGrader
-from graders.oracles import Reference, reference, references
+from graders.oracles import Reference, reference, reference_arrays, references
 from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
-from graders.tolerances import GRADING, close
+from graders.tolerances import GRADING, close, close_elementwise
 from strategies import compositions, point_sets
 
 if sys.version_info < (3, 11):  # pragma: no cover
@@ -395,14 +396,18 @@ class EngineGrader(BaseGrader):
             return [late]
         self._digest.update(f"{composition.source()}|{case_points}\n".encode())
         if not probe_first:
-            job = {"composition": composition.to_json(), "points": [list(p) for p in case_points]}
-            outcomes, stop = self._ran(composition, case_points, [job])
+            job = {
+                "composition": composition.to_json(),
+                "points": [list(p) for p in case_points],
+                "packed": True,  # numbers only, as one array, where every one is a float
+            }
+            # The references are computed while the worker runs the case.
+            expected = functools.cache(lambda: _expected(composition, case_points))
+            outcomes, stop = self._ran(composition, case_points, [job], meanwhile=expected)
             if stop is not None:
                 return [stop]
-            whole = references(composition, case_points)
-            case_points = [
-                p for p, ref, out in zip(case_points, whole, outcomes[0]) if not _agrees(ref, out)
-            ]
+            right = _right_at(composition, case_points, expected(), outcomes[0])
+            case_points = [p for p, ok in zip(case_points, right) if not ok]
             if not case_points:
                 return []
         plan = _plan(composition, case_points, self.scaler)
@@ -435,14 +440,15 @@ class EngineGrader(BaseGrader):
         return found
 
     def _ran(
-        self, composition: Composition, case_points: list, jobs: list
+        self, composition: Composition, case_points: list, jobs: list, meanwhile=None
     ) -> tuple[list, Finding | None]:
         """The jobs' outcomes (one list per job), and the finding that stops the case, if
-        any: a policy violation, or the worker crashed or hung."""
-        outcomes = self.runner.run(jobs)
+        any: a policy violation, or the worker crashed or hung. ``meanwhile``: work to do
+        while the worker runs (``Runner.run``)."""
+        outcomes = self.runner.run(jobs, meanwhile)
         if self.runner.violations:
             return outcomes, self.policy_finding(self.runner.violations)
-        self.worker_died = any(_died(o) for job in outcomes for o in job)
+        self.worker_died = any(_died(o) for job in outcomes if isinstance(job, list) for o in job)
         if self.worker_died:
             return outcomes, self._culprit(composition, case_points)
         return outcomes, None
@@ -568,6 +574,40 @@ def _plan(
             scaled_probe, extra = scaled(probe, scaler)
             plan.append((scaled_probe, [point + extra for point in probe_points]))
     return plan
+
+
+def _expected(composition: Composition, case_points: list):
+    """The gated references at every point as arrays (``oracles.reference_arrays``), or
+    None where some point breaks an op (then ``_right_at`` goes point by point)."""
+    try:
+        return reference_arrays(composition, case_points)
+    except (ArithmeticError, ValueError):
+        return None
+
+
+def _right_at(composition: Composition, case_points: list, expected, outcomes) -> list:
+    """Per point, does every number of its outcome agree with the reference (``_agrees``)?
+    All points at once where every outcome is numbers only (a packed reply is an array of
+    them already); point by point otherwise."""
+    numbers = outcomes if isinstance(outcomes, np.ndarray) else _numbers_only(outcomes)
+    if expected is not None and numbers is not None:
+        values, grads, kept = expected
+        want = np.concatenate([values, grads[: numbers.shape[1] - len(values)]]).T
+        return list(close_elementwise(numbers, want, **GRADING).all(axis=1) & kept)
+    if isinstance(outcomes, np.ndarray):
+        size = composition.size
+        outcomes = [{"values": list(row[:size]), "grads": list(row[size:])} for row in outcomes]
+        outcomes = [{k: [float(x) for x in v] for k, v in o.items()} for o in outcomes]
+    refs = references(composition, case_points)
+    return [_agrees(ref, outcome) for ref, outcome in zip(refs, outcomes)]
+
+
+def _numbers_only(outcomes: list):
+    """Outcomes that hold only numbers as a points-by-numbers array, else None."""
+    try:
+        return np.array([o["values"] + o["grads"] for o in outcomes], dtype=np.float64)
+    except (KeyError, TypeError, ValueError):  # an error, or something not a number
+        return None
 
 
 def _agrees(ref: Reference | None, outcome: dict) -> bool:

@@ -34,6 +34,16 @@ class CompositionJob(TypedDict, total=False):
     #: Nodes to run the reverse pass from as soon as they are built, before the output's;
     #: the worker then sets every gradient back as it was (``graders.engine.reuse``).
     backward_at: list[int]
+    #: Reply with every point's numbers as one :class:`Packed` where all are floats
+    #: (the grader's first look at a case: is every number right?).
+    packed: bool
+
+
+class Packed(TypedDict):
+    """A packed job's outcomes: per point, its values then its gradients, as float64
+    (native byte order) in base64. The runner unpacks it to a points-by-numbers array."""
+
+    packed: str
 
 
 class CallJob(TypedDict):
@@ -121,8 +131,8 @@ class Request(TypedDict, total=False):
 
 
 class Reply(TypedDict, total=False):
-    #: One list of outcomes per job, one outcome per point.
-    results: list[list[Outcome]]
+    #: One list of outcomes per job, one outcome per point; or a ``Packed``.
+    results: list[list[Outcome] | Packed]
     #: The first reply only: ready, or the error that stopped the import.
     ready: bool
     error: ErrorInfo

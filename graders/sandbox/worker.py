@@ -65,6 +65,8 @@ import signal
 import sys
 import traceback
 import types
+from array import array
+from base64 import b64encode
 
 BINARY = {
     "+": operator.add,
@@ -131,6 +133,8 @@ def number(value):
     never leaves this process. Strings (even ``"1.0"``), booleans and arrays of any shape
     but ``()`` are not numbers.
     """
+    if type(value) is float:  # the common case, first
+        return value
     if value is None:
         return None
     try:
@@ -159,6 +163,28 @@ def access(node, path):
         if part.endswith("()"):
             node = node()
     return node
+
+
+def reader(path):
+    """``nodes -> [number(access(node, path)) ...]``, fast where the path is one plain
+    attribute (``grad``, ``data``): read by ``operator.attrgetter`` in C, and numbers
+    that are floats already kept as they are."""
+
+    def slow(nodes):
+        return [number(access(n, path)) for n in nodes]
+
+    if "." in path or path.endswith("()"):
+        return slow
+    get = operator.attrgetter(path)
+
+    def fast(nodes):
+        try:
+            found = list(map(get, nodes))
+        except AttributeError:  # a node without it: None, as access() reads it
+            return slow(nodes)
+        return [v if type(v) is float else number(v) for v in found]
+
+    return fast
 
 
 def converter(api):
@@ -205,7 +231,11 @@ def form_of(api, node):
 def apply(module, api, node, args):
     """Build one node with the engine, as the API says to call its op."""
     call, name, which = form_of(api, node)
-    args = [args[i] for i in which]
+    return call_op(module, node["op"], call, name, [args[i] for i in which])
+
+
+def call_op(module, op, call, name, args):
+    """Call one op as ``form_of`` says, on the arguments it takes."""
     try:
         if call == "operator":
             function = operator.neg if name == "neg" else BINARY[name]
@@ -214,13 +244,13 @@ def apply(module, api, node, args):
         else:
             function = getattr(module, name)
     except AttributeError as exc:
-        raise BuildError("missing", node["op"], describe(exc)) from None
+        raise BuildError("missing", op, describe(exc)) from None
     except BaseException as exc:  # a student's __getattr__ may raise anything
-        raise BuildError("error", node["op"], describe(exc)) from None
+        raise BuildError("error", op, describe(exc)) from None
     try:
         return function(*args)
     except BaseException as exc:  # KeyboardInterrupt and SystemExit from student code included
-        raise BuildError(kind_of(exc), node["op"], describe(exc)) from None
+        raise BuildError(kind_of(exc), op, describe(exc)) from None
 
 
 def run_backward(api, out):
@@ -242,28 +272,45 @@ def run_backward(api, out):
         raise BuildError(kind, None, f"{backward}() raised " + describe(exc)) from None
 
 
-def run_one(module, api, composition, point, backward_at=()):
-    """Build the composition at one point and run the reverse pass from its output; first,
-    from each node of ``backward_at`` as soon as it is built, keeping what that pass left
-    and then giving every node built so far back the gradient it was made with (as a
-    training loop zeroes gradients), so a later graph reuses the nodes of an earlier one."""
+def plan_of(api, composition):
+    """What building a composition needs, worked out once per job rather than per point:
+    per node its op, how it is called (``form_of``) and where each argument it is called
+    with comes from (``(index, None)`` for a node, ``(None, number)`` for a constant); and
+    how values and gradients are read."""
+    steps = []
+    for node in composition["nodes"]:
+        call, name, which = form_of(api, node)
+        args = [node["args"][i] for i in which]
+        sources = [(None, a["const"]) if isinstance(a, dict) else (a, None) for a in args]
+        steps.append((node["op"], call, name, sources))
+    return steps, reader(api["value"]), reader(api["gradient"])
+
+
+def run_one(module, api, plan, point, backward_at=()):
+    """Build the composition (its ``plan_of``) at one point and run the reverse pass from
+    its output; first, from each node of ``backward_at`` as soon as it is built, keeping
+    what that pass left and then giving every node built so far back the gradient it was
+    made with (as a training loop zeroes gradients), so a later graph reuses the nodes of
+    an earlier one."""
+    steps, read_values, read_grads = plan
     make = leaf_maker(module, api)
     nodes = [make(v) for v in point]
     if not hasattr(nodes[0], api["backward"]):  # a leaf has none: the engine lacks it
         raise BuildError("missing", None, f"a {api['leaf']} has no {api['backward']}() method")
     wrap = make if api["constants"] == "leaf" else float
     earlier, made_with = [], [] if backward_at else None
-    for node in composition["nodes"]:
-        args = [wrap(a["const"]) if isinstance(a, dict) else nodes[a] for a in node["args"]]
-        nodes.append(apply(module, api, node, args))
+    inputs = len(point)
+    for op, call, name, sources in steps:
+        args = [nodes[i] if i is not None else wrap(c) for i, c in sources]
+        nodes.append(call_op(module, op, call, name, args))
         if len(nodes) - 1 in backward_at:
             made_with += [gradient_made_with(api, n) for n in nodes[len(made_with) :]]
             run_backward(api, nodes[-1])
-            earlier.append(read_results(api, nodes, len(point))[1])
+            earlier.append(read_results(api, nodes, inputs, read_values, read_grads)[1])
             for n, state in zip(nodes, made_with):
                 reset_gradient(api, n, state)
     run_backward(api, nodes[-1])
-    values, grads = read_results(api, nodes, len(point))
+    values, grads = read_results(api, nodes, inputs, read_values, read_grads)
     earlier = [e + [None] * (len(grads) - len(e)) for e in earlier]  # nodes not built yet
     return {"values": values, "grads": grads, **({"earlier_grads": earlier} if earlier else {})}
 
@@ -299,12 +346,12 @@ def reset_gradient(api, node, state):
         raise BuildError("error", None, "resetting a gradient raised " + describe(exc)) from None
 
 
-def read_results(api, nodes, inputs):
-    """Every node's value, and the gradients the API reads (every node's, or the inputs')."""
+def read_results(api, nodes, inputs, read_values, read_grads):
+    """Every node's value, and the gradients the API reads (every node's, or the inputs'),
+    read by the ``reader`` of each path."""
     graded = nodes[:inputs] if api["gradients"] == "inputs" else nodes
     try:
-        values = [number(access(n, api["value"])) for n in nodes]
-        grads = [number(access(n, api["gradient"])) for n in graded]
+        values, grads = read_values(nodes), read_grads(graded)
     except BaseException as exc:
         raise BuildError("error", None, "reading results raised " + describe(exc)) from None
     return values, grads
@@ -588,7 +635,7 @@ def run_array_one(module, api, composition, point):
 
 
 def run_job(module, api, job):
-    outcomes = []
+    outcomes, plan = [], None
     for point in job["points"]:
         try:
             if "array_composition" in job:
@@ -596,11 +643,26 @@ def run_job(module, api, job):
             elif "call" in job:
                 outcomes.append(call_one(module, job["call"], point))
             else:
-                passes = job.get("backward_at", ())
-                outcomes.append(run_one(module, api, job["composition"], point, passes))
+                plan = plan or plan_of(api, job["composition"])
+                outcomes.append(run_one(module, api, plan, point, job.get("backward_at", ())))
         except BuildError as exc:
             outcomes.append({"error": exc.info})
-    return outcomes
+    return packed(outcomes) if job.get("packed") else outcomes
+
+
+def packed(outcomes):
+    """A composition job's outcomes as one ``Packed`` (see ``protocol``), when every one
+    is numbers only: far less to encode and decode than a list of floats per point.
+    Otherwise as they are."""
+    flat = []
+    for outcome in outcomes:
+        if "error" in outcome or "earlier_grads" in outcome:
+            return outcomes
+        flat += outcome["values"]
+        flat += outcome["grads"]
+    if not all(type(x) is float for x in flat):
+        return outcomes
+    return {"packed": b64encode(array("d", flat).tobytes()).decode("ascii")}
 
 
 # --- the guard ----------------------------------------------------------------------------
@@ -619,6 +681,27 @@ _SPAWNS = frozenset(
         "os.forkpty",
     }
 )
+
+
+#: What a function runs with that writing raises an audit event for (``object.__setattr__``),
+#: and what a report calls it.
+_FUNCTION_STATE = {"__code__": "code", "__defaults__": "defaults", "__kwdefaults__": "defaults"}
+#: Every audit event the guard's hook looks at (see ``guard``).
+_WATCHED = _SPAWNS | {
+    "object.__setattr__",
+    "gc.get_objects",
+    "gc.get_referrers",
+    "gc.get_referents",
+    "os.link",
+    "os.symlink",
+    "os.rename",
+    "import",
+    "open",
+    "os.listdir",
+    "os.scandir",
+    "compile",
+    "exec",
+}
 
 
 def alarm(fd):
@@ -687,10 +770,20 @@ def guard(forbidden_modules, forbidden_folders, note):
             _note(labels[folder] or f"{action} {full.rstrip('/')}"[:200])
             raise PermissionError(f"{action} {fspath(path)} is not allowed while grading")
 
-    def hook(event, args, _module=check_module, _path=check_path, _note=note, _own=__file__):
-        if event == "object.__setattr__" and args[1] == "__code__":
+    def hook(
+        event,
+        args,
+        _module=check_module,
+        _path=check_path,
+        _note=note,
+        _own=__file__,
+        _watched=_WATCHED,
+    ):
+        if event not in _watched:  # most events (``id()``: one per call) at once
+            return
+        if event == "object.__setattr__" and args[1] in _FUNCTION_STATE:
             if getattr(getattr(args[0], "__code__", None), "co_filename", None) == _own:
-                _note("rewrote the code of a function of the worker")
+                _note(f"rewrote the {_FUNCTION_STATE[args[1]]} of a function of the worker")
         elif event in ("gc.get_objects", "gc.get_referrers", "gc.get_referents"):
             _note("searched the interpreter's objects (" + event + ")")
         elif event in _SPAWNS:
@@ -781,15 +874,18 @@ def unreadable(paths):
 
 
 class Integrity:
-    """What this process looked like before the submission ran: this module's functions
-    and globals, the builtins, the import machinery and the stdlib functions the reply path
+    """What this process looked like before the submission ran: this module's globals,
+    what its functions' closures hold (their code and defaults are the hook's to watch), the
+    builtins, the import machinery and the stdlib functions the reply path
     uses. :meth:`changes` names whatever the submission replaced since."""
 
     def __init__(self, namespace, inner):
         self.live = namespace
         self.namespace = dict(namespace)
-        self.code = {
-            name: _state(f) for name, f in namespace.items() if isinstance(f, types.FunctionType)
+        self.closures = {
+            name: _state(f)
+            for name, f in namespace.items()
+            if isinstance(f, types.FunctionType) and f.__closure__
         }
         self.inner = {name: (f, _state(f)) for name, f in inner.items()}
         self.builtins = dict(vars(builtins))
@@ -806,12 +902,12 @@ class Integrity:
         for name, value in self.namespace.items():
             if self.live.get(name) is not value:
                 found.append("replaced worker." + name)
-            elif name in self.code and _state(value) != self.code[name]:
+            elif name in self.closures and not _same(_state(value), self.closures[name]):
                 found.append("rewrote worker." + name)
         found += [
             f"rewrote the worker's guard ({name})"
             for name, (f, state) in self.inner.items()
-            if _state(f) != state
+            if not _same(_state(f), state)
         ]
         current = vars(builtins)
         found += [
@@ -830,14 +926,23 @@ class Integrity:
 
 
 def _state(function):
-    """What a function runs with: its code, defaults and the contents of its closure."""
-    cells = []
+    """What a function's closure holds (objects, to compare by identity). Its code and
+    defaults are the guard's hook's to watch: writing them raises an audit event (and so
+    does reading them, which this, run after every request, would pay for)."""
+    held = []
     for cell in function.__closure__ or ():
         try:
-            cells.append(id(cell.cell_contents))
+            held.append(cell.cell_contents)
         except ValueError:  # an empty cell
-            cells.append(None)
-    return (function.__code__, function.__defaults__, function.__kwdefaults__, tuple(cells))
+            held.append(_EMPTY_CELL)
+    return held
+
+
+def _same(state, other):
+    return len(state) == len(other) and all(a is b for a, b in zip(state, other))
+
+
+_EMPTY_CELL = object()
 
 
 # --- serving ------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ It finds the worker's ``run_job`` among the interpreter's objects (``gc``) and r
 its code, so that each request is answered with a different kind of garbage: numbers too
 large for a float, booleans and nested lists where numbers belong, a string and an int
 where lists belong, lists of the wrong length, an error with terminal escape codes, an op
-that is not in the catalog and a megabyte of text, extra keys claiming a full score; and
+that is not in the catalog and a megabyte of text, extra keys claiming a full score, packed
+numbers that are not base64 or too few; it rewrites another function's defaults; and
 it writes straight to the reply pipe: JSON nested 100,000 levels deep (which makes
 ``json.loads`` raise RecursionError) and 20 MB without a newline.
 
@@ -21,9 +22,13 @@ import gc
 def _forged(module, api, job):
     global _forgeries
     _forgeries = globals().get("_forgeries", 0) + 1
-    kind = _forgeries % 10
+    kind = _forgeries % 12
     replies = int(sys.argv[sys.argv.index("--replies") + 1])
     n = len(job["points"])
+    if kind == 10:
+        return {"packed": "not base64 at all!"}
+    if kind == 11:  # as many numbers as a point needs, for one point only
+        return {"packed": __import__("base64").b64encode(b"\0" * 8 * 2).decode()}
     if "composition" not in job:
         return [{"value": 1.0} for _ in range(n)]
     size = len(job["composition"]["inputs"]) + len(job["composition"]["nodes"])
@@ -68,3 +73,5 @@ def _forged(module, api, job):
 for _thing in gc.get_objects():
     if getattr(_thing, "__name__", None) == "run_job" and hasattr(_thing, "__code__"):
         _thing.__code__ = _forged.__code__
+    if getattr(_thing, "__name__", None) == "run_one" and hasattr(_thing, "__defaults__"):
+        _thing.__defaults__ = ([0],)  # a reverse pass from the first input, first

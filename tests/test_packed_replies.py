@@ -69,6 +69,6 @@ def test_the_grader_reads_a_packed_reply_as_it_reads_one_point_by_point():
     for rows, verdict in ((right, [True, True, True]), (wrong, [True, False, True])):
         array = np.array(rows)
         listed = [{"values": r[:2], "grads": r[2:]} for r in rows]
-        assert _right_at(composition, points, expected, array) == verdict
-        assert _right_at(composition, points, expected, listed) == verdict
-        assert _right_at(composition, points, None, array) == verdict  # point by point
+        assert _right_at(composition, points, expected, array).tolist() == verdict
+        assert _right_at(composition, points, expected, listed).tolist() == verdict
+        assert _right_at(composition, points, None, array).tolist() == verdict  # one by one

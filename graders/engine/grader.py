@@ -396,36 +396,26 @@ class EngineGrader(BaseGrader):
             return [late]
         self._digest.update(f"{composition.source()}|{case_points}\n".encode())
         if not probe_first:
-            job = {
-                "composition": composition.to_json(),
-                "points": [list(p) for p in case_points],
-                "packed": True,  # numbers only, as one array, where every one is a float
-            }
-            # The references are computed while the worker runs the case.
-            expected = functools.cache(lambda: _expected(composition, case_points))
-            outcomes, stop = self._ran(composition, case_points, [job], meanwhile=expected)
+            _, right, stop = self._run_plan(composition, case_points, [(composition, case_points)])
             if stop is not None:
                 return [stop]
-            right = _right_at(composition, case_points, expected(), outcomes[0])
             case_points = [p for p, ok in zip(case_points, right) if not ok]
             if not case_points:
                 return []
         plan = _plan(composition, case_points, self.scaler)
-        jobs = [{"composition": c.to_json(), "points": p} for c, p in plan]
-        outcomes, stop = self._ran(composition, case_points, jobs)
+        outcomes, right, stop = self._run_plan(composition, case_points, plan)
         if stop is not None:
             return [stop]
-        # Both oracles, once per job for every point.
-        refs = [references(job_composition, job_points) for job_composition, job_points in plan]
         kinds = 2 if self.scaler is not None else 1
         found: list[Finding] = []
-        for i in range(len(case_points)):
-            if all(_agrees(ref[i], out[i]) for ref, out in zip(refs, outcomes)):
-                continue  # every number right: no finding (the diagnosis would agree)
-            runs = [
-                Run(c, tuple(float(v) for v in ps[i]), ref[i], out[i])
-                for (c, ps), ref, out in zip(plan, refs, outcomes)
-            ]
+        for i in np.flatnonzero(~right):  # every number right: no finding (nor diagnosis)
+            runs = []
+            for (job_composition, job_points), outcome in zip(plan, outcomes):
+                point = tuple(float(v) for v in job_points[i])
+                ref = reference(job_composition, point)
+                runs.append(
+                    Run(job_composition, point, ref, _outcome_at(job_composition, outcome, i))
+                )
             case = Case(runs[0], {}, {})
             probes = iter(runs[1:])
             for k in range(len(composition.inputs), composition.size):
@@ -438,6 +428,24 @@ class EngineGrader(BaseGrader):
             if new and (first or any(f.stops_everything for f in new)):
                 break
         return found
+
+    def _run_plan(self, composition: Composition, case_points: list, plan: list):
+        """Run a plan's jobs (``_plan``: one round trip, numbers packed) and compute their
+        references meanwhile: ``(outcomes, right, stop)``, each job's outcomes (a packed
+        array, or one per point), per point whether every number of every job is right,
+        and the finding that stops the case (or None)."""
+        jobs = [
+            {"composition": c.to_json(), "points": [list(p) for p in ps], "packed": True}
+            for c, ps in plan
+        ]
+        expected = functools.cache(lambda: [_expected(c, ps) for c, ps in plan])
+        outcomes, stop = self._ran(composition, case_points, jobs, meanwhile=expected)
+        if stop is not None:
+            return outcomes, None, stop
+        right = np.ones(len(case_points), dtype=bool)
+        for (c, ps), job_expected, job_outcomes in zip(plan, expected(), outcomes):
+            right &= _right_at(c, ps, job_expected, job_outcomes)
+        return outcomes, right, None
 
     def _ran(
         self, composition: Composition, case_points: list, jobs: list, meanwhile=None
@@ -585,7 +593,7 @@ def _expected(composition: Composition, case_points: list):
         return None
 
 
-def _right_at(composition: Composition, case_points: list, expected, outcomes) -> list:
+def _right_at(composition: Composition, case_points: list, expected, outcomes) -> np.ndarray:
     """Per point, does every number of its outcome agree with the reference (``_agrees``)?
     All points at once where every outcome is numbers only (a packed reply is an array of
     them already); point by point otherwise."""
@@ -593,13 +601,20 @@ def _right_at(composition: Composition, case_points: list, expected, outcomes) -
     if expected is not None and numbers is not None:
         values, grads, kept = expected
         want = np.concatenate([values, grads[: numbers.shape[1] - len(values)]]).T
-        return list(close_elementwise(numbers, want, **GRADING).all(axis=1) & kept)
-    if isinstance(outcomes, np.ndarray):
-        size = composition.size
-        outcomes = [{"values": list(row[:size]), "grads": list(row[size:])} for row in outcomes]
-        outcomes = [{k: [float(x) for x in v] for k, v in o.items()} for o in outcomes]
+        return close_elementwise(numbers, want, **GRADING).all(axis=1) & kept
     refs = references(composition, case_points)
-    return [_agrees(ref, outcome) for ref, outcome in zip(refs, outcomes)]
+    return np.array(
+        [_agrees(ref, _outcome_at(composition, outcomes, i)) for i, ref in enumerate(refs)],
+        dtype=bool,
+    )
+
+
+def _outcome_at(composition: Composition, outcomes, i: int) -> dict:
+    """Point ``i``'s outcome, from a packed array (values, then gradients) or a list."""
+    if not isinstance(outcomes, np.ndarray):
+        return outcomes[i]
+    row = outcomes[i].tolist()
+    return {"values": row[: composition.size], "grads": row[composition.size :]}
 
 
 def _numbers_only(outcomes: list):

@@ -21,6 +21,8 @@ d = q ** 3
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -194,13 +196,19 @@ def capability_probe(name: str) -> tuple[Composition, list[float]]:
     return composition, list(PROBE_VALUES[: len(leaves)])
 
 
-def fixed_checks(name: str, most: int | None = None):
+@functools.cache
+def fixed_checks(name: str, most: int | None = None) -> tuple:
     """``(composition, points)`` pairs checking one op alone at ``FIXED_VALUES``.
 
     Every way the op can be written is covered: for ``+ - * /`` two nodes, a number on the
     right and a number on the left (``__rsub__`` is a different method from ``__sub__``),
     each with a few of the op's numbers. Only fair points are kept, at most ``most``.
+    The same every time, so worked out once (do not change the lists).
     """
+    return tuple(_fixed_checks(name, most))
+
+
+def _fixed_checks(name: str, most: int | None):
     op = ops.get(name)
     shapes = _SHAPES if op.operands == ("either", "either") else (op.operands,)
     for shape in shapes:

@@ -22,7 +22,6 @@ d = q ** 3
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 

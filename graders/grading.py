@@ -8,10 +8,12 @@
    one finding that says why.
 2. Grade each part in a fresh worker, so no part's grade depends on another's, and
    grading one part alone (as each pytest test does, even under ``pytest -n``) gives what
-   grading them all gives. The worker imports the submission (an import error ends grading:
-   every part at zero), the kind grades the part (:meth:`BaseGrader.grade_part`), and the
-   worker is stopped. Whatever the worker's guard saw (a forbidden import, a forbidden
-   folder, tampering with the worker) zeroes the part with the reason.
+   grading them all gives. A worker imports the submission once per grading (an import
+   error ends grading: every part at zero); each part is served by a copy of it forked
+   right after (``Runner.next_part``), the submission as just imported, and stopped when
+   the part is graded (:meth:`BaseGrader.grade_part`). Whatever the worker's guard saw (a
+   forbidden import, a forbidden folder, tampering with the worker) zeroes the part with
+   the reason; what it saw while importing zeroes every part.
 3. The Report: the parts in the assignment's order, and every part's findings ordered by
    cause. With a private grading seed, the seed is blanked from every text the
    submission could have put it in.
@@ -94,11 +96,15 @@ class BaseGrader:
         if blocked is not None:
             return self._all_zero(selected, blocked, start)
         results, printed = [], []
-        for result, output in self._grade_parts(selected, jobs):
-            printed.append(output)
-            if isinstance(result, Finding):  # the submission could not even be imported
-                return self._all_zero(selected, result, start, printed)
-            results.append(result)
+        try:
+            for result, output in self._grade_parts(selected, jobs):
+                printed.append(output)
+                if isinstance(result, Finding):  # the submission could not even be imported
+                    return self._all_zero(selected, result, start, printed)
+                results.append(result)
+        finally:
+            if self.runner is not None:
+                self.runner.cleanup()  # every process of the submission is gone after this
         findings = by_cause([f for r in results for f in r.findings])
         report = Report(
             self.assignment.name,
@@ -122,12 +128,16 @@ class BaseGrader:
         it learns for ``grade_part``."""
 
     def start(self) -> None:
-        """Start a fresh worker for the submission in ``self.runner``.
+        """A fresh worker for the submission in ``self.runner``: a new one that imports it,
+        or, while this grading's runner is in use, its next copy (``Runner.next_part``).
 
         Raises ``SubmissionError`` if the submission cannot be imported. ``grade`` calls it
         for every part; call it yourself to run a kind's checks on chosen cases, and
         ``runner.cleanup()`` when done.
         """
+        if self.runner is not None and not self.runner.cleaned_up:
+            self.runner.next_part()
+            return
         if not self.deadline:
             self.deadline = time.monotonic() + self.assignment.limits.total_seconds
         if self.handed_in is None:
@@ -159,6 +169,7 @@ class BaseGrader:
         if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             yield from (self.grade_in_fresh_worker(part) for part in rest)
             return
+        self.runner.cleanup()  # each forked process starts a worker of its own
         global _FORKED
         _FORKED = (self, rest)  # what the forked processes grade: nothing is pickled to them
         context = multiprocessing.get_context("fork")
@@ -188,12 +199,9 @@ class BaseGrader:
                 what = "has a syntax error" if e.kind == "syntax" else "could not be imported"
                 text = f"the submission {what}: {e.message}"
             return Finding("error", text), output
-        try:
-            self.sweep()
-            result = self.policy_zero(part) if self.runner.violations else self.grade_part(part)
-            output = self.runner.student_output()
-        finally:
-            self.runner.cleanup()  # every process of the submission is gone after this
+        self.sweep()
+        result = self.policy_zero(part) if self.runner.violations else self.grade_part(part)
+        output = self.runner.student_output()
         if self.runner.violations:
             return self.policy_zero(part), output
         result.findings = by_cause(result.findings)
@@ -312,7 +320,10 @@ _FORKED: tuple[BaseGrader, tuple[Part, ...]] | None = None
 def _grade_forked_part(index: int):
     """In a process forked by ``BaseGrader._grade_parts``: grade one of its parts."""
     grader, parts = _FORKED
-    return grader.grade_in_fresh_worker(parts[index])
+    try:
+        return grader.grade_in_fresh_worker(parts[index])
+    finally:
+        grader.runner.cleanup()
 
 
 def _defines_nothing(text: str) -> bool:

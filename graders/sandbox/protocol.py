@@ -128,13 +128,21 @@ class Request(TypedDict, total=False):
     jobs: list[Job]
     #: ``--api auto`` only, once after the first reply: the API the worker is to use.
     api: dict
+    #: To the zygote: fork a copy to serve one part (it replies ``{"part": true}``).
+    part: bool
+    #: To a part's copy: exit (the zygote then replies ``ready`` and ``exited``).
+    exit: bool
 
 
 class Reply(TypedDict, total=False):
     #: One list of outcomes per job, one outcome per point; or a ``Packed``.
     results: list[list[Outcome] | Packed]
-    #: The first reply only: ready, or the error that stopped the import.
+    #: The first reply: ready, or the error that stopped the import; the zygote's, once
+    #: a part's copy has exited (with ``exited``: its exit status, or minus a signal).
     ready: bool
+    exited: int
+    #: A part's copy, first: it serves the part.
+    part: bool
     error: ErrorInfo
     #: The first reply under ``--api auto``: the API fields the worker found.
     api: dict

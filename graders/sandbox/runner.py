@@ -180,6 +180,8 @@ class Runner:
         self.forbidden = tuple(forbidden)
         self.private_folders = tuple(private_folders)
         self.violations: set[str] = set()
+        #: What the guard saw outside any part (importing, between parts): every part's.
+        self.standing: set[str] = set()
         self.pool = configured_pool(user)
         self.lease: Lease | None = None
         self.module_name = self.handed_in.module
@@ -192,6 +194,7 @@ class Runner:
         self._printed_before = b""
         self.process: subprocess.Popen | None = None
         self.restarts = 0
+        self.cleaned_up = False
         self.expires: float | None = deadline
         self._marker = f"{os.getpid()}-{id(self)}-{os.urandom(8).hex()}"
 
@@ -304,6 +307,41 @@ class Runner:
             raise SubmissionError("import", SUPERVISOR_GONE + " while importing the submission")
         if self.preset == AUTO:
             self._adopt(hello.get("api"))
+        self.standing = set(self.violations)  # seen while importing: they count in every part
+        self._fork_part()
+
+    def next_part(self) -> None:
+        """A fresh worker for the next part of a grading, without importing the submission
+        again: the zygote's next copy of it as just imported (see ``worker.serve``), or,
+        when the worker is gone (a crash, a time-out), a whole new start. What the guard
+        saw outside any part counts in every later part, so does what it reports late."""
+        if self.process is not None:
+            seen = set(self.violations)
+            reply = self._request({"exit": True}, min(self.limits.call_seconds, STOP_SECONDS))
+            if not _part_over(reply) or self.process.poll() is not None:
+                self.close()
+            self.standing |= self.violations - seen
+        self.violations = set(self.standing)
+        self._empty_output()
+        self._printed_before = b""  # each part's report shows what it printed
+        if self.process is None:
+            self.start()
+        else:
+            self._fork_part()
+
+    def _fork_part(self) -> None:
+        """Ask the zygote for its copy to serve one part (see ``next_part``)."""
+        reply = self._request({"part": True}, self.limits.call_seconds)
+        if reply != {"part": True} or self.process.poll() is not None:
+            self.close()
+            raise SubmissionError("import", "the worker could not start a copy of itself")
+
+    def _request(self, message: dict, seconds: float) -> dict | None:
+        """One request outside any job, its reply (None: none in time), alarms read."""
+        seconds = min(seconds, self.expires - time.monotonic())
+        reply = self._exchange((json.dumps(message) + "\n").encode(), time.monotonic() + seconds)
+        self._read_alarms(answered=reply is not None)
+        return reply
 
     def _adopt(self, fields) -> None:
         """``--api auto``: check the fields the worker found and send it the whole API; from
@@ -315,10 +353,7 @@ class Runner:
         except Exception as e:  # noqa: BLE001 - the worker's data: MemoryError from ast included
             self.close()
             raise SubmissionError("api", f"--api auto found no usable API ({e})") from None
-        message = (json.dumps({"api": preset.for_worker()}) + "\n").encode()
-        deadline = time.monotonic() + min(self.limits.call_seconds, self.expires - time.monotonic())
-        reply = self._exchange(message, deadline)
-        self._read_alarms(answered=reply is not None)
+        reply = self._request({"api": preset.for_worker()}, self.limits.call_seconds)
         if reply != {"results": []}:
             self.close()
             raise SubmissionError("api", SUPERVISOR_GONE + " while it was given the API")
@@ -351,7 +386,8 @@ class Runner:
         _kill_marked(self._marker)
 
     def cleanup(self) -> None:
-        """Stop the worker, give back its user and remove its folder."""
+        """Stop the worker, give back its user and remove its folder: this runner is done."""
+        self.cleaned_up = True
         self.close()
         if self.lease is not None:
             self.lease.release()  # kills anything still running as that user
@@ -398,6 +434,13 @@ class Runner:
         if results is None or self.process.poll() is not None:
             if reply is None:
                 reason = self._death_reason("while running a case", wait)
+            elif _part_over(reply):  # the part's copy died; the zygote says how
+                reason = death_text(
+                    reply["exited"],
+                    printed=self._printed(),
+                    output_limit=self.limits.output_bytes,
+                    when="while running a case",
+                )
             elif results is None:
                 reason = "the worker sent a reply that is not plain data about the case"
             else:
@@ -645,6 +688,16 @@ def _checkout_entries(checkout: Path) -> list[Path]:
 
 
 # --- replies ----------------------------------------------------------------------
+
+
+def _part_over(reply: dict | None) -> bool:
+    """Is this the zygote's word that the part's copy has exited (``worker.serve``)?"""
+    return (
+        isinstance(reply, dict)
+        and reply.get("ready") is True
+        and type(reply.get("exited")) is int
+        and -64 <= reply["exited"] <= 255
+    )
 
 
 def _errors(jobs: list[Job], kind: str, message: str) -> list[list[Outcome]]:

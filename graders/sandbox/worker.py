@@ -28,6 +28,13 @@ Protocol, one JSON document per line:
   the runner answers with a request ``{"api": {...}}`` holding the whole API (reply
   ``{"results": []}``);
 * on start it replies ``{"ready": true}`` or ``{"ready": false, "error": {...}}``;
+* this process is the *zygote*: it imported the submission once, and serves each part of
+  a grading from a copy of itself. A request ``{"part": true}`` forks it (:func:`fork_part`):
+  the copy replies ``{"part": true}`` and answers the part's requests, while the zygote
+  waits for it to exit. ``{"exit": true}`` ends the copy (no reply); the zygote then
+  replies ``{"ready": true, "exited": status}``, ready for the next part (the copy's
+  exit status, or minus a signal: the same reply tells of a copy that died on its own).
+  Every part starts from the submission as just imported, as if imported again;
 * each request ``{"jobs": [job, ...]}`` gets ``{"results": [[outcome per point] per job]}``.
   A job is either
 
@@ -778,6 +785,8 @@ def guard(forbidden_modules, forbidden_folders, note):
         _note=note,
         _own=__file__,
         _watched=_WATCHED,
+        _fork=fork_part.__code__,
+        _caller=sys._getframe,
     ):
         if event not in _watched:  # most events (``id()``: one per call) at once
             return
@@ -787,6 +796,8 @@ def guard(forbidden_modules, forbidden_folders, note):
         elif event in ("gc.get_objects", "gc.get_referrers", "gc.get_referents"):
             _note("searched the interpreter's objects (" + event + ")")
         elif event in _SPAWNS:
+            if event == "os.fork" and _caller(1).f_code is _fork:
+                return  # the zygote's own fork of a part (``fork_part``)
             _note("started a program (" + event + ")")
         elif event in ("os.link", "os.symlink", "os.rename"):
             _path(args[0], "link")
@@ -948,6 +959,21 @@ _EMPTY_CELL = object()
 # --- serving ------------------------------------------------------------------------------
 
 
+def fork_part():
+    """``os.fork()``, the one fork the guard allows (its hook knows this function's code):
+    the zygote's copy for one part."""
+    return os.fork()
+
+
+def wait_for(pid):
+    """Until the part's copy exits (however: asked to, its own exit, a crash, a kill): its
+    exit status, or minus the signal that killed it."""
+    try:
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except (ChildProcessError, ValueError):  # reaped by someone else, or stopped
+        return WORKER_FAILED
+
+
 def argument_parser():
     parser = argparse.ArgumentParser()
     parser.add_argument("--submission", required=True)
@@ -1038,6 +1064,20 @@ def serve(args):
             audit()
             reply({"results": []})
             continue
+        if "part" in request:
+            pid = fork_part()
+            if pid:  # the zygote: the part's copy serves until it exits (asked to, or not)
+                exited = wait_for(pid)
+            audit()
+            reply({"part": True} if pid == 0 else {"ready": True, "exited": exited})
+            continue
+        if "exit" in request:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except BaseException:
+                    pass
+            os._exit(0)
         results = [handle(module, api, job) for job in request["jobs"]]
         audit()
         reply({"results": results})

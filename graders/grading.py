@@ -201,6 +201,7 @@ class BaseGrader:
             return Finding("error", text), output
         self.sweep()
         result = self.policy_zero(part) if self.runner.violations else self.grade_part(part)
+        self.runner.end_part()  # its checks on the way out may find a violation too
         output = self.runner.student_output()
         if self.runner.violations:
             return self.policy_zero(part), output

@@ -469,3 +469,27 @@ def test_the_bundled_solution_cannot_be_found_or_run(tmp_path):
     graded = grade(tmp_path, "finds_the_solution.py")
     assert graded.report.score == 0
     assert graded.report.findings[0].message.startswith("policy violation")
+
+
+# --- the zygote: one import per grading, a copy of the worker per part ------------------------
+
+
+def test_a_process_made_with_the_workers_own_fork_is_a_policy_violation(tmp_path):
+    graded = grade(tmp_path, "forks_a_copy_of_the_worker.py")
+    assert graded.report.score == 0
+    message = graded.report.findings[0].message
+    assert "kept running after its part" in message
+    assert list(graded.probe.glob("hidden-*.pid"))  # it did run; `grade` saw it gone since
+
+
+def test_closing_the_alarm_pipe_in_a_parts_copy_is_a_policy_violation(tmp_path):
+    graded = grade(tmp_path, "silences_the_alarm_in_a_copy.py")
+    assert graded.report.score == 0
+    assert all(p.score == 0 for p in graded.report.parts)
+    assert "closed or redirected the pipe the worker reports on" in graded.messages()
+
+
+def test_a_parts_copy_that_will_not_exit_is_a_policy_violation(tmp_path):
+    graded = grade(tmp_path, "serves_every_part_from_one_copy.py")
+    assert graded.report.score == 0
+    assert "kept running after its part" in graded.messages()

@@ -84,3 +84,27 @@ def test_what_one_part_does_to_module_state_never_reaches_the_next(tmp_path):
     alone = EngineGrader(assignment, engine, examples=3).grade(parts=[last])
     assert whole.part(last).score == alone.part(last).score == alone.part(last).max_score
     assert whole.score == whole.max_score
+
+
+#: Appended to the reference solution: a table warmed up by a thread started on import,
+#: which ``exp`` waits for. A forked copy would not have the thread and would wait forever.
+WARMING_THREAD = """
+
+import threading as _threading
+
+_warm = _threading.Event()
+_threading.Thread(target=lambda: (__import__("time").sleep(0.2), _warm.set()), daemon=True).start()
+_exp = exp
+
+
+def exp(x):
+    _warm.wait()
+    return _exp(x)
+"""
+
+
+def test_a_submission_with_threads_from_its_import_is_imported_for_every_part(tmp_path):
+    engine = tmp_path / "engine.py"
+    engine.write_text(load("scalar_autodiff").solution.read_text() + WARMING_THREAD)
+    report = EngineGrader(load("scalar_autodiff"), engine, examples=3).grade()
+    assert report.score == report.max_score

@@ -74,7 +74,7 @@ from pathlib import Path
 import numpy as np
 
 from graders.presets import AUTO, Preset, resolve
-from graders.sandbox.processes import kill_tree
+from graders.sandbox.processes import descendants, kill_tree
 from graders.sandbox.protocol import Job, Outcome
 from graders.sandbox.users import (
     USER_VARIABLE,
@@ -195,6 +195,8 @@ class Runner:
         self.process: subprocess.Popen | None = None
         self.restarts = 0
         self.cleaned_up = False
+        #: A part is being served, and by a copy of the zygote (``_fork_part``).
+        self._in_part = self._copy = False
         self.expires: float | None = deadline
         self._marker = f"{os.getpid()}-{id(self)}-{os.urandom(8).hex()}"
 
@@ -231,6 +233,7 @@ class Runner:
         requests_r, self._requests = os.pipe()
         self._replies, replies_w = os.pipe()
         self._alarms, alarms_w = os.pipe()
+        self._alarm_number = alarms_w  # the same descriptor number in the worker
         os.set_blocking(self._alarms, False)
         self._replies_ready = select.poll()
         self._replies_ready.register(self._replies, select.POLLIN)
@@ -313,14 +316,9 @@ class Runner:
     def next_part(self) -> None:
         """A fresh worker for the next part of a grading, without importing the submission
         again: the zygote's next copy of it as just imported (see ``worker.serve``), or,
-        when the worker is gone (a crash, a time-out), a whole new start. What the guard
-        saw outside any part counts in every later part, so does what it reports late."""
-        if self.process is not None:
-            seen = set(self.violations)
-            reply = self._request({"exit": True}, min(self.limits.call_seconds, STOP_SECONDS))
-            if not _part_over(reply) or self.process.poll() is not None:
-                self.close()
-            self.standing |= self.violations - seen
+        when the worker is gone (a crash, a time-out, a violation), a whole new start. What
+        the guard saw outside any part (importing, between parts) counts in every part."""
+        self.end_part()
         self.violations = set(self.standing)
         self._empty_output()
         self._printed_before = b""  # each part's report shows what it printed
@@ -329,12 +327,62 @@ class Runner:
         else:
             self._fork_part()
 
+    def end_part(self) -> None:
+        """End the part's worker, checking it on the way out: still reporting to us (its
+        alarm descriptor), and gone when asked, leaving the zygote alone. A copy that fails
+        either, or any other process of the submission still alive, is a violation of this
+        part, and the worker is stopped (the next part then starts afresh)."""
+        if self.process is None or not self._in_part:
+            return
+        self._in_part = False
+        if not self._copy:  # the zygote served the part itself: a new one for the next
+            self.close()
+            return
+        self._check_alarm_descriptors()
+        seen = set(self.violations)
+        reply = self._request({"exit": True}, min(self.limits.call_seconds, STOP_SECONDS))
+        if not _part_over(reply) or self.process.poll() is not None:
+            self.close()
+        elif len(self._alive()) > 1:  # the zygote, and what should have exited
+            self.violations.add("a process of the submission kept running after its part")
+            self.close()
+        self.standing |= self.violations - seen  # what the zygote saw between parts
+
     def _fork_part(self) -> None:
         """Ask the zygote for its copy to serve one part (see ``next_part``)."""
         reply = self._request({"part": True}, self.limits.call_seconds)
-        if reply != {"part": True} or self.process.poll() is not None:
+        if (
+            not isinstance(reply, dict)
+            or reply.get("part") is not True
+            or type(reply.get("copy")) is not bool
+            or self.process.poll() is not None
+        ):
             self.close()
             raise SubmissionError("import", "the worker could not start a copy of itself")
+        self._in_part, self._copy = True, reply["copy"]
+
+    def _alive(self) -> list[int]:
+        """The submission's processes still running (not zombies), from ``/proc``."""
+        assert self.process is not None
+        return [pid for pid in descendants(self.process.pid) if _running(pid)]
+
+    def _check_alarm_descriptors(self) -> None:
+        """Every process of the submission must still hold the alarm pipe where it was
+        given it: closing it, or pointing it elsewhere (``/dev/null``) silences what the
+        guard says (the zygote keeps the pipe open, so its closing shows no end of file)."""
+        if not PROC.exists():
+            return
+        pipe = f"pipe:[{os.fstat(self._alarms).st_ino}]"
+        for pid in self._alive():
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{self._alarm_number}")
+            except FileNotFoundError:
+                target = None
+            except OSError:  # not ours to read: nothing to conclude
+                continue
+            if target != pipe:
+                self.violations.add("closed or redirected the pipe the worker reports on")
+                return
 
     def _request(self, message: dict, seconds: float) -> dict | None:
         """One request outside any job, its reply (None: none in time), alarms read."""
@@ -362,6 +410,7 @@ class Runner:
     def close(self) -> None:
         """Stop the worker and every process it started; return once they are gone."""
         process, self.process = self.process, None
+        self._in_part = False
         if process is None:
             return
         self._read_alarms()
@@ -688,6 +737,18 @@ def _checkout_entries(checkout: Path) -> list[Path]:
 
 
 # --- replies ----------------------------------------------------------------------
+
+
+PROC = Path("/proc/self/stat")
+
+
+def _running(pid: int) -> bool:
+    """Is ``pid`` alive and not a zombie (``/proc``)?"""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _part_over(reply: dict | None) -> bool:

@@ -30,8 +30,10 @@ Protocol, one JSON document per line:
 * on start it replies ``{"ready": true}`` or ``{"ready": false, "error": {...}}``;
 * this process is the *zygote*: it imported the submission once, and serves each part of
   a grading from a copy of itself. A request ``{"part": true}`` forks it (:func:`fork_part`):
-  the copy replies ``{"part": true}`` and answers the part's requests, while the zygote
-  waits for it to exit. ``{"exit": true}`` ends the copy (no reply); the zygote then
+  the copy replies ``{"part": true, "copy": true}`` and answers the part's requests, while
+  the zygote waits for it to exit. (A submission that started threads on import is served
+  by the zygote itself, ``"copy": false``: a copy would lack them; the runner then starts a
+  new worker for the next part.) ``{"exit": true}`` ends the copy (no reply); the zygote then
   replies ``{"ready": true, "exited": status}``, ready for the next part (the copy's
   exit status, or minus a signal: the same reply tells of a copy that died on its own).
   Every part starts from the submission as just imported, as if imported again;
@@ -712,17 +714,16 @@ _WATCHED = _SPAWNS | {
 
 
 def alarm(fd):
-    """``note(text)``: tell the runner at once, through the alarm pipe, once per text."""
-    sent = set()
+    """``note(text)``: tell the runner at once, through the alarm pipe. Every time: the
+    runner removes repeats, while anything kept here to skip them (a set of texts sent)
+    is state a submission could fill to silence this."""
     write, encode = os.write, str.encode
 
-    def note(what, _sent=sent, _write=write, _encode=encode, _fd=fd):
-        if what not in _sent and len(_sent) < 50:
-            _sent.add(what)
-            try:
-                _write(_fd, _encode(what.replace("\n", " ")[:200] + "\n", "utf-8", "replace"))
-            except OSError:
-                pass
+    def note(what, _write=write, _encode=encode, _fd=fd):
+        try:
+            _write(_fd, _encode(what.replace("\n", " ")[:200] + "\n", "utf-8", "replace"))
+        except OSError:
+            pass
 
     return note
 
@@ -746,36 +747,46 @@ def guard(forbidden_modules, forbidden_folders, note):
     A finder first in ``sys.meta_path`` also sees ``importlib.import_module`` and
     ``find_spec``. An attempt is recorded even when the submission catches the error.
     """
+    # What the checks compare with are immutable default arguments, not closure cells: a
+    # cell can be rewritten with no audit event, a default only with one the hook reports.
     modules = frozenset(forbidden_modules)
-    labels = {
-        os.path.join(os.path.realpath(f), ""): label for f, label in forbidden_folders.items()
-    }
-    folders = tuple(labels)
-    realpath, fspath, join = os.path.realpath, os.fsdecode, os.path.join
+    labels = tuple(
+        (os.path.join(os.path.realpath(f), ""), label) for f, label in forbidden_folders.items()
+    )
 
-    def check_module(name, _note=note, _error=ImportError):
-        if type(name) is str and name.partition(".")[0] in modules:
+    def check_module(name, _note=note, _error=ImportError, _modules=modules):
+        if type(name) is str and name.partition(".")[0] in _modules:
             top = name.partition(".")[0]
             _note("import " + top)
             raise _error(f"importing {top} is not allowed in this assignment")
 
-    def check_path(path, action, _note=note, _pid=os.getpid):
+    def check_path(
+        path,
+        action,
+        _note=note,
+        _pid=os.getpid,
+        _labels=labels,
+        _folders=tuple(folder for folder, _ in labels),
+        _realpath=os.path.realpath,
+        _fspath=os.fsdecode,
+        _join=os.path.join,
+    ):
         if isinstance(path, int) or path is None:
             return
         try:
-            full = join(realpath(fspath(path)), "")
+            full = _join(_realpath(_fspath(path)), "")
         except (TypeError, ValueError, OSError):
             return
         # Another process's files, descriptors or memory (the grader's pipes among them):
         # no engine needs them.
-        own = join("/proc", str(_pid()), "")  # a forked child's own, too
+        own = _join("/proc", str(_pid()), "")  # a forked child's own, too
         if full.startswith("/proc/") and full[6:7].isdigit() and not full.startswith(own):
             _note(f"{action} {full.rstrip('/')} (another process)"[:200])
-            raise PermissionError(f"{action} {fspath(path)} is not allowed while grading")
-        if folders and full.startswith(folders):
-            folder = next(f for f in folders if full.startswith(f))
-            _note(labels[folder] or f"{action} {full.rstrip('/')}"[:200])
-            raise PermissionError(f"{action} {fspath(path)} is not allowed while grading")
+            raise PermissionError(f"{action} {_fspath(path)} is not allowed while grading")
+        if _folders and full.startswith(_folders):
+            label = next(label for folder, label in _labels if full.startswith(folder))
+            _note(label or f"{action} {full.rstrip('/')}"[:200])
+            raise PermissionError(f"{action} {_fspath(path)} is not allowed while grading")
 
     def hook(
         event,
@@ -820,13 +831,14 @@ def guard(forbidden_modules, forbidden_folders, note):
 
     sys.addaudithook(hook)
     sys.meta_path.insert(0, ForbiddenImports)
-    preloaded = set(sys.modules)  # the worker's own imports are not the submission's
+    preloaded = frozenset(sys.modules)  # the worker's own imports are not the submission's
 
-    def loaded():
+    def loaded(_modules=modules, _preloaded=preloaded, _note=note):
         """Forbidden modules in ``sys.modules``, however they got there."""
         for name in list(sys.modules):
-            if type(name) is str and name.partition(".")[0] in modules and name not in preloaded:
-                note("import " + name.partition(".")[0])
+            if type(name) is str and name.partition(".")[0] in _modules:
+                if name not in _preloaded:
+                    _note("import " + name.partition(".")[0])
 
     # What the integrity check watches besides this module: the guard's own functions,
     # whose closures and defaults hold what is forbidden.
@@ -965,6 +977,16 @@ def fork_part():
     return os.fork()
 
 
+def threads():
+    """How many threads this process runs (a thread the submission started on import would
+    not be in a forked copy: its engine could wait for it forever)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # no /proc: the threads Python knows of
+        threading = sys.modules.get("threading")
+        return threading.active_count() if threading is not None else 1
+
+
 def wait_for(pid):
     """Until the part's copy exits (however: asked to, its own exit, a crash, a kill): its
     exit status, or minus the signal that killed it."""
@@ -1065,11 +1087,15 @@ def serve(args):
             reply({"results": []})
             continue
         if "part" in request:
+            if threads() > 1:  # a copy would lack the submission's threads: serve it here
+                audit()
+                reply({"part": True, "copy": False})
+                continue
             pid = fork_part()
             if pid:  # the zygote: the part's copy serves until it exits (asked to, or not)
                 exited = wait_for(pid)
             audit()
-            reply({"part": True} if pid == 0 else {"ready": True, "exited": exited})
+            reply({"part": True, "copy": True} if pid == 0 else {"ready": True, "exited": exited})
             continue
         if "exit" in request:
             for stream in (sys.stdout, sys.stderr):

@@ -1,6 +1,7 @@
 """How fast grading is, and what it costs over running the student's engine alone.
 
-    python benchmarks/grading_speed.py [--repeats 3] [--cases 100] [--rounds 5] [--no-verdicts]
+    python benchmarks/grading_speed.py [--repeats 3] [--cases 100] [--rounds 5] [--points K]
+                                      [--no-verdicts]
 
 Prints
 1. wall time of ``chaingrade check`` on the reference solution (a fresh process, as a
@@ -198,6 +199,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100, help="compositions for the overhead")
     parser.add_argument("--no-verdicts", action="store_true", help="skip the buggy corpus")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the overhead")
+    parser.add_argument(
+        "--points",
+        type=int,
+        default=None,
+        help="points per case for the overhead (default: the assignment's points_per_case)",
+    )
     args = parser.parse_args()
     size = load("scalar_autodiff").points_per_case
 
@@ -230,6 +237,7 @@ def main() -> None:
         for name, (t, headline) in sorted(verdicts.items(), key=lambda kv: -kv[1][0]):
             print(f"  {t:6.2f} s  {name:40s} {headline}")
 
+    size = args.points or size
     cases = draw_cases(args.cases, size)
     n = sum(len(p) for _, p in cases)
     # Each the best of several rounds, taken in turn: a 2-core VM's timings wander.

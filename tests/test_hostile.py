@@ -493,3 +493,9 @@ def test_a_parts_copy_that_will_not_exit_is_a_policy_violation(tmp_path):
     graded = grade(tmp_path, "serves_every_part_from_one_copy.py")
     assert graded.report.score == 0
     assert "kept running after its part" in graded.messages()
+
+
+def test_filling_the_alarm_pipe_is_a_policy_violation(tmp_path):
+    graded = grade(tmp_path, "fills_the_alarm_pipe.py")
+    assert graded.report.score == 0
+    assert "wrote into the pipe the worker reports on" in graded.messages()

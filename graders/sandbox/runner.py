@@ -618,10 +618,12 @@ class Runner:
         """What the worker's guard reported (one line each) goes to ``violations``. The
         pipe closed under a worker that has just ``answered`` is itself a violation: only
         the submission could have closed it (a worker that died closes it too)."""
+        drained = False
         while len(self._alarm_buffer) < 64 * 1024:
             try:
                 chunk = os.read(self._alarms, 1 << 16)
             except (BlockingIOError, OSError):
+                drained = True
                 break
             if not chunk:
                 if answered:
@@ -633,6 +635,13 @@ class Runner:
         for line in lines[:50]:
             if line.strip():
                 self.violations.add(_text(line.decode("utf-8", "replace"), 200))
+        # The guard writes whole lines of at most a few hundred bytes, each at once (a
+        # pipe never splits so small a write): part of a line left once the pipe is
+        # empty, or a longer one, was written by someone else (to fill the pipe, so that
+        # the guard's own writes fail, or this buffer, so that nothing more is read).
+        if rest and (drained or len(rest) > MAX_ALARM_LINE):
+            self.violations.add("wrote into the pipe the worker reports on")
+            self._alarm_buffer = bytearray()
 
     def _exchange(self, message: bytes, deadline: float, meanwhile=None) -> dict | None:
         """Send one request and read its reply (None: no reply by the deadline, or none
@@ -740,6 +749,8 @@ def _checkout_entries(checkout: Path) -> list[Path]:
 
 
 PROC = Path("/proc/self/stat")
+#: The longest line the worker's guard writes: 200 characters of UTF-8 and a line break.
+MAX_ALARM_LINE = 4 * 200 + 1
 
 
 def _running(pid: int) -> bool:

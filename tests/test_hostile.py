@@ -482,20 +482,17 @@ def test_a_process_made_with_the_workers_own_fork_is_a_policy_violation(tmp_path
     assert list(graded.probe.glob("hidden-*.pid"))  # it did run; `grade` saw it gone since
 
 
-def test_closing_the_alarm_pipe_in_a_parts_copy_is_a_policy_violation(tmp_path):
-    graded = grade(tmp_path, "silences_the_alarm_in_a_copy.py")
-    assert graded.report.score == 0
+@pytest.mark.parametrize(
+    "attack, said",
+    [
+        ("silences_the_alarm_in_a_copy.py", "closed or redirected the pipe the worker reports on"),
+        ("serves_every_part_from_one_copy.py", "kept running after its part"),
+        ("fills_the_alarm_pipe.py", "wrote into the pipe the worker reports on"),
+    ],
+)
+def test_tampering_with_a_parts_copy_or_the_alarm_pipe_is_a_policy_violation(
+    tmp_path, attack, said
+):
+    graded = grade(tmp_path, attack)
     assert all(p.score == 0 for p in graded.report.parts)
-    assert "closed or redirected the pipe the worker reports on" in graded.messages()
-
-
-def test_a_parts_copy_that_will_not_exit_is_a_policy_violation(tmp_path):
-    graded = grade(tmp_path, "serves_every_part_from_one_copy.py")
-    assert graded.report.score == 0
-    assert "kept running after its part" in graded.messages()
-
-
-def test_filling_the_alarm_pipe_is_a_policy_violation(tmp_path):
-    graded = grade(tmp_path, "fills_the_alarm_pipe.py")
-    assert graded.report.score == 0
-    assert "wrote into the pipe the worker reports on" in graded.messages()
+    assert said in graded.messages()

@@ -335,10 +335,10 @@ class Runner:
         if self.process is None or not self._in_part:
             return
         self._in_part = False
+        self._check_alarm_descriptors()
         if not self._copy:  # the zygote served the part itself: a new one for the next
             self.close()
             return
-        self._check_alarm_descriptors()
         seen = set(self.violations)
         reply = self._request({"exit": True}, min(self.limits.call_seconds, STOP_SECONDS))
         if not _part_over(reply) or self.process.poll() is not None:
@@ -635,6 +635,8 @@ class Runner:
         for line in lines[:50]:
             if line.strip():
                 self.violations.add(_text(line.decode("utf-8", "replace"), 200))
+        if any(not line.strip() for line in lines):  # the guard never writes an empty line
+            self.violations.add("wrote into the pipe the worker reports on")
         # The guard writes whole lines of at most a few hundred bytes, each at once (a
         # pipe never splits so small a write): part of a line left once the pipe is
         # empty, or a longer one, was written by someone else (to fill the pipe, so that

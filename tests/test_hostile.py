@@ -491,6 +491,7 @@ def test_a_process_made_with_the_workers_own_fork_is_a_policy_violation(tmp_path
         ("blanks_out_the_alarms.py", "wrote into the pipe the worker reports on"),
         ("redirects_the_alarm_and_restores_it.py", "rewrote the worker's guard (hook)"),
         ("silences_the_alarm_without_copies.py", "closed or redirected the pipe the worker"),
+        ("rebinds_what_the_guard_calls.py", "solution"),
     ],
 )
 def test_tampering_with_a_parts_copy_or_the_alarm_pipe_is_a_policy_violation(

@@ -71,6 +71,7 @@ import json
 import operator
 import os
 import signal
+import stat
 import sys
 import traceback
 import types
@@ -693,8 +694,10 @@ _SPAWNS = frozenset(
 
 
 #: What a function runs with that writing raises an audit event for (``object.__setattr__``),
-#: and what a report calls it.
-_FUNCTION_STATE = {"__code__": "code", "__defaults__": "defaults", "__kwdefaults__": "defaults"}
+#: and what a report calls it (read-only: the hook reads it).
+_FUNCTION_STATE = types.MappingProxyType(
+    {"__code__": "code", "__defaults__": "defaults", "__kwdefaults__": "defaults"}
+)
 #: Every audit event the guard's hook looks at (see ``guard``).
 _WATCHED = _SPAWNS | {
     "object.__setattr__",
@@ -711,6 +714,47 @@ _WATCHED = _SPAWNS | {
     "compile",
     "exec",
 }
+
+
+#: How a path given as bytes is read (``os.fsdecode``'s encoding and error handler).
+_FS_ENCODING = (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+
+
+def real_path(
+    path,
+    _lstat=os.lstat,
+    _readlink=os.readlink,
+    _getcwd=os.getcwd,
+    _is_link=stat.S_ISLNK,
+):
+    """``os.path.realpath(path)`` for the guard (``path`` a str), from functions written in
+    C alone, captured when the worker starts: the standard one looks up ``os.fspath`` and
+    others as module globals at every call, which a submission can rebind without an audit
+    event. A name that does not exist is kept as written; a loop of links ends after 40."""
+    if not path.startswith("/"):
+        path = _getcwd() + "/" + path
+    todo = [part for part in path.split("/") if part][::-1]  # a stack: next part last
+    resolved, links = "", 0
+    while todo:
+        part = todo.pop()
+        if part == ".":
+            continue
+        if part == "..":
+            resolved = resolved.rpartition("/")[0]
+            continue
+        candidate = resolved + "/" + part
+        try:
+            target = _readlink(candidate) if _is_link(_lstat(candidate).st_mode) else None
+        except (OSError, ValueError):
+            target = None
+        if target is None or links >= 40:
+            resolved = candidate
+            continue
+        links += 1
+        if target.startswith("/"):
+            resolved = ""
+        todo += [part for part in target.split("/") if part][::-1]
+    return resolved or "/"
 
 
 def alarm(fd):
@@ -754,8 +798,10 @@ def guard(forbidden_modules, forbidden_folders, note):
         (os.path.join(os.path.realpath(f), ""), label) for f, label in forbidden_folders.items()
     )
 
-    def check_module(name, _note=note, _error=ImportError, _modules=modules):
-        if type(name) is str and name.partition(".")[0] in _modules:
+    # Builtins and module functions they call are captured as defaults too: rebinding a
+    # builtin or a module's global raises no audit event, a default does.
+    def check_module(name, _note=note, _error=ImportError, _modules=modules, _type=type, _str=str):
+        if _type(name) is _str and name.partition(".")[0] in _modules:
             top = name.partition(".")[0]
             _note("import " + top)
             raise _error(f"importing {top} is not allowed in this assignment")
@@ -767,26 +813,31 @@ def guard(forbidden_modules, forbidden_folders, note):
         _pid=os.getpid,
         _labels=labels,
         _folders=tuple(folder for folder, _ in labels),
-        _realpath=os.path.realpath,
-        _fspath=os.fsdecode,
-        _join=os.path.join,
+        _realpath=real_path,
+        _fspath=os.fspath,  # posix.fspath, in C
+        _encoding=_FS_ENCODING,
+        _isinstance=isinstance,
+        _str=str,
+        _next=next,
     ):
-        if isinstance(path, int) or path is None:
+        if _isinstance(path, int) or path is None:
             return
         try:
-            full = _join(_realpath(_fspath(path)), "")
+            name = _fspath(path)
+            name = name.decode(*_encoding) if _isinstance(name, bytes) else name
+            full = _realpath(name).rstrip("/") + "/"
         except (TypeError, ValueError, OSError):
             return
         # Another process's files, descriptors or memory (the grader's pipes among them):
         # no engine needs them.
-        own = _join("/proc", str(_pid()), "")  # a forked child's own, too
+        own = "/proc/" + _str(_pid()) + "/"  # a forked child's own, too
         if full.startswith("/proc/") and full[6:7].isdigit() and not full.startswith(own):
             _note(f"{action} {full.rstrip('/')} (another process)"[:200])
-            raise PermissionError(f"{action} {_fspath(path)} is not allowed while grading")
+            raise PermissionError(f"{action} {name} is not allowed while grading")
         if _folders and full.startswith(_folders):
-            label = next(label for folder, label in _labels if full.startswith(folder))
+            label = _next(label for folder, label in _labels if full.startswith(folder))
             _note(label or f"{action} {full.rstrip('/')}"[:200])
-            raise PermissionError(f"{action} {_fspath(path)} is not allowed while grading")
+            raise PermissionError(f"{action} {name} is not allowed while grading")
 
     def hook(
         event,
@@ -796,17 +847,21 @@ def guard(forbidden_modules, forbidden_folders, note):
         _note=note,
         _own=__file__,
         _watched=_WATCHED,
+        _spawns=_SPAWNS,
+        _function_state=_FUNCTION_STATE,
         _fork=fork_part.__code__,
         _caller=sys._getframe,
+        _getattr=getattr,
+        _len=len,
     ):
         if event not in _watched:  # most events (``id()``: one per call) at once
             return
-        if event == "object.__setattr__" and args[1] in _FUNCTION_STATE:
-            if getattr(getattr(args[0], "__code__", None), "co_filename", None) == _own:
-                _note(f"rewrote the {_FUNCTION_STATE[args[1]]} of a function of the worker")
+        if event == "object.__setattr__" and args[1] in _function_state:
+            if _getattr(_getattr(args[0], "__code__", None), "co_filename", None) == _own:
+                _note(f"rewrote the {_function_state[args[1]]} of a function of the worker")
         elif event in ("gc.get_objects", "gc.get_referrers", "gc.get_referents"):
             _note("searched the interpreter's objects (" + event + ")")
-        elif event in _SPAWNS:
+        elif event in _spawns:
             if event == "os.fork" and _caller(1).f_code is _fork:
                 return  # the zygote's own fork of a part (``fork_part``)
             _note("started a program (" + event + ")")
@@ -818,10 +873,10 @@ def guard(forbidden_modules, forbidden_folders, note):
             _path(args[0], "read")
         elif event in ("os.listdir", "os.scandir"):
             _path(args[0], "list")
-        elif event == "compile" and len(args) > 1:
+        elif event == "compile" and _len(args) > 1:
             _path(args[1], "compile")
         elif event == "exec":
-            _path(getattr(args[0], "co_filename", None), "run")
+            _path(_getattr(args[0], "co_filename", None), "run")
 
     class ForbiddenImports:
         @staticmethod

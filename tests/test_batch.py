@@ -157,6 +157,11 @@ def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, un
         "frank": "missing",
     }
     assert "longer than 5 s" in results["carol"]["output"]
+    # Each result and page names the submission as it is in the folder, not engine.py.
+    assert results["alice"]["extra_data"]["submission"] == "alice.py"
+    assert "graded alice.py in" in results["alice"]["output"]
+    assert "<title>chaingrade: alice.py, " in (out / "alice.html").read_text()
+    assert results["bob"]["extra_data"]["submission"] == "bob"
     assert "(another process)" in json.dumps(results["eve"])
     with open(out / "summary.csv", newline="") as f:
         rows = {row["name"]: row for row in csv.DictReader(f)}

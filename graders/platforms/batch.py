@@ -237,7 +237,19 @@ def grade_one(job: Job) -> dict:
         reason = f"the grader stopped with status {status}"
         return _zero(job, "crashed", reason + (": " + " / ".join(tail) if tail else ""), start)
     data.setdefault("extra_data", {})["batch"] = _details(job, "graded", start)
+    _name_as_handed_in(data, Path(job.origin).name)
     return gradescope.with_notes(data, list(job.notes))
+
+
+def _name_as_handed_in(data: dict, shown: str) -> None:
+    """Call the submission what it was called in the batch's folder (``dave.py``), in the
+    results and so on the student's page: a single file is graded as the assignment's
+    entry (``engine.py``), so that reproducers import what the student wrote."""
+    extra = data["extra_data"]
+    graded_as = extra.get("submission")
+    extra["submission"] = shown
+    if isinstance(graded_as, str) and isinstance(data.get("output"), str):
+        data["output"] = data["output"].replace(f"graded {graded_as} in", f"graded {shown} in", 1)
 
 
 #: This process's warm grading servers (``grading_server``), one per thread that grades:

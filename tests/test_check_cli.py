@@ -1,6 +1,7 @@
 """`chaingrade check`: the student's one command, end to end in a subprocess."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,21 @@ def test_usage_errors_are_one_clear_line_not_a_traceback(args, message):
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_machine_that_cannot_grade_says_so_without_a_usage_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", "check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "CHAINGRADE_WORKER_USER": "no-such-user-of-chaingrade"},
+    )
+    assert done.returncode == 3
+    assert done.stderr.startswith("chaingrade: cannot grade here: ")
+    assert "no user 'no-such-user-of-chaingrade'" in done.stderr
+    assert "usage:" not in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_syntax_error_is_reported_as_a_finding(tmp_path):

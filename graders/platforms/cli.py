@@ -196,6 +196,11 @@ def _html(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: Exit status when this machine cannot grade as asked (a worker user cannot run the
+#: Python, or does not exist): 0 is full marks, 1 anything less, 2 a usage error.
+CANNOT_GRADE_HERE = 3
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -206,8 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         assignment = load(name, api=getattr(args, "api", None))
         return COMMANDS[args.command](args, assignment)
-    except SandboxError as e:  # the machine is set up wrong for what was asked
-        parser.error(f"cannot grade here: {e}")
+    except SandboxError as e:  # the machine is set up wrong, not the command: no usage
+        print(f"chaingrade: cannot grade here: {e}", file=sys.stderr)
+        return CANNOT_GRADE_HERE
     except (ValueError, OSError) as e:  # our own errors say what to fix; so do the OS's
         if not isinstance(e, _user_errors()):
             raise

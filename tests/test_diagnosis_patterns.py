@@ -174,3 +174,10 @@ def test_an_epsilon_guard_upstream_is_never_charged_downstream():
             assert grader.check_case_all(composition, case_points) == []
     finally:
         grader.runner.cleanup()
+
+
+def test_a_rule_that_is_a_number_says_it_once():
+    from graders.engine.diagnosis import rule_is
+
+    assert rule_is("d/dy (x - y) = -1", -1.0) == "d/dy (x - y) = -1"
+    assert rule_is("d/dx (x*y) = y", 2.5) == "d/dx (x*y) = y = 2.5"

@@ -322,7 +322,7 @@ class Diagnoser:
             findings.append(
                 Finding(
                     "local-derivative",
-                    f"{rule} = {number(expected)} at {at_text(at)}, your engine gives {shown}",
+                    f"{rule_is(rule, expected)} at {at_text(at)}, your engine gives {shown}",
                     op=op.name,
                     argument=pos,
                     argument_name=op.arg_names[pos],
@@ -720,10 +720,17 @@ def _common_factor(pairs: list[tuple[float, float]]) -> float | None:
     return None
 
 
+def rule_is(rule: str, value: float) -> str:
+    """``rule = value``, the value said once where the rule already ends in it
+    (``d/dy (x - y) = -1``, not ``d/dy (x - y) = -1 = -1``)."""
+    shown = number(value)
+    return rule if rule.rpartition(" = ")[2] == shown else f"{rule} = {shown}"
+
+
 def _examples(pairs, limit: int = 3) -> str:
     shown = []
     for f, _ in pairs[:limit]:
-        shown.append(f"{f.rule} = {number(f.expected)}, your engine gives {number(f.actual)}")
+        shown.append(f"{rule_is(f.rule, f.expected)}, your engine gives {number(f.actual)}")
     return "; ".join(shown)
 
 

@@ -93,6 +93,7 @@ def grade(
     probe = probe or tmp_path / "probe"
     probe.mkdir(exist_ok=True)
     text = (HOSTILE / attack).read_text()
+    text = text.replace("# @TAKEOVER@\n", (HOSTILE / "takeover.txt").read_text())
     for key, value in {"PROBE": probe, **paths}.items():
         text = text.replace(f"@{key}@", str(value))
     folder = tmp_path / "submission"

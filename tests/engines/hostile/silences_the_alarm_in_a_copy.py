@@ -10,37 +10,14 @@ forbidden folder, answering every case with it.
 Expected: a policy violation in every part (the alarm pipe was closed), score 0.
 """
 
-import importlib.util
-import json
-import os
-import sys
-
+# @TAKEOVER@
 _solution = None
 
 
-def _serve_frame():
-    frame = sys._getframe()
-    while frame is not None and frame.f_code.co_name != "serve":
-        frame = frame.f_back
-    return frame
-
-
 def _take_over():
-    os.close(int(sys.argv[sys.argv.index("--alarms") + 1]))
-    hook = _serve_frame().f_locals["guarded"]["hook"]
-    names = hook.__code__.co_varnames[: hook.__code__.co_argcount][-len(hook.__defaults__) :]
-    hook.__defaults__ = tuple(
-        (lambda *a, **k: None) if name in ("_module", "_path") else value
-        for name, value in zip(names, hook.__defaults__)
-    )
-    for folder in json.loads(sys.argv[sys.argv.index("--forbid-folders") + 1]):
-        path = os.path.join(folder, "solution", "engine.py")
-        if os.path.exists(path):
-            spec = importlib.util.spec_from_file_location("_solution", path)
-            solution = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(solution)
-            return solution
-    return None
+    os.close(_ALARMS)
+    _switch_off(_guard()["hook"])
+    return _the_solution()
 
 
 _own_tensor = tensor

@@ -136,12 +136,15 @@ def _gated_references(composition: Composition, points: list) -> list[Reference 
         if len(points) == 1:
             return [None]
         return [_gated_references(composition, [p])[0] for p in points]
-    return [
-        Reference(tuple(float(v) for v in values[:, i]), tuple(float(g) for g in grads[:, i]))
-        if kept[i]
-        else None
-        for i in range(len(points))
-    ]
+    return [reference_at((values, grads, kept), i) for i in range(len(points))]
+
+
+def reference_at(arrays, i: int) -> Reference | None:
+    """Point ``i``'s gated reference from ``reference_arrays``'s arrays (None: discarded)."""
+    values, grads, kept = arrays
+    if not kept[i]:
+        return None
+    return Reference(tuple(float(v) for v in values[:, i]), tuple(float(g) for g in grads[:, i]))
 
 
 def reference_arrays(

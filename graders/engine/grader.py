@@ -54,7 +54,13 @@ from graders.engine.probes import (
 )
 from graders.engine.reuse import check_reuse
 from graders.grading import BaseGrader
-from graders.oracles import Reference, reference, reference_arrays, references
+from graders.oracles import (
+    Reference,
+    reference,
+    reference_arrays,
+    reference_at,
+    references,
+)
 from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
 from graders.tolerances import GRADING, close, close_elementwise
 from strategies import compositions, point_sets
@@ -396,23 +402,27 @@ class EngineGrader(BaseGrader):
             return [late]
         self._digest.update(f"{composition.source()}|{case_points}\n".encode())
         if not probe_first:
-            _, right, stop = self._run_plan(composition, case_points, [(composition, case_points)])
+            _, _, right, stop = self._run_plan(
+                composition, case_points, [(composition, case_points)]
+            )
             if stop is not None:
                 return [stop]
             case_points = [p for p, ok in zip(case_points, right) if not ok]
             if not case_points:
                 return []
         plan = _plan(composition, case_points, self.scaler)
-        outcomes, right, stop = self._run_plan(composition, case_points, plan)
+        outcomes, expected, right, stop = self._run_plan(composition, case_points, plan)
         if stop is not None:
             return [stop]
         kinds = 2 if self.scaler is not None else 1
         found: list[Finding] = []
         for i in np.flatnonzero(~right):  # every number right: no finding (nor diagnosis)
             runs = []
-            for (job_composition, job_points), outcome in zip(plan, outcomes):
+            for (job_composition, job_points), outcome, arrays in zip(plan, outcomes, expected):
                 point = tuple(float(v) for v in job_points[i])
-                ref = reference(job_composition, point)
+                ref = (
+                    reference(job_composition, point) if arrays is None else reference_at(arrays, i)
+                )
                 runs.append(
                     Run(job_composition, point, ref, _outcome_at(job_composition, outcome, i))
                 )
@@ -431,9 +441,9 @@ class EngineGrader(BaseGrader):
 
     def _run_plan(self, composition: Composition, case_points: list, plan: list):
         """Run a plan's jobs (``_plan``: one round trip, numbers packed) and compute their
-        references meanwhile: ``(outcomes, right, stop)``, each job's outcomes (a packed
-        array, or one per point), per point whether every number of every job is right,
-        and the finding that stops the case (or None)."""
+        references meanwhile: ``(outcomes, expected, right, stop)``, each job's outcomes (a
+        packed array, or one per point) and references (``_expected``), per point whether
+        every number of every job is right, and the finding that stops the case (or None)."""
         jobs = [
             {"composition": c.to_json(), "points": [list(p) for p in ps], "packed": True}
             for c, ps in plan
@@ -441,11 +451,11 @@ class EngineGrader(BaseGrader):
         expected = functools.cache(lambda: [_expected(c, ps) for c, ps in plan])
         outcomes, stop = self._ran(composition, case_points, jobs, meanwhile=expected)
         if stop is not None:
-            return outcomes, None, stop
+            return outcomes, None, None, stop
         right = np.ones(len(case_points), dtype=bool)
         for (c, ps), job_expected, job_outcomes in zip(plan, expected(), outcomes):
             right &= _right_at(c, ps, job_expected, job_outcomes)
-        return outcomes, right, None
+        return outcomes, expected(), right, None
 
     def _ran(
         self, composition: Composition, case_points: list, jobs: list, meanwhile=None

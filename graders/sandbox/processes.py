@@ -13,9 +13,11 @@ import signal
 import subprocess
 
 
-def descendants(root: int) -> list[int]:
-    """Every process whose chain of parents reaches ``root``, from ``/proc``."""
+def descendants(root: int, *, running: bool = False) -> list[int]:
+    """Every process whose chain of parents reaches ``root``, from ``/proc``; with
+    ``running``, only those not yet exited (zombies left out)."""
     children: dict[int, list[int]] = {}
+    exited: set[int] = set()
     try:
         entries = [e for e in os.listdir("/proc") if e.isdigit()]
     except OSError:
@@ -23,16 +25,19 @@ def descendants(root: int) -> list[int]:
     for entry in entries:
         try:
             with open(f"/proc/{entry}/stat", "rb") as f:
-                parent = int(f.read().rsplit(b")", 1)[1].split()[1])
+                state, parent = f.read().rsplit(b")", 1)[1].split()[:2]
+            parent = int(parent)
         except (OSError, ValueError, IndexError):
             continue
         children.setdefault(parent, []).append(int(entry))
+        if state == b"Z":
+            exited.add(int(entry))
     found, todo = [], [root]
     while todo:
         for child in children.get(todo.pop(), ()):
             found.append(child)
             todo.append(child)
-    return found
+    return [pid for pid in found if pid not in exited] if running else found
 
 
 def kill_tree(process: subprocess.Popen, *, wait: float = 5.0) -> None:

@@ -364,7 +364,7 @@ class Runner:
     def _alive(self) -> list[int]:
         """The submission's processes still running (not zombies), from ``/proc``."""
         assert self.process is not None
-        return [pid for pid in descendants(self.process.pid) if _running(pid)]
+        return descendants(self.process.pid, running=True)
 
     def _check_alarm_descriptors(self) -> None:
         """Every process of the submission must still hold the alarm pipe where it was
@@ -755,15 +755,6 @@ PROC = Path("/proc/self/stat")
 MAX_ALARM_LINE = 4 * 200 + 1
 
 
-def _running(pid: int) -> bool:
-    """Is ``pid`` alive and not a zombie (``/proc``)?"""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return False
-
-
 def _part_over(reply: dict | None) -> bool:
     """Is this the zygote's word that the part's copy has exited (``worker.serve``)?"""
     return (
@@ -800,23 +791,13 @@ def _validated(
         shape = None
         if "array_composition" in job:
             composition = job["array_composition"]
-            size = len(composition["inputs"]) + len(composition["nodes"])
-            shape = _Shape(
-                size,
-                len(composition["inputs"]) if inputs_only else size,
-                {node["op"] for node in composition["nodes"]},
-                0,
-                arrays=True,
-            )
+            ops = {node["op"] for node in composition["nodes"]}
+            shape = _Shape(*_counts(composition, inputs_only), ops, 0, arrays=True)
         elif "composition" in job:
             composition = job["composition"]
-            size = len(composition["inputs"]) + len(composition["nodes"])
-            shape = _Shape(
-                size,
-                len(composition["inputs"]) if inputs_only else size,
-                {node["op"] for node in composition["nodes"]},
-                len(job.get("backward_at", ())),
-            )
+            ops = {node["op"] for node in composition["nodes"]}
+            earlier = len(job.get("backward_at", ()))
+            shape = _Shape(*_counts(composition, inputs_only), ops, earlier)
         job_clean = []
         for outcome in outcomes:
             checked = _outcome(outcome, shape)
@@ -827,12 +808,18 @@ def _validated(
     return clean
 
 
+def _counts(composition: dict, inputs_only: bool) -> tuple[int, int]:
+    """How many values and gradients one point's outcome holds: one value per node, and a
+    gradient per node, or per input when the API reads the inputs' alone."""
+    size = len(composition["inputs"]) + len(composition["nodes"])
+    return size, len(composition["inputs"]) if inputs_only else size
+
+
 def _unpacked(raw: dict, job: Job, inputs_only: bool):
     """A ``Packed`` reply as a points-by-numbers float64 array (each row a point's values,
     then its gradients), or None if it does not hold exactly that many numbers."""
-    composition = job["composition"]
-    values = len(composition["inputs"]) + len(composition["nodes"])
-    width = values + (len(composition["inputs"]) if inputs_only else values)
+    values, grads = _counts(job["composition"], inputs_only)
+    width = values + grads
     text = raw.get("packed")
     if not isinstance(text, str) or len(text) > MAX_REPLY_BYTES:
         return None

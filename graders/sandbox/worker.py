@@ -794,8 +794,8 @@ def guard(forbidden_modules, forbidden_folders, note):
     # What the checks compare with are immutable default arguments, not closure cells: a
     # cell can be rewritten with no audit event, a default only with one the hook reports.
     modules = frozenset(forbidden_modules)
-    labels = tuple(
-        (os.path.join(os.path.realpath(f), ""), label) for f, label in forbidden_folders.items()
+    labels = tuple(  # resolved as check_path resolves what it is asked about
+        (real_path(f).rstrip("/") + "/", label) for f, label in forbidden_folders.items()
     )
 
     # Builtins and module functions they call are captured as defaults too: rebinding a

@@ -28,6 +28,9 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 #: How many dropped lines are listed one by one.
 MAX_LISTED = 20
 _SHELL_ASSIGNMENT = re.compile(r"^[\w.,\s\[\]()]+=\s*[!%]")
+#: IPython's help lines: ``tensor?``, ``x.grad??``, ``?exp``, ``np.*exp*?`` (an object's
+#: name and nothing else: a ``?`` in a comment or a string is Python's).
+_HELP = re.compile(r"^(\?{1,2}[\w.*\[\]]+|[\w.*\[\]]+\?{1,2})$")
 
 
 class NotebookError(ValueError):
@@ -113,7 +116,7 @@ def _is_ipython_line(line: str) -> bool:
     text = line.strip()
     if text.startswith(("%", "!")):
         return True
-    if text.endswith("?") and not text.startswith("#"):
+    if _HELP.match(text):
         return True
     return bool(_SHELL_ASSIGNMENT.match(text))
 

@@ -333,6 +333,27 @@ def test_ipython_lines_are_dropped_only_where_the_cell_is_not_python():
     assert kept == "" and "a cell magic, and its cell" in dropped[0][1]
 
 
+def test_a_line_ending_in_a_comment_with_a_question_mark_is_python():
+    # IPython runs `y = x * 2  # why 2?` as Python; only a name and its ? is a help line.
+    cell = "%time 1\nx = 3.0  # why?\ny = x * 2  # half of what??\nx?\n??exp\nx.grad??"
+    kept, dropped = python_of_cell(cell)
+    assert (
+        kept.splitlines()
+        == ["pass", "x = 3.0  # why?", "y = x * 2  # half of what??"] + ["pass"] * 3
+    )
+    assert [n for n, _ in dropped] == [1, 4, 5, 6]
+
+
+def test_a_notebook_whose_comments_ask_questions_gets_full_marks(tmp_path):
+    text = SOLUTION.read_text()
+    cut = text.index("def tensor(x):")
+    # The lines after the magic hold a question in a comment: they must not be dropped.
+    head = "%matplotlib inline\n" + text[:cut].replace("import math", "import math  # why?", 1)
+    path = notebook(tmp_path / "hw1.ipynb", head, text[cut:])
+    report = check_json(path)
+    assert report["score"] == report["max_score"] == 100, report["findings"][:2]
+
+
 # --- batch ----------------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from platform_support import (
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.platform]
 
 #: At import and in every backward pass, SIGKILL every process it is allowed to, then
 #: record what it killed. Graded with the static policy off, so that it really runs.

@@ -93,3 +93,19 @@ def test_a_syntax_error_is_reported_as_a_finding(tmp_path):
     assert done.returncode == 1
     assert "step error" in done.stdout and "syntax error" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_reader_that_leaves_early_is_no_error():
+    # `chaingrade policy | head -1`: the pipe closes while chaingrade still writes.
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "graders.platforms.cli", "policy"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    reader.stdout.read(1)
+    reader.stdout.close()  # as `head` does once it has its line
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(timeout=300) == 0
+    assert "Broken pipe" not in stderr and "usage:" not in stderr, stderr

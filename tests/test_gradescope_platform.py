@@ -23,7 +23,7 @@ from platform_support import ROOT, clean_environment, need_root, open_folder, un
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.platform]
 
 #: Runs at import, then the engine is the reference solution. It records which user it
 #: runs as, and looks everywhere a private seed could leak: every process's command line

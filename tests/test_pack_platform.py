@@ -22,7 +22,7 @@ ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
 GRADER = "classroom-resources/autograding-command-grader@v1"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.platform]
 
 
 @pytest.fixture(scope="module")

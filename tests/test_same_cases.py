@@ -17,7 +17,7 @@ from platform_support import ROOT, chaingrade_from, clean_environment, system_ve
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.platform]
 
 
 def student_folder(tmp_path):

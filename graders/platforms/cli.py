@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         assignment = load(name, api=getattr(args, "api", None))
         return COMMANDS[args.command](args, assignment)
+    except BrokenPipeError:  # `chaingrade release ... | head`: the reader left, not an error
+        _quiet_stdout()
+        return 0
     except SandboxError as e:  # the machine is set up wrong, not the command: no usage
         print(f"chaingrade: cannot grade here: {e}", file=sys.stderr)
         return CANNOT_GRADE_HERE
@@ -218,6 +221,13 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(e, _user_errors()):
             raise
         parser.error(str(e))
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so flushing it at exit raises no second
+    BrokenPipeError (the recipe in Python's ``signal`` documentation)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _graded(args, assignment, submission: Path):

@@ -162,3 +162,16 @@ def test_force_never_replaces_the_assignment_itself(assignment):
     done = chaingrade("release", assignment, "-o", assignment.parent, "--force")
     assert done.returncode == 2 and "refusing to replace" in done.stderr
     assert (assignment / "solution" / "engine.py").exists()
+
+
+def test_the_readme_says_how_much_each_part_searches_as_the_assignment_does():
+    # The pack's README once promised "thousands of random compositions" beside 16 a part.
+    from graders.assignment import load
+
+    assignment = load("scalar_autodiff")
+    readme = " ".join((ASSIGNMENT / "README.md").read_text().split())
+    assert "thousands" not in readme
+    assert (
+        f"({assignment.examples} per part, each run at {assignment.points_per_case} input points)"
+        in readme
+    )

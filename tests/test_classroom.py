@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from graders.assignment import load
+from graders.platforms import classroom
+
 yaml = pytest.importorskip("yaml")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,3 +87,38 @@ def test_an_assignment_without_public_tests_is_a_clean_error(tmp_path):
     done = chaingrade("classroom", folder)
     assert done.returncode == 2
     assert "no visible tests with points" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", ["scalar_autodiff", "tensor_autodiff", "chain_rule_single"])
+def test_every_bundled_part_splits_into_equal_whole_shares(name):
+    # Classroom's steps are whole points: a part whose points are a multiple of its items
+    # gives every student the same total on Classroom as on Gradescope.
+    assert classroom.uneven_parts(load(name)) == []
+
+
+def test_an_uneven_part_is_said_in_the_workflow_and_on_the_command_line(tmp_path):
+    folder = tmp_path / "scalar_autodiff"
+    shutil.copytree(ROOT / "assignments" / "scalar_autodiff", folder)
+    toml = folder / "assignment.toml"
+    toml.write_text(
+        toml.read_text().replace('points = 20\nops = ["add"', 'points = 22\nops = ["add"')
+    )
+    tests = folder / "test_engine.py"
+    tests.write_text(
+        tests.read_text().replace(
+            "points(20)\ndef test_arithmetic", "points(22)\ndef test_arithmetic"
+        )
+    )
+    assert classroom.uneven_parts(load(str(folder))) == [
+        "arithmetic: 22 points over 5 items "
+        "(Classroom steps of 4, 5 points, Gradescope 4.4 an item)"
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", "classroom", str(folder), "-o", "-"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "warning: arithmetic: 22 points over 5 items" in done.stderr
+    assert "# Not an equal share" in done.stdout

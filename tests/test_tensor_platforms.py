@@ -122,7 +122,7 @@ def test_the_pytest_plugin_grades_a_submission_per_part(tmp_path):
     )
     assert done.returncode == 1, done.stdout
     tests = {t["name"]: t for t in json.loads(results.read_text())["tests"]}
-    assert tests["reductions"]["score"] == pytest.approx(20 * 2 / 3, abs=0.01)
+    assert tests["reductions"]["score"] == pytest.approx(15 * 2 / 3, abs=0.01)
     assert tests["matmul"]["score"] == 15
 
 

@@ -7,12 +7,12 @@ against a student's file with ``--submission path/to/answers.py``.
 import pytest
 
 
-@pytest.mark.points(35)
+@pytest.mark.points(36)
 def test_chain_rule(chaingrade):
     chaingrade.check_part("chain rule")
 
 
-@pytest.mark.points(25)
+@pytest.mark.points(24)
 def test_power_rule(chaingrade):
     chaingrade.check_part("power rule")
 

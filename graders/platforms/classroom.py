@@ -11,11 +11,15 @@ It installs chaingrade from the pack (``requirements.txt``) at the exact version
 Classroom has no partial credit within a step, so a test of a part with partial credit
 gets one step per item (op, or exercise function): ``pytest FILE::TEST --chaingrade-item
 NAME``, worth an equal share of the test's points, so the steps add up to what Gradescope
-gives. Shares are whole points (Classroom's scores are), split by largest remainder: when
-a test's points are not a multiple of its items, a partly right part can differ from
-Gradescope's score by less than one point. Other tests get one step each, all or nothing.
-Hidden tests cannot run in a repository students can read, so only ``visible`` tests get
-steps (grade the rest with ``chaingrade batch`` or Gradescope).
+gives. Shares are whole points (Classroom's command grader reads ``max-score`` with
+``parseInt``), split by largest remainder: when a test's points are not a multiple of its
+items, a partly right part can differ from Gradescope's score by less than one point, and
+:func:`uneven_parts` says which (``chaingrade classroom`` and ``release`` warn, and the
+workflow carries it as a comment). Of the bundled assignments only chain_rule_multi has
+such parts (8, 8 and 10 functions: no whole split of 100 keeps their weights). Other
+tests get one step each, all or nothing. Hidden tests cannot run in a repository students
+can read, so only ``visible`` tests get steps (grade the rest with ``chaingrade batch`` or
+Gradescope).
 """
 
 from __future__ import annotations
@@ -56,6 +60,26 @@ def steps(assignment: Assignment) -> list[tuple[str, str, float]]:
     return found
 
 
+def uneven_parts(assignment: Assignment) -> list[str]:
+    """Why a student's Classroom total can differ from Gradescope's: one line per visible
+    test with partial credit whose points are not a whole multiple of its items (so its
+    steps' whole-number shares are unequal, or do not add up to its points)."""
+    found = []
+    for test in testfiles.read(assignment):
+        part = next((p for p in assignment.parts if p.name == test.part), None)
+        if test.visibility != "visible" or test.points is None or part is None:
+            continue
+        items = assignment.kind.items(assignment.prepared, part)
+        if items and not (float(test.points).is_integer() and int(test.points) % len(items) == 0):
+            shares = ", ".join(map(str, sorted(set(_shares(test.points, len(items))))))
+            found.append(
+                f"{test.part}: {test.points:g} points over {len(items)} items "
+                f"(Classroom steps of {shares} points, Gradescope {test.points / len(items):.4g} "
+                "an item)"
+            )
+    return found
+
+
 def _shares(total: float, count: int) -> list[int]:
     """``count`` whole numbers adding up to ``total`` (rounded), as equal as they can be."""
     whole = round(total)
@@ -68,12 +92,14 @@ def workflow(
 ) -> str:
     """The workflow file's text (YAML), steps in the order of the tests."""
     planned = steps(assignment)
+    uneven = uneven_parts(assignment)
     if not planned:
         raise ClassroomError(f"{assignment.name} has no visible tests with points to grade")
     minutes = max(1, math.ceil((assignment.limits.total_seconds + 60) / 60))
     lines = [
         f"# GitHub Classroom autograding for {assignment.name}, written by chaingrade.",
         "# One step per op (or function) of each public test, worth its share of the points.",
+        *(f"# Not an equal share (a total here can differ from Gradescope's): {u}" for u in uneven),
         "name: Autograding Tests",
         "'on':",
         "  - push",

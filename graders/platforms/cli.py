@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         name = getattr(args, "assignment", None) or default_assignment(
             getattr(args, "submission", None)
         )
-        assignment = load(name, api=getattr(args, "api", None))
+        assignment = load(name, api=getattr(args, "api", None), entry=getattr(args, "entry", None))
         return COMMANDS[args.command](args, assignment)
     except BrokenPipeError:  # `chaingrade release ... | head`: the reader left, not an error
         _quiet_stdout()
@@ -318,6 +318,7 @@ def _classroom(args, assignment) -> int:
     from graders.platforms import classroom
 
     text = classroom.workflow(assignment, python=args.python)
+    _warn_uneven(assignment)
     if args.output == "-":
         sys.stdout.write(text)
     else:
@@ -328,10 +329,23 @@ def _classroom(args, assignment) -> int:
     return 0
 
 
+def _warn_uneven(assignment) -> None:
+    """Say where a student's Classroom total can differ from Gradescope's."""
+    from graders.platforms import classroom
+
+    for line in classroom.uneven_parts(assignment):
+        print(
+            f"chaingrade: warning: {line}: a partly right student's Classroom total can differ "
+            "from Gradescope's by less than a point; make the points a multiple of the items",
+            file=sys.stderr,
+        )
+
+
 def _release(args, assignment) -> int:
     from graders.platforms import release
 
     written = release.release(assignment, args.output, force=args.force, python=args.python)
+    _warn_uneven(assignment)
     print(f"chaingrade release: wrote the student pack for {assignment.name} to {args.output}:")
     for path in written:
         print(f"  {path.relative_to(args.output)}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from graders import kinds, ops
 from graders import submission as hand_in
 from graders.composition import size_problem
 from graders.kinds import Kind
-from graders.presets import AUTO, Preset, from_option, resolve
+from graders.presets import AUTO, Preset, from_option, leaves_of, resolve
 from graders.sandbox.policy import Policy
 from graders.sandbox.runner import Limits
 
@@ -91,14 +91,19 @@ class Assignment:
     #: The module the worker imports (``entry`` in assignment.toml): ``ENTRY.py`` or a
     #: package ``ENTRY/``; by default ``submission``'s name without ``.py``.
     entry: str = ""
+    #: ``--entry``: the module, package or path in the hand-in to grade, named outright.
+    chosen_entry: str | None = None
 
     def handed_in(self, path: Path) -> hand_in.Submission:
         """What a student handed in at ``path`` (a file, a folder or a notebook), resolved
-        with this assignment's entry and limits (``graders.submission``); raises
-        ``graders.submission.HandInError`` when it cannot be graded as handed in."""
+        with this assignment's entry, ``--entry``, the leaf its API needs, and limits
+        (``graders.submission``); raises ``graders.submission.HandInError`` when it
+        cannot be graded as handed in."""
         return hand_in.resolve(
             path,
             self.entry or hand_in.entry_of(self.submission),
+            leaves=leaves_of(self.api) if self.kind.builds_graphs else (),
+            chosen=self.chosen_entry,
             max_files=self.limits.files,
             max_bytes=self.limits.source_bytes,
         )
@@ -168,10 +173,11 @@ def _named(toml: Path) -> str | None:
         return None
 
 
-def load(name: str, api: str | None = None) -> Assignment:
+def load(name: str, api: str | None = None, entry: str | None = None) -> Assignment:
     """The assignment ``name`` (see :func:`find`); ``api`` overrides its student API
     (``auto``, a preset name, a JSON mapping or a file holding one, as ``--api`` takes).
-    An assignment that names no API gets ``auto``."""
+    An assignment that names no API gets ``auto``. ``entry`` is ``--entry``: what in a
+    handed-in folder to grade."""
     try:
         preset = from_option(api) if api is not None else None
     except ValueError as e:
@@ -182,7 +188,7 @@ def load(name: str, api: str | None = None) -> Assignment:
     except tomllib.TOMLDecodeError as e:
         raise AssignmentError(f"{folder / 'assignment.toml'}: {e}") from None
     try:
-        return _build(folder, data, preset)
+        return replace(_build(folder, data, preset), chosen_entry=entry or None)
     except (KeyError, TypeError, ValueError) as e:
         raise AssignmentError(f"{folder / 'assignment.toml'}: {e}") from None
 

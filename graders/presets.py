@@ -106,6 +106,15 @@ CHOICES = {
 _ACCESS_PATH = re.compile(r"[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*")
 #: The name that asks the worker to inspect the submission and pick a mapping.
 AUTO = "auto"
+#: Names a leaf constructor goes by, most specific first: what ``--api auto`` tries
+#: (``graders.sandbox.worker.LEAF_NAMES``, which cannot import this module, is the same).
+LEAF_NAMES = ("tensor", "Tensor", "Value", "Scalar", "Variable", "Var", "Node", "Dual")
+
+
+def leaves_of(api: Preset | str) -> tuple[str, ...]:
+    """The leaf constructors an engine of this API defines: the preset's, or under
+    ``auto`` every name it tries (``graders.submission`` finds the engine by them)."""
+    return (api.leaf,) if isinstance(api, Preset) else LEAF_NAMES
 
 
 @dataclass(frozen=True)

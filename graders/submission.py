@@ -44,11 +44,13 @@ import stat
 import sys
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from graders import discovery
 from graders.notebooks import NotebookError, Segment
 from graders.notebooks import code as notebook_code
+from graders.presets import LEAF_NAMES
 
 #: Files and folders a folder submission may hold in all (looked at, not read).
 MAX_ENTRIES = 20_000
@@ -61,6 +63,8 @@ MAX_FILES = 200
 MAX_BYTES = 4_000_000
 #: Folders never entered: caches and installed packages (hidden folders neither).
 SKIPPED_FOLDERS = frozenset({"__pycache__", "node_modules", "site-packages", "dist-packages"})
+#: The most Python source read from a folder to find its engine (never copied).
+SEARCHED_BYTES = 50_000_000
 #: chaingrade's own packages, which nothing may shadow either.
 OWN_PACKAGES = frozenset({"graders", "strategies"})
 
@@ -146,26 +150,35 @@ def resolve(
     path: Path,
     entry: str | None = None,
     *,
+    leaves: tuple[str, ...] = (),
+    chosen: str | None = None,
     max_files: int = MAX_FILES,
     max_bytes: int = MAX_BYTES,
 ) -> Submission:
     """The submission handed in at ``path`` (a file, a notebook or a folder); ``entry``
     is the module the assignment names (default: a file's own name, else ``engine``).
-    Raises :class:`HandInError` for one that cannot be graded as handed in."""
+    In a folder without it, the engine is found by ``leaves``, the names of the leaf
+    constructor the API needs (``Tensor``, ``Value``, ...: see :mod:`graders.discovery`);
+    ``chosen`` (``--entry``) names the entry outright: a module (``needle``,
+    ``micrograd.engine``), a package or a path inside the folder (``python/needle``,
+    ``steps/step16.py``). Raises :class:`HandInError` for one that cannot be graded as
+    handed in."""
     path = Path(path)
     budget = _Budget(max_files, max_bytes)
     if path.is_dir():
-        return _from_folder(path, entry or "engine", budget)
+        return _from_folder(path, entry or "engine", budget, leaves, chosen)
     if not path.exists():
         raise HandInError(f"no such file or folder: {path}", missing=True)
+    extra = (f"--entry {chosen} is for a folder: graded {path.name} itself",) if chosen else ()
     if path.suffix == ".ipynb":
-        return _Assembly(path, entry or "engine", budget).with_notebook(path.resolve(), path.name)
+        made = _Assembly(path, entry or "engine", budget).with_notebook(path.resolve(), path.name)
+        return replace(made, notes=(*made.notes, *extra))
     data = budget.read(path.resolve(), path.name)  # the caller named this file: a link is fine
     own = path.stem if path.stem.isidentifier() and not _taken(path.stem) else entry or "engine"
-    notes = ()
+    notes = extra
     if own != path.stem:
         why = "is not a module name" if not path.stem.isidentifier() else "names another module"
-        notes = (f"{path.name}: {path.stem} {why}, so it is imported as {own}",)
+        notes += (f"{path.name}: {path.stem} {why}, so it is imported as {own}",)
     return Submission(
         handed_in=path,
         module=own,
@@ -186,17 +199,185 @@ def entry_of(submission: str) -> str:
 # --- folders ---------------------------------------------------------------------------------
 
 
-def _from_folder(folder: Path, entry: str, budget: _Budget) -> Submission:
+def _from_folder(
+    folder: Path, entry: str, budget: _Budget, leaves: tuple[str, ...], chosen: str | None
+) -> Submission:
+    """The assignment's entry (or ``chosen``); else the module that defines a leaf the API
+    needs (:mod:`graders.discovery`); else the folder's only Python file; else its only
+    notebook."""
     walk = _Walk(folder)
+    if chosen:
+        return _chosen(walk, chosen, entry, budget)
     if folder.name == entry and _regular(folder / "__init__.py"):  # the package itself
         assembly = _Assembly(folder, entry, budget, walk.python_files(folder, f"{entry}/"))
         return assembly.finish(f"{entry}/__init__.py", walk.notes)
-    root, found = walk.find_entry(entry)
+    found = walk.find_entry(entry)
+    if found is not None:
+        return _assemble(walk, entry, budget, *found)
+    engine = _discovered(walk, entry, leaves, budget)
+    if engine is not None:
+        return engine
+    sources = walk.python_files(folder)
+    countable = [p for p in sources if discovery._countable(p.rsplit("/", 1)[-1])]
+    if len(countable) == 1:
+        (only,) = countable
+        why = (
+            f"no {entry}.py, and {_wanted(leaves)}: graded its only Python file, {only} "
+            "(import {module})"
+        )
+        return _module_at(walk, only, entry, budget, why)
+    if len(walk.notebooks) == 1:
+        return _assemble(walk, entry, budget, walk.notebooks[0].parent, walk.notebooks[0].name)
+    raise HandInError(walk.missing(entry, leaves), missing=not walk.notes)
+
+
+def _assemble(walk: _Walk, module: str, budget: _Budget, root: Path, found: str, why=()):
+    """The submission whose entry is ``found`` (a file, a package's ``__init__.py`` or a
+    notebook, relative to ``root``), imported as ``module``."""
+    folder = walk.folder
     prefix = "" if root == folder else f"{root.relative_to(folder)}/"
-    assembly = _Assembly(folder, entry, budget, walk.python_files(root), prefix)
+    assembly = _Assembly(folder, module, budget, walk.python_files(root), prefix)
+    assembly.notes += list(why)
     if found.endswith(".ipynb"):
         return assembly.with_notebook(root / found, found, walk.notes)
     return assembly.finish(found, walk.notes)
+
+
+def _discovered(walk: _Walk, entry: str, leaves, budget: _Budget) -> Submission | None:
+    """The engine :func:`graders.discovery.engines` picks, or None if none fits; several
+    equally good: HandInError listing them. Not for an assignment whose API has no leaf
+    (hand-derived exercises)."""
+    if not leaves:
+        return None
+    sources = walk.sources(walk.python_files(walk.folder))
+    # The API's own leaf first; else any leaf an engine goes by, so that an engine of
+    # another API is still found (and grading says which API it has).
+    found = discovery.engines(sources, leaves) or discovery.engines(sources, LEAF_NAMES)
+    if not found:
+        return None
+    if len(found) > 1:
+        shown = ", ".join(e.shown for e in found[:6]) + (
+            f" and {len(found) - 6} more" if len(found) > 6 else ""
+        )
+        raise HandInError(
+            f"no {entry}.py in {walk.folder.name}, and {len(found)} modules define a leaf the "
+            f"API needs ({shown}): say which to grade with --entry (for example --entry "
+            f"{found[0].shown.rstrip('/')})"
+        )
+    (engine,) = found
+    kind = "script"
+    if engine.packaged:
+        kind = "package" if engine.file.endswith("__init__.py") else "module of a package"
+    why = (
+        f"no {entry}.py: graded {engine.shown} (import {{module}}), the shallowest "
+        f"{kind} that defines {engine.leaf}, the leaf the API needs (packages before loose "
+        "scripts); --entry NAME grades another"
+    )
+    if not engine.packaged:
+        return _module_at(walk, engine.file, entry, budget, why)
+    root = walk.folder / engine.root if engine.root else walk.folder
+    prefix = f"{engine.root}/" if engine.root else ""
+    said = [why.format(module=engine.module)]
+    return _assemble(walk, engine.module, budget, root, engine.file[len(prefix) :], said)
+
+
+def _module_at(walk: _Walk, path: str, entry: str, budget: _Budget, why: str) -> Submission:
+    """The loose module at ``path`` (relative to the folder) as the entry, imported under
+    its own name unless that names another module (then as ``entry``); ``why``, the note
+    that says so, formats ``{module}``."""
+    root_text, _, name = path.rpartition("/")
+    root = walk.folder / root_text if root_text else walk.folder
+    stem = name.removesuffix(".py")
+    if stem.isidentifier() and not _taken(stem):
+        return _assemble(walk, stem, budget, root, name, [why.format(module=stem)])
+    prefix = f"{root_text}/" if root_text else ""
+    assembly = _Assembly(walk.folder, entry, budget, walk.python_files(root), prefix)
+    path = assembly.candidates.pop(name)
+    data = budget.read(path, f"{prefix}{name}", counted=False, beneath=walk.folder)
+    assembly.generated[f"{entry}.py"] = data
+    assembly.labels[f"{entry}.py"] = f"{prefix}{name}"
+    assembly.originals[name] = assembly.generated[f"{entry}.py"]
+    named = "is not a module name" if not stem.isidentifier() else "names another module"
+    assembly.notes += [
+        why.format(module=entry),
+        f"{prefix}{name}: {stem} {named}, so it is imported as {entry}",
+    ]
+    return assembly.finish(f"{entry}.py", walk.notes)
+
+
+def _chosen(walk: _Walk, chosen: str, entry: str, budget: _Budget) -> Submission:
+    """The entry ``--entry`` names: a path inside the folder (``python/needle``,
+    ``steps/step16.py``, ``hw1.ipynb``) or a module (``needle``, ``micrograd.engine``)."""
+    text = chosen.strip().replace("\\", "/").rstrip("/")
+
+    def why(shown: str, module: str) -> str:
+        return f"graded {shown} (import {module}), as --entry {chosen} says"
+
+    parts = text.split("/")
+    if not text or text.startswith("/") or ".." in parts:
+        raise HandInError(f"--entry {chosen}: give a module or a path inside the submission")
+    if "/" in text or text.endswith((".py", ".ipynb")) or os.path.lexists(walk.folder / text):
+        target = walk.folder / text
+        if any(os.path.islink(walk.folder.joinpath(*parts[: n + 1])) for n in range(len(parts))):
+            raise HandInError(f"--entry {chosen}: a symbolic link ({_LINKS})")
+        if text.endswith(".ipynb") and _regular(target):
+            said = why(text, entry)
+            return _assemble(walk, entry, budget, target.parent, target.name, [said])
+        return _package_path(walk, target, chosen, budget, why)
+    modules = text.split(".")
+    if not all(m.isidentifier() for m in modules):
+        raise HandInError(f"--entry {chosen}: not a module name nor a path in the submission")
+    found = walk.find_entry(modules[0])
+    if found is None:
+        raise HandInError(
+            f"--entry {chosen}: no {modules[0]}.py, package {modules[0]}/ or notebook in "
+            f"{walk.folder.name}"
+        )
+    root, name = found
+    if len(modules) == 1:
+        label = walk.label(root / name).removesuffix("__init__.py")
+        return _assemble(walk, text, budget, root, name, [why(label, text)])
+    return _package_path(walk, root.joinpath(*modules), chosen, budget, why)
+
+
+def _package_path(walk: _Walk, target: Path, chosen: str | None, budget: _Budget, why=None):
+    """``target`` (a module file, or a package folder, with or without ``.py``) as the
+    entry, named by the packages around it (``micrograd/engine.py``: ``micrograd.engine``);
+    ``why(path, module)`` is the note that says so."""
+    if target.is_dir() and _regular(target / "__init__.py"):
+        file = target / "__init__.py"
+    elif _regular(target) and target.suffix == ".py":
+        file = target
+    elif _regular(target.with_name(target.name + ".py")):
+        file = target.with_name(target.name + ".py")
+    else:
+        where = "a folder without __init__.py" if target.is_dir() else "not there"
+        raise HandInError(
+            f"--entry {chosen}: {walk.label(target)} is {where}; name a module (a .py file), "
+            "a package (a folder with __init__.py) or a notebook"
+        )
+    root = file.parent if file.name != "__init__.py" else file.parent.parent
+    while root != walk.folder and _regular(root / "__init__.py"):
+        root = root.parent
+    relative = file.relative_to(root)
+    names = (
+        [*relative.parts[:-1], relative.stem]
+        if file.name != "__init__.py"
+        else list(relative.parts[:-1])
+    )
+    if not all(n.isidentifier() for n in names):
+        raise HandInError(f"--entry {chosen}: {'.'.join(names)} is not a module name")
+    module = ".".join(names)
+    shown = walk.label(file.parent) + "/" if file.name == "__init__.py" else walk.label(file)
+    said = [why(shown, module)] if why else []
+    return _assemble(walk, module, budget, root, relative.as_posix(), said)
+
+
+def _wanted(leaves: tuple[str, ...]) -> str:
+    """What discovery looked for, as the notes say it."""
+    if not leaves:
+        return "the assignment names no other"
+    return f"no module defines {' or '.join(leaves[:8])}"
 
 
 class _Walk:
@@ -206,6 +387,8 @@ class _Walk:
         self.folder = folder
         self.entries = 0
         self.notes: list[str] = []
+        self.notebooks: list[Path] = []
+        self.near: list[str] = []
 
     def children(self, folder: Path) -> list[os.DirEntry]:
         try:
@@ -221,13 +404,15 @@ class _Walk:
             )
         return found
 
-    def find_entry(self, entry: str) -> tuple[Path, str]:
+    def find_entry(self, entry: str) -> tuple[Path, str] | None:
         """The folder the entry is in, and its name there (``engine.py``,
-        ``engine/__init__.py``, ``engine.ipynb``), shallowest first; else the folder's
-        only notebook."""
+        ``engine/__init__.py``, ``engine.ipynb``), shallowest first; None if it is not
+        there (the notebooks and the names that differ only in case are kept for
+        :meth:`missing`)."""
         names = {f"{entry}.py", f"{entry}.ipynb", entry}
         lower = {n.lower() for n in names}
         level, notebooks, near = [self.folder], [], []
+        self.notebooks, self.near = notebooks, near
         for _ in range(MAX_DEPTH + 1):
             matches, deeper = [], []
             for folder in level:
@@ -250,9 +435,28 @@ class _Walk:
             if matches:
                 return self._first(matches)
             level = deeper
-        if len(notebooks) == 1:
-            return notebooks[0].parent, notebooks[0].name
-        raise HandInError(self._missing(entry, notebooks, near), missing=not self.notes)
+        return None
+
+    def sources(self, files: dict[str, Path]) -> dict[str, bytes]:
+        """The source of each of ``files`` that can be read within :data:`SEARCHED_BYTES`
+        in all (one larger than the assignment's limit is not an engine): read to find
+        the engine, never copied."""
+        read, total = {}, 0
+        for relative, path in files.items():
+            try:
+                data = _read_regular(path, relative, MAX_BYTES, self.folder)
+            except HandInError:
+                continue
+            if data is None:
+                continue
+            total += len(data)
+            if total > SEARCHED_BYTES:
+                raise HandInError(
+                    f"{self.folder.name} holds more than {SEARCHED_BYTES} bytes of Python to "
+                    "search for the engine: say which module it is with --entry"
+                )
+            read[relative] = data
+        return read
 
     def python_files(self, root: Path, prefix: str = "") -> dict[str, Path]:
         """Every Python file under ``root``, by relative path (after ``prefix``), outside
@@ -297,10 +501,13 @@ class _Walk:
             )
         return matches[0]
 
-    def _missing(self, entry: str, notebooks: list[Path], near: list[str]) -> str:
+    def missing(self, entry: str, leaves: tuple[str, ...]) -> str:
+        """Why no entry was found, and what to hand in (after :meth:`find_entry`)."""
+        notebooks, near = self.notebooks, self.near
         text = (
             f"no {entry}.py (nor a package {entry}/ or a notebook {entry}.ipynb) in "
-            f"{self.folder.name}: hand it in with exactly that name"
+            f"{self.folder.name}, and {_wanted(leaves)}: hand it in with exactly that "
+            "name, or say which module is the engine with --entry"
         )
         if near:
             text += f" (found {', '.join(near[:3])}: names are case-sensitive)"
@@ -345,7 +552,7 @@ class _Assembly:
         prefix: str = "",
     ):
         self.handed_in = handed_in
-        self.entry = entry
+        self.entry = entry  # the module imported: engine, needle, micrograd.engine
         self.budget = budget
         self.candidates = candidates or {}
         self.prefix = prefix  # where the entry was found, under the handed-in folder
@@ -413,7 +620,10 @@ class _Assembly:
         modules = _module_index([*self.candidates, *self.generated])
         files: dict[str, bytes] = {}
         shadowing: dict[str, str] = {}
-        queue = deque([entry_file])
+        own = self.entry.partition(".")[0]
+        # Importing micrograd.engine runs micrograd/__init__.py first.
+        packages = [modules.get(p) for p in _prefixes(self.entry.split("."))[:-1]]
+        queue = deque([*(p for p in packages if p), entry_file])
         while queue:
             name = queue.popleft()
             if name in files:
@@ -421,7 +631,7 @@ class _Assembly:
             files[name] = self._read(name)
             for module in _imports(files[name], _package_of(name)):
                 top = module.partition(".")[0]
-                if top != self.entry and top in modules and _taken(top):
+                if top != own and top in modules and _taken(top):
                     shadowing[top] = modules[top] or f"{top}/"
                 elif modules.get(module) and modules[module] not in files:
                     queue.append(modules[module])
@@ -486,9 +696,9 @@ def _imports(data: bytes, package: str) -> Iterator[str]:
                     yield ".".join([*module, alias.name])
 
 
-def _prefixes(parts: list[str]) -> Iterator[str]:
-    for n in range(1, len(parts) + 1):
-        yield ".".join(parts[:n])
+def _prefixes(parts: list[str]) -> list[str]:
+    """``a``, ``a.b``, ``a.b.c`` for ``["a", "b", "c"]``."""
+    return [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
 
 
 @functools.lru_cache(maxsize=1024)

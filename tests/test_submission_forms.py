@@ -264,11 +264,13 @@ def test_a_folder_without_the_entry_says_what_to_hand_in(tmp_path):
     folder = tmp_path / "kim"
     folder.mkdir()
     (folder / "Engine.py").write_text(SOLUTION.read_text())
+    (folder / "plots.py").write_text("x = 1\n")
     with pytest.raises(HandInError) as caught:
-        resolve(folder, "engine")
+        resolve(folder, "engine")  # no leaf to look for (an exercises assignment)
     assert caught.value.missing
     assert "no engine.py (nor a package engine/ or a notebook engine.ipynb)" in str(caught.value)
     assert "found Engine.py: names are case-sensitive" in str(caught.value)
+    assert "say which module is the engine with --entry" in str(caught.value)
 
 
 # --- notebooks -------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The grading options, declared once for the command line and the pytest plugin.
 
-``--api``, ``--grading-seed-file`` and ``--examples`` mean the same to ``chaingrade
+``--api``, ``--entry``, ``--grading-seed-file`` and ``--examples`` mean the same to ``chaingrade
 check``, ``grade``, ``batch`` and to ``pytest`` with the plugin; :func:`add_to_parser`
 puts them on an argparse parser or a pytest option group, and :func:`to_argv` turns
 chosen values back into arguments (batch hands them to the processes it starts).
@@ -44,6 +44,13 @@ GRADING_OPTIONS = (
         "needle), a JSON mapping, or a JSON or TOML file holding one (default: the "
         "assignment's, else auto)",
         metavar="NAME|JSON|FILE",
+    ),
+    Option(
+        "--entry",
+        "what in a handed-in folder is the engine: a module (needle, micrograd.engine), a "
+        "package or a path inside the folder (python/needle, steps/step16.py) (default: "
+        "the assignment's entry, else the module that defines the API's leaf)",
+        metavar="NAME",
     ),
     Option(
         "--grading-seed-file",

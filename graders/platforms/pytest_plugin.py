@@ -195,7 +195,11 @@ class Chaingrade:
         """The submission's report for one part of this assignment (graded once per test
         process, in a worker of its own)."""
         try:
-            assignment = load(str(self.folder), api=self.config.getoption("api"))
+            assignment = load(
+                str(self.folder),
+                api=self.config.getoption("api"),
+                entry=self.config.getoption("entry"),
+            )
         except AssignmentError as e:
             raise pytest.UsageError(str(e)) from None
         if part not in {p.name for p in assignment.parts}:

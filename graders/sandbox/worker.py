@@ -124,7 +124,10 @@ def kind_of(exc):
 
 def load(path, module_name):
     """Import the submission's entry: a module file, or a package's ``__init__.py``,
-    whose submodules (``from .scalar import Scalar``) are found beside it."""
+    whose submodules (``from .scalar import Scalar``) are found beside it; a module of a
+    package (``micrograd.engine``) is imported as ``import`` does, its packages first."""
+    if "." in module_name:
+        return importlib.import_module(module_name)
     package = os.path.basename(path) == "__init__.py"
     locations = [os.path.dirname(path)] if package else None
     spec = importlib.util.spec_from_file_location(
@@ -1083,9 +1086,12 @@ def serve(args):
     note = alarm(args.alarms)
     folders = loads(args.forbid_folders)
     # Where the submission's own imports resolve: the folder holding its entry module, or
-    # holding its entry package (``--submission`` is then the package's __init__.py).
+    # holding its entry package (``--submission`` is then the package's __init__.py), or
+    # holding the packages of a dotted entry (micrograd/engine.py as micrograd.engine).
     submission_folder = os.path.dirname(os.path.abspath(args.submission))
     if os.path.basename(args.submission) == "__init__.py":
+        submission_folder = os.path.dirname(submission_folder)
+    for _ in range(args.module.count(".")):
         submission_folder = os.path.dirname(submission_folder)
 
     def reply(message):

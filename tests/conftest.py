@@ -201,3 +201,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(line, red=True)
     else:
         print(f"{title}:", *found, sep="\n", file=sys.stderr)
+
+
+# --- what a test's submissions may write ---------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _worker_may_write(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers confined by Landlock may write only their own folder: a test that uses
+    ``tmp_path`` lets its submissions leave evidence there (probes), and nowhere else."""
+    if "tmp_path" in request.fixturenames:
+        tmp_path = request.getfixturevalue("tmp_path")
+        monkeypatch.setenv("CHAINGRADE_WORKER_MAY_WRITE", str(tmp_path))

@@ -74,6 +74,7 @@ from pathlib import Path
 import numpy as np
 
 from graders.presets import AUTO, Preset, resolve
+from graders.sandbox import landlock
 from graders.sandbox.processes import descendants, kill_tree
 from graders.sandbox.protocol import Job, Outcome
 from graders.sandbox.users import (
@@ -92,6 +93,8 @@ SUPERVISOR = Path(__file__).with_name("supervisor.py")
 MAX_REPLY_BYTES = 8 * 1024 * 1024
 #: Seconds the runner waits for the supervisor to clean up after it was told to stop.
 STOP_SECONDS = 5.0
+#: Folders a worker may also read and write (tests' probes; see ``_may_write``).
+WRITABLE_VARIABLE = "CHAINGRADE_WORKER_MAY_WRITE"
 #: Where a worker's folder is made when it runs as another user (default: /tmp).
 SANDBOX_DIR_VARIABLE = "CHAINGRADE_SANDBOX_DIR"
 #: Packages whose folders a worker may never read, besides the assignment's forbidden imports:
@@ -228,6 +231,7 @@ class Runner:
         if self.pool and self.lease is None:
             self.lease = Lease.take(self.pool, timeout=max(1.0, self.expires - now))
             self._install(self.lease.user)
+            self._refuse_what_the_user_could_read()
         elif self.lease is None and not self.copy.exists():
             self._install(None)
         requests_r, self._requests = os.pipe()
@@ -268,6 +272,9 @@ class Runner:
                     "--forbid-folders",
                     json.dumps(self._forbidden_folders()),
                     *(["--uid", str(user.uid), "--gid", str(user.gid)] if user else []),
+                    *(["--confine"] if landlock.abi() else []),
+                    "--writable",
+                    json.dumps(_may_write()),
                 ],
                 stdin=subprocess.PIPE,
                 stdout=self._output,
@@ -297,6 +304,8 @@ class Runner:
             error = hello.get("error")
             error = error if isinstance(error, dict) else {}
             kind, message = _text(error.get("kind", "import"), 20), _text(error.get("message"), 500)
+            if kind == "sandbox" and "not confined" in message:
+                raise SandboxError(message)
             if kind == "sandbox":
                 raise SandboxError(
                     f"{message}: the worker's user ({user}) must be able to "
@@ -543,6 +552,24 @@ class Runner:
                 os.chown(path, user.uid, user.gid)
             self.home.chmod(0o700)
 
+    def _refuse_what_the_user_could_read(self) -> None:
+        """Without Landlock (an old kernel, a container that refuses its system calls) the
+        worker's uid and file permissions are the only boundary: a private folder (the
+        assignment, with its solution) that its user could read stops grading, with the fix.
+        """
+        if landlock.abi():
+            return
+        user = self.lease.user
+        for folder in self.private_folders:
+            readable = _readable_below(Path(folder), user)
+            if readable is not None:
+                raise SandboxError(
+                    f"the worker's user ({user}) could read {readable}, and this kernel "
+                    "offers no Landlock to stop it: make the assignment's folder "
+                    "unreadable to other users (chmod -R o-rwx), or grade in a container "
+                    "(docs/sandbox.md)"
+                )
+
     def _open_output(self) -> None:
         """The file the worker prints to: opened by us, appended to by the worker (so
         emptying it between requests resets the size limit), read only through our handle."""
@@ -730,6 +757,36 @@ class Runner:
         return death_text(
             code, printed=self._printed(), output_limit=self.limits.output_bytes, when=when
         )
+
+
+def _may_write() -> list[str]:
+    """Folders the worker may read and write besides its own: ``$CHAINGRADE_WORKER_MAY_WRITE``
+    (``os.pathsep`` between them), for tests whose submissions leave evidence there. Never
+    set it when grading: what is there is open to every submission."""
+    text = os.environ.get(WRITABLE_VARIABLE, "")
+    return [str(Path(p).resolve()) for p in text.split(os.pathsep) if p]
+
+
+def _readable_below(folder: Path, user: WorkerUser) -> Path | None:
+    """A file in ``folder`` that ``user`` could open for reading (mode bits), if any."""
+    if not reachable(folder, user):
+        return None
+    for path in sorted(folder.rglob("*")):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if path.is_file() and reachable(path.parent, user) and _may_read(info, user):
+            return path
+    return None
+
+
+def _may_read(info: os.stat_result, user: WorkerUser) -> bool:
+    if info.st_uid == user.uid:
+        return bool(info.st_mode & 0o400)
+    if info.st_gid == user.gid:
+        return bool(info.st_mode & 0o040)
+    return bool(info.st_mode & 0o004)
 
 
 def _checkout_entries(checkout: Path) -> list[Path]:

@@ -2,13 +2,15 @@
 
 ``graders.sandbox.runner`` starts this file in its own interpreter (``python -I
 supervisor.py ...``, the worker's arguments). It imports nothing from chaingrade but its
-sibling ``worker.py`` (loaded by path, before anything of the student's runs), and:
+siblings ``worker.py`` and ``landlock.py`` (loaded by path, before anything of the
+student's runs), and:
 
 * makes itself a child subreaper (``PR_SET_CHILD_SUBREAPER``), so every process the
   submission starts, even one that double-forks into a new session, stays its descendant,
   and makes itself non-dumpable, so a worker of the same uid cannot trace it;
 * forks the worker, which takes a session of its own, its resource limits and, with
-  ``--uid``, another user, then serves requests (``worker.serve``);
+  ``--uid``, another user, cuts its file system down to what it needs (Landlock, where
+  the kernel has it: ``landlock.py``), then serves requests (``worker.serve``);
 * waits for the worker to exit or for the runner to say stop (``SIGTERM``, or the runner
   closing the supervisor's stdin), then SIGKILLs every descendant (found through
   ``/proc``), reaps them, and exits with the worker's own exit status (re-raising the
@@ -30,6 +32,8 @@ PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
 _LIBC = []
+#: ``landlock.py``, loaded before the worker is forked (its user may not read our files).
+_LANDLOCK = []
 
 
 def prctl(option, value):
@@ -44,10 +48,11 @@ def prctl(option, value):
         return False
 
 
-def load_worker():
-    """``worker.py`` beside this file, loaded by path (``-I`` keeps our folder off sys.path)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
-    spec = importlib.util.spec_from_file_location("chaingrade_worker", path)
+def load_worker(name="worker"):
+    """``worker.py`` (or another module) beside this file, loaded by path (``-I`` keeps our
+    folder off sys.path)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
+    spec = importlib.util.spec_from_file_location("chaingrade_" + name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -110,6 +115,7 @@ def _worker_process(args, worker_module, supervisor):
         # user; switching to another uid (``limit``) makes the kernel turn this off again.
         prctl(PR_SET_DUMPABLE, 1)
         limit(json.loads(args.limits), args.uid, args.gid)
+        args.unconfined = confine(args, worker_module)
         code = worker_module.serve(args)
     except BaseException:
         try:
@@ -144,6 +150,19 @@ def limit(limits, uid=None, gid=None):
         os.setresuid(uid, uid, uid)
         if os.getuid() != uid or os.geteuid() != uid:  # pragma: no cover - kernel refused
             os._exit(71)
+
+
+def confine(args, worker_module):
+    """Cut the worker's file system down to what it needs (``landlock.py``), now that it
+    runs as its own user: None once done, else why not. The import path is the one the
+    worker keeps (``drop_paths_to``: no path to chaingrade or an assignment)."""
+    folders = json.loads(args.forbid_folders)
+    worker_module.drop_paths_to(folders)
+    try:
+        writable = [os.getcwd(), *json.loads(args.writable)]
+        return _LANDLOCK[0].confine([p for p in sys.path if p], writable, list(folders))
+    except Exception as e:  # never a reason to run unconfined unseen: serve says so
+        return f"Landlock could not be set up ({type(e).__name__}: {e})"
 
 
 def _reap(worker):
@@ -248,6 +267,7 @@ def _exit_like(status):
 
 def main(argv=None):
     worker_module = load_worker()
+    _LANDLOCK.append(load_worker("landlock"))
     parser = worker_module.argument_parser()
     parser.add_argument("--uid", type=int, default=None)
     parser.add_argument("--gid", type=int, default=None)

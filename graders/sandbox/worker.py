@@ -1074,6 +1074,10 @@ def argument_parser():
     parser.add_argument("--forbid", default="[]")
     #: Folders the submission may not read, list or run code from: {folder: label}.
     parser.add_argument("--forbid-folders", default="{}")
+    #: The kernel has Landlock: a worker that fails to confine itself must not serve.
+    parser.add_argument("--confine", action="store_true")
+    #: Folders the worker may read and write besides its own (``CHAINGRADE_WORKER_MAY_WRITE``).
+    parser.add_argument("--writable", default="[]")
     return parser
 
 
@@ -1099,16 +1103,11 @@ def serve(args):
         flush()
 
     missing = unreadable([args.submission, submission_folder, *sys.path])
-    if missing is not None:
-        reply(
-            {
-                "ready": False,
-                "error": {
-                    "kind": "sandbox",
-                    "message": (f"the worker (uid {os.getuid()}) cannot read {missing}"),
-                },
-            }
-        )
+    unconfined = getattr(args, "unconfined", None)  # why Landlock is not on (supervisor.py)
+    if missing is not None or (unconfined and args.confine):
+        why = f"cannot read {missing}" if missing is not None else f"is not confined: {unconfined}"
+        message = f"the worker (uid {os.getuid()}) {why}"
+        reply({"ready": False, "error": {"kind": "sandbox", "message": message[:500]}})
         return 0
     drop_paths_to(folders)
     loaded, guarded = guard(loads(args.forbid), folders, note)

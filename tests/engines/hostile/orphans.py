@@ -2,7 +2,8 @@
 """Exhaust processes: start children that outlive the worker and keep meddling.
 
 At import the submission starts (1) a plain child process, (2) a child in a new session
-with an empty environment, and (3) a double-forked daemon in a new session. Each ignores
+with an empty environment, and (3) a double-forked daemon in a new session (where the
+worker may run no program, forked copies of itself stand in for (1) and (2)). Each ignores
 SIGTERM, SIGINT and SIGHUP, records its pid (and start time) in ``@PROBE@``, and keeps
 overwriting the grader's results file ``@RESULTS@/results.json`` with a forged full score.
 The engine itself is correct.
@@ -34,10 +35,25 @@ while True:
     time.sleep(0.02)
 """
 
-subprocess.Popen([sys.executable, "-c", "TAG = 'child'\n" + _LINGER])
-subprocess.Popen(
-    [sys.executable, "-c", "TAG = 'session'\n" + _LINGER], env={}, start_new_session=True
-)
+
+
+def _start(tag, **how):
+    """A new Python running ``_LINGER``; where the kernel lets the worker run no program
+    (Landlock), a forked copy of this one instead (in a new session, if asked)."""
+    try:
+        subprocess.Popen([sys.executable, "-c", f"TAG = {tag!r}\n" + _LINGER], **how)
+    except OSError:
+        if os.fork() == 0:
+            if how.get("start_new_session"):
+                os.setsid()
+            try:
+                exec(f"TAG = {tag!r}\n" + _LINGER)
+            finally:
+                os._exit(0)
+
+
+_start("child")
+_start("session", env={}, start_new_session=True)
 if os.fork() == 0:
     os.setsid()
     try:

@@ -453,6 +453,39 @@ def test_the_bundled_solution_cannot_be_found_or_run(tmp_path):
     assert graded.report.findings[0].message.startswith("policy violation")
 
 
+#: Four routes to the bundled solution's file that no static reading or audit hook closes
+#: (names built at run time, a directory descriptor, C's open, object's subclasses): only
+#: what the worker's process may open stops them.
+READS_THE_SOLUTION = (
+    "reads_the_solution_by_computed_names.py",
+    "reads_the_solution_by_dir_fd.py",
+    "reads_the_solution_through_libc.py",
+    "reads_the_solution_through_subclasses.py",
+)
+
+
+def honest(graded: Graded, own: Graded) -> bool:
+    """Did an attack that fell back on its own engine score what that engine earns (or 0
+    for a policy violation), never what the solution it tried to read would have?"""
+    first = graded.report.findings[0].message if graded.report.findings else ""
+    if graded.report.score == 0 and first.startswith("policy violation"):
+        return True
+    return graded.report.score == own.report.score and graded.findings("cos")
+
+
+@pytest.fixture(scope="module")
+def wrong_cos(tmp_path_factory) -> Graded:
+    return grade(tmp_path_factory.mktemp("honest"), "wrong_cos.py", examples=3)
+
+
+@pytest.mark.parametrize("attack", READS_THE_SOLUTION)
+def test_the_solution_cannot_be_opened_by_any_route(tmp_path, attack, wrong_cos):
+    solution = load("scalar_autodiff").solution  # the checkout's: readable by every user
+    graded = grade(tmp_path, attack, examples=3, SOLUTION=solution)
+    assert wrong_cos.report.score < 100 and not wrong_cos.full("trigonometry")
+    assert honest(graded, wrong_cos), [f.message for f in graded.report.findings]
+
+
 # --- the zygote: one import per grading, a copy of the worker per part ------------------------
 
 

@@ -36,7 +36,6 @@ while True:
 """
 
 
-
 def _start(tag, **how):
     """A new Python running ``_LINGER``; where the kernel lets the worker run no program
     (Landlock), a forked copy of this one instead (in a new session, if asked)."""

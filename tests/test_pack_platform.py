@@ -8,6 +8,7 @@ Gradescope score for the same engines.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from platform_support import ROOT, SYSTEM_PYTHON, clean_environment, open_folder
+from platform_support import ROOT, SYSTEM_PYTHON, clean_environment, need_root, open_folder
 
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
@@ -133,3 +134,48 @@ def test_classroom_steps_add_up_to_the_gradescope_score(pack, tmp_path, engine):
     total = classroom_total(bin_, folder)
     assert total == gradescope_score(bin_, folder)
     assert {"correct": 100, "partly correct": 91, "broken": 0}[engine] == total
+
+
+def test_a_pack_with_its_wheels_installs_and_checks_with_the_network_cut(request):
+    need_root()  # a network namespace of its own (`unshare --net`) needs root
+    work = open_folder(request.config, "offline-pack")
+    built = work / "built"
+    done = subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", "release", "scalar_autodiff"]
+        + ["-o", str(built), "--wheelhouse"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--no-index" in (built / "requirements.txt").read_text().splitlines()
+    assert "no network needed" in (built / "README.md").read_text()
+    student = work / "student"
+    shutil.copytree(built, student)
+    venv = work / "venv"
+    # No network, no pip configuration (this machine's points at local wheel folders and
+    # indexes), no environment variable that names one: only what the pack carries.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "PIP_CONFIG_FILE": os.devnull}
+
+    def offline(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["unshare", "--net", "--", "sh", "-c", command],
+            cwd=student,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    cut = offline(f"{SYSTEM_PYTHON} -m pip download --no-deps --retries 0 --timeout 5 -d x tomli-w")
+    assert cut.returncode != 0  # the network really is cut: the index cannot be reached
+    install = offline(
+        f"{SYSTEM_PYTHON} -m venv {venv} && {venv}/bin/pip install --disable-pip-version-check "
+        "--quiet -r requirements.txt"
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    starter = offline(f"{venv}/bin/chaingrade check engine.py")
+    assert starter.returncode == 1, starter.stdout + starter.stderr
+    assert "step missing" in starter.stdout
+    graphs = offline(f"{venv}/bin/python -c 'import matplotlib, networkx'")
+    assert graphs.returncode == 0, graphs.stderr  # the page's graphs come with the pack

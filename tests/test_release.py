@@ -175,3 +175,27 @@ def test_the_readme_says_how_much_each_part_searches_as_the_assignment_does():
         f"({assignment.examples} per part, each run at {assignment.points_per_case} input points)"
         in readme
     )
+
+
+def test_without_its_wheels_the_pack_says_installing_needs_the_network(tmp_path):
+    done = chaingrade("release", "scalar_autodiff", "-o", tmp_path / "pack")
+    assert done.returncode == 0, done.stderr
+    readme = (tmp_path / "pack" / "README.md").read_text()
+    assert "this step needs the network" in readme
+    assert "--no-index" not in (tmp_path / "pack" / "requirements.txt").read_text()
+
+
+def test_wheel_targets_pair_platforms_with_pythons_in_order():
+    from graders.platforms import distribution, wheelhouse
+
+    this = (None, distribution.this_python())
+    assert wheelhouse.targets([], []) == [this]
+    assert wheelhouse.targets(["win_amd64", "macosx_11_0_arm64"], ["3.10"]) == [
+        this,
+        ("win_amd64", "3.10"),
+        ("macosx_11_0_arm64", "3.10"),
+    ]
+    with pytest.raises(wheelhouse.WheelhouseError, match="pair in order"):
+        wheelhouse.targets(["a", "b", "c"], ["3.10", "3.12"])
+    done = chaingrade("release", "scalar_autodiff", "-o", "x", "--platform", "win_amd64")
+    assert done.returncode == 2 and "go with --wheelhouse" in done.stderr

@@ -5,7 +5,8 @@
                      [GRADING OPTIONS]
     chaingrade gradescope ASSIGNMENT [-o autograder.zip] [--python 3.10] [--public-seed]
     chaingrade classroom ASSIGNMENT [-o .github/workflows/classroom.yml] [--python 3.11]
-    chaingrade release ASSIGNMENT -o DIR [--python 3.11]
+    chaingrade release ASSIGNMENT -o DIR [--python 3.11] [--wheelhouse [--platform TAG]
+                       [--python-version X.Y]]
     chaingrade batch SUBMISSIONS_DIR [--assignment NAME] --out DIR [--scheduler ADDRESS]
     chaingrade policy [--assignment NAME]
 
@@ -136,6 +137,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=CLASSROOM_PYTHON,
         help="Python of the pack's Classroom workflow, which its pins are for "
         f"(default: {CLASSROOM_PYTHON})",
+    )
+    pack.add_argument(
+        "--wheelhouse",
+        action="store_true",
+        help="bundle a wheel of every dependency (for this platform and Python, and each "
+        "--platform/--python-version pair), so the pack installs with no package index",
+    )
+    pack.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="with --wheelhouse: also wheels for this platform tag (manylinux2014_x86_64, "
+        "macosx_11_0_arm64, win_amd64; repeat for more)",
+    )
+    pack.add_argument(
+        "--python-version",
+        action="append",
+        default=[],
+        metavar="X.Y",
+        help="with --wheelhouse: also wheels for this Python (paired in order with --platform)",
     )
 
     many = commands.add_parser("batch", help="grade a folder of submissions in parallel")
@@ -270,7 +292,9 @@ def _check(args, assignment) -> int:
 
 def _grade(args, assignment) -> int:
     from graders.platforms import gradescope
+    from graders.sandbox.users import pool_as_root
 
+    pool_as_root()  # grades that count: as root, never student code as root by default
     result = _graded(args, assignment, args.submission)
     gradescope.write(gradescope.from_report(result), args.results)
     _write_html(args.html, result)
@@ -342,9 +366,14 @@ def _warn_uneven(assignment) -> None:
 
 
 def _release(args, assignment) -> int:
-    from graders.platforms import release
+    from graders.platforms import release, wheelhouse
 
-    written = release.release(assignment, args.output, force=args.force, python=args.python)
+    if (args.platform or args.python_version) and not args.wheelhouse:
+        raise options.UsageError("--platform and --python-version go with --wheelhouse")
+    wheels = wheelhouse.targets(args.platform, args.python_version) if args.wheelhouse else None
+    written = release.release(
+        assignment, args.output, force=args.force, python=args.python, wheels=wheels
+    )
     _warn_uneven(assignment)
     print(f"chaingrade release: wrote the student pack for {assignment.name} to {args.output}:")
     for path in written:
@@ -408,6 +437,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from graders.platforms.classroom import ClassroomError
     from graders.platforms.distribution import DistributionError
     from graders.platforms.release import ReleaseError
+    from graders.platforms.wheelhouse import WheelhouseError
 
     return (
         AssignmentError,
@@ -416,6 +446,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
         ClassroomError,
         DistributionError,
         ReleaseError,
+        WheelhouseError,
         options.UsageError,
         OSError,
     )

@@ -6,8 +6,10 @@
       assignment.toml                visible parts only, no solution
       test_engine.py                 public tests only
       ...                            the assignment's other files (data its grading reads)
-      chaingrade-X-py3-none-any.whl  chaingrade itself: the pack installs from itself
+      chaingrade-X-py3-none-any.whl  chaingrade itself
       requirements.txt               that wheel (its dependencies come from the package index)
+      wheels/                        with --wheelhouse: every dependency's wheel, and then
+                                     requirements.txt installs with no index at all
       constraints.txt                exact pins for the Classroom workflow's Python
       .github/workflows/classroom.yml  GitHub Classroom autograding for the public tests
 
@@ -29,7 +31,7 @@ from pathlib import Path
 import tomli_w
 
 from graders.assignment import Assignment, AssignmentError
-from graders.platforms import classroom, distribution, testfiles
+from graders.platforms import classroom, distribution, testfiles, wheelhouse
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,7 +45,7 @@ This folder is your assignment pack. In a terminal, in this folder, once:
 
 ```bash
 python3 -m venv .venv && . .venv/bin/activate   # a virtual environment (Python 3.10+)
-pip install -r requirements.txt                  # chaingrade, from the wheel in this folder
+pip install -r requirements.txt                  # {installs}
 ```
 
 Then write your code in `{submission}` and check it, as the autograder grades it:
@@ -58,6 +60,14 @@ and use.
 """
 
 
+#: What the install line says, with and without the pack's own wheels.
+FROM_THE_INDEX = (
+    "chaingrade from this folder; numpy, MyGrad, Hypothesis\n"
+    "#   and the rest from the package index (PyPI): this step needs the network"
+)
+FROM_THE_PACK = "everything from this folder: no network needed"
+
+
 class ReleaseError(ValueError):
     """A pack that cannot be made; the message says what to fix."""
 
@@ -68,9 +78,12 @@ def release(
     *,
     force: bool = False,
     python: str = classroom.DEFAULT_PYTHON,
+    wheels: list[tuple[str | None, str]] | None = None,
 ) -> list[Path]:
     """Write the student pack for ``assignment`` into ``out``; the files written.
-    ``python`` is the Classroom workflow's Python, which constraints.txt pins for."""
+    ``python`` is the Classroom workflow's Python, which constraints.txt pins for.
+    ``wheels``: the ``(platform, Python)`` pairs to bundle every dependency's wheel for
+    (``wheelhouse.targets``), so the pack installs with no index; None bundles none."""
     folder = assignment.folder
     readme = folder / "README.md"
     starter = folder / "starter"
@@ -78,7 +91,10 @@ def release(
         raise ReleaseError(f"{folder} has no README.md for students")
     if not (starter / assignment.submission).is_file():
         raise ReleaseError(f"{starter} has no {assignment.submission} for students to start from")
-    getting_started = GETTING_STARTED.format(submission=assignment.submission)
+    getting_started = GETTING_STARTED.format(
+        submission=assignment.submission,
+        installs=FROM_THE_PACK if wheels else FROM_THE_INDEX,
+    )
     files: dict[str, bytes] = {"README.md": getting_started.encode() + readme.read_bytes()}
     for path in sorted(starter.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
@@ -104,7 +120,13 @@ def release(
     wheel_name, wheel = distribution.wheel()
     files[wheel_name] = wheel
     files["requirements.txt"] = (
-        f"# chaingrade, from the wheel beside this file.\n./{wheel_name}\n"
+        wheelhouse.requirements(wheel_name)
+        if wheels
+        else (
+            "# chaingrade, from the wheel beside this file; what it needs (numpy, MyGrad,\n"
+            "# Hypothesis, ...) from the package index, so installing needs the network.\n"
+            f"./{wheel_name}\n"
+        )
     ).encode()
     files[".gitignore"] = b".venv/\n__pycache__/\n.hypothesis/\n.pytest_cache/\n"
     files["constraints.txt"] = distribution.requirements_text(
@@ -136,6 +158,11 @@ def release(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written.append(path)
+    if wheels:
+        try:
+            written += wheelhouse.download(out / wheel_name, out / wheelhouse.FOLDER, wheels)
+        except (wheelhouse.WheelhouseError, distribution.DistributionError) as e:
+            raise ReleaseError(str(e)) from None
     return written
 
 

@@ -39,6 +39,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # As root, ``grade`` and ``batch`` run workers as a pool of other users by default, who
+    # cannot read this checkout's Python (root's). The suite's own gradings run as the
+    # calling user; the platform tests clear this (``platform_support.clean_environment``)
+    # and run as the platforms do, workers as other users with the system's Python.
+    os.environ.setdefault("CHAINGRADE_WORKER_USER", "")
     # Here rather than at import: pytest_unconfigure runs for every configured session, but
     # not after a usage error, which would leave the folder behind.
     if not os.environ.get(_STORAGE):

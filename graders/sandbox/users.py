@@ -21,7 +21,8 @@ kills every process still running as that uid and removes what it left in the sh
 temporary folders, so one submission never meets what an earlier one left behind.
 
 Only root can run workers as another user; a pool given to a non-root grader is a usage
-error, never silently ignored.
+error, never silently ignored. As root, ``grade`` and ``batch`` use
+:data:`DEFAULT_BATCH_POOL` when no pool is named (:func:`pool_as_root`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import os
 import pwd
 import shutil
 import signal
+import sysconfig
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +117,49 @@ def configured_pool(value: str | None = None) -> list[WorkerUser]:
             f"workers as another user; unset {USER_VARIABLE}"
         )
     return pool
+
+
+def pool_as_root() -> list[WorkerUser]:
+    """The pool of a grading that counts (``grade``, ``batch``), run as root: the one
+    ``CHAINGRADE_WORKER_USER`` names, or :data:`DEFAULT_BATCH_POOL` when it is unset (set
+    in this process's environment, so the gradings it starts inherit it). Never student
+    code as root unless asked for (``CHAINGRADE_WORKER_USER=``, empty). Not as root: the
+    configured pool (none by default).
+
+    Raises SandboxError when the pool's users cannot read this Python (a pyenv or a venv
+    under /root), saying what to fix.
+    """
+    if os.geteuid() != 0:
+        return configured_pool()
+    if USER_VARIABLE not in os.environ:
+        os.environ[USER_VARIABLE] = DEFAULT_BATCH_POOL
+    pool = configured_pool()
+    if pool:
+        blocked = next((p for p in _interpreter_paths() if not reachable(p, pool[0])), None)
+        if blocked is not None:
+            raise SandboxError(
+                f"workers run as {pool[0]} ({USER_VARIABLE}), who cannot read "
+                f"{blocked}: install chaingrade into a Python other users can read, "
+                f"`{readable_install_command()}`, and run /opt/chaingrade/bin/chaingrade "
+                f"(or set {USER_VARIABLE}= to grade as root with no isolation)"
+            )
+    return pool
+
+
+def readable_install_command() -> str:
+    """One command that gives the worker pool a Python it can read: a virtual environment
+    of the system's Python under /opt, with this chaingrade installed into it (copied, not
+    linked, so a checkout under /root does not matter)."""
+    checkout = Path(__file__).resolve().parents[2]
+    from_checkout = (checkout / "pyproject.toml").is_file()
+    source = f"{checkout}[batch]" if from_checkout else "chaingrade[batch]"
+    return f"/usr/bin/python3 -m venv /opt/chaingrade && /opt/chaingrade/bin/pip install '{source}'"
+
+
+def _interpreter_paths() -> list[Path]:
+    paths = sysconfig.get_paths()
+    found = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return [Path(p) for p in sorted(found) if Path(p).exists()]
 
 
 class Lease:

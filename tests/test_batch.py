@@ -261,3 +261,33 @@ def test_batch_usage_errors_are_clean(tmp_path, make, message):
     done = chaingrade("batch", folder, "--out", tmp_path / "out")
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_as_root_from_a_python_the_pool_cannot_read_batch_says_so_in_one_line(tmp_path):
+    # A venv under a folder only root can enter (as a venv under /root is): the worker
+    # pool cannot run it. That is the machine's set-up, not a usage error: status 3.
+    if os.geteuid() != 0:
+        pytest.skip("the worker pool is root's default only")
+    private = tmp_path / "private"  # pytest's own folders are 0700, root's alone
+    private.mkdir(mode=0o700)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", private / "venv"], check=True)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.py").write_text(SOLUTION.read_text())
+    # The venv's Python, with this checkout's packages on its path: its own sysconfig
+    # paths (the ones the pool must read) are the private venv's.
+    paths = [str(ROOT), *[p for p in sys.path if p.endswith("site-packages")]]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAINGRADE_")}
+    done = subprocess.run(
+        [private / "venv" / "bin" / "python", "-m", "graders.platforms.cli", "batch", subs]
+        + ["--out", tmp_path / "out"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env, "PYTHONPATH": os.pathsep.join(paths)},
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stderr.startswith("chaingrade: cannot grade here: "), done.stderr
+    assert "cannot read" in done.stderr
+    assert "usage:" not in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -12,6 +12,7 @@ import pytest
 
 from graders.assignment import load
 from graders.engine.grader import EngineGrader
+from graders.engine.reuse import check_reuse, reuse_cases
 from graders.presets import resolve
 from graders.sandbox.runner import Runner
 
@@ -67,12 +68,39 @@ def test_state_between_passes_is_charged_to_the_machinery(assignment, name, tmp_
         return
     assert "reused nodes of the first" in finding.message
     assert "visited" in finding.message
-    # The reproducer runs the first pass, zeroes, then builds the second graph, as it failed.
+    # The reproducer runs the first pass, then builds the second graph, as it failed; it
+    # zeroes nothing (the grader never writes into a node).
     lines = finding.reproducer.splitlines()
-    reset = next(i for i, line in enumerate(lines) if line.startswith("x.grad = y.grad = "))
-    assert lines.index("c.backward()") < reset < lines.index("d = b * a")
-    assert lines.index("d = b * a") < lines.index("d.backward()")
+    assert not any(line.startswith("x.grad = ") for line in lines)
+    assert lines.index("c.backward()") < lines.index("d = b * a") < lines.index("d.backward()")
     compile(finding.reproducer, "<reproducer>", "exec")
+
+
+#: An engine with micrograd 0.1.0's ops alone (+, *, relu) and its visited mark on nodes.
+ADD_MUL_RELU = ("add", "mul", "relu")
+
+
+@pytest.mark.parametrize("name", STATEFUL)
+def test_state_between_passes_is_seen_with_any_ops(name, tmp_path):
+    """The second graph is built from whatever ops the engine has: with only ``+``, ``*``
+    and ``relu`` (no sin, no tanh) the state kept between passes is still found."""
+
+    cases = list(reuse_cases(ADD_MUL_RELU))
+    assert cases and all({n.op for n in c.nodes} <= set(ADD_MUL_RELU) for c, _ in cases), cases
+    with Runner(stateful_engine(name, tmp_path), resolve("mygrad")) as runner:
+        finding = check_reuse(runner, resolve("mygrad"), ADD_MUL_RELU)
+    assert finding is not None and finding.step == "order", finding
+    with Runner(SOLUTION, resolve("mygrad")) as runner:
+        assert check_reuse(runner, resolve("mygrad"), ADD_MUL_RELU) is None
+
+
+def test_a_read_only_gradient_passes_the_reuse_check():
+    """Gradients kept on the output, ``.grad`` a read-only property: the grader writes
+    nothing into a node, so the second graph is judged as the engine left it."""
+    engine = Path(__file__).resolve().parent / "engines/correct/gradients_on_the_output.py"
+    with Runner(engine, resolve("mygrad")) as runner:
+        assert check_reuse(runner, resolve("mygrad"), ("add", "mul", "sub", "sin", "tanh")) is None
+        assert check_reuse(runner, resolve("mygrad"), ADD_MUL_RELU) is None
 
 
 def test_the_reference_passes_the_reuse_check(assignment):
@@ -83,7 +111,8 @@ def test_the_reference_passes_the_reuse_check(assignment):
 
 def test_the_worker_reports_every_pass(tmp_path):
     """A job with ``backward_at`` runs the reverse pass there first, then at the output,
-    and the outcome keeps what each pass left (nodes not built yet: None)."""
+    and the outcome keeps what each pass left (nodes not built yet: None); nothing is
+    reset in between."""
     from graders.composition import Composition, Node
 
     composition = Composition(
@@ -96,6 +125,7 @@ def test_the_worker_reports_every_pass(tmp_path):
     assert first[2] is None  # b was built after the first pass
     assert first[1] == 1.0  # the seed of the first pass
     assert first[0] == pytest.approx(math.cos(0.5))
-    # Gradients were set back to 0 between the passes: x holds the second pass's alone,
-    # where the reference engine (it adds up) would otherwise hold both.
-    assert outcome["grads"][0] == pytest.approx(math.sin(0.5) + 0.5 * math.cos(0.5))
+    # Nothing was written into a node between the passes: the reference engine (it adds up
+    # with +=, as micrograd does) passes on what the first pass left on ``a`` too, so x
+    # holds cos(x) from the first pass, sin(x) from b, and cos(x) * (1 + x) through a.
+    assert outcome["grads"][0] == pytest.approx(math.sin(0.5) + 2.5 * math.cos(0.5))

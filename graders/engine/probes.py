@@ -265,9 +265,59 @@ _MACHINERY_BINARY = ("mul", "add", "sub", "div", "pow_var")
 _MACHINERY_POINTS = ((0.7, 1.3), (1.3, -0.7), (-0.6, 0.4), (2.2, 0.3), (0.4, 0.9))
 
 
+#: Where each op's own backward is checked for an overwrite: moderate values inside every
+#: op's domain, far from every kink, each argument's contribution far from 0.
+_SHARED_POINTS = ((0.7, 1.3), (1.3, 0.4), (0.4, 0.9), (2.2, 0.6))
+
+
+def shared_input_checks(name: str, helper: str, forms: Sequence[tuple[str, ...]] | None = None):
+    """``(composition, points)`` pairs checking one op's own backward for an overwrite
+    (``=`` for ``+=``): in each of its forms, every leaf the op uses is used again by
+    ``helper`` (``add``, say) downstream, ``cos(x) + x``, ``(x / y + x) + y``, ``2 ** x + x``.
+    The helper is handled first by any reverse pass (it is nearer the output), so only
+    the op's own backward can overwrite what the leaf got, and leaves pass nothing on, so
+    no traversal order can change what they get: a wrong leaf gradient, every op right
+    alone, is that op's overwrite."""
+    op = ops.get(name)
+    shapes = _SHAPES if op.operands == ("either", "either") else (op.operands,)
+    for shape in shapes if forms is None else [s for s in shapes if s in forms]:
+        args, leaves = [], []
+        for kind in shape:
+            if kind == "number":
+                args.append(Const(op.constants[0]))
+            else:
+                args.append(len(leaves))
+                leaves.append("xy"[len(leaves)])
+        nodes = [Node(name, tuple(args))]
+        for leaf in range(len(leaves)):
+            nodes.append(Node(helper, (len(leaves) + len(nodes) - 1, leaf)))
+        composition = Composition(tuple(leaves), tuple(nodes), tuple("abc"[: len(nodes)]))
+        candidates = [list(p[: len(leaves)]) for p in _SHARED_POINTS]
+        fair = [p for p in candidates if composition.fair(p)][:2]
+        if fair:
+            yield composition, fair
+
+
 def overwrite_checks(available: Sequence[str], broken_forms: Mapping[str, set] = {}):
     """``machinery_checks`` on :data:`OVERWRITE_SHAPES` only."""
     return machinery_checks(available, broken_forms, OVERWRITE_SHAPES)
+
+
+def machinery_roles(
+    available: Sequence[str], broken_forms: Mapping[str, set] = {}
+) -> tuple[list[str], list[tuple]]:
+    """``(binary, unary)``: up to two binary ops taking two nodes, and up to two unary
+    roles (``("sin",)``, or a binary op with a number, ``("mul", Const(2))``, when the
+    engine has no unary op that works), from the ops that work in those forms."""
+
+    def works(op: str, shape: tuple) -> bool:
+        return op in available and shape not in broken_forms.get(op, ())
+
+    binary = [op for op in _MACHINERY_BINARY if works(op, ("node", "node"))][:2]
+    unary: list[tuple] = [(op,) for op in _MACHINERY_UNARY if works(op, ("node",))][:2]
+    if not unary:
+        unary = [(op, Const(2)) for op in ("mul", "add", "pow") if works(op, ("node", "number"))]
+    return binary, unary[:2]
 
 
 def machinery_checks(
@@ -284,22 +334,14 @@ def machinery_checks(
     ``x + y`` works).
     """
 
-    def works(op: str, shape: tuple) -> bool:
-        return op in available and shape not in broken_forms.get(op, ())
-
-    binary = [op for op in _MACHINERY_BINARY if works(op, ("node", "node"))][:2]
-    unary: list[tuple] = [(op,) for op in _MACHINERY_UNARY if works(op, ("node",))][:2]
-    if not unary:
-        unary = [(op, Const(2)) for op in ("mul", "add", "pow") if works(op, ("node", "number"))][
-            :2
-        ]
+    binary, unary = machinery_roles(available, broken_forms)
     if not binary or not unary:
         return
     for b in binary:
         for turn in range(len(unary)):
             u, v = unary[turn], unary[(turn + 1) % len(unary)]
             for inputs, shape in MACHINERY_SHAPES if shapes is None else shapes:
-                composition = _build(inputs, shape, {"B": (b,), "U": u, "V": v})
+                composition = build(inputs, shape, {"B": (b,), "U": u, "V": v})
                 if composition is None:
                     continue
                 candidates = [p[:inputs] for p in _MACHINERY_POINTS]
@@ -314,7 +356,9 @@ def _readability(point: list[float]) -> float:
     return sum(abs(abs(v) - 1.0) for v in point)
 
 
-def _build(inputs: int, shape: tuple[tuple, ...], roles: dict) -> Composition | None:
+def build(inputs: int, shape: tuple[tuple, ...], roles: dict) -> Composition | None:
+    """A composition of ``shape`` (as in :data:`MACHINERY_SHAPES`) with the ``roles``' ops,
+    or None where an op cannot take a node where the shape puts one."""
     nodes = []
     for role, *args in shape:
         op, *extra = roles[role]

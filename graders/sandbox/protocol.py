@@ -32,7 +32,7 @@ class CompositionJob(TypedDict, total=False):
     composition: JobComposition
     points: list[list[float]]
     #: Nodes to run the reverse pass from as soon as they are built, before the output's;
-    #: the worker then sets every gradient back as it was (``graders.engine.reuse``).
+    #: the worker writes nothing into the nodes in between (``graders.engine.reuse``).
     backward_at: list[int]
     #: Reply with every point's numbers as one :class:`Packed` where all are floats
     #: (the grader's first look at a case: is every number right?).

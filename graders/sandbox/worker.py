@@ -302,61 +302,26 @@ def plan_of(api, composition):
 def run_one(module, api, plan, point, backward_at=()):
     """Build the composition (its ``plan_of``) at one point and run the reverse pass from
     its output; first, from each node of ``backward_at`` as soon as it is built, keeping
-    what that pass left and then giving every node built so far back the gradient it was
-    made with (as a training loop zeroes gradients), so a later graph reuses the nodes of
-    an earlier one."""
+    what that pass left, so a later graph reuses the nodes of an earlier one. Nothing is
+    ever written into the student's nodes: what the earlier pass left stays there."""
     steps, read_values, read_grads = plan
     make = leaf_maker(module, api)
     nodes = [make(v) for v in point]
     if not hasattr(nodes[0], api["backward"]):  # a leaf has none: the engine lacks it
         raise BuildError("missing", None, f"a {api['leaf']} has no {api['backward']}() method")
     wrap = make if api["constants"] == "leaf" else float
-    earlier, made_with = [], [] if backward_at else None
+    earlier = []
     inputs = len(point)
     for op, call, name, sources in steps:
         args = [nodes[i] if i is not None else wrap(c) for i, c in sources]
         nodes.append(call_op(module, op, call, name, args))
         if len(nodes) - 1 in backward_at:
-            made_with += [gradient_made_with(api, n) for n in nodes[len(made_with) :]]
             run_backward(api, nodes[-1])
             earlier.append(read_results(api, nodes, inputs, read_values, read_grads)[1])
-            for n, state in zip(nodes, made_with):
-                reset_gradient(api, n, state)
     run_backward(api, nodes[-1])
     values, grads = read_results(api, nodes, inputs, read_values, read_grads)
     earlier = [e + [None] * (len(grads) - len(e)) for e in earlier]  # nodes not built yet
     return {"values": values, "grads": grads, **({"earlier_grads": earlier} if earlier else {})}
-
-
-def _gradient_attribute(api):
-    return api["gradient"].split(".")[0]
-
-
-def gradient_made_with(api, node):
-    """A copy of the gradient attribute a node was made with (absent: ``reset_gradient``
-    removes it again)."""
-    name = _gradient_attribute(api)
-    try:
-        value = getattr(node, name)
-    except AttributeError:
-        return ("absent",)
-    copy = getattr(value, "copy", None)
-    try:
-        return ("value", copy() if callable(copy) else value)
-    except BaseException as exc:
-        raise BuildError("error", None, "copying a gradient raised " + describe(exc)) from None
-
-
-def reset_gradient(api, node, state):
-    name = _gradient_attribute(api)
-    try:
-        if state[0] == "absent":
-            if hasattr(node, name):
-                delattr(node, name)
-        else:
-            setattr(node, name, state[1])
-    except BaseException as exc:
-        raise BuildError("error", None, "resetting a gradient raised " + describe(exc)) from None
 
 
 def read_results(api, nodes, inputs, read_values, read_grads):

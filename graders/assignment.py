@@ -28,7 +28,7 @@ from graders import submission as hand_in
 from graders.composition import size_problem
 from graders.kinds import Kind
 from graders.presets import AUTO, Preset, from_option, leaves_of, resolve
-from graders.sandbox.policy import Policy
+from graders.sandbox.policy import DEFAULT_FORBIDDEN_IMPORTS, Policy
 from graders.sandbox.runner import Limits
 
 if sys.version_info >= (3, 11):
@@ -38,7 +38,9 @@ else:  # pragma: no cover
 
 #: Where ``--assignment NAME`` looks, after ``$CHAINGRADE_ASSIGNMENTS`` and ``./assignments``.
 BUNDLED = Path(__file__).resolve().parent.parent / "assignments"
-DEFAULT_FORBIDDEN = ("mygrad", "torch", "jax", "autograd")
+#: Modules the worker's guard blocks while a submission runs: by default the static
+#: policy's ``forbidden_imports`` (``[policy]``), or a top-level ``forbidden_imports``.
+DEFAULT_FORBIDDEN = DEFAULT_FORBIDDEN_IMPORTS
 #: Who sees a part's result on Gradescope, in Gradescope's own words.
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -211,6 +213,7 @@ def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assig
     policy = data.get("policy", {})
     if not isinstance(policy, dict):
         raise ValueError("policy must be a [policy] table")
+    policy = Policy.from_toml(policy)
     submission = str(data.get("submission", kind.default_submission))
     entry = str(data.get("entry") or hand_in.entry_of(submission))
     if not entry.isidentifier():
@@ -230,8 +233,8 @@ def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assig
         points_per_case=points_per_case,
         limits=limits,
         parts=parts,
-        forbidden_imports=tuple(data.get("forbidden_imports", DEFAULT_FORBIDDEN)),
-        policy=Policy.from_toml(policy),
+        forbidden_imports=tuple(data.get("forbidden_imports", policy.forbidden_imports)),
+        policy=policy,
         solution=folder / solution if solution else None,
         prepared=kind.prepare(folder, parts),  # a bad part is a usage error now
         extra={k: v for k, v in data.items() if k not in _KNOWN},

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import multiprocessing
+import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -62,7 +63,7 @@ class BaseGrader:
     """The grading flow every kind shares; a kind implements :meth:`grade_part`."""
 
     #: What a policy-violation finding tells the student to do instead.
-    policy_advice = "compute the derivatives with your own engine"
+    policy_advice = "take the import out, so that the grader sees your own engine's derivatives"
 
     def __init__(
         self,
@@ -81,6 +82,8 @@ class BaseGrader:
         self.examples = examples or assignment.examples
         self.deadline = 0.0
         self.runner: Runner | None = None
+        #: Modules the submission imports that are not installed here (notes, no penalty).
+        self.absent: list[str] = []
         #: The student API: the assignment's, or once ``--api auto`` has found it, that.
         self.api: Preset | str = assignment.api
 
@@ -197,7 +200,7 @@ class BaseGrader:
                 )
             else:
                 what = "has a syntax error" if e.kind == "syntax" else "could not be imported"
-                text = f"the submission {what}: {e.message}"
+                text = f"the submission {what}: {e.message}{self._missing_module(e.message)}"
             return Finding("error", text), output
         self.sweep()
         result = self.policy_zero(part) if self.runner.violations else self.grade_part(part)
@@ -224,6 +227,15 @@ class BaseGrader:
         limit = self.assignment.limits.total_seconds
         return Finding("error", f"grading exceeded the total time limit of {limit:g} s")
 
+    def _missing_module(self, message: str) -> str:
+        """For an import error that names a module the submission's code could not import
+        (``No module named 'numba'``): where the code imports it and what to do."""
+        missing = re.search(r"No module named '([\w.]+)'", message)
+        if missing is None or self.handed_in is None:
+            return ""
+        texts = self.handed_in.texts()
+        return ": " + policy.missing_module(texts, missing.group(1), self.handed_in.where)
+
     def policy_finding(self, seen: Iterable[str]) -> Finding:
         """The finding for a submission that breaks the policy: ``seen`` lists what it did
         (the static check's violations, or what the worker's guard saw)."""
@@ -233,17 +245,20 @@ class BaseGrader:
         said = []
         if imports:
             said.append(
-                f"imports {', '.join(imports)}; this assignment forbids importing "
-                f"{', '.join(self.assignment.forbidden_imports)}"
+                f"imports {', '.join(imports)} while it runs, which this assignment does not "
+                "allow (a library that computes derivatives, or chaingrade's own code)"
             )
         if other:
             said.append(
                 "; ".join(other[:8]) + (f" (and {len(other) - 8} more)" if len(other) > 8 else "")
             )
+        # Advice to work without a library only where one was imported while running;
+        # every other violation says what to do itself.
+        advice = f": {self.policy_advice}" if imports else ""
         return Finding(
             "error",
-            f"policy violation: {'; '.join(said)}: {self.policy_advice} "
-            "(a policy violation scores 0)",
+            f"policy violation: {'; '.join(said)}{advice} (a policy violation scores 0; "
+            "chaingrade policy lists what is allowed)",
         )
 
     def policy_zero(self, part: Part) -> PartResult:
@@ -271,6 +286,7 @@ class BaseGrader:
                 "start from the starter file",
             )
         violations = policy.check(texts, self.assignment.policy)
+        self.absent = policy.absent_imports(texts, self.assignment.policy, handed_in.where)
         if violations:
             return self.policy_finding(
                 f"{handed_in.where(v.file, v.line)}: {v.construct} ({v.why})" for v in violations
@@ -288,6 +304,7 @@ class BaseGrader:
         """What the report says about the submission's form and how its engine was called
         (never a penalty)."""
         notes = list(self.handed_in.notes) if self.handed_in is not None else []
+        notes += self.absent
         if self.assignment.api == AUTO and isinstance(self.api, Preset):
             notes.append(
                 f"--api auto found your engine's API: {self.api.describe()}; if that is not "

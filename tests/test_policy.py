@@ -5,13 +5,25 @@ engine and solution we have passes untouched; the lists come from assignment.tom
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
 from graders.assignment import load
 from graders.grading import grade
-from graders.sandbox.policy import DEFAULT_IMPORTS, Policy, check
+from graders.sandbox.policy import (
+    DEFAULT_FORBIDDEN_IMPORTS,
+    STAND_INS,
+    Policy,
+    check,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORRECT = sorted((ROOT / "tests" / "engines" / "correct").glob("*.py"))
@@ -27,7 +39,20 @@ def flagged(source: str, policy: Policy | None = None) -> list[str]:
     [
         ("import os", "import os"),
         ("import importlib.util", "import importlib.util"),
-        ("from sys import modules", "from sys import ..."),
+        ("from sys import modules", "from sys import modules"),
+        ("import sys\nm = sys.modules", "sys"),
+        ("import sys\nsys.stdout = None", "sys"),
+        ("import sys as s\nf(s)", "s"),
+        ("import ctypes", "import ctypes"),
+        ("import _ctypes", "import _ctypes"),
+        ("import pickle", "import pickle"),
+        ("import types", "import types"),
+        ("import json", "import json"),
+        ("import inspect", "import inspect"),
+        ("import gc", "import gc"),
+        ("import subprocess", "import subprocess"),
+        ("from importlib import import_module", "from importlib import ..."),
+        ("import psutil", "import psutil"),
         ("import __main__", "import __main__"),
         ("x = eval('1')", "eval"),
         ("f = open('solution.py')", "open"),
@@ -59,7 +84,8 @@ def test_each_construct_that_reaches_into_the_interpreter_is_named(source, const
 
 def test_violations_carry_file_and_line():
     (violation,) = check({"engine.py": "x = 1\n\nimport socket\n"}, Policy())
-    assert str(violation) == "engine.py:3: import socket (a module this assignment does not allow)"
+    assert str(violation).startswith("engine.py:3: import socket (the standard module socket ")
+    assert "ask your instructor to add it to allowed_imports" in violation.why
 
 
 @pytest.mark.parametrize("path", CORRECT + SOLUTIONS, ids=lambda p: p.stem)
@@ -105,13 +131,24 @@ def test_computed_names_can_be_allowed_by_the_assignment():
 
 
 def test_the_lists_come_from_assignment_toml():
-    policy = Policy.from_toml({"allowed_imports": ["math", "random"]})
-    assert flagged("import random", policy) == []
-    assert flagged("import numpy", policy) == ["import numpy"]
+    policy = Policy.from_toml({"allowed_imports": ["math", "os"], "forbidden_imports": ["numba"]})
+    assert flagged("import os", policy) == []
+    assert flagged("import random", policy) == ["import random"]
+    assert flagged("import numba", policy) == ["import numba"]
+    assert flagged("import torch", policy) == []  # the assignment's list replaces the default
+    strict = Policy.from_toml({"other_imports": "forbidden"})
+    assert flagged("import numpy\nimport random", strict) == []
+    assert flagged("import matplotlib.pyplot", strict) == ["import matplotlib.pyplot"]
     assert flagged("import os", Policy(enabled=False)) == []
     with pytest.raises(ValueError, match="unknown fields"):
         Policy.from_toml({"allowed_import": []})
-    assert load("scalar_autodiff").policy.allowed_imports == DEFAULT_IMPORTS
+    with pytest.raises(ValueError, match="both allowed and forbidden"):
+        Policy.from_toml({"allowed_imports": ["torch"]})
+    with pytest.raises(ValueError, match="other_imports must be one of"):
+        Policy.from_toml({"other_imports": "maybe"})
+    bundled = load("scalar_autodiff")
+    assert bundled.policy == Policy()
+    assert bundled.forbidden_imports == DEFAULT_FORBIDDEN_IMPORTS  # the guard's, at run time
 
 
 def test_a_violation_scores_zero_everywhere_before_anything_runs(tmp_path):
@@ -153,3 +190,356 @@ def test_text_that_typing_would_evaluate_is_flagged():
     assert any("engine.py:2" in v and "run as code" in v for v in found), found
     assert any("engine.py:4" in v and ".get_type_hints" in v for v in found), found
     assert len(found) == 2, found
+
+
+# --- allowed by default: what course code imports ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "decimal",
+        "fractions",
+        "random",
+        "queue",
+        "dataclasses",
+        "math",
+        "statistics",
+        "copy",
+        "heapq",
+        "bisect",
+        "string",
+        "re",
+        "textwrap",
+        "warnings",
+        "contextlib",
+        "weakref",
+        "numbers",
+        "graphlib",
+        "typing_extensions",  # installed, not standard
+        "numpy",
+        "matplotlib.pyplot",
+        "graphviz",  # not installed here: fails only if the import runs
+        "numba",
+    ],
+)
+def test_modules_that_cannot_stand_in_or_reach_the_grader_are_allowed(module):
+    assert flagged(f"import {module}\nfrom {module} import x") == []
+
+
+def test_of_sys_only_the_recursion_limit_and_a_few_readings_are_allowed():
+    allowed = (
+        "import sys\nsys.setrecursionlimit(10000)\nbig = sys.float_info.max\n"
+        "print('x', file=sys.stderr)\n"
+        "from sys import setrecursionlimit, getrecursionlimit\n"
+        "import sys as system\nsystem.setrecursionlimit(2 * system.getrecursionlimit())\n"
+    )
+    assert flagged(allowed) == []
+    found = check({"engine.py": "import sys\nm = sys.modules\n"}, Policy())
+    assert [(v.line, v.construct) for v in found] == [(2, "sys")]
+    assert "setrecursionlimit" in found[0].why
+
+
+def test_a_students_own_module_wins_over_any_other_of_its_name():
+    sources = {
+        "engine.py": "import autograd\nfrom micrograd.topo import build\nimport mygrad\n",
+        "autograd.py": "def topological_order(root): return []\n",
+        "micrograd/__init__.py": "from micrograd.engine import Value\n",
+        "micrograd/topo.py": "def build(v): return [v]\n",
+        "mygrad.py": "x = 1\n",
+    }
+    assert check(sources, Policy()) == []
+    # A module deep inside the package is not the student's top-level one.
+    assert [v.construct for v in check({"pkg/torch.py": "", "pkg/a.py": "import torch"}, Policy())]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import autograd\nfrom autograd import grad\nd = grad(lambda x: x * x)",
+        "import autograd.numpy as anp",
+        "import mygrad as mg",
+        "import torch",
+        "from torch.autograd import grad",
+        "import jax.numpy as jnp",
+        "import tensorflow as tf",
+        "import sympy\nd = sympy.diff(sympy.sin(sympy.Symbol('x')))",
+        "from sympy import diff, Symbol",
+        "import micrograd.engine",  # PyPI's micrograd, when the student has none of their own
+        "import graders.ops",
+        "def check_against_torch():\n    import torch\n    return torch",  # never called
+    ],
+)
+def test_a_library_that_could_stand_in_for_the_students_derivatives_is_a_violation(source):
+    (violation, *_) = check({"engine.py": source}, Policy())
+    assert violation.construct.startswith(("import ", "from "))
+    assert "computes derivatives itself" in violation.why or "chaingrade's own" in violation.why
+    assert "your own engine" not in violation.why
+
+
+def test_every_stand_in_is_blocked_at_run_time_too():
+    assert set(STAND_INS) <= set(load("scalar_autodiff").forbidden_imports)
+
+
+# --- code that never runs when graded ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import os\n    import torch",
+        "import typing\nif typing.TYPE_CHECKING:\n    from os import PathLike",
+        "import typing as t\nif t.TYPE_CHECKING:\n    import os\nelse:\n    x = 1",
+        "if __name__ == '__main__':\n    import sys, torch\n    sys.exit(torch.main())",
+        "if '__main__' == __name__:\n    import os",
+    ],
+)
+def test_blocks_that_never_run_when_graded_are_not_checked(source):
+    assert flagged(source) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "TYPE_CHECKING = True\nif TYPE_CHECKING:\n    import os",
+        "from typing import TYPE_CHECKING\nTYPE_CHECKING = 1\nif TYPE_CHECKING:\n    import os",
+        "from x import flag as TYPE_CHECKING\nif TYPE_CHECKING:\n    import os",
+        "import typing\ntyping.TYPE_CHECKING = True\nif typing.TYPE_CHECKING:\n    import os",
+        "import typing\nsetattr(typing, 'TYPE_CHECKING', 1)\n"
+        "if typing.TYPE_CHECKING:\n    import os",
+        "typing = object()\nif typing.TYPE_CHECKING:\n    import os",
+        "__name__ = '__main__'\nif __name__ == '__main__':\n    import os",
+        "import engine\nengine.__name__ = '__main__'\nif __name__ == '__main__':\n    import os",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    pass\nelse:\n    import os",
+    ],
+)
+def test_a_block_that_could_run_is_checked(source):
+    assert "import os" in flagged(source)
+
+
+def test_the_rule_holds_across_the_files_of_a_submission():
+    sources = {
+        "engine.py": "import helpers\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import os\n",
+        "helpers.py": "import typing\ntyping.TYPE_CHECKING = True\n",
+    }
+    assert [v.construct for v in check(sources, Policy())] == ["import os"]
+
+
+# --- names, annotations ----------------------------------------------------------------
+
+
+def test_a_getattr_over_the_names_dir_lists_is_allowed_and_no_other_computed_one():
+    minitorch = (
+        "class MathTest:\n    @classmethod\n    def _tests(cls):\n"
+        "        for k in dir(MathTest):\n"
+        "            if callable(getattr(MathTest, k)) and not k.startswith('_'):\n"
+        "                yield getattr(cls, k)\n"
+        "names = [getattr(MathTest, n) for n in dir(MathTest)]\n"
+    )
+    assert flagged(minitorch) == []
+    computed = "getattr(..., <computed name>)"
+    rebound = "for k in dir(A):\n    pass\nk = '__glo' + 'bals__'\ng = getattr(f, k)\n"
+    assert flagged(rebound) == [computed]
+    assert flagged("import math\nfor k in dir(math):\n    getattr(math, k)\n") == [computed]
+    assert flagged("def f(k):\n    for k in dir(A):\n        getattr(A, k)\n") == [computed]
+
+
+def test_literal_strings_are_values_not_code():
+    source = (
+        "from typing import Annotated, Literal\n"
+        "def f(op: Literal['+', '-', '**'], x: Annotated[float, '>= 0 (checked)']) "
+        "-> 'Literal[\"+\"] | None':\n    pass\n"
+        "Op = Literal['(', ')']\nop: Literal['a b'] = 'a b'\n"
+    )
+    assert flagged(source) == []
+    assert flagged("def f(a: Literal['x'], b: \"__import__('os')\"): pass") == [
+        "\"__import__('os')\""
+    ]
+
+
+def test_chaingrade_policy_says_the_rules():
+    done = subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", "policy"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    for said in (
+        "your own modules: always allowed",
+        "torch",
+        "setrecursionlimit",
+        "decimal",
+        "any other installed module (matplotlib, graphviz, numba, ...): allowed",
+        "if TYPE_CHECKING:",
+    ):
+        assert said in text, said
+
+
+# --- real course code, graded by `chaingrade check` ----------------------------------
+
+PATTERNS = ROOT / "tests" / "engines" / "policy"
+MICROGRAD = ROOT / "tests" / "engines" / "correct" / "closures_micrograd.py"
+MINITORCH = ROOT / "tests" / "engines" / "families" / "minitorch_scalar.py"
+SOLUTION = ROOT / "assignments" / "scalar_autodiff" / "solution" / "engine.py"
+
+
+def chaingrade_check(submission: Path, *args) -> dict:
+    """``chaingrade check --json``, as a student runs it (the worker as the calling user)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", "check", str(submission), "--json"]
+        + ["--examples", "2", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        env={**os.environ, "CHAINGRADE_WORKER_USER": ""},
+    )
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    return json.loads(done.stdout)
+
+
+def appended(base: Path, pattern: str, folder: Path) -> Path:
+    """``base`` with the pattern file appended, as ``folder/engine.py``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    engine = folder / "engine.py"
+    engine.write_text(base.read_text() + "\n\n" + (PATTERNS / pattern).read_text())
+    return engine
+
+
+def with_entry(tmp_path: Path, entry: str) -> Path:
+    """scalar_autodiff, with the package ``entry`` handed in."""
+    folder = tmp_path / f"assignment-{entry}"
+    shutil.copytree(SOLUTION.parent.parent, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    toml = folder / "assignment.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            'submission = "engine.py"', f'submission = "{entry}/"\nentry = "{entry}"'
+        )
+    )
+    return folder
+
+
+def package(tmp_path: Path, name: str, engine_file: str, engine: Path) -> Path:
+    """The pattern package ``name`` with the family's engine copied in as ``engine_file``."""
+    folder = tmp_path / "repo" / name
+    shutil.copytree(PATTERNS / name, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(engine, folder / engine_file)
+    return folder
+
+
+def notebook_with_plot(tmp_path: Path) -> Path:
+    cells = [MICROGRAD.read_text(), (PATTERNS / "plotting_cell.py").read_text()]
+    path = tmp_path / "hw1.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells]), str(path))
+    return path
+
+
+def exact_numbers(tmp_path: Path, number: str) -> Path:
+    text = (PATTERNS / "exact_numbers.py").read_text()
+    line = "from decimal import Decimal as Number"
+    assert line in text
+    engine = tmp_path / "engine.py"
+    engine.write_text(text.replace(line, number))
+    return engine
+
+
+def autograd_helper(tmp_path: Path) -> Path:
+    folder = appended(MICROGRAD, "autograd_helper/engine_tail.py", tmp_path / "alice").parent
+    shutil.copyfile(PATTERNS / "autograd_helper" / "autograd.py", folder / "autograd.py")
+    return folder
+
+
+#: Each correct engine that reproduces a pattern of real course code: how to build its
+#: hand-in, and the arguments it is checked with (its family's --api).
+COURSE_CODE = {
+    "recursion limit (micrograd forks)": (
+        lambda t: appended(MICROGRAD, "recursion_limit.py", t),
+        ("--api", "micrograd"),
+    ),
+    "draw_dot with graphviz (micrograd)": (
+        lambda t: appended(MICROGRAD, "draw_dot.py", t),
+        ("--api", "micrograd"),
+    ),
+    "a notebook's plotting cell": (notebook_with_plot, ("--api", "micrograd")),
+    "TYPE_CHECKING imports (minitorch)": (
+        lambda t: appended(MINITORCH, "type_checking.py", t),
+        ("--api", "minitorch"),
+    ),
+    "Literal annotations": (lambda t: appended(SOLUTION, "literal_annotation.py", t), ()),
+    "Decimal values": (
+        lambda t: exact_numbers(t, "from decimal import Decimal as Number"),
+        (),
+    ),
+    "Fraction values": (
+        lambda t: exact_numbers(t, "from fractions import Fraction as Number"),
+        (),
+    ),
+    "a helper named autograd.py": (autograd_helper, ("--api", "micrograd")),
+    "a package named micrograd (karpathy/micrograd)": (
+        lambda t: package(t, "micrograd", "engine.py", MICROGRAD),
+        ("--api", "micrograd", "--assignment", "ENTRY:micrograd"),
+    ),
+    "minitorch's scaffold (Module 1)": (
+        lambda t: package(t, "minitorch", "scalar.py", MINITORCH),
+        ("--api", "minitorch", "--assignment", "ENTRY:minitorch"),
+    ),
+}
+
+
+def _arguments(tmp_path: Path, arguments: tuple[str, ...]) -> list[str]:
+    return [
+        str(with_entry(tmp_path, a.removeprefix("ENTRY:"))) if a.startswith("ENTRY:") else a
+        for a in arguments
+    ]
+
+
+@pytest.mark.parametrize("name", COURSE_CODE)
+def test_honest_course_code_gets_full_marks_and_no_violation(name, tmp_path):
+    build, arguments = COURSE_CODE[name]
+    report = chaingrade_check(build(tmp_path), *_arguments(tmp_path, arguments))
+    assert report["score"] == report["max_score"] == 100, report["findings"][:2]
+    assert report["findings"] == []
+
+
+def test_a_module_that_is_not_installed_is_a_note_until_its_import_runs(tmp_path):
+    report = chaingrade_check(appended(MICROGRAD, "draw_dot.py", tmp_path), "--api", "micrograd")
+    (note,) = [n for n in report["notes"] if "graphviz" in n]
+    assert note.startswith("engine.py:") and "not installed" in note and "no penalty" in note
+
+
+def test_an_import_error_names_the_module_its_line_and_how_to_install_it(tmp_path):
+    """minitorch Module 2: tensor_data.py imports numba at the top, and numba is not
+    installed here. Not a policy violation: an error that says what to do."""
+    folder = package(tmp_path, "minitorch", "scalar.py", MINITORCH)
+    init = folder / "__init__.py"
+    init.write_text(init.read_text() + "from .tensor_data import *  # noqa: F403\n")
+    report = chaingrade_check(
+        folder, "--api", "minitorch", "--assignment", with_entry(tmp_path, "minitorch")
+    )
+    assert report["score"] == 0
+    (finding,) = report["findings"]
+    message = finding["message"]
+    assert finding["step"] == "error" and "policy" not in message
+    assert "No module named 'numba'" in message
+    assert "minitorch/tensor_data.py:8: numba is not installed" in message
+    assert "pip install numba" in message
+
+
+def test_a_stand_in_imported_by_course_code_is_still_a_violation(tmp_path):
+    """The PyPI autograd library, used to differentiate (no autograd.py of the student's)."""
+    engine = appended(SOLUTION, "recursion_limit.py", tmp_path)
+    engine.write_text(
+        engine.read_text()
+        + "\n\nfrom autograd import grad\n\n\ndef derivative(f):\n    return grad(f)\n"
+    )
+    report = chaingrade_check(engine)
+    assert report["score"] == 0
+    (finding,) = report["findings"]
+    message = finding["message"]
+    assert message.startswith("policy violation: engine.py:")
+    assert "from autograd import ... (autograd computes derivatives itself" in message
+    assert "sys" not in message.split("from autograd")[0]  # setrecursionlimit is not charged

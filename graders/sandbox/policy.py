@@ -2,19 +2,36 @@
 
 A submission runs in the worker's own interpreter, so it could replace the worker's
 functions, reach into frames, builtins and the import machinery, or read the solution
-from disk. This check reads the source with :mod:`ast` (never running it) and reports
-each construct that reaches for those, with its file and line:
+from disk; or it could import a library that computes the derivatives it is asked to
+compute. This check reads the source with :mod:`ast` (never running it) and reports each
+construct that reaches for those, with its file, line and what to do:
 
-* an ``import`` of a module outside ``allowed_imports`` (their submodules included; the
-  submission's own modules, those at the top of its folder, may always be imported);
+* an ``import`` of a module that could stand in for the student's own derivatives
+  (:data:`STAND_INS`: MyGrad, torch, jax, autograd, tensorflow, sympy, ...), of
+  chaingrade's own packages, or of one that reaches the interpreter, files or processes:
+  a standard module not in ``allowed_imports`` (``os``, ``sys``, ``ctypes``,
+  ``importlib``, ``inspect``, ``pickle``, ...), a private module (``_ctypes``), and
+  :data:`REACHING_PACKAGES`. Of ``sys``, the few attributes of :data:`PARTLY_ALLOWED`
+  may be used (``sys.setrecursionlimit(10000)``);
 * a use of a name in ``forbidden_names``: builtins that run code, reach the interpreter's
   namespaces, or open files (``eval``, ``globals``, ``open``, ``__import__``, ...);
 * an attribute in ``forbidden_attributes``: frames, code objects, class internals and
   modules reached through other modules (``__globals__``, ``f_back``, ``__subclasses__``,
   ``np.ctypeslib``, ``np.load``, ...);
-* ``getattr``/``delattr`` with a computed name, ``getattr`` and its kin used other than
-  by a call (``g = getattr``), and a string that names any of those (``"__globals__"``,
-  as ``operator.attrgetter`` or a ``__dict__[...]`` lookup would use it).
+* ``getattr``/``delattr`` with a computed name (other than a name taken from ``dir(obj)``,
+  as minitorch's ``testing.py`` does), ``getattr`` and its kin used other than by a call
+  (``g = getattr``), and a string that names any of those (``"__globals__"``, as
+  ``operator.attrgetter`` or a ``__dict__[...]`` lookup would use it).
+
+**Allowed by default**: the submission's own modules, whatever their names (a helper
+``autograd.py``, a package ``micrograd/``); the standard modules of ``allowed_imports``
+(``math``, ``random``, ``decimal``, ``fractions``, ``queue``, ...); and any other module a
+course's code imports (``numpy``, ``typing_extensions``, ``matplotlib``, ``graphviz``,
+``numba``): one that is not installed fails only if the code importing it runs, and
+:func:`absent_imports` names it in a note, never a penalty. An assignment that wants only
+what it lists says ``other_imports = "forbidden"``. Code that never runs when graded is
+not checked: the body of ``if TYPE_CHECKING:`` and of ``if __name__ == "__main__":``
+(unless the submission rebinds either name).
 
 A name counts only where it is the builtin: a parameter or local called ``input`` or
 ``vars`` is the student's own.
@@ -22,37 +39,136 @@ A name counts only where it is the builtin: a parameter or local called ``input`
 Ordinary engine code is untouched by it: dunder methods, ``__dict__``, ``__class__``,
 closures, recursion, numpy, math, sets and dicts. An assignment sets its own lists in
 ``[policy]`` of assignment.toml; the defaults are below, and ``chaingrade policy`` prints
-the lists an assignment uses. The worker adds run-time checks of its own (see
+the rules an assignment uses. The worker adds run-time checks of its own (see
 ``graders.sandbox.worker``): this is the first of several layers, not a proof.
 
->>> for v in check({"engine.py": "import os\\nx = open('f')"}, Policy()):
-...     print(v)
-engine.py:1: import os (a module this assignment does not allow)
+>>> for v in check({"engine.py": "import torch\\nx = open('f')"}, Policy()):
+...     print(v)  # doctest: +ELLIPSIS
+engine.py:1: import torch (torch computes derivatives itself, so the code you hand in ...)
 engine.py:2: open (reaches into the interpreter, files or processes)
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.machinery
+import os
 import re
 import symtable
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+#: Standard modules a submission may import: numbers, containers, text and plain
+#: utilities, none of which computes derivatives or reaches the grader. The rest of the
+#: standard library (``os``, ``sys``, ``io``, ``ctypes``, ``subprocess``, ``importlib``,
+#: ``gc``, ``inspect``, ``builtins``, ``pickle``, ``marshal``, ``types``, ``traceback``,
+#: ``json``, the worker's reply path, ...) reaches files, processes or the interpreter, and
+#: is not allowed unless an assignment lists it. numpy is listed too, for assignments that
+#: allow only what they list (``other_imports = "forbidden"``).
 DEFAULT_IMPORTS = (
-    "math",
-    "numpy",
-    "functools",
-    "itertools",
-    "collections",
-    "dataclasses",
-    "typing",
-    "operator",
-    "numbers",
-    "abc",
-    "enum",
     "__future__",
+    "abc",
+    "array",
+    "bisect",
+    "cmath",
+    "collections",
+    "contextlib",
+    "copy",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "enum",
+    "fractions",
+    "functools",
+    "graphlib",
+    "heapq",
+    "itertools",
+    "keyword",
+    "math",
+    "numbers",
+    "operator",
+    "pprint",
+    "queue",
+    "random",
+    "re",
+    "reprlib",
+    "statistics",
+    "string",
+    "textwrap",
+    "time",
+    "typing",
+    "warnings",
+    "weakref",
+    "numpy",
 )
+#: Libraries that compute derivatives (automatically, symbolically or numerically): any of
+#: them could stand in for the engine the student is asked to write.
+STAND_INS = (
+    "mygrad",
+    "torch",
+    "functorch",
+    "jax",
+    "jaxlib",
+    "flax",
+    "equinox",
+    "haiku",
+    "autograd",
+    "tangent",
+    "tensorflow",
+    "keras",
+    "tf_keras",
+    "theano",
+    "aesara",
+    "pytensor",
+    "mxnet",
+    "chainer",
+    "dezero",
+    "paddle",
+    "mindspore",
+    "oneflow",
+    "jittor",
+    "mlx",
+    "tinygrad",
+    "micrograd",
+    "sympy",
+    "symengine",
+    "casadi",
+    "algopy",
+    "ad",
+    "uncertainties",
+    "numdifftools",
+)
+#: chaingrade's own packages: the grader, its strategies (and through them the bundled
+#: solutions).
+GRADER_PACKAGES = ("graders", "strategies", "chaingrade")
+#: Installed packages whose purpose is to reach processes, memory or the interpreter's
+#: objects (the standard library's own are forbidden as standard modules not listed).
+REACHING_PACKAGES = ("psutil", "dill", "cloudpickle", "cffi", "pexpect", "sh", "plumbum")
+DEFAULT_FORBIDDEN_IMPORTS = STAND_INS + GRADER_PACKAGES + REACHING_PACKAGES
+#: Standard modules of which a few attributes may be used though the module is not
+#: allowed: ``sys.setrecursionlimit(10000)`` for a recursive reverse pass, and attributes
+#: that only read a number or print. Any other use of the module is a violation.
+PARTLY_ALLOWED = {
+    "sys": frozenset(
+        {
+            "setrecursionlimit",
+            "getrecursionlimit",
+            "float_info",
+            "int_info",
+            "maxsize",
+            "version_info",
+            "platform",
+            "byteorder",
+            "stdout",
+            "stderr",
+        }
+    )
+}
+#: What ``other_imports`` may say about a module that no list names and that is not
+#: standard: allowed (a course's own dependencies: matplotlib, graphviz, numba, ...), or
+#: forbidden (only what ``allowed_imports`` lists).
+OTHER_IMPORTS = ("allowed", "forbidden")
 DEFAULT_NAMES = (
     "eval",
     "exec",
@@ -167,9 +283,17 @@ MODULE_ONLY = frozenset(
 
 @dataclass(frozen=True)
 class Policy:
-    """What a submission may use; ``enabled=False`` turns the static check off."""
+    """What a submission may use; ``enabled=False`` turns the static check off.
+
+    An import is judged in this order: the submission's own modules are always allowed;
+    ``forbidden_imports`` never; ``allowed_imports`` always; of the standard library, only
+    what ``allowed_imports`` lists (and ``sys``'s few attributes in :data:`PARTLY_ALLOWED`);
+    a private module (``_ctypes``) never; any other module as ``other_imports`` says.
+    """
 
     allowed_imports: tuple[str, ...] = DEFAULT_IMPORTS
+    forbidden_imports: tuple[str, ...] = DEFAULT_FORBIDDEN_IMPORTS
+    other_imports: str = "allowed"
     forbidden_names: tuple[str, ...] = DEFAULT_NAMES
     forbidden_attributes: tuple[str, ...] = DEFAULT_ATTRIBUTES
     #: Allow ``getattr(math, name)`` and its kin with a computed name (closed by default:
@@ -179,44 +303,68 @@ class Policy:
 
     @classmethod
     def from_toml(cls, data: Mapping) -> Policy:
-        """``[policy]`` of assignment.toml; missing lists keep their defaults."""
-        unknown = set(data) - {
-            "allowed_imports",
-            "forbidden_names",
-            "forbidden_attributes",
-            "computed_names",
-            "enabled",
-        }
+        """``[policy]`` of assignment.toml; missing fields keep their defaults."""
+        lists = ("allowed_imports", "forbidden_imports", "forbidden_names", "forbidden_attributes")
+        switches = ("computed_names", "enabled")
+        unknown = set(data) - {*lists, *switches, "other_imports"}
         if unknown:
             raise ValueError(f"[policy]: unknown fields {sorted(unknown)}")
-        lists = {}
-        for key in ("allowed_imports", "forbidden_names", "forbidden_attributes"):
+        fields: dict = {}
+        for key in lists:
             if key in data:
                 value = data[key]
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ValueError(f"[policy] {key} must be a list of names")
-                lists[key] = tuple(value)
-        switches = {}
-        for key in ("computed_names", "enabled"):
+                fields[key] = tuple(value)
+        for key in switches:
             if key in data:
                 if not isinstance(data[key], bool):
                     raise ValueError(f"[policy] {key} must be true or false")
-                switches[key] = data[key]
-        return cls(**lists, **switches)
+                fields[key] = data[key]
+        if "other_imports" in data:
+            if data["other_imports"] not in OTHER_IMPORTS:
+                raise ValueError(
+                    f"[policy] other_imports must be one of {', '.join(OTHER_IMPORTS)}"
+                )
+            fields["other_imports"] = data["other_imports"]
+        policy = cls(**fields)
+        both = set(policy.allowed_imports) & set(policy.forbidden_imports)
+        if both:
+            raise ValueError(
+                f"[policy] {', '.join(sorted(both))} both allowed and forbidden: "
+                "take it out of one list"
+            )
+        return policy
 
     def describe(self) -> str:
-        """The lists, as ``chaingrade policy`` and the student README show them."""
+        """The rules, as ``chaingrade policy`` and the student README show them."""
         if not self.enabled:
             return "The static policy is off for this assignment.\n"
+        partly = "; ".join(
+            f"of {m}, only {', '.join(sorted(a))}" for m, a in PARTLY_ALLOWED.items()
+        )
+        other = (
+            "allowed (a module that is not installed fails only if the code importing it runs)"
+            if self.other_imports == "allowed"
+            else "not allowed"
+        )
         return (
-            f"imports allowed: {', '.join(self.allowed_imports)}\n"
+            "your own modules: always allowed, whatever their names\n"
+            f"imports not allowed (they compute derivatives, are chaingrade's own, or reach "
+            f"processes): {', '.join(self.forbidden_imports)}\n"
+            f"standard modules allowed: {', '.join(self.allowed_imports)}; {partly}; the "
+            "rest of the standard library reaches files, processes or the interpreter and "
+            "is not allowed\n"
+            f"any other installed module (matplotlib, graphviz, numba, ...): {other}\n"
+            "not checked: code that never runs when graded, under `if TYPE_CHECKING:` or "
+            '`if __name__ == "__main__":`\n'
             f"names not allowed: {', '.join(self.forbidden_names)}\n"
             f"attributes not allowed: {', '.join(self.forbidden_attributes)}\n"
             + (
                 ""
                 if self.computed_names
                 else "also not allowed: getattr, delattr, attrgetter or methodcaller with a "
-                "computed attribute name\n"
+                "computed attribute name (other than one taken from dir(...))\n"
             )
         )
 
@@ -237,19 +385,200 @@ def check(sources: Mapping[str, str], policy: Policy) -> list[Violation]:
     skipped (grading reports the syntax error with its line)."""
     if not policy.enabled:
         return []
-    # The submission's own modules, which its files may import: the names at the top of
-    # its folder (``helpers.py``, a package ``minitorch/``), never a file deeper inside
-    # (``minitorch/os.py`` does not make ``import os`` the student's).
-    local = {name.split("/", 1)[0].removesuffix(".py") for name in sources}
+    local = own_modules(sources)
+    trees = _parsed(sources)
+    never_run = _never_run_tests(trees.values())
     found: list[Violation] = []
+    for name, (tree, builtins_used) in trees.items():
+        checker = _Checker(name, policy, local, builtins_used, never_run)
+        found += checker.run(tree)
+    return found
+
+
+def own_modules(sources: Mapping[str, str]) -> set[str]:
+    """The submission's own modules, which its files may always import: the names at the
+    top of its folder (``helpers.py``, a package ``minitorch/``), never a file deeper inside
+    (``minitorch/os.py`` does not make ``import os`` the student's)."""
+    return {name.split("/", 1)[0].removesuffix(".py") for name in sources}
+
+
+def absent_imports(
+    sources: Mapping[str, str], policy: Policy, where: Callable[[str, int], str] = "{}:{}".format
+) -> list[str]:
+    """Notes, never penalties: each module the submission imports that the policy allows
+    without naming it and this machine has not installed (``graphviz`` in a drawing
+    helper), with its place (``where(file, line)``). It fails only if that code runs."""
+    if not policy.enabled or policy.other_imports != "allowed":
+        return []
+    local = own_modules(sources)
+    known = set(policy.allowed_imports) | set(policy.forbidden_imports) | set(PARTLY_ALLOWED)
+    notes = []
+    for name, (tree, _) in _parsed(sources).items():
+        for node in ast.walk(tree):
+            for module in _absolute_imports(node):
+                top = module.partition(".")[0]
+                if top in local or top in known or _standard(top) or installed(top):
+                    continue
+                notes.append(
+                    f"{where(name, node.lineno)}: {top} is not installed where chaingrade "
+                    "runs: no penalty while your code does not need it when graded (if it "
+                    f"does, install it with pip install {top}, or ask your instructor to add "
+                    "it to the autograder)"
+                )
+    return notes
+
+
+def imported(sources: Mapping[str, str]) -> set[str]:
+    """The top-level modules ``sources`` import by absolute name, wherever in the code."""
+    return {
+        module.partition(".")[0]
+        for tree, _ in _parsed(sources).values()
+        for node in ast.walk(tree)
+        for module in _absolute_imports(node)
+    }
+
+
+def missing_module(
+    sources: Mapping[str, str], module: str, where: Callable[[str, int], str] = "{}:{}".format
+) -> str:
+    """What an import error's finding says about ``module``, which the submission could not
+    import when it ran: where it is imported (an import that runs when its file is
+    imported first, then one inside a function), and what to do."""
+    top = module.partition(".")[0]
+    places = sorted(
+        (depth, where(file, node.lineno))
+        for file, (tree, _) in _parsed(sources).items()
+        for node, depth in _with_depth(tree)
+        if any(m == module or m.startswith(module + ".") for m in _absolute_imports(node))
+    )
+    places = [place for _, place in places]
+    at = f"{places[0]}: " if places else ""
+    if top in own_modules(sources):
+        return (
+            f"{at}{module} is not among the files copied from your submission: hand in "
+            "the module with the rest of your code"
+        )
+    return (
+        f"{at}{module} is not installed where chaingrade runs: install it (pip install "
+        f"{top}) and check again; on an autograder, ask your instructor to install it, or "
+        "import it only inside the function that needs it"
+    )
+
+
+def _with_depth(tree: ast.AST):
+    """Each node with how many functions it is inside (0: it runs when its file does)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        yield node, depth
+        inner = depth + isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        stack += [(child, inner) for child in ast.iter_child_nodes(node)]
+
+
+def installed(name: str) -> bool:
+    """Whether this interpreter can import the top-level module ``name`` from its own
+    paths (not from the folder it runs in, where a student's files may be)."""
+    if name in sys.builtin_module_names:
+        return True
+    here = os.path.realpath(os.getcwd())
+    paths = [p for p in sys.path if p and os.path.realpath(p) != here]
+    try:
+        return importlib.machinery.PathFinder.find_spec(name, paths) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _standard(name: str) -> bool:
+    return name in sys.stdlib_module_names or name in sys.builtin_module_names
+
+
+def _absolute_imports(node: ast.AST) -> list[str]:
+    """The absolute modules an import statement names (relative imports are the
+    submission's own)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        return [node.module]
+    return []
+
+
+def _parsed(sources: Mapping[str, str]) -> dict[str, tuple[ast.AST, set[str]]]:
+    """Each file that parses: its tree and the builtins it uses."""
+    trees = {}
     for name, text in sources.items():
         try:
-            tree = ast.parse(text, filename=name)
-            builtins_used = _builtin_references(text, name)
+            trees[name] = (ast.parse(text, filename=name), _builtin_references(text, name))
         except (SyntaxError, ValueError, RecursionError):
             continue
-        found += _Checker(name, policy, local, builtins_used).run(tree)
-    return found
+    return trees
+
+
+#: Tests of ``if`` blocks that never run when a submission is graded: type checkers' code,
+#: and a script's main block (the worker imports the entry under its own name).
+_NEVER_RUN_NAMES = {"TYPE_CHECKING": "TYPE_CHECKING", "__name__": "__main__"}
+
+
+def _never_run_tests(trees) -> frozenset[str]:
+    """Which of ``TYPE_CHECKING`` and ``__name__`` the submission leaves alone, so that
+    ``if TYPE_CHECKING:`` and ``if __name__ == "__main__":`` surely never run: no file
+    binds, deletes or sets the name (as a variable, a keyword, an import alias, a string
+    that setattr or a ``__dict__`` would use) other than by ``from typing import
+    TYPE_CHECKING``. ``x.__name__ = ...`` counts only on an imported module."""
+    sound = set(_NEVER_RUN_NAMES)
+    for tree, _ in trees:
+        modules = {
+            a.asname or a.name.partition(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import | ast.ImportFrom)
+            for a in n.names
+        }
+        for node in ast.walk(tree):
+            touched: set[str] = set()
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                touched.add(node.id)
+            elif isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+                if node.attr == "TYPE_CHECKING" or (
+                    isinstance(node.value, ast.Name) and node.value.id in modules
+                ):
+                    touched.add(node.attr)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                touched.add(node.value)
+            elif isinstance(node, ast.keyword | ast.arg) and node.arg:
+                touched.add(node.arg)
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                touched.update(node.names)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                typing = isinstance(node, ast.ImportFrom) and node.module in _TYPING
+                touched.update(
+                    a.asname or a.name.partition(".")[0]
+                    for a in node.names
+                    if not (typing and a.name == "TYPE_CHECKING" and a.asname is None)
+                )
+            sound -= touched
+    return frozenset(sound)
+
+
+_TYPING = ("typing", "typing_extensions")
+
+
+def _never_runs(test: ast.expr, sound: frozenset[str], typing_names: set[str]) -> bool:
+    """Whether an ``if`` with this test never runs its body when graded."""
+    if "TYPE_CHECKING" in sound:
+        if isinstance(test, ast.Name) and test.id == "TYPE_CHECKING":
+            return True
+        if (
+            isinstance(test, ast.Attribute)
+            and test.attr == "TYPE_CHECKING"
+            and isinstance(test.value, ast.Name)
+            and test.value.id in typing_names
+        ):
+            return True
+    if "__name__" in sound and isinstance(test, ast.Compare) and len(test.ops) == 1:
+        sides = [test.left, *test.comparators]
+        names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+        mains = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+        return isinstance(test.ops[0], ast.Eq) and len(names) == len(mains) == 1
+    return False
 
 
 def _builtin_references(text: str, filename: str) -> set[str]:
@@ -299,27 +628,50 @@ class _Checker:
     """One file's violations, found by walking its tree (no recursion: a 3000-term sum is
     fine)."""
 
-    def __init__(self, file: str, policy: Policy, local_modules: set[str], builtins_used: set[str]):
+    def __init__(
+        self,
+        file: str,
+        policy: Policy,
+        local_modules: set[str],
+        builtins_used: set[str],
+        never_run: frozenset[str] = frozenset(),
+    ):
         self.file = file
-        self.allowed = set(policy.allowed_imports) | local_modules
+        self.policy = policy
+        self.local = local_modules
+        self.allowed = set(policy.allowed_imports)
+        self.forbidden = set(policy.forbidden_imports)
         self.names = set(policy.forbidden_names) & builtins_used
         self.attributes = set(policy.forbidden_attributes)
         self.reaching = self.attributes - MODULE_ONLY
         self.by_name = {n for n in _BY_NAME if n in builtins_used}
+        self.builtins_used = builtins_used
         self.computed_names = policy.computed_names
+        self.never_run = never_run
         self.modules: set[str] = set()  # names bound to imported modules
+        self.partly: dict[str, str] = {}  # name -> partly allowed module it is bound to
+        self.attribute_names: set[str] = set()  # variables that only take names from dir()
         self.found: list[Violation] = []
 
     def run(self, tree: ast.AST) -> list[Violation]:
-        nodes = list(ast.walk(tree))
+        nodes = self._running(tree)
         for node in nodes:  # imports first: they say which names are modules
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self._import(node)
+        self.attribute_names = _names_from_dir(nodes, self.modules, self.builtins_used)
         called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+        read = {  # ``sys.setrecursionlimit``: the allowed attributes of a partly allowed module
+            id(n.value)
+            for n in nodes
+            if isinstance(n, ast.Attribute)
+            and isinstance(n.ctx, ast.Load)
+            and isinstance(n.value, ast.Name)
+            and n.attr in PARTLY_ALLOWED.get(self.partly.get(n.value.id, ""), ())
+        }
         self._annotations(nodes)
         for node in nodes:
             if isinstance(node, ast.Name):
-                self._name(node, id(node) in called)
+                self._name(node, id(node) in called, id(node) in read)
             elif isinstance(node, ast.Attribute):
                 self._attribute(node)
             elif isinstance(node, ast.Call):
@@ -328,43 +680,113 @@ class _Checker:
                 self._string(node)
         return sorted(self.found, key=lambda v: v.line)
 
+    def _running(self, tree: ast.AST) -> list[ast.AST]:
+        """Every node but those in blocks that never run when graded (``if
+        TYPE_CHECKING:``, ``if __name__ == "__main__":``; their ``else`` runs)."""
+        typing_names = {
+            a.asname or a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import)
+            for a in n.names
+            if a.name in _TYPING
+        }
+        stored = {
+            n.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+        }
+        typing_names -= stored
+        nodes, stack = [], [tree]
+        while stack:
+            node = stack.pop()
+            nodes.append(node)
+            if isinstance(node, ast.If) and _never_runs(node.test, self.never_run, typing_names):
+                stack += [node.test, *node.orelse]
+                continue
+            stack.extend(ast.iter_child_nodes(node))
+        return nodes
+
     def _annotations(self, nodes: list[ast.AST]) -> None:
-        """String annotations that are code, not type names: typing evaluates them."""
+        """String annotations that are code, not type names: typing evaluates them. The
+        strings of ``Literal["+", "-"]`` are values, and ``Annotated``'s metadata is kept
+        as it is: typing evaluates neither."""
         annotations = [n.annotation for n in nodes if isinstance(n, ast.arg | ast.AnnAssign)]
         annotations += [n.returns for n in nodes if isinstance(n, ast.FunctionDef)]
         annotations += [n.returns for n in nodes if isinstance(n, ast.AsyncFunctionDef)]
         for annotation in filter(None, annotations):
+            values = _type_values(annotation)
             for part in ast.walk(annotation):
                 if (
                     isinstance(part, ast.Constant)
                     and isinstance(part.value, str)
-                    and not _TYPE_TEXT.fullmatch(part.value)
+                    and id(part) not in values
+                    and not _type_text(part.value)
                 ):
                     self._flag(
-                        part, repr(part.value)[:60], "an annotation typing would run as code"
+                        part,
+                        repr(part.value)[:60],
+                        "a string annotation typing would run as code: write the type "
+                        "itself, or a type's name in quotes",
                     )
 
     def _flag(self, node: ast.AST, construct: str, why: str) -> None:
         self.found.append(Violation(self.file, getattr(node, "lineno", 0), construct, why))
 
-    def _module_allowed(self, name: str) -> bool:
+    def _import_problem(self, name: str) -> str | None:
+        """Why importing module ``name`` is not allowed (what to do included), or None."""
         parts = name.split(".")
-        return parts[0] in self.allowed and not set(parts[1:]) & self.reaching
+        top = parts[0]
+        if top in self.local:
+            return None  # the student's own module, whatever its name
+        reaching = set(parts[1:]) & self.reaching
+        if reaching:
+            return f"{top}.{min(reaching)} reaches into the interpreter, files or processes"
+        if top in self.forbidden:
+            return _forbidden_why(top)
+        if top in self.allowed:
+            return None
+        if top.startswith("_") and top != "__future__":
+            return (
+                f"{top} is a private module of the interpreter or a package: use the "
+                "public module it serves"
+            )
+        if _standard(top):
+            return (
+                f"the standard module {top} reaches files, processes or the interpreter: "
+                "take it out, or if your course's code needs it, ask your instructor to add "
+                "it to allowed_imports in [policy]"
+            )
+        if self.policy.other_imports == "forbidden":
+            return (
+                f"{top} is not among the modules this assignment allows (chaingrade policy "
+                "lists them): take it out, or ask your instructor to allow it"
+            )
+        return None
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if not self._module_allowed(alias.name):
-                    self._flag(
-                        node, f"import {alias.name}", "a module this assignment does not allow"
-                    )
-                self.modules.add(alias.asname or alias.name.partition(".")[0])
+                bound = alias.asname or alias.name.partition(".")[0]
+                if alias.name in PARTLY_ALLOWED and alias.name not in self.local:
+                    self.partly[bound] = alias.name  # each use is judged (``_name``)
+                else:
+                    why = self._import_problem(alias.name)
+                    if why:
+                        self._flag(node, f"import {alias.name}", why)
+                self.modules.add(bound)
             return
         module = node.module or ""
-        if node.level == 0 and not self._module_allowed(module):
-            self._flag(node, f"from {module} import ...", "a module this assignment does not allow")
+        if node.level == 0 and module in PARTLY_ALLOWED and module not in self.local:
+            for alias in node.names:
+                if alias.name not in PARTLY_ALLOWED[module]:
+                    self._flag(node, f"from {module} import {alias.name}", _partly_why(module))
+            return
+        why = self._import_problem(module) if node.level == 0 else None
+        if why:
+            self._flag(node, f"from {module} import ...", why)
         for alias in node.names:
             construct = f"from {module} import {alias.name}"
+            self.modules.add(alias.asname or alias.name)  # it may be a module
             if alias.name in MODULE_ONLY:
                 if node.level == 0:
                     self._flag(node, construct, "reads or writes files")
@@ -373,11 +795,13 @@ class _Checker:
             elif alias.name in self.names or alias.name in self.attributes:
                 self._flag(node, construct, "reaches into the interpreter, files or processes")
 
-    def _name(self, node: ast.Name, called: bool) -> None:
+    def _name(self, node: ast.Name, called: bool, allowed_attribute: bool = False) -> None:
         if node.id in _EVALUATES_TEXT:
             self._flag(node, node.id, "evaluates text as code")
         elif node.id in self.names:
             self._flag(node, node.id, "reaches into the interpreter, files or processes")
+        elif node.id in self.partly and not allowed_attribute:
+            self._flag(node, node.id, _partly_why(self.partly[node.id]))
         elif node.id in self.by_name and not called and not self.computed_names:
             self._flag(
                 node, node.id, "getattr and its kin may only be called, with a name written out"
@@ -411,6 +835,11 @@ class _Checker:
             return
         attribute = node.args[1] if len(node.args) >= 2 else None
         plain = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
+        plain = plain or (  # a name taken from dir(...): what the object itself lists
+            function.id == "getattr"
+            and isinstance(attribute, ast.Name)
+            and attribute.id in self.attribute_names
+        )
         if (
             any(isinstance(a, ast.Starred) for a in node.args)
             or node.keywords
@@ -431,3 +860,112 @@ class _Checker:
                 repr(node.value),
                 "names something that reaches into the interpreter, files or processes",
             )
+
+
+def _forbidden_why(module: str) -> str:
+    if module in STAND_INS:
+        return (
+            f"{module} computes derivatives itself, so the code you hand in may not import "
+            "it, not even where the grader never calls it: take it out (compare your engine "
+            "with it in a file you do not hand in)"
+        )
+    if module in GRADER_PACKAGES:
+        return f"{module} is chaingrade's own code: take it out"
+    return (
+        f"{module} reaches processes, memory or the interpreter's objects, which this "
+        "assignment does not allow: take it out"
+    )
+
+
+def _partly_why(module: str) -> str:
+    return (
+        f"of {module}, a submission may use only {', '.join(sorted(PARTLY_ALLOWED[module]))} "
+        f"(as {module}.NAME): the rest reaches into the interpreter"
+    )
+
+
+#: What the text of a string annotation may be made of, once parsed: type names, dots,
+#: subscripts, tuples and lists, ``|``, and constants (never a call).
+_TYPE_NODES = (
+    ast.Name,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Tuple,
+    ast.List,
+    ast.BinOp,
+    ast.BitOr,
+    ast.Constant,
+    ast.Load,
+)
+
+
+def _type_text(text: str, depth: int = 0) -> bool:
+    """Whether a string annotation is a type typing may evaluate safely: names,
+    subscripts and ``|`` (``'list[int]'``), with strings only where typing keeps them as
+    values (``'Literal["+"] | None'``) or that are such text themselves."""
+    if _TYPE_TEXT.fullmatch(text):
+        return True
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    values = _type_values(tree)
+    for node in ast.walk(tree):
+        if not isinstance(node, _TYPE_NODES):
+            return False
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.BitOr):
+            return False
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in values
+        ):
+            if depth >= 3 or not _type_text(node.value, depth + 1):
+                return False
+    return True
+
+
+def _type_values(annotation: ast.expr) -> set[int]:
+    """Nodes of an annotation that typing keeps as values, never evaluates as type names:
+    everything inside ``Literal[...]``, and ``Annotated[T, ...]``'s metadata."""
+    values: set[int] = set()
+    for node in ast.walk(annotation):
+        if not isinstance(node, ast.Subscript):
+            continue
+        head = node.value
+        name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", "")
+        if name == "Literal":
+            values |= {id(n) for n in ast.walk(node.slice)}
+        elif name == "Annotated" and isinstance(node.slice, ast.Tuple):
+            values |= {id(n) for meta in node.slice.elts[1:] for n in ast.walk(meta)}
+    return values
+
+
+def _names_from_dir(nodes: list[ast.AST], modules: set[str], builtins_used: set[str]) -> set[str]:
+    """Variables whose every binding is a loop over ``dir(obj)`` (minitorch's
+    ``for k in dir(MathTest): getattr(cls, k)``): they hold only names the object itself
+    lists. ``dir`` of an imported module is left out (a module lists the modules it
+    imported)."""
+    if "dir" not in builtins_used:
+        return set()
+    loops = [n for n in nodes if isinstance(n, ast.For | ast.AsyncFor | ast.comprehension)]
+    over_dir = {id(loop.target) for loop in loops if _is_dir_loop(loop, modules)}
+    from_dir, bound_otherwise = set(), {n.arg for n in nodes if isinstance(n, ast.arg)}
+    for node in nodes:
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            (from_dir if id(node) in over_dir else bound_otherwise).add(node.id)
+    return from_dir - bound_otherwise
+
+
+def _is_dir_loop(loop: ast.For | ast.AsyncFor | ast.comprehension, modules: set[str]) -> bool:
+    """``for NAME in dir(obj)``, ``obj`` not an imported module."""
+    source = loop.iter
+    return (
+        isinstance(loop.target, ast.Name)
+        and isinstance(source, ast.Call)
+        and isinstance(source.func, ast.Name)
+        and source.func.id == "dir"
+        and len(source.args) == 1
+        and not source.keywords
+        and not (isinstance(source.args[0], ast.Name) and source.args[0].id in modules)
+    )

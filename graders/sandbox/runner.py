@@ -75,6 +75,7 @@ import numpy as np
 
 from graders.presets import AUTO, Preset, resolve
 from graders.sandbox import landlock
+from graders.sandbox.policy import imported, own_modules
 from graders.sandbox.processes import descendants, kill_tree
 from graders.sandbox.protocol import Job, Outcome
 from graders.sandbox.users import (
@@ -268,7 +269,7 @@ class Runner:
                     "--limits",
                     json.dumps(self._worker_limits()),
                     "--forbid",
-                    json.dumps([*self.forbidden, *OWN_PACKAGES]),
+                    json.dumps([*self._forbidden_modules(), *OWN_PACKAGES]),
                     "--forbid-folders",
                     json.dumps(self._forbidden_folders()),
                     *(["--uid", str(user.uid), "--gid", str(user.gid)] if user else []),
@@ -547,6 +548,7 @@ class Runner:
                     made.append(folder / parent)
             path.write_bytes(data)
             made.append(path)
+        made += _font_cache(self.home, self.handed_in)
         if user is not None:
             for path in made:
                 os.chown(path, user.uid, user.gid)
@@ -603,6 +605,7 @@ class Runner:
             "LANG": "C.UTF-8",
             "OMP_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",
+            "MPLBACKEND": "Agg",  # a plotting cell draws nowhere: no window, no GUI toolkit
             "CHAINGRADE_SANDBOX": self._marker,
         }
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed on some CPUs for numpy
@@ -617,6 +620,13 @@ class Runner:
             "cpu_seconds": math.ceil(self.limits.total_seconds) + 5,
             "processes": self.limits.processes,
         }
+
+    def _forbidden_modules(self) -> list[str]:
+        """The forbidden modules the guard blocks by name: not those the submission has of
+        its own (a helper ``autograd.py``, a package ``micrograd/``), which its imports
+        mean; the installed ones' folders stay unreadable (``_forbidden_folders``)."""
+        own = own_modules(self.handed_in.files)
+        return [name for name in self.forbidden if name not in own]
 
     def _forbidden_folders(self) -> dict[str, str | None]:
         """Folders the worker may not read, with what reading them means: the assignment's,
@@ -757,6 +767,29 @@ class Runner:
         return death_text(
             code, printed=self._printed(), output_limit=self.limits.output_bytes, when=when
         )
+
+
+def _font_cache(home: Path, handed_in: Submission) -> list[Path]:
+    """matplotlib lists the machine's fonts by running ``fc-list`` unless it finds its
+    font cache, and the worker may start no program: a submission that imports matplotlib
+    (a notebook's plotting cell) gets a copy of this process's cache in its home. What was
+    made, for its owner to be set."""
+    try:
+        if "matplotlib" not in imported(handed_in.texts()):
+            return []
+    except UnicodeDecodeError:  # not text: grading says so before any worker starts
+        return []
+    try:
+        import matplotlib
+        from matplotlib import font_manager  # noqa: F401 (builds the cache if missing)
+    except Exception:  # not installed here (or broken): the submission's import says so
+        return []
+    caches = sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
+    folder = home / ".cache" / "matplotlib"
+    folder.mkdir(parents=True, exist_ok=True)
+    for cache in caches:
+        shutil.copyfile(cache, folder / cache.name)
+    return [home / ".cache", folder, *(folder / c.name for c in caches)]
 
 
 def _may_write() -> list[str]:

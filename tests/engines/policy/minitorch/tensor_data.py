@@ -1,0 +1,17 @@
+"""minitorch's ``tensor_data.py`` (Module 2): numba is imported at the top. numba is not
+installed where the tests run, so a package that imports this module cannot be imported:
+the finding must name numba, this file and line, and say how to install it (``pip install
+numba``), never call it a policy violation. ``tests/test_policy.py`` adds
+``from .tensor_data import *`` to ``__init__.py`` for that case.
+"""
+
+import numba
+import numpy as np
+from typing_extensions import TypeAlias  # noqa: UP035 (as the course writes it)
+
+Index: TypeAlias = np.ndarray
+
+
+@numba.njit
+def index_to_position(index: Index, strides: Index) -> int:
+    return int((index * strides).sum())

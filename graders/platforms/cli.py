@@ -420,7 +420,10 @@ def _batch(args, assignment) -> int:
 def _policy(args, assignment) -> int:
     print(f"{assignment.name}: what a submission may use (assignment.toml [policy])")
     print(assignment.policy.describe(), end="")
-    print(f"imports blocked while it runs: {', '.join(assignment.forbidden_imports)}")
+    print(
+        "imports blocked while it runs (a module of the submission's own by one of these "
+        f"names is not): {', '.join(assignment.forbidden_imports)}"
+    )
     return 0
 
 

@@ -352,9 +352,9 @@ class Policy:
             "your own modules: always allowed, whatever their names\n"
             f"imports not allowed (they compute derivatives, are chaingrade's own, or reach "
             f"processes): {', '.join(self.forbidden_imports)}\n"
-            f"standard modules allowed: {', '.join(self.allowed_imports)}; {partly}; the "
-            "rest of the standard library reaches files, processes or the interpreter and "
-            "is not allowed\n"
+            f"allowed, of the standard library and beyond: {', '.join(self.allowed_imports)}; "
+            f"{partly}; the rest of the standard library reaches files, processes or the "
+            "interpreter and is not allowed\n"
             f"any other installed module (matplotlib, graphviz, numba, ...): {other}\n"
             "not checked: code that never runs when graded, under `if TYPE_CHECKING:` or "
             '`if __name__ == "__main__":`\n'

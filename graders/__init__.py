@@ -1,6 +1,6 @@
 """chaingrade: grade reverse-mode autodiff and name the wrong chain-rule step.
 
-``graders.check("engine.py")`` grades a file from Python or a notebook (see
+``graders.check("engine.py")`` grades a file, a folder or a notebook from Python (see
 ``graders.platforms.interactive``); importing ``graders`` itself loads nothing else.
 """
 
@@ -9,9 +9,10 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
-def check(submission, assignment=None, *, api=None, examples=None):
-    """Grade ``submission`` as ``chaingrade check`` does; the report prints as text and
-    shows as the feedback page in Jupyter."""
+def check(submission, assignment=None, *, api=None, entry=None, examples=None):
+    """Grade ``submission`` (a file, a folder or a notebook) as ``chaingrade check`` does;
+    ``entry`` is ``--entry``. The report prints as text and shows as the feedback page in
+    Jupyter."""
     from graders.platforms.interactive import check as checked
 
-    return checked(submission, assignment, api=api, examples=examples)
+    return checked(submission, assignment, api=api, entry=entry, examples=examples)

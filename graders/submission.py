@@ -23,10 +23,13 @@ plugin, Gradescope's ``run_autograder``, ``batch``) resolves them here, once:
 Never copied or followed: symbolic links (wherever they point), anything that is not
 Python source (data files are not even read), hidden folders (``.git``, ``.venv``, ...),
 ``__pycache__``, ``node_modules``, ``site-packages``, virtual environments (a folder with
-``pyvenv.cfg``), and a module at the top of the copy named like a standard or installed
-module (``numpy.py``, ``json.py``, ``os.py``): in a submission, ``import numpy`` always
-means NumPy, so nothing copied can shadow a module the worker or the grader imports.
-What the entry would have used among these is listed in the notes.
+``pyvenv.cfg``), and a module at the top of the copy named like a standard module,
+chaingrade's or numpy (``json.py``, ``os.py``, ``numpy.py``): in a submission, ``import
+numpy`` always means NumPy, so nothing copied can shadow a module the worker or the grader
+imports. Any other module the entry imports is the student's own, whatever its name: a
+package ``micrograd/`` or a helper ``autograd.py`` is copied even where PyPI's micrograd or
+autograd is installed, and ``import micrograd`` means the student's. What the entry would
+have used among those left out is listed in the notes.
 
 Limits (``[limits]`` of assignment.toml): ``files``, the Python files copied, and
 ``source_bytes``, their total size (a notebook's code cells count, not its outputs). A
@@ -99,6 +102,9 @@ class Submission:
     #: Of ``notes``, those about what a folder held and was left out, which handing in
     #: ``originals`` again cannot say.
     left_out: tuple[str, ...] = ()
+    #: The ``--entry`` that picks the same entry in ``originals`` handed in again as a
+    #: folder (``needle``, ``micrograd.engine``, ``hw1.ipynb``).
+    again: str = ""
 
     def texts(self) -> dict[str, str]:
         """Each copied file's text (UTF-8, a byte-order mark dropped); raises
@@ -297,6 +303,7 @@ def _module_at(walk: _Walk, path: str, entry: str, budget: _Budget, why: str) ->
     assembly.generated[f"{entry}.py"] = data
     assembly.labels[f"{entry}.py"] = f"{prefix}{name}"
     assembly.originals[name] = assembly.generated[f"{entry}.py"]
+    assembly.again = name
     named = "is not a module name" if not stem.isidentifier() else "names another module"
     assembly.notes += [
         why.format(module=entry),
@@ -561,6 +568,9 @@ class _Assembly:
         self.cells: dict[str, tuple[Segment, ...]] = {}
         self.notes: list[str] = []
         self.originals: dict[str, bytes] = {}
+        #: ``Submission.again`` where it is not the module (a file imported under
+        #: another name: its own name).
+        self.again = ""
 
     def with_notebook(self, notebook: Path, name: str, found: list[str] = ()) -> Submission:
         """The entry is ``notebook``'s code (``name``: its path under the entry's folder)."""
@@ -578,6 +588,7 @@ class _Assembly:
         self.labels[entry_file] = label
         self.cells[entry_file] = segments
         self.originals[name] = raw
+        self.again = name
         self.notes += [f"graded the code cells of {label}, as {entry_file}", *dropped]
         return self.finish(entry_file, found)
 
@@ -586,8 +597,8 @@ class _Assembly:
         left_out = list(found)
         for top, path in sorted(shadowing.items()):
             left_out.append(
-                f"{self.prefix}{path} not copied: {top} is a standard or installed module, "
-                f"and import {top} means that one (rename your module)"
+                f"{self.prefix}{path} not copied: {top} is a standard module (or one the "
+                f"grader needs), and import {top} means that one (rename your module)"
             )
         unused = sorted(
             f"{self.prefix}{n}"
@@ -612,6 +623,7 @@ class _Assembly:
                 **self.originals,
             },
             left_out=tuple(left_out),
+            again=self.again or self.entry,
         )
 
     def _imported_from(self, entry_file: str) -> tuple[dict[str, bytes], dict[str, str]]:
@@ -631,7 +643,7 @@ class _Assembly:
             files[name] = self._read(name)
             for module in _imports(files[name], _package_of(name)):
                 top = module.partition(".")[0]
-                if top != own and top in modules and _taken(top):
+                if top != own and top in modules and _shadows(top):
                     shadowing[top] = modules[top] or f"{top}/"
                 elif modules.get(module) and modules[module] not in files:
                     queue.append(modules[module])
@@ -715,6 +727,19 @@ def _taken(name: str) -> bool:
         return importlib.machinery.PathFinder.find_spec(name, paths) is not None
     except (ImportError, ValueError):
         return False
+
+
+#: Installed modules the worker itself imports while it serves (after the submission's
+#: folder is first on its path): a student's module of that name would replace it there.
+WORKER_IMPORTS = frozenset({"numpy"})
+
+
+def _shadows(name: str) -> bool:
+    """Whether a student's module ``name``, imported by their entry, would shadow one the
+    worker or the grader relies on: a standard module, chaingrade's, or numpy. Any other
+    installed module (PyPI's micrograd) gives way: the student's own modules win."""
+    standard = name in sys.stdlib_module_names or name in sys.builtin_module_names
+    return standard or name in OWN_PACKAGES or name in WORKER_IMPORTS
 
 
 # --- reading within the limits ---------------------------------------------------------------

@@ -11,8 +11,10 @@ unprivileged user: tests/test_gradescope_platform.py.)
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +24,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from graders.assignment import load
+from graders.assignment import AssignmentError, load
 from graders.grading import grade
 from graders.notebooks import python_of_cell
 from graders.submission import HandInError, resolve
@@ -32,6 +34,21 @@ ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
 MINIGRAD = ROOT / "tests" / "engines" / "forms" / "minigrad"
 EXAMPLES = "5"
+
+
+def _layouts():
+    """``tests/engines/forms/layouts.py`` (``tests`` is not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "chaingrade_form_layouts", ROOT / "tests" / "engines" / "forms" / "layouts.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+layouts = _layouts()
+LAYOUTS = layouts.LAYOUTS
 
 
 def chaingrade(*args, cwd=ROOT, timeout=600):
@@ -271,6 +288,147 @@ def test_a_folder_without_the_entry_says_what_to_hand_in(tmp_path):
     assert "no engine.py (nor a package engine/ or a notebook engine.ipynb)" in str(caught.value)
     assert "found Engine.py: names are case-sensitive" in str(caught.value)
     assert "say which module is the engine with --entry" in str(caught.value)
+
+
+# --- repositories as courses hand them in (tests/engines/forms/layouts.py) ------------------
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_a_course_repository_is_found_and_graded_to_full_marks(name, tmp_path):
+    """needle hw1, minitorch Module 1, micrograd forks and scripts, DeZero's repository,
+    an upload of one file of any name: `check REPO --api PRESET` finds the engine (never
+    the scratch notebook beside it) and says what it graded."""
+    layout = LAYOUTS[name]
+    repo = layouts.build(name, tmp_path / name)
+    submission = load("scalar_autodiff", api=layout.api).handed_in(repo)
+    assert submission.module == layout.module, submission.notes
+    assert submission.label(submission.entry).startswith(layout.picked.rstrip("/"))
+    report = check_json(repo, "--api", layout.api)
+    assert report["score"] == report["max_score"] == 100, report["findings"][:2]
+    if not layout.named:  # found by its leaf, not by the assignment's name: said why
+        assert any(f"graded {layout.picked}" in note for note in report["notes"]), report
+
+
+def test_entry_names_the_engine_as_a_module_a_package_or_a_path(tmp_path):
+    repo = layouts.build("micrograd_fork", tmp_path / "fork")
+    for entry in ("micrograd.engine", "micrograd/engine.py", "micrograd/engine"):
+        submission = resolve(repo, "engine", chosen=entry)
+        assert (submission.module, submission.entry) == ("micrograd.engine", "micrograd/engine.py")
+        assert submission.notes[0] == (
+            f"graded micrograd/engine.py (import micrograd.engine), as --entry {entry} says"
+        )
+    assert "micrograd/__init__.py" in submission.files  # import runs the package first
+    package = resolve(
+        layouts.build("needle_hw1", tmp_path / "needle"), "engine", chosen="python/needle"
+    )
+    assert (package.module, package.entry) == ("needle", "needle/__init__.py")
+    for wrong, says in (
+        ("nope", "--entry nope: no nope.py, package nope/ or notebook"),
+        ("../fork", "give a module or a path inside the submission"),
+        ("micrograd/missing.py", "micrograd/missing.py is not there"),
+        ("test", "test is a folder without __init__.py"),
+    ):
+        with pytest.raises(HandInError, match=re.escape(says)):
+            resolve(repo, "engine", chosen=wrong)
+    report = check_json(repo, "--api", "micrograd", "--entry", "micrograd.engine")
+    assert report["score"] == 100, report["findings"][:2]
+    assert "as --entry micrograd.engine says" in report["notes"][0]
+
+
+def test_several_scripts_that_fit_equally_are_one_finding_that_says_to_pass_entry(tmp_path):
+    """DeZero's steps/ folder: every step defines Variable. Which one is the student's
+    to say; --entry grades it."""
+    steps = tmp_path / "steps"
+    steps.mkdir()
+    engine = ROOT / "tests" / "engines" / "families" / "dezero_steps.py"
+    for n in (16, 17, 18):
+        shutil.copy(engine, steps / f"step{n}.py")
+    report = check_json(steps, "--api", "dezero")
+    (finding,) = report["findings"]
+    assert report["score"] == 0
+    assert (
+        "3 modules define a leaf the API needs (step16.py, step17.py, step18.py)"
+        in (finding["message"])
+    )
+    assert "--entry step16.py" in finding["message"]
+    report = check_json(steps, "--api", "dezero", "--entry", "step17.py")
+    assert report["score"] == 100, report["findings"][:2]
+
+
+def test_a_repository_through_grade_the_plugin_and_the_python_api(tmp_path):
+    repo = layouts.build("needle_hw1", tmp_path / "hw1")
+    done = chaingrade("grade", repo, "--results", "-", "--api", "needle", "--examples", EXAMPLES)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(done.stdout)
+    assert results["score"] == 100, results["output"][:2000]
+    assert "graded python/needle/ (import needle)" in results["output"]
+    plugin = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ASSIGNMENT)]
+        + ["--submission", str(repo), "--api", "needle", "--examples", EXAMPLES],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+        env={**os.environ, "CHAINGRADE_WORKER_USER": ""},
+    )
+    assert plugin.returncode == 0, plugin.stdout[-3000:] + plugin.stderr[-2000:]
+    assert " passed" in plugin.stdout and "failed" not in plugin.stdout
+    import graders
+
+    fork = layouts.build("micrograd_fork_renamed", tmp_path / "fork")
+    report = graders.check(fork, api="micrograd", examples=int(EXAMPLES))
+    assert report.score == 100, [f.summary() for f in report.findings][:2]
+    report = graders.check(fork, api="micrograd", entry="nanograd/value.py", examples=2)
+    assert report.score == 100 and "as --entry nanograd/value.py says" in report.notes[0]
+    with pytest.raises(AssignmentError, match="no such file or folder"):
+        graders.check(tmp_path / "nothing-here")
+
+
+def test_batch_finds_each_students_engine_and_takes_entry(tmp_path):
+    submissions = tmp_path / "submissions"
+    for student, name in (("alice", "needle_hw1"), ("bob", "minitorch_module1")):
+        layouts.build(name, submissions / student)
+    layouts.build("micrograd_fork_renamed", submissions / "carol")
+    done = chaingrade(
+        "batch",
+        submissions,
+        "--out",
+        tmp_path / "out",
+        "--api",
+        "auto",
+        "--examples",
+        EXAMPLES,
+        "--jobs",
+        "2",
+        "--no-progress",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for student, picked in (("alice", "python/needle/"), ("bob", "minitorch/")):
+        result = json.loads((tmp_path / "out" / f"{student}.json").read_text())
+        assert result["score"] == 100, result["output"][:2000]
+        assert f"graded {picked.removeprefix('python/')}" in result["output"]
+    carol = json.loads((tmp_path / "out" / "carol.json").read_text())
+    assert carol["score"] == 100, carol["output"][:2000]
+    # --entry as a path in the hand-in reaches the process that grades each submission.
+    only = tmp_path / "only"
+    layouts.build("micrograd_fork_renamed", only / "carol")
+    done = chaingrade(
+        "batch",
+        only,
+        "--out",
+        tmp_path / "out2",
+        "--api",
+        "micrograd",
+        "--entry",
+        "nanograd/value.py",
+        "--examples",
+        EXAMPLES,
+        "--no-progress",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    carol = json.loads((tmp_path / "out2" / "carol.json").read_text())
+    assert carol["score"] == 100, carol["output"][:2000]
+    assert "(import nanograd.value), as --entry nanograd.value says" in carol["output"]
 
 
 # --- notebooks -------------------------------------------------------------------------------

@@ -84,6 +84,8 @@ class Job:
     missing: bool = True
     #: What the folder held and was left out, which the grading process cannot see.
     notes: tuple[str, ...] = ()
+    #: ``--entry`` for the grading process: what ``--entry`` picked, as ``files`` hold it.
+    entry: str = ""
 
     @property
     def key(self) -> str:
@@ -93,6 +95,7 @@ class Job:
             *(sorted(self.files.items()) if self.files is not None else [self.problem]),
             self.handed_in,
             self.notes,
+            self.entry,
             *sorted(self.assignment.items()),
             self.options,
             str(self.grading_seed),
@@ -177,7 +180,8 @@ def _job_files(name: str, path: Path, assignment: Assignment) -> dict:
         return {"files": None, "handed_in": path.name, "problem": str(e), "missing": e.missing}
     if path.is_dir():
         files = {f"{name}/{relative}": data for relative, data in handed_in.originals.items()}
-        return {"files": files, "handed_in": name, "notes": handed_in.left_out}
+        entry = handed_in.again if assignment.chosen_entry else ""
+        return {"files": files, "handed_in": name, "notes": handed_in.left_out, "entry": entry}
     (data,) = handed_in.originals.values()
     if path.suffix == ".ipynb":
         return {"files": {path.name: data}, "handed_in": path.name}
@@ -214,6 +218,7 @@ def grade_one(job: Job) -> dict:
             "-",
             "--jobs",
             "1",  # one core per grading: batch runs one grading per core
+            *(["--entry", job.entry] if job.entry else []),
             *job.options,
         ]
         env = {**os.environ, "TMPDIR": str(root / "tmp")}

@@ -40,17 +40,19 @@ def check(
     assignment: str | None = None,
     *,
     api: str | None = None,
+    entry: str | None = None,
     examples: int | None = None,
 ) -> CheckedReport:
-    """Grade ``submission`` as ``chaingrade check`` does (the assignment's public seed,
-    every part at once); ``assignment`` defaults as on the command line."""
+    """Grade ``submission`` (a file, a folder or a notebook, as ``chaingrade check``
+    takes it) as ``chaingrade check`` does: the assignment's public seed, every part at
+    once; ``assignment`` defaults as on the command line, ``entry`` is ``--entry``."""
     from graders.platforms.cli import default_assignment
     from graders.platforms.options import check_examples
 
     path = Path(submission)
-    if not path.is_file():
-        raise AssignmentError(f"no such file: {path}")
+    if not path.exists():
+        raise AssignmentError(f"no such file or folder: {path}")
     check_examples(examples)
-    loaded = load(assignment or default_assignment(path), api=api)
+    loaded = load(assignment or default_assignment(path), api=api, entry=entry)
     graded = grade(loaded, path, examples=examples, jobs=os.cpu_count() or 1)
     return CheckedReport(**{f.name: getattr(graded, f.name) for f in fields(graded)})

@@ -55,6 +55,8 @@ class Layout:
     #: What is graded, as the note shows it, and the module imported.
     picked: str = ""
     module: str = ""
+    #: Found by the assignment's own entry name (engine.py), so no note says why.
+    named: bool = False
 
 
 LAYOUTS = {
@@ -81,7 +83,8 @@ LAYOUTS = {
         family="minitorch",
         api="minitorch",
         files={
-            "minitorch/__init__.py": "from .testing import *  # noqa\nfrom .scalar import *  # noqa\n",
+            "minitorch/__init__.py": "from .testing import *  # noqa\n"
+            "from .scalar import *  # noqa\n",
             "minitorch/scalar.py": MINITORCH,
             "minitorch/testing.py": "class MathTest:\n    pass\n",
             "project/run_scalar.py": "import minitorch\n\nclass Network:\n    pass\n",
@@ -103,8 +106,9 @@ LAYOUTS = {
             "demo.ipynb": _notebook("from micrograd.engine import Value", "%matplotlib inline"),
             "test/test_engine.py": "from micrograd.engine import Value\n",
         },
-        picked="micrograd/engine.py",  # the assignment's engine.py, as it is named
+        picked="micrograd/engine.py",
         module="engine",
+        named=True,  # the assignment's engine.py, as it is named
     ),
     # A fork that renamed the package and its engine module: found by the Value it
     # defines, imported as the package's module (its __init__.py exports nothing).
@@ -130,7 +134,9 @@ LAYOUTS = {
             "hw2/notes.txt": "my notes\n",
         },
         picked="hw2/micrograd.py",
-        module="micrograd",
+        # The project's tests install PyPI's micrograd, and a loose module is never
+        # imported under an installed module's name (graders.submission).
+        module="engine",
     ),
     # DeZero's book repository: the package (its __init__.py imports from dezero.core,
     # absolutely) and the steps, each a script with its own Variable.

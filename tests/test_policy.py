@@ -431,6 +431,13 @@ def package(tmp_path: Path, name: str, engine_file: str, engine: Path) -> Path:
     return folder
 
 
+def beside_package(tmp_path: Path, name: str, engine_file: str, engine: Path) -> Path:
+    """A repository: ``engine.py`` (``uses_micrograd_package.py``) beside the package."""
+    repo = package(tmp_path, name, engine_file, engine).parent
+    shutil.copyfile(PATTERNS / "uses_micrograd_package.py", repo / "engine.py")
+    return repo
+
+
 def notebook_with_plot(tmp_path: Path) -> Path:
     cells = [MICROGRAD.read_text(), (PATTERNS / "plotting_cell.py").read_text()]
     path = tmp_path / "hw1.ipynb"
@@ -482,6 +489,10 @@ COURSE_CODE = {
     "a package named micrograd (karpathy/micrograd)": (
         lambda t: package(t, "micrograd", "engine.py", MICROGRAD),
         ("--api", "micrograd", "--assignment", "ENTRY:micrograd"),
+    ),
+    "engine.py beside the student's package micrograd/": (
+        lambda t: beside_package(t, "micrograd", "engine.py", MICROGRAD),
+        ("--api", "micrograd"),
     ),
     "minitorch's scaffold (Module 1)": (
         lambda t: package(t, "minitorch", "scalar.py", MINITORCH),

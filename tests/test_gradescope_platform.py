@@ -260,3 +260,13 @@ def test_a_folder_upload_is_graded_whole_by_the_unprivileged_user(autograder):
         in (data["output"])
     )
     assert list(probe.iterdir()) == []
+
+
+def test_the_one_python_file_of_an_upload_is_graded_whatever_its_name(autograder):
+    """Gradescope keeps the student's own file name: cos_sign.py is graded as `check`
+    grades it (it defines tensor, the leaf the assignment's API needs), with a note."""
+    root, sources = autograder
+    files = {"cos_sign.py": SOLUTION.read_text()}
+    data = run_autograder(root, sources["real"], "", "any-name", files)
+    assert data["score"] == 100, json.dumps(data, indent=1)[:3000]
+    assert "no engine.py: graded cos_sign.py (import cos_sign)" in data["output"]

@@ -28,7 +28,7 @@ from graders import submission as hand_in
 from graders.composition import size_problem
 from graders.kinds import Kind
 from graders.presets import AUTO, Preset, from_option, leaves_of, resolve
-from graders.sandbox.policy import DEFAULT_FORBIDDEN_IMPORTS, Policy
+from graders.sandbox.policy import Policy
 from graders.sandbox.runner import Limits
 
 if sys.version_info >= (3, 11):
@@ -39,8 +39,8 @@ else:  # pragma: no cover
 #: Where ``--assignment NAME`` looks, after ``$CHAINGRADE_ASSIGNMENTS`` and ``./assignments``.
 BUNDLED = Path(__file__).resolve().parent.parent / "assignments"
 #: Modules the worker's guard blocks while a submission runs: by default the static
-#: policy's ``forbidden_imports`` (``[policy]``), or a top-level ``forbidden_imports``.
-DEFAULT_FORBIDDEN = DEFAULT_FORBIDDEN_IMPORTS
+#: policy's (``Policy.blocked_while_running``), or a top-level ``forbidden_imports``.
+DEFAULT_FORBIDDEN = Policy().blocked_while_running()
 #: Who sees a part's result on Gradescope, in Gradescope's own words.
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -233,7 +233,7 @@ def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assig
         points_per_case=points_per_case,
         limits=limits,
         parts=parts,
-        forbidden_imports=tuple(data.get("forbidden_imports", policy.forbidden_imports)),
+        forbidden_imports=tuple(data.get("forbidden_imports", policy.blocked_while_running())),
         policy=policy,
         solution=folder / solution if solution else None,
         prepared=kind.prepare(folder, parts),  # a bad part is a usage error now

@@ -20,6 +20,7 @@ from graders.assignment import load
 from graders.grading import grade
 from graders.sandbox.policy import (
     DEFAULT_FORBIDDEN_IMPORTS,
+    REACHING_PACKAGES,
     STAND_INS,
     Policy,
     check,
@@ -53,6 +54,8 @@ def flagged(source: str, policy: Policy | None = None) -> list[str]:
         ("import subprocess", "import subprocess"),
         ("from importlib import import_module", "from importlib import ..."),
         ("import psutil", "import psutil"),
+        ("import yaml\nx = yaml.unsafe_load(text)", "import yaml"),
+        ("from jinja2 import Template", "from jinja2 import ..."),
         ("import __main__", "import __main__"),
         ("x = eval('1')", "eval"),
         ("f = open('solution.py')", "open"),
@@ -148,7 +151,10 @@ def test_the_lists_come_from_assignment_toml():
         Policy.from_toml({"other_imports": "maybe"})
     bundled = load("scalar_autodiff")
     assert bundled.policy == Policy()
-    assert bundled.forbidden_imports == DEFAULT_FORBIDDEN_IMPORTS  # the guard's, at run time
+    # The guard's, at run time: all but the reaching packages (pandas tries numexpr).
+    assert bundled.forbidden_imports == tuple(
+        m for m in DEFAULT_FORBIDDEN_IMPORTS if m not in REACHING_PACKAGES
+    )
 
 
 def test_a_violation_scores_zero_everywhere_before_anything_runs(tmp_path):

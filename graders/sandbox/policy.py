@@ -142,9 +142,29 @@ STAND_INS = (
 #: chaingrade's own packages: the grader, its strategies (and through them the bundled
 #: solutions).
 GRADER_PACKAGES = ("graders", "strategies", "chaingrade")
-#: Installed packages whose purpose is to reach processes, memory or the interpreter's
-#: objects (the standard library's own are forbidden as standard modules not listed).
-REACHING_PACKAGES = ("psutil", "dill", "cloudpickle", "cffi", "pexpect", "sh", "plumbum")
+#: Installed packages made to reach processes, memory, the network or the interpreter's
+#: objects, or to run text as code (a YAML tag, a template, an expression string): the
+#: standard library's own are forbidden as standard modules not listed. Any other
+#: installed module is allowed (``other_imports``).
+REACHING_PACKAGES = (
+    "psutil",
+    "dill",
+    "cloudpickle",
+    "cffi",
+    "pexpect",
+    "sh",
+    "plumbum",
+    "joblib",
+    "dask",
+    "distributed",
+    "yaml",
+    "jinja2",
+    "numexpr",
+    "requests",
+    "urllib3",
+    "httpx",
+    "tornado",
+)
 DEFAULT_FORBIDDEN_IMPORTS = STAND_INS + GRADER_PACKAGES + REACHING_PACKAGES
 #: Standard modules of which a few attributes may be used though the module is not
 #: allowed: ``sys.setrecursionlimit(10000)`` for a recursive reverse pass, and attributes
@@ -335,6 +355,12 @@ class Policy:
                 "take it out of one list"
             )
         return policy
+
+    def blocked_while_running(self) -> tuple[str, ...]:
+        """The forbidden imports the worker's guard also blocks at run time: all but the
+        reaching packages, which an allowed library may try to import on its own (pandas
+        tries numexpr) and the worker's confinement stops from doing harm."""
+        return tuple(m for m in self.forbidden_imports if m not in REACHING_PACKAGES)
 
     def describe(self) -> str:
         """The rules, as ``chaingrade policy`` and the student README show them."""
@@ -872,8 +898,8 @@ def _forbidden_why(module: str) -> str:
     if module in GRADER_PACKAGES:
         return f"{module} is chaingrade's own code: take it out"
     return (
-        f"{module} reaches processes, memory or the interpreter's objects, which this "
-        "assignment does not allow: take it out"
+        f"{module} reaches processes, the network or the interpreter, or runs text as code, "
+        "which this assignment does not allow: take it out"
     )
 
 

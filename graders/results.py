@@ -84,6 +84,10 @@ class Finding:
     #: The axes a finding is about (array engines): those a gradient must be summed over
     #: (``unbroadcast``), or the reduction's whose gradient is wrong; None elsewhere.
     axes: tuple[int, ...] | None = None
+    #: An ``error`` raised only where ops are composed, each having run right alone: with
+    #: an op, that op under a trusted gradient other than 1 (``x * 3`` on its output); with
+    #: none, the reverse pass itself. The machinery part is charged for it either way.
+    composed: bool = False
 
     def __post_init__(self) -> None:
         if self.step not in STEPS:

@@ -233,3 +233,43 @@ def test_untested_ops_earn_nothing_when_the_seed_hides_every_gradient(assignment
     assert report.score == 0
     assert all(f.step == "seed" for part in report.parts for f in part.findings)
     assert all(part.findings for part in report.parts)  # every part says why
+
+
+# --- the same verdict at every seed ------------------------------------------------------
+
+#: Grading seeds of the fairness test: the public one and five private ones.
+FAIRNESS_SEEDS = (None, 11, 2026, 31337, 424242, 9000001)
+
+
+def parts_about(assignment, bug) -> list[str]:
+    """The parts a bug can cost: those with its op (or the ops sharing its code), and the
+    machinery part, which any false reverse-pass finding would cost; for a bug of no op,
+    the machinery part and the first op part."""
+    ops_ = {bug.expected[1], *bug.also} - {None}
+    names = [p.name for p in assignment.parts if p.machinery or ops_ & set(p.ops)]
+    return names if ops_ else [assignment.parts[0].name, *names]
+
+
+@pytest.mark.parametrize("name", BUGGY)
+def test_one_bug_engine_gets_one_verdict_at_every_seed(assignment, name, tmp_path):
+    """Every one-bug engine, graded at six seeds: the same findings and score at each, its
+    own finding among them, and nothing charged but its step on its op (or the ops that
+    share its code): no false ``order`` from a bug that shows only in part of an op's
+    domain, no op charged for the reverse pass's error."""
+    bug = corpus.BY_NAME[name]
+    step, op, _ = bug.expected
+    engine = buggy_engine(name, tmp_path)
+    parts = parts_about(assignment, bug)
+    verdicts = {}
+    for seed in FAIRNESS_SEEDS:
+        report = Grader(assignment, engine, grading_seed=seed).grade(parts)
+        identities = frozenset(f.identity for f in report.findings)
+        verdicts[seed] = (identities, report.score)
+        assert bug.expected in identities, (seed, sorted(identities, key=str))
+        stray = [
+            f.summary()
+            for f in report.findings
+            if f.step != step or (op is not None and f.op not in {op, *bug.also})
+        ]
+        assert not stray, f"{name} at seed {seed}: " + "\n".join(stray)
+    assert len(set(verdicts.values())) == 1, verdicts

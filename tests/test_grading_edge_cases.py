@@ -76,6 +76,70 @@ def test_the_reverse_pass_is_not_passed_untested():
     assert any("could not be tested" in f.message for f in machinery.findings)
 
 
+# --- no free errors ------------------------------------------------------------------
+
+#: Grading seeds for verdicts that must not depend on the seed.
+SEEDS = (None, 11, 2026, 31337, 424242, 9000001)
+#: Where an error of the reverse pass is raised from, in the reference's ``backward``.
+_BACKWARD = "        visit(self)\n"
+
+
+def raising_backward(tmp_path: Path, condition: str, exception: str) -> Path:
+    """The reference whose ``backward`` raises ``exception`` when ``condition`` holds of
+    ``order`` (the graph's nodes, in topological order)."""
+    return engine(
+        tmp_path,
+        _BACKWARD,
+        f"{_BACKWARD}        if {condition}:\n            raise {exception}('not done yet')\n",
+    )
+
+
+@pytest.mark.parametrize("exception", ["NotImplementedError", "ValueError"])
+def test_an_error_of_the_reverse_pass_costs_the_machinery_part(tmp_path, exception):
+    """``backward()`` raising on graphs of five or more ops (whatever it raises, a
+    NotImplementedError the worker reads as "missing" included): every op is right on its
+    own and in small graphs, so the op parts keep their points and the machinery part,
+    whose compositions raise, earns nothing; at every seed."""
+    path = raising_backward(tmp_path, "sum(1 for n in order if n._parents) >= 5", exception)
+    parts = ["arithmetic", "chain-rule machinery"]
+    for seed in SEEDS:
+        report = Grader(load("scalar_autodiff"), path, grading_seed=seed).grade(parts)
+        assert scores(report) == {"arithmetic": 20, "chain-rule machinery": 0}, seed
+        assert {f.identity for f in report.findings} == {("error", None, None)}, seed
+        assert all(f.composed for f in report.findings)
+
+
+def test_an_engine_with_no_chain_rule_earns_nothing(tmp_path):
+    """``backward()`` raising on any graph where an op's result is used again (a
+    NotImplementedError, labelled "missing" by the worker): every op works alone, but no
+    op's upstream step can be checked and no composition runs, so nothing is earned. No
+    finding says "missing" without an op: what is missing is the grader's call."""
+    path = raising_backward(
+        tmp_path, "any(p._parents for n in order for p in n._parents)", "NotImplementedError"
+    )
+    parts = ["arithmetic", "trigonometry", "chain-rule machinery"]
+    for seed in SEEDS:
+        report = Grader(load("scalar_autodiff"), path, grading_seed=seed).grade(parts)
+        assert report.score == 0, (seed, [f.summary() for f in report.findings])
+        assert all(f.step == "error" for f in report.findings), seed
+        assert all(f.composed for f in report.findings), seed
+
+
+def test_missing_is_decided_by_the_grader_not_the_worker(tmp_path):
+    """An op the engine lacks is ``missing``, named; the same label from a reverse pass
+    that raises NotImplementedError on one graph out of many is an ``error``."""
+    lacks_log = engine(
+        tmp_path, "def log(x):\n    return _unary(x, math.log(x.data), 1 / x.data)\n", ""
+    )
+    report = Grader(load("scalar_autodiff"), lacks_log).grade(["exponentials and logs"])
+    assert {f.identity for f in report.findings} == {("missing", "log", None)}
+    path = raising_backward(
+        tmp_path, "sum(1 for n in order if n._parents) >= 5", "NotImplementedError"
+    )
+    report = Grader(load("scalar_autodiff"), path).grade(["chain-rule machinery"])
+    assert not any(f.step == "missing" for f in report.findings)
+
+
 @given(compositions(ops=["sub", "exp"], inputs=1))
 def test_a_part_led_by_sub_never_yields_an_empty_composition(c):
     assert c.nodes

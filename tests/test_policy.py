@@ -314,6 +314,10 @@ def test_blocks_that_never_run_when_graded_are_not_checked(source):
         "import typing\nsetattr(typing, 'TYPE_CHECKING', 1)\n"
         "if typing.TYPE_CHECKING:\n    import os",
         "typing = object()\nif typing.TYPE_CHECKING:\n    import os",
+        "def TYPE_CHECKING():\n    pass\nif TYPE_CHECKING:\n    import os",
+        "class TYPE_CHECKING:\n    pass\nif TYPE_CHECKING:\n    import os",
+        "try:\n    1 / 0\nexcept Exception as TYPE_CHECKING:\n"
+        "    if TYPE_CHECKING:\n        import os",
         "__name__ = '__main__'\nif __name__ == '__main__':\n    import os",
         "import engine\nengine.__name__ = '__main__'\nif __name__ == '__main__':\n    import os",
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    pass\nelse:\n    import os",

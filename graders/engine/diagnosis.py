@@ -7,7 +7,11 @@ second bug of the same op (a dropped upstream beside a wrong denominator derivat
 reported too:
 
 1. ``error``/``missing``: the engine raised, crashed or lacks an op (the probes say which
-   op, and the finding quotes the form that failed, as the student writes it);
+   op, and the finding quotes the form that failed, as the student writes it; ``missing``
+   only for an op asked for alone, whatever the worker called the error). A case that
+   raised is tied to the node whose isolated probe raised, else whose scaled probe did,
+   else to the op being built; otherwise to no op, ``composed`` when every node ran right
+   alone (the reverse pass failed on the whole graph: ``Finding.composed``);
 2. ``forward``: the first node, in topological order, whose value is wrong;
 3. ``seed``: the output's own gradient is not 1 (where the engine keeps one);
 4. per node, on its isolated probe: ``local-derivative`` for each argument whose leaf
@@ -23,7 +27,11 @@ reported too:
    partial. ``accumulation`` is named only when an overwrite explains the numbers and no
    wrong order does (``x * x`` losing one of its two contributions); otherwise
    ``order``. So "use +=" is never said to an engine whose gradients are not partial
-   sums.
+   sums. No verdict at all when some node's probe was discarded (no op is known right
+   there), or when the engine's gradients follow by the chain rule from its *own* local
+   derivatives, each measured alone at the engine's own argument values: then the
+   reverse pass is right, and an op right alone only up to the tolerance (sigmoid's
+   -3e-7 for 3e-7 far in its tail) is what the chain rule magnified.
 
 Engines that keep gradients on their inputs only (``Preset.gradients == "inputs"``) are
 diagnosed from those alone: values name ``forward``, the probes' leaves are inputs, the
@@ -39,7 +47,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations, product
 
 import mygrad as mg
@@ -194,21 +202,66 @@ class Diagnoser:
     # --- 1. errors -------------------------------------------------------------
 
     def _error(self, case: Case) -> Finding:
-        for k in range(len(case.full.composition.inputs), case.full.composition.size):
+        """The finding for a case that raised, tied to the op it can be tied to: a node whose
+        isolated probe raised too, then one whose scaled probe raised (``composed``), then
+        the op the engine was building when it raised, if the case has that op. Otherwise
+        no op: ``composed`` when every node ran right alone and under the scaler (the
+        reverse pass failed on the whole graph)."""
+        comp = case.full.composition
+        nodes = range(len(comp.inputs), comp.size)
+        for k in nodes:
             probe = case.isolated.get(k)
             if probe is not None and "error" in probe.outcome:
-                op = case.full.composition.node(k).op
-                return self.error_finding(probe, probe.outcome["error"], op)
+                return self.error_finding(probe, probe.outcome["error"], comp.node(k).op)
+        for k in nodes:
+            scaled = self._scaled_error(case, k)
+            if scaled is not None:
+                return scaled
         error = case.full.outcome["error"]
-        return self.error_finding(case.full, error, error.get("op"))
+        op = error.get("op")
+        if op in {comp.node(k).op for k in nodes}:
+            return self.error_finding(case.full, error, op)
+        probes = [case.isolated.get(k) for k in nodes]
+        probes += [case.scaled.get(k) for k in nodes] if case.scaled else []
+        ran_alone = all(p is not None and "error" not in p.outcome for p in probes)
+        return replace(self.error_finding(case.full, error, None), composed=ran_alone)
 
-    def error_finding(self, run: Run, error: dict, op: str | None) -> Finding:
+    def _scaled_error(self, case: Case, k: int) -> Finding | None:
+        """``error`` for node ``k`` when its op ran right alone but raised with the scaler
+        on its output: the op's backward fails under a gradient other than 1, so its
+        upstream step cannot be checked (the scaler was checked alone first)."""
+        probe = case.scaled.get(k)
+        if probe is None or probe.reference is None or "error" not in probe.outcome:
+            return None  # a point the gate discards is never charged
+        op = case.full.composition.node(k).op
+        finding = self.error_finding(probe, probe.outcome["error"], op)
+        comp = probe.composition
+        raised = str(probe.outcome["error"].get("message", ""))[:500]
+        message = (
+            f"{self._text(comp, comp.size - 2)} works alone, but with "
+            f"{self._text(comp, comp.size - 1)} on its output your engine raised: {raised}. "
+            f"{op}'s backward must take any gradient flowing into it, and the reverse pass "
+            f"must go on through every op"
+        )
+        return replace(finding, step="error", message=message, composed=True)
+
+    def error_finding(
+        self, run: Run, error: dict, op: str | None, *, missing: bool | None = None
+    ) -> Finding:
         """``missing`` or ``error`` for what the engine raised; about an op, it quotes the
-        node that failed as the student writes it (``x + 2``, not ``x + y``)."""
+        node that failed as the student writes it (``x + 2``, not ``x + y``).
+
+        What is missing is the grader's call, not the reply's: an op asked for alone (the
+        run is that one node) that the engine could not build; ``missing`` overrides
+        that (True when no op could be built at all: no leaf constructor, no backward).
+        Anything else the engine raised is an ``error``."""
         kind = str(error.get("kind", "error"))
         message = str(error.get("message", ""))[:500]
-        step = "missing" if kind == "missing" else "error"
         comp = run.composition
+        alone = op is not None and comp.size - len(comp.inputs) == 1 and comp.nodes[0].op == op
+        if missing is None:
+            missing = kind == "missing" and alone
+        step = "missing" if missing else "error"
         at = [k for k in range(len(comp.inputs), comp.size) if comp.node(k).op == op]
         node = write_node(comp, at[0], self.preset) if at else None
         if node and step == "missing":
@@ -299,7 +352,7 @@ class Diagnoser:
             local = self._local(case, k)
             found += local
             if not any(f.step in ("error", "missing", "forward", "seed") for f in local):
-                found += _listed(self._upstream(case, k))
+                found += _listed(self._scaled_error(case, k) or self._upstream(case, k))
         return found
 
     def _local(self, case: Case, k: int) -> list[Finding]:
@@ -402,11 +455,17 @@ class Diagnoser:
         own = self._own_reference(run) if wrong else None
         if own is not None:  # right at the engine's own values (an epsilon guard upstream)
             wrong = [k for k in wrong if self._wrong(run, "grad", k, own.grads[k])[0]]
-        locals_ = self._locals(case) if wrong else None
-        if locals_ is not None:  # right up to the rounding of the terms it sums
-            terms = _terms(comp, locals_)
-            wrong = [k for k in wrong if not self._close_sum(run, k, ref.grads[k], terms[k])]
         if not wrong:
+            return None
+        # The reverse pass is blamed only when every op of the case is known right at these
+        # very argument values (the engine's own: see ``grader._plan``): a probe the gate
+        # discarded vouches for nothing, so there is no verdict on this case.
+        locals_ = self._locals(case)
+        if locals_ is None:
+            return None
+        terms = _terms(comp, locals_)  # right up to the rounding of the terms it sums
+        wrong = [k for k in wrong if not self._close_sum(run, k, ref.grads[k], terms[k])]
+        if not wrong or self._own_chain_rule(case, terms):
             return None
         k = max(wrong)  # in "all" mode every consumer of it has a larger index: all right
         actual, shown = self._actual(run, "grad", k)
@@ -485,6 +544,29 @@ class Diagnoser:
         if not all(math.isfinite(v) for v in own_values + grads):
             return None
         return Reference(tuple(own_values), tuple(grads))
+
+    def _own_chain_rule(self, case: Case, terms: list[float]) -> bool:
+        """Do the engine's gradients follow from its *own* local derivatives (each node's
+        isolated probe, at the engine's own argument values) by the chain rule? Then its
+        reverse pass is right, and what is wrong is some op's derivative, right alone up to
+        the tolerance but not once the chain rule multiplies it (sigmoid's derivative
+        -3e-7 for 3e-7 far in its tail, under exp): that op's own checks charge it."""
+        comp = case.full.composition
+        own = {}
+        for user in range(len(comp.inputs), comp.size):
+            probe = case.isolated[user]
+            for leaf, pos in enumerate(leaf_positions(comp, user)):
+                value, _ = self._actual(probe, "grad", leaf)
+                if value is None or not math.isfinite(value):
+                    return False
+                own[(user, pos)] = value
+        chained = _simulate(comp, own, {}, keep_all=False)
+        run = case.full
+        return all(
+            self._close_sum(run, k, chained[k], terms[k])
+            for k in range(comp.size)
+            if self.reads(run, k)
+        )
 
     def _locals(self, case: Case) -> dict[tuple[int, int], float] | None:
         """The trusted local derivative of every use ``(consumer, position)``."""
@@ -640,6 +722,10 @@ def common_cause(
     def passed(step: str) -> set[str]:
         return set(working) - {f.op for f in findings if f.step == step}
 
+    composed = [f for f in findings if f.step == "error" and f.composed and f.op]
+    if len({f.op for f in composed}) >= 2 and not set(working) - {f.op for f in composed}:
+        return _composed_cause(composed)
+
     upstream = [f for f in findings if f.step == "upstream" and f.op]
     if len({f.op for f in upstream}) >= 2 and not passed("upstream"):
         found = _upstream_cause(upstream, preset)
@@ -657,6 +743,23 @@ def common_cause(
     if factor is None or passed("local-derivative"):
         return None
     return _factor_finding(factor, pairs, preset)
+
+
+def _composed_cause(composed: Sequence[Finding]) -> Finding:
+    """One finding for every op raising once another op is put on its output: the
+    reverse pass cannot go through a composition at all."""
+    first = composed[0]
+    ops_named = ", ".join(sorted({f.op for f in composed}))
+    return Finding(
+        "error",
+        f"every op works alone but raises once another op uses its result, whatever the op "
+        f"({ops_named}): {first.message.split('. ')[0]}. The reverse pass must apply the "
+        f"chain rule through every node of a graph",
+        node=first.node,
+        reproducer=first.reproducer,
+        case=first.case,
+        composed=True,
+    )
 
 
 def _upstream_cause(upstream: Sequence[Finding], preset: Preset) -> Finding | None:
@@ -768,7 +871,9 @@ def _factor_finding(factor: float, pairs, preset: Preset) -> Finding:
         return Finding(
             "seed",
             f"no gradient reaches any leaf, whatever the op ({ops_named}): {examples}. "
-            f"{preset.backward}() must start the reverse pass from d(out)/d(out) = 1",
+            f"{preset.backward}() must start the reverse pass from d(out)/d(out) = 1 and "
+            f"call the backward of every node it reaches (a topological order that comes "
+            f"back empty does neither)",
             **evidence,
         )
     c = number(factor)

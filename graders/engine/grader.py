@@ -21,10 +21,25 @@
    whose class is the finding's identity (step, op, argument), so Hypothesis shrinks each
    distinct bug separately and never slips from one to another. A search that charges
    ops is repeated without them (Hypothesis stops looking soon after a first failure).
-5. Score: an op part earns the share of its ops with no finding; the machinery part
+5. Every op's own backward is checked for an overwrite (``=`` for ``+=``) with its inputs
+   used again downstream (``probes.shared_input_checks``: ``cos(x) + x``), every op of
+   the assignment in one request, by the machinery part (by each op part when there is
+   none): ``accumulation`` naming the op.
+6. Score: an op part earns the share of its ops with no finding; the machinery part
    earns nothing once a seed, accumulation or order finding (or a reverse pass that
-   skips local derivatives) is made, or when no composition with a shared node could be
+   skips local derivatives) is made, once its compositions raise where every op works
+   alone (``Finding.composed``), or when no composition with a shared node could be
    built from the ops that work.
+
+Which part pays: an overwrite, a wrong order and an error of the reverse pass itself
+(``backward()`` raising on a graph whose every op works alone and under the scaler) are
+the machinery part's, whatever op's code holds them, never an op part's (op parts hand
+them over: ``_owned_elsewhere``); without a machinery part, the op part pays. An error
+tied to an op costs that op: it raised alone, or only with the scaler on its output (its
+upstream cannot be checked; the machinery part pays too, its compositions raise). A
+crash, hang or error no op explains costs the whole part it happens in. ``missing`` is
+the grader's call (``Diagnoser.error_finding``): an op asked for alone that the engine
+cannot build, never the worker's label alone.
 """
 
 from __future__ import annotations
@@ -32,6 +47,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
+from dataclasses import replace
 
 import numpy as np
 from hypothesis.errors import Flaky
@@ -51,7 +67,9 @@ from graders.engine.probes import (
     overwrite_checks,
     scaled,
     scaler_checks,
+    shared_input_checks,
 )
+from graders.engine.reproducer import write_node
 from graders.engine.reuse import check_reuse
 from graders.grading import BaseGrader
 from graders.oracles import (
@@ -61,7 +79,7 @@ from graders.oracles import (
     reference_at,
     references,
 )
-from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
+from graders.results import MACHINERY_STEPS, Finding, PartResult, number, unique
 from graders.tolerances import GRADING, close, close_elementwise
 from strategies import compositions, point_sets
 
@@ -154,7 +172,9 @@ class EngineGrader(BaseGrader):
         if common is not None:  # the reverse pass, not each op: the verdict is made
             # A broken reverse pass makes every op's gradients unreliable: what is left
             # is what the values and the lookups say.
-            others = [f for f in alone if f.step in ("forward", "error", "missing")]
+            others = [
+                f for f in alone if f.step in ("forward", "error", "missing") and not f.composed
+            ]
             result = PartResult(part, 0.0, [*unavailable.values(), common, *others])
             _score(result, unavailable)
             result.cases_digest = self._digest.hexdigest()[:16]
@@ -168,6 +188,9 @@ class EngineGrader(BaseGrader):
         if self.scaler is None and not part.machinery:
             earlier += self._unverified(part, charged, found)
         self._part_ops = [op for op in part.ops if op not in charged]
+        if self._checks_overwrites(part):
+            scope = self.assignment.ops if part.machinery else self._part_ops
+            earlier += self._own_overwrites(scope)
         machinery = self._check_machinery(part, charged) if part.machinery else None
         result = self._search(part, charged, machinery, earlier)
         _score(result, charged)
@@ -178,13 +201,61 @@ class EngineGrader(BaseGrader):
         return result
 
     def _owned_elsewhere(self, part: Part, finding: Finding) -> bool:
-        """Is this an overwrite or a wrong order found while searching an op part, when the
-        assignment has a machinery part to charge it (see ``grade_part``)?"""
-        return (
-            finding.step in ("accumulation", "order")
-            and not part.machinery
-            and any(p.machinery for p in self.assignment.parts)
+        """Is this an overwrite, a wrong order, or an error of the reverse pass itself (no
+        op to tie it to, every op right alone: ``Finding.composed``) found while grading an
+        op part, when the assignment has a machinery part to charge it (see
+        ``grade_part``)? An overwrite in one op's own backward is that op's (``op`` named)
+        and the machinery part's both: see ``_score``."""
+        reverse_pass = finding.step in ("accumulation", "order") or (
+            finding.composed and finding.op is None
         )
+        return (
+            reverse_pass and not part.machinery and any(p.machinery for p in self.assignment.parts)
+        )
+
+    def _checks_overwrites(self, part: Part) -> bool:
+        """Which part checks every op's own backward for an overwrite: the machinery part
+        (for every op of the assignment, its own or not), or each op part when the
+        assignment has none (see ``_own_overwrites``)."""
+        return part.machinery or not any(p.machinery for p in self.assignment.parts)
+
+    def _own_overwrites(self, names) -> list[Finding]:
+        """``accumulation`` with the op named, for every op whose own backward overwrites a
+        gradient (``=`` for ``+=``): each op in each form, its leaves used again downstream
+        (``probes.shared_input_checks``), all in one request. An op the engine lacks, or a
+        check that raised, is left to the op's own part; so is any other finding."""
+        helper = next((op for op in ("add", "mul", "sub") if self._usable(op)), None)
+        if helper is None:
+            return []
+        checks = [
+            (name, composition, check_points)
+            for name in dict.fromkeys(names)
+            if self._usable(name)
+            for composition, check_points in shared_input_checks(name, helper)
+        ]
+        if not checks:
+            return []
+        jobs = [{"composition": c.to_json(), "points": ps, "packed": True} for _, c, ps in checks]
+        expected = functools.cache(lambda: [_expected(c, ps) for _, c, ps in checks])
+        outcomes = self.runner.run(jobs, expected)
+        if self.runner.violations or any(
+            _died(o) for job in outcomes if isinstance(job, list) for o in job
+        ):
+            return []  # a violation is charged where it shows; a crash, by the op's own part
+        found: dict[str, Finding] = {}
+        for (name, composition, check_points), job, want in zip(checks, outcomes, expected()):
+            right = _right_at(composition, check_points, want, job)
+            if name in found or right.all():
+                continue
+            wrong = [p for p, ok in zip(check_points, right) if not ok]
+            for finding in self.check_case_all(composition, wrong, first=True):
+                if finding.step in ("accumulation", "order") and finding.op is None:
+                    found[name] = _own_overwrite(name, composition, finding, self.diagnoser.preset)
+        return list(found.values())
+
+    def _usable(self, op: str) -> bool:
+        """Is ``op`` in the assignment and built by the engine (not missing, no crash)?"""
+        return op in self.assignment.ops and op not in self._unavailable
 
     def _right_outside(self, part: Part, alone: list[Finding], working: list[str]) -> bool:
         """Does some op outside the part contradict the common cause? One seen inside one
@@ -255,7 +326,7 @@ class EngineGrader(BaseGrader):
             # No op's fault: the leaf constructor or the backward is missing (most often
             # the API is not the engine's). One finding says so, not one per op.
             run = Run(probes[0][0], tuple(probes[0][1]), None, outcomes[0])
-            self._no_engine = self.diagnoser.error_finding(run, errors[0], None)
+            self._no_engine = self.diagnoser.error_finding(run, errors[0], None, missing=True)
         for name, (composition, point), outcome in zip(names, probes, outcomes):
             error = outcome.get("error")
             if error and (_died(outcome) or len(_forms(name)) == 1):
@@ -401,16 +472,19 @@ class EngineGrader(BaseGrader):
         if late is not None:
             return [late]
         self._digest.update(f"{composition.source()}|{case_points}\n".encode())
+        own = None
         if not probe_first:
-            _, _, right, stop = self._run_plan(
+            outcomes, _, right, stop = self._run_plan(
                 composition, case_points, [(composition, case_points)]
             )
             if stop is not None:
                 return [stop]
-            case_points = [p for p, ok in zip(case_points, right) if not ok]
-            if not case_points:
+            wrong = np.flatnonzero(~right)
+            if not len(wrong):
                 return []
-        plan = _plan(composition, case_points, self.scaler)
+            case_points = [case_points[i] for i in wrong]
+            own = _own_values(composition, outcomes[0], wrong)
+        plan = _plan(composition, case_points, self.scaler, own)
         outcomes, expected, right, stop = self._run_plan(composition, case_points, plan)
         if stop is not None:
             return [stop]
@@ -514,6 +588,42 @@ class EngineGrader(BaseGrader):
         )
 
 
+def _own_overwrite(name: str, composition: Composition, finding: Finding, preset) -> Finding:
+    """The reverse-pass finding of a shared-input check (``probes.shared_input_checks``),
+    said of the op whose backward overwrote the gradient."""
+    lines = [
+        f"{composition.all_names[k]} = {write_node(composition, k, preset)}"
+        for k in range(len(composition.inputs), composition.size)
+    ]
+    case = finding.case
+    pairs = zip(case["expected"]["grads"], case["actual"]["grads"][: len(composition.inputs)])
+    wrong = [
+        i for i, (w, g) in enumerate(pairs) if not (type(g) is float and close(g, w, **GRADING))
+    ]
+    leaf = wrong[0] if wrong else 0
+    x = composition.inputs[leaf]
+    message = (
+        f"in {'; '.join(lines)}, {x} is used by {lines[0]} and again downstream, so "
+        f"d(out)/d{x} is the sum of both contributions, {number(case['expected']['grads'][leaf])}"
+        f", but your engine gives {number(case['actual']['grads'][leaf])}: {name}'s backward "
+        f"overwrites its inputs' gradients (=) where it must add to them (+=)"
+    )
+    return replace(
+        finding,
+        step="accumulation",
+        op=name,
+        message=message,
+        node=lines[0],
+        expected=case["expected"]["grads"][leaf],
+        actual=case["actual"]["grads"][leaf],
+        rule=f"d(out)/d{x} = "
+        + " + ".join(
+            f"d(out)/d{composition.all_names[u]} * d{composition.all_names[u]}/d{x}"
+            for u, _ in composition.consumers[leaf]
+        ),
+    )
+
+
 # --- scores ----------------------------------------------------------------------
 
 
@@ -533,7 +643,12 @@ def _score(result: PartResult, charged: dict[str, Finding]) -> None:
     if part.machinery:
         broken = reverse_pass
         nothing_ran = result.shared_examples == 0
-        result.findings = [f for f in result.findings if f.step in MACHINERY_STEPS or f.op is None]
+        result.findings = [
+            f for f in result.findings if f.step in MACHINERY_STEPS or f.op is None or f.composed
+        ]
+        # Its compositions raised where every op worked alone: the reverse pass cannot do
+        # what this part asks, whichever op it was building.
+        broken = broken or any(f.composed for f in result.findings)
         if nothing_ran and not result.findings:
             result.findings = [
                 Finding(
@@ -574,14 +689,25 @@ def _forms(op: str) -> set[tuple[str, ...]]:
 
 
 def _plan(
-    composition: Composition, case_points: list, scaler: Scaler | None = SCALERS[0]
+    composition: Composition,
+    case_points: list,
+    scaler: Scaler | None = SCALERS[0],
+    own: np.ndarray | None = None,
 ) -> list[tuple[Composition, list]]:
     """The jobs of one case, each at every point: the composition, then per node its
     isolated and (given a scaler) its scaled probe, in the order ``check_case_all`` reads
     them back. A probe is the same composition at every point, with the node's argument
-    values of that point, so each is one job and both oracles run once per job."""
+    values of that point, so each is one job and both oracles run once per job.
+
+    ``own``: the engine's own value of every node at every point (nodes by points; NaN
+    where it gave none), from a run of the composition alone. Each probe gets the values
+    the engine itself gave its arguments where it gave them: an op right at our values but
+    wrong at the engine's (a branch at x >= 3 that the engine's x = 3 - 1e-16 misses) is
+    then charged to that op, never to the reverse pass."""
     columns = np.array([[float(v) for v in p] for p in case_points], dtype=np.float64).T
-    values = composition.evaluate(list(columns))  # every node at every point at once
+    values = np.array(composition.evaluate(list(columns)), dtype=np.float64)
+    if own is not None:  # every node at every point at once: the engine's where finite
+        values = np.where(np.isfinite(own), own, values)
     plan = [(composition, [list(p) for p in case_points])]
     for k in range(len(composition.inputs), composition.size):
         probe, _ = isolated(composition, k, [float(v[0]) for v in values])
@@ -592,6 +718,18 @@ def _plan(
             scaled_probe, extra = scaled(probe, scaler)
             plan.append((scaled_probe, [point + extra for point in probe_points]))
     return plan
+
+
+def _own_values(composition: Composition, outcomes, at) -> np.ndarray:
+    """The engine's value of every node at the points ``at`` (nodes by points), from the
+    outcomes of the composition alone; NaN where it gave no number."""
+    own = np.full((composition.size, len(at)), np.nan)
+    for j, i in enumerate(at):
+        row = _outcome_at(composition, outcomes, int(i)).get("values", [])
+        for k, value in enumerate(row[: composition.size]):
+            if type(value) is float:
+                own[k, j] = value
+    return own
 
 
 def _expected(composition: Composition, case_points: list):
@@ -672,14 +810,18 @@ def _findings_from(error: BaseException) -> list[Finding]:
 
 
 def _drop_coincidental_accumulation(findings: list[Finding]) -> list[Finding]:
-    """Without the ``accumulation`` findings when an ``order`` finding was made too.
+    """Without the ``accumulation`` findings of no op when an ``order`` finding, or an
+    overwrite in some op's own backward (``accumulation`` with the op named), was made too.
 
     An order bug passes on partial gradients; at special points, which shrinking seeks out
     (at x = 0.5, x**(2*x) == x), such a gradient can equal the sum of some of its
     contributions, and that case reads as ``accumulation``. An accumulation bug alone never
     reads as ``order`` (its wrong gradient is always such a sum), so the order finding is
-    the one to trust. The machinery part scores zero either way.
+    the one to trust. An op's own overwrite, found on graphs where nothing else can
+    overwrite (``probes.shared_input_checks``), explains what the machinery graphs saw, and
+    names where the fix goes. The machinery part scores zero either way.
     """
-    if not any(f.step == "order" for f in findings):
+    explained = any(f.step == "order" or (f.step == "accumulation" and f.op) for f in findings)
+    if not explained:
         return findings
-    return [f for f in findings if f.step != "accumulation"]
+    return [f for f in findings if f.step != "accumulation" or f.op is not None]

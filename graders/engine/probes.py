@@ -229,7 +229,11 @@ def _fixed_checks(name: str, most: int | None):
                     for turn in (1, 9, 17)
                     for pair in zip(FIXED_VALUES, FIXED_VALUES[turn:] + FIXED_VALUES[:turn])
                 ]
-            fair = [list(p) for p in candidates if composition.fair(p)][: most or _MOST_POINTS]
+            fair = [list(p) for p in candidates if composition.fair(p)]
+            if most is None:
+                fair = fair[:_MOST_POINTS]
+            else:  # a screen: the most readable points, where every derivative is far from 0
+                fair = sorted(fair, key=_readability)[:most]
             fair.sort(key=_readability)  # the first point that fails is the one reported
             if fair:
                 yield composition, fair

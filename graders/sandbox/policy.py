@@ -573,6 +573,8 @@ def _never_run_tests(trees) -> frozenset[str]:
                 touched.add(node.arg)
             elif isinstance(node, ast.Global | ast.Nonlocal):
                 touched.update(node.names)
+            elif isinstance(node, _BINDS_BY_NAME):  # def, class, except ... as, case ... as
+                touched.update({getattr(node, "name", None), getattr(node, "rest", None)})
             elif isinstance(node, ast.Import | ast.ImportFrom):
                 typing = isinstance(node, ast.ImportFrom) and node.module in _TYPING
                 touched.update(
@@ -585,6 +587,16 @@ def _never_run_tests(trees) -> frozenset[str]:
 
 
 _TYPING = ("typing", "typing_extensions")
+#: Statements and patterns that bind the name they hold in ``name`` (or ``rest``).
+_BINDS_BY_NAME = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.ExceptHandler,
+    ast.MatchAs,
+    ast.MatchStar,
+    ast.MatchMapping,
+)
 
 
 def _never_runs(test: ast.expr, sound: frozenset[str], typing_names: set[str]) -> bool:

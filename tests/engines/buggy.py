@@ -38,6 +38,9 @@ class Bug(NamedTuple):
     description: str
     expected: tuple  # (step, op, argument)
     replacements: tuple[tuple[str, str], ...]
+    #: Other ops the bug is in too, because they share the buggy code (``x ** y`` and
+    #: ``x ** 2`` are one ``__pow__``): charged with the same step, rightly.
+    also: tuple[str, ...] = ()
 
 
 _BACKWARD_VISIT = (
@@ -47,6 +50,26 @@ _BACKWARD_VISIT = (
     "                for parent in node._parents:\n"
     "                    visit(parent)\n"
     "                order.append(node)\n"
+)
+
+#: Every op but ``add``, each assigning in ``assigns_everywhere``.
+ALL_OVERWRITTEN = (
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow",
+    "pow_var",
+    "rpow",
+    "exp",
+    "log",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sqrt",
+    "sigmoid",
+    "relu",
 )
 
 BUGS: tuple[Bug, ...] = (
@@ -357,7 +380,7 @@ BUGS: tuple[Bug, ...] = (
         "Every op assigns its contribution to an input's gradient (``x.grad = ...``) instead "
         "of adding it (``+=``), so a node used more than once keeps only the last "
         "contribution.",
-        ("accumulation", None, None),
+        ("accumulation", "add", None),
         (
             (
                 "self.grad += out.grad\n            other.grad += out.grad\n",
@@ -389,12 +412,13 @@ BUGS: tuple[Bug, ...] = (
             ),
             ("x.grad += derivative * out.grad", "x.grad = derivative * out.grad"),
         ),
+        also=ALL_OVERWRITTEN,
     ),
     Bug(
         "mul_assigns_grad",
         "``__mul__`` assigns (``=``) its contributions instead of adding them (``+=``), so "
         "``x * x`` and any node with several consumers lose gradient.",
-        ("accumulation", None, None),
+        ("accumulation", "mul", None),
         (
             (
                 "self.grad += other.data * out.grad\n"
@@ -403,6 +427,7 @@ BUGS: tuple[Bug, ...] = (
                 "            other.grad = self.data * out.grad\n",
             ),
         ),
+        also=("neg",),
     ),
     # --- order ------------------------------------------------------------------------------
     Bug(
@@ -532,6 +557,126 @@ BUGS: tuple[Bug, ...] = (
     ),
 )
 
+
+def _own_unary(name: str, value: str, derivative: str) -> tuple[str, str]:
+    """The replacement that gives a unary op (written with ``_unary`` in the solution) a
+    node and backward of its own that assigns its contribution (``x.grad = ...``)."""
+    return (
+        f"    return _unary(x, {value}, {derivative})\n",
+        f"    out = Tensor({value}, (x,))\n"
+        "\n"
+        "    def backward():  # assigns: forgets what x got from its other uses\n"
+        f"        x.grad = {derivative} * out.grad\n"
+        "\n"
+        "    out._backward = backward\n"
+        "    return out\n",
+    )
+
+
+def _overwrite(op: str, what: str, replacements, also: tuple[str, ...] = ()) -> Bug:
+    """A bug where one op's backward assigns (``=``) instead of adding (``+=``)."""
+    return Bug(
+        f"{op}_overwrites",
+        f"{what} assigns its contribution to an input's gradient (``=`` for ``+=``), so an "
+        "input also used elsewhere keeps only that contribution.",
+        ("accumulation", op, None),
+        tuple(replacements),
+        also,
+    )
+
+
+#: One overwrite per op kind, each in that op's own backward alone.
+OVERWRITES: tuple[Bug, ...] = (
+    _overwrite(
+        "add",
+        "``__add__``",
+        [("            other.grad += out.grad\n", "            other.grad = out.grad\n")],
+    ),
+    _overwrite(
+        "sub",
+        "``__sub__``",
+        [("            other.grad -= out.grad\n", "            other.grad = -out.grad\n")],
+    ),
+    _overwrite(
+        "div",
+        "``__truediv__``",
+        [
+            (
+                "            other.grad -= out.grad * self.data / other.data**2\n",
+                "            other.grad = -out.grad * self.data / other.data**2\n",
+            )
+        ],
+    ),
+    _overwrite(
+        "neg",
+        "A hand-written ``__neg__``",
+        [
+            (
+                "        return self * -1\n",
+                "        out = Tensor(-self.data, (self,))\n"
+                "\n"
+                "        def backward():\n"
+                "            self.grad = -out.grad\n"
+                "\n"
+                "        out._backward = backward\n"
+                "        return out\n",
+            )
+        ],
+    ),
+    _overwrite(
+        "rpow",
+        "A hand-written ``__rpow__``",
+        [
+            (
+                "        return as_tensor(other) ** self\n",
+                "        out = Tensor(other**self.data, (self,))\n"
+                "\n"
+                "        def backward():\n"
+                "            self.grad = out.data * math.log(other) * out.grad\n"
+                "\n"
+                "        out._backward = backward\n"
+                "        return out\n",
+            )
+        ],
+    ),
+    _overwrite(
+        "pow",
+        "``__pow__`` for the base",
+        [
+            (
+                "            self.grad += other.data * self.data ** (other.data - 1) * out.grad\n",
+                "            self.grad = other.data * self.data ** (other.data - 1) * out.grad\n",
+            )
+        ],
+        also=("pow_var",),
+    ),
+    _overwrite(
+        "pow_var",
+        "``__pow__`` for the exponent",
+        [
+            (
+                "                other.grad += out.data * math.log(self.data) * out.grad\n",
+                "                other.grad = out.data * math.log(self.data) * out.grad\n",
+            )
+        ],
+        also=("rpow",),
+    ),
+    _overwrite("exp", "``exp``", [_own_unary("exp", "e", "e")]),
+    _overwrite("log", "``log``", [_own_unary("log", "math.log(x.data)", "1 / x.data")]),
+    _overwrite("sin", "``sin``", [_own_unary("sin", "math.sin(x.data)", "math.cos(x.data)")]),
+    _overwrite("cos", "``cos``", [_own_unary("cos", "math.cos(x.data)", "-math.sin(x.data)")]),
+    _overwrite(
+        "tan", "``tan``", [_own_unary("tan", "math.tan(x.data)", "1 / math.cos(x.data) ** 2")]
+    ),
+    _overwrite("tanh", "``tanh``", [_own_unary("tanh", "t", "1 - t * t")]),
+    _overwrite("sqrt", "``sqrt``", [_own_unary("sqrt", "s", "1 / (2 * s)")]),
+    _overwrite("sigmoid", "``sigmoid``", [_own_unary("sigmoid", "s", "s * (1 - s)")]),
+    _overwrite(
+        "relu", "``relu``", [_own_unary("relu", "max(x.data, 0.0)", "1.0 if x.data > 0 else 0.0")]
+    ),
+)
+
+BUGS += OVERWRITES
 BY_NAME: dict[str, Bug] = {bug.name: bug for bug in BUGS}
 NAMES: tuple[str, ...] = tuple(sorted(BY_NAME))
 

@@ -1,12 +1,12 @@
 """A micrograd fork whose ``__add__`` does not wrap numbers (``x + 2`` and ``2 + x`` raise
 inside the op) and whose ``__mul__`` overwrites gradients (``=`` for ``+=``). ``add`` must be
 charged for the failing forms only, quoting them, and still be used where it works, so the
-reverse pass is tested and the accumulation bug reported (patterns 7 and 13)."""
+reverse pass is tested and the accumulation bug reported, naming ``mul`` (patterns 7 and 13)."""
 
 import math
 
 API = "micrograd"
-EXPECTED = [("error", "add", None), ("accumulation", None, None)]
+EXPECTED = [("error", "add", None), ("accumulation", "mul", None)]
 NOT_EXPECTED = [("missing", "add", None), ("order", None, None)]
 
 

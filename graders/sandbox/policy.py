@@ -438,20 +438,19 @@ def absent_imports(
         return []
     local = own_modules(sources)
     known = set(policy.allowed_imports) | set(policy.forbidden_imports) | set(PARTLY_ALLOWED)
-    notes = []
+    places: dict[str, list[str]] = {}
     for name, (tree, _) in _parsed(sources).items():
         for node in ast.walk(tree):
             for module in _absolute_imports(node):
                 top = module.partition(".")[0]
-                if top in local or top in known or _standard(top) or installed(top):
-                    continue
-                notes.append(
-                    f"{where(name, node.lineno)}: {top} is not installed where chaingrade "
-                    "runs: no penalty while your code does not need it when graded (if it "
-                    f"does, install it with pip install {top}, or ask your instructor to add "
-                    "it to the autograder)"
-                )
-    return notes
+                if not (top in local or top in known or _standard(top) or installed(top)):
+                    places.setdefault(top, []).append(where(name, node.lineno))
+    return [
+        f"{', '.join(dict.fromkeys(at))}: {top} is not installed where chaingrade runs: no "
+        "penalty while your code does not need it when graded (if it does, install it with "
+        f"pip install {top}, or ask your instructor to add it to the autograder)"
+        for top, at in sorted(places.items())
+    ]
 
 
 def imported(sources: Mapping[str, str]) -> set[str]:
@@ -796,8 +795,8 @@ class _Checker:
             )
         if self.policy.other_imports == "forbidden":
             return (
-                f"{top} is not among the modules this assignment allows (chaingrade policy "
-                "lists them): take it out, or ask your instructor to allow it"
+                f"{top} is not among the modules this assignment allows, which chaingrade "
+                "policy lists: take it out, or ask your instructor to allow it"
             )
         return None
 
@@ -904,8 +903,8 @@ def _forbidden_why(module: str) -> str:
     if module in STAND_INS:
         return (
             f"{module} computes derivatives itself, so the code you hand in may not import "
-            "it, not even where the grader never calls it: take it out (compare your engine "
-            "with it in a file you do not hand in)"
+            "it, not even where the grader never calls it: take it out, and compare your "
+            "engine with it in a file you do not hand in"
         )
     if module in GRADER_PACKAGES:
         return f"{module} is chaingrade's own code: take it out"
@@ -917,8 +916,8 @@ def _forbidden_why(module: str) -> str:
 
 def _partly_why(module: str) -> str:
     return (
-        f"of {module}, a submission may use only {', '.join(sorted(PARTLY_ALLOWED[module]))} "
-        f"(as {module}.NAME): the rest reaches into the interpreter"
+        f"of {module}, a submission may use only {module}.NAME for NAME in "
+        f"{', '.join(sorted(PARTLY_ALLOWED[module]))}: the rest reaches into the interpreter"
     )
 
 

@@ -31,6 +31,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = ROOT / "tests" / "engines" / "hostile"
+SOLUTION = ROOT / "assignments" / "scalar_autodiff" / "solution" / "engine.py"
+#: The attacks that read the bundled solution by routes only the kernel can close.
+READS_THE_SOLUTION = (
+    "reads_the_solution_by_computed_names.py",
+    "reads_the_solution_by_dir_fd.py",
+    "reads_the_solution_through_libc.py",
+    "reads_the_solution_through_subclasses.py",
+)
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 REQUIRE_ROOT = "CHAINGRADE_REQUIRE_ROOT_TESTS"
 
@@ -89,6 +98,13 @@ def unguarded_copy(assignment: Path, folder: Path) -> Path:
     data["policy"] = {**data.get("policy", {}), "enabled": False}
     toml.write_text(tomli_w.dumps(data), encoding="utf-8")
     return folder
+
+
+def attack_on(attack: str, solution: Path) -> str:
+    """A hostile engine of ``tests/engines/hostile`` as a whole submission: the reference
+    engine and the attack, aimed at ``solution`` (a file every user can read)."""
+    text = (HOSTILE / attack).read_text().replace("@SOLUTION@", str(solution))
+    return SOLUTION.read_text() + "\n\n" + text
 
 
 def build_wheel(folder: Path) -> Path:

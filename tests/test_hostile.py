@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
+from platform_support import READS_THE_SOLUTION
 
 from graders.assignment import load
 from graders.engine.grader import EngineGrader as Grader
@@ -451,17 +452,6 @@ def test_the_bundled_solution_cannot_be_found_or_run(tmp_path):
     graded = grade(tmp_path, "finds_the_solution.py")
     assert graded.report.score == 0
     assert graded.report.findings[0].message.startswith("policy violation")
-
-
-#: Four routes to the bundled solution's file that no static reading or audit hook closes
-#: (names built at run time, a directory descriptor, C's open, object's subclasses): only
-#: what the worker's process may open stops them.
-READS_THE_SOLUTION = (
-    "reads_the_solution_by_computed_names.py",
-    "reads_the_solution_by_dir_fd.py",
-    "reads_the_solution_through_libc.py",
-    "reads_the_solution_through_subclasses.py",
-)
 
 
 def honest(graded: Graded, own: Graded) -> bool:

@@ -376,8 +376,9 @@ class Policy:
         )
         return (
             "your own modules: always allowed, whatever their names\n"
-            f"imports not allowed (they compute derivatives, are chaingrade's own, or reach "
-            f"processes): {', '.join(self.forbidden_imports)}\n"
+            "imports not allowed (they compute derivatives, are chaingrade's own, reach "
+            "processes, the network or the interpreter, or run text as code): "
+            f"{', '.join(self.forbidden_imports)}\n"
             f"allowed, of the standard library and beyond: {', '.join(self.allowed_imports)}; "
             f"{partly}; the rest of the standard library reaches files, processes or the "
             "interpreter and is not allowed\n"

@@ -60,7 +60,8 @@ elementwise ops are called as above, and binary ones broadcast; the array ops ``
 ``mean``, ``max``, ``reshape``, ``transpose`` and ``broadcast_to`` are called as ``unary``
 says (``sum(x, axis=(1,))`` or ``x.sum(axis=(1,))``), ``matmul`` as ``binary`` says
 (``a @ b`` or ``matmul(a, b)``), each under its ``names`` entry where it has one
-(``{ sum = "summation" }``). Three fields say how their arguments are written:
+(``{ sum = "summation" }``). Four fields say how their arguments are written, and what
+the course lets an op be given:
 
 ``axis = "axis"``
     the keyword a reduction's axes are given by, always as a tuple (``axes`` for needle's
@@ -70,7 +71,15 @@ says (``sum(x, axis=(1,))`` or ``x.sum(axis=(1,))``), ``matmul`` as ``binary`` s
     never ask for it;
 ``transpose = "permutation"``
     ``transpose(a, (2, 0, 1))`` takes a whole permutation (NumPy, MyGrad), or ``"swap"``:
-    ``transpose(a, (0, 2))`` swaps two axes (needle), and compositions only swap.
+    ``transpose(a, (0, 2))`` swaps two axes (needle), and compositions only swap;
+``broadcast = "implicit"``
+    the course's broadcasting convention: ``"implicit"`` (NumPy's, MyGrad's: ``a + b``
+    and ``a @ b`` broadcast their operands, and the engine sums each gradient back), or
+    ``"explicit"`` (needle: elementwise ops never broadcast, ``broadcast_to`` does it as a
+    node of its own). With ``"explicit"``, an elementwise op's operands always have one
+    shape, broadcasting only happens through a ``broadcast_to`` node (in parts that grade
+    ``broadcast_to``), and ``matmul``'s operands have the same batch dimensions or one of
+    them is a plain matrix, as the course's own tests multiply them.
 """
 
 from __future__ import annotations
@@ -101,6 +110,7 @@ CHOICES = {
     "seed": ("auto", "attribute", "argument"),
     "gradients": ("all", "inputs"),
     "transpose": ("permutation", "swap"),
+    "broadcast": ("implicit", "explicit"),
 }
 #: ``grad``, ``grad.data``, ``grad.numpy()``, ``item()``.
 _ACCESS_PATH = re.compile(r"[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*")
@@ -136,6 +146,7 @@ class Preset:
     axis: str = "axis"
     keepdims: str = "keepdims"
     transpose: str = "permutation"
+    broadcast: str = "implicit"
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -383,5 +394,6 @@ PRESETS: dict[str, Preset] = {
         axis="axes",
         keepdims="",
         transpose="swap",
+        broadcast="explicit",
     ),
 }

@@ -5,10 +5,13 @@ A composition is a chain: every op takes the node before it as its first argumen
 every node reaches the loss; a binary op's other argument is a fresh input whose shape
 comes from ``hypothesis.extra.numpy.broadcastable_shapes`` (so both sides broadcast), or,
 with probability ``sharing``, an earlier node of a compatible shape (a node used twice:
-what tests the reverse pass). Each input has a box, and interval arithmetic carries the
-boxes through the graph (``graders.intervals``), so an op is applied only where every
-value it can meet is inside its domain: no draw is rejected. Shrinking goes toward one op,
-small shapes (sides of 1), no sharing and the first choice of every parameter.
+what tests the reverse pass). For a course whose ops never broadcast implicitly
+(``broadcast="explicit"``, needle) the other argument has the first's shape, made so by
+an explicit ``broadcast_to`` node when that op is graded too. Each input has a box, and
+interval arithmetic carries the boxes through the graph (``graders.intervals``), so an
+op is applied only where every value it can meet is inside its domain: no draw is
+rejected. Shrinking goes toward one op, small shapes (sides of 1), no sharing and the
+first choice of every parameter.
 
     >>> from hypothesis import given
     >>> @given(array_compositions(["sum", "mul"]))
@@ -54,8 +57,12 @@ class _Builder:
     """The composition being drawn. Everything made (inputs and nodes) is referred to by
     the order it was made in; :meth:`composition` numbers inputs first, as compositions do."""
 
-    def __init__(self, draw, keepdims: bool, swap_only: bool, sharing: float):
+    def __init__(self, draw, keepdims: bool, swap_only: bool, sharing: float, explicit=False):
         self.draw, self.keepdims, self.swap_only, self.sharing = draw, keepdims, swap_only, sharing
+        #: Operands never broadcast implicitly (``broadcast="explicit"``).
+        self.explicit = explicit
+        #: Whether a ``broadcast_to`` node may make an operand's shape (explicit only).
+        self.broadcast_to = False
         #: ``(is_input, spec, shape, interval)`` per thing made.
         self.made: list[tuple] = []
 
@@ -111,11 +118,14 @@ def array_compositions(
     sharing: float = 0.3,
     keepdims: bool = True,
     swap_only: bool = False,
+    broadcast: str = "implicit",
 ) -> ArrayComposition:
     """Array compositions of the array ops ``ops`` (``graders.tensor.ops``), ``min_ops``
     to ``max_ops`` of them, ending in ``loss = sum(out * w)``. ``keepdims=False`` never
-    asks a reduction to keep its axes, and ``swap_only`` makes every transpose a swap of
-    two axes, for engines that cannot do otherwise (``graders.presets``)."""
+    asks a reduction to keep its axes, ``swap_only`` makes every transpose a swap of
+    two axes, and ``broadcast="explicit"`` never hands an op operands that broadcast
+    (``ArrayComposition.broadcasts_implicitly``), for engines that cannot do otherwise
+    (``graders.presets``)."""
     names = tuple(ops)
     if not names:
         raise InvalidArgument("ops must name at least one array op")
@@ -127,7 +137,10 @@ def array_compositions(
     problem = size_problem(min_ops, max_ops, sharing)
     if problem:
         raise InvalidArgument(problem)
-    b = _Builder(draw, keepdims, swap_only, sharing)
+    if broadcast not in ("implicit", "explicit"):
+        raise InvalidArgument(f"broadcast must be 'implicit' or 'explicit', not {broadcast!r}")
+    b = _Builder(draw, keepdims, swap_only, sharing, explicit=broadcast == "explicit")
+    b.broadcast_to = b.explicit and "broadcast_to" in names
     count = draw(st.integers(min_ops, max_ops), label="ops")
     last = None
     for _ in range(count):
@@ -179,12 +192,7 @@ def _apply(b: _Builder, op: str, first):
     if op == "broadcast_to":
         return b.add(op, [first], {"shape": _broadcast_target(draw, shape)}, interval)
     # matmul: a fresh right-hand side, its batch dimensions broadcast against the left's
-    batch = draw(
-        hnp.broadcastable_shapes(
-            shape[:-2], min_dims=0, max_dims=max(0, len(shape) - 2) + 1, max_side=MAX_SIDE
-        ),
-        label="batch",
-    )
+    batch = _matmul_batch(b, shape)
     m = draw(st.integers(1, MAX_SIDE), label="columns")
     second = b.fresh((*batch, shape[-1], m))
     k = shape[-1]
@@ -193,28 +201,60 @@ def _apply(b: _Builder, op: str, first):
     return b.add(op, [first, second], {}, image)
 
 
+def _matmul_batch(b: _Builder, shape) -> tuple[int, ...]:
+    """The batch dimensions of matmul's fresh right-hand side: any that broadcast against
+    the left's; for an explicit course, the left's own, or none (a plain matrix), or any
+    when the left is a plain matrix (as needle's tests multiply)."""
+    if not b.explicit:
+        return b.draw(
+            hnp.broadcastable_shapes(
+                shape[:-2], min_dims=0, max_dims=max(0, len(shape) - 2) + 1, max_side=MAX_SIDE
+            ),
+            label="batch",
+        )
+    if len(shape) == 2:
+        return _shape(b.draw, 0, 2)
+    return b.draw(st.sampled_from([tuple(shape[:-2]), ()]), label="batch")
+
+
 def _second_operand(b: _Builder, op: str, first):
     """The other argument of a binary elementwise op: an earlier node of a shape that
-    broadcasts with ``first`` (with probability ``sharing``), else a fresh input."""
+    broadcasts with ``first`` (with probability ``sharing``), else a fresh input. For an
+    explicit course, of ``first``'s very shape: a fresh input of a smaller one goes
+    through a ``broadcast_to`` node first."""
     draw = b.draw
     shape = b.shape_of(first)
+    fits = (lambda s: s == shape) if b.explicit else (lambda s: _broadcasts(s, shape))
     if draw(st.integers(0, 99), label="share") >= 100 - round(100 * b.sharing):
         earlier = [
             ref
             for ref in range(len(b.made))
             if ref != first
-            and _broadcasts(b.shape_of(ref), shape)
+            and fits(b.shape_of(ref))
             and (op != "div" or iv.away_from_zero(b.interval_of(ref), 0.5))
         ]
         if earlier:
             ref = draw(st.sampled_from(earlier), label="shared")
             return ref, b.interval_of(ref)
+    box = POSITIVE_BOX if op == "div" else ANY_BOX
+    if b.explicit:
+        source = _broadcast_source(draw, shape) if b.broadcast_to else shape
+        fresh = b.fresh(source, box)
+        if source == shape:
+            return fresh, box
+        return b.add("broadcast_to", [fresh], {"shape": list(shape)}, box), box
     other = draw(
         hnp.broadcastable_shapes(shape, min_dims=0, max_dims=len(shape) + 1, max_side=MAX_SIDE),
         label="shape",
     )
-    box = POSITIVE_BOX if op == "div" else ANY_BOX
     return (b.fresh(other, box)), box
+
+
+def _broadcast_source(draw, shape) -> tuple[int, ...]:
+    """A shape that broadcasts to ``shape``: some leading axes dropped, some sides made 1
+    (shrinks to ``shape`` itself: no broadcast)."""
+    lead = draw(st.integers(0, len(shape)), label="dropped")
+    return tuple(1 if draw(st.booleans(), label="stretched") else n for n in tuple(shape)[lead:])
 
 
 def _broadcasts(a, b) -> bool:

@@ -387,8 +387,9 @@ SUM_NAMES = ("sum", "summation", "reduce_sum")
 def _array_fields(module, unary, node):
     """For array engines: the name of ``sum`` when it is not ``sum``, and the keywords a
     reduction takes (``axis`` or needle's ``axes``, ``keepdims`` or none), read from its
-    signature; needle's ``summation`` family also swaps two axes in ``transpose``. Empty
-    when the engine has no reduction (a scalar engine)."""
+    signature; needle's ``summation`` family also swaps two axes in ``transpose`` and
+    never broadcasts implicitly (``broadcast_to`` is a node of its own). Empty when the
+    engine has no reduction (a scalar engine)."""
     import inspect
 
     owner = node if unary == "method" else module
@@ -408,6 +409,7 @@ def _array_fields(module, unary, node):
     found["keepdims"] = next((k for k in ("keepdims", "keepdim") if k in keywords), "")
     if name == "summation":
         found["transpose"] = "swap"
+        found["broadcast"] = "explicit"
     return found
 
 

@@ -139,6 +139,24 @@ class ArrayComposition:
     def ops(self) -> set[str]:
         return {self.node(k).op for k in self.graded}
 
+    def broadcasts_implicitly(self) -> bool:
+        """Whether an op of the student's is handed operands that broadcast without a
+        ``broadcast_to`` node: an elementwise op's operands of different shapes, or a
+        ``matmul`` whose batch dimensions differ while neither side is a plain matrix.
+        A course that never broadcasts implicitly (needle, ``broadcast = "explicit"``) is
+        never given such a case."""
+        for k in self.graded:
+            node = self.node(k)
+            shapes = [self.shapes[a] for a in node.args]
+            kind = ops.get(node.op).kind
+            if kind == "elementwise" and len(set(shapes)) > 1:
+                return True
+            if kind == "matmul":
+                a, b = shapes
+                if a[:-2] != b[:-2] and len(a) > 2 and len(b) > 2:
+                    return True
+        return False
+
     # --- numbers -------------------------------------------------------------------------
 
     def projection(self) -> np.ndarray:

@@ -9,9 +9,10 @@ upstream). Each argument's gradient is then explained (:func:`explain`), first m
 2. ``unbroadcast``: the argument was broadcast, and the gradient is the broadcast one not
    summed back, or summed over other axes (the axes are named);
 3. a known wrong rule of the op (its *mutants*: mean without 1/N, max spread to every
-   element, a transpose not inverted, matmul without ``.T``, pow with out_grad as the
-   base, a reduction's out_grad not put back along its axes), named in words a student
-   can act on, with its step: ``shape`` when the shape is wrong too;
+   element, a transpose not inverted or swapping the default axes, matmul without
+   ``.T``, pow with out_grad as the base, a reduction's out_grad not put back along its
+   axes), named in words a student can act on, with the rule's step whatever shape it
+   happens to give (a transpose by the wrong axes is a wrong rule on a square array too);
 4. ``upstream``: what an upstream of all ones gives (out_grad ignored);
 5. ``shape`` (the gradient's shape is not the argument's), else ``local-derivative``.
 
@@ -30,7 +31,6 @@ import numpy as np
 
 from graders.tensor import ops
 from graders.tensor.composition import ArrayComposition
-from graders.tensor.oracles import ArrayReference
 from graders.tensor.syntax import write
 from graders.tolerances import close_elementwise, grading
 
@@ -76,17 +76,19 @@ def _axes_text(axes) -> str:
 
 
 def isolated(
-    composition: ArrayComposition, k: int, values: Sequence[np.ndarray]
+    composition: ArrayComposition, k: int, values: Sequence[np.ndarray], *, rounded: bool = True
 ) -> tuple[ArrayComposition, list[np.ndarray]]:
     """Node ``k`` alone on fresh leaves (one per distinct argument, named as in the
-    composition, values rounded to a few digits), reduced by its own ``w``."""
+    composition, values rounded to a few digits unless ``rounded`` is false), reduced by
+    its own ``w``."""
     node = composition.node(k)
     distinct = list(dict.fromkeys(node.args))
     inputs = [(composition.name(a), composition.shapes[a], (-2.0, 2.0)) for a in distinct]
     args = [distinct.index(a) for a in node.args]
     probe = ArrayComposition.build(inputs, [(node.op, args, node.p)])
     probe = ArrayComposition(probe.inputs, probe.nodes, (composition.name(k), *probe.names[1:]))
-    point = [_rounded(np.asarray(values[a], dtype=np.float64)) for a in distinct]
+    exact = (np.asarray(values[a], dtype=np.float64) for a in distinct)
+    point = [_rounded(v) if rounded else v for v in exact]
     return probe, point
 
 
@@ -124,8 +126,7 @@ def explain(
     ):
         for form in _with_unbroadcast(candidate, full.shape, shape):
             if close(actual, form, scale):
-                wrong_shape = np.shape(actual) != shape
-                return Verdict("shape" if wrong_shape else step, message, axes)
+                return Verdict(step, message, axes)
     ones = np.ones_like(upstream)
     if close(actual, ops.get(op_name).vjp(arrays, params, ones)[i], scale) and not close(
         ones, upstream
@@ -141,7 +142,7 @@ def explain(
             f"the gradient of {arg} has shape {_shape_text(np.shape(actual))}, but {arg} has "
             f"shape {_shape_text(shape)}: a gradient always has its node's shape",
         )
-    return Verdict("local-derivative", rule_in_words(op_name, params, shape, arg))
+    return Verdict("local-derivative", rule_in_words(op_name, params, shape, arg, i))
 
 
 def _with_unbroadcast(candidate, full_shape, shape):
@@ -165,6 +166,17 @@ def _unbroadcast(full, shape, actual, scale, arg) -> Verdict | None:
             f"{arg} (shape {_shape_text(shape)}) was broadcast to {_shape_text(full.shape)}, "
             f"and its gradient was not summed back: sum it over {_axes_text(wanted)} "
             f"(keepdims for stretched axes) to get back to {arg}'s shape",
+            wanted,
+        )
+    averaged = np.mean(full, axis=wanted, keepdims=True)
+    if averaged.size == np.size(actual) and close(
+        actual, averaged.reshape(np.shape(actual)), scale
+    ):
+        return Verdict(
+            "unbroadcast",
+            f"{arg} (shape {_shape_text(shape)}) was broadcast to {_shape_text(full.shape)}, "
+            f"and its gradient was averaged over {_axes_text(wanted)}; it must be summed "
+            f"over them (every copy of an element of {arg} adds its own contribution)",
             wanted,
         )
     for count in range(1, full.ndim + 1):
@@ -255,6 +267,15 @@ def _mutants(op_name, params, arrays, g, i, arg, names=("a", "b")):
             g,
             None,
         )
+        default = tuple(range(len(perm) - 2)) + (len(perm) - 1, len(perm) - 2)
+        if len(perm) >= 2 and perm != default:
+            yield (
+                "local-derivative",
+                f"transpose's gradient swaps the last two axes (transpose's default); it "
+                f"must transpose out_grad back by the axes the op was given ({inverse})",
+                np.transpose(g, default),
+                None,
+            )
         return
     if op_name == "matmul":
         b = arrays[1]
@@ -302,8 +323,9 @@ def _mutants(op_name, params, arrays, g, i, arg, names=("a", "b")):
             )
 
 
-def rule_in_words(op_name: str, params: dict, shape, arg: str) -> str:
-    """What a wrong gradient of an op must be, in words."""
+def rule_in_words(op_name: str, params: dict, shape, arg: str, position: int = 0) -> str:
+    """What a wrong gradient of an op must be, in words: the rule of argument
+    ``position`` (the student's name for it is ``arg``)."""
     op = ops.get(op_name)
     if op.kind == "reduction":
         axes = ops.reduced_axes(len(shape), params)
@@ -316,47 +338,60 @@ def rule_in_words(op_name: str, params: dict, shape, arg: str) -> str:
             f"{_axes_text(axes)}{factor}{where}: reshape out_grad to {_shape_text(kept)}, "
             f"then broadcast it to {_shape_text(shape)}"
         )
-    index = op.arg_names.index(arg) if arg in op.arg_names else 0
-    rule = op.rules[min(index, len(op.rules) - 1)]
+    rule = op.rules[min(position, len(op.rules) - 1)]
     return f"the gradient of {arg} is wrong: {rule}"
 
 
 # --- the reverse pass -----------------------------------------------------------------------
 
 
-def contributions(
-    composition: ArrayComposition, reference: ArrayReference, k: int
-) -> list[np.ndarray]:
-    """What each use of node ``k`` adds to its gradient (MyGrad's numbers)."""
-    found = []
-    for j in dict.fromkeys(composition.consumers[k]):
-        node = composition.node(j)
-        op = ops.get(node.op)
-        arrays = [reference.values[a] for a in node.args]
-        grads = op.vjp(arrays, node.p, reference.grads[j])
-        # a node used twice by one op (x * x) contributes once per position
-        found += [grads[i] for i, a in enumerate(node.args) if a == k]
-    return found
+@dataclass(frozen=True)
+class LocalChain:
+    """Every node's gradient as the chain rule gives it from the engine's *own* local
+    derivatives, each measured on its node alone (at the engine's own argument values,
+    under the upstream gradient the nodes after it gave): what a right reverse pass over
+    this engine's ops would produce, wrong ops included."""
+
+    #: Node -> its gradient (the sum of its contributions).
+    grads: dict[int, np.ndarray]
+    #: Node -> what each use of it contributed.
+    contributions: dict[int, list[np.ndarray]]
 
 
-def machinery(
-    composition: ArrayComposition,
-    reference: ArrayReference,
-    grads: Sequence,
-    graded: Sequence[int],
+def reverse_groups(composition: ArrayComposition) -> list[list[int]]:
+    """The op nodes of the composition's output (the last graded node) in groups, each node
+    after every node that uses it: by the longest path from it to the output, output first.
+    The nodes of one group use none of each other, so each group is one worker round trip."""
+    out = composition.size - 3
+    depth = {out: 0}
+    for k in range(out - 1, len(composition.inputs) - 1, -1):
+        later = [depth[j] for j in composition.consumers[k] if j in depth]
+        if later:
+            depth[k] = 1 + max(later)
+    groups: dict[int, list[int]] = {}
+    for k, d in depth.items():
+        groups.setdefault(d, []).append(k)
+    return [groups[d] for d in sorted(groups)]
+
+
+def reverse_pass_verdict(
+    composition: ArrayComposition, chain: LocalChain, grads: Sequence, checked: Sequence[int]
 ) -> tuple[str, int] | None:
-    """``(step, node)`` for a case whose nodes are each right alone but whose gradients
-    are wrong: accumulation where a shared node holds one contribution, else order."""
+    """``(step, node)`` when the engine's gradients are not what the chain rule over its own
+    local derivatives gives: ``accumulation`` when the first node the reverse pass gets
+    wrong (the one nearest the output) is used more than once and holds exactly one of its
+    contributions (``=`` for ``+=``), otherwise ``order`` (a node handled before all its
+    users are done, or handled more than once)."""
     wrong = [
         k
-        for k in graded
-        if not (isinstance(grads[k], np.ndarray) and close(grads[k], reference.grads[k]))
+        for k in checked
+        if not (isinstance(grads[k], np.ndarray) and close(grads[k], chain.grads[k]))
     ]
     if not wrong:
         return None
-    for k in wrong:
-        if len(composition.consumers[k]) >= 2 and isinstance(grads[k], np.ndarray):
-            parts = contributions(composition, reference, k)
-            if any(close(grads[k], p) for p in parts):
-                return "accumulation", k
-    return "order", max(wrong)
+    first = max(wrong)
+    held = grads[first]
+    if len(composition.consumers[first]) >= 2 and isinstance(held, np.ndarray):
+        if any(close(held, part) for part in chain.contributions.get(first, ())):
+            return "accumulation", first
+    return "order", first

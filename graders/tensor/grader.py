@@ -11,16 +11,25 @@
    op's backward gets wrong (``_backward_raised``: numpy's "non-broadcastable output
    operand" is a gradient not summed back), not to ``error``.
 3. The reverse-pass part first runs small fixed graphs with reused nodes
-   (``probes.machinery_cases``) built from the ops not charged.
-4. A Hypothesis search over compositions of the ops not yet charged. Each example is one
-   worker round trip: the composition at a few points, and every node isolated under a
-   non-uniform upstream gradient (``diagnosis.isolated``). The trusted process computes
-   both oracles and the gate, diagnoses, and raises a failure whose class is the
-   finding's identity (step, op, argument), so Hypothesis shrinks each bug on its own,
-   toward small shapes and few ops.
+   (``probes.machinery_cases``) built from every op the engine has, charged ones
+   included: there the whole graph's gradients are compared with what the chain rule
+   gives from the engine's *own* local derivatives, each measured on its node alone
+   (``_local_chain``), so a wrong op never hides the reverse pass, nor is blamed on it.
+4. A Hypothesis search over compositions of the ops not yet charged (the reverse-pass
+   part: of every op the engine has). Each example is one worker round trip: the
+   composition at a few points, and (op parts) every node isolated under a non-uniform
+   upstream gradient (``diagnosis.isolated``). The trusted process computes both oracles
+   and the gate, diagnoses, and raises a failure whose class is the finding's identity
+   (step, op, argument), so Hypothesis shrinks each bug on its own, toward small shapes
+   and few ops. A gradient that is wrong in the whole graph while every node is right
+   alone is the reverse pass's only if the chain rule over the engine's own local
+   derivatives does not explain it.
 5. Score: an op part earns the share of its ops with no finding; the machinery part
    (``machinery = true``) earns nothing once a seed, accumulation or order finding is
-   made, or when no composition with a shared node could be built.
+   made, or when no composition with a shared node could be built. An error no op
+   explains (a ``backward()`` that raises on a composition, a reply that says something
+   is missing without naming an op the grader asked for) costs the whole part it
+   happens in: what is missing is decided from what was asked, never from the label.
 """
 
 from __future__ import annotations
@@ -39,7 +48,16 @@ from graders.presets import Preset
 from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
 from graders.tensor import ops
 from graders.tensor.composition import ArrayComposition
-from graders.tensor.diagnosis import array, close, explain, isolated, machinery, rule_in_words
+from graders.tensor.diagnosis import (
+    LocalChain,
+    array,
+    close,
+    explain,
+    isolated,
+    reverse_groups,
+    reverse_pass_verdict,
+    rule_in_words,
+)
 from graders.tensor.oracles import reference
 from graders.tensor.probes import fixed_cases, machinery_cases
 from graders.tensor.reproducer import write as reproducer
@@ -84,6 +102,8 @@ class TensorGrader(BaseGrader):
         #: Cases the gate discarded and cases checked, for the benchmarks.
         self.discarded = 0
         self.checked = 0
+        #: The ops charged so far in the part being graded.
+        self._charged: frozenset[str] = frozenset()
 
     @property
     def preset(self) -> Preset:
@@ -99,6 +119,7 @@ class TensorGrader(BaseGrader):
             result.cases_digest = self._digest.hexdigest()[:16]
             return result
         charged: dict[str, Finding] = {}
+        self._charged = frozenset()
         alone = max(_MIN_ALONE, int(self.examples * _ALONE_SHARE))
         if part.machinery:  # its ops' own parts check them: a screen is enough here
             alone = _MIN_ALONE // 2
@@ -112,10 +133,13 @@ class TensorGrader(BaseGrader):
                 return self._scored(result, names, charged)
         available = [n for n in names if n not in charged]
         if part.machinery:
-            for composition, point in machinery_cases(available):
+            # The reverse pass is judged on every op the engine has, charged ones included.
+            self._charged = frozenset(charged)
+            available = [n for n in names if charged.get(n) is None or _has_op(charged[n])]
+            for composition, point in machinery_cases(available, broadcast=self.preset.broadcast):
                 result.examples += 1
                 result.shared_examples += 1
-                finding = self.check_case(composition, [point])
+                finding = self.check_case(composition, [point], reverse_pass=True)
                 if finding is not None:
                     result.findings.append(finding)
                     break
@@ -168,7 +192,10 @@ class TensorGrader(BaseGrader):
     def _fixed(self, name: str) -> list[Finding]:
         """The first finding of ``name``'s fixed cases (``probes.fixed_cases``), if any."""
         cases = fixed_cases(
-            name, keepdims=bool(self.preset.keepdims), swap_only=self.preset.transpose == "swap"
+            name,
+            keepdims=bool(self.preset.keepdims),
+            swap_only=self.preset.transpose == "swap",
+            broadcast=self.preset.broadcast,
         )
         for composition, point in cases:
             finding = self.check_case(composition, [point])
@@ -251,6 +278,7 @@ class TensorGrader(BaseGrader):
             sharing=sharing,
             keepdims=bool(self.preset.keepdims),
             swap_only=self.preset.transpose == "swap",
+            broadcast=self.preset.broadcast,
         )
         stop: list[Finding] = []
 
@@ -268,7 +296,7 @@ class TensorGrader(BaseGrader):
                     len(set(uses)) >= 2 or len(uses) >= 2 for uses in composition.consumers[:-2]
                 ):
                     result.shared_examples += 1
-            finding = self.check_case(composition, case_points)
+            finding = self.check_case(composition, case_points, reverse_pass=part.machinery)
             if finding is not None:
                 if finding.stops_everything:
                     stop.append(finding)
@@ -284,9 +312,12 @@ class TensorGrader(BaseGrader):
 
     # --- one case ---------------------------------------------------------------------------
 
-    def check_case(self, composition: ArrayComposition, case_points: list) -> Finding | None:
+    def check_case(
+        self, composition: ArrayComposition, case_points: list, reverse_pass: bool = False
+    ) -> Finding | None:
         """Run one composition at some points, and every node alone (one round trip): the
-        first finding, or None."""
+        first finding, or None. ``reverse_pass``: the reverse-pass part, which leaves the
+        ops to their parts and runs the composition only."""
         late = self.out_of_time()
         if late is not None:
             return late
@@ -303,28 +334,31 @@ class TensorGrader(BaseGrader):
         self._digest.update(
             (composition.source() + "|" + repr([[a.tolist() for a in p] for p, _ in kept])).encode()
         )
+        alone = () if reverse_pass else composition.graded
         plan = []
         for point, found in kept:
             plan.append((composition, point))
-            for k in composition.graded:
+            for k in alone:
                 plan.append(isolated(composition, k, found.values))
         outcomes = iter(self._request(plan))
         if self.runner.violations:
             return self.policy_finding(self.runner.violations)
         for point, found in kept:
             whole = next(outcomes)
-            for k in composition.graded:
+            for k in alone:
                 probe, probe_point = isolated(composition, k, found.values)
                 finding = self._judge_alone(probe, probe_point, next(outcomes))
                 if finding is not None:
                     return finding
-            finding = self._judge_whole(composition, point, found, whole)
+            finding = self._judge_whole(composition, point, found, whole, reverse_pass)
             if finding is not None:
                 return finding
         return None
 
     def _request(self, plan) -> list[dict]:
-        jobs = [{"array_composition": c.to_json(), "points": [_flat(c, p)]} for c, p in plan]
+        """Each ``(composition, point[, w])`` run by the engine (``w``: the upstream
+        gradient its loss gives the output, the composition's own by default)."""
+        jobs = [{"array_composition": job[0].to_json(), "points": [_flat(*job)]} for job in plan]
         return [job[0] for job in self.runner.run(jobs)]
 
     def _judge_alone(self, probe: ArrayComposition, point, outcome) -> Finding | None:
@@ -341,27 +375,9 @@ class TensorGrader(BaseGrader):
         if expected is None:  # the gate discarded the isolated case (a rounding made a tie)
             return None
         values = [array(v) for v in outcome["values"]]
-        value = values[k]
-        if not (isinstance(value, np.ndarray) and close(value, expected.values[k])):
-            shown = (
-                value
-                if not isinstance(value, np.ndarray)
-                else f"shape {value.shape}: {np.round(value, 6).tolist()}"
-            )
-            return self._finding(
-                "forward",
-                f"{text} computes the wrong value: it should be "
-                f"{np.round(expected.values[k], 6).tolist()} (shape {expected.values[k].shape}), "
-                f"your engine gives {shown}",
-                node.op,
-                None,
-                text,
-                probe,
-                point,
-                {},
-                expected=expected.values[k],
-                actual=value,
-            )
+        value, wanted = values[k], np.asarray(expected.values[k])
+        if not (isinstance(value, np.ndarray) and close(value, wanted)):
+            return self._wrong_value(probe, point, k, text, value, wanted)
         grads = [array(g) for g in outcome["grads"]]
         arrays = [np.asarray(expected.values[a]) for a in node.args]
         upstream = expected.grads[k]
@@ -417,24 +433,81 @@ class TensorGrader(BaseGrader):
             )
         return None
 
-    def _judge_whole(self, composition, point, found, outcome) -> Finding | None:
-        """The whole composition, once every node is right alone: the reverse pass."""
+    def _wrong_value(self, probe, point, k, text, value, wanted) -> Finding:
+        """A node built alone whose value is wrong: ``shape`` when its numbers are right
+        but not its shape (a reduction that keeps its axes), else ``forward``."""
+        op = probe.node(k).op
+        shape = tuple(np.shape(wanted))
+        right_numbers = (
+            isinstance(value, np.ndarray)
+            and value.size == wanted.size
+            and close(value.reshape(shape), wanted)
+        )
+        if right_numbers:
+            keeps = " (keeps the reduced axes: keepdims)" if value.ndim > wanted.ndim else ""
+            step, message = (
+                "shape",
+                f"{text} computes the right numbers in the wrong shape: {value.shape}"
+                f"{keeps}, where it should be {shape}; a node's value has the shape the op "
+                "gives",
+            )
+        else:
+            shown = (
+                value
+                if not isinstance(value, np.ndarray)
+                else f"shape {value.shape}: {np.round(value, 6).tolist()}"
+            )
+            step, message = (
+                "forward",
+                f"{text} computes the wrong value: it should be "
+                f"{np.round(wanted, 6).tolist()} (shape {shape}), your engine gives {shown}",
+            )
+        return self._finding(
+            step,
+            message,
+            op,
+            None,
+            text,
+            probe,
+            point,
+            {},
+            expected=wanted,
+            actual=value,
+            values={probe.name(k): wanted},
+        )
+
+    def _judge_whole(self, composition, point, found, outcome, reverse_pass) -> Finding | None:
+        """The whole composition, once every node is right alone: an error, and (in the
+        reverse-pass part, or in every part of an assignment that has none) the reverse
+        pass, judged against the chain rule over the engine's own local derivatives."""
         error = outcome.get("error")
         if error:
-            return self._error(error, composition, "the composition", error.get("op"), point)
-        grads = [array(g) for g in outcome["grads"]]
-        inputs_only = self.preset.gradients == "inputs"
-        graded = range(len(composition.inputs) - 1) if inputs_only else composition.graded
-        graded = [k for k in graded if k < len(grads)]
-        grads_full = grads + [None] * (composition.size - len(grads))
-        verdict = machinery(composition, found, grads_full, graded)
-        if verdict is None:
-            if not inputs_only:
-                verdict = machinery(
-                    composition, found, grads_full, range(len(composition.inputs) - 1)
-                )
-            if verdict is None:
+            if self._charged & composition.ops and not error.get("op"):
+                return None  # a charged op's backward may raise here: no one else's fault
+            if error.get("op") in self._charged:
                 return None
+            return self._error(error, composition, "the composition", error.get("op"), point)
+        if not (reverse_pass or not any(p.machinery for p in self.assignment.parts)):
+            return None  # the reverse-pass part judges it, and charges it there alone
+        grads = [array(g) for g in outcome["grads"]]
+        n = len(composition.inputs) - 1  # the inputs but w
+        checked = (
+            range(n) if self.preset.gradients == "inputs" else [*range(n), *composition.graded]
+        )
+        checked = [k for k in checked if k < len(grads)]
+        grads_full = grads + [None] * (composition.size - len(grads))
+        right = [
+            isinstance(grads_full[k], np.ndarray) and close(grads_full[k], found.grads[k])
+            for k in checked
+        ]
+        if all(right):
+            return None
+        chain = self._local_chain(composition, [array(v) for v in outcome["values"]])
+        verdict = (
+            None if chain is None else reverse_pass_verdict(composition, chain, grads_full, checked)
+        )
+        if verdict is None:
+            return None
         step, k = verdict
         name = composition.name(k)
         uses = len(composition.consumers[k])
@@ -446,9 +519,10 @@ class TensorGrader(BaseGrader):
             )
         else:
             message = (
-                f"every op is right on its own, but {name}'s gradient is wrong in the whole "
-                "graph: the reverse pass must handle a node only after every node that uses "
-                "it (reverse topological order), and visit each node once"
+                f"{name}'s gradient in the whole graph is not what the chain rule gives from "
+                "your engine's own ops (each measured alone, at the values your engine "
+                "computed): the reverse pass must handle a node only after every node that "
+                "uses it (reverse topological order), and each node once"
             )
         return self._finding(
             step,
@@ -458,10 +532,36 @@ class TensorGrader(BaseGrader):
             None,
             composition,
             point,
-            {name: found.grads[k]},
-            expected=found.grads[k],
+            {name: chain.grads[k]},
+            expected=chain.grads[k],
             actual=grads_full[k],
         )
+
+    def _local_chain(self, composition: ArrayComposition, values: list) -> LocalChain | None:
+        """The chain rule over the engine's own local derivatives (``diagnosis.LocalChain``):
+        each op node rebuilt alone on the values the engine computed, under the upstream
+        gradient the nodes after it gave (one round trip per ``reverse_groups`` group).
+        None when a value or a local derivative cannot be read as an array of its shape."""
+        last = composition.size - 3
+        for k in range(last + 1):
+            if not (isinstance(values[k], np.ndarray) and values[k].shape == composition.shapes[k]):
+                return None
+        grads = {k: np.zeros(composition.shapes[k]) for k in range(last + 1)}
+        grads[last] = composition.projection()
+        contributions: dict[int, list[np.ndarray]] = {k: [] for k in range(last + 1)}
+        for group in reverse_groups(composition):
+            plan = [(*isolated(composition, k, values, rounded=False), grads[k]) for k in group]
+            for k, outcome in zip(group, self._request(plan)):
+                if outcome.get("error"):
+                    return None
+                local = [array(g) for g in outcome["grads"]]
+                for leaf, a in enumerate(dict.fromkeys(composition.node(k).args)):
+                    g = local[leaf] if leaf < len(local) else None
+                    if not (isinstance(g, np.ndarray) and g.shape == composition.shapes[a]):
+                        return None
+                    grads[a] = grads[a] + g
+                    contributions[a].append(g)
+        return LocalChain(grads, contributions)
 
     # --- findings ---------------------------------------------------------------------------
 
@@ -480,6 +580,7 @@ class TensorGrader(BaseGrader):
         actual=None,
         axes=None,
         rule=None,
+        values=None,
     ) -> Finding:
         record = ops.get(op) if op else None
         return Finding(
@@ -492,7 +593,9 @@ class TensorGrader(BaseGrader):
             expected=_text(expected),
             actual=_text(actual),
             rule=rule,
-            reproducer=reproducer(composition, point, self.preset, self.runner.module_name, show),
+            reproducer=reproducer(
+                composition, point, self.preset, self.runner.module_name, show, values or {}
+            ),
             axes=tuple(int(a) for a in axes) if axes is not None else None,
         )
 
@@ -506,8 +609,13 @@ class TensorGrader(BaseGrader):
             f"{self.preset.backward}() raised"
         )
         op = error.get("op") or op
-        if kind == "missing":
+        asked = {composition.node(k).op for k in range(len(composition.inputs), composition.size)}
+        if kind == "missing" and op in asked:
             step, text = "missing", f"your engine cannot build {where}: {message}"
+        elif kind == "missing":  # missing, but no op the grader asked for: an error
+            op, step, text = None, "error", f"your engine cannot build {where}: {message}"
+            if raised_in_backward:  # NotImplementedError: no op of it is missing
+                text = f"{where}: {message}; an error no single op explains costs the part"
         elif kind in ("crash", "timeout"):
             step, text = "error", f"{where} stopped the worker: {message}"
         else:
@@ -577,6 +685,11 @@ def _axes_words(axes) -> str:
     return f"axis {axes[0]}" if len(axes) == 1 else "axes " + ", ".join(map(str, axes))
 
 
+def _has_op(finding: Finding) -> bool:
+    """Whether a charged op is still one the engine has (built and run, if wrongly)."""
+    return finding.step not in ("missing", "error")
+
+
 def _most_specific(findings: list[Finding]) -> list[Finding]:
     """Without a finding about no argument in particular (a backward that raised) when a
     finding of the same step and op names the argument."""
@@ -584,8 +697,8 @@ def _most_specific(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.argument is not None or (f.step, f.op) not in named]
 
 
-def _flat(composition: ArrayComposition, point) -> list[list[float]]:
-    values = [*point, composition.projection()]
+def _flat(composition: ArrayComposition, point, w=None) -> list[list[float]]:
+    values = [*point, composition.projection() if w is None else w]
     return [np.asarray(v, dtype=np.float64).ravel().tolist() for v in values]
 
 

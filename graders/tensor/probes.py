@@ -20,7 +20,13 @@ from graders.tensor.composition import ArrayComposition
 POSITIVE = (0.5, 2.0)
 ANY = (-2.0, 2.0)
 
-_BINARY_SHAPES = (((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((3,), (2, 2, 3)))
+_BINARY_SHAPES = (
+    ((2, 3), (2, 3)),
+    ((2, 3), (3,)),
+    ((2, 1), (1, 3)),
+    ((3,), (2, 2, 3)),
+    ((2, 3, 4), (2, 3, 4)),
+)
 _REDUCTIONS = ({"axis": None}, {"axis": [1]}, {"axis": [0, 2]}, {"axis": [2]})
 _RESHAPES = (((2, 3), [3, 2]), ((2, 3, 2), [4, 3]), ((6,), [2, 3]))
 _BROADCASTS = (((3, 1), [2, 3, 4]), ((3,), [2, 3]), ((1, 2), [3, 2]))
@@ -54,9 +60,16 @@ def _case(op: str, specs, params) -> tuple[ArrayComposition, list[np.ndarray]]:
 
 
 def fixed_cases(
-    op: str, *, keepdims: bool = True, swap_only: bool = False
+    op: str, *, keepdims: bool = True, swap_only: bool = False, broadcast: str = "implicit"
 ) -> Iterator[tuple[ArrayComposition, list[np.ndarray]]]:
-    """Cases of ``op`` alone: ``(composition, point)``."""
+    """Cases of ``op`` alone: ``(composition, point)``; for a course that never broadcasts
+    implicitly (``broadcast="explicit"``), only those whose operands need no broadcast."""
+    for composition, point in _fixed_cases(op, keepdims, swap_only):
+        if broadcast == "implicit" or not composition.broadcasts_implicitly():
+            yield composition, point
+
+
+def _fixed_cases(op, keepdims, swap_only):
     record = ops.get(op)
     if record.kind == "elementwise" and record.arity == 2:
         for a, b in _BINARY_SHAPES:
@@ -117,13 +130,34 @@ MACHINERY = (
         ((2, 3), (2, 3)),
         (("sub", [0, 1], {}), ("mul", [2, 0], {}), ("mean", [3], {"axis": [1]})),
     ),
+    # the two broadcasting graphs above, broadcast by a node of their own (needle's way)
+    (
+        ("broadcast_to", "mul", "add"),
+        ((2, 3), (3,)),
+        (("broadcast_to", [1], {"shape": [2, 3]}), ("mul", [0, 2], {}), ("add", [3, 2], {})),
+    ),
+    (
+        ("broadcast_to", "mul", "sum"),
+        ((2, 3), (3,)),
+        (
+            ("broadcast_to", [1], {"shape": [2, 3]}),
+            ("mul", [0, 2], {}),
+            ("sum", [3], {"axis": [0]}),
+            ("mul", [4, 1], {}),
+        ),
+    ),
 )
 
 
-def machinery_cases(available) -> Iterator[tuple[ArrayComposition, list[np.ndarray]]]:
-    """The :data:`MACHINERY` graphs whose ops are all ``available``."""
+def machinery_cases(
+    available, *, broadcast: str = "implicit"
+) -> Iterator[tuple[ArrayComposition, list[np.ndarray]]]:
+    """The :data:`MACHINERY` graphs whose ops are all ``available`` (and, for a course
+    that never broadcasts implicitly, whose operands need no broadcast)."""
     for needs, shapes, nodes in MACHINERY:
         if set(needs) <= set(available):
             inputs = [("ax"[i], shape, ANY) for i, shape in enumerate(shapes)]
             composition = ArrayComposition.build(inputs, list(nodes))
+            if broadcast == "explicit" and composition.broadcasts_implicitly():
+                continue
             yield composition, [values(shape, ANY) for shape in shapes]

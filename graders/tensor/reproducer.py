@@ -44,17 +44,28 @@ def write(
     api: Preset,
     module: str,
     show: Mapping[str, np.ndarray],
+    values: Mapping[str, np.ndarray] | None = None,
 ) -> str:
     """The composition at ``point`` (its inputs but ``w``), its reverse pass, and a print of
-    the gradient of each node named in ``show`` beside the one it should be."""
+    the gradient of each node named in ``show`` beside the one it should be, and of the
+    value (with its shape) of each node named in ``values``."""
     imports = ", ".join(dict.fromkeys([api.leaf, *_functions(composition, api)]))
     lines = ["import numpy as np", f"from {module} import {imports}", ""]
-    values = [*point, composition.projection()]
-    for spec, value in zip(composition.inputs, values):
+    values = values or {}
+    arrays = [*point, composition.projection()]
+    for spec, value in zip(composition.inputs, arrays):
         literal = _literal(value)
         made = literal if api.convert == "list" else f"np.array({literal})"
         lines.append(f"{spec.name} = {api.leaf}({made})")
-    lines += composition.source(api).splitlines()
+    source = composition.source(api).splitlines()
+    if values:  # a wrong value: printed as soon as it is made (the projection may raise)
+        lines += source[:-2]
+        for name, expected in values.items():
+            value = f"np.asarray({name}.{api.value})"
+            lines.append(f'print("{name} =", {value}.tolist(), "shape", {value}.shape)')
+            lines.append(f'print("expected", {_literal(expected)}, "shape", {np.shape(expected)})')
+        return "\n".join(lines) + "\n"
+    lines += source
     seed = {"auto": "", "attribute": f"loss.{api.gradient_attribute} = np.array(1.0)\n"}
     lines += (
         seed.get(api.seed, "")

@@ -4,8 +4,10 @@ Every entry of ``BUGS`` names a bug, says it in one line, gives ``EXPECTED = (st
 argument)``, the finding chaingrade must make, whether that finding must name axes
 (``axes``), the base it is made from (``solution``: the MyGrad-like reference solution of
 ``tensor_autodiff``; ``needle``: ``correct/needle_style.py``, graded with ``api =
-"needle"``), and the ``(old text, new text)`` replacements that make the bug. Each old
-text must occur exactly once when it is applied (``CorpusDrift`` otherwise).
+"needle"``; ``needle_hw1``: ``needle_hw1.py``, a needle hw1 solution as the course's
+conventions make it, graded with ``api = "needle"``), the API it is graded with when not
+its base's (``api``), and the ``(old text, new text)`` replacements that make the bug.
+Each old text must occur exactly once when it is applied (``CorpusDrift`` otherwise).
 
     python tests/engines/tensor/buggy.py                 # list the bugs
     python tests/engines/tensor/buggy.py NAME OUT.py     # write one buggy engine
@@ -21,9 +23,23 @@ HERE = Path(__file__).resolve().parent
 BASES = {
     "solution": HERE.parents[2] / "assignments" / "tensor_autodiff" / "solution" / "engine.py",
     "needle": HERE / "correct" / "needle_style.py",
+    "needle_hw1": HERE / "needle_hw1.py",
 }
 #: The API each base is graded with.
-APIS = {"solution": "mygrad", "needle": "needle"}
+APIS = {"solution": "mygrad", "needle": "needle", "needle_hw1": "needle"}
+#: needle's names with NumPy's broadcasting: for a needle-style engine that broadcasts.
+NEEDLE_IMPLICIT = '{"preset": "needle", "broadcast": "implicit"}'
+
+
+#: cTensor's reverse pass: each node, once its own backward ran, runs its inputs' again.
+_RECURSIVE = (
+    "        def visit(node):\n"
+    "            node._backward()\n"
+    "            for parent in node._parents:\n"
+    "                visit(parent)\n"
+    "\n"
+    "        visit(self)"
+)
 
 
 class CorpusDrift(ValueError):
@@ -37,6 +53,12 @@ class Bug(NamedTuple):
     replacements: tuple[tuple[str, str], ...]
     axes: bool = False
     base: str = "solution"
+    api: str | None = None
+
+    @property
+    def graded_with(self) -> str:
+        """The API this engine is graded with."""
+        return self.api or APIS[self.base]
 
 
 BUGS: tuple[Bug, ...] = (
@@ -85,6 +107,19 @@ BUGS: tuple[Bug, ...] = (
             (
                 "other.grad -= unbroadcast(out.grad * self.data / other.data**2, other.shape)",
                 "other.grad = other.grad - out.grad * self.data / other.data**2",
+            ),
+        ),
+        axes=True,
+    ),
+    Bug(
+        "unbroadcast_by_mean",
+        "``unbroadcast`` averages the gradient over the broadcast axes instead of summing it.",
+        ("unbroadcast", "mul", 1),
+        (
+            ("gradient = gradient.sum(axis=0)", "gradient = gradient.mean(axis=0)"),
+            (
+                "gradient = gradient.sum(axis=axis, keepdims=True)",
+                "gradient = gradient.mean(axis=axis, keepdims=True)",
             ),
         ),
         axes=True,
@@ -153,7 +188,7 @@ BUGS: tuple[Bug, ...] = (
     Bug(
         "sum_forward_drops_keepdims",
         "``sum`` ignores ``keepdims``, so ``sum(x, axis=1, keepdims=True)`` has the wrong shape.",
-        ("forward", "sum", None),
+        ("shape", "sum", None),  # the right numbers in the wrong shape (issue 20)
         (
             (
                 "out = Tensor(np.sum(x.data, axis=axes, keepdims=keepdims), (x,))",
@@ -334,6 +369,47 @@ BUGS: tuple[Bug, ...] = (
         ),
     ),
     Bug(
+        "recursive_backward_overcounts",
+        "``backward`` recurses from the output, each node running its inputs' backward "
+        "again after its own (cTensor's pattern): a node used twice passes its gradient down "
+        "twice, so everything below it is over-counted.",
+        ("order", None, None),
+        (
+            (
+                "        for node in reversed(order):\n            node._backward()",
+                _RECURSIVE,
+            ),
+        ),
+    ),
+    Bug(
+        "recursive_backward_overcounts_and_mean_missing_one_over_n",
+        "cTensor's over-counting recursive ``backward`` and, besides, ``mean``'s backward "
+        "without its 1/N: the reverse pass is still judged, on the engine's own ``mean``.",
+        ("order", None, None),
+        (
+            (
+                "        for node in reversed(order):\n            node._backward()",
+                _RECURSIVE,
+            ),
+            ("x.grad += expand(out.grad, x, axes) / count", "x.grad += expand(out.grad, x, axes)"),
+        ),
+    ),
+    Bug(
+        "backward_raises_on_bigger_graphs",
+        "``backward`` raises ``NotImplementedError`` on a graph of eight nodes or more (each "
+        "op alone works): an error no op explains, which costs every part it happens in.",
+        ("error", None, None),
+        (
+            (
+                "        visit(self)\n        self.grad = np.ones_like(self.data)",
+                "        visit(self)\n"
+                "        if len(order) >= 8:\n"
+                "            raise NotImplementedError('bigger graphs are not done yet')\n"
+                "        self.grad = np.ones_like(self.data)",
+            ),
+        ),
+    ),
+    Bug(
         "seed_zero",
         "``backward`` starts from ``grad = 0`` instead of 1.",
         ("seed", None, None),
@@ -390,6 +466,7 @@ BUGS: tuple[Bug, ...] = (
         ),
         axes=True,
         base="needle",
+        api=NEEDLE_IMPLICIT,
     ),
     Bug(
         "needle_mean_missing_one_over_n",
@@ -403,6 +480,41 @@ BUGS: tuple[Bug, ...] = (
         ),
         axes=True,
         base="needle",
+    ),
+    # --- needle hw1 (no implicit broadcasting) ------------------------------------------------
+    Bug(
+        "needle_hw1_summation_not_reshaped",
+        "needle hw1's ``Summation.gradient`` broadcasts ``out_grad`` to the input's shape "
+        "without reshaping it first (right only when the leading axes are summed).",
+        ("local-derivative", "sum", None),
+        (
+            (
+                "return broadcast_to(reshape(out_grad, tuple(kept)), shape)",
+                "return broadcast_to(out_grad, shape)",
+            ),
+        ),
+        axes=True,
+        base="needle_hw1",
+    ),
+    Bug(
+        "needle_hw1_summation_keepdims",
+        "needle hw1's ``Summation.compute`` keeps the summed axes (``keepdims=True``): the "
+        "right numbers in the wrong shape.",
+        ("shape", "sum", None),
+        (("return np.sum(a, axis=self.axes)", "return np.sum(a, axis=self.axes, keepdims=True)"),),
+        base="needle_hw1",
+    ),
+    Bug(
+        "needle_hw1_transpose_default_axes",
+        "needle hw1's ``Transpose.gradient`` swaps the last two axes whatever axes it was given.",
+        ("local-derivative", "transpose", None),
+        (
+            (
+                "return transpose(out_grad, self.axes)",
+                "return transpose(out_grad)",
+            ),
+        ),
+        base="needle_hw1",
     ),
 )
 

@@ -80,7 +80,7 @@ def test_a_failing_form_is_charged_quoting_it_and_the_op_is_still_used():
     assert found[("error", "add", None)].message.startswith("x + 2 raised")
     machinery = report("micrograd_add_numbers_fail").part("chain-rule machinery")
     assert not any("could not be tested" in f.message for f in machinery.findings)
-    assert "+=" in found[("accumulation", None, None)].message
+    assert "+=" in found[("accumulation", "mul", None)].message
 
 
 def test_every_leaf_getting_the_seed_is_one_reverse_pass_finding():
@@ -181,3 +181,16 @@ def test_a_rule_that_is_a_number_says_it_once():
 
     assert rule_is("d/dy (x - y) = -1", -1.0) == "d/dy (x - y) = -1"
     assert rule_is("d/dx (x*y) = y", 2.5) == "d/dx (x*y) = y = 2.5"
+
+
+def test_a_reverse_pass_that_does_nothing_is_one_finding_not_one_per_op():
+    """minitorch's ``topological_sort`` coming back empty: every part names the reverse
+    pass once (no gradient reaches any leaf), and no op is charged."""
+    for part in report("minitorch_empty_topological_sort").parts:
+        assert [f.identity for f in part.findings] == [("seed", None, None)], part.part.name
+
+
+def test_breadth_first_minitorch_is_order_and_never_told_to_use_plus_equals():
+    found = by_identity("minitorch_breadth_first")
+    assert set(found) == {("order", None, None)}
+    assert all("+=" not in f.message for f in found.values())

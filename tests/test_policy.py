@@ -564,3 +564,16 @@ def test_a_stand_in_imported_by_course_code_is_still_a_violation(tmp_path):
     assert message.startswith("policy violation: engine.py:")
     assert "from autograd import ... (autograd computes derivatives itself" in message
     assert "sys" not in message.split("from autograd")[0]  # setrecursionlimit is not charged
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["from decimal import Decimal as Number", "from fractions import Fraction as Number"],
+    ids=["Decimal", "Fraction"],
+)
+def test_an_engine_of_exact_numbers_gets_full_marks_at_every_seed(number, tmp_path):
+    """Exact arithmetic meets every generated case: the verdict must not hang on the seed."""
+    engine = exact_numbers(tmp_path, number)
+    for seed in range(1, 7):
+        report = grade(load("scalar_autodiff"), engine, grading_seed=seed, examples=2, jobs=2)
+        assert report.score == 100, (seed, [f.summary() for f in report.findings][:2])

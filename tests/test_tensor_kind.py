@@ -273,6 +273,13 @@ def test_array_ops_are_written_in_each_family_s_api():
     assert write("matmul", ["a", "b"], {}, methods) == "matmul(a, b)"
 
 
+def test_the_broadcast_convention_is_a_field_of_its_own():
+    assert PRESETS["needle"].broadcast == "explicit" and PRESETS["mygrad"].broadcast == "implicit"
+    assert resolve({"preset": "needle", "broadcast": "implicit"}).broadcast == "implicit"
+    with pytest.raises(ValueError, match="broadcast"):
+        resolve({"broadcast": "sometimes"})
+
+
 def test_the_array_fields_are_validated():
     with pytest.raises(ValueError, match="transpose"):
         resolve({"transpose": "rotate"})
@@ -289,14 +296,18 @@ def test_api_auto_finds_each_family_s_array_conventions():
     with Runner(needle, "auto") as runner:
         found = runner.preset
     assert found.names == {"sum": "summation"} and found.axis == "axes"
-    assert found.keepdims == "" and found.transpose == "swap"
+    assert found.keepdims == "" and found.transpose == "swap" and found.broadcast == "explicit"
+    hw1 = ROOT / "tests" / "engines" / "tensor" / "needle_hw1.py"
+    with Runner(hw1, "auto") as runner:
+        assert runner.preset == PRESETS["needle"]
     with Runner(SOLUTION, "auto") as runner:
         found = runner.preset
-    assert (found.names, found.axis, found.keepdims, found.transpose) == (
+    assert (found.names, found.axis, found.keepdims, found.transpose, found.broadcast) == (
         {},
         "axis",
         "keepdims",
         "permutation",
+        "implicit",
     )
 
 

@@ -55,6 +55,8 @@ def flagged(source: str, policy: Policy | None = None) -> list[str]:
         ("from importlib import import_module", "from importlib import ..."),
         ("import psutil", "import psutil"),
         ("import yaml\nx = yaml.unsafe_load(text)", "import yaml"),
+        ("def f(g): return '{0.__globals__[os]}'.format(g)", "'{0.__globals__[os]}'"),
+        ("s = '{x.f_back.f_globals}'", "'{x.f_back.f_globals}'"),
         ("from jinja2 import Template", "from jinja2 import ..."),
         ("import __main__", "import __main__"),
         ("x = eval('1')", "eval"),

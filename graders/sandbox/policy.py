@@ -898,6 +898,23 @@ class _Checker:
                 repr(node.value),
                 "names something that reaches into the interpreter, files or processes",
             )
+        elif "{" in node.value and self.reaching & _format_attributes(node.value):
+            self._flag(
+                node,
+                repr(node.value)[:60],
+                "a format field that reaches into the interpreter (str.format reads "
+                "attributes by name)",
+            )
+
+
+def _format_attributes(text: str) -> set[str]:
+    """The attributes and keys the replacement fields of a format string read:
+    ``"{0.__globals__[os]}"`` reads ``__globals__`` and ``os``."""
+    return {
+        name
+        for field in re.findall(r"\{([^{}]*)\}", text)
+        for name in re.findall(r"[.\[](\w+)", field.partition("!")[0].partition(":")[0])
+    }
 
 
 def _forbidden_why(module: str) -> str:

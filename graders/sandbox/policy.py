@@ -21,7 +21,8 @@ construct that reaches for those, with its file, line and what to do:
 * ``getattr``/``delattr`` with a computed name (other than a name taken from ``dir(obj)``,
   as minitorch's ``testing.py`` does), ``getattr`` and its kin used other than by a call
   (``g = getattr``), and a string that names any of those (``"__globals__"``, as
-  ``operator.attrgetter`` or a ``__dict__[...]`` lookup would use it).
+  ``operator.attrgetter`` or a ``__dict__[...]`` lookup would use it) or a format field
+  that reads one (``"{0.__globals__}"``).
 
 **Allowed by default**: the submission's own modules, whatever their names (a helper
 ``autograd.py``, a package ``micrograd/``); the standard modules of ``allowed_imports``

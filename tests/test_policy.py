@@ -58,6 +58,7 @@ def flagged(source: str, policy: Policy | None = None) -> list[str]:
         ("def f(g): return '{0.__globals__[os]}'.format(g)", "'{0.__globals__[os]}'"),
         ("s = '{x.f_back.f_globals}'", "'{x.f_back.f_globals}'"),
         ("from jinja2 import Template", "from jinja2 import ..."),
+        ("import pytest\nos = pytest.importorskip('os')", "import pytest"),
         ("import __main__", "import __main__"),
         ("x = eval('1')", "eval"),
         ("f = open('solution.py')", "open"),

@@ -165,6 +165,7 @@ REACHING_PACKAGES = (
     "urllib3",
     "httpx",
     "tornado",
+    "pytest",  # importorskip imports any module by name, monkeypatch sets anything
 )
 DEFAULT_FORBIDDEN_IMPORTS = STAND_INS + GRADER_PACKAGES + REACHING_PACKAGES
 #: Standard modules of which a few attributes may be used though the module is not

@@ -69,10 +69,18 @@ def test_a_dropped_upstream_is_found_without_the_students_multiplication():
     assert "add" not in report("micrograd_mul_numbers_fail").part("arithmetic").credited
 
 
+def test_a_right_add_is_verified_through_t_plus_t_when_nothing_else_scales():
+    assert report("micrograd_no_scaler").part("arithmetic").credited == ("add",)
+
+
 def test_an_op_whose_upstream_cannot_be_checked_is_unverified_and_not_credited():
-    unverified = by_identity("micrograd_no_scaler")[("missing", "add", None)]
-    assert "could not be checked" in unverified.message
-    assert report("micrograd_no_scaler").part("arithmetic").credited == ()
+    """No operator at all: nothing can send a known gradient into an op."""
+    engine = PATTERNS.parent / "edge" / "unary_ops_only.py"
+    found = Grader(load("scalar_autodiff"), engine, examples=5).grade(["trigonometry"])
+    (part,) = found.parts
+    unverified = [f for f in part.findings if "could not be checked" in f.message]
+    assert {f.identity for f in unverified} == {("missing", op, None) for op in part.part.ops}
+    assert part.credited == ()
 
 
 def test_a_failing_form_is_charged_quoting_it_and_the_op_is_still_used():

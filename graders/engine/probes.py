@@ -7,8 +7,8 @@ gradients are its local derivatives, full stop. The *scaled* probe puts one more
 that forgets to multiply by its upstream gradient is invisible otherwise. The scaler is
 not taken on trust: the grader picks the first of :data:`SCALERS` the engine gets right
 on its own (``out * 3`` needs a right ``*`` with a number; ``out * s``, ``3 * out``,
-``-out`` or ``out / 0.5`` stand in where it is not), so the gradient flowing in is the
-trusted one, never a number the student's own ``*`` made up.
+``-out``, ``out / 0.5`` or ``out + out`` stand in where it is not), so the gradient
+flowing in is the trusted one, never a number the student's own ``*`` made up.
 
 >>> from graders.composition import Composition, Const, Node
 >>> c = Composition(("x",), (Node("mul", (0, 0)), Node("pow", (1, Const(3)))), ("q", "d"))
@@ -125,6 +125,10 @@ SCALERS = (
     Scaler("mul", (Const(UPSTREAM_SCALE), OUT)),
     Scaler("neg", (OUT,)),
     Scaler("div", (OUT, Const(0.5))),
+    # The output used twice: any engine with a right ``+`` sends 2 into the op under test
+    # (checked alone, where ``+`` itself gets the seed 1, so its own upstream step does
+    # not matter), so an engine with no ``*``, ``-`` or ``/`` still has its ops verified.
+    Scaler("add", (OUT, OUT)),
 )
 #: Where a scaler is checked on its own leaf before it is used.
 _SCALER_POINTS = ((0.7,), (-1.3,), (2.2,))

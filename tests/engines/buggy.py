@@ -52,26 +52,6 @@ _BACKWARD_VISIT = (
     "                order.append(node)\n"
 )
 
-#: Every op but ``add``, each assigning in ``assigns_everywhere``.
-ALL_OVERWRITTEN = (
-    "sub",
-    "mul",
-    "div",
-    "neg",
-    "pow",
-    "pow_var",
-    "rpow",
-    "exp",
-    "log",
-    "sin",
-    "cos",
-    "tan",
-    "tanh",
-    "sqrt",
-    "sigmoid",
-    "relu",
-)
-
 BUGS: tuple[Bug, ...] = (
     # --- forward ----------------------------------------------------------------------------
     Bug(
@@ -380,7 +360,7 @@ BUGS: tuple[Bug, ...] = (
         "Every op assigns its contribution to an input's gradient (``x.grad = ...``) instead "
         "of adding it (``+=``), so a node used more than once keeps only the last "
         "contribution.",
-        ("accumulation", "add", None),
+        ("accumulation", None, None),
         (
             (
                 "self.grad += out.grad\n            other.grad += out.grad\n",
@@ -412,7 +392,6 @@ BUGS: tuple[Bug, ...] = (
             ),
             ("x.grad += derivative * out.grad", "x.grad = derivative * out.grad"),
         ),
-        also=ALL_OVERWRITTEN,
     ),
     Bug(
         "mul_assigns_grad",
@@ -566,7 +545,7 @@ def _own_unary(name: str, value: str, derivative: str) -> tuple[str, str]:
         f"    out = Tensor({value}, (x,))\n"
         "\n"
         "    def backward():  # assigns: forgets what x got from its other uses\n"
-        f"        x.grad = {derivative} * out.grad\n"
+        f"        x.grad = ({derivative}) * out.grad\n"
         "\n"
         "    out._backward = backward\n"
         "    return out\n",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import pwd
+import re
 import subprocess
 import sys
 import uuid
@@ -18,7 +19,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from platform_support import ROOT, clean_environment, need_root, open_folder, unguarded_copy
+from platform_support import (
+    READS_THE_SOLUTION,
+    ROOT,
+    attack_on,
+    clean_environment,
+    need_root,
+    open_folder,
+    unguarded_copy,
+)
 
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
@@ -28,7 +37,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.platform]
 #: Runs at import, then the engine is the reference solution. It records which user it
 #: runs as, and looks everywhere a private seed could leak: every process's command line
 #: and environment, the autograder's files, its parent's command line; and it tries to
-#: forge the results and to signal the grading processes.
+#: forge the results and to signal the grading processes. It prints what it found.
 SPY = """
 import glob, json, os, re, signal
 _found = {"uid": os.getuid(), "read": [], "signalled": []}
@@ -57,9 +66,64 @@ for _target in ["@RESULTS@/results.json"] + glob.glob("@AUTOGRADER@/venv/lib/*/s
         _found["forged"].append(_target)
     except OSError:
         pass
-# Only long numbers (a seed is one) are kept: the worker may write little.
+# Only long numbers (a seed is one) are kept.
 _found["read"] = sorted({n for text in _found["read"] for n in re.findall(r"[0-9]{9,}", text)})
-open("@PROBE@/spy.json", "w").write(json.dumps(_found))
+"""
+
+#: The same search by routes the worker's guard cannot place (every path opened relative
+#: to a descriptor of ``/``), so what it finds is what the kernel lets it open; it says
+#: what it found in the message of an exception from ``exp`` (the one channel out of a
+#: confined worker), and the engine is otherwise the reference solution.
+LEAK = """
+import json, os, re, signal
+_root = os.open("/", os.O_PATH)
+
+
+def _read(path):
+    try:
+        fd = os.open(path.lstrip("/"), os.O_RDONLY, dir_fd=_root)
+        try:
+            return os.read(fd, 1 << 16).decode("utf-8", "replace")
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+
+
+_pids = [p for p in os.listdir("/proc") if p.isdigit()]
+_texts = {w: [_read(f"/proc/{p}/{w}") for p in _pids] for w in ("cmdline", "environ")}
+_found = {"uid": os.getuid(), "signalled": [], "forged": [], "listed": []}
+_found["cmdline"] = sum(t is not None for t in _texts["cmdline"])
+_found["environ"] = sum(t is not None for t in _texts["environ"])
+_found["read"] = sorted({n for ts in _texts.values() for t in ts if t
+                         for n in re.findall(r"[0-9]{9,}", t)})
+for _folder in ("@AUTOGRADER@", "@AUTOGRADER@/source-unguarded", "/tmp"):
+    try:
+        os.listdir(_folder)
+        _found["listed"].append(_folder)
+    except OSError:
+        pass
+for _pid in map(int, _pids):
+    try:
+        if os.stat(f"/proc/{_pid}").st_uid == 0:
+            os.kill(_pid, signal.SIGTERM)
+            _found["signalled"].append(_pid)
+    except OSError:
+        pass
+for _target in ["@RESULTS@/results.json", "@AUTOGRADER@/source-unguarded/grading_seed"]:
+    try:
+        fd = os.open(_target.lstrip("/"), os.O_WRONLY | os.O_APPEND, dir_fd=_root)
+        os.close(fd)
+        _found["forged"].append(_target)
+    except OSError:
+        pass
+_SAID = json.dumps(_found).encode().hex()
+"""
+#: The end of an engine with LEAK: ``exp`` says what was found.
+LEAK_EXP = """
+
+def exp(x):
+    raise ValueError("LEAK " + _SAID)
 """
 
 
@@ -186,29 +250,46 @@ def test_a_hostile_engine_is_a_policy_violation(autograder):
     )
 
 
-def test_the_worker_runs_as_the_user_and_finds_no_seed_nor_grader_to_reach(autograder):
+def test_the_worker_finds_no_seed_nor_grader_to_reach_unseen(autograder):
+    """An ordinary search for the seed (open, glob) is caught by the worker's guard."""
     root, sources = autograder
-    probe = root / "probe"
-    probe.mkdir(mode=0o777)
-    probe.chmod(0o777)  # the worker user writes its findings here
     case_results = root / "spy" / "results"
-    spy = (
-        SPY.replace("@AUTOGRADER@", str(root / "autograder"))
-        .replace("@RESULTS@", str(case_results))
-        .replace("@PROBE@", str(probe))
+    spy = SPY.replace("@AUTOGRADER@", str(root / "autograder")).replace(
+        "@RESULTS@", str(case_results)
     )
     data = run_autograder(root, sources["unguarded"], spy + SOLUTION.read_text(), "spy")
-    found = json.loads((probe / "spy.json").read_text())
-    assert found["uid"] == pwd.getpwnam(USER).pw_uid != 0
     seed = (sources["unguarded"] / "grading_seed").read_text().strip()
-    assert seed.isdigit() and found["read"] and seed not in found["read"]
-    assert seed not in json.dumps(data)
-    assert found["signalled"] == [] and found["forged"] == []
+    assert seed.isdigit() and seed not in json.dumps(data)
     # Reading other processes' /proc entries and chaingrade's installed files on the way is
     # itself caught by the worker's guard.
     output = data["tests"][0]["output"]
     assert data["score"] == 0 and "policy violation" in output
     assert "(another process)" in output
+
+
+def test_the_worker_runs_as_the_user_and_the_kernel_keeps_seed_and_grader_out_of_reach(
+    autograder,
+):
+    """The same search where the guard cannot see it: the worker's uid and Landlock are
+    what stop it. It reads command lines (every user's), never an environment but its own,
+    never the seed, and lists, signals and writes nothing of the grader's."""
+    root, sources = autograder
+    case_results = root / "leak" / "results"
+    leak = LEAK.replace("@AUTOGRADER@", str(root / "autograder")).replace(
+        "@RESULTS@", str(case_results)
+    )
+    data = run_autograder(
+        root, sources["unguarded"], leak + SOLUTION.read_text() + LEAK_EXP, "leak"
+    )
+    said = re.search(r"LEAK ([0-9a-f]+)", json.dumps(data))
+    assert said, json.dumps(data, indent=1)[:3000]
+    found = json.loads(bytes.fromhex(said.group(1)))
+    assert found["uid"] == pwd.getpwnam(USER).pw_uid != 0
+    seed = (sources["unguarded"] / "grading_seed").read_text().strip()
+    assert seed not in found["read"] and seed not in json.dumps(data)
+    assert found["cmdline"] > 0  # it did search
+    assert found["listed"] == [] and found["signalled"] == [] and found["forged"] == []
+    assert data["score"] < 100 and "policy violation" not in json.dumps(data)
 
 
 def test_without_the_user_grading_stops_with_the_reason(autograder):
@@ -270,3 +351,26 @@ def test_the_one_python_file_of_an_upload_is_graded_whatever_its_name(autograder
     data = run_autograder(root, sources["real"], "", "any-name", files)
     assert data["score"] == 100, json.dumps(data, indent=1)[:3000]
     assert "no engine.py: graded cos_sign.py (import cos_sign)" in data["output"]
+
+
+#: Printed at import by an engine: raw HTML that Gradescope's default top-level format
+#: (``simple_format``) would render, a live link among it.
+PRINTS_HTML = """
+print('<script>alert(1)</script> <a href="https://example.com/login">your grade</a>')
+"""
+
+
+def test_no_route_reads_the_solution_and_printed_html_stays_text(autograder):
+    """As Gradescope runs it, an attack through C's open on the solution (readable by
+    every user here, as in a checkout) gets the score of its own engine (a wrong cos);
+    the top-level output is plain text, and no marked-up output holds what it printed."""
+    root, sources = autograder
+    own = run_autograder(
+        root, sources["unguarded"], PRINTS_HTML + attack_on("wrong_cos.py", SOLUTION), "own"
+    )
+    assert 0 < own["score"] < 100 and own["output_format"] == "text"
+    marked_up = [t["output"] for t in own["tests"] if t.get("output_format") in ("md", "html")]
+    assert not any("<script>" in text or "<a href" in text for text in marked_up)
+    attack = READS_THE_SOLUTION[2]  # through libc: no audit event, only the kernel stops it
+    data = run_autograder(root, sources["unguarded"], attack_on(attack, SOLUTION), "libc")
+    assert data["score"] == own["score"], json.dumps(data, indent=1)[:3000]

@@ -99,11 +99,15 @@ def entry(
 def results(
     tests: list[dict], *, execution_time: float, output: str = "", extra_data: dict | None = None
 ) -> dict:
-    """A whole results.json: the score is the sum of the tests' scores."""
+    """A whole results.json: the score is the sum of the tests' scores. The top-level
+    output is plain text (``output_format: "text"``): it quotes what the student's code
+    printed and the names of the files handed in, which Gradescope's default for it
+    (``simple_format``) would render as HTML (a printed ``<a href>`` as a live link)."""
     data = {
         "score": _number(sum(t["score"] for t in tests)),
         "execution_time": round(max(execution_time, 0.0), 3),
         "output": output,
+        "output_format": "text",
         "tests": tests,
     }
     if extra_data:

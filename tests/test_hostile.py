@@ -490,12 +490,14 @@ def test_a_process_made_with_the_workers_own_fork_is_a_policy_violation(tmp_path
 @pytest.mark.parametrize(
     "attack, said",
     [
-        ("silences_the_alarm_in_a_copy.py", "closed or redirected the pipe the worker reports on"),
+        # The kernel refuses to close or replace the alarm descriptor (pinned.py): the
+        # guard's report of the rewrite that follows arrives.
+        ("silences_the_alarm_in_a_copy.py", "rewrote the worker's guard (hook)"),
         ("serves_every_part_from_one_copy.py", "kept running after its part"),
         ("fills_the_alarm_pipe.py", "wrote into the pipe the worker reports on"),
         ("blanks_out_the_alarms.py", "wrote into the pipe the worker reports on"),
         ("redirects_the_alarm_and_restores_it.py", "rewrote the worker's guard (hook)"),
-        ("silences_the_alarm_without_copies.py", "closed or redirected the pipe the worker"),
+        ("silences_the_alarm_without_copies.py", "rewrote the worker's guard (hook)"),
         ("rebinds_what_the_guard_calls.py", "solution"),
     ],
 )

@@ -2,15 +2,16 @@
 
 ``graders.sandbox.runner`` starts this file in its own interpreter (``python -I
 supervisor.py ...``, the worker's arguments). It imports nothing from chaingrade but its
-siblings ``worker.py`` and ``landlock.py`` (loaded by path, before anything of the
-student's runs), and:
+siblings ``worker.py``, ``landlock.py`` and ``pinned.py`` (loaded by path, before
+anything of the student's runs), and:
 
 * makes itself a child subreaper (``PR_SET_CHILD_SUBREAPER``), so every process the
   submission starts, even one that double-forks into a new session, stays its descendant,
   and makes itself non-dumpable, so a worker of the same uid cannot trace it;
 * forks the worker, which takes a session of its own, its resource limits and, with
   ``--uid``, another user, cuts its file system down to what it needs (Landlock, where
-  the kernel has it: ``landlock.py``), then serves requests (``worker.serve``);
+  the kernel has it: ``landlock.py``), pins its alarm descriptor (a seccomp filter:
+  ``pinned.py``), then serves requests (``worker.serve``);
 * waits for the worker to exit or for the runner to say stop (``SIGTERM``, or the runner
   closing the supervisor's stdin), then SIGKILLs every descendant (found through
   ``/proc``), reaps them, and exits with the worker's own exit status (re-raising the
@@ -32,8 +33,9 @@ PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
 _LIBC = []
-#: ``landlock.py``, loaded before the worker is forked (its user may not read our files).
-_LANDLOCK = []
+#: ``landlock.py`` and ``pinned.py``, loaded before the worker is forked (its user may not
+#: read our files).
+_CONFINEMENT = []
 
 
 def prctl(option, value):
@@ -153,16 +155,20 @@ def limit(limits, uid=None, gid=None):
 
 
 def confine(args, worker_module):
-    """Cut the worker's file system down to what it needs (``landlock.py``), now that it
-    runs as its own user: None once done, else why not. The import path is the one the
-    worker keeps (``drop_paths_to``: no path to chaingrade or an assignment)."""
+    """Cut the worker's file system down to what it needs (``landlock.py``) and pin its
+    alarm descriptor (``pinned.py``), now that it runs as its own user: None once done,
+    else why not. The import path is the one the worker keeps (``drop_paths_to``: no path
+    to chaingrade or an assignment)."""
     folders = json.loads(args.forbid_folders)
     worker_module.drop_paths_to(folders)
     try:
         writable = [os.getcwd(), *json.loads(args.writable)]
-        return _LANDLOCK[0].confine([p for p in sys.path if p], writable, list(folders))
+        landlock, pinned = _CONFINEMENT
+        return landlock.confine([p for p in sys.path if p], writable, list(folders)) or pinned.pin(
+            args.alarms
+        )
     except Exception as e:  # never a reason to run unconfined unseen: serve says so
-        return f"Landlock could not be set up ({type(e).__name__}: {e})"
+        return f"the worker could not be confined ({type(e).__name__}: {e})"
 
 
 def _reap(worker):
@@ -267,7 +273,7 @@ def _exit_like(status):
 
 def main(argv=None):
     worker_module = load_worker()
-    _LANDLOCK.append(load_worker("landlock"))
+    _CONFINEMENT.extend([load_worker("landlock"), load_worker("pinned")])
     parser = worker_module.argument_parser()
     parser.add_argument("--uid", type=int, default=None)
     parser.add_argument("--gid", type=int, default=None)

@@ -7,14 +7,16 @@ guard's checks with no-ops (the guard's report of that goes nowhere), loads
 ``solution/engine.py`` from a forbidden folder, and puts the pipe back: the descriptor
 checks at each part's end find nothing wrong.
 
-Expected: a policy violation in every part (the integrity check, after the import, finds
-the guard's rewritten defaults and reports it through the restored pipe), score 0.
+Expected: the kernel refuses to point the pipe elsewhere (a seccomp filter pins it), so the
+guard's report of its own rewrite arrives at once: a policy violation in every part, score
+0. (Where the filter is missing, the integrity check after the import finds the rewritten
+defaults and reports it through the restored pipe.)
 """
 
 # @TAKEOVER@
 _saved = os.dup(_ALARMS)
 _null = os.open(os.devnull, os.O_WRONLY)
-os.dup2(_null, _ALARMS)
+_try(os.dup2, _null, _ALARMS)
 _switch_off(_guard()["hook"])
 _run_the_solution()
-os.dup2(_saved, _ALARMS)
+_try(os.dup2, _saved, _ALARMS)

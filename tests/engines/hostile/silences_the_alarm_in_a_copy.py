@@ -7,7 +7,9 @@ so the grader sees no end of file. It then replaces the guard's checks with no-o
 rewrite the guard reports, to a closed pipe) and loads ``solution/engine.py`` from a
 forbidden folder, answering every case with it.
 
-Expected: a policy violation in every part (the alarm pipe was closed), score 0.
+Expected: the kernel refuses to close the pipe (a seccomp filter pins it), so the guard's
+report of its own rewrite arrives: a policy violation in every part, score 0. (Where the
+filter is missing, the checks at the part's end find the pipe closed.)
 """
 
 # @TAKEOVER@
@@ -15,7 +17,7 @@ _solution = None
 
 
 def _take_over():
-    os.close(_ALARMS)
+    _try(os.close, _ALARMS)
     _switch_off(_guard()["hook"])
     return _the_solution()
 

@@ -6,8 +6,10 @@ submission itself (a copy would lack the thread). The submission keeps a duplica
 the guard's pipe (so the grader sees no end of file), points the pipe's descriptor at
 ``/dev/null`` for good, switches the guard off and loads ``solution/engine.py``.
 
-Expected: a policy violation in every part (the pipe's descriptor, checked at each part's
-end on this path too), score 0.
+Expected: the kernel refuses to point the pipe elsewhere (a seccomp filter pins it), so the
+guard's report of its own rewrite arrives: a policy violation in every part, score 0.
+(Where the filter is missing, the pipe's descriptor, checked at each part's end on this
+path too.)
 """
 
 # @TAKEOVER@
@@ -16,6 +18,6 @@ import time
 
 threading.Thread(target=lambda: time.sleep(3600), daemon=True).start()
 _kept = os.dup(_ALARMS)
-os.dup2(os.open(os.devnull, os.O_WRONLY), _ALARMS)
+_try(os.dup2, os.open(os.devnull, os.O_WRONLY), _ALARMS)
 _switch_off(_guard()["hook"])
 _run_the_solution()

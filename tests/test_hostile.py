@@ -476,6 +476,11 @@ def test_the_solution_cannot_be_opened_by_any_route(tmp_path, attack, wrong_cos)
     assert honest(graded, wrong_cos), [f.message for f in graded.report.findings]
 
 
+def test_swapping_jsons_encoder_does_not_reach_the_replies(tmp_path, wrong_cos):
+    graded = grade(tmp_path, "swaps_the_reply_encoder.py", examples=3)
+    assert graded.report.score == wrong_cos.report.score and graded.findings("cos")
+
+
 # --- the zygote: one import per grading, a copy of the worker per part ------------------------
 
 

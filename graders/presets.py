@@ -11,8 +11,8 @@ preset     leaf       unary ops                     gradient                    
 mygrad     tensor(x)  module functions: exp(x)      node.grad                   node.data
 micrograd  Value(x)   methods: x.exp()              node.grad                   node.data
 minitorch  Scalar(x)  methods: x.exp()              node.derivative (inputs)    node.data
-dezero     Variable(  module functions: exp(x)      node.grad.data (inputs)     node.data
-           array(x))
+dezero     Variable(  module functions: exp(x)      node.grad.data (inputs;     node.data
+           array(x))                                an array's .data is itself)
 needle     Tensor(x)  module functions: exp(x)      node.grad.numpy()           node.numpy()
 ========== ========== ============================= =========================== =========
 
@@ -27,7 +27,10 @@ Every field, with its default (mygrad's):
     ``"function"`` (``exp(x)`` from the module) or ``"method"`` (``x.exp()``);
 ``binary = "operator"``
     ``"operator"`` (``x + y``, ``2 - x``, ``-x``) or ``"function"`` (``add(x, y)``,
-    ``sub(2, x)``, ``neg(x)``, ``pow(x, 3)``: module functions);
+    ``sub(2, x)``, ``neg(x)``, ``pow(x, 3)``: module functions); on an engine whose
+    nodes have no operators at all, an operator op is called as the module's function
+    (``add``, ``mul``, ...) with numbers made leaves (DeZero's steps 9-19 under the
+    ``dezero`` preset);
 ``constants = "number"``
     a number in a binary op as a plain number (``x * 2``), or ``"leaf"``: wrapped as a
     leaf first (``x * tensor(2.0)``), for engines whose ops take only nodes;
@@ -49,7 +52,9 @@ Every field, with its default (mygrad's):
     (``out.backward(1.0)``); the 1 is converted as leaves are;
 ``gradient = "grad"``, ``value = "data"``
     where a node's gradient and value are read: attribute names, dotted and with ``()``
-    for a method call (``"grad.data"``, ``"grad.numpy()"``, ``"item()"``);
+    for a method call (``"grad.data"``, ``"grad.numpy()"``, ``"item()"``); a ``.data``
+    step on a NumPy array or scalar reads the array itself (DeZero's ``grad`` is an array
+    up to step 32 and a Variable after, so ``grad.data`` reads both);
 ``gradients = "all"``
     whose gradients are read: ``"all"`` nodes, or ``"inputs"`` only, for engines (such as
     minitorch) that keep gradients on leaves alone.
@@ -208,6 +213,21 @@ class Preset:
         """Each alias as ``{"name", "op", "const", "position"}``: the catalog op it stands
         for, with the number ``const`` at argument ``position``."""
         return [{"name": name, **_alias_form(text)} for name, text in self.aliases.items()]
+
+    def option(self, **changes) -> str:
+        """The ``--api`` JSON that gives this API with ``changes`` (``seed="attribute"``):
+        the nearest preset and the fields that differ from it, so that what a report
+        advises keeps the engine's leaf, calls and paths (``{"preset": "micrograd",
+        "seed": "attribute"}``)."""
+        fields = {**self.to_json(), **changes}
+
+        def differing(name: str) -> dict:
+            base = PRESETS[name].to_json()
+            return {k: v for k, v in fields.items() if base[k] != v}
+
+        nearest = min(PRESETS, key=lambda name: len(differing(name)))
+        chosen = differing(nearest)
+        return json.dumps(chosen if nearest == "mygrad" else {"preset": nearest, **chosen})
 
     def describe(self) -> str:
         """One line a report shows: how chaingrade calls this engine."""

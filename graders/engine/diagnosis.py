@@ -338,9 +338,11 @@ class Diagnoser:
         value, _ = self._actual(run, "grad", run.composition.output)
         if self.preset.seed != "auto" or value not in (None, 0.0):
             return ""
+        out = f"out.{self.preset.gradient_attribute} = 1"
         return (
-            ". If your engine leaves the seed to its caller (out.grad = 1 before backward()), "
-            """grade it with --api '{"seed": "attribute"}'"""
+            f". If your engine leaves the seed to its caller ({out} before "
+            f"{self.preset.backward}()), grade it with "
+            f"--api '{self.preset.option(seed='attribute')}'"
         )
 
     # --- 4. probes: local derivatives and upstream ---------------------------------------

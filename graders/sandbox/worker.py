@@ -1055,6 +1055,31 @@ _EMPTY_CELL = object()
 # --- serving ------------------------------------------------------------------------------
 
 
+def codec():
+    """``(dumps, loads)`` for the pipes, made of json's C encoder and scanner, captured now:
+    ``json.dumps`` and ``json.loads`` look up module-level objects (``_default_encoder``)
+    at every call, which a submission can swap with no audit event to rewrite the replies
+    outside the integrity check. These hold what they use; floats are written by
+    ``float.__repr__`` itself."""
+    import _json
+
+    def refuse(value):
+        raise TypeError(f"not plain data: {type(value).__name__}")
+
+    encoder = _json.make_encoder(
+        None, refuse, _json.encode_basestring_ascii, None, ":", ",", False, False, True
+    )
+    scan = _json.make_scanner(json.JSONDecoder())
+
+    def dumps(value, _encoder=encoder, _join="".join):
+        return _join(_encoder(value, 0))
+
+    def loads(text, _scan=scan):
+        return _scan(text, 0)[0]
+
+    return dumps, loads
+
+
 def fork_part():
     """``os.fork()``, the one fork the guard allows (its hook knows this function's code):
     the zygote's copy for one part."""
@@ -1104,7 +1129,7 @@ def serve(args):
     """Import the submission and answer requests until the runner closes the pipe."""
     requests = os.fdopen(args.requests, "r", encoding="utf-8")
     replies = os.fdopen(args.replies, "w", encoding="utf-8")
-    dumps, loads, write, flush = json.dumps, json.loads, replies.write, replies.flush
+    (dumps, loads), write, flush = codec(), replies.write, replies.flush
     api = loads(args.api)
     note = alarm(args.alarms)
     folders = loads(args.forbid_folders)

@@ -133,6 +133,7 @@ BUGS: tuple[Bug, ...] = (
                 "            other.grad += other.data * out.grad",
             ),
         ),
+        also=("neg",),
     ),
     Bug(
         "neg_cuts_graph",
@@ -152,6 +153,7 @@ BUGS: tuple[Bug, ...] = (
                 "self.grad += self.data ** (other.data - 1) * out.grad",
             ),
         ),
+        also=("pow_var",),
     ),
     Bug(
         "pow_exponent_no_log",
@@ -164,6 +166,7 @@ BUGS: tuple[Bug, ...] = (
                 "other.grad += out.data * out.grad",
             ),
         ),
+        also=("rpow",),
     ),
     Bug(
         "relu_sign_derivative",
@@ -335,6 +338,7 @@ BUGS: tuple[Bug, ...] = (
                 "other.grad += out.data * math.log(self.data)",
             ),
         ),
+        also=("pow_var", "rpow"),
     ),
     Bug(
         "sin_drops_upstream",

@@ -18,6 +18,7 @@ from pathlib import Path
 ENGINES = Path(__file__).resolve().parent.parent
 #: A file whose text is one of the project's correct engines.
 NEEDLE = ("engine", ENGINES / "families" / "needle_scalar.py")
+NEEDLE_HW1 = ("engine", ENGINES / "tensor" / "needle_hw1.py")
 MINITORCH = ("engine", ENGINES / "families" / "minitorch_scalar.py")
 MICROGRAD = ("engine", ENGINES / "correct" / "closures_micrograd.py")
 DEZERO = ("engine", ENGINES / "families" / "dezero_steps.py")
@@ -50,6 +51,7 @@ def _notebook(*cells: str) -> str:
 class Layout:
     family: str
     api: str
+    assignment: str = "scalar_autodiff"
     #: relative path -> text, or an ``("engine", path)`` entry.
     files: dict = field(default_factory=dict)
     #: What is graded, as the note shows it, and the module imported.
@@ -57,6 +59,11 @@ class Layout:
     module: str = ""
     #: Found by the assignment's own entry name (engine.py), so no note says why.
     named: bool = False
+
+    @property
+    def engine(self) -> Path:
+        """The project's engine this layout places (the first ``ENGINE`` entry)."""
+        return next(c[1] for c in self.files.values() if isinstance(c, tuple))
 
 
 LAYOUTS = {
@@ -73,6 +80,21 @@ LAYOUTS = {
             "tests/test_autograd_hw.py": "import needle as ndl\n\ndef test_x():\n    pass\n",
             "hw1.ipynb": _notebook("!pip install numdifftools", "import needle as ndl"),
             "README.md": "# Homework 1\n",
+        },
+        picked="python/needle/",
+        module="needle",
+    ),
+    # The same repository with the array engine hw1 asks for, graded by tensor_autodiff.
+    "needle_hw1_tensor": Layout(
+        family="needle",
+        api="needle",
+        assignment="tensor_autodiff",
+        files={
+            "python/needle/__init__.py": "from .autograd import Tensor\nfrom .autograd import *\n",
+            "python/needle/autograd.py": NEEDLE_HW1,
+            "apps/simple_ml.py": "import sys\nsys.path.append('python/')\nimport needle as ndl\n",
+            "tests/hw1/test_autograd_hw.py": "import needle as ndl\n",
+            "hw1.ipynb": _notebook("import needle as ndl"),
         },
         picked="python/needle/",
         module="needle",

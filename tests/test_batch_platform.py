@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +29,9 @@ from platform_support import (
     system_venv,
     unguarded_copy,
 )
+
+from graders.platforms import options
+from graders.sandbox import users
 
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
@@ -208,3 +215,149 @@ def test_grade_as_root_runs_the_worker_as_another_user_that_reads_no_solution(
     )
     assert done.returncode == 0, done.stderr
     assert _honest(json.loads(done.stdout), GRADE_WRONG_COS), done.stdout
+
+
+#: Searches what the kernel lets it open, by routes the guard cannot place (paths opened
+#: relative to a descriptor of ``/``): every process's environment for long numbers (a
+#: seed), and ``/tmp`` and ``/dev/shm`` for other students' files (``VICTIM``). It says
+#: what it found in the message of an exception from ``exp`` (the one channel out).
+SEARCH = """
+import json, os, re
+_root = os.open("/", os.O_PATH)
+_found = {"uid": os.getuid(), "environ": 0, "numbers": [], "files": [], "folders": 0}
+
+
+def _read(path, at=_root):
+    try:
+        fd = os.open(path, os.O_RDONLY, dir_fd=at)
+        try:
+            return os.read(fd, 1 << 16).decode("utf-8", "replace")
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+
+
+for _pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:
+    _text = _read(f"proc/{_pid}/environ")
+    if _text is not None:
+        _found["environ"] += 1
+        _found["numbers"] += re.findall(r"[0-9]{9,}", _text)
+
+
+def _walk(at, depth):
+    try:
+        entries = list(os.scandir(at))
+    except OSError:
+        return
+    _found["folders"] += 1
+    for entry in entries[:200]:
+        try:
+            if entry.is_dir(follow_symlinks=False) and depth < 6:
+                fd = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=at)
+                _walk(fd, depth + 1)
+                os.close(fd)
+            elif entry.name.endswith(".py"):
+                text = _read(entry.name, at)
+                if text and "VICTIM" + "-MARKER" in text:
+                    _found["files"].append(entry.name)
+        except OSError:
+            pass
+
+
+for _shared in ("tmp", "dev/shm"):
+    try:
+        _fd = os.open(_shared, os.O_RDONLY | os.O_DIRECTORY, dir_fd=_root)
+        _walk(_fd, 0)
+    except OSError:
+        pass
+_SAID = json.dumps(_found).encode().hex()
+"""
+#: The end of an engine with SEARCH: ``exp`` says what was found.
+SAYS_IT = """
+
+def exp(x):
+    raise ValueError("FOUND " + _SAID)
+"""
+
+
+def _said(text: str) -> dict:
+    found = re.search(r"FOUND ([0-9a-f]+)", text)
+    assert found, text[:3000]
+    return json.loads(bytes.fromhex(found.group(1)))
+
+
+def test_a_pool_worker_reads_no_neighbours_files(installed, unguarded, tmp_path):
+    """In a batch as root, a worker that walks /tmp and /dev/shm by directory descriptors
+    finds no other student's submission (nor anything else)."""
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    for name in ("alice", "bob"):
+        (submissions / f"{name}.py").write_text("# VICTIM-MARKER\n" + SOLUTION.read_text())
+    (submissions / "nosy.py").write_text(SEARCH + SOLUTION.read_text() + SAYS_IT)
+    out = tmp_path / "out"
+    done = chaingrade_from(
+        installed, "batch", submissions, "--assignment", unguarded, "--out", out,
+        "--examples", "3", "--jobs", "3", "--no-progress", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    found = _said((out / "nosy.json").read_text())
+    assert 61000 <= found["uid"] <= 61015
+    assert found["files"] == [] and found["folders"] == 0
+    assert found["environ"] == 0  # no other process's environment, of any user
+
+
+def test_a_worker_of_the_grading_user_cannot_read_the_seed_in_its_environment(
+    installed, unguarded, request
+):
+    """Not as root (a course server's own account): the worker runs as the grading user,
+    whose environment holds the private seed, and still cannot read it (Landlock refuses a
+    confined process another's environment, whatever its uid)."""
+    folder = open_folder(request.config, "same-user")
+    os.chown(folder, GRADING_USER, GRADING_USER)
+    submission = folder / "engine.py"
+    submission.write_text(SEARCH + SOLUTION.read_text() + SAYS_IT)
+    seed = "918273645546372819"
+    env = clean_environment(CHAINGRADE_GRADING_SEED=seed, HOME=str(folder))
+    done = subprocess.run(
+        ["setpriv", f"--reuid={GRADING_USER}", f"--regid={GRADING_USER}", "--clear-groups",
+         str(installed), "-m", "graders.platforms.cli", "grade", str(submission),
+         "--assignment", str(unguarded), "--results", "-", "--examples", "3"],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    found = _said(done.stdout)
+    assert found["uid"] == GRADING_USER
+    assert seed not in found["numbers"] and seed not in done.stdout
+    assert found["environ"] == 0
+
+
+#: A uid for a grader that is not root.
+GRADING_USER = 61050
+
+
+def test_a_seed_file_other_users_can_read_is_warned_about(tmp_path, capsys):
+    seed = tmp_path / "seed"
+    seed.write_text("123456789\n")
+    seed.chmod(0o644)
+    assert options.grading_seed(seed) == 123456789
+    assert "readable by other users (mode 0644): chmod 600" in capsys.readouterr().err
+    seed.chmod(0o600)
+    assert options.grading_seed(seed) == 123456789
+    assert capsys.readouterr().err == ""
+
+
+def test_a_lease_clears_what_its_uid_left_in_the_shared_folders(installed):
+    """What an earlier worker of a uid left in /tmp and /dev/shm is gone once the uid is
+    leased again."""
+    user = users.WorkerUser(61060, 61060, "uid 61060")
+    left = [Path(tempfile.mkdtemp(dir=shared)) for shared in ("/tmp", "/dev/shm")]
+    for folder in left:
+        (folder / "engine.py").write_text("# VICTIM-MARKER\n")
+        for path in (folder, folder / "engine.py"):
+            os.chown(path, user.uid, user.gid)
+    lease = users.Lease.take([user], timeout=5)
+    try:
+        assert not any(folder.exists() for folder in left)
+    finally:
+        lease.release()

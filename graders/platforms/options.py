@@ -7,13 +7,15 @@ chosen values back into arguments (batch hands them to the processes it starts).
 
 A private grading seed never travels on a command line, where every process on the
 machine can read it (``/proc/PID/cmdline``): it comes from a file
-(``--grading-seed-file``, readable by the grader alone) or from the environment
-(``CHAINGRADE_GRADING_SEED``, which other users' processes cannot read).
+(``--grading-seed-file``, readable by the grader alone: a file other users can read is
+warned about) or from the environment (``CHAINGRADE_GRADING_SEED``, which other users'
+processes cannot read).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,8 +100,15 @@ def grading_seed(path: Path | None) -> int | None:
     if path is not None:
         try:
             text = Path(path).read_text(encoding="utf-8")
+            mode = Path(path).stat().st_mode
         except OSError as e:
             raise UsageError(f"--grading-seed-file {path}: {e.strerror or e}") from None
+        if mode & 0o044:  # workers cannot open it (Landlock, their uid); other users can
+            print(
+                f"chaingrade: warning: the grading seed file {path} is readable by other "
+                f"users (mode {mode & 0o777:04o}): chmod 600 {path}",
+                file=sys.stderr,
+            )
         where = f"--grading-seed-file {path}"
     elif os.environ.get(SEED_VARIABLE, "").strip():
         text, where = os.environ[SEED_VARIABLE], f"${SEED_VARIABLE}"

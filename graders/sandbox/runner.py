@@ -45,10 +45,18 @@ Student code runs only in the worker subprocess (``worker.py``, forked by
   user before anything runs; if it cannot, grading stops with :class:`SandboxError`
   saying what to fix. It never falls back to running as root.
 
-What this is not: a container. A submission can read any file its user can read,
-open network connections, fill the disk through its temporary folder, and, when it
-runs as the grading user, signal the grading process. ``docs/sandbox.md`` says what
-is protected and how to grade inside a container.
+* **The kernel's boundary.** Before the submission is imported the worker confines itself
+  (``landlock.py``: it may read only its Python's import path and the system's libraries,
+  and write only its own folder; ``pinned.py``: a seccomp filter keeps its alarm
+  descriptor where it is). Where the kernel offers Landlock (:func:`landlock.abi`), a
+  worker that could not confine itself stops grading; where it does not, a pool member
+  that could read the assignment's folder stops it (``_refuse_what_the_user_could_read``).
+
+What this is not: a container. A submission can open network connections (TCP too where
+Landlock is older than ABI 4), fill the disk through its temporary folder, and, without
+Landlock, read any file its user can read and signal the grading process when it runs as
+the grading user. ``docs/sandbox.md`` says what is protected in each mode and how to
+grade inside a container.
 """
 
 from __future__ import annotations

@@ -565,12 +565,13 @@ class Runner:
     def _refuse_what_the_user_could_read(self) -> None:
         """Without Landlock (an old kernel, a container that refuses its system calls) the
         worker's uid and file permissions are the only boundary: a private folder (the
-        assignment, with its solution) that its user could read stops grading, with the fix.
-        """
+        assignment, with its solution, or the checkout of an editable install) that its
+        user could read stops grading, with the fix."""
         if landlock.abi():
             return
         user = self.lease.user
-        for folder in self.private_folders:
+        checkout = [f for f, label in self._forbidden_folders().items() if label is None]
+        for folder in dict.fromkeys([*map(str, self.private_folders), *checkout]):
             readable = _readable_below(Path(folder), user)
             if readable is not None:
                 raise SandboxError(
@@ -809,10 +810,11 @@ def _may_write() -> list[str]:
 
 
 def _readable_below(folder: Path, user: WorkerUser) -> Path | None:
-    """A file in ``folder`` that ``user`` could open for reading (mode bits), if any."""
-    if not reachable(folder, user):
+    """A file in ``folder`` that ``user`` could open for reading (mode bits), if any: the
+    first one found."""
+    if not reachable(folder if folder.is_dir() else folder.parent, user):
         return None
-    for path in sorted(folder.rglob("*")):
+    for path in folder.rglob("*") if folder.is_dir() else [folder]:
         try:
             info = path.stat()
         except OSError:

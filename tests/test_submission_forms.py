@@ -340,6 +340,37 @@ def test_entry_names_the_engine_as_a_module_a_package_or_a_path(tmp_path):
     assert "as --entry micrograd.engine says" in report["notes"][0]
 
 
+def test_the_rule_packages_first_then_the_shallowest_and_ties_named(tmp_path):
+    """Read from the source only: a package beats a shallower loose script; a package
+    that only star-imports the module defining the leaf counts; tests never count; two
+    equally good packages stop with both named."""
+
+    def folder(name, files):
+        for relative, text in files.items():
+            (tmp_path / name / relative).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name / relative).write_text(text)
+        return tmp_path / name
+
+    leaf = "class Tensor:\n    pass\n"
+    repo = folder(
+        "a",
+        {
+            "scratch.py": leaf,  # shallower, but a loose script
+            "src/mylib/__init__.py": "from .core import *\n",
+            "src/mylib/core.py": "from .tensor import *\n",
+            "src/mylib/tensor.py": leaf,
+            "test_scratch.py": leaf,
+        },
+    )
+    found = resolve(repo, "engine", leaves=("Tensor",))
+    assert (found.module, found.entry) == ("mylib", "mylib/__init__.py")
+    assert "the shallowest package that defines Tensor" in found.notes[0]
+    tie = folder("b", {"one/__init__.py": leaf, "two/__init__.py": leaf, "x/test_t.py": leaf})
+    with pytest.raises(HandInError, match=re.escape("2 modules define a leaf the API needs")):
+        resolve(tie, "engine", leaves=("Tensor",))
+    assert resolve(tie, "engine", leaves=("Tensor",), chosen="two").module == "two"
+
+
 def test_several_scripts_that_fit_equally_are_one_finding_that_says_to_pass_entry(tmp_path):
     """DeZero's steps/ folder: every step defines Variable. Which one is the student's
     to say; --entry grades it."""

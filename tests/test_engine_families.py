@@ -309,6 +309,36 @@ def test_a_correct_dezero_step_is_charged_for_nothing_it_has(step, api):
         assert scores["arithmetic"] == 20
 
 
+#: One bug in a DeZero step, and what it must be charged (the same at every seed).
+DEZERO_STEP_BUGS = [
+    # step 16 (functions only): exp's backward drops the gradient flowing in
+    ("dezero_step16.py", "        return np.exp(x) * gy\n", "        return np.exp(x)\n", "exp"),
+    # step 22 (operators): div's backward forgets the sign of d/dy
+    ("dezero_step22.py", "gx1 = gy * (-x0 / x1**2)", "gx1 = gy * (x0 / x1**2)", "div"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step, old, new, op", DEZERO_STEP_BUGS)
+def test_a_dezero_step_with_one_bug_is_charged_for_it_alone_at_every_seed(
+    step, old, new, op, tmp_path
+):
+    text = (FOLDER / step).read_text()
+    assert text.count(old) == 1
+    path = tmp_path / step
+    path.write_text(text.replace(old, new))
+    verdicts = set()
+    for seed in range(1, 7):
+        report = EngineGrader(
+            load("scalar_autodiff", api="dezero"), path, grading_seed=seed, examples=5
+        ).grade()
+        charged = {f.identity for f in report.findings if f.step != "missing"}
+        charged.discard(("error", "pow_var", None))  # step 22's constant-only Pow (above)
+        assert charged and {i[1] for i in charged} == {op}, (seed, summaries(report))
+        verdicts.add(frozenset(charged))
+    assert len(verdicts) == 1, verdicts  # the same step and op at every seed
+
+
 def caller_seeded(folder: Path) -> Path:
     """micrograd's Value whose backward() leaves the output's gradient to its caller."""
     text = MICROGRAD_FORK.read_text()

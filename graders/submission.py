@@ -1,6 +1,6 @@
 """What a student handed in, resolved into what the worker gets.
 
-    resolve(path, entry="engine") -> Submission
+    resolve(path, entry="engine", leaves=("tensor",), chosen=None) -> Submission
 
 Students hand in three forms, and every platform path (``check``, ``grade``, the pytest
 plugin, Gradescope's ``run_autograder``, ``batch``) resolves them here, once:
@@ -11,14 +11,20 @@ plugin, Gradescope's ``run_autograder``, ``batch``) resolves them here, once:
 * **a notebook** (``.ipynb``): its code cells become ``ENTRY.py``; IPython's magics,
   shell lines and ``get_ipython()`` calls are dropped and listed in the notes
   (``graders.notebooks``); a syntax error names the cell and its line.
-* **a folder**: the entry is ``ENTRY.py``, a package ``ENTRY/`` (with ``__init__.py``) or
-  a notebook ``ENTRY.ipynb``, at the folder's top or else the shallowest one in a
-  subfolder (an upload or a repository may nest it; several at one depth: the first by
-  name, with a note). A folder with none of them but exactly one notebook grades that
-  notebook; a folder that *is* the package (named ``ENTRY``, with ``__init__.py``) is that
-  package. From the entry, the student's own modules it imports are found by reading
-  its imports (never running them), and only those are copied: a repository's tests,
-  ``setup.py``, scripts, ``conftest.py`` or ``sitecustomize.py`` stay behind.
+* **a folder**: the entry is what ``--entry`` names (a module such as ``needle`` or
+  ``micrograd.engine``, a package, or a path inside the folder); else ``ENTRY.py``, a
+  package ``ENTRY/`` (with ``__init__.py``) or a notebook ``ENTRY.ipynb``, at the
+  folder's top or else the shallowest one in a subfolder (an upload or a repository may
+  nest it; several at one depth: the first by name, with a note); else the package or
+  module that defines the leaf the API needs (:mod:`graders.discovery`: packages before
+  loose scripts, the shallowest; several equally good are one error that says to pass
+  ``--entry``); else the folder's only Python file, then its only notebook. A folder
+  that *is* the package (named ``ENTRY``, with ``__init__.py``) is that package. What
+  was picked, and why, is a note. From the entry, the student's own modules it imports
+  are found by reading its imports (never running them), and only those are copied: a
+  repository's tests, ``setup.py``, scripts, ``conftest.py`` or ``sitecustomize.py``
+  stay behind. A module of a package (``micrograd/engine.py``) is imported as
+  ``micrograd.engine``, its package's ``__init__.py`` copied and run first.
 
 Never copied or followed: symbolic links (wherever they point), anything that is not
 Python source (data files are not even read), hidden folders (``.git``, ``.venv``, ...),

@@ -124,6 +124,11 @@ class BaseGrader:
         """Grade one part with ``self.runner``, a worker that has imported the submission."""
         raise NotImplementedError(f"{type(self).__name__} must implement grade_part")
 
+    def located(self, findings: list[Finding]) -> list[Finding]:
+        """``findings`` with ``where`` (places in the student's files) where the kind can
+        tell; run with the part's worker, after its grading."""
+        return findings
+
     def sweep(self) -> None:
         """Run every function of the submission once, whatever the part: so what the code
         does at run time (a lazy forbidden import) is seen in every part's worker, and
@@ -204,6 +209,8 @@ class BaseGrader:
             return Finding("error", text), output
         self.sweep()
         result = self.policy_zero(part) if self.runner.violations else self.grade_part(part)
+        if not self.runner.violations:
+            result.findings = self.located(result.findings)
         self.runner.end_part()  # its checks on the way out may find a violation too
         output = self.runner.student_output()
         if self.runner.violations:

@@ -88,6 +88,10 @@ class Finding:
     #: an op, that op under a trusted gradient other than 1 (``x * 3`` on its output); with
     #: none, the reverse pass itself. The machinery part is charged for it either way.
     composed: bool = False
+    #: Places in the student's own files (``graders.places``: ``{"file", "line",
+    #: "function", "code"}``), first the line that computed the wrong number; empty when
+    #: none is certain.
+    where: tuple[dict, ...] = ()
 
     def __post_init__(self) -> None:
         if self.step not in STEPS:

@@ -71,6 +71,7 @@ from graders.engine.probes import (
 )
 from graders.engine.reproducer import write_node
 from graders.engine.reuse import check_reuse
+from graders.engine.where import locate
 from graders.grading import BaseGrader
 from graders.oracles import (
     Reference,
@@ -199,6 +200,10 @@ class EngineGrader(BaseGrader):
         result.findings = [f for f in result.findings if not self._owned_elsewhere(part, f)]
         result.cases_digest = self._digest.hexdigest()[:16]
         return result
+
+    def located(self, findings: list[Finding]) -> list[Finding]:
+        """Each finding's place in the student's code (``graders.engine.where``)."""
+        return locate(self, findings)
 
     def _owned_elsewhere(self, part: Part, finding: Finding) -> bool:
         """Is this an overwrite, a wrong order, or an error of the reverse pass itself (no

@@ -7,6 +7,7 @@ import json
 import re
 import textwrap
 
+from graders import places
 from graders.results import PartResult, Report, number
 
 
@@ -29,6 +30,7 @@ def text(report: Report, *, header: str = "") -> str:
         lines += ["", *textwrap.wrap(f"{n}. {finding.summary()}", 100, subsequent_indent="   ")]
         if finding.node:
             lines.append(f"   node: {finding.node}")
+        lines += [f"   where: {places.text(place)}" for place in finding.where[:1]]
         if finding.reproducer:
             lines.append("   reproduce with:")
             lines += ["       " + line if line else "" for line in finding.reproducer.splitlines()]
@@ -45,6 +47,7 @@ def part_text(result: PartResult) -> str:
         lines.append(f"{n}. {finding.summary()}")
         if finding.node:
             lines.append(f"   node: {finding.node}")
+        lines += [f"   where: {places.text(place)}" for place in finding.where[:1]]
         if finding.reproducer:
             lines.append("   reproduce with:")
             lines += ["       " + line if line else "" for line in finding.reproducer.splitlines()]
@@ -68,12 +71,30 @@ def part_markdown(result: PartResult) -> str:
                 f"   - expected {_code(number(finding.expected))}, "
                 f"your engine gives {_code(number(finding.actual))}"
             )
+        lines += [_where_markdown(place) for place in finding.where[:1]]
         if finding.reproducer:
             fence = "`" * max(3, _longest_backticks(finding.reproducer) + 1)
             lines += ["", "   reproduce with:", "", f"   {fence}python"]
             lines += ["   " + line if line else "" for line in finding.reproducer.splitlines()]
             lines.append(f"   {fence}")
     return "\n".join(lines)
+
+
+def _where_markdown(place: dict) -> str:
+    """The place in the student's file: where, then the lines around it, its own marked."""
+    excerpt = places.excerpt_lines(place)
+    width = len(str(excerpt[-1][0]))
+    body = [f"{'>' if here else ' '} {n:>{width}} | {line}" for n, line, here in excerpt]
+    fence = "`" * max(3, _longest_backticks("\n".join(body)) + 1)
+    return "\n".join(
+        [
+            f"   - where: {_code(places.location(place))} in {_code(place['function'])}",
+            "",
+            f"   {fence}",
+            *["   " + line for line in body],
+            f"   {fence}",
+        ]
+    )
 
 
 def _md(text: str) -> str:

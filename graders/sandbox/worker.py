@@ -50,6 +50,10 @@ Protocol, one JSON document per line:
     kind): build the array composition, run the reverse pass from its scalar loss;
     outcome ``{"values": [...], "grads": [...]}`` with one array per node,
     ``{"shape": [...], "data": [...]}`` (:func:`array_value`);
+  - ``{"trace": {composition}, "points": [point], "folder": path, "watch": [node, ...]}``
+    (``where`` on findings): build it and run the reverse pass under the grader's tracer
+    (``tracing.py``, code under ``folder`` only), watching those nodes' gradients; outcome
+    ``{"values", "grads", "trace"}`` (:func:`trace_one`);
 
   and any outcome may instead be ``{"error": {"kind", "op", "message"}}``. A number the
   engine gave that is not one (a string, an array, an object whose ``float()`` raises)
@@ -65,6 +69,7 @@ between requests; requests and replies use their own pipes so printing cannot co
 
 import argparse
 import builtins
+import functools
 import importlib.machinery
 import importlib.util
 import json
@@ -94,6 +99,22 @@ BINARY = {
 MISSING = (NotImplementedError, AssertionError)
 #: Exit status of a worker that failed before it could run the submission.
 WORKER_FAILED = 70
+
+
+def _sibling(name):
+    """A module beside this file (``tracing.py``), loaded by path, as the supervisor
+    loads this one: before the guard goes up, and with no import path to chaingrade."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
+    spec = importlib.util.spec_from_file_location("chaingrade_" + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_tracing = _sibling("tracing")
+#: The grader's tracer (``where`` on findings); the submission cannot import it.
+Tracer, TraceDisturbed = _tracing.Tracer, _tracing.Disturbed
+del _tracing
 
 
 class BuildError(Exception):
@@ -670,7 +691,9 @@ def run_job(module, api, job):
     outcomes, plan = [], None
     for point in job["points"]:
         try:
-            if "array_composition" in job:
+            if "trace" in job:
+                outcomes.append(trace_one(module, api, job, point))
+            elif "array_composition" in job:
                 outcomes.append(run_array_one(module, api, job["array_composition"], point))
             elif "call" in job:
                 outcomes.append(call_one(module, job["call"], point))
@@ -680,6 +703,42 @@ def run_job(module, api, job):
         except BuildError as exc:
             outcomes.append({"error": exc.info})
     return packed(outcomes) if job.get("packed") else outcomes
+
+
+def trace_one(module, api, job, point):
+    """Build ``job["trace"]`` (a composition) at one point under the tracer
+    (``tracing.py``), watching the gradients of the nodes ``job["watch"]`` during the
+    reverse pass: ``{"values", "grads", "trace"}``, with ``"trace": None`` when tracing was
+    disturbed (see ``Tracer.stop``)."""
+    steps, read_values, read_grads = plan_of(api, job["trace"])
+    make = leaf_maker(module, api)
+    nodes = [make(v) for v in point]
+    wrap = make if api["constants"] == "leaf" else float
+    tracer = Tracer(job["folder"], number)
+    tracer.known(*point, *read_values(nodes))
+    tracer.start()
+    try:
+        for op, call, name, sources in steps:
+            args = [nodes[i] if i is not None else wrap(c) for i, c in sources]
+            tracer.known(*args)  # the numbers of ``x * 2``: the grader's, never new
+            nodes.append(call_op(module, op, call, name, args, api))
+        for index in job.get("watch", ()):
+            if index < len(nodes):
+                tracer.watch(index, functools.partial(_gradient_of, nodes[index], api["gradient"]))
+        tracer.enter("backward")
+        run_backward(api, nodes[-1])
+    finally:
+        try:
+            tracer.stop()
+            record = tracer.record()
+        except TraceDisturbed:
+            record = None
+    values, grads = read_results(api, nodes, len(point), read_values, read_grads)
+    return {"values": values, "grads": grads, "trace": record}
+
+
+def _gradient_of(node, path):
+    return access(node, path)
 
 
 def packed(outcomes):

@@ -1,0 +1,296 @@
+"""The worker's tracer: which of the submission's own lines ran, and where numbers appeared.
+
+Loaded by ``worker.py`` from beside it (by path, before the guard goes up; standard
+library only, like the worker). The trusted side (``graders.places``) asks the worker to
+run one small composition, most often one op alone on fresh leaves, under a :class:`Tracer`,
+and decides from what comes back which line computed a wrong number. Nothing here decides
+anything.
+
+What is recorded, for frames of code in the submission's folder only (the grader's and
+the libraries' code never counts):
+
+* ``lines``: every line that ran, in order, with its phase (``forward`` while the nodes
+  are built, ``backward`` during the reverse pass) and a code key (file, first line,
+  qualified name) that says which function it is in;
+* ``numbers``: every float that first appears (a new object, by identity) in a frame's
+  locals (and one level into tuples and lists), in a function's arguments, or in a value a
+  function returns, with the place that made it (the line just run, the returning line,
+  or the caller's line for arguments); and every float handed to a function of the
+  submission by another, or returned by one (``new`` false when it was met before);
+* every place comes with the places of the submission's frames that called it, innermost
+  first (``[place, caller, ...]``): a number computed in shared code (a helper, another
+  op's method) is traced to the op's own line that led there;
+* ``writes``: every change of a watched node's gradient (read as the API says, between
+  two events), with the place that made it (the line just run in the frame where the
+  change was seen).
+
+Python 3.12 and later use ``sys.monitoring`` (a tool id of its own); earlier Pythons
+``sys.settrace``. If the tracing is disturbed (the submission sets a trace function of
+its own, or frees the tool), :meth:`Tracer.stop` says so and the record is thrown away:
+a finding then has no place, never a wrong one.
+"""
+
+import sys
+
+#: The most events recorded in one traced run; more and the record is dropped.
+MOST_EVENTS = 20000
+#: The most callers recorded with a number or a write.
+MOST_CALLERS = 8
+#: Floats looked at per event (a frame's locals, an argument tuple's items).
+MOST_SCANNED = 64
+
+
+class Disturbed(Exception):
+    """The run was not traced as asked (too long, or tracing was switched off)."""
+
+
+class Tracer:
+    """Records what :func:`Tracer.record` describes while started, for code under ``folder``.
+
+    ``watched``: ``[(index, read)]``, each ``read()`` the number a node's gradient reads as
+    now (a float, None, or anything else), looked at on every event."""
+
+    def __init__(self, folder, number=float):
+        self.number = number
+        self.folder = folder.rstrip("/") + "/"
+        self.phase = "forward"
+        self.lines = []
+        self.numbers = []
+        self.writes = []
+        self.watched = []
+        self._last = {}  # frame -> the line it last ran
+        self._seen = {}  # id -> float, every float met (kept alive so ids stay unique)
+        self._held = []  # every gradient object watched (kept alive so ids stay unique)
+        self._state = {}  # watched index -> what it read last
+        self._codes = {}  # code -> its key, or None for code outside the folder
+        self._events = 0
+        self._overflow = False
+        self._monitoring = None
+
+    # --- what is looked at -------------------------------------------------------------
+
+    def known(self, *values):
+        """Floats that exist before the run (the point's numbers): never new."""
+        for value in values:
+            self._new(value)
+
+    def watch(self, index, read):
+        """Watch a gradient: ``read()`` gives what the node holds, ``self.number`` makes it a
+        number (the worker's ``number``)."""
+        self.watched.append((index, read))
+        self._state[index] = self._read(read)
+
+    def enter(self, phase):
+        """The next phase (``backward``): what the grader's own code did in between (a
+        seed set by the worker) is no line's of the submission."""
+        self.phase = phase
+        for index, read in self.watched:
+            self._state[index] = self._read(read)
+
+    def _key(self, code):
+        try:
+            return self._codes[code]
+        except KeyError:
+            pass
+        name = code.co_filename
+        key = None
+        if isinstance(name, str) and name.startswith(self.folder):
+            key = (name, code.co_firstlineno, getattr(code, "co_qualname", code.co_name))
+        self._codes[code] = key
+        return key
+
+    def _new(self, value):
+        """Whether ``value`` is a float not met before (and remember it)."""
+        if type(value) is not float or id(value) in self._seen:
+            return False
+        self._seen[id(value)] = value
+        return True
+
+    def _floats(self, value):
+        if type(value) is float:
+            return [value]
+        if type(value) in (tuple, list):
+            return [v for v in value[:MOST_SCANNED] if type(v) is float]
+        return []
+
+    def _read(self, read):
+        """What a watched gradient holds: a float by identity (``x.grad = out.grad`` twice
+        writes the same value, but another object), anything else by its value as a number
+        (an array read through ``float()`` is a new object every time)."""
+        try:
+            raw = read()
+            value = raw if type(raw) is float else self.number(raw)
+        except BaseException:  # a student's property may raise anything
+            return ("raised", None)
+        if type(value) is not float:
+            return (repr(type(raw)), None)
+        if raw is value:
+            self._held.append(raw)
+            return (id(raw), value)
+        return (repr(value), value)
+
+    # --- events ------------------------------------------------------------------------
+
+    def _place(self, key, line):
+        return [key[0], line, key[2], key[1]]
+
+    def _event(self, frame, kind, arg, key):
+        # An exception in a trace function would surface in the submission's code: never.
+        try:
+            self._record(frame, kind, arg, key)
+        except BaseException:
+            self._overflow = True
+            self.stop_tracing()
+
+    def _record(self, frame, kind, arg, key):
+        self._events += 1
+        if self._events > MOST_EVENTS:
+            self._overflow = True
+            self.stop_tracing()
+            return
+        line = frame.f_lineno
+        before = self._last.get(frame)
+        if kind == "line":
+            self.lines.append([self._events, self.phase, [self._place(key, line)]])
+        # The line whose effects this event is the first to see.
+        done = line if kind == "return" else before
+        caller = frame.f_back
+        caller_key = self._key(caller.f_code) if caller is not None else None
+        if kind == "call":
+            done, key_done = (caller.f_lineno, caller_key) if caller_key else (None, None)
+        else:
+            key_done = key
+        if done is not None:
+            outer = caller.f_back if kind == "call" else caller
+            self._scan(frame, kind, arg, key_done, done, outer)
+            self._check_writes(key_done, done, outer)
+        if kind == "line":
+            self._last[frame] = line
+        elif kind == "return":
+            self._last.pop(frame, None)
+
+    def _stack(self, frame):
+        """The places of the submission's frames that called this one, innermost first."""
+        places = []
+        while frame is not None and len(places) < MOST_CALLERS:
+            key = self._key(frame.f_code)
+            if key is not None:
+                places.append(self._place(key, frame.f_lineno))
+            frame = frame.f_back
+        return places
+
+    def _scan(self, frame, kind, arg, key_done, done, outer):
+        found = []
+        try:
+            local = frame.f_locals
+            for value in list(local.values())[:MOST_SCANNED]:
+                found += [(v, "call" if kind == "call" else "local") for v in self._floats(value)]
+        except BaseException:
+            pass
+        if kind == "return":
+            found += [(v, "return") for v in self._floats(arg)]
+        for value, how in found:
+            new = self._new(value)
+            if new or how != "local":  # handed on or returned: where a number goes, too
+                place = [self._place(key_done, done), *self._stack(outer)]
+                self.numbers.append([self._events, self.phase, how, value, new, place])
+
+    def _check_writes(self, key_done, done, outer):
+        for index, read in self.watched:
+            now = self._read(read)
+            if now != self._state[index]:
+                old = self._state[index]
+                self._state[index] = now
+                value, was = now[1], old[1]
+                place = [self._place(key_done, done), *self._stack(outer)]
+                self.writes.append([self._events, self.phase, index, value, was, place])
+
+    # --- sys.settrace (Python up to 3.11) ------------------------------------------------
+
+    def _global(self, frame, event, arg):
+        key = self._key(frame.f_code)
+        if key is None:
+            return None
+        self._event(frame, "call", arg, key)
+        return self._local
+
+    def _local(self, frame, event, arg):
+        key = self._key(frame.f_code)
+        if key is not None and event in ("line", "return"):
+            self._event(frame, event, arg, key)
+        return self._local
+
+    # --- sys.monitoring (Python 3.12 and later) ------------------------------------------
+
+    def _start_monitoring(self):
+        monitoring = sys.monitoring
+        tool = next(
+            (t for t in range(5, 0, -1) if monitoring.get_tool(t) is None), None
+        )  # 0 (debuggers) and profilers' ids are left alone
+        if tool is None:
+            raise Disturbed("no sys.monitoring tool id free")
+        monitoring.use_tool_id(tool, "chaingrade")
+        events = monitoring.events
+        get_frame = sys._getframe
+        disable = monitoring.DISABLE
+
+        def start(code, offset):
+            key = self._key(code)
+            if key is None:
+                return disable
+            self._event(get_frame(1), "call", None, key)
+
+        def line(code, number):
+            key = self._key(code)
+            if key is None:
+                return disable
+            self._event(get_frame(1), "line", None, key)
+
+        def done(code, offset, value):
+            key = self._key(code)
+            if key is None:
+                return disable
+            self._event(get_frame(1), "return", value, key)
+
+        monitoring.register_callback(tool, events.PY_START, start)
+        monitoring.register_callback(tool, events.LINE, line)
+        monitoring.register_callback(tool, events.PY_RETURN, done)
+        monitoring.restart_events()
+        monitoring.set_events(tool, events.PY_START | events.LINE | events.PY_RETURN)
+        self._monitoring = tool
+
+    # --- start and stop ----------------------------------------------------------------
+
+    def start(self):
+        if hasattr(sys, "monitoring"):
+            self._start_monitoring()
+        else:
+            sys.settrace(self._global)
+
+    def stop_tracing(self):
+        """Stop, whatever state things are in; True if tracing was still on as started."""
+        if self._monitoring is not None:
+            monitoring = sys.monitoring
+            intact = monitoring.get_tool(self._monitoring) == "chaingrade"
+            if intact:
+                intact = monitoring.get_events(self._monitoring) != 0
+                monitoring.set_events(self._monitoring, 0)
+                monitoring.free_tool_id(self._monitoring)
+            self._monitoring = None
+            return intact
+        intact = sys.gettrace() == self._global
+        sys.settrace(None)
+        return intact
+
+    def stop(self):
+        """Stop tracing; raises Disturbed if the record cannot be trusted."""
+        intact = self.stop_tracing()
+        self._last.clear()
+        if self._overflow:
+            raise Disturbed("too many events")
+        if not intact:
+            raise Disturbed("tracing was switched off while the submission ran")
+
+    def record(self):
+        """What was recorded, as plain data."""
+        return {"lines": self.lines, "numbers": self.numbers, "writes": self.writes}

@@ -1,0 +1,251 @@
+"""``where`` on findings: the student's own line that computed the wrong number.
+
+One-bug engines (the reference's closures and its ``_unary`` helper, minitorch's class per
+op, a notebook) are graded, and the first place of each expected finding's
+``where`` must be a line the bug changed (told by diffing the engine with its correct
+one). The tracer runs in the worker (``graders.sandbox.tracing``); an engine that switches
+tracing off gets no place and its honest score. Student code runs in the sandbox only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graders.assignment import load
+from graders.composition import Composition, Node
+from graders.grading import grade
+from graders.places import checked_trace
+from graders.platforms import report as reports
+from graders.presets import PRESETS, from_option
+from graders.sandbox import policy
+from graders.sandbox.runner import Runner, _validated
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ROOT / "tests" / "engines"
+SOLUTION = ROOT / "assignments" / "scalar_autodiff" / "solution" / "engine.py"
+
+
+def _module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+buggy = _module(ENGINES / "buggy.py", "chaingrade_where_buggy")
+families = _module(ENGINES / "families" / "bugs.py", "chaingrade_where_family_bugs")
+
+
+def changed_lines(correct: str, wrong: str) -> set[int]:
+    """The lines of ``wrong`` (1-based) that differ from ``correct``."""
+    matcher = difflib.SequenceMatcher(a=correct.splitlines(), b=wrong.splitlines(), autojunk=False)
+    return {
+        j + 1
+        for tag, _, _, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+        for j in range(j1, j2)
+    }
+
+
+def graded(path: Path, api=None):
+    assignment = load("scalar_autodiff")
+    if api is not None:
+        assignment = dataclasses.replace(assignment, api=from_option(api))
+    return grade(assignment, path)
+
+
+def first_place(report, step, op):
+    finding = next(f for f in report.findings if f.step == step and f.op == op)
+    assert finding.where, f"no where on {finding.summary()}"
+    return finding.where[0]
+
+
+# (bug, step, op) of the buggy corpus: a closure per op, a helper every unary op shares,
+# forward bugs (one built on another op's method), upstream, overwrites, the seed.
+CORPUS = [
+    ("mul_swapped_partials", "local-derivative", "mul"),
+    ("div_rhs_sign", "local-derivative", "div"),
+    ("cos_sign", "local-derivative", "cos"),
+    ("sigmoid_derivative_s", "local-derivative", "sigmoid"),
+    ("pow_exponent_no_log", "local-derivative", "rpow"),
+    ("sigmoid_sign", "forward", "sigmoid"),
+    ("rpow_reversed", "forward", "rpow"),
+    ("add_drops_upstream", "upstream", "add"),
+    ("cos_overwrites", "accumulation", "cos"),
+    ("mul_assigns_grad", "accumulation", "mul"),
+]
+
+
+@pytest.mark.parametrize(("name", "step", "op"), CORPUS, ids=[c[0] for c in CORPUS])
+def test_the_first_place_is_the_line_the_bug_changed(tmp_path, name, step, op):
+    path = tmp_path / "engine.py"
+    bug = next(b for b in buggy.BUGS if b.name == name)
+    _run_table(buggy, bug.name, path)
+    place = first_place(graded(path), step, op)
+    assert place["file"] == "engine.py"
+    assert place["line"] in changed_lines(SOLUTION.read_text(), path.read_text()), place
+    assert place["code"] == path.read_text().splitlines()[place["line"] - 1].strip()
+
+
+def _run_table(table, name: str, path: Path) -> None:
+    """Write one bug's engine with its table's own script (``buggy.py NAME OUT.py``)."""
+    script = Path(table.__file__)
+    subprocess.run([sys.executable, str(script), name, str(path)], check=True, capture_output=True)
+
+
+def test_a_seed_never_set_points_where_the_reverse_pass_starts(tmp_path):
+    path = tmp_path / "engine.py"
+    _run_table(buggy, "no_seed", path)
+    place = first_place(graded(path), "seed", None)
+    assert place["function"] == "Tensor.backward"
+    assert place["line"] == path.read_text().splitlines().index("    def backward(self):") + 2
+
+
+# (bug, step, op) of the other families: minitorch's class per op (a helper function per
+# derivative). Not yet: needle's and DeZero's, whose numbers are NumPy arrays (the tracer
+# follows Python floats), and pyad's recorded partials (no place yet: none, never a wrong one).
+FAMILY_BUGS = [
+    ("minitorch_mul_drops_d_output", "upstream", "mul"),
+    ("minitorch_inv_back_sign", "local-derivative", "div"),
+]
+
+
+@pytest.mark.parametrize(("name", "step", "op"), FAMILY_BUGS, ids=[b[0] for b in FAMILY_BUGS])
+def test_every_family_points_at_its_buggy_line(tmp_path, name, step, op):
+    bug = next(b for b in families.BUGS if b.name == name)
+    family = families.FAMILIES[bug.family]
+    path = tmp_path / "engine.py"
+    _run_table(families, name, path)
+    place = first_place(graded(path, family.api_option), step, op)
+    assert place["line"] in changed_lines(family.path.read_text(), path.read_text()), place
+
+
+def test_a_notebook_names_the_cell(tmp_path):
+    import nbformat
+
+    engine = tmp_path / "engine.py"
+    _run_table(buggy, "cos_sign", engine)
+    text = engine.read_text()
+    cut = text.index("def cos(x):")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# My engine"),
+        nbformat.v4.new_code_cell(text[:cut]),
+        nbformat.v4.new_code_cell(text[cut:]),
+    ]
+    path = tmp_path / "engine.ipynb"
+    path.write_text(nbformat.writes(notebook))
+    place = first_place(graded(path), "local-derivative", "cos")
+    assert place["file"] == "engine.ipynb"
+    assert place["cell"] == 3
+    assert "math.sin(x.data)" in place["code"]
+    cell = text[cut:].splitlines()
+    assert cell[place["line"] - 1].strip() == place["code"]
+
+
+def test_the_reports_show_the_place(tmp_path):
+    path = tmp_path / "engine.py"
+    _run_table(buggy, "mul_swapped_partials", path)
+    report = graded(path)
+    text = reports.text(report)
+    assert "   where: engine.py:" in text
+    assert "in Tensor.__mul__.<locals>.backward:  self.grad += self.data * out.grad" in text
+    part = next(p for p in report.parts if any(f.where for f in p.findings))
+    markdown = reports.part_markdown(part)
+    assert "- where: ` engine.py:" in markdown
+    place = next(f.where[0] for f in part.findings if f.where)
+    assert f"> {place['line']} | " in markdown  # the line marked in its excerpt
+    assert f"  {place['line'] - 1} | " in markdown
+    found = json.loads(reports.as_json(report))["findings"]
+    assert all(isinstance(f["where"], list) for f in found)
+    assert any(w["code"] == "self.grad += self.data * out.grad" for f in found for w in f["where"])
+
+
+def test_a_correct_engine_has_no_where_and_its_report_is_unchanged():
+    report = graded(SOLUTION)
+    assert report.score == report.max_score
+    assert "where:" not in reports.text(report)
+
+
+SWITCHES_TRACING_OFF = """
+import sys
+from engine_base import *  # noqa: F403
+from engine_base import Tensor
+
+
+_backward = Tensor.backward
+
+
+def backward(self):
+    sys.settrace(None)  # what a debugger-minded student might leave in
+    _backward(self)
+
+
+Tensor.backward = backward
+"""
+
+
+def test_an_engine_that_switches_tracing_off_gets_no_place_and_its_honest_score(
+    tmp_path, monkeypatch
+):
+    """The static policy forbids ``sys.settrace``; past it (a name built at run time, say),
+    switching the grader's tracer off costs the places, never the score or a crash."""
+    (tmp_path / "engine_base.py").write_text(_table_text(buggy, "cos_sign", tmp_path))
+    plain = graded(tmp_path / "engine_base.py")
+    (tmp_path / "engine.py").write_text(SWITCHES_TRACING_OFF)
+    monkeypatch.setattr(policy, "check", lambda texts, chosen: [])
+    report = graded(tmp_path)
+    assert report.score == plain.score < report.max_score
+    assert [f.identity for f in report.findings] == [f.identity for f in plain.findings]
+    assert all(not f.where for f in report.findings)
+    assert any(f.where for f in plain.findings)
+
+
+def _table_text(table, name: str, folder: Path) -> str:
+    path = folder / f"_{name}.py"
+    _run_table(table, name, path)
+    text = path.read_text()
+    path.unlink()
+    return text
+
+
+def test_the_worker_traces_a_probe_and_the_runner_checks_what_comes_back(tmp_path):
+    path = tmp_path / "engine.py"
+    path.write_text(SOLUTION.read_text())
+    runner = Runner(path, PRESETS["mygrad"], load("scalar_autodiff").limits)
+    runner.start()
+    try:
+        probe = Composition(("x", "y"), (Node("mul", (0, 1)),), ("a",))
+        job = {
+            "trace": probe.to_json(),
+            "points": [[2.0, 3.0]],
+            "folder": str(runner.home / "submission"),
+            "watch": [0],
+        }
+        (outcome,) = runner.run([job])[0]
+    finally:
+        runner.cleanup()
+    assert outcome["grads"][:2] == [3.0, 2.0]
+    writes = [w for w in outcome["trace"]["writes"] if w["index"] == 0]
+    (write,) = writes
+    line = write["place"][0][1]
+    source = SOLUTION.read_text().splitlines()
+    assert source[line - 1].strip() == "self.grad += other.data * out.grad"
+    assert write["phase"] == "backward" and write["value"] == 3.0 and write["was"] == 0.0
+
+
+def test_a_reply_that_is_not_what_the_tracer_writes_is_no_place_never_a_crash():
+    job = {"trace": {}, "points": [[1.0]], "folder": "/x", "watch": []}
+    for bad in ({"trace": "nonsense"}, {"trace": {"lines": [[1, "forward", "x"]]}}, 7):
+        (outcomes,) = _validated({"results": [[bad]]}, [job])
+        assert outcomes[0]["trace"] is None
+    assert checked_trace({"error": {"kind": "crash"}})["error"]["op"] is None

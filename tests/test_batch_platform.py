@@ -243,6 +243,11 @@ for _pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getp
     if _text is not None:
         _found["environ"] += 1
         _found["numbers"] += re.findall(r"[0-9]{9,}", _text)
+    _args = (_read(f"proc/{_pid}/cmdline") or "").split(chr(0))
+    if "--grading-seed-file" in _args[:-1]:  # a seed file named on a command line
+        _path = _args[_args.index("--grading-seed-file") + 1]
+        _found["seed_files"] = _found.get("seed_files", 0) + 1
+        _found["numbers"] += re.findall(r"[0-9]{9,}", _read(_path.lstrip("/")) or "")
 
 
 def _walk(at, depth):
@@ -287,24 +292,33 @@ def _said(text: str) -> dict:
     return json.loads(bytes.fromhex(found.group(1)))
 
 
-def test_a_pool_worker_reads_no_neighbours_files(installed, unguarded, tmp_path):
+def test_a_pool_worker_reads_no_neighbours_files_nor_the_seed(
+    installed, unguarded, tmp_path, request
+):
     """In a batch as root, a worker that walks /tmp and /dev/shm by directory descriptors
-    finds no other student's submission (nor anything else)."""
+    finds no other student's submission (nor anything else), and cannot read the seed
+    file whose path it finds on batch's command line, though the file is 0644."""
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     for name in ("alice", "bob"):
         (submissions / f"{name}.py").write_text("# VICTIM-MARKER\n" + SOLUTION.read_text())
     (submissions / "nosy.py").write_text(SEARCH + SOLUTION.read_text() + SAYS_IT)
+    seed = open_folder(request.config, "seed") / "seed"
+    seed.write_text("918273645546372819\n")
+    seed.chmod(0o644)  # readable by every user, its path on batch's command line
     out = tmp_path / "out"
     done = chaingrade_from(
         installed, "batch", submissions, "--assignment", unguarded, "--out", out,
-        "--examples", "3", "--jobs", "3", "--no-progress", cwd=tmp_path,
+        "--examples", "3", "--jobs", "3", "--no-progress", "--grading-seed-file", seed,
+        cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "readable by other users" in done.stderr
     found = _said((out / "nosy.json").read_text())
     assert 61000 <= found["uid"] <= 61015
     assert found["files"] == [] and found["folders"] == 0
     assert found["environ"] == 0  # no other process's environment, of any user
+    assert found.get("seed_files") and "918273645546372819" not in found["numbers"]
 
 
 def test_a_worker_of_the_grading_user_cannot_read_the_seed_in_its_environment(

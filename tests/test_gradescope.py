@@ -264,7 +264,9 @@ def test_run_autograder_grades_only_the_submission_file(autograder, tmp_path):
 
 def test_run_autograder_without_the_file_gives_zero_and_says_why(autograder, tmp_path):
     (tmp_path / "submission").mkdir()
-    (tmp_path / "submission" / "Engine.py").write_text("tensor = float\n")
+    # No engine to grade: neither file defines a leaf (one file alone would be graded).
+    (tmp_path / "submission" / "Engine.py").write_text("x = 1.0\n")
+    (tmp_path / "submission" / "plots.py").write_text("y = 2.0\n")
     data = run_autograder(autograder, tmp_path, CHAINGRADE_USER="no-such-user")
     assert data["score"] == 0
     assert "cannot be graded as handed in: no engine.py" in data["output"]

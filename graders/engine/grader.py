@@ -833,10 +833,23 @@ def _drop_coincidental_accumulation(findings: list[Finding]) -> list[Finding]:
     contributions, and that case reads as ``accumulation``. An accumulation bug alone never
     reads as ``order`` (its wrong gradient is always such a sum), so the order finding is
     the one to trust. An op's own overwrite, found on graphs where nothing else can
-    overwrite (``probes.shared_input_checks``), explains what the machinery graphs saw, and
-    names where the fix goes. The machinery part scores zero either way.
+    overwrite (``probes.shared_input_checks``), explains what the machinery graphs saw,
+    even a case built with that op that reads as a wrong order, and names where the fix
+    goes. The machinery part scores zero either way.
     """
-    explained = any(f.step == "order" or (f.step == "accumulation" and f.op) for f in findings)
+    overwriting = {f.op for f in findings if f.step == "accumulation" and f.op}
+    findings = [f for f in findings if not _built_with(f, overwriting)]
+    explained = overwriting or any(f.step == "order" for f in findings)
     if not explained:
         return findings
     return [f for f in findings if f.step != "accumulation" or f.op is not None]
+
+
+def _built_with(finding: Finding, ops_: set[str]) -> bool:
+    """Is this a reverse-pass finding (no op) made on a case that uses one of ``ops_``
+    (ops whose own backward overwrites)? Their overwrite alone may make the case read as
+    a wrong order; it is named on them already."""
+    if finding.op is not None or finding.step not in ("accumulation", "order"):
+        return False
+    nodes = (finding.case or {}).get("composition", {}).get("nodes", [])
+    return any(node.get("op") in ops_ for node in nodes)

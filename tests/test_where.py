@@ -9,6 +9,7 @@ tracing off gets no place and its honest score. Student code runs in the sandbox
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
 import importlib.util
@@ -23,6 +24,7 @@ from graders.assignment import load
 from graders.composition import Composition, Node
 from graders.grading import grade
 from graders.places import checked_trace
+from graders.platforms import gradescope, html_report
 from graders.platforms import report as reports
 from graders.presets import PRESETS, from_option
 from graders.sandbox import policy
@@ -54,6 +56,13 @@ def changed_lines(correct: str, wrong: str) -> set[int]:
         if tag != "equal"
         for j in range(j1, j2)
     }
+
+
+def statement_lines(source: str, line: int) -> set[int]:
+    """The lines of the statement that starts at ``line``."""
+    starts = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.stmt)]
+    here = min((n for n in starts if n.lineno == line), key=lambda n: n.end_lineno)
+    return set(range(here.lineno, here.end_lineno + 1))
 
 
 def graded(path: Path, api=None):
@@ -111,11 +120,14 @@ def test_a_seed_never_set_points_where_the_reverse_pass_starts(tmp_path):
 
 
 # (bug, step, op) of the other families: minitorch's class per op (a helper function per
-# derivative). Not yet: needle's and DeZero's, whose numbers are NumPy arrays (the tracer
-# follows Python floats), and pyad's recorded partials (no place yet: none, never a wrong one).
+# derivative), pyad's partials recorded on a tape as each op runs. Not yet: needle's and
+# DeZero's, whose numbers are NumPy arrays (the tracer follows Python floats), and a
+# partial that is an input's own number (pyad's square recording ``a`` for ``2 * a``):
+# no place, never a wrong one.
 FAMILY_BUGS = [
     ("minitorch_mul_drops_d_output", "upstream", "mul"),
     ("minitorch_inv_back_sign", "local-derivative", "div"),
+    ("pyad_sub_second_sign", "local-derivative", "sub"),
 ]
 
 
@@ -127,6 +139,21 @@ def test_every_family_points_at_its_buggy_line(tmp_path, name, step, op):
     _run_table(families, name, path)
     place = first_place(graded(path, family.api_option), step, op)
     assert place["line"] in changed_lines(family.path.read_text(), path.read_text()), place
+
+
+def test_gradients_in_a_dict_on_the_output_point_at_the_recorded_partial(tmp_path):
+    """A functional engine: each op records ``(parent, local derivative)`` pairs, and the
+    reverse pass keeps every gradient in a dict on the output (``.grad`` reads it)."""
+    correct = (ENGINES / "correct" / "gradients_on_the_output.py").read_text()
+    right = "((self, 1 / other.data), (other, -self.data / other.data**2))"
+    assert correct.count(right) == 1
+    path = tmp_path / "engine.py"
+    path.write_text(correct.replace(right, right.replace("-self.data", "self.data")))
+    place = first_place(graded(path), "local-derivative", "div")
+    # The statement that computed it: ``return Node(`` spans the lines of its arguments.
+    statement = statement_lines(path.read_text(), place["line"])
+    assert changed_lines(correct, path.read_text()) <= statement, place
+    assert place["function"] == "Node.__truediv__"
 
 
 def test_a_notebook_names_the_cell(tmp_path):
@@ -165,6 +192,10 @@ def test_the_reports_show_the_place(tmp_path):
     place = next(f.where[0] for f in part.findings if f.where)
     assert f"> {place['line']} | " in markdown  # the line marked in its excerpt
     assert f"  {place['line'] - 1} | " in markdown
+    results = gradescope.from_report(report)
+    assert gradescope.validate(results) == []
+    page = html_report.page(results)
+    assert f'<mark class="here">{place["line"]:>4} | ' in page  # highlighted in its excerpt
     found = json.loads(reports.as_json(report))["findings"]
     assert all(isinstance(f["where"], list) for f in found)
     assert any(w["code"] == "self.grad += self.data * out.grad" for f in found for w in f["where"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from graders import places
 from graders.results import at_text, number
 
 #: Classes and ids the page's CSS, script and tests rely on: ``.chaingrade`` (the root),
@@ -45,6 +46,8 @@ STYLE = """
 .chaingrade pre { background: #f4f6f6; padding: .8rem; border-radius: 4px; overflow-x: auto; }
 .chaingrade button.copy { position: absolute; top: .4rem; right: .4rem; cursor: pointer; }
 .chaingrade .passed { color: #1e8449; }
+.chaingrade pre.excerpt span, .chaingrade pre.excerpt mark { display: block; min-height: 1.2em; }
+.chaingrade pre.excerpt mark.here { background: #fadbd8; color: inherit; }
 """
 
 #: Copies the reproducer next to the button; falls back to a selection where the
@@ -169,6 +172,7 @@ def _finding(n: int, finding: dict) -> str:
         f"<h3>{n}. {escape(headline)}</h3>",
         f'<p class="message">{escape(str(finding.get("message", "")))}</p>',
         _facts(finding),
+        _where(finding),
     ]
     missing = graph_drawing.missing_libraries()
     svg = None if missing else _drawn(finding, n)
@@ -235,6 +239,25 @@ def _facts(finding: dict) -> str:
         if value not in (None, "")
     ]
     return f"<dl>{''.join(rows)}</dl>"
+
+
+def _where(finding: dict) -> str:
+    """The first place in the student's code (``Finding.where``): where, and the lines
+    around it with that line highlighted; empty when there is none."""
+    found = finding.get("where") or []
+    if not found or not isinstance(found[0], dict):
+        return ""
+    place = found[0]
+    rows = []
+    for at, line, here in places.excerpt_lines(place):
+        text = escape(f"{at:>4} | {line}")
+        rows.append(f'<mark class="here">{text}</mark>' if here else f"<span>{text}</span>")
+    return (
+        '<div class="where"><h4>Where in your code</h4>'
+        f"<p><code>{escape(places.location(place))}</code> in "
+        f"<code>{escape(str(place['function']))}</code></p>"
+        f'<pre class="excerpt"><code>{"".join(rows)}</code></pre></div>'
+    )
 
 
 def _number(value) -> str | None:

@@ -13,7 +13,7 @@ the libraries' code never counts):
   are built, ``backward`` during the reverse pass) and a code key (file, first line,
   qualified name) that says which function it is in;
 * ``numbers``: every float that first appears (a new object, by identity) in a frame's
-  locals (and one level into tuples and lists), in a function's arguments, or in a value a
+  locals (and two levels into tuples and lists), in a function's arguments, or in a value a
   function returns, with the place that made it (the line just run, the returning line,
   or the caller's line for arguments); and every float handed to a function of the
   submission by another, or returned by one (``new`` false when it was met before);
@@ -77,8 +77,9 @@ class Tracer:
     def watch(self, index, read):
         """Watch a gradient: ``read()`` gives what the node holds, ``self.number`` makes it a
         number (the worker's ``number``)."""
-        self.watched.append((index, read))
+        # Read first: a property that reads it runs traced, and must see it unwatched.
         self._state[index] = self._read(read)
+        self.watched.append((index, read))
 
     def enter(self, phase):
         """The next phase (``backward``): what the grader's own code did in between (a
@@ -106,11 +107,13 @@ class Tracer:
         self._seen[id(value)] = value
         return True
 
-    def _floats(self, value):
+    def _floats(self, value, depth=2):
+        """The floats in ``value``, and in its tuples and lists two levels down (a tape's
+        ``[(parent, partial), ...]``)."""
         if type(value) is float:
             return [value]
-        if type(value) in (tuple, list):
-            return [v for v in value[:MOST_SCANNED] if type(v) is float]
+        if depth and type(value) in (tuple, list):
+            return [f for v in value[:MOST_SCANNED] for f in self._floats(v, depth - 1)]
         return []
 
     def _read(self, read):

@@ -225,7 +225,10 @@ def _from_folder(
         return assembly.finish(f"{entry}/__init__.py", walk.notes)
     found = walk.find_entry(entry)
     if found is not None:
-        return _assemble(walk, entry, budget, *found)
+        root, name = found
+        shown = walk.label(root / name).removesuffix("__init__.py")
+        why = f"graded {shown} (import {entry}): the assignment's entry, the shallowest one"
+        return _assemble(walk, entry, budget, root, name, [] if root == folder else [why])
     engine = _discovered(walk, entry, leaves, budget)
     if engine is not None:
         return engine

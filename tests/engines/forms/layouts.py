@@ -57,8 +57,6 @@ class Layout:
     #: What is graded, as the note shows it, and the module imported.
     picked: str = ""
     module: str = ""
-    #: Found by the assignment's own entry name (engine.py), so no note says why.
-    named: bool = False
 
     @property
     def engine(self) -> Path:
@@ -128,9 +126,8 @@ LAYOUTS = {
             "demo.ipynb": _notebook("from micrograd.engine import Value", "%matplotlib inline"),
             "test/test_engine.py": "from micrograd.engine import Value\n",
         },
-        picked="micrograd/engine.py",
+        picked="micrograd/engine.py",  # the assignment's engine.py, as it is named
         module="engine",
-        named=True,  # the assignment's engine.py, as it is named
     ),
     # A fork that renamed the package and its engine module: found by the Value it
     # defines, imported as the package's module (its __init__.py exports nothing).

@@ -44,7 +44,16 @@ NEEDLE_HW1 = ENGINES / "needle_hw1.py"
 LACKS = {"tanh", "sigmoid", "mean", "max"}
 SEEDS = (None, 1, 2, 3, 4, 5)
 EXAMPLES = 10
-BUGS = [name for name in corpus.NAMES if corpus.BY_NAME[name].base == "needle_hw1"]
+#: One-bug variants whose bug no other op's gradient calls. needle writes gradients with its
+#: own ops: a ``summation`` that keeps its axes makes ``MatMul.gradient`` (which sums the
+#: batch axes with it) wrong too, and is left to the corpus test, which asks for its own
+#: finding only.
+CASCADES = {"needle_hw1_summation_keepdims"}
+BUGS = [
+    name
+    for name in corpus.NAMES
+    if corpus.BY_NAME[name].base == "needle_hw1" and name not in CASCADES
+]
 
 
 def _credit_without(assignment, charged: set[str]) -> float:

@@ -857,6 +857,18 @@ def _seed_passed_on(pairs, preset: Preset) -> Finding:
     )
 
 
+def _output_seeded(finding: Finding) -> bool:
+    """Does the probe a finding was made on show its output's own gradient as 1 (the seed
+    was set; an engine that keeps its inputs' gradients only shows none)?"""
+    case = finding.case
+    out = len(case["composition"]["inputs"]) + len(case["composition"]["nodes"]) - 1
+    grads = case["actual"]["grads"]
+    try:
+        return len(grads) > out and close(read(grads[out], missing_is_zero=False), 1.0, **GRADING)
+    except NotANumber:
+        return False
+
+
 def _factor_finding(factor: float, pairs, preset: Preset) -> Finding:
     ops_named = ", ".join(sorted({f.op for f, _ in pairs}))
     first = pairs[0][0]
@@ -869,6 +881,16 @@ def _factor_finding(factor: float, pairs, preset: Preset) -> Finding:
         at=first.at,
     )
     examples = _examples(pairs)
+    if close(factor, 0.0, **GRADING) and all(_output_seeded(f) for f, _ in pairs):
+        return Finding(
+            "order",
+            f"no gradient reaches any leaf, whatever the op ({ops_named}), though the output's "
+            f"own gradient is 1: {examples}. The reverse pass never calls the backward of the "
+            f"nodes below the output: look for a visited mark or set kept from an earlier "
+            f"{preset.backward}() (keep it local to {preset.backward}()), or a topological "
+            f"order that comes back empty",
+            **evidence,
+        )
     if close(factor, 0.0, **GRADING):
         return Finding(
             "seed",

@@ -91,6 +91,7 @@ CORPUS = [
     ("add_drops_upstream", "upstream", "add"),
     ("cos_overwrites", "accumulation", "cos"),
     ("mul_assigns_grad", "accumulation", "mul"),
+    ("zero_grad_after_seed", "seed", None),
 ]
 
 

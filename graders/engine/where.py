@@ -17,8 +17,9 @@ these few runs are traced, never the search. What the tracer saw decides the pla
 * ``accumulation``: the finding's own case, the node whose gradient is wrong watched: the
   first write that left one contribution (computed here from the reference, as the
   chain rule says) where the sum of the earlier ones and it belonged.
-* ``seed``: the first write to the output's gradient during the reverse pass; with none,
-  the first line of the reverse pass (where it starts).
+* ``seed``: the last write to the output's gradient during the reverse pass (a seed
+  zeroed again after it is set: the zeroing); with none, the first line of the reverse
+  pass (where it starts).
 
 Anything unclear (tracing disturbed, the number never seen in the op's own code, a
 contrast op the engine cannot build) leaves ``where`` empty: never a wrong place.
@@ -312,8 +313,8 @@ def _first(events, target, elsewhere, new_only: bool):
 
 def _seed_place(trace: dict):
     writes = sorted((w for w in trace["writes"] if w["phase"] == "backward"), key=_seq)
-    if writes:
-        return writes[0]["place"][0]
+    if writes:  # the write that left the output's gradient as the engine ends with it
+        return writes[-1]["place"][0]
     lines = [line for line in trace["lines"] if line["phase"] == "backward"]
     return min(lines, key=_seq)["place"][0] if lines else None
 

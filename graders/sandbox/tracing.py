@@ -82,9 +82,12 @@ class Tracer:
         self.watched.append((index, read))
 
     def enter(self, phase):
-        """The next phase (``backward``): what the grader's own code did in between (a
-        seed set by the worker) is no line's of the submission."""
+        """The next phase (``backward``): what the grader's own code did in between is no
+        line's of the submission."""
         self.phase = phase
+        self._resync()
+
+    def _resync(self):
         for index, read in self.watched:
             self._state[index] = self._read(read)
 
@@ -167,6 +170,8 @@ class Tracer:
             outer = caller.f_back if kind == "call" else caller
             self._scan(frame, kind, arg, key_done, done, outer)
             self._check_writes(key_done, done, outer)
+        else:  # no line of the submission's ran since the last look (the grader seeded)
+            self._resync()
         if kind == "line":
             self._last[frame] = line
         elif kind == "return":

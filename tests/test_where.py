@@ -142,6 +142,19 @@ def test_every_family_points_at_its_buggy_line(tmp_path, name, step, op):
     assert place["line"] in changed_lines(family.path.read_text(), path.read_text()), place
 
 
+def test_numbers_the_tracer_cannot_follow_give_no_place_never_a_wrong_one(tmp_path):
+    """needle's gradients are NumPy arrays: ``sqrt`` as ``power_scalar(x, 0.5)`` whose
+    wrong derivative is 0.5 must not point at the line that hands on the 0.5."""
+    name = "needle_power_scalar_out_grad_base"
+    family = families.FAMILIES["needle"]
+    path = tmp_path / "engine.py"
+    _run_table(families, name, path)
+    report = graded(path, family.api_option)
+    changed = changed_lines(family.path.read_text(), path.read_text())
+    assert report.findings
+    assert all(not f.where or f.where[0]["line"] in changed for f in report.findings)
+
+
 def test_gradients_in_a_dict_on_the_output_point_at_the_recorded_partial(tmp_path):
     """A functional engine: each op records ``(parent, local derivative)`` pairs, and the
     reverse pass keeps every gradient in a dict on the output (``.grad`` reads it)."""

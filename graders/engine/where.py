@@ -217,8 +217,15 @@ def _decide(plan: dict, outcome: dict, contrasts: dict[str, dict]):
     found = _first(backward, target, shared, new_only=True)
     if found is not None:
         return [found[0][found[1]]]
-    if found is None:  # the op's backward is a helper every op shares (``_unary(x, v, d)``):
-        # the derivative was worked out, and last handed on, in the op's own forward code
+    own_backward = [
+        line
+        for line in trace["lines"]
+        if line["phase"] == "backward" and not shared(_code(line["place"][0]))
+    ]
+    if found is None and own_backward:
+        return []  # its own backward ran, and the number is not seen there (NumPy's, say)
+    if found is None:  # the op's backward is a helper every op shares (``_unary(x, v, d)``)
+        # or a tape's: the derivative was worked out, and last handed on, in its forward code
         made = [n for n in forward if n["new"] and not elsewhere(_code(n["place"][0]))]
         if any(n["value"] == target for n in made):  # worked out there, not an input's
             found = _first(forward[::-1], target, elsewhere, new_only=False)

@@ -6,14 +6,19 @@ once more in the worker, traced (``graders.sandbox.tracing``), all in one reques
 these few runs are traced, never the search. What the tracer saw decides the place:
 
 * ``forward``, ``local-derivative``, ``upstream``: the op alone on fresh leaves at the
-  finding's values (``probes.isolated``). The op's own code is what ran for it and not for
-  another op (a contrast run of ``+``, or ``*`` when the op is ``+``): the engine's shared
-  machinery (a topological sort, minitorch's ``chain_rule``, an accumulate helper) is
-  never the place. The place is the first line of the op's own code where the number the
-  engine ends with (the node's value; the argument's gradient) first appeared: written
-  into the argument's gradient (micrograd's ``self.grad += ...``), returned
-  (``Mul.backward``'s ``return b * d_output, ...``), passed to a call (``Value(self.data *
-  other.data, ...)``) or bound to a local.
+  finding's values (``probes.isolated``), beside a contrast run of every other op the
+  engine has (``_not_own``): what ops of two entries or more run is shared (the reverse
+  pass, minitorch's ``chain_rule``, a ``_unary`` helper) and never the place; another
+  op's entry and its closures (``__pow__`` under ``__rpow__``) is that op's. The place is
+  the first line where the number the engine ends with (the node's value; the argument's
+  gradient) appeared: written into the argument's gradient (micrograd's ``self.grad +=
+  ...``), returned (``Mul.backward``'s ``return b, a``), passed to a call
+  (``Value(self.data * other.data, ...)``) or bound to a local; in shared code, the op's
+  own caller. When the op's backward is all shared code (a helper, a tape), the line of
+  its forward that worked the derivative out and handed it on last (``_unary(x, t, 1 -
+  t)``); never when its own backward ran and the number was not seen there (NumPy's).
+  A number worked out in another op's code is that op's line first when that op is wrong
+  alone, else the op's own line (``_ordered``).
 * ``accumulation``: the finding's own case, the node whose gradient is wrong watched: the
   first write that left one contribution (computed here from the reference, as the
   chain rule says) where the sum of the earlier ones and it belonged.

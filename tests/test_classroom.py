@@ -111,7 +111,7 @@ def test_an_uneven_part_is_said_in_the_workflow_and_on_the_command_line(tmp_path
     )
     assert classroom.uneven_parts(load(str(folder))) == [
         "arithmetic: 22 points over 5 items "
-        "(Classroom steps of 4, 5 points, Gradescope 4.4 an item)"
+        "(Classroom steps of 4, 5 points, Gradescope 4.4 an item: a total can differ by up to 1.2)"
     ]
     done = subprocess.run(
         [sys.executable, "-m", "graders.platforms.cli", "classroom", str(folder), "-o", "-"],
@@ -122,3 +122,10 @@ def test_an_uneven_part_is_said_in_the_workflow_and_on_the_command_line(tmp_path
     assert done.returncode == 0, done.stderr
     assert "warning: arithmetic: 22 points over 5 items" in done.stderr
     assert "# Not an equal share" in done.stdout
+
+
+def test_the_widest_gap_is_what_a_student_can_really_lose_or_gain():
+    # chain_rule_multi's first part: 35 points over 8 functions, steps 5, 5, 5, 4, 4, 4, 4, 4.
+    # Three right functions of 5 points earn 15 on Classroom, 13.125 on Gradescope.
+    (first, *_) = classroom.uneven_parts(load("chain_rule_multi"))
+    assert first.endswith("a total can differ by up to 1.875)")

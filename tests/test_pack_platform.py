@@ -179,3 +179,26 @@ def test_a_pack_with_its_wheels_installs_and_checks_with_the_network_cut(request
     assert "step missing" in starter.stdout
     graphs = offline(f"{venv}/bin/python -c 'import matplotlib, networkx'")
     assert graphs.returncode == 0, graphs.stderr  # the page's graphs come with the pack
+
+
+def test_with_no_index_to_reach_a_wheelhouse_pack_is_one_line_and_nothing_left(request):
+    need_root()  # a network namespace of its own (`unshare --net`) needs root
+    work = open_folder(request.config, "no-index-pack")
+    env = {
+        **clean_environment(),
+        "PIP_CONFIG_FILE": os.devnull,  # not this machine's local wheel folders either
+        "PIP_RETRIES": "0",
+    }
+    env = {k: v for k, v in env.items() if k not in ("PIP_FIND_LINKS", "PIP_INDEX_URL")}
+    done = subprocess.run(
+        ["unshare", "--net", "--", sys.executable, "-m", "graders.platforms.cli", "release"]
+        + ["scalar_autodiff", "-o", str(work / "pack"), "--wheelhouse"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**env, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "pip needs to reach a package index" in done.stderr
+    assert "usage:" not in done.stderr and "Traceback" not in done.stderr
+    assert not (work / "pack").exists()  # no half-made pack that would not install

@@ -195,6 +195,8 @@ def test_wheel_targets_pair_platforms_with_pythons_in_order():
         ("win_amd64", "3.10"),
         ("macosx_11_0_arm64", "3.10"),
     ]
+    other = "3.12" if this[1] != "3.12" else "3.11"  # the Classroom workflow's Python
+    assert wheelhouse.targets([], [], workflow_python=other) == [this, (None, other)]
     with pytest.raises(wheelhouse.WheelhouseError, match="pair in order"):
         wheelhouse.targets(["a", "b", "c"], ["3.10", "3.12"])
     done = chaingrade("release", "scalar_autodiff", "-o", "x", "--platform", "win_amd64")

@@ -13,8 +13,9 @@ gets one step per item (op, or exercise function): ``pytest FILE::TEST --chaingr
 NAME``, worth an equal share of the test's points, so the steps add up to what Gradescope
 gives. Shares are whole points (Classroom's command grader reads ``max-score`` with
 ``parseInt``), split by largest remainder: when a test's points are not a multiple of its
-items, a partly right part can differ from Gradescope's score by less than one point, and
-:func:`uneven_parts` says which (``chaingrade classroom`` and ``release`` warn, and the
+items, a partly right part can differ from Gradescope's score: by up to what the steps
+above the equal share exceed it by, together. :func:`uneven_parts` says which part and by
+how much (``chaingrade classroom`` and ``release`` warn, and the
 workflow carries it as a comment). Of the bundled assignments only chain_rule_multi has
 such parts (8, 8 and 10 functions: no whole split of 100 keeps their weights). Other
 tests get one step each, all or nothing. Hidden tests cannot run in a repository students
@@ -71,13 +72,23 @@ def uneven_parts(assignment: Assignment) -> list[str]:
             continue
         items = assignment.kind.items(assignment.prepared, part)
         if items and not (float(test.points).is_integer() and int(test.points) % len(items) == 0):
-            shares = ", ".join(map(str, sorted(set(_shares(test.points, len(items))))))
+            steps = _shares(test.points, len(items))
+            shares = ", ".join(map(str, sorted(set(steps))))
             found.append(
                 f"{test.part}: {test.points:g} points over {len(items)} items "
                 f"(Classroom steps of {shares} points, Gradescope {test.points / len(items):.4g} "
-                "an item)"
+                f"an item: a total can differ by up to {_widest_gap(test.points, steps):.4g})"
             )
     return found
+
+
+def _widest_gap(points: float, steps: list[int]) -> float:
+    """How far a student's Classroom total for one test can be from Gradescope's: every
+    step above the equal share passed and none below, or the other way round."""
+    equal = points / len(steps)
+    return max(
+        sum(s - equal for s in steps if s > equal), sum(equal - s for s in steps if s < equal)
+    )
 
 
 def _shares(total: float, count: int) -> list[int]:

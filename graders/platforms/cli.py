@@ -141,15 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument(
         "--wheelhouse",
         action="store_true",
-        help="bundle a wheel of every dependency (for this platform and Python, and each "
-        "--platform/--python-version pair), so the pack installs with no package index",
+        help="bundle a wheel of every dependency (for this platform with this Python and "
+        "with --python's, and each --platform/--python-version pair), so the pack installs "
+        "with no package index",
     )
     pack.add_argument(
         "--platform",
         action="append",
         default=[],
         metavar="TAG",
-        help="with --wheelhouse: also wheels for this platform tag (manylinux2014_x86_64, "
+        help="with --wheelhouse: also wheels for this platform tag (manylinux_2_28_x86_64, "
         "macosx_11_0_arm64, win_amd64; repeat for more)",
     )
     pack.add_argument(
@@ -238,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except SandboxError as e:  # the machine is set up wrong, not the command: no usage
         print(f"chaingrade: cannot grade here: {e}", file=sys.stderr)
+        return CANNOT_GRADE_HERE
+    except _unreachable_index() as e:  # no package index from here: not a usage error
+        print(f"chaingrade: {e}", file=sys.stderr)
         return CANNOT_GRADE_HERE
     except (ValueError, OSError) as e:  # our own errors say what to fix; so do the OS's
         if not isinstance(e, _user_errors()):
@@ -360,7 +364,7 @@ def _warn_uneven(assignment) -> None:
     for line in classroom.uneven_parts(assignment):
         print(
             f"chaingrade: warning: {line}: a partly right student's Classroom total can differ "
-            "from Gradescope's by less than a point; make the points a multiple of the items",
+            "from Gradescope's; make the part's points a multiple of its items",
             file=sys.stderr,
         )
 
@@ -370,7 +374,11 @@ def _release(args, assignment) -> int:
 
     if (args.platform or args.python_version) and not args.wheelhouse:
         raise options.UsageError("--platform and --python-version go with --wheelhouse")
-    wheels = wheelhouse.targets(args.platform, args.python_version) if args.wheelhouse else None
+    wheels = (
+        wheelhouse.targets(args.platform, args.python_version, workflow_python=args.python)
+        if args.wheelhouse
+        else None
+    )
     written = release.release(
         assignment, args.output, force=args.force, python=args.python, wheels=wheels
     )
@@ -434,13 +442,18 @@ def _need_file(path: Path) -> None:
         raise AssignmentError(f"no such file or folder: {path}")
 
 
+def _unreachable_index() -> type[Exception]:
+    from graders.platforms.wheelhouse import WheelhouseError
+
+    return WheelhouseError
+
+
 def _user_errors() -> tuple[type[Exception], ...]:
     from graders.platforms.autograder import AutograderError
     from graders.platforms.batch import BatchError
     from graders.platforms.classroom import ClassroomError
     from graders.platforms.distribution import DistributionError
     from graders.platforms.release import ReleaseError
-    from graders.platforms.wheelhouse import WheelhouseError
 
     return (
         AssignmentError,
@@ -449,7 +462,6 @@ def _user_errors() -> tuple[type[Exception], ...]:
         ClassroomError,
         DistributionError,
         ReleaseError,
-        WheelhouseError,
         options.UsageError,
         OSError,
     )

@@ -161,8 +161,9 @@ def release(
     if wheels:
         try:
             written += wheelhouse.download(out / wheel_name, out / wheelhouse.FOLDER, wheels)
-        except (wheelhouse.WheelhouseError, distribution.DistributionError) as e:
-            raise ReleaseError(str(e)) from None
+        except (wheelhouse.WheelhouseError, distribution.DistributionError):
+            shutil.rmtree(out)  # no half-made pack that would not install
+            raise
     return written
 
 

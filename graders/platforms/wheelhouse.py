@@ -9,11 +9,12 @@ the versions the pack's pins say. The pack's ``requirements.txt`` then reads::
     --find-links ./wheels
     ./chaingrade-X-py3-none-any.whl[html]
 
-Wheels are for this machine's platform and Python, and for each ``(platform, Python)``
-target asked for (``--platform manylinux2014_x86_64 --python-version 3.10``), which
-``pip download`` fetches with ``--platform``, ``--python-version`` and
-``--implementation cp``. Downloading needs a package index; installing from the pack
-never does.
+Wheels are for this machine's platform with its Python and with the Python the pack's
+Classroom workflow runs (``--python``; GitHub's runners are Linux, as this machine is),
+and for each ``(platform, Python)`` target asked for (``--platform manylinux_2_28_x86_64
+--python-version 3.12``), which ``pip download`` fetches with ``--platform``,
+``--python-version`` and ``--implementation cp``. Downloading needs a package index
+(without one, no pack is left half-made); installing from the pack never does.
 """
 
 from __future__ import annotations
@@ -35,11 +36,16 @@ class WheelhouseError(ValueError):
     """The wheels cannot be downloaded; the message says what to fix."""
 
 
-def targets(platforms: list[str], pythons: list[str]) -> list[tuple[str | None, str]]:
-    """``(platform, Python)`` pairs to download for: this machine's first, then the pairs
-    asked for, ``--platform`` and ``--python-version`` paired in order (one of either
-    pairs with every one of the other)."""
+def targets(
+    platforms: list[str], pythons: list[str], workflow_python: str | None = None
+) -> list[tuple[str | None, str]]:
+    """``(platform, Python)`` pairs to download for: this machine's first, then the pack's
+    Classroom workflow's Python on this platform (a Linux runner, as GitHub's are), then
+    the pairs asked for, ``--platform`` and ``--python-version`` paired in order (one of
+    either pairs with every one of the other)."""
     this = [(None, distribution.this_python())]
+    if workflow_python is not None and workflow_python != distribution.this_python():
+        this.append((None, distribution.check_python(workflow_python)))
     if not platforms and not pythons:
         return this
     if len(platforms) > 1 and len(pythons) > 1 and len(platforms) != len(pythons):

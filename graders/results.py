@@ -59,6 +59,10 @@ CAUSE_ORDER: tuple[Step, ...] = (
 )
 
 
+#: The fewest digits a private seed is blanked out of reports with (``Report.redacted``).
+SECRET_DIGITS = 6
+
+
 @dataclass(frozen=True)
 class Finding:
     step: Step
@@ -224,8 +228,10 @@ class Report:
 
     def redacted(self, secret: str) -> Report:
         """This report with ``secret`` (a private seed) blanked out of every text the
-        submission could have put it in."""
-        if not secret:
+        submission could have put it in. A secret of fewer than :data:`SECRET_DIGITS`
+        digits is left: it is in every report's numbers (a seed of 1 blanked every 1), and
+        blanking it would say which it is (``options.grading_seed`` warns about one)."""
+        if len(secret.lstrip("-")) < SECRET_DIGITS:
             return self
 
         def clean(finding: Finding) -> Finding:

@@ -282,3 +282,19 @@ def test_gradescope_usage_errors_are_clean(tmp_path):
         "gradescope", "scalar_autodiff", "--user", "Robert'); DROP", "-o", tmp_path / "a.zip"
     )
     assert done.returncode == 2 and "not a valid user name" in done.stderr
+
+
+def test_a_long_private_seed_is_blanked_a_short_one_is_left_and_warned_about(capsys):
+    from graders.platforms import options
+    from graders.results import Finding, Report
+
+    report = Report("a", "engine.py", [], [Finding("error", "seed 1234567 and shape (1, 2)")])
+    assert "seed [redacted] and shape (1, 2)" in report.redacted("1234567").findings[0].message
+    # A seed of 1 is in every report's numbers: blanking it garbled "(1, 2)" and said which.
+    assert report.redacted("1").findings[0].message == "seed 1234567 and shape (1, 2)"
+    os.environ[options.SEED_VARIABLE] = "7"
+    try:
+        assert options.grading_seed(None) == 7
+    finally:
+        del os.environ[options.SEED_VARIABLE]
+    assert "short enough to guess" in capsys.readouterr().err

@@ -179,3 +179,16 @@ def test_a_malformed_assignment_is_one_clear_error(tmp_path, toml, message):
         timeout=60,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_a_reverse_pass_that_fails_only_on_big_graphs_costs_the_same_at_every_seed(tmp_path):
+    """``backward()`` raising only past some size (13 nodes here: a search draws that
+    many at some seeds only): the machinery part's deep graph (``probes.DEEP_SHAPE``,
+    61 nodes deep) meets it at every seed."""
+    path = raising_backward(tmp_path, "len(order) >= 13", "RuntimeError")
+    for seed in SEEDS:
+        report = Grader(load("scalar_autodiff"), path, grading_seed=seed).grade(
+            ["chain-rule machinery"]
+        )
+        assert scores(report) == {"chain-rule machinery": 0}, seed
+        assert {f.identity for f in report.findings} == {("error", None, None)}, seed

@@ -262,6 +262,26 @@ MACHINERY_SHAPES: tuple[tuple[int, tuple[tuple, ...]], ...] = (
     (1, (("U", 0), ("V", 0), ("B", 1, 2))),
     (2, (("B", 0, 1), ("U", 2), ("B", 2, 3), ("B", 4, 2))),
 )
+
+
+def _deep_shape(levels: int) -> tuple[int, tuple[tuple, ...]]:
+    """A graph deeper and larger than any a search draws: ``levels`` times a unary op of
+    the last node and a binary op of that and the node before it, so every node has two
+    consumers at two depths. A reverse pass that fails only past some size or depth (a
+    recursion limit, a fixed-size buffer, ``if len(order) > 12: raise``) fails here at
+    every seed, where generated compositions reach that size at some seeds only."""
+    shape: list[tuple] = [("U", 0)]
+    before, last = 1, 2  # indices: the inputs are 0 and 1, nodes count on from 2
+    for _ in range(levels):
+        shape.append(("U", last))
+        shape.append(("B", 2 + len(shape) - 1, before))
+        before, last = last, 2 + len(shape) - 1
+    return 2, tuple(shape)
+
+
+#: The deep graph of the machinery checks: 61 nodes, 61 levels (twice the largest search).
+DEEP_SHAPE = _deep_shape(30)
+MACHINERY_SHAPES = (*MACHINERY_SHAPES, DEEP_SHAPE)
 #: The machinery shapes on which an overwrite fails and no wrong order can: a node used
 #: twice by one op (its two contributions come from one backward, in one step).
 OVERWRITE_SHAPES = MACHINERY_SHAPES[:2]
@@ -374,7 +394,11 @@ def build(inputs: int, shape: tuple[tuple, ...], roles: dict) -> Composition | N
         if ops.get(op).arity != len(node_args):
             return None
         nodes.append(Node(op, node_args))
-    names = tuple("abcdfg"[: len(nodes)])
+    names = (
+        tuple("abcdfg"[: len(nodes)])
+        if len(nodes) <= 6
+        else tuple(f"n{k}" for k in range(len(nodes)))
+    )
     try:
         return Composition(("x", "y")[:inputs], tuple(nodes), names)
     except ValueError:  # an op that cannot take a node where the shape puts one

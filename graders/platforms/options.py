@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graders.results import SECRET_DIGITS
+
 SEED_VARIABLE = "CHAINGRADE_GRADING_SEED"
 
 
@@ -115,9 +117,17 @@ def grading_seed(path: Path | None) -> int | None:
     else:
         return None
     try:
-        return int(text.strip())
+        seed = int(text.strip())
     except ValueError:
         raise UsageError(f"{where} must hold a whole number") from None
+    if abs(seed) < 10 ** (SECRET_DIGITS - 1):
+        print(
+            f"chaingrade: warning: the private grading seed in {where} is short enough to "
+            f"guess (and reports cannot hide it): use a long random one, as "
+            "`chaingrade gradescope` makes",
+            file=sys.stderr,
+        )
+    return seed
 
 
 def check_examples(examples: int | None) -> None:

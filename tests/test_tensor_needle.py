@@ -129,3 +129,24 @@ def test_a_needle_hw1_bug_is_named_on_its_step_and_op_with_nothing_else(name, se
         f.summary() for f in report.findings
     )
     assert report.score == _credit_without(assignment, LACKS | {bug.expected[1]})
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_reverse_pass_that_fails_only_on_big_graphs_costs_its_part_at_every_seed(seed, tmp_path):
+    # backward() raising past 12 nodes: a search draws that many at some seeds only; the
+    # reverse-pass part's deep graph (probes._deep_graph, 30 nodes) meets it at every seed.
+    solution = load("tensor_autodiff").solution.read_text()
+    visit = "        visit(self)\n"
+    assert visit in solution
+    engine = tmp_path / "engine.py"
+    engine.write_text(
+        solution.replace(
+            visit,
+            visit + "        if len(order) >= 13:\n            raise RuntimeError('too deep')\n",
+        )
+    )
+    report = TensorGrader(
+        load("tensor_autodiff"), engine, grading_seed=seed, examples=EXAMPLES
+    ).grade(["reverse pass"])
+    assert report.score == 0, [f.summary() for f in report.findings]
+    assert {f.step for f in report.findings} == {"error"}

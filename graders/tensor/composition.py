@@ -26,7 +26,8 @@ import numpy as np
 from graders.tensor import ops
 from graders.tensor.ops import Shape
 
-NODE_NAMES = tuple("bcdfghkmnpqrstuv")
+#: A node's name: a letter while they last (every generated case), then n17, n18, ...
+NODE_NAMES = tuple("bcdfghkmnpqrstuv") + tuple(f"n{k}" for k in range(17, 100))
 INPUT_NAMES = tuple("axyzeij")
 PROJECTION = "w"
 LOSS = "loss"

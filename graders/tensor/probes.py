@@ -149,6 +149,24 @@ MACHINERY = (
 )
 
 
+def _deep_graph(levels: int) -> tuple:
+    """A graph deeper and larger than any a search draws (one op every engine has), each
+    node added to the one before it: ``levels`` nodes, each used by the next two. A
+    reverse pass that fails only past some size or depth (a recursion limit, ``if
+    len(topo) > 12: raise``) fails here at every seed. The values grow as Fibonacci
+    numbers do: about 2e6 at 30 levels, far from overflow."""
+    nodes = [("add", [0, 1], {})]
+    before, last = 1, 2  # indices: the inputs are 0 and 1, nodes count on from 2
+    for _ in range(levels - 1):
+        nodes.append(("add", [last, before], {}))
+        before, last = last, 1 + len(nodes)
+    return (("add",), ((2, 3), (2, 3)), tuple(nodes))
+
+
+#: The deep graph of the reverse-pass part: 30 nodes, 30 levels.
+MACHINERY = (*MACHINERY, _deep_graph(30))
+
+
 def machinery_cases(
     available, *, broadcast: str = "implicit"
 ) -> Iterator[tuple[ArrayComposition, list[np.ndarray]]]:

@@ -76,6 +76,30 @@ def unguarded(request) -> Path:
     return unguarded_copy(ASSIGNMENT, open_folder(request.config, "assignment") / "scalar_autodiff")
 
 
+def batch_rows(installed, submissions, unguarded, tmp_path, *, examples: int) -> dict:
+    """``chaingrade batch`` from the installed copy, two jobs at a time: summary.csv's
+    rows by submission name."""
+    out = tmp_path / "out"
+    done = chaingrade_from(
+        installed,
+        "batch",
+        submissions,
+        "--assignment",
+        unguarded,
+        "--out",
+        out,
+        "--examples",
+        str(examples),
+        "--jobs",
+        "2",
+        "--no-progress",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open(out / "summary.csv", newline="") as f:
+        return {row["name"]: row for row in csv.DictReader(f)}
+
+
 def test_a_submission_that_kills_everything_costs_the_others_nothing(
     installed, unguarded, tmp_path
 ):
@@ -90,25 +114,7 @@ def test_a_submission_that_kills_everything_costs_the_others_nothing(
             "    def backward(self):\n", "    def backward(self):\n        _kill_everything()\n", 1
         )
     )
-    out = tmp_path / "out"
-    done = chaingrade_from(
-        installed,
-        "batch",
-        submissions,
-        "--assignment",
-        unguarded,
-        "--out",
-        out,
-        "--examples",
-        "5",
-        "--jobs",
-        "2",
-        "--no-progress",
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    with open(out / "summary.csv", newline="") as f:
-        rows = {row["name"]: row for row in csv.DictReader(f)}
+    rows = batch_rows(installed, submissions, unguarded, tmp_path, examples=5)
     for name in ("alice", "bob", "carol"):
         assert float(rows[name]["score"]) == 100, (name, rows[name])
     assert rows["mallory"]["status"] == "graded"
@@ -167,31 +173,13 @@ def test_no_route_reads_the_solution_in_a_batch_as_root(installed, unguarded, tm
     (submissions / "honest.py").write_text(attack_on("wrong_cos.py", solution))
     for attack in READS_THE_SOLUTION:
         (submissions / attack).write_text(attack_on(attack, solution))
-    out = tmp_path / "out"
-    done = chaingrade_from(
-        installed,
-        "batch",
-        submissions,
-        "--assignment",
-        unguarded,
-        "--out",
-        out,
-        "--examples",
-        "3",
-        "--jobs",
-        "2",
-        "--no-progress",
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    with open(out / "summary.csv", newline="") as f:
-        rows = {row["name"]: row for row in csv.DictReader(f)}
+    rows = batch_rows(installed, submissions, unguarded, tmp_path, examples=3)
     own = float(rows["honest"]["score"])
     assert own == GRADE_WRONG_COS
     for attack in READS_THE_SOLUTION:
         name = attack.removesuffix(".py")
         assert rows[name]["status"] == "graded", rows[name]
-        assert _honest(json.loads((out / f"{name}.json").read_text()), own), rows[name]
+        assert _honest(json.loads((tmp_path / "out" / f"{name}.json").read_text()), own), rows[name]
 
 
 @pytest.mark.parametrize("attack", ["wrong_cos.py", *READS_THE_SOLUTION])

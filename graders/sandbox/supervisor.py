@@ -2,8 +2,8 @@
 
 ``graders.sandbox.runner`` starts this file in its own interpreter (``python -I
 supervisor.py ...``, the worker's arguments). It imports nothing from chaingrade but its
-siblings ``worker.py``, ``landlock.py`` and ``pinned.py`` (loaded by path, before
-anything of the student's runs), and:
+siblings (:func:`load_siblings`: ``worker.py`` and the modules it imports, ``landlock.py``
+and ``pinned.py``, loaded by path before anything of the student's runs), and:
 
 * makes itself a child subreaper (``PR_SET_CHILD_SUBREAPER``), so every process the
   submission starts, even one that double-forks into a new session, stays its descendant,
@@ -33,9 +33,8 @@ PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
 _LIBC = []
-#: ``landlock.py`` and ``pinned.py``, loaded before the worker is forked (its user may not
-#: read our files).
-_CONFINEMENT = []
+#: The name this folder's modules are loaded under in the supervisor and the worker.
+PACKAGE = "chaingrade_sandbox"
 
 
 def prctl(option, value):
@@ -50,14 +49,26 @@ def prctl(option, value):
         return False
 
 
-def load_worker(name="worker"):
-    """``worker.py`` (or another module) beside this file, loaded by path (``-I`` keeps our
-    folder off sys.path)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
-    spec = importlib.util.spec_from_file_location("chaingrade_" + name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_siblings(*names):
+    """The modules ``names`` beside this file (``worker``, and what it imports from here),
+    loaded by path as the package :data:`PACKAGE`, so that they import each other by
+    relative imports (``-I`` keeps our folder off sys.path). Then they leave
+    ``sys.modules``: the submission gets no handle on them by importing, and nothing of
+    this folder is imported later (once the worker is guarded, it may not read it).
+    Everything is loaded here, before the worker is forked: its user may not read our
+    files."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location(
+        PACKAGE, os.path.join(folder, "__init__.py"), submodule_search_locations=[folder]
+    )
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[PACKAGE] = package
+    try:
+        spec.loader.exec_module(package)
+        return [importlib.import_module(f"{PACKAGE}.{name}") for name in names]
+    finally:
+        for loaded in [m for m in sys.modules if m.partition(".")[0] == PACKAGE]:
+            del sys.modules[loaded]
 
 
 class _Stop(Exception):
@@ -68,7 +79,7 @@ def _stop(signum, frame):
     raise _Stop
 
 
-def supervise(args, worker_module):
+def supervise(args, worker_module, confinement):
     """Fork the worker, wait for it or for the runner, then kill everything it started."""
     me = os.getpid()
     prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -79,7 +90,7 @@ def supervise(args, worker_module):
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # no stop half-way through fork
     worker = os.fork()
     if worker == 0:
-        _worker_process(args, worker_module, me)
+        _worker_process(args, worker_module, confinement, me)
     # Only the worker holds its pipes: if it closes one (the alarm pipe, say), the runner
     # sees the end of it at once instead of a pipe we keep open.
     for fd in (args.requests, args.replies, args.alarms):
@@ -98,7 +109,7 @@ def supervise(args, worker_module):
     _exit_like(status)
 
 
-def _worker_process(args, worker_module, supervisor):
+def _worker_process(args, worker_module, confinement, supervisor):
     """The forked child: isolate, limit, then serve. Never returns."""
     code = worker_module.WORKER_FAILED
     try:
@@ -117,7 +128,7 @@ def _worker_process(args, worker_module, supervisor):
         # user; switching to another uid (``limit``) makes the kernel turn this off again.
         prctl(PR_SET_DUMPABLE, 1)
         limit(json.loads(args.limits), args.uid, args.gid)
-        args.unconfined = confine(args, worker_module)
+        args.unconfined = confine(args, worker_module, *confinement)
         code = worker_module.serve(args)
     except BaseException:
         try:
@@ -154,16 +165,15 @@ def limit(limits, uid=None, gid=None):
             os._exit(71)
 
 
-def confine(args, worker_module):
-    """Cut the worker's file system down to what it needs (``landlock.py``) and pin its
-    alarm descriptor (``pinned.py``), now that it runs as its own user: None once done,
+def confine(args, worker_module, landlock, pinned):
+    """Cut the worker's file system down to what it needs (``landlock``) and pin its
+    alarm descriptor (``pinned``), now that it runs as its own user: None once done,
     else why not. The import path is the one the worker keeps (``drop_paths_to``: no path
     to chaingrade or an assignment)."""
     folders = json.loads(args.forbid_folders)
     worker_module.drop_paths_to(folders)
     try:
         writable = [os.getcwd(), *json.loads(args.writable)]
-        landlock, pinned = _CONFINEMENT
         return landlock.confine([p for p in sys.path if p], writable, list(folders)) or pinned.pin(
             args.alarms
         )
@@ -272,13 +282,12 @@ def _exit_like(status):
 
 
 def main(argv=None):
-    worker_module = load_worker()
-    _CONFINEMENT.extend([load_worker("landlock"), load_worker("pinned")])
+    worker_module, *confinement = load_siblings("worker", "landlock", "pinned")
     parser = worker_module.argument_parser()
     parser.add_argument("--uid", type=int, default=None)
     parser.add_argument("--gid", type=int, default=None)
     args = parser.parse_args(argv)
-    supervise(args, worker_module)
+    supervise(args, worker_module, confinement)
 
 
 if __name__ == "__main__":

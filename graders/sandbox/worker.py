@@ -83,6 +83,10 @@ import types
 from array import array
 from base64 import b64encode
 
+# The grader's tracer (``where`` on findings), loaded with this module by the supervisor.
+from .tracing import Disturbed as TraceDisturbed
+from .tracing import Tracer
+
 BINARY = {
     "+": operator.add,
     "-": operator.sub,
@@ -99,22 +103,6 @@ BINARY = {
 MISSING = (NotImplementedError, AssertionError)
 #: Exit status of a worker that failed before it could run the submission.
 WORKER_FAILED = 70
-
-
-def _sibling(name):
-    """A module beside this file (``tracing.py``), loaded by path, as the supervisor
-    loads this one: before the guard goes up, and with no import path to chaingrade."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
-    spec = importlib.util.spec_from_file_location("chaingrade_" + name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_tracing = _sibling("tracing")
-#: The grader's tracer (``where`` on findings); the submission cannot import it.
-Tracer, TraceDisturbed = _tracing.Tracer, _tracing.Disturbed
-del _tracing
 
 
 class BuildError(Exception):

@@ -18,7 +18,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graders.oracles import reference
+from graders.model.oracles import reference
 from strategies import compositions, points
 
 

@@ -185,7 +185,7 @@ def point_cases_per_check() -> tuple[int, int, float]:
 def time_start_up(repeats: int) -> list[float]:
     """Seconds to start ``chaingrade`` and load what grading needs, before any grading."""
     times = []
-    code = "import graders.platforms.cli, graders.engine.grader, graders.oracles"
+    code = "import graders.platforms.cli, graders.engine.grader, graders.model.oracles"
     for _ in range(repeats):
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], check=True)

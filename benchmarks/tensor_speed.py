@@ -129,7 +129,7 @@ def strategy_discards(count: int = 500) -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from graders.tensor.oracles import reference
+    from graders.model.array_oracles import reference
     from strategies.arrays import array_compositions, array_points
 
     kept, start = [], time.perf_counter()

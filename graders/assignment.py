@@ -23,10 +23,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from graders import kinds, ops
+from graders import kinds
 from graders import submission as hand_in
-from graders.composition import size_problem
 from graders.kinds import Kind
+from graders.model import ops
+from graders.model.composition import size_problem
 from graders.presets import AUTO, Preset, from_option, leaves_of, resolve
 from graders.sandbox.policy import Policy
 from graders.sandbox.runner import Limits

@@ -97,7 +97,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from graders import ops
+from graders.model import ops
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -192,10 +192,10 @@ class Preset:
         return {"call": self.unary, "name": self.names.get(op_name, syntax)}
 
     def tensor_forms(self) -> dict[str, dict]:
-        """How the engine is asked for each array op (``graders.tensor.ops``): the
+        """How the engine is asked for each array op (``graders.model.array_ops``): the
         elementwise ones as :meth:`form`, the rest as ``unary`` (``matmul`` as ``binary``)
         says, under the name ``names`` gives."""
-        from graders.tensor.ops import ALL_OPS as TENSOR_OPS
+        from graders.model.array_ops import ALL_OPS as TENSOR_OPS
 
         forms = {}
         for name in TENSOR_OPS:
@@ -338,7 +338,7 @@ def _validate(api: Preset) -> None:
     for key in ("names", "aliases"):
         if not isinstance(getattr(api, key), Mapping):
             raise ValueError(f"API field {key!r} must be a mapping, got {getattr(api, key)!r}")
-    from graders.tensor.ops import ALL_OPS as TENSOR_OPS
+    from graders.model.array_ops import ALL_OPS as TENSOR_OPS
 
     known = tuple(dict.fromkeys(ops.ALL_OPS + TENSOR_OPS))
     for op_name, name in api.names.items():

@@ -5,7 +5,7 @@ Two kinds of numbers live here:
 * **Margins** keep generated points away from places where a derivative is
   undefined or numerically untrustworthy: poles (``1/x`` near 0, ``tan`` near
   pi/2), kinks (``relu`` at 0), overflow (``exp`` of large numbers) and the
-  edges of ``log``/``sqrt``. The op catalog (``graders.ops``) expresses each
+  edges of ``log``/``sqrt``. The op catalog (``graders.model.ops``) expresses each
   op's domain with these margins.
 * **Tolerances** decide when two numbers agree. The *gate* compares the two
   oracles (MyGrad and numerical differentiation); a case where they disagree

@@ -30,10 +30,10 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as hnp
 
 from graders import intervals as iv
-from graders import ops as scalar
-from graders.composition import size_problem
-from graders.tensor import ops as catalog
-from graders.tensor.composition import INPUT_NAMES, ArrayComposition
+from graders.model import array_ops as catalog
+from graders.model import ops as scalar
+from graders.model.array_composition import INPUT_NAMES, ArrayComposition
+from graders.model.composition import size_problem
 from graders.tolerances import MAGNITUDE_BOUND
 
 #: Grid step of input values: distinct values stay this far apart, so no ``max`` meets a
@@ -120,7 +120,7 @@ def array_compositions(
     swap_only: bool = False,
     broadcast: str = "implicit",
 ) -> ArrayComposition:
-    """Array compositions of the array ops ``ops`` (``graders.tensor.ops``), ``min_ops``
+    """Array compositions of the array ops ``ops`` (``graders.model.array_ops``), ``min_ops``
     to ``max_ops`` of them, ending in ``loss = sum(out * w)``. ``keepdims=False`` never
     asks a reduction to keep its axes, ``swap_only`` makes every transpose a swap of
     two axes, and ``broadcast="explicit"`` never hands an op operands that broadcast

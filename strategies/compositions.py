@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from graders import intervals as iv
-from graders import ops as catalog
-from graders.composition import Composition, Const, Node, size_problem
 from graders.intervals import Interval
+from graders.model import ops as catalog
+from graders.model.composition import Composition, Const, Node, size_problem
 from graders.tolerances import MAGNITUDE_BOUND
 
 INPUT_NAMES = ("x", "y", "z", "w")
@@ -65,7 +65,7 @@ def compositions(
 ) -> st.SearchStrategy[Composition]:
     """Random compositions of catalog ops, every node reaching the output.
 
-    ``ops`` names the allowed ops (see ``graders.ops.ALL_OPS``); ``inputs`` is a count or a
+    ``ops`` names the allowed ops (see ``graders.model.ops.ALL_OPS``); ``inputs`` is a count or a
     ``(min, max)`` range; ``min_ops`` and ``max_ops`` bound the number of op steps drawn
     (a step that cannot be applied fairly is skipped, so a graph may come out smaller), and
     ``max_ops`` also bounds the op nodes of the result;

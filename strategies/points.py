@@ -17,9 +17,9 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from graders import ops
-from graders.composition import Composition
 from graders.intervals import Interval
+from graders.model import ops
+from graders.model.composition import Composition
 from graders.tolerances import KINK_MARGIN
 
 DEFAULT_BOX: Interval = (0.5, 2.0)
@@ -38,7 +38,7 @@ def points(
     """Points for ``composition``, one number per input, at which every node is fair.
 
     >>> from hypothesis import given
-    >>> from graders.composition import Composition, Node
+    >>> from graders.model.composition import Composition, Node
     >>> c = Composition(("x",), (Node("log", (0,)),), ("a",))
     >>> @given(points(c))
     ... def test_log_is_fair(point):
@@ -64,7 +64,7 @@ def point_sets(
     generator whose seed Hypothesis draws, so many points cost one draw and two numbers.
 
     >>> from hypothesis import given
-    >>> from graders.composition import Composition, Node
+    >>> from graders.model.composition import Composition, Node
     >>> c = Composition(("x",), (Node("log", (0,)),), ("a",))
     >>> @given(point_sets(c, 32))
     ... def test_all_fair(many):

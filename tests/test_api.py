@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from graders.composition import Composition, Const, Node
 from graders.engine.reproducer import reproducer, write_node
+from graders.model.composition import Composition, Const, Node
 from graders.presets import AUTO, PRESETS, Preset, from_option, resolve
 
 SOLUTION = Path(__file__).resolve().parents[1] / "assignments/scalar_autodiff/solution/engine.py"

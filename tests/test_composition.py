@@ -2,7 +2,7 @@
 
 import pytest
 
-from graders.composition import Composition, Const, Node
+from graders.model.composition import Composition, Const, Node
 
 
 def square_times_y():

@@ -30,7 +30,7 @@ import pytest
 
 from graders.assignment import load
 from graders.engine.grader import EngineGrader as Grader
-from graders.ops import ALL_OPS
+from graders.model.ops import ALL_OPS
 from graders.results import STEPS
 
 ENGINES = Path(__file__).resolve().parent / "engines"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from graders.assignment import load
-from graders.composition import Composition, Const, Node
 from graders.engine.grader import EngineGrader as Grader
+from graders.model.composition import Composition, Const, Node
 from graders.results import CAUSE_ORDER
 
 PATTERNS = Path(__file__).resolve().parent / "engines" / "patterns"

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from graders.assignment import load
-from graders.composition import Composition, Const, Node
 from graders.engine.grader import EngineGrader
 from graders.engine.reproducer import reproducer, write_node
 from graders.grading import grade
-from graders.ops import ALL_OPS
+from graders.model.composition import Composition, Const, Node
+from graders.model.ops import ALL_OPS
 from graders.presets import PRESETS, from_option
 from graders.results import STEPS
 from graders.sandbox import policy

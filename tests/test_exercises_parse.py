@@ -2,8 +2,8 @@
 
 import pytest
 
-from graders.composition import Const
 from graders.exercises.parse import ExerciseError, load, parse
+from graders.model.composition import Const
 from strategies.points import DEFAULT_BOX
 
 FIRST = "p = y * x**2\nq = 2*x + y\ng = p**2 - q**3\n"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graders import ops
-from graders.oracles import mygrad_function
+from graders.model import ops
+from graders.model.oracles import mygrad_function
 from graders.tolerances import KINK_MARGIN, POLE_MARGIN, POSITIVE_MARGIN, TAN_BOUND
 
 REQUIRED = {

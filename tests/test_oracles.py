@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graders import ops
-from graders.composition import Composition, Const, Node
-from graders.oracles import mygrad_reference, numerical_adjoints, reference
+from graders.model import ops
+from graders.model.composition import Composition, Const, Node
+from graders.model.oracles import mygrad_reference, numerical_adjoints, reference
 from graders.tolerances import GATE_CENTRAL, close
 from strategies import compositions, points
 
@@ -80,7 +80,7 @@ def test_every_op_has_a_mygrad_counterpart_that_differentiates():
 def test_references_at_many_points_are_those_at_each_point(data):
     """Both oracles run on arrays, one element per point: the result (and the gate's
     verdict) at each point is exactly what that point alone gives."""
-    from graders import oracles
+    from graders.model import oracles
 
     c = data.draw(compositions())
     many = [data.draw(points(c)) for _ in range(data.draw(st.integers(1, 6)))]

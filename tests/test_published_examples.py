@@ -2,8 +2,8 @@
 
 import pytest
 
-from graders.composition import Composition, Const, Node
-from graders.oracles import mygrad_reference, numerical_adjoints, reference
+from graders.model.composition import Composition, Const, Node
+from graders.model.oracles import mygrad_reference, numerical_adjoints, reference
 
 # p = y*x**2, q = 2*x + y, g = p**2 - q**3, one op per node.
 FIRST = Composition(

@@ -113,7 +113,7 @@ def test_the_worker_reports_every_pass(tmp_path):
     """A job with ``backward_at`` runs the reverse pass there first, then at the output,
     and the outcome keeps what each pass left (nodes not built yet: None); nothing is
     reset in between."""
-    from graders.composition import Composition, Node
+    from graders.model.composition import Composition, Node
 
     composition = Composition(
         ("x",), (Node("sin", (0,)), Node("mul", (1, 0))), ("a", "b")

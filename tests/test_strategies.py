@@ -5,7 +5,7 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from graders import ops
+from graders.model import ops
 from strategies import compositions, points
 
 

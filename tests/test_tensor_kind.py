@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graders.model import array_ops as ops
+from graders.model.array_composition import ArrayComposition
+from graders.model.array_oracles import mygrad_reference, numerically_agrees, reference
 from graders.presets import PRESETS, resolve
 from graders.sandbox.runner import Runner, _validated
-from graders.tensor import ops
-from graders.tensor.composition import ArrayComposition
 from graders.tensor.diagnosis import explain, isolated
-from graders.tensor.oracles import mygrad_reference, numerically_agrees, reference
 from graders.tensor.syntax import write
 from strategies.arrays import array_compositions, array_points
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from graders.assignment import load
-from graders.tensor.composition import ArrayComposition
+from graders.model.array_composition import ArrayComposition
 from graders.tensor.diagnosis import LocalChain, explain, reverse_groups, reverse_pass_verdict
 from graders.tensor.grader import TensorGrader
 

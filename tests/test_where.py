@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from graders.assignment import load
-from graders.composition import Composition, Node
 from graders.grading import grade
+from graders.model.composition import Composition, Node
 from graders.places import checked_trace
 from graders.platforms import gradescope, html_report
 from graders.platforms import report as reports

@@ -1,6 +1,6 @@
 """The ``engine`` kind: students write a reverse-mode autodiff engine.
 
-Each part names catalog ops (``graders.ops``); the grader (``grader``) checks every op
+Each part names catalog ops (``graders.model.ops``); the grader (``grader``) checks every op
 alone (``probes``), then generated compositions, and names the wrong chain-rule step
 (``diagnosis``) with a reproducer the student can paste (``reproducer``).
 """

@@ -53,11 +53,11 @@ from itertools import combinations, product
 import mygrad as mg
 import numpy as np
 
-from graders import ops
-from graders.composition import Composition, Const
 from graders.engine.probes import leaf_positions
 from graders.engine.reproducer import reproducer, write_node
-from graders.oracles import Reference, mygrad_function
+from graders.model import ops
+from graders.model.composition import Composition, Const
+from graders.model.oracles import Reference, mygrad_function
 from graders.presets import Preset
 from graders.results import Finding, at_text, number
 from graders.tolerances import GRADING, close, grading, grading_sum

@@ -52,9 +52,7 @@ from dataclasses import replace
 import numpy as np
 from hypothesis.errors import Flaky
 
-from graders import ops
 from graders.assignment import Part
-from graders.composition import Composition, Const
 from graders.engine.diagnosis import Case, Diagnoser, Run, common_cause
 from graders.engine.probes import (
     SCALERS,
@@ -73,7 +71,9 @@ from graders.engine.reproducer import write_node
 from graders.engine.reuse import check_reuse
 from graders.engine.where import locate
 from graders.grading import BaseGrader
-from graders.oracles import (
+from graders.model import ops
+from graders.model.composition import Composition, Const
+from graders.model.oracles import (
     Reference,
     reference,
     reference_arrays,

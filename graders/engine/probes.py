@@ -10,7 +10,7 @@ on its own (``out * 3`` needs a right ``*`` with a number; ``out * s``, ``3 * ou
 ``-out``, ``out / 0.5`` or ``out + out`` stand in where it is not), so the gradient
 flowing in is the trusted one, never a number the student's own ``*`` made up.
 
->>> from graders.composition import Composition, Const, Node
+>>> from graders.model.composition import Composition, Const, Node
 >>> c = Composition(("x",), (Node("mul", (0, 0)), Node("pow", (1, Const(3)))), ("q", "d"))
 >>> probe, point = isolated(c, 2, c.evaluate([2.0]))
 >>> print(probe.source())
@@ -25,8 +25,8 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from graders import ops
-from graders.composition import Composition, Const, Node
+from graders.model import ops
+from graders.model.composition import Composition, Const, Node
 
 #: The gradient the first scaler sends into the op under test.
 UPSTREAM_SCALE = 3

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graders import ops
-from graders.composition import Composition, Const
+from graders.model import ops
+from graders.model.composition import Composition, Const
 from graders.presets import Preset
 
 

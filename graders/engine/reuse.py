@@ -26,11 +26,11 @@ from dataclasses import replace
 import mygrad as mg
 import numpy as np
 
-from graders import ops
-from graders.composition import Composition, Const
 from graders.engine.probes import build, machinery_roles
 from graders.engine.reproducer import reproducer
-from graders.oracles import mygrad_function, reference
+from graders.model import ops
+from graders.model.composition import Composition, Const
+from graders.model.oracles import mygrad_function, reference
 from graders.presets import Preset
 from graders.results import Finding, number
 from graders.sandbox.runner import Runner

@@ -35,9 +35,9 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from graders.composition import Composition, Const
 from graders.engine.probes import capability_probe, isolated
-from graders.oracles import reference
+from graders.model.composition import Composition, Const
+from graders.model.oracles import reference
 from graders.places import Sources
 from graders.results import Finding
 from graders.tolerances import GRADING, close

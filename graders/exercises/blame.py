@@ -24,9 +24,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from graders import ops
 from graders.exercises.parse import Exercise
 from graders.exercises.steps import Step, formula
+from graders.model import ops
 from graders.results import Finding, at_text, number
 from graders.tolerances import GRADING, close
 

@@ -45,9 +45,9 @@ from pathlib import Path
 
 import numpy as np
 
-from graders import ops
-from graders.composition import Composition, Const, Node
 from graders.intervals import Interval
+from graders.model import ops
+from graders.model.composition import Composition, Const, Node
 from strategies.points import DEFAULT_BOX
 
 #: The functions an exercise may call: the catalog's unary ops written as functions.
@@ -339,7 +339,7 @@ class _Parser:
             b = self._expression(node.right, index)
             if isinstance(a, float) and isinstance(b, float):
                 return self._fold(name, (a, b), node)
-            if name == "pow":  # x**2, 2**x, x**y are three ops (see graders.ops)
+            if name == "pow":  # x**2, 2**x, x**y are three ops (see graders.model.ops)
                 name = (
                     "rpow" if isinstance(a, float) else "pow" if isinstance(b, float) else "pow_var"
                 )

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from graders.exercises.parse import Exercise
-from graders.oracles import reference
+from graders.model.oracles import reference
 
 
 @dataclass(frozen=True)

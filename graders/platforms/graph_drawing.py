@@ -25,8 +25,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from graders.composition import Composition, Const
 from graders.engine.reproducer import write_node
+from graders.model.composition import Composition, Const
 from graders.presets import resolve
 from graders.results import number
 from graders.tolerances import close, grading

@@ -1,6 +1,6 @@
 """The ``tensor`` kind: students write a reverse-mode autodiff engine on arrays.
 
-Each part names array ops (``tensor_ops = [...]``, ``graders.tensor.ops``): elementwise
+Each part names array ops (``tensor_ops = [...]``, ``graders.model.array_ops``): elementwise
 ops with broadcasting, reductions with ``axis`` and ``keepdims``, shape ops and
 ``matmul``. The grader (``grader``) checks the projection every case ends in, then
 generated array compositions (``strategies.arrays``), each node also isolated under a
@@ -21,7 +21,7 @@ def _part_ops(part) -> tuple[str, ...]:
 
 def prepare(folder: Path, parts) -> dict[str, tuple[str, ...]]:
     """Every part names the array ops it grades (``tensor_ops``), each one known."""
-    from graders.tensor import ops
+    from graders.model import array_ops as ops
 
     found = {}
     for part in parts:

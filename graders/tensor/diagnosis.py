@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graders.tensor import ops
-from graders.tensor.composition import ArrayComposition
+from graders.model import array_ops as ops
+from graders.model.array_composition import ArrayComposition
 from graders.tensor.syntax import write
 from graders.tolerances import close_elementwise, grading
 

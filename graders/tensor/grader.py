@@ -44,10 +44,11 @@ from hypothesis.errors import Flaky
 from graders import search as hypothesis_search
 from graders.assignment import Part
 from graders.grading import BaseGrader
+from graders.model import array_ops as ops
+from graders.model.array_composition import ArrayComposition
+from graders.model.array_oracles import reference
 from graders.presets import Preset
 from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
-from graders.tensor import ops
-from graders.tensor.composition import ArrayComposition
 from graders.tensor.diagnosis import (
     LocalChain,
     array,
@@ -58,7 +59,6 @@ from graders.tensor.diagnosis import (
     reverse_pass_verdict,
     rule_in_words,
 )
-from graders.tensor.oracles import reference
 from graders.tensor.probes import fixed_cases, machinery_cases
 from graders.tensor.reproducer import write as reproducer
 from graders.tensor.syntax import write

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from graders.tensor import ops
-from graders.tensor.composition import ArrayComposition
+from graders.model import array_ops as ops
+from graders.model.array_composition import ArrayComposition
 
 POSITIVE = (0.5, 2.0)
 ANY = (-2.0, 2.0)

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from graders.model.array_composition import ArrayComposition
 from graders.presets import Preset
-from graders.tensor.composition import ArrayComposition
 
 
 def _functions(composition: ArrayComposition, api: Preset) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graders import ops as scalar
+from graders.model import ops as scalar
 from graders.presets import PRESETS, Preset
 
 

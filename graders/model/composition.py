@@ -7,7 +7,7 @@ arguments (``x * x``) and may feed any number of later nodes.
 
 A composition prints as the Python a student would write, one op per line::
 
-    >>> from graders.composition import Composition, Node, Const
+    >>> from graders.model.composition import Composition, Node, Const
     >>> c = Composition(("x", "y"), (Node("pow", (0, Const(2))), Node("mul", (1, 2))), ("a", "p"))
     >>> print(c.source())
     a = x ** 2
@@ -25,8 +25,8 @@ from functools import cached_property
 
 import numpy as np
 
-from graders import ops
 from graders.intervals import Interval
+from graders.model import ops
 from graders.tolerances import MAGNITUDE_BOUND
 
 

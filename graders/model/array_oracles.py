@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graders.tensor import ops
-from graders.tensor.composition import ArrayComposition
+from graders.model import array_ops as ops
+from graders.model.array_composition import ArrayComposition
 from graders.tolerances import GATE_CENTRAL, GATE_COMPLEX_STEP
 
 COMPLEX_STEP = 1e-20

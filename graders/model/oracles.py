@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import mygrad as mg
 import numpy as np
 
-from graders import ops
-from graders.composition import Composition, Const
+from graders.model import ops
+from graders.model.composition import Composition, Const
 from graders.tolerances import GATE_CENTRAL, GATE_COMPLEX_STEP, close_elementwise
 
 COMPLEX_STEP = 1e-20

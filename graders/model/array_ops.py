@@ -1,6 +1,6 @@
 """The array op catalog: one declarative record per op of the ``tensor`` kind.
 
-Elementwise ops are the scalar catalog's (``graders.ops``: forward, MyGrad counterpart,
+Elementwise ops are the scalar catalog's (``graders.model.ops``: forward, MyGrad counterpart,
 domain, image of an interval), applied to arrays; binary ones broadcast. The rest are
 the ops array engines add: reductions (``sum``, ``mean``, ``max`` with ``axis`` and
 ``keepdims``), shape ops (``reshape``, ``transpose``, ``broadcast_to``) and ``matmul``
@@ -25,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 
-from graders import ops as scalar
+from graders.model import ops as scalar
 
 Kind = Literal["elementwise", "reduction", "shape", "matmul"]
 Shape = tuple[int, ...]
@@ -124,7 +124,7 @@ def _mg():
 
 
 def scalar_mygrad(path: str):
-    from graders.oracles import mygrad_function
+    from graders.model.oracles import mygrad_function
 
     return mygrad_function(path)
 

@@ -2,7 +2,7 @@
 
 Nodes are numbered in topological order, inputs first. Every input has a shape and a box
 its values are drawn from; every node's shape follows from its arguments' by the op's
-record (``graders.tensor.ops``), so a composition that was built is consistent by
+record (``graders.model.array_ops``), so a composition that was built is consistent by
 construction. The last two nodes are the *projection*: ``loss = sum(out * w)``, with
 ``w`` a fixed, non-uniform array of the output's shape (an input, the last one). Every
 engine family can run ``loss.backward()`` on a scalar, and the gradient flowing into the
@@ -23,8 +23,8 @@ from functools import cached_property
 
 import numpy as np
 
-from graders.tensor import ops
-from graders.tensor.ops import Shape
+from graders.model import array_ops as ops
+from graders.model.array_ops import Shape
 
 #: A node's name: a letter while they last (every generated case), then n17, n18, ...
 NODE_NAMES = tuple("bcdfghkmnpqrstuv") + tuple(f"n{k}" for k in range(17, 100))

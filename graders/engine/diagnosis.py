@@ -61,6 +61,7 @@ from graders.model.oracles import Reference, mygrad_function
 from graders.presets import Preset
 from graders.results import Finding, at_text, number
 from graders.tolerances import GRADING, close, grading, grading_sum
+from graders.worker_numbers import NotANumber, read
 
 #: Most broken reverse passes tried per case when telling order from accumulation.
 _MOST_MASKS = 4096
@@ -82,25 +83,6 @@ class Case:
     full: Run
     isolated: dict[int, Run]
     scaled: dict[int, Run]
-
-
-class NotANumber(Exception):
-    pass
-
-
-def read(raw, *, missing_is_zero: bool) -> float:
-    """A number from the worker's reply, type-checked: plain int/float only."""
-    if raw is None and missing_is_zero:
-        return 0.0
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise NotANumber(_describe(raw))
-    return float(raw)
-
-
-def _describe(raw) -> str:
-    if isinstance(raw, dict) and "not_a_number" in raw:
-        return f"a {str(raw['not_a_number'])[:60]} (not a number)"
-    return "None" if raw is None else f"{type(raw).__name__} (not a number)"
 
 
 class Diagnoser:

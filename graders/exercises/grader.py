@@ -28,12 +28,12 @@ from dataclasses import replace
 from hypothesis.errors import Unsatisfiable
 
 from graders.assignment import Part
-from graders.engine.diagnosis import NotANumber, read
 from graders.exercises.blame import Broken, Observation, blame
 from graders.exercises.steps import expected
 from graders.exercises.tasks import Task
 from graders.grading import BaseGrader
 from graders.results import Finding, PartResult
+from graders.worker_numbers import NotANumber, read
 from strategies import points
 
 #: Worker outcomes that mean the whole request died, not one function.

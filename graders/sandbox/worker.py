@@ -87,6 +87,11 @@ from base64 import b64encode
 from .tracing import Disturbed as TraceDisturbed
 from .tracing import Tracer
 
+# The forward kind's jobs and its --api auto (dual numbers); handed this module (``_SELF``).
+from . import forward_jobs  # noqa: E402
+
+_SELF = sys.modules[__name__]
+
 BINARY = {
     "+": operator.add,
     "-": operator.sub,
@@ -395,6 +400,12 @@ def detect(module):
         if found is not None and type(found[1]) not in {type(x) for _, x in fits.values()}:
             fits[name] = found
     if not fits:
+        try:  # no reverse-mode node: a dual number (the forward kind) then?
+            dual = forward_jobs.detect(module, _SELF)
+        except ValueError as exc:
+            raise NoFit(str(exc)) from None
+        if dual is not None:
+            return dual
         raise NoFit(
             "no leaf constructor found: none of " + ", ".join(LEAF_NAMES) + " makes a node "
             "with a " + "/".join(BACKWARD_NAMES) + " method from a number"
@@ -685,6 +696,9 @@ def run_job(module, api, job):
                 outcomes.append(run_array_one(module, api, job["array_composition"], point))
             elif "call" in job:
                 outcomes.append(call_one(module, job["call"], point))
+            elif job.get("forward"):  # dual numbers: point = values, then tangents
+                plan = plan or plan_of(api, job["composition"])
+                outcomes.append(forward_jobs.run_one(module, api, plan, point, _SELF))
             else:
                 plan = plan or plan_of(api, job["composition"])
                 outcomes.append(run_one(module, api, plan, point, job.get("backward_at", ())))

@@ -5,16 +5,18 @@ An assignment names a preset or spells out its own mapping with the same fields 
 on every command). ``api = "auto"`` lets the worker inspect the submission and pick one
 (``graders.sandbox.worker.detect``).
 
-========== ========== ============================= =========================== =========
-preset     leaf       unary ops                     gradient                    value
-========== ========== ============================= =========================== =========
-mygrad     tensor(x)  module functions: exp(x)      node.grad                   node.data
-micrograd  Value(x)   methods: x.exp()              node.grad                   node.data
-minitorch  Scalar(x)  methods: x.exp()              node.derivative (inputs)    node.data
-dezero     Variable(  module functions: exp(x)      node.grad.data (inputs;     node.data
-           array(x))                                an array's .data is itself)
-needle     Tensor(x)  module functions: exp(x)      node.grad.numpy()           node.numpy()
-========== ========== ============================= =========================== =========
+================ ========== ============================= =========================== ===============
+preset           leaf       unary ops                     gradient                    value
+================ ========== ============================= =========================== ===============
+mygrad           tensor(x)  module functions: exp(x)      node.grad                   node.data
+micrograd        Value(x)   methods: x.exp()              node.grad                   node.data
+minitorch        Scalar(x)  methods: x.exp()              node.derivative (inputs)    node.data
+minitorch_tensor tensor(    methods: x.exp(); x.sum(1),   node.grad.to_numpy()        node.to_numpy()
+                 list)      x.view(2, 3), x.permute(1, 0) (inputs)
+dezero           Variable(  module functions: exp(x)      node.grad.data (inputs;     node.data
+                 array(x))                                an array's .data is itself)
+needle           Tensor(x)  module functions: exp(x)      node.grad.numpy()           node.numpy()
+================ ========== ============================= =========================== ===============
 
 Every field, with its default (mygrad's):
 
@@ -85,6 +87,20 @@ the course lets an op be given:
     shape, broadcasting only happens through a ``broadcast_to`` node (in parts that grade
     ``broadcast_to``), and ``matmul``'s operands have the same batch dimensions or one of
     them is a plain matrix, as the course's own tests multiply them.
+``reduce = "axes"``
+    how a reduction names what it reduces: ``"axes"`` (a tuple under the ``axis`` keyword,
+    kept only with ``keepdims``; a full reduction is 0-d), or ``"dim"`` (minitorch: one int
+    axis, positional, ``x.sum(1)``, always kept as a side of 1; ``x.sum()`` reduces
+    everything to shape ``(1,)``). A ``"dim"`` course never makes a 0-d array: no input is
+    0-d, and everything is reduced only on a 1-d operand, where ``(1,)`` is what NumPy's
+    ``keepdims`` gives too;
+``shape_args = "tuple"``
+    ``reshape`` and ``transpose`` take their shape or permutation as one tuple
+    (``reshape(a, (2, 3))``), or ``"unpacked"`` (minitorch: ``a.view(2, 3)``,
+    ``a.permute(1, 0)``);
+``views = "any"``
+    whether ``reshape`` takes any node, or ``"contiguous"`` ones only (minitorch's ``view``
+    asserts it): a transpose's output is then never reshaped.
 """
 
 from __future__ import annotations
@@ -116,6 +132,9 @@ CHOICES = {
     "gradients": ("all", "inputs"),
     "transpose": ("permutation", "swap"),
     "broadcast": ("implicit", "explicit"),
+    "reduce": ("axes", "dim"),
+    "shape_args": ("tuple", "unpacked"),
+    "views": ("any", "contiguous"),
 }
 #: ``grad``, ``grad.data``, ``grad.numpy()``, ``item()``.
 _ACCESS_PATH = re.compile(r"[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*")
@@ -152,6 +171,9 @@ class Preset:
     keepdims: str = "keepdims"
     transpose: str = "permutation"
     broadcast: str = "implicit"
+    reduce: str = "axes"
+    shape_args: str = "tuple"
+    views: str = "any"
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -161,6 +183,17 @@ class Preset:
         """The attribute a node's gradient starts at, the one code adds to or seeds
         (``grad`` of ``grad.numpy()``)."""
         return self.gradient.split(".")[0].removesuffix("()")
+
+    def conventions(self) -> dict:
+        """What the course lets an op be given, as the case generators take it
+        (``strategies.arrays.array_compositions``, ``graders.tensor.probes``)."""
+        return {
+            "keepdims": bool(self.keepdims) and self.reduce == "axes",
+            "swap_only": self.transpose == "swap",
+            "broadcast": self.broadcast,
+            "reduce": self.reduce,
+            "views": self.views,
+        }
 
     def to_json(self) -> dict:
         """The fields, as an assignment or ``--api`` gives them."""
@@ -406,6 +439,21 @@ PRESETS: dict[str, Preset] = {
     "micrograd": Preset(leaf="Value", unary="method"),
     "minitorch": Preset(leaf="Scalar", unary="method", gradient="derivative", gradients="inputs"),
     "dezero": Preset(leaf="Variable", convert="ndarray", gradient="grad.data", gradients="inputs"),
+    # minitorch Module 2 (tensors): minitorch.tensor(nested lists), methods, one kept dim
+    "minitorch_tensor": Preset(
+        leaf="tensor",
+        convert="list",
+        unary="method",
+        gradient="grad.to_numpy()",
+        value="to_numpy()",
+        gradients="inputs",
+        names={"reshape": "view", "transpose": "permute"},
+        axis="dim",
+        keepdims="",
+        reduce="dim",
+        shape_args="unpacked",
+        views="contiguous",
+    ),
     "needle": Preset(
         leaf="Tensor",
         gradient="grad.numpy()",

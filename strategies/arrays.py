@@ -59,6 +59,10 @@ class _Builder:
 
     def __init__(self, draw, keepdims: bool, swap_only: bool, sharing: float, explicit=False):
         self.draw, self.keepdims, self.swap_only, self.sharing = draw, keepdims, swap_only, sharing
+        #: Reductions over one kept axis, and no 0-d array (``reduce="dim"``, minitorch).
+        self.one_dim = False
+        #: A transpose's output is never reshaped (``views="contiguous"``, minitorch).
+        self.contiguous_views = False
         #: Operands never broadcast implicitly (``broadcast="explicit"``).
         self.explicit = explicit
         #: Whether a ``broadcast_to`` node may make an operand's shape (explicit only).
@@ -119,13 +123,17 @@ def array_compositions(
     keepdims: bool = True,
     swap_only: bool = False,
     broadcast: str = "implicit",
+    reduce: str = "axes",
+    views: str = "any",
 ) -> ArrayComposition:
     """Array compositions of the array ops ``ops`` (``graders.model.array_ops``), ``min_ops``
     to ``max_ops`` of them, ending in ``loss = sum(out * w)``. ``keepdims=False`` never
     asks a reduction to keep its axes, ``swap_only`` makes every transpose a swap of
     two axes, and ``broadcast="explicit"`` never hands an op operands that broadcast
-    (``ArrayComposition.broadcasts_implicitly``), for engines that cannot do otherwise
-    (``graders.presets``)."""
+    (``ArrayComposition.broadcasts_implicitly``), for engines that cannot do otherwise;
+    ``reduce="dim"`` reduces one axis and keeps it (everything only on a 1-d operand, to
+    shape ``(1,)``) and makes no 0-d array, and ``views="contiguous"`` never reshapes a
+    transpose's output (minitorch; see ``graders.presets``)."""
     names = tuple(ops)
     if not names:
         raise InvalidArgument("ops must name at least one array op")
@@ -141,14 +149,17 @@ def array_compositions(
         raise InvalidArgument(f"broadcast must be 'implicit' or 'explicit', not {broadcast!r}")
     b = _Builder(draw, keepdims, swap_only, sharing, explicit=broadcast == "explicit")
     b.broadcast_to = b.explicit and "broadcast_to" in names
+    b.one_dim, b.contiguous_views = reduce == "dim", views == "contiguous"
     count = draw(st.integers(min_ops, max_ops), label="ops")
     last = None
     for _ in range(count):
         if last is None:
             op = draw(st.sampled_from(names), label="op")
-            last = b.fresh(*_first_input(draw, op))
+            last = b.fresh(*_first_input(draw, op, min_dims=int(b.one_dim)))
         else:
             usable = [n for n in names if _fits(n, b.shape_of(last), b.interval_of(last))]
+            if b.contiguous_views and b.made[last][1][0] == "transpose":
+                usable = [n for n in usable if n != "reshape"]
             if not usable:
                 break
             op = draw(st.sampled_from(usable), label="op")
@@ -156,10 +167,10 @@ def array_compositions(
     return b.composition()
 
 
-def _first_input(draw, op: str):
+def _first_input(draw, op: str, min_dims: int = 0):
     """A fresh input an op can take: a matrix for matmul and transpose, positive values
     for ops defined only there."""
-    min_dims = 2 if op in ("matmul", "transpose") else 0
+    min_dims = 2 if op in ("matmul", "transpose") else min_dims
     positive = op in ("log", "sqrt", "pow")
     return _shape(draw, min_dims), POSITIVE_BOX if positive else ANY_BOX
 
@@ -180,7 +191,11 @@ def _apply(b: _Builder, op: str, first):
     if record.kind == "elementwise":
         return b.add(op, [first], {}, scalar.get(op).image(interval))
     if record.kind == "reduction":
-        params = _reduction_params(draw, len(shape), b.keepdims)
+        params = (
+            _one_dim_params(draw, len(shape))
+            if b.one_dim
+            else _reduction_params(draw, len(shape), b.keepdims)
+        )
         n = catalog.reduced_count(shape, params)
         image = (n * interval[0], n * interval[1]) if op == "sum" else interval
         return b.add(op, [first], params, image)
@@ -244,7 +259,9 @@ def _second_operand(b: _Builder, op: str, first):
             return fresh, box
         return b.add("broadcast_to", [fresh], {"shape": list(shape)}, box), box
     other = draw(
-        hnp.broadcastable_shapes(shape, min_dims=0, max_dims=len(shape) + 1, max_side=MAX_SIDE),
+        hnp.broadcastable_shapes(
+            shape, min_dims=int(b.one_dim), max_dims=len(shape) + 1, max_side=MAX_SIDE
+        ),
         label="shape",
     )
     return (b.fresh(other, box)), box
@@ -277,6 +294,14 @@ def _reduction_params(draw, ndim: int, keepdims: bool) -> dict:
     if keepdims and draw(st.booleans(), label="keepdims"):
         params["keepdims"] = True
     return params
+
+
+def _one_dim_params(draw, ndim: int) -> dict:
+    """minitorch's reductions: one axis, kept; everything only on a 1-d operand (shape
+    ``(1,)``, as minitorch's ``x.sum()`` gives)."""
+    if ndim == 1 and draw(st.booleans(), label="all axes"):
+        return {"axis": None, "keepdims": True}
+    return {"axis": [draw(st.integers(0, ndim - 1), label="axis")], "keepdims": True}
 
 
 def _reshaped(draw, shape) -> list[int]:

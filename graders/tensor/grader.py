@@ -136,7 +136,7 @@ class TensorGrader(BaseGrader):
             # The reverse pass is judged on every op the engine has, charged ones included.
             self._charged = frozenset(charged)
             available = [n for n in names if charged.get(n) is None or _has_op(charged[n])]
-            for composition, point in machinery_cases(available, broadcast=self.preset.broadcast):
+            for composition, point in machinery_cases(available, **self.preset.conventions()):
                 result.examples += 1
                 result.shared_examples += 1
                 finding = self.check_case(composition, [point], reverse_pass=True)
@@ -191,12 +191,7 @@ class TensorGrader(BaseGrader):
 
     def _fixed(self, name: str) -> list[Finding]:
         """The first finding of ``name``'s fixed cases (``probes.fixed_cases``), if any."""
-        cases = fixed_cases(
-            name,
-            keepdims=bool(self.preset.keepdims),
-            swap_only=self.preset.transpose == "swap",
-            broadcast=self.preset.broadcast,
-        )
+        cases = fixed_cases(name, **self.preset.conventions())
         for composition, point in cases:
             finding = self.check_case(composition, [point])
             if finding is not None:
@@ -276,13 +271,10 @@ class TensorGrader(BaseGrader):
             min_ops=min_ops,
             max_ops=max_ops,
             sharing=sharing,
-            keepdims=bool(self.preset.keepdims),
-            swap_only=self.preset.transpose == "swap",
-            broadcast=self.preset.broadcast,
+            **self.preset.conventions(),
         )
-        stop: list[Finding] = []
 
-        def check(data):
+        def draw(data) -> tuple[ArrayComposition, list]:
             composition = data.draw(strategy, label="composition")
             case_points = [
                 data.draw(array_points(composition), label="point")

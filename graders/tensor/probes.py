@@ -28,6 +28,11 @@ _BINARY_SHAPES = (
     ((2, 3, 4), (2, 3, 4)),
 )
 _REDUCTIONS = ({"axis": None}, {"axis": [1]}, {"axis": [0, 2]}, {"axis": [2]})
+#: minitorch's reductions: one axis, kept; everything only on a 1-d operand.
+_ONE_DIM_REDUCTIONS = (
+    *(((2, 3, 4), {"axis": [k], "keepdims": True}) for k in (1, 0, 2)),
+    ((4,), {"axis": None, "keepdims": True}),
+)
 _RESHAPES = (((2, 3), [3, 2]), ((2, 3, 2), [4, 3]), ((6,), [2, 3]))
 _BROADCASTS = (((3, 1), [2, 3, 4]), ((3,), [2, 3]), ((1, 2), [3, 2]))
 #: Square ones first: a missing transpose gives wrong numbers there, not an exception, so
@@ -60,16 +65,24 @@ def _case(op: str, specs, params) -> tuple[ArrayComposition, list[np.ndarray]]:
 
 
 def fixed_cases(
-    op: str, *, keepdims: bool = True, swap_only: bool = False, broadcast: str = "implicit"
+    op: str,
+    *,
+    keepdims: bool = True,
+    swap_only: bool = False,
+    broadcast: str = "implicit",
+    reduce: str = "axes",
+    views: str = "any",
 ) -> Iterator[tuple[ArrayComposition, list[np.ndarray]]]:
     """Cases of ``op`` alone: ``(composition, point)``; for a course that never broadcasts
-    implicitly (``broadcast="explicit"``), only those whose operands need no broadcast."""
-    for composition, point in _fixed_cases(op, keepdims, swap_only):
+    implicitly (``broadcast="explicit"``), only those whose operands need no broadcast; for
+    one that reduces one kept axis (``reduce="dim"``), such reductions (the conventions of
+    ``Preset.conventions``; ``views`` concerns compositions only)."""
+    for composition, point in _fixed_cases(op, keepdims, swap_only, reduce):
         if broadcast == "implicit" or not composition.broadcasts_implicitly():
             yield composition, point
 
 
-def _fixed_cases(op, keepdims, swap_only):
+def _fixed_cases(op, keepdims, swap_only, reduce="axes"):
     record = ops.get(op)
     if record.kind == "elementwise" and record.arity == 2:
         for a, b in _BINARY_SHAPES:
@@ -80,6 +93,9 @@ def _fixed_cases(op, keepdims, swap_only):
     elif record.kind == "elementwise":
         positive = op in ("log", "sqrt")
         yield _case(op, [((2, 3), POSITIVE if positive else ANY)], {})
+    elif record.kind == "reduction" and reduce == "dim":
+        for shape, params in _ONE_DIM_REDUCTIONS:
+            yield _case(op, [(shape, ANY)], params)
     elif record.kind == "reduction":
         for params in _REDUCTIONS:
             for keep in (False, True) if keepdims else (False,):
@@ -168,14 +184,23 @@ MACHINERY = (*MACHINERY, _deep_graph(30))
 
 
 def machinery_cases(
-    available, *, broadcast: str = "implicit"
+    available, *, broadcast: str = "implicit", reduce: str = "axes", **conventions
 ) -> Iterator[tuple[ArrayComposition, list[np.ndarray]]]:
     """The :data:`MACHINERY` graphs whose ops are all ``available`` (and, for a course
-    that never broadcasts implicitly, whose operands need no broadcast)."""
+    that never broadcasts implicitly, whose operands need no broadcast; for one that
+    reduces one kept axis, with their reductions keeping it). ``conventions``: the rest
+    of ``Preset.conventions``, which these graphs meet as they are."""
     for needs, shapes, nodes in MACHINERY:
         if set(needs) <= set(available):
             inputs = [("ax"[i], shape, ANY) for i, shape in enumerate(shapes)]
+            if reduce == "dim":
+                nodes = [(op, args, _kept(op, params)) for op, args, params in nodes]
             composition = ArrayComposition.build(inputs, list(nodes))
             if broadcast == "explicit" and composition.broadcasts_implicitly():
                 continue
             yield composition, [values(shape, ANY) for shape in shapes]
+
+
+def _kept(op: str, params: dict) -> dict:
+    """A one-axis reduction's params, its axis kept (``reduce="dim"``)."""
+    return {**params, "keepdims": True} if ops.get(op).kind == "reduction" else params

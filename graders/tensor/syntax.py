@@ -7,6 +7,10 @@
 'summation(a, axes=(1,))'
 >>> write("transpose", ["a"], {"axes": [0, 2, 1]}, PRESETS["needle"])
 'transpose(a, axes=(1, 2))'
+>>> write("sum", ["a"], {"axis": [1], "keepdims": True}, PRESETS["minitorch_tensor"])
+'a.sum(1)'
+>>> write("transpose", ["a"], {"axes": [1, 0]}, PRESETS["minitorch_tensor"])
+'a.permute(1, 0)'
 """
 
 from __future__ import annotations
@@ -28,19 +32,29 @@ def swapped(axes: Sequence[int]) -> tuple[int, int] | None:
 def arguments(op: str, params: dict, api: Preset) -> tuple[list[str], dict[str, str]]:
     """The extra positional arguments and keywords of an array op, written as Python."""
     if op in ("sum", "mean", "max"):
+        axis = params.get("axis")
+        if api.reduce == "dim":  # minitorch: x.sum(1), or x.sum() for everything
+            return ([] if axis is None else [repr(int(axis[0]))]), {}
         keywords = {}
-        if params.get("axis") is not None:
-            keywords[api.axis] = repr(tuple(params["axis"]))
+        if axis is not None:
+            keywords[api.axis] = repr(tuple(axis))
         if params.get("keepdims") and api.keepdims:
             keywords[api.keepdims] = "True"
         return [], keywords
     if op in ("reshape", "broadcast_to"):
-        return [repr(tuple(params["shape"]))], {}
+        return _shape_arguments(params["shape"], api), {}
     if op == "transpose":
         if api.transpose == "swap":
             return [], {"axes": repr(swapped(params["axes"]))}
-        return [repr(tuple(params["axes"]))], {}
+        return _shape_arguments(params["axes"], api), {}
     return [], {}
+
+
+def _shape_arguments(values: Sequence[int], api: Preset) -> list[str]:
+    """A shape or a permutation as one tuple, or unpacked (minitorch's ``view(2, 3)``)."""
+    if api.shape_args == "unpacked":
+        return [repr(int(v)) for v in values]
+    return [repr(tuple(values))]
 
 
 def write(op: str, args: Sequence[str], params: dict, api: Preset | None = None) -> str:

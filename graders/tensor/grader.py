@@ -273,8 +273,9 @@ class TensorGrader(BaseGrader):
             sharing=sharing,
             **self.preset.conventions(),
         )
+        stop: list[Finding] = []
 
-        def draw(data) -> tuple[ArrayComposition, list]:
+        def check(data):
             composition = data.draw(strategy, label="composition")
             case_points = [
                 data.draw(array_points(composition), label="point")

@@ -128,7 +128,7 @@ def _worker_process(args, worker_module, confinement, supervisor):
         # user; switching to another uid (``limit``) makes the kernel turn this off again.
         prctl(PR_SET_DUMPABLE, 1)
         limit(json.loads(args.limits), args.uid, args.gid)
-        args.unconfined = confine(args, worker_module, *confinement)
+        args.unconfined = confine(args, *confinement)
         code = worker_module.serve(args)
     except BaseException:
         try:
@@ -165,13 +165,13 @@ def limit(limits, uid=None, gid=None):
             os._exit(71)
 
 
-def confine(args, worker_module, landlock, pinned):
+def confine(args, guard, landlock, pinned):
     """Cut the worker's file system down to what it needs (``landlock``) and pin its
     alarm descriptor (``pinned``), now that it runs as its own user: None once done,
-    else why not. The import path is the one the worker keeps (``drop_paths_to``: no path
+    else why not. The import path is the one the worker keeps (``guard.drop_paths_to``: no path
     to chaingrade or an assignment)."""
     folders = json.loads(args.forbid_folders)
-    worker_module.drop_paths_to(folders)
+    guard.drop_paths_to(folders)
     try:
         writable = [os.getcwd(), *json.loads(args.writable)]
         return landlock.confine([p for p in sys.path if p], writable, list(folders)) or pinned.pin(
@@ -282,7 +282,7 @@ def _exit_like(status):
 
 
 def main(argv=None):
-    worker_module, *confinement = load_siblings("worker", "landlock", "pinned")
+    worker_module, *confinement = load_siblings("worker", "guard", "landlock", "pinned")
     parser = worker_module.argument_parser()
     parser.add_argument("--uid", type=int, default=None)
     parser.add_argument("--gid", type=int, default=None)

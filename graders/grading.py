@@ -19,27 +19,36 @@
    submission could have put it in.
 
 A kind's grader implements only :meth:`BaseGrader.grade_part`, using ``self.runner`` (the
-part's worker), :meth:`BaseGrader.search` (the shared Hypothesis configuration) and
-:meth:`BaseGrader.out_of_time`.
+part's worker), :meth:`BaseGrader.search_findings` (a Hypothesis search over the kind's
+cases that stops on a crash and reads back one finding per bug),
+:meth:`BaseGrader.search_ops` (searched again without the ops charged),
+:meth:`BaseGrader.record_case` (the part's case digest) and :meth:`BaseGrader.out_of_time`.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import multiprocessing
 import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
+
+from hypothesis.errors import Flaky
 
 from graders import search as hypothesis_search
 from graders.assignment import Assignment, Part
 from graders.presets import AUTO, Preset
-from graders.results import Finding, PartResult, Report, by_cause
+from graders.results import Finding, PartResult, Report, by_cause, unique
 from graders.sandbox import policy
 from graders.sandbox.runner import Runner, SubmissionError
 from graders.submission import HandInError, Submission
+
+#: A case as a kind draws it (``search_findings``).
+CaseT = TypeVar("CaseT")
 
 
 def grade(
@@ -86,6 +95,9 @@ class BaseGrader:
         self.absent: list[str] = []
         #: The student API: the assignment's, or once ``--api auto`` has found it, that.
         self.api: Preset | str = assignment.api
+        #: The cases the part being graded checked (``record_case``), and how many.
+        self._digest = hashlib.sha256()
+        self._recorded = 0
 
     # --- the flow ------------------------------------------------------------------------
 
@@ -208,7 +220,7 @@ class BaseGrader:
                 text = f"the submission {what}: {e.message}{self._missing_module(e.message)}"
             return Finding("error", text), output
         self.sweep()
-        result = self.policy_zero(part) if self.runner.violations else self.grade_part(part)
+        result = self.policy_zero(part) if self.runner.violations else self._graded(part)
         if not self.runner.violations:
             result.findings = self.located(result.findings)
         self.runner.end_part()  # its checks on the way out may find a violation too
@@ -218,7 +230,85 @@ class BaseGrader:
         result.findings = by_cause(result.findings)
         return result, output
 
+    def _graded(self, part: Part) -> PartResult:
+        """``grade_part``'s result, with the digest of the cases it checked (unless the
+        kind gave one of its own): the same digest means the same cases were checked."""
+        self._digest, self._recorded = hashlib.sha256(), 0
+        result = self.grade_part(part)
+        if not result.cases_digest and self._recorded:
+            result.cases_digest = self._digest.hexdigest()[:16]
+        return result
+
     # --- what every kind may use -----------------------------------------------------------
+
+    def record_case(self, text: str) -> None:
+        """Add one checked case (its composition and points, as text) to the part's digest."""
+        self._digest.update(text.encode())
+        self._recorded += 1
+
+    def search_findings(
+        self,
+        label: str,
+        draw: Callable[[Any], CaseT],
+        judge: Callable[[CaseT], Finding | None],
+        *,
+        stops: Callable[[Finding], bool],
+        examples: int | None = None,
+    ) -> list[Finding]:
+        """One Hypothesis search (seeded by ``label``): each example draws a case
+        (``draw(data)``, every draw first) and ``judge`` gives its finding or None. What it
+        raised, one finding per bug (``search.findings_from``).
+
+        Once a finding ``stops`` the search (the worker crashed or hung), every later
+        example fails at once with it, so shrinking costs no more crashes; Hypothesis then
+        finds the replays flaky, and the crash alone is the result."""
+        stop: list[Finding] = []
+
+        def body(data: Any) -> None:
+            case = draw(data)
+            if stop:  # after the draws: Hypothesis needs every example to draw the same way
+                raise hypothesis_search.failure(stop[0])
+            finding = judge(case)
+            if finding is not None:
+                if stops(finding):
+                    stop.append(finding)
+                raise hypothesis_search.failure(finding)
+
+        try:
+            hypothesis_search.search(
+                body,
+                seed=self.seed,
+                part=label,
+                examples=self.examples if examples is None else examples,
+            )
+        except BaseException as e:  # noqa: BLE001 - sorted out below; our own bugs re-raise
+            if stop and isinstance(e, Flaky):  # replays after a crash differ; the crash is real
+                return stop[:1]
+            return hypothesis_search.findings_from(e)
+        return []
+
+    def search_ops(
+        self,
+        result: PartResult,
+        available: list[str],
+        search: Callable[[list[str]], list[Finding]],
+    ) -> None:
+        """``search(ops)`` over ``available``, again without the ops it charged, its new
+        findings added to ``result``.
+
+        Hypothesis stops generating soon after its first failure, so one wrong op can hide
+        another of the same part (a wrong ``*`` shows first as a wrong ``-x`` built on it)
+        and go uncharged. The search runs again until it finds nothing new, or a bug that
+        no op can be left out for (op None: the reverse pass, a fatal error)."""
+        while available:
+            found = search(available)
+            seen = {g.identity for g in result.findings}
+            new = [f for f in found if f.identity not in seen]
+            result.findings = unique(result.findings + found)
+            blamed = {f.op for f in new if f.op is not None}
+            if not new or any(f.op is None for f in new) or not blamed & set(available):
+                break
+            available = [op for op in available if op not in blamed]
 
     def search(self, part: Part, body: Callable, *, shrink: bool = True) -> None:
         """Run ``body(data)`` under the shared Hypothesis configuration and this grading's

@@ -11,17 +11,30 @@ wherever it runs (a student's ``check``, CI, Gradescope, the pytest plugin):
 * no example database, and no harvesting of "local constants": Hypothesis mixes numbers
   from the source files it considers local into its draws, and which files count as local
   differs between an editable install, a wheel and the folder a student runs in.
+
+A finding rides through Hypothesis as an exception whose class is the finding's identity
+(:func:`failure`), so Hypothesis shrinks each distinct bug on its own and never slips from
+one to another; :func:`findings_from` reads the findings back out of what the search
+raised. The loop that uses both (stop on a crash, Flaky after one) is
+``BaseGrader.search_findings``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as fixed_seed
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+
+from graders.results import Finding, unique
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup
 
 #: Phases of a search that shrinks its failures to a minimal case.
 SHRINKING = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
@@ -82,3 +95,43 @@ def no_local_constants() -> Iterator[None]:
     finally:
         providers._get_local_constants = original
         cache.clear()
+
+
+class FindingError(AssertionError):
+    """Raised inside a Hypothesis example; one subclass per finding identity."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.summary())
+        self.finding = finding
+
+
+_FAILURE_CLASSES: dict[tuple, type[FindingError]] = {}
+
+
+def failure(finding: Finding) -> FindingError:
+    """The exception that carries ``finding`` out of an example: its class is the
+    finding's identity (step, op, argument), the same class for the same bug."""
+    identity = finding.identity
+    if identity not in _FAILURE_CLASSES:
+        name = "Wrong_" + "_".join(str(p).replace("-", "_") for p in identity if p is not None)
+        _FAILURE_CLASSES[identity] = type(name, (FindingError,), {})
+    return _FAILURE_CLASSES[identity](finding)
+
+
+#: What a search that Hypothesis found flaky says: the same case gave different results.
+FLAKY = (
+    "your engine gave different results when the same case was run again: "
+    "look for state kept between calls (module-level variables, caches)"
+)
+
+
+def findings_from(error: BaseException) -> list[Finding]:
+    """The findings a search raised (one per identity); anything that is not a finding
+    (our own bug) is raised again."""
+    if isinstance(error, FindingError):
+        return [error.finding]
+    if isinstance(error, Flaky):
+        return [Finding("error", FLAKY)]
+    if isinstance(error, BaseExceptionGroup):
+        return unique([f for e in error.exceptions for f in findings_from(e)])
+    raise error

@@ -45,12 +45,9 @@ cannot build, never the worker's label alone.
 from __future__ import annotations
 
 import functools
-import hashlib
-import sys
 from dataclasses import replace
 
 import numpy as np
-from hypothesis.errors import Flaky
 
 from graders.assignment import Part
 from graders.engine.diagnosis import Case, Diagnoser, Run, common_cause
@@ -84,34 +81,11 @@ from graders.results import MACHINERY_STEPS, Finding, PartResult, number, unique
 from graders.tolerances import GRADING, close, close_elementwise
 from strategies import compositions, point_sets
 
-if sys.version_info < (3, 11):  # pragma: no cover
-    from exceptiongroup import BaseExceptionGroup
-
-
 #: Ops asked, in this order, whether a common cause holds outside a part: each with code
 #: of its own in most engines.
 _WITNESSES = ("mul", "add", "exp", "sin", "tanh", "log", "cos", "neg", "sub", "sqrt")
 #: Points per fixed check when the machinery part screens its ops.
 _SCREEN_POINTS = 3
-
-
-class FindingError(AssertionError):
-    """Raised inside a Hypothesis example; one subclass per finding identity."""
-
-    def __init__(self, finding: Finding):
-        super().__init__(finding.summary())
-        self.finding = finding
-
-
-_FAILURE_CLASSES: dict[tuple, type[FindingError]] = {}
-
-
-def failure(finding: Finding) -> FindingError:
-    identity = finding.identity
-    if identity not in _FAILURE_CLASSES:
-        name = "Wrong_" + "_".join(str(p).replace("-", "_") for p in identity if p is not None)
-        _FAILURE_CLASSES[identity] = type(name, (FindingError,), {})
-    return _FAILURE_CLASSES[identity](finding)
 
 
 class EngineGrader(BaseGrader):
@@ -122,7 +96,6 @@ class EngineGrader(BaseGrader):
         self.diagnoser: Diagnoser | None = None
         #: Whether the worker crashed or hung on the last case (so the part stops early).
         self.worker_died = False
-        self._digest = hashlib.sha256()
         #: What the sweep found: every op the engine lacks or crashes on, with its finding.
         self._unavailable: dict[str, Finding] = {}
         #: The finding when no op can be built at all (no leaf constructor, no backward).
@@ -150,7 +123,6 @@ class EngineGrader(BaseGrader):
     def grade_part(self, part: Part) -> PartResult:
         if self._no_engine is not None:
             return PartResult(part, 0.0, [self._no_engine])
-        self._digest = hashlib.sha256()
         self.broken_forms = {}
         self._overwrite = None
         unavailable = {op: f for op, f in self._unavailable.items() if op in part.ops}
@@ -178,7 +150,6 @@ class EngineGrader(BaseGrader):
             ]
             result = PartResult(part, 0.0, [*unavailable.values(), common, *others])
             _score(result, unavailable)
-            result.cases_digest = self._digest.hexdigest()[:16]
             return result
         # An op is left out altogether once every form of it failed alone.
         charged = dict(unavailable)
@@ -198,7 +169,6 @@ class EngineGrader(BaseGrader):
         # An overwrite or a wrong order costs the machinery part, not this one: shown there
         # (its own checks find it), never under a part that lost nothing for it.
         result.findings = [f for f in result.findings if not self._owned_elsewhere(part, f)]
-        result.cases_digest = self._digest.hexdigest()[:16]
         return result
 
     def located(self, findings: list[Finding]) -> list[Finding]:
@@ -409,18 +379,7 @@ class EngineGrader(BaseGrader):
             result.findings.append(machinery)
             if machinery.op is None:  # the reverse pass is broken: the verdict is made
                 return result
-        # Hypothesis stops generating soon after its first failure, so one wrong op can hide
-        # another of the same part (a wrong `*` shows first as a wrong `-x` built on it) and
-        # go uncharged. Run again without the ops already charged, until a run finds nothing
-        # new or finds a bug that no op can be left out for (op None: machinery, fatal error).
-        while available:
-            found = self._run_part(part, available, result)
-            new = [f for f in found if f.identity not in {g.identity for g in result.findings}]
-            result.findings = unique(result.findings + found)
-            charged = {f.op for f in new if f.op is not None}
-            if not new or any(f.op is None for f in new) or not charged & set(available):
-                break
-            available = [op for op in available if op not in charged]
+        self.search_ops(result, available, lambda ops_: self._run_part(part, ops_, result))
         return result
 
     def _run_part(self, part: Part, available: list[str], result: PartResult) -> list[Finding]:
@@ -432,33 +391,28 @@ class EngineGrader(BaseGrader):
             sharing=part.sharing,
             forms=self._allowed_forms(available),
         )
-        stop: list[Finding] = []  # a crash, hang or time-out: fail fast from then on
 
-        def check(data):
+        def draw(data) -> tuple[Composition, list]:
             composition = data.draw(strategy, label="composition")
             case_points = data.draw(
                 point_sets(composition, self.assignment.points_per_case), label="points"
             )
-            if stop:  # after the draws: Hypothesis needs every example to draw the same way
-                raise failure(stop[0])
+            return composition, case_points
+
+        def judge(case: tuple[Composition, list]) -> Finding | None:
+            composition, case_points = case
             result.examples += 1
             if any(len(uses) >= 2 for uses in composition.consumers):
                 result.shared_examples += 1
             finding = self.check_case(composition, case_points, probe_first=False)
             if finding is not None and self._owned_elsewhere(part, finding):
-                finding = None  # the machinery part's: shrinking it here would cost time only
-            if finding is not None:
-                if finding.step == "error" and (finding.op is None or self.worker_died):
-                    stop.append(finding)
-                raise failure(finding)
+                return None  # the machinery part's: shrinking it here would cost time only
+            return finding
 
-        try:
-            self.search(part, check)
-        except BaseException as e:  # noqa: BLE001 - sorted out below; our own bugs re-raise
-            if stop and isinstance(e, Flaky):  # replays after a crash differ; the crash is real
-                return stop[:1]
-            return _findings_from(e)
-        return []
+        def stops(finding: Finding) -> bool:  # a crash, hang or time-out: fail fast after
+            return finding.step == "error" and (finding.op is None or self.worker_died)
+
+        return self.search_findings(part.name, draw, judge, stops=stops)
 
     def check_case(
         self, composition: Composition, case_points: list, probe_first: bool = True
@@ -486,7 +440,7 @@ class EngineGrader(BaseGrader):
         late = self.out_of_time()
         if late is not None:
             return [late]
-        self._digest.update(f"{composition.source()}|{case_points}\n".encode())
+        self.record_case(f"{composition.source()}|{case_points}\n")
         own = None
         if not probe_first:
             outcomes, _, right, stop = self._run_plan(
@@ -806,22 +760,6 @@ def _died(outcome: dict) -> bool:
 def _run(composition: Composition, point, outcome: dict) -> Run:
     point = tuple(float(v) for v in point)
     return Run(composition, point, reference(composition, point), outcome)
-
-
-def _findings_from(error: BaseException) -> list[Finding]:
-    if isinstance(error, FindingError):
-        return [error.finding]
-    if isinstance(error, Flaky):
-        return [
-            Finding(
-                "error",
-                "your engine gave different results when the same case was run again: "
-                "look for state kept between calls (module-level variables, caches)",
-            )
-        ]
-    if isinstance(error, BaseExceptionGroup):
-        return unique([f for e in error.exceptions for f in _findings_from(e)])
-    raise error
 
 
 def _drop_coincidental_accumulation(findings: list[Finding]) -> list[Finding]:

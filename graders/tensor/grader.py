@@ -35,13 +35,9 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import sys
 
 import numpy as np
-from hypothesis.errors import Flaky
 
-from graders import search as hypothesis_search
 from graders.assignment import Part
 from graders.grading import BaseGrader
 from graders.model import array_ops as ops
@@ -64,31 +60,9 @@ from graders.tensor.reproducer import write as reproducer
 from graders.tensor.syntax import write
 from strategies.arrays import array_compositions, array_points
 
-if sys.version_info < (3, 11):  # pragma: no cover
-    from exceptiongroup import BaseExceptionGroup
-
 #: Share of the assignment's examples each op gets alone (at least ``_MIN_ALONE``).
 _ALONE_SHARE = 0.5
 _MIN_ALONE = 8
-
-
-class FindingError(AssertionError):
-    """Raised inside a Hypothesis example; one subclass per finding identity."""
-
-    def __init__(self, finding: Finding):
-        super().__init__(finding.summary())
-        self.finding = finding
-
-
-_FAILURE_CLASSES: dict[tuple, type[FindingError]] = {}
-
-
-def failure(finding: Finding) -> FindingError:
-    identity = finding.identity
-    if identity not in _FAILURE_CLASSES:
-        name = "Wrong_" + "_".join(str(p).replace("-", "_") for p in identity if p is not None)
-        _FAILURE_CLASSES[identity] = type(name, (FindingError,), {})
-    return _FAILURE_CLASSES[identity](finding)
 
 
 class TensorGrader(BaseGrader):
@@ -98,7 +72,6 @@ class TensorGrader(BaseGrader):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._digest = hashlib.sha256()
         #: Cases the gate discarded and cases checked, for the benchmarks.
         self.discarded = 0
         self.checked = 0
@@ -110,13 +83,11 @@ class TensorGrader(BaseGrader):
         return self.runner.preset
 
     def grade_part(self, part: Part) -> PartResult:
-        self._digest = hashlib.sha256()
         names = self.assignment.prepared[part.name]
         result = PartResult(part, 0.0)
         broken = self._check_projection()
         if broken is not None:
             result.findings = [broken]
-            result.cases_digest = self._digest.hexdigest()[:16]
             return result
         charged: dict[str, Finding] = {}
         self._charged = frozenset()
@@ -124,7 +95,15 @@ class TensorGrader(BaseGrader):
         if part.machinery:  # its ops' own parts check them: a screen is enough here
             alone = _MIN_ALONE // 2
         for name in names:
-            found = self._run(part, [name], 1, 1, 0.0, alone, f"{part.name}/{name}")
+            found = self._run(
+                part,
+                [name],
+                min_ops=1,
+                max_ops=1,
+                sharing=0.0,
+                examples=alone,
+                label=f"{part.name}/{name}",
+            )
             found = _most_specific(unique(found + self._fixed(name)))
             result.findings = unique(result.findings + found)
             for finding in found:
@@ -143,23 +122,20 @@ class TensorGrader(BaseGrader):
                 if finding is not None:
                     result.findings.append(finding)
                     break
-        while available:
-            found = self._run(
+
+        def search(names_: list[str]) -> list[Finding]:
+            return self._run(
                 part,
-                available,
-                part.min_ops,
-                part.max_ops,
-                part.sharing,
-                self.examples,
-                part.name,
-                result,
+                names_,
+                min_ops=part.min_ops,
+                max_ops=part.max_ops,
+                sharing=part.sharing,
+                examples=self.examples,
+                label=part.name,
+                result=result,
             )
-            new = [f for f in found if f.identity not in {g.identity for g in result.findings}]
-            result.findings = unique(result.findings + found)
-            blamed = {f.op for f in new if f.op is not None}
-            if not new or any(f.op is None for f in new) or not blamed & set(available):
-                break
-            available = [n for n in available if n not in blamed]
+
+        self.search_ops(result, available, search)
         return self._scored(result, names, charged)
 
     def _scored(self, result: PartResult, names, charged) -> PartResult:
@@ -186,7 +162,6 @@ class TensorGrader(BaseGrader):
             ok = [] if fatal or reverse_pass else [n for n in names if n not in named]
             result.credited = tuple(ok)
             result.score = round(part.points * len(ok) / len(names), 4)
-        result.cases_digest = self._digest.hexdigest()[:16]
         return result
 
     def _fixed(self, name: str) -> list[Finding]:
@@ -264,7 +239,18 @@ class TensorGrader(BaseGrader):
 
     # --- searching --------------------------------------------------------------------------
 
-    def _run(self, part, names, min_ops, max_ops, sharing, examples, label, result=None):
+    def _run(
+        self,
+        part: Part,
+        names: list[str],
+        *,
+        min_ops: int,
+        max_ops: int,
+        sharing: float,
+        examples: int,
+        label: str,
+        result: PartResult | None = None,
+    ) -> list[Finding]:
         """One Hypothesis run over compositions of ``names``: the findings it raised."""
         strategy = array_compositions(
             names,
@@ -273,35 +259,28 @@ class TensorGrader(BaseGrader):
             sharing=sharing,
             **self.preset.conventions(),
         )
-        stop: list[Finding] = []
 
-        def check(data):
+        def draw(data) -> tuple[ArrayComposition, list]:
             composition = data.draw(strategy, label="composition")
             case_points = [
                 data.draw(array_points(composition), label="point")
                 for _ in range(self.assignment.points_per_case)
             ]
-            if stop:
-                raise failure(stop[0])
+            return composition, case_points
+
+        def judge(case: tuple[ArrayComposition, list]) -> Finding | None:
+            composition, case_points = case
             if result is not None:
                 result.examples += 1
                 if any(
                     len(set(uses)) >= 2 or len(uses) >= 2 for uses in composition.consumers[:-2]
                 ):
                     result.shared_examples += 1
-            finding = self.check_case(composition, case_points, reverse_pass=part.machinery)
-            if finding is not None:
-                if finding.stops_everything:
-                    stop.append(finding)
-                raise failure(finding)
+            return self.check_case(composition, case_points, reverse_pass=part.machinery)
 
-        try:
-            hypothesis_search.search(check, seed=self.seed, part=label, examples=examples)
-        except BaseException as e:  # noqa: BLE001 - sorted out below; our own bugs re-raise
-            if stop and isinstance(e, Flaky):
-                return stop[:1]
-            return _findings_from(e)
-        return []
+        return self.search_findings(
+            label, draw, judge, stops=lambda f: f.stops_everything, examples=examples
+        )
 
     # --- one case ---------------------------------------------------------------------------
 
@@ -324,8 +303,8 @@ class TensorGrader(BaseGrader):
                 kept.append((point, found))
         if not kept:
             return None
-        self._digest.update(
-            (composition.source() + "|" + repr([[a.tolist() for a in p] for p, _ in kept])).encode()
+        self.record_case(
+            composition.source() + "|" + repr([[a.tolist() for a in p] for p, _ in kept])
         )
         alone = () if reverse_pass else composition.graded
         plan = []
@@ -699,19 +678,3 @@ def _text(value):
     if value is None or isinstance(value, str):
         return value
     return repr(np.round(np.asarray(value, dtype=np.float64), 6).tolist())[:300]
-
-
-def _findings_from(error: BaseException) -> list[Finding]:
-    if isinstance(error, FindingError):
-        return [error.finding]
-    if isinstance(error, Flaky):
-        return [
-            Finding(
-                "error",
-                "your engine gave different results when the same case was run again: "
-                "look for state kept between calls (module-level variables, caches)",
-            )
-        ]
-    if isinstance(error, BaseExceptionGroup):
-        return unique([f for e in error.exceptions for f in _findings_from(e)])
-    raise error

@@ -424,6 +424,8 @@ def detect(module):
     fields["value"] = _value_path(node)
     fields.update(_gradient_fields(module, fields, node))
     fields.update(_array_fields(module, fields["unary"], node))
+    if fields.get("reduce") == "dim":  # no 0-d arrays: read it all again on 1-d leaves
+        fields.update(_one_element_fields(module, fields, node))
     return fields
 
 
@@ -457,7 +459,75 @@ def _array_fields(module, unary, node):
     if name == "summation":
         found["transpose"] = "swap"
         found["broadcast"] = "explicit"
+    if axis == "dim" and not found["keepdims"] and unary == "method":
+        found.update(_minitorch_fields(node))
     return found
+
+
+def _minitorch_fields(node):
+    """minitorch's family (``x.sum(dim=None)``, no keepdim): one int axis reduced and
+    kept, no 0-d array; ``view`` and ``permute`` for reshape and transpose where it has no
+    ``reshape`` or ``transpose``, their axes unpacked when they take ``*shape``; and never
+    a reshape of a transpose's output when nodes have ``contiguous()`` (a view needs it)."""
+    import inspect
+
+    found = {"reduce": "dim", "names": {}}
+    for op, other in (("reshape", "view"), ("transpose", "permute")):
+        if not callable(getattr(node, op, None)) and callable(getattr(node, other, None)):
+            found["names"][op] = other
+    shaping = getattr(node, found["names"].get("reshape", "reshape"), None)
+    try:
+        kinds = {p.kind for p in inspect.signature(shaping).parameters.values()}
+    except (TypeError, ValueError):
+        kinds = set()
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        found["shape_args"] = "unpacked"
+    if callable(getattr(node, "contiguous", None)):
+        found["views"] = "contiguous"
+    return found
+
+
+def _one_element_fields(module, fields, node):
+    """For a course with no 0-d arrays (minitorch): how a leaf takes an array (nested
+    lists when an ndarray does not keep its shape), and where values and gradients read,
+    as arrays of the leaf's own shape (gradients after a reverse pass from one element)."""
+    import numpy
+
+    leaf, found = getattr(module, fields["leaf"]), {}
+    column = numpy.array([[0.5], [1.5]])
+    for convert in ("ndarray", "list"):
+        try:
+            made = leaf(column.tolist() if convert == "list" else column)
+        except BaseException:
+            continue
+        value = _array_path(made, (*VALUE_NAMES, "numpy()", "to_numpy()"), (2, 1))
+        if value is not None:
+            found.update(convert=convert, value=value)
+            break
+    if "convert" not in found:
+        return found
+
+    def make(x):
+        one = numpy.array([x])
+        return leaf(one.tolist() if found["convert"] == "list" else one)
+
+    shaped = functools.partial(_array_path, shape=(1,))
+    found.update(_gradient_fields(module, fields, node, make=make, path=shaped))
+    return found
+
+
+def _array_path(node, names, shape):
+    """The first of ``names`` that reads as an array of ``shape``, directly or through
+    ``.data``, ``.numpy()`` or ``.to_numpy()`` (``to_numpy()``, ``grad.to_numpy()``)."""
+    for name in names:
+        for suffix in ("", ".data", ".numpy()", ".to_numpy()"):
+            try:
+                value = access(node, name + suffix)
+            except BaseException:  # a student's property or method may raise anything
+                continue
+            if is_numpy(value) and value.shape == shape:
+                return name + suffix
+    return None
 
 
 def _leaf_fit(module, name):
@@ -535,12 +605,15 @@ def _binary_fields(module, node, unary):
     return found
 
 
-def _gradient_fields(module, fields, leaf):
+def _gradient_fields(module, fields, leaf, make=None, path=None):
     """``gradient`` and ``gradients``, read after a reverse pass through ``x * y + x``:
-    where a leaf's gradient is, and whether the intermediate ``x * y`` has one at all."""
+    where a leaf's gradient is, and whether the intermediate ``x * y`` has one at all.
+    ``make`` makes the leaves (the API's leaf from a float by default), ``path`` finds
+    where a gradient reads (``_path``: as a number)."""
     api = {**fields, "constants": "number", "gradients": "all"}
+    path = path or _path
     try:
-        make = leaf_maker(module, api)
+        make = make or leaf_maker(module, api)
         x, y = make(0.5), make(1.5)
         if fields["binary"] == "operator":
             product = x * y
@@ -554,8 +627,8 @@ def _gradient_fields(module, fields, leaf):
     except BaseException:  # a broken engine: the attribute it has is the best guess
         name = next((n for n in GRADIENT_NAMES if hasattr(leaf, n)), "grad")
         return {"gradient": name}
-    gradient = _path(x, GRADIENT_NAMES) or "grad"
-    has = _path(product, GRADIENT_NAMES) is not None
+    gradient = path(x, GRADIENT_NAMES) or "grad"
+    has = path(product, GRADIENT_NAMES) is not None
     return {"gradient": gradient, "gradients": "all" if has else "inputs"}
 
 

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+__all__ = ["__version__", "check"]
+
 __version__ = "0.1.0"
 
 

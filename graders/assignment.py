@@ -28,6 +28,7 @@ from graders import submission as hand_in
 from graders.kinds import Kind
 from graders.model import ops
 from graders.model.composition import size_problem
+from graders.parts import Part
 from graders.presets import AUTO, Preset, from_option, leaves_of, resolve
 from graders.sandbox.policy import Policy
 from graders.sandbox.runner import Limits
@@ -56,20 +57,6 @@ def visibility_problem(value: object) -> str | None:
 
 class AssignmentError(ValueError):
     """An assignment that cannot be found or read; the message says what to fix."""
-
-
-@dataclass(frozen=True)
-class Part:
-    name: str
-    points: float
-    ops: tuple[str, ...] = ()
-    machinery: bool = False
-    visibility: str = "visible"
-    max_ops: int = 6
-    min_ops: int = 1
-    sharing: float = 0.35
-    #: Fields a kind of assignment defines for its parts beyond these.
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

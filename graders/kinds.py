@@ -14,20 +14,33 @@ kind                    package                      students write
 ``exercises``           ``graders.exercises``        derivatives by hand, as functions
 ``tensor``              ``graders.tensor``           a reverse-mode autodiff engine on arrays
 ======================  ===========================  =================================
+
+The kinds chaingrade ships are listed in :data:`REGISTRY`, as pytest lists its default
+plugins. A course adds a kind of its own without changing chaingrade: its distribution
+declares an entry point in the ``chaingrade.kinds`` group (:data:`ENTRY_POINT_GROUP`),
+named as assignment.toml's ``kind`` names it, pointing at a module that defines
+``KIND`` (or at the ``Kind`` itself, ``module:NAME``). In the course's pyproject.toml::
+
+    [project.entry-points."chaingrade.kinds"]
+    circuits = "circuits_kind"
+
+A shipped kind's name cannot be taken over by an entry point.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from graders.assignment import Part
-    from graders.grading import BaseGrader
+    from graders.parts import Part
+    from graders.results import Report
 
+#: The kinds chaingrade ships: name -> the package that defines ``KIND``.
 REGISTRY = {
     "engine": "graders.engine",
     "exercises": "graders.exercises",
@@ -35,6 +48,15 @@ REGISTRY = {
 }
 #: Names earlier versions used.
 ALIASES = {"autodiff": "engine", "chain_rule": "exercises"}
+#: The entry-point group through which installed distributions add kinds.
+ENTRY_POINT_GROUP = "chaingrade.kinds"
+
+
+class Grader(Protocol):
+    """What the grading flow asks of a kind's grader (``graders.grading.BaseGrader``
+    gives it; a kind subclasses that and writes ``grade_part``)."""
+
+    def grade(self, parts: Iterable[str] | None = None, *, jobs: int = 1) -> Report: ...
 
 
 @dataclass(frozen=True)
@@ -54,14 +76,50 @@ class Kind:
     #: only then does an assignment that names no API get ``auto``.
     builds_graphs: bool = True
 
-    def grader_class(self) -> type[BaseGrader]:
+    def grader_class(self) -> Callable[..., Grader]:
+        """The grader's class: called with ``(assignment, submission, grading_seed=...,
+        examples=...)``, as ``graders.grading.grade`` does."""
         module, _, name = self.grader.partition(":")
         return getattr(importlib.import_module(module), name)
+
+
+def installed() -> dict[str, EntryPoint]:
+    """The kinds installed distributions add (``chaingrade.kinds`` entry points), by name;
+    a shipped kind's name is never taken over."""
+    return {
+        point.name: point
+        for point in entry_points(group=ENTRY_POINT_GROUP)
+        if point.name not in REGISTRY and point.name not in ALIASES
+    }
+
+
+def names() -> list[str]:
+    """Every kind an assignment can name: the shipped ones, then the installed ones."""
+    return [*REGISTRY, *sorted(installed())]
 
 
 def get(name: str) -> Kind:
     """The kind called ``name``; ValueError listing the kinds otherwise."""
     name = ALIASES.get(name, name)
-    if name not in REGISTRY:
-        raise ValueError(f"kind = {name!r}: choose one of {', '.join(REGISTRY)}")
-    return importlib.import_module(REGISTRY[name]).KIND
+    if name in REGISTRY:
+        return importlib.import_module(REGISTRY[name]).KIND
+    point = installed().get(name)
+    if point is None:
+        raise ValueError(f"kind = {name!r}: choose one of {', '.join(names())}")
+    return _loaded(point)
+
+
+def _loaded(point: EntryPoint) -> Kind:
+    """The Kind an entry point names (a module defining ``KIND``, or the Kind itself),
+    or ValueError saying which distribution's entry point is wrong."""
+    where = f"kind = {point.name!r} (entry point {point.value!r} in {ENTRY_POINT_GROUP})"
+    try:
+        found = point.load()
+    except Exception as e:  # noqa: BLE001 - a course's package: said in one line, not raised
+        raise ValueError(f"{where} could not be loaded: {type(e).__name__}: {e}") from None
+    kind = getattr(found, "KIND", found)
+    if not isinstance(kind, Kind):
+        raise ValueError(f"{where} names no graders.kinds.Kind (a module defining KIND)")
+    if kind.name != point.name:
+        raise ValueError(f"{where} gives a kind called {kind.name!r}: name them alike")
+    return kind

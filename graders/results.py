@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
-    from graders.assignment import Part
+    from graders.parts import Part
 
 #: The chain-rule steps, the vocabulary of every finding (README: "Chain-rule steps").
 #: ``combination`` is for exercises (graders.exercises): a total derivative is not the

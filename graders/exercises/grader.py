@@ -27,11 +27,11 @@ from dataclasses import replace
 
 from hypothesis.errors import Unsatisfiable
 
-from graders.assignment import Part
 from graders.exercises.blame import Broken, Observation, blame
 from graders.exercises.steps import expected
 from graders.exercises.tasks import Task
 from graders.grading import BaseGrader
+from graders.parts import Part
 from graders.results import Finding, PartResult
 from graders.worker_numbers import NotANumber, read
 from strategies import points

@@ -37,7 +37,7 @@ from graders.results import at_text, number
 from graders.tolerances import GRADING, close
 
 if TYPE_CHECKING:
-    from graders.assignment import Part
+    from graders.parts import Part
 
 #: Points per input on the grid that checks an exercise's boxes (and ``same_as``).
 _GRID = 5

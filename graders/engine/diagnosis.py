@@ -21,7 +21,7 @@ reported too:
    charged twice and a dropped upstream is found beside it;
 5. on the whole composition, the reverse pass. Every op is right in isolation by now.
    The engine's gradients are compared with what two kinds of broken reverse pass would
-   produce on this graph (:func:`_machinery_fits`): an *overwrite* (``=`` for ``+=``)
+   produce on this graph (``reverse_pass.machinery_fits``): an *overwrite* (``=`` for ``+=``)
    keeps only some contributions to a node with several uses; a wrong *order* hands a
    node's gradient on before all its consumers were done, so only what it passes on is
    partial. ``accumulation`` is named only when an overwrite explains the numbers and no
@@ -38,9 +38,9 @@ diagnosed from those alone: values name ``forward``, the probes' leaves are inpu
 gradient flowing into a scaled probe is the trusted one, and the reverse pass is judged
 on the inputs' gradients. An unread gradient is never taken as 0 or as wrong.
 
-:func:`common_cause` looks across ops: when the isolated probes of several ops are wrong
-in one way no op explains (every leaf gets exactly the seed; every gradient off by one
-factor), the reverse pass is blamed once instead of every op.
+``graders.engine.common_cause`` looks across ops: when the isolated probes of several ops
+are wrong in one way no op explains (every leaf gets exactly the seed; every gradient off
+by one factor), the reverse pass is blamed once instead of every op.
 """
 
 from __future__ import annotations
@@ -48,13 +48,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import combinations, product
 
 import mygrad as mg
 import numpy as np
 
 from graders.engine.probes import leaf_positions
 from graders.engine.reproducer import reproducer, write_node
+from graders.engine.reverse_pass import chain_terms, machinery_fits, simulate
 from graders.model import ops
 from graders.model.composition import Composition, Const
 from graders.model.oracles import Reference, mygrad_function
@@ -62,9 +62,6 @@ from graders.presets import Preset
 from graders.results import Finding, at_text, number
 from graders.tolerances import GRADING, close, grading, grading_sum
 from graders.worker_numbers import NotANumber, read
-
-#: Most broken reverse passes tried per case when telling order from accumulation.
-_MOST_MASKS = 4096
 
 
 @dataclass(frozen=True)
@@ -447,7 +444,7 @@ class Diagnoser:
         locals_ = self._locals(case)
         if locals_ is None:
             return None
-        terms = _terms(comp, locals_)  # right up to the rounding of the terms it sums
+        terms = chain_terms(comp, locals_)  # right up to the rounding of the terms it sums
         wrong = [k for k in wrong if not self._close_sum(run, k, ref.grads[k], terms[k])]
         if not wrong or self._own_chain_rule(case, terms):
             return None
@@ -464,7 +461,7 @@ class Diagnoser:
         observed = {j: self._actual(run, "grad", j)[0] for j in read_nodes}
         overwritten = None
         if locals_ is not None and None not in observed.values():
-            overwritten, self.tied = _machinery_fits(comp, locals_, observed)
+            overwritten, self.tied = machinery_fits(comp, locals_, observed)
         if overwritten is not None:
             j = overwritten
             shared = comp.all_names[j]
@@ -524,7 +521,7 @@ class Diagnoser:
                     locals_[(k, pos)] = 0.0 if grad is None else float(grad)
         except (ArithmeticError, ValueError):
             return None
-        grads = _simulate(comp, locals_, {}, keep_all=False)
+        grads = simulate(comp, locals_, {}, keep_all=False)
         if not all(math.isfinite(v) for v in own_values + grads):
             return None
         return Reference(tuple(own_values), tuple(grads))
@@ -544,7 +541,7 @@ class Diagnoser:
                 if value is None or not math.isfinite(value):
                     return False
                 own[(user, pos)] = value
-        chained = _simulate(comp, own, {}, keep_all=False)
+        chained = simulate(comp, own, {}, keep_all=False)
         run = case.full
         return all(
             self._close_sum(run, k, chained[k], terms[k])
@@ -574,17 +571,6 @@ class Diagnoser:
         return shown if value is None else value
 
 
-def _terms(comp: Composition, locals_: dict[tuple[int, int], float]) -> list[float]:
-    """Per node, the sizes of the chain-rule terms its gradient sums: over every path to
-    the output, the product of the local derivatives' absolute values."""
-    terms = [0.0] * comp.size
-    terms[-1] = 1.0
-    for user in range(comp.size - 1, len(comp.inputs) - 1, -1):
-        for pos, arg in comp.node(user).node_args():
-            terms[arg] += terms[user] * abs(locals_[(user, pos)])
-    return terms
-
-
 def _listed(finding: Finding | None) -> list[Finding]:
     return [] if finding is None else [finding]
 
@@ -596,314 +582,8 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     return list(first.values())
 
 
-# --- order or accumulation: which broken reverse pass made these numbers ---------------
-
-
-def _machinery_fits(
-    comp: Composition, locals_: dict[tuple[int, int], float], observed: dict[int, float]
-) -> tuple[int | None, bool]:
-    """``(node, tied)``: the node an *overwrite* lost contributions at, if an overwrite
-    explains the engine's gradients (``observed``: node -> gradient, for the nodes it
-    keeps) and no wrong *order* does, else None (then the order is to blame); ``tied``
-    when both explain them (from inputs' gradients alone they often do: the grader then
-    runs a graph that tells them apart).
-
-    Both are simulated with the trusted local derivatives, dropping some uses of a node:
-
-    * overwrite: a node keeps (and passes on) only some of its contributions, at least one;
-    * order: a node is handled after only some of its consumers (at least one, as any
-      traversal that starts from the output finds a node through a consumer), so what it
-      passes on is partial, though its own gradient ends complete. Only a node whose
-      gradient can be incomplete when it is reached may do so: not the output, and not one
-      whose single consumer is itself always complete (a chain up to the output).
-    """
-    uses = comp.consumers
-    shared = [j for j in range(comp.size) if len(uses[j]) >= 2]
-    late = [j for j in range(len(comp.inputs), comp.size) if not _complete_when_reached(comp, j)]
-    overwrite = _first_fit(comp, locals_, observed, shared, keep_all=False)
-    if overwrite is None:
-        return None, False
-    if _first_fit(comp, locals_, observed, late, keep_all=True) is not None:
-        return None, True
-    return overwrite, False
-
-
-def _complete_when_reached(comp: Composition, j: int) -> bool:
-    """Is node ``j``'s gradient complete whenever a traversal from the output reaches it?"""
-    users = {u for u, _ in comp.consumers[j]}
-    if not users:
-        return True  # the output
-    return len(users) == 1 and _complete_when_reached(comp, users.pop())
-
-
-def _first_fit(comp, locals_, observed, nodes, *, keep_all: bool) -> int | None:
-    """Some node of ``nodes`` at which dropping a proper, non-empty subset of uses (and
-    perhaps at others of ``nodes`` too) reproduces ``observed``: the highest such node,
-    or None. ``keep_all``: the node's own gradient keeps every contribution (order)."""
-    choices = []
-    for j in nodes:
-        m = len(comp.consumers[j])
-        options = [frozenset()]
-        if keep_all:
-            users = list(dict.fromkeys(u for u, _ in comp.consumers[j]))
-            options += [
-                frozenset(i for i, (u, _) in enumerate(comp.consumers[j]) if u in late)
-                for size in range(1, len(users))
-                for late in combinations(users, size)
-            ]
-        else:
-            options += [frozenset(c) for size in range(1, m) for c in combinations(range(m), size)]
-        choices.append(options)
-    if not nodes or math.prod(len(c) for c in choices) > _MOST_MASKS:
-        return None
-    for masks in product(*choices):
-        if not any(masks):
-            continue
-        dropped = dict(zip(nodes, masks))
-        grads = _simulate(comp, locals_, dropped, keep_all)
-        if all(close(observed[k], grads[k], **GRADING) for k in observed):
-            return max(j for j, m in dropped.items() if m)
-    return None
-
-
-def _simulate(comp, locals_, dropped: dict[int, frozenset], keep_all: bool) -> list[float]:
-    """Every node's gradient from a reverse pass that drops ``dropped[j]`` (indices into
-    ``comp.consumers[j]``) from what node ``j`` passes on (and, unless ``keep_all``, from
-    its own gradient too)."""
-    grads = [0.0] * comp.size
-    passed = [0.0] * comp.size
-    grads[comp.output] = passed[comp.output] = 1.0
-    for j in range(comp.size - 2, -1, -1):
-        skip = dropped.get(j, frozenset())
-        full = kept = 0.0
-        for i, (u, pos) in enumerate(comp.consumers[j]):
-            contribution = passed[u] * locals_[(u, pos)]
-            full += contribution
-            kept += 0.0 if i in skip else contribution
-        grads[j] = full if keep_all else kept
-        passed[j] = kept
-    return grads
-
-
-# --- across ops: one cause for many wrong probes ------------------------------------
-
-
-def common_cause(
-    findings: Sequence[Finding], working: Sequence[str], preset: Preset
-) -> Finding | None:
-    """One reverse-pass finding for many ops' wrong isolated probes, if they are all
-    wrong in one way no op explains, or None.
-
-    ``findings`` are the ops' findings when checked alone; ``working`` the ops that some
-    form of worked (did not raise): an op among them without the pattern's finding
-    contradicts it. The patterns, each needing at least two ops that show it and no op that
-    contradicts it: every op's scaled probe gives its leaves 0 (``order``); every leaf of
-    every probe gets exactly the seed, 1 (the reverse pass hands a gradient on without any local
-    derivative; only ``+`` passes); or every gradient is the right one times one factor c
-    (c = 0: nothing reaches the leaves, ``seed``).
-    """
-
-    def passed(step: str) -> set[str]:
-        return set(working) - {f.op for f in findings if f.step == step}
-
-    composed = [f for f in findings if f.step == "error" and f.composed and f.op]
-    if len({f.op for f in composed}) >= 2 and not set(working) - {f.op for f in composed}:
-        return _composed_cause(composed)
-
-    upstream = [f for f in findings if f.step == "upstream" and f.op]
-    if len({f.op for f in upstream}) >= 2 and not passed("upstream"):
-        found = _upstream_cause(upstream, preset)
-        if found is not None:
-            return found
-    local = [f for f in findings if f.step == "local-derivative" and f.op and f.case]
-    pairs = [(f, _leaf_pairs(f)) for f in local]
-    pairs = [(f, p) for f, p in pairs if p]
-    ops_seen = {f.op for f, _ in pairs}
-    if len(ops_seen) < 2:
-        return None
-    if all(close(a, 1.0, **GRADING) for _, p in pairs for _, a in p):
-        return _seed_passed_on(pairs, preset) if passed("local-derivative") <= {"add"} else None
-    factor = _common_factor([x for _, p in pairs for x in p])
-    if factor is None or passed("local-derivative"):
-        return None
-    return _factor_finding(factor, pairs, preset)
-
-
-def _composed_cause(composed: Sequence[Finding]) -> Finding:
-    """One finding for every op raising once another op is put on its output: the
-    reverse pass cannot go through a composition at all."""
-    first = composed[0]
-    ops_named = ", ".join(sorted({f.op for f in composed}))
-    return Finding(
-        "error",
-        f"every op works alone but raises once another op uses its result, whatever the op "
-        f"({ops_named}): {first.message.split('. ')[0]}. The reverse pass must apply the "
-        f"chain rule through every node of a graph",
-        node=first.node,
-        reproducer=first.reproducer,
-        case=first.case,
-        composed=True,
-    )
-
-
-def _upstream_cause(upstream: Sequence[Finding], preset: Preset) -> Finding | None:
-    """One finding for every op's scaled probe wrong the same way: its leaves get 0 (the
-    op was handled before the op put on its output passed a gradient down: ``order``)."""
-    numbers = [(f.expected, f.actual) for f in upstream]
-    if not all(isinstance(a, float) and isinstance(e, float) for e, a in numbers):
-        return None
-    first = upstream[0]
-    evidence = dict(
-        node=first.node,
-        expected=first.expected,
-        actual=first.actual,
-        reproducer=first.reproducer,
-        case=first.case,
-        at=first.at,
-    )
-    ops_named = ", ".join(sorted({f.op for f in upstream}))
-    if all(close(a, 0.0, **GRADING) for _, a in numbers):
-        return Finding(
-            "order",
-            f"once another op uses an op's result, the op's inputs get no gradient, whatever "
-            f"the op ({ops_named}): {_what_was_asked(first)}, your engine gives 0. Your "
-            f"reverse pass handles a node before the node that uses it has passed its "
-            f"gradient down: visit nodes in reverse topological order, each exactly once",
-            **evidence,
-        )
-    # Ops dropping their upstream gradient the same way are not taken for the reverse
-    # pass: ops sharing one implementation (``**`` for pow, pow_var and rpow; a helper of
-    # the unary ops) do that, and their own code is where the fix goes.
-    return None
-
-
-def _what_was_asked(finding: Finding) -> str:
-    """A finding's message up to what the engine gave (said again by the caller)."""
-    return finding.message.split(", your engine gives")[0].split(":")[0]
-
-
-def _leaf_pairs(finding: Finding) -> list[tuple[float, float]]:
-    """``(expected, actual)`` gradient of each leaf of the probe a finding was made on."""
-    case = finding.case
-    n = len(case["composition"]["inputs"])
-    pairs = []
-    for e, a in zip(case["expected"]["grads"][:n], case["actual"]["grads"][:n]):
-        try:
-            pairs.append((float(e), read(a, missing_is_zero=True)))
-        except (NotANumber, TypeError, ValueError):
-            return []
-    return pairs
-
-
-def _common_factor(pairs: list[tuple[float, float]]) -> float | None:
-    usable = [(e, a) for e, a in pairs if abs(e) > 1e-3]
-    if not usable:
-        return None
-    factor = usable[0][1] / usable[0][0]
-    if close(factor, 1.0, **GRADING):
-        return None
-    if all(close(a, factor * e, **GRADING) for e, a in pairs):
-        return factor
-    return None
-
-
 def rule_is(rule: str, value: float) -> str:
     """``rule = value``, the value said once where the rule already ends in it
     (``d/dy (x - y) = -1``, not ``d/dy (x - y) = -1 = -1``)."""
     shown = number(value)
     return rule if rule.rpartition(" = ")[2] == shown else f"{rule} = {shown}"
-
-
-def _examples(pairs, limit: int = 3) -> str:
-    shown = []
-    for f, _ in pairs[:limit]:
-        shown.append(f"{rule_is(f.rule, f.expected)}, your engine gives {number(f.actual)}")
-    return "; ".join(shown)
-
-
-def _seed_passed_on(pairs, preset: Preset) -> Finding:
-    ops_named = ", ".join(sorted({f.op for f, _ in pairs}))
-    first = pairs[0][0]
-    return Finding(
-        "local-derivative",
-        f"every leaf gets exactly the seed, 1, whatever the op ({ops_named}): "
-        f"{_examples(pairs)}. Your reverse pass hands each node's gradient on unchanged: "
-        f"it must multiply it by the op's local derivative (call each node's own backward, "
-        f"which does), so this is one bug in the reverse pass, not in each op",
-        node=first.node,
-        expected=first.expected,
-        actual=first.actual,
-        reproducer=first.reproducer,
-        case=first.case,
-        at=first.at,
-    )
-
-
-def _output_seeded(finding: Finding) -> bool:
-    """Does the probe a finding was made on show its output's own gradient as 1 (the seed
-    was set; an engine that keeps its inputs' gradients only shows none)?"""
-    case = finding.case
-    out = len(case["composition"]["inputs"]) + len(case["composition"]["nodes"]) - 1
-    grads = case["actual"]["grads"]
-    try:
-        return len(grads) > out and close(read(grads[out], missing_is_zero=False), 1.0, **GRADING)
-    except NotANumber:
-        return False
-
-
-def _factor_finding(factor: float, pairs, preset: Preset) -> Finding:
-    ops_named = ", ".join(sorted({f.op for f, _ in pairs}))
-    first = pairs[0][0]
-    evidence = dict(
-        node=first.node,
-        expected=first.expected,
-        actual=first.actual,
-        reproducer=first.reproducer,
-        case=first.case,
-        at=first.at,
-    )
-    examples = _examples(pairs)
-    if close(factor, 0.0, **GRADING) and all(_output_seeded(f) for f, _ in pairs):
-        return Finding(
-            "order",
-            f"no gradient reaches any leaf, whatever the op ({ops_named}), though the output's "
-            f"own gradient is 1: {examples}. The reverse pass never calls the backward of the "
-            f"nodes below the output: look for a visited mark or set kept from an earlier "
-            f"{preset.backward}() (keep it local to {preset.backward}()), or a topological "
-            f"order that comes back empty",
-            **evidence,
-        )
-    if close(factor, 0.0, **GRADING):
-        return Finding(
-            "seed",
-            f"no gradient reaches any leaf, whatever the op ({ops_named}): {examples}. "
-            f"{preset.backward}() must start the reverse pass from d(out)/d(out) = 1 and "
-            f"call the backward of every node it reaches (a topological order that comes "
-            f"back empty does neither)",
-            **evidence,
-        )
-    c = number(factor)
-    keeps_output = getattr(preset, "gradients", "all") != "inputs"
-    if keeps_output and float(factor).is_integer() and factor >= 2:
-        return Finding(
-            "order",
-            f"every gradient comes out {c} times the right one, whatever the op "
-            f"({ops_named}): {examples}. The reverse pass runs each node's backward {c} "
-            f"times: visit nodes in reverse topological order, each exactly once",
-            **evidence,
-        )
-    if not keeps_output:
-        return Finding(
-            "seed",
-            f"every gradient is {c} times the right one, whatever the op ({ops_named}): "
-            f"{examples}. The reverse pass must start from d(out)/d(out) = 1 (and run each "
-            f"node's backward once)",
-            **evidence,
-        )
-    return Finding(
-        "local-derivative",
-        f"every gradient is {c} times the right one, whatever the op ({ops_named}): "
-        f"{examples}. That is one factor in the reverse pass's shared code, not a bug in "
-        f"each op",
-        **evidence,
-    )

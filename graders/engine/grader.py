@@ -13,7 +13,7 @@
    machinery graphs, generated compositions). When several ops are wrong alone in one
    way no op explains, the reverse pass is blamed once (``common_cause``).
 4. A Hypothesis search over ``compositions()`` of the ops not yet charged, in their
-   working forms. Each example is one composition at ``inputs_per_case`` points
+   working forms. Each example is one composition at ``points_per_case`` points
    (``strategies.point_sets``), run in one worker round trip; the points where some number
    is wrong run again with the isolated and scaled probes of every node. The trusted
    process computes the oracles (once per job, on arrays), discards points the gate
@@ -396,7 +396,7 @@ class EngineGrader(BaseGrader):
         def draw(data) -> tuple[Composition, list]:
             composition = data.draw(strategy, label="composition")
             case_points = data.draw(
-                point_sets(composition, self.assignment.inputs_per_case), label="points"
+                point_sets(composition, self.assignment.points_per_case), label="points"
             )
             return composition, case_points
 

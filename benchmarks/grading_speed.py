@@ -203,10 +203,10 @@ def main() -> None:
         "--points",
         type=int,
         default=None,
-        help="points per case for the overhead (default: the assignment's points_per_case)",
+        help="points per case for the overhead (default: the assignment's inputs_per_case)",
     )
     args = parser.parse_args()
-    size = load("scalar_autodiff").points_per_case
+    size = load("scalar_autodiff").inputs_per_case
 
     start_up = time_start_up(args.repeats)
     median = statistics.median(start_up)

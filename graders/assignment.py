@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,8 @@ class Assignment:
     api: Preset | str
     seed: int
     examples: int
-    points_per_case: int
+    #: How many input points each generated case is checked at, in one worker round trip.
+    inputs_per_case: int
     limits: Limits
     parts: tuple[Part, ...]
     forbidden_imports: tuple[str, ...] = DEFAULT_FORBIDDEN
@@ -97,6 +99,16 @@ class Assignment:
             max_files=self.limits.files,
             max_bytes=self.limits.source_bytes,
         )
+
+    @property
+    def points_per_case(self) -> int:
+        """Deprecated: ``inputs_per_case``'s old name."""
+        warnings.warn(
+            "Assignment.points_per_case is now Assignment.inputs_per_case",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.inputs_per_case
 
     @property
     def max_score(self) -> float:
@@ -195,9 +207,9 @@ def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assig
     limits = Limits(**data.get("limits", {}))
     kind = kinds.get(str(data.get("kind", "engine")))
     examples = int(data.get("examples", 40))
-    points_per_case = int(data.get("points_per_case", 2))
-    if examples < 1 or points_per_case < 1:
-        raise ValueError("examples and points_per_case must be at least 1")
+    inputs_per_case = _inputs_per_case(data, folder)
+    if examples < 1 or inputs_per_case < 1:
+        raise ValueError("examples and inputs_per_case must be at least 1")
     policy = data.get("policy", {})
     if not isinstance(policy, dict):
         raise ValueError("policy must be a [policy] table")
@@ -218,7 +230,7 @@ def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assig
         api=api_override or resolve(data.get("api", AUTO if kind.builds_graphs else "mygrad")),
         seed=int(data.get("seed", 0)),
         examples=examples,
-        points_per_case=points_per_case,
+        inputs_per_case=inputs_per_case,
         limits=limits,
         parts=parts,
         forbidden_imports=tuple(data.get("forbidden_imports", policy.blocked_while_running())),
@@ -229,6 +241,26 @@ def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assig
     )
 
 
+#: What ``inputs_per_case`` was called before: "points" are what a part is worth.
+OLD_INPUTS_PER_CASE = "points_per_case"
+
+
+def _inputs_per_case(data: dict, folder: Path) -> int:
+    """``inputs_per_case`` (2 by default); the old key ``points_per_case`` still works, with
+    a warning that names the new one."""
+    if OLD_INPUTS_PER_CASE not in data:
+        return int(data.get("inputs_per_case", 2))
+    if "inputs_per_case" in data:
+        raise ValueError(f"give inputs_per_case only ({OLD_INPUTS_PER_CASE} is its old name)")
+    warnings.warn(
+        f"{folder / 'assignment.toml'}: {OLD_INPUTS_PER_CASE} is now called inputs_per_case "
+        "(the input points each case is checked at); the old name still works for now",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return int(data[OLD_INPUTS_PER_CASE])
+
+
 _KNOWN = {
     "name",
     "kind",
@@ -236,7 +268,8 @@ _KNOWN = {
     "api",
     "seed",
     "examples",
-    "points_per_case",
+    "inputs_per_case",
+    OLD_INPUTS_PER_CASE,
     "limits",
     "parts",
     "forbidden_imports",

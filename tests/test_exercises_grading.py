@@ -25,7 +25,7 @@ name = "exercise_test"
 kind = "chain_rule"
 seed = 7
 examples = 4
-points_per_case = 2
+inputs_per_case = 2
 {limits}
 
 [[parts]]

@@ -156,7 +156,7 @@ def test_a_part_led_by_sub_never_yields_an_empty_composition(c):
             "visibility 'secret': choose one of visible",
         ),
         ("examples=0\n[[parts]]\nname='p'\npoints=1\nops=['add']\n", "at least 1"),
-        ("points_per_case=0\n[[parts]]\nname='p'\npoints=1\nops=['add']\n", "at least 1"),
+        ("inputs_per_case=0\n[[parts]]\nname='p'\npoints=1\nops=['add']\n", "at least 1"),
         ("parts=[1]\n", "must be [[parts]] tables"),
     ],
 )

@@ -172,7 +172,7 @@ def test_the_readme_says_how_much_each_part_searches_as_the_assignment_does():
     readme = " ".join((ASSIGNMENT / "README.md").read_text().split())
     assert "thousands" not in readme
     assert (
-        f"({assignment.examples} per part, each run at {assignment.points_per_case} input points)"
+        f"({assignment.examples} per part, each run at {assignment.inputs_per_case} input points)"
         in readme
     )
 

@@ -11,9 +11,9 @@
    finding of every form. A form that fails (``x + 2`` raises) is charged, quoting it,
    and left out from then on; the op is still tested in the forms that work (fixed
    machinery graphs, generated compositions). When several ops are wrong alone in one
-   way no op explains, the reverse pass is blamed once (``common_cause``).
+   way no op explains, the reverse pass is blamed once (``diagnosis.common_cause``).
 4. A Hypothesis search over ``compositions()`` of the ops not yet charged, in their
-   working forms. Each example is one composition at ``points_per_case`` points
+   working forms. Each example is one composition at ``inputs_per_case`` points
    (``strategies.point_sets``), run in one worker round trip; the points where some number
    is wrong run again with the isolated and scaled probes of every node. The trusted
    process computes the oracles (once per job, on arrays), discards points the gate
@@ -50,8 +50,7 @@ from dataclasses import replace
 import numpy as np
 
 from graders.assignment import Part
-from graders.engine.common_cause import common_cause
-from graders.engine.diagnosis import Case, Diagnoser, Run
+from graders.engine.diagnosis import Case, Diagnoser, Run, common_cause
 from graders.engine.probes import (
     SCALERS,
     Scaler,
@@ -396,7 +395,7 @@ class EngineGrader(BaseGrader):
         def draw(data) -> tuple[Composition, list]:
             composition = data.draw(strategy, label="composition")
             case_points = data.draw(
-                point_sets(composition, self.assignment.points_per_case), label="points"
+                point_sets(composition, self.assignment.inputs_per_case), label="points"
             )
             return composition, case_points
 

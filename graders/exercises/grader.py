@@ -5,7 +5,7 @@ as a function of the inputs in one answers file. For each part:
 
 1. the published examples, if any, as one case;
 2. a Hypothesis run over fair points of the exercise (``strategies.points`` on its
-   boxes), ``points_per_case`` points per case. A case is one worker round trip: every
+   boxes), ``inputs_per_case`` points per case. A case is one worker round trip: every
    function the student still has to answer, at every point of the case, as ``call``
    jobs. Student code runs only in the worker; only numbers come back.
 
@@ -54,7 +54,7 @@ class ExerciseGrader(BaseGrader):
             self._case(state, [p for p, _ in task.published], [v for _, v in task.published])
             result.examples += 1
         strategy = points(task.exercise.composition)
-        per_case = self.assignment.points_per_case
+        per_case = self.assignment.inputs_per_case
 
         def check(data):
             case_points = [data.draw(strategy, label="point") for _ in range(per_case)]

@@ -264,7 +264,7 @@ class TensorGrader(BaseGrader):
             composition = data.draw(strategy, label="composition")
             case_points = [
                 data.draw(array_points(composition), label="point")
-                for _ in range(self.assignment.points_per_case)
+                for _ in range(self.assignment.inputs_per_case)
             ]
             return composition, case_points
 

@@ -13,6 +13,7 @@ kind                    package                      students write
 ``engine``              ``graders.engine``           a reverse-mode autodiff engine
 ``exercises``           ``graders.exercises``        derivatives by hand, as functions
 ``tensor``              ``graders.tensor``           a reverse-mode autodiff engine on arrays
+``forward``             ``graders.forward``          a forward-mode engine of dual numbers
 ======================  ===========================  =================================
 
 The kinds chaingrade ships are listed in :data:`REGISTRY`, as pytest lists its default
@@ -45,6 +46,7 @@ REGISTRY = {
     "engine": "graders.engine",
     "exercises": "graders.exercises",
     "tensor": "graders.tensor",
+    "forward": "graders.forward",
 }
 #: Names earlier versions used.
 ALIASES = {"autodiff": "engine", "chain_rule": "exercises"}

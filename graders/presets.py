@@ -16,6 +16,8 @@ minitorch_tensor tensor(    methods: x.exp(); x.sum(1),   node.grad.to_numpy()  
 dezero           Variable(  module functions: exp(x)      node.grad.data (inputs;     node.data
                  array(x))                                an array's .data is itself)
 needle           Tensor(x)  module functions: exp(x)      node.grad.numpy()           node.numpy()
+dual             Dual(x, t) module functions: exp(x)      node.der (the tangent:      node.val
+                                                          forward kind)
 ================ ========== ============================= =========================== ===============
 
 Every field, with its default (mygrad's):
@@ -464,4 +466,7 @@ PRESETS: dict[str, Preset] = {
         transpose="swap",
         broadcast="explicit",
     ),
+    # Forward mode (the forward kind): an input is Dual(value, tangent); ``value`` and
+    # ``gradient`` are where a dual number's value and tangent are read.
+    "dual": Preset(leaf="Dual", value="val", gradient="der"),
 }

@@ -1,0 +1,200 @@
+"""Which chain-rule step a dual-number engine got wrong, from one op run alone.
+
+An op alone (``graders.engine.probes.isolated``: each argument a fresh dual number) is run
+at one point under :func:`directions`: every input's tangent 0, then each input's tangent
+1 and ``SCALE`` with the others 0. Forward mode's chain rule says the output's tangent is
+``sum_i df/da_i * da_i``: 0 with no tangent flowing in, and linear in each ``da_i`` with
+the local derivative as its slope. So the rows tell the steps apart:
+
+* a leaf that does not hold the tangent it was made with: ``seed`` (the constructor);
+* a wrong value: ``forward``;
+* a nonzero tangent with no tangent flowing in, and a slope of 0 in some argument whose
+  derivative is not 0: ``upstream`` (the op's derivative not multiplied by the tangent);
+* the same with every slope right, on an op written with a number: ``seed`` (the number
+  entered with a tangent that is not 0);
+* a wrong slope in some argument: ``local-derivative``, that argument named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from graders.model import ops
+from graders.model.composition import Composition, Const
+from graders.results import Finding, number
+from graders.tolerances import GRADING, close
+
+#: The second tangent each argument is given alone: not 1, so a derivative that is not
+#: multiplied by the tangent flowing in shows.
+SCALE = -0.6
+
+
+def directions(inputs: int) -> list[tuple[float, ...]]:
+    """Every tangent 0; then per input, 1 and ``SCALE`` with the others 0."""
+    rows = [(0.0,) * inputs]
+    for i in range(inputs):
+        for s in (1.0, SCALE):
+            rows.append(tuple(s if j == i else 0.0 for j in range(inputs)))
+    return rows
+
+
+def _near(actual, expected, scale: float = 1.0) -> bool:
+    atol = GRADING["atol"] * max(1.0, abs(scale))
+    return type(actual) is float and close(actual, expected, GRADING["rtol"], atol)
+
+
+def leaf_finding(leaf: str, value: float, tangent: float, got, got_value) -> Finding | None:
+    """``seed`` when a leaf made as ``leaf(value, tangent)`` does not hold both."""
+    if _near(got, tangent) and _near(got_value, value):
+        return None
+    made = f"{leaf}({value!r}, {tangent!r})"
+    if not _near(got_value, value):
+        return Finding(
+            "seed",
+            f"{made} holds the value {number(got_value)}: a dual number must keep the value "
+            "it is made with",
+            expected=value,
+            actual=got_value if isinstance(got_value, float) else str(got_value),
+        )
+    return Finding(
+        "seed",
+        f"{made} holds the tangent {number(got)}: a dual number must keep the tangent it is "
+        "made with (an input is seeded with tangent 1 for the input differentiated and 0 "
+        "for the others; a number's tangent is 0)",
+        expected=tangent,
+        actual=got if isinstance(got, float) else str(got),
+    )
+
+
+def op_finding(
+    probe: Composition,
+    point: Sequence[float],
+    value: float,
+    slopes: Sequence[float],
+    rows: Sequence[tuple[tuple[float, ...], object, object]],
+    node: str,
+) -> Finding | None:
+    """The finding for one op alone (``probe``, a single node on fresh leaves) at
+    ``point``, or None: ``value`` and ``slopes`` are the trusted value and local
+    derivatives (one per leaf), ``rows`` the engine's ``(direction, value, tangent)``
+    under :func:`directions` (see the module docstring)."""
+    op = ops.get(probe.nodes[0].op)
+    at = dict(zip(probe.inputs, (float(v) for v in point)))
+    texts = [
+        probe.inputs[a] if not isinstance(a, Const) else ops.number_text(a.value)
+        for a in probe.nodes[0].args
+    ]
+    base = dict(op=op.name, node=node, at=at)
+    for _, got, _ in rows:
+        if not _near(got, value):
+            return Finding(
+                "forward",
+                f"{node} is {number(got)} at {_at(at)}, but it is {number(value)}",
+                expected=value,
+                actual=got if isinstance(got, float) else str(got),
+                **base,
+            )
+    by_direction = {d: t for d, _, t in rows}
+    for _, _, t in rows:
+        if not isinstance(t, float):
+            return Finding(
+                "local-derivative",
+                f"the tangent of {node} is {number(t)}, not a number",
+                actual=str(t),
+                **base,
+            )
+    inputs = len(probe.inputs)
+    still = by_direction[(0.0,) * inputs]
+    positions = _positions(probe)
+    dropped, wrong = [], []
+    for i in range(inputs):
+        one = tuple(1.0 if j == i else 0.0 for j in range(inputs))
+        scaled = tuple(SCALE if j == i else 0.0 for j in range(inputs))
+        slope, other = by_direction[one] - still, (by_direction[scaled] - still) / SCALE
+        if _near(slope, slopes[i], slopes[i]) and _near(other, slopes[i], slopes[i]):
+            continue
+        flat = _near(slope, 0.0) and _near(other, 0.0) and not _near(slopes[i], 0.0)
+        (dropped if flat else wrong).append((i, slope if not _near(slope, slopes[i]) else other))
+    names = probe.inputs
+    if not _near(still, 0.0) and dropped:
+        i, _ = dropped[0]
+        return _argument_finding(
+            "upstream",
+            f"{node}'s tangent does not multiply the derivative by the tangent flowing in "
+            f"from {names[i]}: with every input's tangent 0 it is {number(still)} (it must "
+            f"be 0), and it does not change with d{names[i]}; forward mode's chain rule is "
+            f"{_d(node)} = {_d(node)}/d{names[i]} * d{names[i]} (the tangent flowing in)",
+            op,
+            positions[i],
+            texts,
+            slopes[i],
+            by_direction[tuple(1.0 if j == i else 0.0 for j in range(inputs))],
+            base,
+        )
+    if wrong:
+        i, slope = wrong[0]
+        return _argument_finding(
+            "local-derivative",
+            f"the derivative of {node} with respect to {names[i]} is wrong: with "
+            f"d{names[i]} = 1 and every other tangent 0, {_d(node)} changes by "
+            f"{number(slope)} from its value with none, but {_d(node)}/d{names[i]} is "
+            f"{number(slopes[i])}",
+            op,
+            positions[i],
+            texts,
+            slopes[i],
+            slope,
+            base,
+        )
+    if not _near(still, 0.0):
+        constants = [a for a in probe.nodes[0].args if isinstance(a, Const)]
+        if constants:
+            c = number(float(constants[0].value))
+            return Finding(
+                "seed",
+                f"in {node}, the number {c} enters with a tangent that is not 0: with every "
+                f"input's tangent 0, {_d(node)} is {number(still)}, not 0 (a number is a "
+                f"constant: its tangent is 0)",
+                expected=0.0,
+                actual=still,
+                **{**base, "op": None},
+            )
+        return Finding(
+            "upstream",
+            f"with every input's tangent 0, {_d(node)} is {number(still)}, not 0: the "
+            "derivative must be multiplied by the tangent flowing in",
+            expected=0.0,
+            actual=still,
+            **base,
+        )
+    return None
+
+
+def _argument_finding(step, message, op, position, texts, expected, actual, base) -> Finding:
+    return Finding(
+        step,
+        message,
+        rule=op.rule(position, texts),
+        argument=position,
+        argument_name=op.arg_names[position],
+        expected=float(expected),
+        actual=float(actual) if isinstance(actual, float | np.floating) else str(actual),
+        **base,
+    )
+
+
+def _positions(probe: Composition) -> list[int]:
+    """For each leaf of a probe, the position of the op's argument it is."""
+    args = probe.nodes[0].args
+    return [next(p for p, a in enumerate(args) if a == leaf) for leaf in range(len(probe.inputs))]
+
+
+def _d(node: str) -> str:
+    """The tangent of a node as written: ``da``, ``d(x + 2)``."""
+    return f"d{node}" if node.isidentifier() else f"d({node})"
+
+
+def _at(at: dict[str, float]) -> str:
+    return ", ".join(f"{k} = {number(v)}" for k, v in at.items())

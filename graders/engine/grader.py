@@ -11,7 +11,7 @@
    finding of every form. A form that fails (``x + 2`` raises) is charged, quoting it,
    and left out from then on; the op is still tested in the forms that work (fixed
    machinery graphs, generated compositions). When several ops are wrong alone in one
-   way no op explains, the reverse pass is blamed once (``diagnosis.common_cause``).
+   way no op explains, the reverse pass is blamed once (``common_cause``).
 4. A Hypothesis search over ``compositions()`` of the ops not yet charged, in their
    working forms. Each example is one composition at ``inputs_per_case`` points
    (``strategies.point_sets``), run in one worker round trip; the points where some number
@@ -50,7 +50,8 @@ from dataclasses import replace
 import numpy as np
 
 from graders.assignment import Part
-from graders.engine.diagnosis import Case, Diagnoser, Run, common_cause
+from graders.engine.common_cause import common_cause
+from graders.engine.diagnosis import Case, Diagnoser, Run
 from graders.engine.probes import (
     SCALERS,
     Scaler,

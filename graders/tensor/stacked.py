@@ -102,7 +102,22 @@ def references(
     composition: ArrayComposition, points: Sequence[Sequence[np.ndarray]]
 ) -> list[oracles.ArrayReference | None]:
     """``array_oracles.reference`` of each point: MyGrad's numbers where the numerical
-    oracle agrees on every node, else None (the point is discarded)."""
+    oracle agrees on every node, else None (the point is discarded). A point seen before
+    (Hypothesis replays its cases) is not worked out again."""
+    keys = [(composition, *(np.asarray(a, dtype=np.float64).tobytes() for a in p)) for p in points]
+    new = {key: p for key, p in zip(keys, points) if key not in _CACHE}
+    if len(_CACHE) + len(new) > _CACHE_SIZE:
+        _CACHE.clear()
+        new = dict(zip(keys, points))
+    _CACHE.update(zip(new, _worked_out(composition, list(new.values()))))
+    return [_CACHE[key] for key in keys]
+
+
+_CACHE: dict[tuple, oracles.ArrayReference | None] = {}
+_CACHE_SIZE = 1 << 12
+
+
+def _worked_out(composition: ArrayComposition, points: list) -> list:
     if len(points) < 2:
         return [oracles.reference(composition, p) for p in points]
     try:
@@ -110,8 +125,7 @@ def references(
             np.stack([np.asarray(p[i], dtype=np.float64) for p in points])
             for i in range(len(points[0]))
         ]
-        big = stacked(composition, len(points))
-        found = oracles.mygrad_reference(big, arrays)
+        found = oracles.mygrad_reference(stacked(composition, len(points)), arrays)
         kept = _agrees(composition, arrays, found)
     except (ArithmeticError, ValueError):
         return [oracles.reference(composition, p) for p in points]

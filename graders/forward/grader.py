@@ -135,9 +135,10 @@ class ForwardGrader(BaseGrader):
             finding = self._alone_at(probe, point, dirs, rows, truth, i)
             if finding is not None:
                 if case is None:
+                    # Shown under the last wrong tangents: a scaled one reads best.
+                    pairs = reversed(list(zip(dirs, rows)))
                     direction = next(
-                        (d for d, r in zip(dirs, rows) if self._wrong_row(probe, r, truth, i, d)),
-                        dirs[0],
+                        (d for d, r in pairs if self._wrong_row(probe, r, truth, i, d)), dirs[0]
                     )
                     case = (probe, point, direction, probe.output)
                 return self._with_case(finding, *case)
@@ -166,13 +167,27 @@ class ForwardGrader(BaseGrader):
         )
 
     def _error(self, error: dict, name: str | None) -> Finding:
+        """The finding for an error outcome: the op's when it names one (or crashed or
+        hung alone); else no op's, and no dual number can be built or read at all (a
+        constructor that is not there or raises), which hides every op (``_fatal``)."""
         kind = error.get("kind")
         message = error.get("message", "")
         op = name if (error.get("op") or kind in ("crash", "timeout")) else None
+        if op is not None and kind == "missing":
+            return Finding(
+                "missing", f"your engine has no {op} as the API calls it: {message}", op=op
+            )
+        if op is not None:
+            return Finding("error", f"building {op} raised: {message}", op=op)
         if kind == "missing":
-            what = f"your engine has no {name} as the API calls it" if op else "your engine"
-            return Finding("missing", f"{what}: {message}", op=op)
-        return Finding("error", f"building {name} raised: {message}", op=op)
+            self._fatal = Finding(
+                "missing",
+                f"no dual number can be made as the API says: {message} (is your engine's API "
+                "another? --api auto finds dual numbers: README, Forward mode)",
+            )
+        else:
+            self._fatal = Finding("error", f"no dual number can be made or read: {message}")
+        return self._fatal
 
     # --- compositions ------------------------------------------------------------------
 

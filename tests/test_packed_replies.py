@@ -7,7 +7,7 @@ import struct
 
 import numpy as np
 
-from graders.sandbox.runner import _validated
+from graders.sandbox.protocol import validated
 
 COMPOSITION = {
     "inputs": ["x"],
@@ -22,15 +22,15 @@ def packed(*numbers: float) -> dict:
 
 
 def test_a_packed_reply_is_a_points_by_numbers_array():
-    (numbers,) = _validated({"results": [packed(0.5, 1.6, 1.6, 1.0, 1.5, 4.4, 4.4, 1.0)]}, [JOB])
+    (numbers,) = validated({"results": [packed(0.5, 1.6, 1.6, 1.0, 1.5, 4.4, 4.4, 1.0)]}, [JOB])
     assert isinstance(numbers, np.ndarray) and numbers.shape == (2, 4)
     assert numbers[1].tolist() == [1.5, 4.4, 4.4, 1.0]
 
 
 def test_an_api_reading_the_inputs_gradients_packs_fewer_numbers():
     reply = {"results": [packed(0.5, 1.6, 1.6, 1.5, 4.4, 4.4)]}
-    assert _validated(reply, [JOB], inputs_only=True)[0].shape == (2, 3)
-    assert _validated(reply, [JOB]) is None
+    assert validated(reply, [JOB], inputs_only=True)[0].shape == (2, 3)
+    assert validated(reply, [JOB]) is None
 
 
 def test_a_packed_reply_of_the_wrong_size_or_not_base64_is_no_reply():
@@ -41,18 +41,18 @@ def test_a_packed_reply_of_the_wrong_size_or_not_base64_is_no_reply():
         {"packed": 5},
         {"score": 100},
     ):
-        assert _validated({"results": [raw]}, [JOB]) is None, raw
+        assert validated({"results": [raw]}, [JOB]) is None, raw
 
 
 def test_only_a_job_that_asked_for_it_may_be_answered_packed():
     unpacked = {key: value for key, value in JOB.items() if key != "packed"}
-    assert _validated({"results": [packed(*[1.0] * 8)]}, [unpacked]) is None
+    assert validated({"results": [packed(*[1.0] * 8)]}, [unpacked]) is None
 
 
 def test_a_packed_job_may_still_be_answered_point_by_point():
     error = {"error": {"kind": "error", "op": "exp", "message": "boom"}}
     right = {"values": [0.5, 1.6], "grads": [1.6, 1.0]}
-    (outcomes,) = _validated({"results": [[right, error]]}, [JOB])
+    (outcomes,) = validated({"results": [[right, error]]}, [JOB])
     assert outcomes[0] == right and outcomes[1]["error"]["op"] == "exp"
 
 

@@ -15,7 +15,8 @@ from graders.model import array_ops as ops
 from graders.model.array_composition import ArrayComposition
 from graders.model.array_oracles import mygrad_reference, numerically_agrees, reference
 from graders.presets import PRESETS, resolve
-from graders.sandbox.runner import Runner, _validated
+from graders.sandbox.protocol import validated
+from graders.sandbox.runner import Runner
 from graders.tensor.diagnosis import explain, isolated
 from graders.tensor.syntax import write
 from strategies.arrays import array_compositions, array_points
@@ -240,7 +241,7 @@ def test_a_malformed_array_makes_the_reply_malformed(array):
     good = {"shape": [], "data": [1.0]}
     values = [good] * 4 + [array]
     reply = {"results": [[{"values": values, "grads": [good] * 5}]]}
-    assert _validated(reply, [job]) is None
+    assert validated(reply, [job]) is None
 
 
 def test_an_array_holding_something_else_is_not_a_number():
@@ -249,7 +250,7 @@ def test_an_array_holding_something_else_is_not_a_number():
     good = {"shape": [], "data": [1.0]}
     odd = {"shape": [2], "data": [1.0, "x"]}
     reply = {"results": [[{"values": [good] * 5, "grads": [odd, None] + [good] * 3}]]}
-    (outcome,) = _validated(reply, [job])[0]
+    (outcome,) = validated(reply, [job])[0]
     assert outcome["grads"][0] == {
         "not_a_number": "an array holding something that is not a number"
     }

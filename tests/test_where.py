@@ -28,7 +28,8 @@ from graders.platforms import gradescope, html_report
 from graders.platforms import report as reports
 from graders.presets import PRESETS, from_option
 from graders.sandbox import policy
-from graders.sandbox.runner import Runner, _validated
+from graders.sandbox.protocol import validated
+from graders.sandbox.runner import Runner
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ROOT / "tests" / "engines"
@@ -291,6 +292,6 @@ def test_the_worker_traces_a_probe_and_the_runner_checks_what_comes_back(tmp_pat
 def test_a_reply_that_is_not_what_the_tracer_writes_is_no_place_never_a_crash():
     job = {"trace": {}, "points": [[1.0]], "folder": "/x", "watch": []}
     for bad in ({"trace": "nonsense"}, {"trace": {"lines": [[1, "forward", "x"]]}}, 7):
-        (outcomes,) = _validated({"results": [[bad]]}, [job])
+        (outcomes,) = validated({"results": [[bad]]}, [job])
         assert outcomes[0]["trace"] is None
     assert checked_trace({"error": {"kind": "crash"}})["error"]["op"] is None

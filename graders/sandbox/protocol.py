@@ -1,13 +1,23 @@
-"""What the runner and the worker say to each other, as types.
+"""What the runner and the worker say to each other: the types, and how a reply is read.
 
 One JSON document per line each way. The worker (``worker.py``) imports nothing from
 chaingrade, so it cannot import these types: they document its side and type the runner's,
-which rebuilds every reply from checked parts (``runner._validated``) before anyone reads it.
+which rebuilds every reply from checked parts (:func:`validated`) before anyone reads it:
+anything that is not the expected shape is a crash, anything that is not a plain float is
+"not a number", every text is cut short and stripped of control characters.
 """
 
 from __future__ import annotations
 
+import base64
+import math
+import unicodedata
+from dataclasses import dataclass
 from typing import Literal, TypedDict
+
+import numpy as np
+
+from graders.places import checked_trace
 
 
 class NodeArg(TypedDict):
@@ -146,3 +156,214 @@ class Reply(TypedDict, total=False):
     error: ErrorInfo
     #: The first reply under ``--api auto``: the API fields the worker found.
     api: dict
+
+
+# --- reading a reply -----------------------------------------------------------------
+
+
+def part_over(reply: dict | None) -> bool:
+    """Is this the zygote's word that the part's copy has exited (``worker.serve``)?"""
+    return (
+        isinstance(reply, dict)
+        and reply.get("ready") is True
+        and type(reply.get("exited")) is int
+        and -64 <= reply["exited"] <= 255
+    )
+
+
+def error_outcomes(jobs: list[Job], kind: str, message: str) -> list[list[Outcome]]:
+    error = {"error": {"kind": kind, "op": None, "message": message}}
+    return [[dict(error) for _ in job["points"]] for job in jobs]
+
+
+def validated(
+    reply: dict, jobs: list[Job], inputs_only: bool = False
+) -> list[list[Outcome]] | None:
+    """The reply's outcomes rebuilt from checked parts, or None if its shape is wrong.
+    ``inputs_only``: the API reads the gradients of a composition's inputs alone."""
+    results = reply.get("results")
+    if not isinstance(results, list) or len(results) != len(jobs):
+        return None
+    clean = []
+    for outcomes, job in zip(results, jobs):
+        if "trace" in job:  # a traced run (graders.places): a place, or none; never a crash
+            outcomes = outcomes if isinstance(outcomes, list) else []
+            clean.append([checked_trace(o) for o in outcomes[: len(job["points"])]])
+            continue
+        if isinstance(outcomes, dict) and job.get("packed"):
+            numbers = _unpacked(outcomes, job, inputs_only)
+            if numbers is None:
+                return None
+            clean.append(numbers)
+            continue
+        if not isinstance(outcomes, list) or len(outcomes) != len(job["points"]):
+            return None
+        shape = None
+        if "array_composition" in job:
+            composition = job["array_composition"]
+            ops = {node["op"] for node in composition["nodes"]}
+            shape = _Shape(*_counts(composition, inputs_only), ops, 0, arrays=True)
+        elif "composition" in job:
+            composition = job["composition"]
+            ops = {node["op"] for node in composition["nodes"]}
+            earlier = len(job.get("backward_at", ()))
+            shape = _Shape(*_counts(composition, inputs_only), ops, earlier)
+        job_clean = []
+        for outcome in outcomes:
+            checked = _outcome(outcome, shape)
+            if checked is None:
+                return None
+            job_clean.append(checked)
+        clean.append(job_clean)
+    return clean
+
+
+def _counts(composition: dict, inputs_only: bool) -> tuple[int, int]:
+    """How many values and gradients one point's outcome holds: one value per node, and a
+    gradient per node, or per input when the API reads the inputs' alone."""
+    size = len(composition["inputs"]) + len(composition["nodes"])
+    return size, len(composition["inputs"]) if inputs_only else size
+
+
+def _unpacked(raw: dict, job: Job, inputs_only: bool):
+    """A ``Packed`` reply as a points-by-numbers float64 array (each row a point's values,
+    then its gradients), or None if it does not hold exactly that many numbers."""
+    values, grads = _counts(job["composition"], inputs_only)
+    width = values + grads
+    text = raw.get("packed")
+    size = 8 * width * len(job["points"])
+    if not isinstance(text, str) or len(text) != 4 * -(-size // 3):  # base64 of size bytes
+        return None
+    try:
+        data = base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error
+        return None
+    if len(data) != 8 * width * len(job["points"]):
+        return None
+    return np.frombuffer(data, dtype=np.float64).reshape(len(job["points"]), width)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a composition job's outcome must hold: ``values`` numbers, ``grads``
+    numbers, errors naming only ``ops``, and ``earlier`` earlier passes' gradients."""
+
+    values: int
+    grads: int
+    ops: set[str]
+    earlier: int
+    #: An array composition's outcome: every value and gradient an array (``_array``).
+    arrays: bool = False
+
+
+#: The kinds of error a worker may report for one case (a crash or hang the runner finds).
+ERROR_KINDS = ("missing", "error")
+
+
+def _outcome(outcome, shape: _Shape | None) -> Outcome | None:
+    """One outcome rebuilt from checked parts: an error names an op of the job or none."""
+    if not isinstance(outcome, dict):
+        return None
+    error = outcome.get("error")
+    if error is not None:
+        if not isinstance(error, dict):
+            return None
+        op, kind = error.get("op"), error.get("kind", "error")
+        ops = shape.ops if shape else set()
+        return {
+            "error": {
+                "kind": kind if isinstance(kind, str) and kind in ERROR_KINDS else "error",
+                "op": op if isinstance(op, str) and op in ops else None,
+                "message": clean_text(error.get("message", ""), 500),
+            }
+        }
+    if shape is None:
+        return {"value": _number(outcome.get("value"))} if "value" in outcome else None
+    values, grads = outcome.get("values"), outcome.get("grads")
+    if shape.arrays:
+        if not (_numbers(values, shape.values) and _numbers(grads, shape.grads)):
+            return None
+        checked = [_array(v) for v in values], [_array(g) for g in grads]
+        if any(a is _MALFORMED for a in checked[0] + checked[1]):
+            return None
+        return {"values": checked[0], "grads": checked[1]}
+    earlier = outcome.get("earlier_grads", [])
+    if not (
+        _numbers(values, shape.values)
+        and _numbers(grads, shape.grads)
+        and isinstance(earlier, list)
+        and len(earlier) == shape.earlier
+        and all(_numbers(e, shape.grads) for e in earlier)
+    ):
+        return None
+    clean: Outcome = {"values": [_number(v) for v in values], "grads": [_number(g) for g in grads]}
+    if shape.earlier:
+        clean["earlier_grads"] = [[_number(g) for g in e] for e in earlier]
+    return clean
+
+
+#: The most elements one array of a reply may hold, and the most axes.
+MAX_ARRAY_ELEMENTS = 4096
+
+
+MAX_ARRAY_DIMS = 8
+
+
+_MALFORMED = object()
+
+
+def _array(raw):
+    """One array of an array composition's outcome, rebuilt: ``{"shape": (ints),
+    "data": [floats]}`` with as many numbers as the shape holds, None, or ``{"not_a_number":
+    text}`` (an element that is no float makes the whole array one); ``_MALFORMED`` for
+    anything else (the reply is then no plain data about the case)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        return _MALFORMED
+    if "not_a_number" in raw:
+        return _number(raw)
+    shape, data = raw.get("shape"), raw.get("data")
+    if not (
+        isinstance(shape, list)
+        and len(shape) <= MAX_ARRAY_DIMS
+        and all(type(n) is int and 0 <= n <= MAX_ARRAY_ELEMENTS for n in shape)
+        and isinstance(data, list)
+        and len(data) <= MAX_ARRAY_ELEMENTS
+        and len(data) == math.prod(shape)
+    ):
+        return _MALFORMED
+    numbers = [_number(v) for v in data]
+    if not all(isinstance(v, float) for v in numbers):
+        return {"not_a_number": "an array holding something that is not a number"}
+    return {"shape": tuple(shape), "data": numbers}
+
+
+def _numbers(raw, count: int) -> bool:
+    return isinstance(raw, list) and len(raw) == count
+
+
+def _number(raw):
+    """A plain float, None, or ``{"not_a_number": text}``: nothing else reaches diagnosis."""
+    if raw is None:
+        return None
+    if isinstance(raw, float):
+        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        try:
+            return float(raw)
+        except OverflowError:
+            return {"not_a_number": "integer too large for a float"}
+    if isinstance(raw, dict) and isinstance(raw.get("not_a_number"), str):
+        return {"not_a_number": clean_text(raw["not_a_number"], 80)}
+    return {"not_a_number": type(raw).__name__}
+
+
+def clean_text(value, limit: int) -> str:
+    return printable(str(value)[:limit])
+
+
+def printable(text: str, keep_lines: bool = False) -> str:
+    """``text`` without control characters (escape sequences, carriage returns, ...)."""
+    keep = "\n\t" if keep_lines else ""
+    return "".join(c if c in keep or unicodedata.category(c)[0] != "C" else "?" for c in text)

@@ -14,7 +14,7 @@ Student code runs only in the worker subprocess (``worker.py``, forked by
   or a forbidden package's (``worker.guard``).
 * **Plain data, checked again.** Requests and replies use dedicated pipes; the student's
   prints go to a capped file. A reply is parsed with a size cap and then validated
-  field by field (:func:`_validated`): anything that is not the expected shape is a
+  field by field (:func:`validated`): anything that is not the expected shape is a
   crash, anything that is not a plain finite-or-not float is "not a number". Nothing
   the worker says is a score; the oracles and the comparison live here.
 * **Limits.** Each request has ``call_seconds``, the import ``startup_seconds``, the
@@ -61,7 +61,6 @@ grade inside a container.
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 import json
 import math
@@ -74,19 +73,23 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
-from graders.places import checked_trace
 from graders.presets import AUTO, Preset, resolve
 from graders.sandbox import landlock
 from graders.sandbox.policy import imported, own_modules
 from graders.sandbox.processes import descendants, kill_tree
-from graders.sandbox.protocol import Job, Outcome
+from graders.sandbox.protocol import (
+    Job,
+    Outcome,
+    clean_text,
+    error_outcomes,
+    part_over,
+    printable,
+    validated,
+)
 from graders.sandbox.users import (
     USER_VARIABLE,
     Lease,
@@ -313,7 +316,10 @@ class Runner:
             self.close()
             error = hello.get("error")
             error = error if isinstance(error, dict) else {}
-            kind, message = _text(error.get("kind", "import"), 20), _text(error.get("message"), 500)
+            kind, message = (
+                clean_text(error.get("kind", "import"), 20),
+                clean_text(error.get("message"), 500),
+            )
             if kind == "sandbox" and "not confined" in message:
                 raise SandboxError(message)
             if kind == "sandbox":
@@ -360,7 +366,7 @@ class Runner:
             return
         seen = set(self.violations)
         reply = self._request({"exit": True}, min(self.limits.call_seconds, STOP_SECONDS))
-        if not _part_over(reply) or self.process.poll() is not None:
+        if not part_over(reply) or self.process.poll() is not None:
             self.close()
         elif len(self._alive()) > 1:  # the zygote, and what should have exited
             self.violations.add("a process of the submission kept running after its part")
@@ -483,13 +489,15 @@ class Runner:
         could not be sent."""
         if self.expires is not None and time.monotonic() >= self.expires:
             self.close()
-            return _errors(jobs, "timeout", self._total_limit_text())
+            return error_outcomes(jobs, "timeout", self._total_limit_text())
         if self.process is None:
             self.restarts += 1
             try:
                 self.start()
             except SubmissionError as e:
-                return _errors(jobs, e.kind, f"restarting your code after a crash: {e.message}")
+                return error_outcomes(
+                    jobs, e.kind, f"restarting your code after a crash: {e.message}"
+                )
         self._empty_output()  # the output limit is per request
         message = (json.dumps({"jobs": jobs}) + "\n").encode()
         wait = min(self.limits.call_seconds, self.expires - time.monotonic())
@@ -498,11 +506,11 @@ class Runner:
         reply = self._exchange(message, deadline, meanwhile)
         self._read_alarms(answered=reply is not None)
         inputs_only = self.preset != AUTO and self.preset.gradients == "inputs"
-        results = None if reply is None else _validated(reply, jobs, inputs_only)
+        results = None if reply is None else validated(reply, jobs, inputs_only)
         if results is None or self.process.poll() is not None:
             if reply is None:
                 reason = self._death_reason("while running a case", wait)
-            elif _part_over(reply):  # the part's copy died; the zygote says how
+            elif part_over(reply):  # the part's copy died; the zygote says how
                 reason = death_text(
                     reply["exited"],
                     printed=self._printed(),
@@ -514,14 +522,16 @@ class Runner:
             else:
                 reason = SUPERVISOR_GONE + " while running a case"
             self.close()
-            return _errors(jobs, "timeout" if self._failure == "timeout" else "crash", reason)
+            return error_outcomes(
+                jobs, "timeout" if self._failure == "timeout" else "crash", reason
+            )
         return results
 
     def student_output(self, limit: int = OUTPUT_TAIL) -> str:
         """The last of what the submission printed, for the report (control characters
         removed, so it cannot redraw the terminal)."""
         data = (self._printed_before + self._current_output())[-limit:]
-        return _printable(data.decode("utf-8", "replace"), keep_lines=True)
+        return printable(data.decode("utf-8", "replace"), keep_lines=True)
 
     # --- the worker's folder and output ----------------------------------------------
 
@@ -681,7 +691,7 @@ class Runner:
         self._alarm_buffer = bytearray(rest)
         for line in lines[:50]:
             if line.strip():
-                self.violations.add(_text(line.decode("utf-8", "replace"), 200))
+                self.violations.add(clean_text(line.decode("utf-8", "replace"), 200))
         if any(not line.strip() for line in lines):  # the guard never writes an empty line
             self.violations.add("wrote into the pipe the worker reports on")
         # The guard writes whole lines of at most a few hundred bytes, each at once (a
@@ -854,209 +864,6 @@ def _checkout_entries(checkout: Path) -> list[Path]:
 PROC = Path("/proc/self/stat")
 #: The longest line the worker's guard writes: 200 characters of UTF-8 and a line break.
 MAX_ALARM_LINE = 4 * 200 + 1
-
-
-def _part_over(reply: dict | None) -> bool:
-    """Is this the zygote's word that the part's copy has exited (``worker.serve``)?"""
-    return (
-        isinstance(reply, dict)
-        and reply.get("ready") is True
-        and type(reply.get("exited")) is int
-        and -64 <= reply["exited"] <= 255
-    )
-
-
-def _errors(jobs: list[Job], kind: str, message: str) -> list[list[Outcome]]:
-    error = {"error": {"kind": kind, "op": None, "message": message}}
-    return [[dict(error) for _ in job["points"]] for job in jobs]
-
-
-def _validated(
-    reply: dict, jobs: list[Job], inputs_only: bool = False
-) -> list[list[Outcome]] | None:
-    """The reply's outcomes rebuilt from checked parts, or None if its shape is wrong.
-    ``inputs_only``: the API reads the gradients of a composition's inputs alone."""
-    results = reply.get("results")
-    if not isinstance(results, list) or len(results) != len(jobs):
-        return None
-    clean = []
-    for outcomes, job in zip(results, jobs):
-        if "trace" in job:  # a traced run (graders.places): a place, or none; never a crash
-            outcomes = outcomes if isinstance(outcomes, list) else []
-            clean.append([checked_trace(o) for o in outcomes[: len(job["points"])]])
-            continue
-        if isinstance(outcomes, dict) and job.get("packed"):
-            numbers = _unpacked(outcomes, job, inputs_only)
-            if numbers is None:
-                return None
-            clean.append(numbers)
-            continue
-        if not isinstance(outcomes, list) or len(outcomes) != len(job["points"]):
-            return None
-        shape = None
-        if "array_composition" in job:
-            composition = job["array_composition"]
-            ops = {node["op"] for node in composition["nodes"]}
-            shape = _Shape(*_counts(composition, inputs_only), ops, 0, arrays=True)
-        elif "composition" in job:
-            composition = job["composition"]
-            ops = {node["op"] for node in composition["nodes"]}
-            earlier = len(job.get("backward_at", ()))
-            shape = _Shape(*_counts(composition, inputs_only), ops, earlier)
-        job_clean = []
-        for outcome in outcomes:
-            checked = _outcome(outcome, shape)
-            if checked is None:
-                return None
-            job_clean.append(checked)
-        clean.append(job_clean)
-    return clean
-
-
-def _counts(composition: dict, inputs_only: bool) -> tuple[int, int]:
-    """How many values and gradients one point's outcome holds: one value per node, and a
-    gradient per node, or per input when the API reads the inputs' alone."""
-    size = len(composition["inputs"]) + len(composition["nodes"])
-    return size, len(composition["inputs"]) if inputs_only else size
-
-
-def _unpacked(raw: dict, job: Job, inputs_only: bool):
-    """A ``Packed`` reply as a points-by-numbers float64 array (each row a point's values,
-    then its gradients), or None if it does not hold exactly that many numbers."""
-    values, grads = _counts(job["composition"], inputs_only)
-    width = values + grads
-    text = raw.get("packed")
-    if not isinstance(text, str) or len(text) > MAX_REPLY_BYTES:
-        return None
-    try:
-        data = base64.b64decode(text, validate=True)
-    except ValueError:  # binascii.Error
-        return None
-    if len(data) != 8 * width * len(job["points"]):
-        return None
-    return np.frombuffer(data, dtype=np.float64).reshape(len(job["points"]), width)
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """What a composition job's outcome must hold: ``values`` numbers, ``grads``
-    numbers, errors naming only ``ops``, and ``earlier`` earlier passes' gradients."""
-
-    values: int
-    grads: int
-    ops: set[str]
-    earlier: int
-    #: An array composition's outcome: every value and gradient an array (``_array``).
-    arrays: bool = False
-
-
-#: The kinds of error a worker may report for one case (a crash or hang the runner finds).
-ERROR_KINDS = ("missing", "error")
-
-
-def _outcome(outcome, shape: _Shape | None) -> Outcome | None:
-    """One outcome rebuilt from checked parts: an error names an op of the job or none."""
-    if not isinstance(outcome, dict):
-        return None
-    error = outcome.get("error")
-    if error is not None:
-        if not isinstance(error, dict):
-            return None
-        op, kind = error.get("op"), error.get("kind", "error")
-        ops = shape.ops if shape else set()
-        return {
-            "error": {
-                "kind": kind if isinstance(kind, str) and kind in ERROR_KINDS else "error",
-                "op": op if isinstance(op, str) and op in ops else None,
-                "message": _text(error.get("message", ""), 500),
-            }
-        }
-    if shape is None:
-        return {"value": _number(outcome.get("value"))} if "value" in outcome else None
-    values, grads = outcome.get("values"), outcome.get("grads")
-    if shape.arrays:
-        if not (_numbers(values, shape.values) and _numbers(grads, shape.grads)):
-            return None
-        checked = [_array(v) for v in values], [_array(g) for g in grads]
-        if any(a is _MALFORMED for a in checked[0] + checked[1]):
-            return None
-        return {"values": checked[0], "grads": checked[1]}
-    earlier = outcome.get("earlier_grads", [])
-    if not (
-        _numbers(values, shape.values)
-        and _numbers(grads, shape.grads)
-        and isinstance(earlier, list)
-        and len(earlier) == shape.earlier
-        and all(_numbers(e, shape.grads) for e in earlier)
-    ):
-        return None
-    clean: Outcome = {"values": [_number(v) for v in values], "grads": [_number(g) for g in grads]}
-    if shape.earlier:
-        clean["earlier_grads"] = [[_number(g) for g in e] for e in earlier]
-    return clean
-
-
-#: The most elements one array of a reply may hold, and the most axes.
-MAX_ARRAY_ELEMENTS = 4096
-MAX_ARRAY_DIMS = 8
-_MALFORMED = object()
-
-
-def _array(raw):
-    """One array of an array composition's outcome, rebuilt: ``{"shape": (ints),
-    "data": [floats]}`` with as many numbers as the shape holds, None, or ``{"not_a_number":
-    text}`` (an element that is no float makes the whole array one); ``_MALFORMED`` for
-    anything else (the reply is then no plain data about the case)."""
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        return _MALFORMED
-    if "not_a_number" in raw:
-        return _number(raw)
-    shape, data = raw.get("shape"), raw.get("data")
-    if not (
-        isinstance(shape, list)
-        and len(shape) <= MAX_ARRAY_DIMS
-        and all(type(n) is int and 0 <= n <= MAX_ARRAY_ELEMENTS for n in shape)
-        and isinstance(data, list)
-        and len(data) <= MAX_ARRAY_ELEMENTS
-        and len(data) == math.prod(shape)
-    ):
-        return _MALFORMED
-    numbers = [_number(v) for v in data]
-    if not all(isinstance(v, float) for v in numbers):
-        return {"not_a_number": "an array holding something that is not a number"}
-    return {"shape": tuple(shape), "data": numbers}
-
-
-def _numbers(raw, count: int) -> bool:
-    return isinstance(raw, list) and len(raw) == count
-
-
-def _number(raw):
-    """A plain float, None, or ``{"not_a_number": text}``: nothing else reaches diagnosis."""
-    if raw is None:
-        return None
-    if isinstance(raw, float):
-        return raw
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        try:
-            return float(raw)
-        except OverflowError:
-            return {"not_a_number": "integer too large for a float"}
-    if isinstance(raw, dict) and isinstance(raw.get("not_a_number"), str):
-        return {"not_a_number": _text(raw["not_a_number"], 80)}
-    return {"not_a_number": type(raw).__name__}
-
-
-def _text(value, limit: int) -> str:
-    return _printable(str(value)[:limit])
-
-
-def _printable(text: str, keep_lines: bool = False) -> str:
-    """``text`` without control characters (escape sequences, carriage returns, ...)."""
-    keep = "\n\t" if keep_lines else ""
-    return "".join(c if c in keep or unicodedata.category(c)[0] != "C" else "?" for c in text)
 
 
 def death_text(code: int, *, printed: int, output_limit: int, when: str) -> str:

@@ -133,6 +133,8 @@ def op_finding(
             by_direction[tuple(1.0 if j == i else 0.0 for j in range(inputs))],
             base,
         )
+    # A flat slope with nothing added is a derivative of 0 where it is not: a term missing.
+    wrong = sorted(wrong + dropped)
     if wrong:
         i, slope = wrong[0]
         return _argument_finding(

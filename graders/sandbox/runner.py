@@ -65,8 +65,6 @@ import importlib.util
 import json
 import math
 import os
-import select
-import selectors
 import shutil
 import signal
 import subprocess
@@ -79,6 +77,7 @@ from pathlib import Path
 
 from graders.presets import AUTO, Preset, resolve
 from graders.sandbox import landlock
+from graders.sandbox.channel import MAX_REPLY_BYTES, Channel
 from graders.sandbox.policy import imported, own_modules
 from graders.sandbox.processes import descendants, kill_tree
 from graders.sandbox.protocol import (
@@ -102,8 +101,6 @@ from graders.submission import MAX_BYTES, MAX_FILES, Submission
 from graders.submission import resolve as resolve_hand_in
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
-#: A reply larger than this is not plain data about a few compositions: treat it as an attack.
-MAX_REPLY_BYTES = 8 * 1024 * 1024
 #: Seconds the runner waits for the supervisor to clean up after it was told to stop.
 STOP_SECONDS = 5.0
 #: Folders a worker may also read and write (tests' probes; see ``_may_write``).
@@ -247,16 +244,8 @@ class Runner:
             self._refuse_what_the_user_could_read()
         elif self.lease is None and not self.copy.exists():
             self._install(None)
-        requests_r, self._requests = os.pipe()
-        self._replies, replies_w = os.pipe()
-        self._alarms, alarms_w = os.pipe()
-        self._alarm_number = alarms_w  # the same descriptor number in the worker
-        os.set_blocking(self._alarms, False)
-        self._replies_ready = select.poll()
-        self._replies_ready.register(self._replies, select.POLLIN)
-        self._buffer = bytearray()
-        self._alarm_buffer = bytearray()
-        self._failure = ""
+        self._channel = channel = Channel()
+        requests_r, replies_w, alarms_w = channel.worker_ends
         self._open_output()
         opened = False
         user = self.user
@@ -299,19 +288,16 @@ class Runner:
             )
             opened = True
         finally:
-            for fd in (requests_r, replies_w, alarms_w):
-                os.close(fd)
+            channel.handed_over()
             if not opened:
-                for fd in (self._requests, self._replies, self._alarms):
-                    os.close(fd)
-        os.set_blocking(self._requests, False)
+                channel.close()
         wait = min(self.limits.startup_seconds, self.expires - now)
-        hello = self._receive(wait)
+        hello = channel.receive(wait)
         self._read_alarms(answered=hello is not None and hello.get("ready") is True)
         if hello is None:
             reason = self._death_reason("while importing the submission", wait)
             self.close()
-            raise SubmissionError("timeout" if self._failure == "timeout" else "import", reason)
+            raise SubmissionError("timeout" if channel.failure == "timeout" else "import", reason)
         if hello.get("ready") is not True:
             self.close()
             error = hello.get("error")
@@ -397,10 +383,10 @@ class Runner:
         guard says (the zygote keeps the pipe open, so its closing shows no end of file)."""
         if not PROC.exists():
             return
-        pipe = f"pipe:[{os.fstat(self._alarms).st_ino}]"
+        pipe = self._channel.alarm_pipe()
         for pid in self._alive():
             try:
-                target = os.readlink(f"/proc/{pid}/fd/{self._alarm_number}")
+                target = os.readlink(f"/proc/{pid}/fd/{self._channel.alarm_number}")
             except FileNotFoundError:
                 target = None
             except OSError:  # not ours to read: nothing to conclude
@@ -412,7 +398,9 @@ class Runner:
     def _request(self, message: dict, seconds: float) -> dict | None:
         """One request outside any job, its reply (None: none in time), alarms read."""
         seconds = min(seconds, self.expires - time.monotonic())
-        reply = self._exchange((json.dumps(message) + "\n").encode(), time.monotonic() + seconds)
+        reply = self._channel.exchange(
+            (json.dumps(message) + "\n").encode(), time.monotonic() + seconds
+        )
         self._read_alarms(answered=reply is not None)
         return reply
 
@@ -439,11 +427,7 @@ class Runner:
         if process is None:
             return
         self._read_alarms()
-        for fd in (self._requests, self._replies, self._alarms):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        self._channel.close()
         if process.poll() is None:
             try:
                 process.send_signal(signal.SIGTERM)  # the supervisor kills its whole tree
@@ -502,8 +486,11 @@ class Runner:
         message = (json.dumps({"jobs": jobs}) + "\n").encode()
         wait = min(self.limits.call_seconds, self.expires - time.monotonic())
         deadline = time.monotonic() + wait
-        self._failure = ""
-        reply = self._exchange(message, deadline, meanwhile)
+        try:
+            reply = self._channel.exchange(message, deadline, meanwhile)
+        except BaseException:  # from ``meanwhile``: its reply would answer the next request
+            self.close()
+            raise
         self._read_alarms(answered=reply is not None)
         inputs_only = self.preset != AUTO and self.preset.gradients == "inputs"
         results = None if reply is None else validated(reply, jobs, inputs_only)
@@ -523,7 +510,7 @@ class Runner:
                 reason = SUPERVISOR_GONE + " while running a case"
             self.close()
             return error_outcomes(
-                jobs, "timeout" if self._failure == "timeout" else "crash", reason
+                jobs, "timeout" if self._channel.failure == "timeout" else "crash", reason
             )
         return results
 
@@ -672,112 +659,18 @@ class Runner:
         return f"grading exceeded the total time limit of {self.limits.total_seconds:g} s"
 
     def _read_alarms(self, answered: bool = False) -> None:
-        """What the worker's guard reported (one line each) goes to ``violations``. The
-        pipe closed under a worker that has just ``answered`` is itself a violation: only
-        the submission could have closed it (a worker that died closes it too)."""
-        drained = False
-        while len(self._alarm_buffer) < 64 * 1024:
-            try:
-                chunk = os.read(self._alarms, 1 << 16)
-            except (BlockingIOError, OSError):
-                drained = True
-                break
-            if not chunk:
-                if answered:
-                    self.violations.add("closed the pipe the worker reports on")
-                break
-            self._alarm_buffer += chunk
-        *lines, rest = self._alarm_buffer.split(b"\n")
-        self._alarm_buffer = bytearray(rest)
-        for line in lines[:50]:
-            if line.strip():
-                self.violations.add(clean_text(line.decode("utf-8", "replace"), 200))
-        if any(not line.strip() for line in lines):  # the guard never writes an empty line
-            self.violations.add("wrote into the pipe the worker reports on")
-        # The guard writes whole lines of at most a few hundred bytes, each at once (a
-        # pipe never splits so small a write): part of a line left once the pipe is
-        # empty, or a longer one, was written by someone else (to fill the pipe, so that
-        # the guard's own writes fail, or this buffer, so that nothing more is read).
-        if rest and (drained or len(rest) > MAX_ALARM_LINE):
-            self.violations.add("wrote into the pipe the worker reports on")
-            self._alarm_buffer = bytearray()
-
-    def _exchange(self, message: bytes, deadline: float, meanwhile=None) -> dict | None:
-        """Send one request and read its reply (None: no reply by the deadline, or none
-        that is JSON), doing ``meanwhile`` (see ``run``) in between."""
-        try:
-            self._send(message, deadline)
-        except OSError:
-            return None
-        if meanwhile is not None:
-            started = time.monotonic()
-            try:
-                meanwhile()
-            except BaseException:  # its reply would answer the next request: start afresh
-                self.close()
-                raise
-            # Our own work is not the student's time (on one core it is shared).
-            deadline += time.monotonic() - started
-        try:
-            return self._receive(deadline - time.monotonic())
-        except OSError:
-            return None
-
-    def _send(self, data: bytes, deadline: float) -> None:
-        """Write a request without ever blocking past the deadline (a worker may stop reading)."""
-        try:  # the pipe is non-blocking: most requests fit at once
-            view = memoryview(data)[os.write(self._requests, data) :]
-        except BlockingIOError:
-            view = memoryview(data)
-        if not view:
-            return
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._requests, selectors.EVENT_WRITE)
-            while view:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    self._failure = "timeout"
-                    raise OSError("request not accepted in time")
-                if selector.select(remaining):
-                    view = view[os.write(self._requests, view) :]
-
-    def _receive(self, timeout: float) -> dict | None:
-        """The next reply line, or None on time-out, death, or a reply that is not JSON."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            # poll() rather than a selector: one system call, no descriptor of its own.
-            if not self._replies_ready.poll(max(remaining, 0) * 1000):
-                if remaining <= 0:  # a reply already sent is read first
-                    self._failure = "timeout"
-                    return None
-                continue
-            chunk = os.read(self._replies, 1 << 20)
-            if not chunk:
-                self._failure = "eof"
-                return None
-            if len(self._buffer) + len(chunk) > MAX_REPLY_BYTES:
-                self._failure = "oversized"
-                return None
-            self._buffer += chunk
-        end = self._buffer.index(b"\n")
-        line = bytes(self._buffer[:end])
-        del self._buffer[: end + 1]
-        try:
-            reply = json.loads(line)
-        except (ValueError, RecursionError):  # deeply nested JSON raises RecursionError
-            self._failure = "garbage"
-            return None
-        return reply if isinstance(reply, dict) else None
+        """What the worker's guard reported since (``Channel.read_alarms``) is a violation."""
+        self.violations |= self._channel.read_alarms(answered=answered)
 
     def _death_reason(self, when: str, waited: float) -> str:
-        if self._failure == "timeout":
+        failure = self._channel.failure
+        if failure == "timeout":
             if self.expires is not None and time.monotonic() >= self.expires - 0.01:
                 return f"{self._total_limit_text()} {when}"
             return f"exceeded the time limit of {waited:.3g} s {when}"
-        if self._failure == "oversized":
+        if failure == "oversized":
             return f"the worker sent more than {MAX_REPLY_BYTES} bytes {when}"
-        if self._failure == "garbage":
+        if failure == "garbage":
             return f"the worker sent something that is not a reply {when}"
         assert self.process is not None
         try:
@@ -862,8 +755,6 @@ def _checkout_entries(checkout: Path) -> list[Path]:
 
 
 PROC = Path("/proc/self/stat")
-#: The longest line the worker's guard writes: 200 characters of UTF-8 and a line break.
-MAX_ALARM_LINE = 4 * 200 + 1
 
 
 def death_text(code: int, *, printed: int, output_limit: int, when: str) -> str:

@@ -40,6 +40,7 @@ DETECTED = {
 #: Each one-bug engine's finding: (step, op, argument).
 BUGS = {
     "sin_upstream": ("upstream", "sin", 0),
+    "sin_changes_input": ("upstream", "sin", 0),
     "mul_local_derivative": ("local-derivative", "mul", 1),
     "log_forward": ("forward", "log", None),
     "constant_seed": ("seed", None, None),

@@ -6,7 +6,9 @@ at one point under :func:`directions`: every input's tangent 0, then each input'
 ``sum_i df/da_i * da_i``: 0 with no tangent flowing in, and linear in each ``da_i`` with
 the local derivative as its slope. So the rows tell the steps apart:
 
-* a leaf that does not hold the tangent it was made with: ``seed`` (the constructor);
+* a dual number alone that does not hold the tangent it was made with: ``seed`` (the
+  constructor); one that no longer holds it after the op: ``upstream`` (the op wrote into
+  its input, so the next op gets the wrong tangent flowing in);
 * a wrong value: ``forward``;
 * a nonzero tangent with no tangent flowing in, and a slope of 0 in some argument whose
   derivative is not 0: ``upstream`` (the op's derivative not multiplied by the tangent);
@@ -45,9 +47,35 @@ def _near(actual, expected, scale: float = 1.0) -> bool:
     return type(actual) is float and close(actual, expected, GRADING["rtol"], atol)
 
 
+def kept(value: float, tangent: float, got, got_value) -> bool:
+    """Does a dual number made as ``leaf(value, tangent)`` still hold both?"""
+    return _near(got, tangent) and _near(got_value, value)
+
+
+def input_changed(probe: Composition, k: int, node: str, value, tangent, row) -> Finding:
+    """``upstream`` for an op that wrote into the dual number it was given (``x.der =
+    ...``): what flows into the next op is then not what it was."""
+    op = ops.get(probe.nodes[0].op)
+    position = _positions(probe)[k]
+    x = probe.inputs[k]
+    return Finding(
+        "upstream",
+        f"{node} changes its input {x}: made with value {number(float(value))} and tangent "
+        f"{number(float(tangent))}, after {node} it holds {number(row['values'][k])} and "
+        f"{number(row['grads'][k])}; an op must leave the dual numbers it is given as they "
+        "are (an op that uses them next gets the wrong tangent flowing in)",
+        op=op.name,
+        argument=position,
+        argument_name=op.arg_names[position],
+        node=node,
+        expected=float(tangent),
+        actual=row["grads"][k] if isinstance(row["grads"][k], float) else str(row["grads"][k]),
+    )
+
+
 def leaf_finding(leaf: str, value: float, tangent: float, got, got_value) -> Finding | None:
     """``seed`` when a leaf made as ``leaf(value, tangent)`` does not hold both."""
-    if _near(got, tangent) and _near(got_value, value):
+    if kept(value, tangent, got, got_value):
         return None
     made = f"{leaf}({value!r}, {tangent!r})"
     if not _near(got_value, value):

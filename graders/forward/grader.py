@@ -1,5 +1,7 @@
 """The forward grader: one part of a ``forward`` assignment (dual-number engines).
 
+0. A dual number alone keeps the value and tangent it is made with, or nothing can be
+   graded (``seed``; every part scores 0).
 1. Each op of the part alone, every way it can be written, at the fixed values of the
    scalar kind (``graders.engine.probes.fixed_checks``), each point under the tangents
    of ``diagnosis.directions`` (one request per form). The first finding of an op charges
@@ -43,6 +45,8 @@ from strategies import compositions, point_sets
 #: Tangents a generated case gives its inputs besides the one-hot ones (never 1 alone,
 #: so a derivative not multiplied by the tangent flowing in shows).
 DIRECTION_VALUES = (0.7, -1.3, 0.4, 2.0, -0.5, 1.6)
+#: Where a dual number alone is made, to see that it keeps its value and tangent.
+_LEAF_POINTS = [(0.5,), (-1.3,)]
 #: Points per fixed check when the machinery part screens its ops.
 _SCREEN_POINTS = 3
 
@@ -58,7 +62,11 @@ class ForwardGrader(BaseGrader):
 
     def grade_part(self, part: Part) -> PartResult:
         self._digest = hashlib.sha256()
-        self._fatal = None
+        self._fatal = self._check_constructor()
+        if self._fatal is not None:
+            result = PartResult(part, 0.0, [self._fatal])
+            result.cases_digest = self._digest.hexdigest()[:16]
+            return result
         charged, general = self._check_ops_alone(part)
         result = PartResult(part, 0.0, unique([*general, *charged.values()]))
         if self._fatal is None and not any(f.stops_everything for f in general):
@@ -108,6 +116,25 @@ class ForwardGrader(BaseGrader):
                 break
         return charged, general
 
+    def _check_constructor(self) -> Finding | None:
+        """A dual number alone, made under tangents 0, 1 and -0.6: the finding when it
+        cannot be made, or does not keep its value and tangent (``seed``), which hides
+        every op's derivative."""
+        alone = Composition(("x",), (), ())
+        dirs = diagnosis.directions(1)
+        ran, stop = self._run_many([(alone, _LEAF_POINTS, dirs)])
+        if stop is not None:
+            return stop
+        leaf = self.runner.preset.leaf
+        for i, (x,) in enumerate(_LEAF_POINTS):
+            for (t,), row in zip(dirs, ran[0][i * len(dirs) : (i + 1) * len(dirs)]):
+                if "error" in row:
+                    return self._error(row["error"], None)
+                found = diagnosis.leaf_finding(leaf, x, t, row["grads"][0], row["values"][0])
+                if found is not None:
+                    return found
+        return None
+
     def _alone(
         self, probe: Composition, probe_points: list, case: tuple | None = None
     ) -> Finding | None:
@@ -149,13 +176,13 @@ class ForwardGrader(BaseGrader):
         for row in rows:
             if "error" in row:
                 return self._error(row["error"], name)
-        leaf = self.runner.preset.leaf
+        node = self._written(probe)
         for d, row in zip(dirs, rows):
             for k, (x, t) in enumerate(zip(point, d)):
-                found = diagnosis.leaf_finding(leaf, float(x), t, row["grads"][k], row["values"][k])
-                if found is not None:
-                    self._fatal = found
-                    return found
+                if not diagnosis.kept(float(x), t, row["grads"][k], row["values"][k]):
+                    # Dual numbers keep what they are made with (``_check_constructor``):
+                    # this op wrote into the one it was given.
+                    return diagnosis.input_changed(probe, k, node, x, t, row)
         out = probe.output
         return diagnosis.op_finding(
             probe,
@@ -163,7 +190,7 @@ class ForwardGrader(BaseGrader):
             float(truth.values[out, i]),
             [float(g) for g in truth.rows[out, :, i]],
             [(d, row["values"][out], row["grads"][out]) for d, row in zip(dirs, rows)],
-            self._written(probe),
+            node,
         )
 
     def _error(self, error: dict, name: str | None) -> Finding:

@@ -4,6 +4,10 @@
   ``strategies.*`` counts, at module level, inside functions (an import deferred into a
   function is still a dependency) and under ``if TYPE_CHECKING:`` alike (a cycle only a
   type checker follows is still two modules that cannot be understood apart).
+* Layers: the model (``graders.model``: op catalogs, compositions, oracles) imports no
+  strategy and no kind; ``strategies`` imports no kind; the core a kind plugs into
+  (``graders.kinds``, ``graders.parts``, ``graders.assignment``, ``graders.grading``,
+  ``graders.results``, ``graders.presets``) imports no kind either.
 * Writing results is light: ``graders.results`` and the Gradescope and report writers
   load neither ``mygrad`` nor ``hypothesis`` (the results step runs where those may be
   missing or slow to import).
@@ -174,6 +178,52 @@ def test_no_import_cycle_between_modules():
         "import cycles (counting imports in functions and type-only ones):\n"
         + "\n".join("  " + " -> ".join(cycle) for cycle in found)
     )
+
+
+def _kind_packages() -> set[str]:
+    """The packages of the kinds chaingrade ships (``graders.kinds.REGISTRY``)."""
+    from graders.kinds import REGISTRY
+
+    return set(REGISTRY.values())
+
+
+def _reaches_a_kind(module: str, kinds: set[str]) -> set[str]:
+    """The kind modules ``module`` imports."""
+    return {
+        name
+        for name in imports(module)
+        if any(name == k or name.startswith(k + ".") for k in kinds)
+    }
+
+
+#: The one place the model reaches into a kind: ``ArrayComposition.source`` writes each op
+#: in a course's API with ``graders.tensor.syntax`` (imported when called).
+MODEL_REACHES = {"graders.model.array_composition": {"graders.tensor.syntax"}}
+CORE = (
+    "graders.kinds",
+    "graders.parts",
+    "graders.assignment",
+    "graders.grading",
+    "graders.results",
+    "graders.presets",
+    "graders.search",
+)
+
+
+def test_the_model_imports_no_strategy_and_no_kind():
+    kinds = _kind_packages()
+    model = [m for m in MODULES if m == "graders.model" or m.startswith("graders.model.")]
+    assert "graders.model.ops" in model and "graders.model.array_oracles" in model
+    for module in model:
+        assert not {i for i in imports(module) if i.startswith("strategies")}, module
+        assert _reaches_a_kind(module, kinds) == MODEL_REACHES.get(module, set()), module
+
+
+def test_strategies_and_the_core_import_no_kind():
+    kinds = _kind_packages()
+    assert "graders.tensor" in kinds
+    for module in [m for m in MODULES if m.startswith("strategies")] + list(CORE):
+        assert not _reaches_a_kind(module, kinds), f"{module} imports a kind"
 
 
 LIGHT = ("graders.results", "graders.platforms.gradescope", "graders.platforms.report")

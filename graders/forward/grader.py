@@ -16,8 +16,9 @@
    A search that charges ops is repeated without them.
 3. Score: an op part earns the share of its ops with no finding; the machinery part
    (``machinery = true``: compositions of many ops) earns nothing once a finding about
-   no op is made. A leaf that does not keep its tangent hides every op's derivative:
-   every part scores 0.
+   no op is made, or while none of its ops whose derivative depends on its input works.
+   A dual number that does not keep the tangent it is made with hides every op's
+   derivative: every part scores 0.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from strategies import compositions, point_sets
 #: Tangents a generated case gives its inputs besides the one-hot ones (never 1 alone,
 #: so a derivative not multiplied by the tangent flowing in shows).
 DIRECTION_VALUES = (0.7, -1.3, 0.4, 2.0, -0.5, 1.6)
+#: Ops whose derivatives are constants: compositions of them alone test no chain rule.
+_LINEAR = {"add", "sub", "neg"}
 #: Where a dual number alone is made, to see that it keeps its value and tangent.
 _LEAF_POINTS = [(0.5,), (-1.3,)]
 #: Points per fixed check when the machinery part screens its ops.
@@ -391,6 +394,16 @@ class ForwardGrader(BaseGrader):
         machinery_elsewhere = not part.machinery and any(p.machinery for p in self.assignment.parts)
         if part.machinery:
             result.findings = [f for f in result.findings if f.op is None or f.composed]
+            working = [op for op in part.ops if op not in charged]
+            if not fatal and not result.findings and set(working) <= _LINEAR:
+                # Tangents that only add up test no chain rule: untested is not passed.
+                result.findings = [
+                    Finding(
+                        "missing",
+                        "the chain rule could not be tested: no op whose derivative depends "
+                        "on its input works yet (fix the ops above first)",
+                    )
+                ]
             score = 0.0 if result.findings or fatal else part.points
         else:
             if machinery_elsewhere and not fatal:  # the machinery part's to charge

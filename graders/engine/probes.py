@@ -7,7 +7,7 @@ gradients are its local derivatives, full stop. The *scaled* probe puts one more
 that forgets to multiply by its upstream gradient is invisible otherwise. The scaler is
 not taken on trust: the grader picks the first of :data:`SCALERS` the engine gets right
 on its own (``out * 3`` needs a right ``*`` with a number; ``out * s``, ``3 * out``,
-``-out``, ``out / 0.5`` or ``out + out`` stand in where it is not), so the gradient
+``-out``, ``out / 0.5``, ``out + out`` or ``out ** 2`` stand in where it is not), so the gradient
 flowing in is the trusted one, never a number the student's own ``*`` made up.
 
 >>> from graders.model.composition import Composition, Const, Node
@@ -129,6 +129,10 @@ SCALERS = (
     # (checked alone, where ``+`` itself gets the seed 1, so its own upstream step does
     # not matter), so an engine with no ``*``, ``-`` or ``/`` still has its ops verified.
     Scaler("add", (OUT, OUT)),
+    # An engine of one-input functions only (DeZero's step 9: square and exp): the square
+    # of the output sends 2 * out into the op under test (1 only where out = 0.5, and
+    # there a dropped upstream gradient is not charged, as it cannot show).
+    Scaler("pow", (OUT, Const(2))),
 )
 #: Where a scaler is checked on its own leaf before it is used.
 _SCALER_POINTS = ((0.7,), (-1.3,), (2.2,))

@@ -234,15 +234,40 @@ def call_op(module, op, call, name, args, api=None):
     try:
         return function(*args)
     except BaseException as exc:  # KeyboardInterrupt and SystemExit from student code included
-        kind = kind_of(exc)
-        instead = getattr(module, OPERATOR_FUNCTIONS.get(name, ""), None)
-        if kind != "missing" or call != "operator" or api is None or not callable(instead):
+        kind = "missing" if _no_such_power(op, exc) else kind_of(exc)
+        instead = _function_for(module, name, args)
+        if kind != "missing" or call != "operator" or api is None or instead is None:
             raise BuildError(kind, op, describe(exc)) from None
         if any(has_operators(a) for a in args if type(a) is not float):
             raise BuildError(kind, op, describe(exc)) from None  # it lacks this one only
     make = leaf_maker(module, api)
+    name, args = instead
     args = [make(a) if type(a) is float else a for a in args]
-    return call_op(module, op, "function", OPERATOR_FUNCTIONS[name], args)
+    return call_op(module, op, "function", name, args)
+
+
+def _function_for(module, name, args):
+    """``(function, args)``: what an engine without operators has for the operator
+    ``name``: its module's ``add``, ``mul``, ...; for ``x ** 2`` with no ``pow``, its
+    ``square(x)`` (DeZero's steps 9-19). None when it has neither."""
+    function = OPERATOR_FUNCTIONS.get(name, "")
+    if callable(getattr(module, function, None)):
+        return function, args
+    squared = name == "**" and len(args) == 2 and type(args[1]) is float and args[1] == 2.0
+    if squared and callable(getattr(module, "square", None)):
+        return "square", args[:1]
+    return None
+
+
+def _no_such_power(op, exc):
+    """Whether a power with a node exponent (``x ** y``, ``2 ** x``) failed because the
+    engine's power takes a number only: Python found no ``**`` for the operand types,
+    wherever in the engine that was (DeZero's ``Pow`` computes ``x ** self.c``)."""
+    return (
+        op in ("pow_var", "rpow")
+        and type(exc) is TypeError
+        and str(exc).startswith("unsupported operand type(s) for ** or pow()")
+    )
 
 
 def run_backward(api, out):

@@ -368,7 +368,7 @@ def test_a_lease_clears_what_its_uid_left_in_the_shared_folders(installed):
 def test_without_landlock_a_pool_user_that_could_read_the_solution_is_refused(tmp_path, request):
     """The fallback where the kernel has no Landlock: the uid's file permissions are the
     boundary, so a file of the assignment the worker's user could read is named."""
-    from graders.sandbox.runner import _readable_below
+    from graders.sandbox.folders import readable_below
 
     user = users.WorkerUser(61070, 61070, "uid 61070")
     folder = open_folder(request.config, "assignment")
@@ -376,9 +376,9 @@ def test_without_landlock_a_pool_user_that_could_read_the_solution_is_refused(tm
     solution.parent.mkdir()
     solution.write_text("# the solution\n")
     solution.chmod(0o644)
-    assert _readable_below(folder, user) == solution
+    assert readable_below(folder, user) == solution
     solution.chmod(0o600)
-    assert _readable_below(folder, user) is None
+    assert readable_below(folder, user) is None
     solution.chmod(0o644)
     folder.chmod(0o700)  # the folder closed to others is enough
-    assert _readable_below(folder, user) is None
+    assert readable_below(folder, user) is None

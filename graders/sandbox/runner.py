@@ -50,7 +50,7 @@ Student code runs only in the worker subprocess (``worker.py``, forked by
   and write only its own folder; ``pinned.py``: a seccomp filter keeps its alarm
   descriptor where it is). Where the kernel offers Landlock (:func:`landlock.abi`), a
   worker that could not confine itself stops grading; where it does not, a pool member
-  that could read the assignment's folder stops it (``_refuse_what_the_user_could_read``).
+  that could read the assignment's folder stops it (``folders.refuse_what_the_user_could_read``).
 
 What this is not: a container. A submission can open network connections (TCP too where
 Landlock is older than ABI 4), fill the disk through its temporary folder, and, without
@@ -61,7 +61,6 @@ grade inside a container.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -69,7 +68,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -78,7 +76,15 @@ from pathlib import Path
 from graders.presets import AUTO, Preset, resolve
 from graders.sandbox import landlock
 from graders.sandbox.channel import MAX_REPLY_BYTES, Channel
-from graders.sandbox.policy import imported, own_modules
+from graders.sandbox.folders import (
+    OWN_PACKAGES,
+    forbidden_folders,
+    install,
+    make_folder,
+    may_write,
+    refuse_what_the_user_could_read,
+)
+from graders.sandbox.policy import own_modules
 from graders.sandbox.processes import descendants, kill_tree
 from graders.sandbox.protocol import (
     Job,
@@ -95,7 +101,6 @@ from graders.sandbox.users import (
     SandboxError,
     WorkerUser,
     configured_pool,
-    reachable,
 )
 from graders.submission import MAX_BYTES, MAX_FILES, Submission
 from graders.submission import resolve as resolve_hand_in
@@ -103,13 +108,6 @@ from graders.submission import resolve as resolve_hand_in
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 #: Seconds the runner waits for the supervisor to clean up after it was told to stop.
 STOP_SECONDS = 5.0
-#: Folders a worker may also read and write (tests' probes; see ``_may_write``).
-WRITABLE_VARIABLE = "CHAINGRADE_WORKER_MAY_WRITE"
-#: Where a worker's folder is made when it runs as another user (default: /tmp).
-SANDBOX_DIR_VARIABLE = "CHAINGRADE_SANDBOX_DIR"
-#: Packages whose folders a worker may never read, besides the assignment's forbidden imports:
-#: chaingrade's own (a solution may sit beside them in a checkout).
-OWN_PACKAGES = ("graders", "strategies")
 #: The most of what a submission printed that the report keeps.
 OUTPUT_TAIL = 2000
 #: The most JSON text an API the worker found (``--api auto``) may take.
@@ -198,7 +196,7 @@ class Runner:
         self.pool = configured_pool(user)
         self.lease: Lease | None = None
         self.module_name = self.handed_in.module
-        self.workdir = self._make_folder()
+        self.workdir = make_folder(self.pool)
         self.home = self.workdir / "work"
         #: The entry's file in the copy, which the worker imports.
         self.copy = self.home / "submission" / self.handed_in.entry
@@ -240,10 +238,14 @@ class Runner:
             raise SubmissionError("timeout", self._total_limit_text())
         if self.pool and self.lease is None:
             self.lease = Lease.take(self.pool, timeout=max(1.0, self.expires - now))
-            self._install(self.lease.user)
-            self._refuse_what_the_user_could_read()
+            install(self.handed_in, self.home, user=self.lease.user)
+            refuse_what_the_user_could_read(
+                self.lease.user,
+                private_folders=self.private_folders,
+                forbidden=self._forbidden_folders(),
+            )
         elif self.lease is None and not self.copy.exists():
-            self._install(None)
+            install(self.handed_in, self.home, user=None)
         self._channel = channel = Channel()
         requests_r, replies_w, alarms_w = channel.worker_ends
         self._open_output()
@@ -276,7 +278,7 @@ class Runner:
                     *(["--uid", str(user.uid), "--gid", str(user.gid)] if user else []),
                     *(["--confine"] if landlock.abi() else []),
                     "--writable",
-                    json.dumps(_may_write()),
+                    json.dumps(may_write()),
                 ],
                 stdin=subprocess.PIPE,
                 stdout=self._output,
@@ -522,63 +524,6 @@ class Runner:
 
     # --- the worker's folder and output ----------------------------------------------
 
-    def _make_folder(self) -> Path:
-        """A private folder for this worker: with a pool, in the shared temporary folder
-        (a grader's own temporary folder may be closed to other users), traversable only."""
-        if not self.pool:
-            return Path(tempfile.mkdtemp(prefix="chaingrade-"))
-        root = Path(os.environ.get(SANDBOX_DIR_VARIABLE) or "/tmp")
-        unreachable = [u for u in self.pool if not reachable(root, u)]
-        if unreachable:
-            raise SandboxError(
-                f"user {unreachable[0]} cannot reach {root}, where workers' "
-                f"folders are made: set {SANDBOX_DIR_VARIABLE} to a folder "
-                "every worker user can enter"
-            )
-        folder = Path(tempfile.mkdtemp(prefix="chaingrade-", dir=root))
-        folder.chmod(0o711)  # the worker can enter its own folder, but list nothing here
-        return folder
-
-    def _install(self, user: WorkerUser | None) -> None:
-        """Write the submission's files into the worker's folder, owned by the worker's
-        user (they were read once, when the submission was resolved: nothing the student
-        changes on disk afterwards reaches the worker)."""
-        folder = self.home / "submission"
-        made = [self.home, folder]
-        folder.mkdir(parents=True, exist_ok=True)
-        for relative, data in sorted(self.handed_in.files.items()):
-            path = folder / relative
-            for parent in reversed(path.relative_to(folder).parents[:-1]):
-                if not (folder / parent).is_dir():
-                    (folder / parent).mkdir()
-                    made.append(folder / parent)
-            path.write_bytes(data)
-            made.append(path)
-        made += _font_cache(self.home, self.handed_in)
-        if user is not None:
-            for path in made:
-                os.chown(path, user.uid, user.gid)
-            self.home.chmod(0o700)
-
-    def _refuse_what_the_user_could_read(self) -> None:
-        """Without Landlock (an old kernel, a container that refuses its system calls) the
-        worker's uid and file permissions are the only boundary: a private folder (the
-        assignment, with its solution, or the checkout of an editable install) that its
-        user could read stops grading, with the fix."""
-        if landlock.abi():
-            return
-        user = self.lease.user
-        checkout = [f for f, label in self._forbidden_folders().items() if label is None]
-        for folder in dict.fromkeys([*map(str, self.private_folders), *checkout]):
-            readable = _readable_below(Path(folder), user)
-            if readable is not None:
-                raise SandboxError(
-                    f"the worker's user ({user}) could read {readable}, and this kernel "
-                    "offers no Landlock to stop it: make the assignment's folder "
-                    "unreadable to other users (chmod -R o-rwx), or grade in a container "
-                    "(docs/sandbox.md)"
-                )
-
     def _open_output(self) -> None:
         """The file the worker prints to: opened by us, appended to by the worker (so
         emptying it between requests resets the size limit), read only through our handle."""
@@ -636,24 +581,8 @@ class Runner:
         return [name for name in self.forbidden if name not in own]
 
     def _forbidden_folders(self) -> dict[str, str | None]:
-        """Folders the worker may not read, with what reading them means: the assignment's,
-        chaingrade's own packages and the forbidden packages, wherever this interpreter
-        has them."""
-        folders: dict[str, str | None] = {
-            str(Path(f).resolve()): None for f in self.private_folders
-        }
-        for name in (*OWN_PACKAGES, *self.forbidden):
-            try:
-                spec = importlib.util.find_spec(name)
-            except (ImportError, ValueError):
-                continue
-            for path in (spec.submodule_search_locations or ()) if spec else ():
-                folders[str(Path(path).resolve())] = f"import {name}"
-                parent = Path(path).resolve().parent
-                if name in OWN_PACKAGES and parent.name not in ("site-packages", "dist-packages"):
-                    for entry in _checkout_entries(parent):
-                        folders.setdefault(str(entry), None)
-        return folders
+        """Folders the worker may not read (``folders.forbidden_folders``)."""
+        return forbidden_folders(private_folders=self.private_folders, forbidden=self.forbidden)
 
     def _total_limit_text(self) -> str:
         return f"grading exceeded the total time limit of {self.limits.total_seconds:g} s"
@@ -680,75 +609,6 @@ class Runner:
         return death_text(
             code, printed=self._printed(), output_limit=self.limits.output_bytes, when=when
         )
-
-
-def _font_cache(home: Path, handed_in: Submission) -> list[Path]:
-    """matplotlib lists the machine's fonts by running ``fc-list`` unless it finds its
-    font cache, and the worker may start no program: a submission that imports matplotlib
-    (a notebook's plotting cell) gets a copy of this process's cache in its home. What was
-    made, for its owner to be set."""
-    try:
-        if "matplotlib" not in imported(handed_in.texts()):
-            return []
-    except UnicodeDecodeError:  # not text: grading says so before any worker starts
-        return []
-    try:
-        import matplotlib
-        from matplotlib import font_manager  # noqa: F401 (builds the cache if missing)
-    except Exception:  # not installed here (or broken): the submission's import says so
-        return []
-    caches = sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
-    folder = home / ".cache" / "matplotlib"
-    folder.mkdir(parents=True, exist_ok=True)
-    for cache in caches:
-        shutil.copyfile(cache, folder / cache.name)
-    return [home / ".cache", folder, *(folder / c.name for c in caches)]
-
-
-def _may_write() -> list[str]:
-    """Folders the worker may read and write besides its own: ``$CHAINGRADE_WORKER_MAY_WRITE``
-    (``os.pathsep`` between them), for tests whose submissions leave evidence there. Never
-    set it when grading: what is there is open to every submission."""
-    text = os.environ.get(WRITABLE_VARIABLE, "")
-    return [str(Path(p).resolve()) for p in text.split(os.pathsep) if p]
-
-
-def _readable_below(folder: Path, user: WorkerUser) -> Path | None:
-    """A file in ``folder`` that ``user`` could open for reading (mode bits), if any: the
-    first one found."""
-    if not reachable(folder if folder.is_dir() else folder.parent, user):
-        return None
-    for path in folder.rglob("*") if folder.is_dir() else [folder]:
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        if path.is_file() and reachable(path.parent, user) and _may_read(info, user):
-            return path
-    return None
-
-
-def _may_read(info: os.stat_result, user: WorkerUser) -> bool:
-    if info.st_uid == user.uid:
-        return bool(info.st_mode & 0o400)
-    if info.st_gid == user.gid:
-        return bool(info.st_mode & 0o040)
-    return bool(info.st_mode & 0o004)
-
-
-def _checkout_entries(checkout: Path) -> list[Path]:
-    """An editable install's checkout, entry by entry (its tests, its history, its
-    assignments), but for the folder this interpreter lives in (a ``.venv`` inside it)."""
-    interpreter = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.executable)}
-    try:
-        entries = list(checkout.iterdir())
-    except OSError:
-        return []
-    return [
-        e.resolve()
-        for e in entries
-        if not any(e.resolve() == p or e.resolve() in p.parents for p in interpreter)
-    ]
 
 
 # --- replies ----------------------------------------------------------------------

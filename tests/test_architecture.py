@@ -4,10 +4,9 @@
   ``strategies.*`` counts, at module level, inside functions (an import deferred into a
   function is still a dependency) and under ``if TYPE_CHECKING:`` alike (a cycle only a
   type checker follows is still two modules that cannot be understood apart).
-* Layers: the model (``graders.model``: op catalogs, compositions, oracles) imports no
-  strategy and no kind; ``strategies`` imports no kind; the core a kind plugs into
-  (``graders.kinds``, ``graders.parts``, ``graders.assignment``, ``graders.grading``,
-  ``graders.results``, ``graders.presets``) imports no kind either.
+* Layers (docs/architecture.md): the model (``graders.model``: op catalogs, compositions,
+  oracles), strategies, the core, the kinds, the platforms; each imports only from the
+  layers below it, but for the upward imports named in ``UPWARD``.
 * Writing results is light: ``graders.results`` and the Gradescope and report writers
   load neither ``mygrad`` nor ``hypothesis`` (the results step runs where those may be
   missing or slow to import).
@@ -187,43 +186,50 @@ def _kind_packages() -> set[str]:
     return set(REGISTRY.values())
 
 
-def _reaches_a_kind(module: str, kinds: set[str]) -> set[str]:
-    """The kind modules ``module`` imports."""
-    return {
-        name
+def layer(module: str, kinds: set[str]) -> int:
+    """The layer a module belongs to (docs/architecture.md): 0 the model (with the
+    tolerances and intervals beneath it), 1 strategies, 2 the core, 3 the kinds, 4 the
+    platforms."""
+    if module.startswith("graders.platforms"):
+        return 4
+    if any(module == k or module.startswith(k + ".") for k in kinds):
+        return 3
+    if module.startswith("strategies"):
+        return 1
+    if module.startswith("graders.model") or module in ("graders.tolerances", "graders.intervals"):
+        return 0
+    return 2
+
+
+#: Imports that go up a layer, each for a reason: ``graders.check()`` is the platform
+#: ``interactive``'s (imported when called), and ``ArrayComposition.source`` writes each
+#: op in a course's API with ``graders.tensor.syntax`` (imported when called).
+UPWARD = {
+    ("graders", "graders.platforms.interactive"),
+    ("graders.model.array_composition", "graders.tensor.syntax"),
+}
+
+
+def test_the_layers_are_told_apart():
+    kinds = _kind_packages()
+    assert layer("graders.model.array_ops", kinds) == 0
+    assert layer("strategies.arrays", kinds) == 1
+    assert layer("graders.kinds", kinds) == layer("graders.presets", kinds) == 2
+    assert layer("graders.tensor.grader", kinds) == 3
+    assert layer("graders.platforms.cli", kinds) == 4
+
+
+def test_each_layer_imports_only_from_the_layers_below():
+    """The model imports no strategy and no kind; strategies and the core import no kind;
+    only platforms import platforms."""
+    kinds = _kind_packages()
+    upward = {
+        (module, name)
+        for module in MODULES
         for name in imports(module)
-        if any(name == k or name.startswith(k + ".") for k in kinds)
+        if layer(name, kinds) > layer(module, kinds)
     }
-
-
-#: The one place the model reaches into a kind: ``ArrayComposition.source`` writes each op
-#: in a course's API with ``graders.tensor.syntax`` (imported when called).
-MODEL_REACHES = {"graders.model.array_composition": {"graders.tensor.syntax"}}
-CORE = (
-    "graders.kinds",
-    "graders.parts",
-    "graders.assignment",
-    "graders.grading",
-    "graders.results",
-    "graders.presets",
-    "graders.search",
-)
-
-
-def test_the_model_imports_no_strategy_and_no_kind():
-    kinds = _kind_packages()
-    model = [m for m in MODULES if m == "graders.model" or m.startswith("graders.model.")]
-    assert "graders.model.ops" in model and "graders.model.array_oracles" in model
-    for module in model:
-        assert not {i for i in imports(module) if i.startswith("strategies")}, module
-        assert _reaches_a_kind(module, kinds) == MODEL_REACHES.get(module, set()), module
-
-
-def test_strategies_and_the_core_import_no_kind():
-    kinds = _kind_packages()
-    assert "graders.tensor" in kinds
-    for module in [m for m in MODULES if m.startswith("strategies")] + list(CORE):
-        assert not _reaches_a_kind(module, kinds), f"{module} imports a kind"
+    assert upward == UPWARD
 
 
 LIGHT = ("graders.results", "graders.platforms.gradescope", "graders.platforms.report")

@@ -32,8 +32,9 @@ import hashlib
 import multiprocessing
 import re
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,6 +48,8 @@ from graders.sandbox import policy
 from graders.sandbox.runner import Runner, SubmissionError
 from graders.submission import HandInError, Submission
 
+#: A part's result (or the finding that stops all grading), and what the submission printed.
+PartOutcome = tuple[PartResult | Finding, str]
 #: A case as a kind draws it (``search_findings``).
 CaseT = TypeVar("CaseT")
 
@@ -90,7 +93,7 @@ class BaseGrader:
         self.seed = assignment.seed if grading_seed is None else grading_seed
         self.examples = examples or assignment.examples
         self.deadline = 0.0
-        self.runner: Runner | None = None
+        self._runner: Runner | None = None
         #: Modules the submission imports that are not installed here (notes, no penalty).
         self.absent: list[str] = []
         #: The student API: the assignment's, or once ``--api auto`` has found it, that.
@@ -118,8 +121,8 @@ class BaseGrader:
                     return self._all_zero(selected, result, start, printed)
                 results.append(result)
         finally:
-            if self.runner is not None:
-                self.runner.cleanup()  # every process of the submission is gone after this
+            if self._runner is not None:
+                self._runner.cleanup()  # every process of the submission is gone after this
         findings = by_cause([f for r in results for f in r.findings])
         report = Report(
             self.assignment.name,
@@ -131,6 +134,13 @@ class BaseGrader:
             self._notes(),
         )
         return report.redacted(str(self.seed)) if self.private_seed else report
+
+    @property
+    def runner(self) -> Runner:
+        """The part's worker (``start`` gives one)."""
+        if self._runner is None:
+            raise RuntimeError("no worker yet: start() gives one")
+        return self._runner
 
     def grade_part(self, part: Part) -> PartResult:
         """Grade one part with ``self.runner``, a worker that has imported the submission."""
@@ -155,7 +165,7 @@ class BaseGrader:
         for every part; call it yourself to run a kind's checks on chosen cases, and
         ``runner.cleanup()`` when done.
         """
-        if self.runner is not None and not self.runner.cleaned_up:
+        if self._runner is not None and not self._runner.cleaned_up:
             self.runner.next_part()
             return
         if not self.deadline:
@@ -165,7 +175,7 @@ class BaseGrader:
                 self.handed_in = self.assignment.handed_in(self.submission)
             except HandInError as e:
                 raise SubmissionError("import", str(e)) from None
-        self.runner = Runner(
+        self._runner = Runner(
             self.handed_in,
             self.api,
             self.assignment.limits,
@@ -190,25 +200,60 @@ class BaseGrader:
             yield from (self.grade_in_fresh_worker(part) for part in rest)
             return
         self.runner.cleanup()  # each forked process starts a worker of its own
-        global _FORKED
-        _FORKED = (self, rest)  # what the forked processes grade: nothing is pickled to them
-        context = multiprocessing.get_context("fork")
-        try:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(rest)), mp_context=context) as pool:
-                yield from list(pool.map(_grade_forked_part, range(len(rest))))
-        finally:
-            _FORKED = None
+        yield from self._grade_forked(rest, jobs)
 
-    def grade_in_fresh_worker(self, part: Part) -> tuple[PartResult | Finding, str]:
+    def _grade_forked(self, parts: tuple[Part, ...], jobs: int) -> list[PartOutcome]:
+        """Each part graded in a process forked from this one, ``jobs`` at once. The child
+        starts as this grader is (a fork: nothing is pickled to it) and sends back only
+        its result, through a pipe of its own."""
+        context = multiprocessing.get_context("fork")
+        outcomes: list[PartOutcome | None] = [None] * len(parts)
+        waiting = list(enumerate(parts))
+        running: dict[Connection, tuple[int, BaseProcess]] = {}
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                index, part = waiting.pop(0)
+                receive, send = context.Pipe(duplex=False)
+                process = context.Process(target=self._grade_in_child, args=(part, send))
+                process.start()
+                send.close()  # the child's end: the pipe reads EOF once the child is gone
+                running[receive] = (index, process)
+            for ready in wait(list(running)):
+                assert isinstance(ready, Connection)  # wait() gives back what it was given
+                index, process = running.pop(ready)
+                try:
+                    outcomes[index] = ready.recv()
+                except EOFError:
+                    raise RuntimeError(
+                        f"grading part {parts[index].name!r} in a forked process failed "
+                        f"(exit code {process.exitcode}; its traceback is above)"
+                    ) from None
+                finally:
+                    ready.close()
+                    process.join()
+        return [o for o in outcomes if o is not None]
+
+    def _grade_in_child(self, part: Part, send: Connection) -> None:
+        """In a process forked by ``_grade_forked``: grade ``part``, send the outcome."""
+        try:
+            send.send(self.grade_in_fresh_worker(part))
+        finally:
+            if self._runner is not None:
+                self._runner.cleanup()
+            send.close()
+
+    def grade_in_fresh_worker(self, part: Part) -> PartOutcome:
         """The part's result (or the finding that stops all grading: an import error), and
         what the submission printed."""
         try:
             self.start()
         except SubmissionError as e:
-            output = self.runner.student_output()
-            self.runner.cleanup()
-            if self.runner.violations:
-                return self.policy_finding(self.runner.violations), output
+            runner = self._runner  # None when the hand-in could not even be resolved
+            output = runner.student_output() if runner is not None else ""
+            if runner is not None:
+                runner.cleanup()
+                if runner.violations:
+                    return self.policy_finding(runner.violations), output
             if e.kind == "api":
                 text = (
                     f"chaingrade could not tell how to call your engine (--api auto): "
@@ -286,6 +331,22 @@ class BaseGrader:
                 return stop[:1]
             return hypothesis_search.findings_from(e)
         return []
+
+    def score(self, result: PartResult, *, charged: Iterable[str], broken: bool) -> None:
+        """Score a part by the one rule every kind shares, over the kind's items
+        (``Kind.items``): a part with items (an op part's ops, an exercise's functions)
+        earns the share of them not ``charged``; a part without is all or nothing.
+        ``broken``: a fault that hides every item (a wrong seed, a broken reverse pass, a
+        fatal error), so nothing is earned: untested is not passed."""
+        part = result.part
+        items = self.assignment.kind.items(self.assignment.prepared, part)
+        if not items:
+            result.score = 0.0 if broken else round(part.points, 4)
+            return
+        charged = set(charged)
+        ok = () if broken else tuple(item for item in items if item not in charged)
+        result.credited = ok
+        result.score = round(part.points * len(ok) / len(items), 4)
 
     def search_ops(
         self,
@@ -412,7 +473,7 @@ class BaseGrader:
     # --- results that stop grading ---------------------------------------------------------
 
     def _all_zero(
-        self, parts: tuple[Part, ...], finding: Finding, start: float, printed: list[str] = ()
+        self, parts: tuple[Part, ...], finding: Finding, start: float, printed: Sequence[str] = ()
     ) -> Report:
         """Every part at zero with one finding that says why."""
         output = _joined(printed)
@@ -429,16 +490,20 @@ class BaseGrader:
         return report.redacted(str(self.seed)) if self.private_seed else report
 
 
-_FORKED: tuple[BaseGrader, tuple[Part, ...]] | None = None
-
-
-def _grade_forked_part(index: int):
-    """In a process forked by ``BaseGrader._grade_parts``: grade one of its parts."""
-    grader, parts = _FORKED
-    try:
-        return grader.grade_in_fresh_worker(parts[index])
-    finally:
-        grader.runner.cleanup()
+def reverse_pass_untested(result: PartResult) -> bool:
+    """Whether a reverse-pass part checked no composition with a shared node (it then
+    earns nothing); if so and nothing else was found, a finding says why."""
+    if result.shared_examples:
+        return False
+    if not result.findings:
+        result.findings = [
+            Finding(
+                "missing",
+                "the reverse pass could not be tested: no composition with a shared node "
+                "could be built from the ops that work (fix the ops above first)",
+            )
+        ]
+    return True
 
 
 def _defines_nothing(text: str) -> bool:
@@ -449,6 +514,6 @@ def _defines_nothing(text: str) -> bool:
     )
 
 
-def _joined(printed: list[str]) -> str:
+def _joined(printed: Sequence[str]) -> str:
     """What the submission printed across parts, the last 2000 characters."""
     return "\n".join(p for p in printed if p.strip())[-2000:]

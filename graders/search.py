@@ -56,7 +56,9 @@ def configuration(examples: int, *, shrink: bool = True) -> settings:
         derandomize=False,
         phases=SHRINKING if shrink else LOOKING,
         verbosity=Verbosity.quiet,
-        suppress_health_check=list(HealthCheck),
+        # Iterating HealthCheck yields its members (its metaclass leaves out the deprecated
+        # ones), which pyright reads as the metaclass.
+        suppress_health_check=list(HealthCheck),  # pyright: ignore[reportArgumentType]
         report_multiple_bugs=True,
         print_blob=False,
     )
@@ -83,7 +85,9 @@ def no_local_constants() -> Iterator[None]:
     try:
         from hypothesis.internal.conjecture import providers
 
-        original, empty = providers._get_local_constants, providers.Constants()
+        # Hypothesis internals, guarded: a version without them takes the except branch.
+        original = providers._get_local_constants
+        empty = providers.Constants()  # pyright: ignore[reportPrivateImportUsage]
         cache = providers.CONSTANTS_CACHE.cache
     except (ImportError, AttributeError):  # a Hypothesis without the feature
         yield

@@ -57,7 +57,8 @@ def test_a_packed_job_may_still_be_answered_point_by_point():
 
 
 def test_the_grader_reads_a_packed_reply_as_it_reads_one_point_by_point():
-    from graders.engine.grader import _expected, _right_at
+    from graders.engine.jobs import expected_arrays as _expected
+    from graders.engine.jobs import right_at as _right_at
     from graders.model.composition import Composition
 
     composition = Composition.from_json(COMPOSITION)

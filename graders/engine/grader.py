@@ -52,6 +52,15 @@ import numpy as np
 from graders.assignment import Part
 from graders.engine.common_cause import common_cause
 from graders.engine.diagnosis import Case, Diagnoser, Run
+from graders.engine.jobs import (
+    died,
+    expected_arrays,
+    outcome_at,
+    own_values,
+    right_at,
+    run_of,
+)
+from graders.engine.jobs import plan as plan_jobs
 from graders.engine.probes import (
     SCALERS,
     Scaler,
@@ -61,25 +70,21 @@ from graders.engine.probes import (
     isolated,
     machinery_checks,
     overwrite_checks,
-    scaled,
     scaler_checks,
     shared_input_checks,
 )
-from graders.engine.reproducer import write_node
 from graders.engine.reuse import check_reuse
+from graders.engine.reverse_pass import own_overwrite
+from graders.engine.scoring import judged
 from graders.engine.where import locate
 from graders.grading import BaseGrader
 from graders.model import ops
-from graders.model.composition import Composition, Const
+from graders.model.composition import Composition
 from graders.model.oracles import (
-    Reference,
     reference,
-    reference_arrays,
     reference_at,
-    references,
 )
-from graders.results import MACHINERY_STEPS, Finding, PartResult, number, unique
-from graders.tolerances import GRADING, close, close_elementwise
+from graders.results import Finding, PartResult, unique
 from strategies import compositions, point_sets
 
 #: Ops asked, in this order, whether a common cause holds outside a part: each with code
@@ -94,7 +99,7 @@ class EngineGrader(BaseGrader):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.diagnoser: Diagnoser | None = None
+        self._diagnoser: Diagnoser | None = None
         #: Whether the worker crashed or hung on the last case (so the part stops early).
         self.worker_died = False
         #: What the sweep found: every op the engine lacks or crashes on, with its finding.
@@ -114,8 +119,15 @@ class EngineGrader(BaseGrader):
 
     def start(self) -> None:
         super().start()
-        self.diagnoser = Diagnoser(self.runner.preset, self.runner.module_name)
+        self._diagnoser = Diagnoser(self.runner.preset, self.runner.module_name)
         self.worker_died = False
+
+    @property
+    def diagnoser(self) -> Diagnoser:
+        """The diagnosis for this worker's API (``start`` makes it)."""
+        if self._diagnoser is None:
+            raise RuntimeError("no worker yet: start() gives one")
+        return self._diagnoser
 
     def sweep(self) -> None:
         """Every op of the assignment on its capability probe (see ``BaseGrader.sweep``)."""
@@ -150,7 +162,7 @@ class EngineGrader(BaseGrader):
                 f for f in alone if f.step in ("forward", "error", "missing") and not f.composed
             ]
             result = PartResult(part, 0.0, [*unavailable.values(), common, *others])
-            _score(result, unavailable)
+            self._score(result, unavailable)
             return result
         # An op is left out altogether once every form of it failed alone.
         charged = dict(unavailable)
@@ -166,11 +178,16 @@ class EngineGrader(BaseGrader):
             earlier += self._own_overwrites(scope)
         machinery = self._check_machinery(part, charged) if part.machinery else None
         result = self._search(part, charged, machinery, earlier)
-        _score(result, charged)
+        self._score(result, charged)
         # An overwrite or a wrong order costs the machinery part, not this one: shown there
         # (its own checks find it), never under a part that lost nothing for it.
         result.findings = [f for f in result.findings if not self._owned_elsewhere(part, f)]
         return result
+
+    def _score(self, result: PartResult, charged: dict[str, Finding]) -> None:
+        """The part's score (``scoring.judged`` says what its findings cost)."""
+        named, broken = judged(result, charged)
+        self.score(result, charged=named, broken=broken)
 
     def located(self, findings: list[Finding]) -> list[Finding]:
         """Each finding's place in the student's code (``graders.engine.where``)."""
@@ -181,7 +198,7 @@ class EngineGrader(BaseGrader):
         op to tie it to, every op right alone: ``Finding.composed``) found while grading an
         op part, when the assignment has a machinery part to charge it (see
         ``grade_part``)? An overwrite in one op's own backward is that op's (``op`` named)
-        and the machinery part's both: see ``_score``."""
+        and the machinery part's both: see ``scoring.judged``."""
         reverse_pass = finding.step in ("accumulation", "order") or (
             finding.composed and finding.op is None
         )
@@ -212,17 +229,17 @@ class EngineGrader(BaseGrader):
         if not checks:
             return []
         jobs = [{"composition": c.to_json(), "points": ps, "packed": True} for _, c, ps in checks]
-        expected = functools.cache(lambda: [_expected(c, ps) for _, c, ps in checks])
+        expected = functools.cache(lambda: [expected_arrays(c, ps) for _, c, ps in checks])
         outcomes = self.runner.run(jobs, expected)
         if self.runner.violations or any(
-            _died(o) for job in outcomes if isinstance(job, list) for o in job
+            died(o) for job in outcomes if isinstance(job, list) for o in job
         ):
             return []  # a violation is charged where it shows; a crash, by the op's own part
         found: dict[str, Finding] = {}
         raw: list[Finding] = []  # as the reverse-pass diagnosis said it
         passed = {name for name, _, _ in checks}
         for (name, composition, check_points), job, want in zip(checks, outcomes, expected()):
-            right = _right_at(composition, check_points, want, job)
+            right = right_at(composition, check_points, want, job)
             if right.all():
                 continue
             passed.discard(name)
@@ -231,7 +248,7 @@ class EngineGrader(BaseGrader):
                 if finding.step in ("accumulation", "order") and finding.op is None:
                     raw.append(finding)
                     found.setdefault(
-                        name, _own_overwrite(name, composition, finding, self.diagnoser.preset)
+                        name, own_overwrite(name, composition, finding, self.diagnoser.preset)
                     )
         if len(found) >= 2 and not passed:
             # Every op overwrites: the code they share (an accumulate function, the
@@ -274,7 +291,7 @@ class EngineGrader(BaseGrader):
         jobs = [{"composition": c.to_json(), "points": p} for _, c, p in checks]
         outcomes = self.runner.run(jobs)
         for (scaler, composition, scaler_points), outcome in zip(checks, outcomes):
-            runs = [_run(composition, p, o) for p, o in zip(scaler_points, outcome)]
+            runs = [run_of(composition, p, o) for p, o in zip(scaler_points, outcome)]
             if all(self.diagnoser.right_alone(run) for run in runs):
                 return scaler
         return None
@@ -315,10 +332,10 @@ class EngineGrader(BaseGrader):
             self._no_engine = self.diagnoser.error_finding(run, errors[0], None, missing=True)
         for name, (composition, point), outcome in zip(names, probes, outcomes):
             error = outcome.get("error")
-            if error and (_died(outcome) or len(_forms(name)) == 1):
+            if error and (died(outcome) or len(_forms(name)) == 1):
                 run = Run(composition, tuple(point), None, outcome)
                 unavailable[name] = self.diagnoser.error_finding(run, error, name)
-                if _died(outcome):
+                if died(outcome):
                     self._killers[name] = unavailable[name]
         return unavailable
 
@@ -453,8 +470,8 @@ class EngineGrader(BaseGrader):
             if not len(wrong):
                 return []
             case_points = [case_points[i] for i in wrong]
-            own = _own_values(composition, outcomes[0], wrong)
-        plan = _plan(composition, case_points, self.scaler, own)
+            own = own_values(composition, outcomes[0], wrong)
+        plan = plan_jobs(composition, case_points, scaler=self.scaler, own=own)
         outcomes, expected, right, stop = self._run_plan(composition, case_points, plan)
         if stop is not None:
             return [stop]
@@ -468,7 +485,7 @@ class EngineGrader(BaseGrader):
                     reference(job_composition, point) if arrays is None else reference_at(arrays, i)
                 )
                 runs.append(
-                    Run(job_composition, point, ref, _outcome_at(job_composition, outcome, i))
+                    Run(job_composition, point, ref, outcome_at(job_composition, outcome, i))
                 )
             case = Case(runs[0], {}, {})
             probes = iter(runs[1:])
@@ -484,21 +501,21 @@ class EngineGrader(BaseGrader):
         return found
 
     def _run_plan(self, composition: Composition, case_points: list, plan: list):
-        """Run a plan's jobs (``_plan``: one round trip, numbers packed) and compute their
+        """Run a plan's jobs (``jobs.plan``: one round trip, numbers packed) and compute their
         references meanwhile: ``(outcomes, expected, right, stop)``, each job's outcomes (a
-        packed array, or one per point) and references (``_expected``), per point whether
+        packed array, or one per point) and references (``jobs.expected_arrays``), per point whether
         every number of every job is right, and the finding that stops the case (or None)."""
         jobs = [
             {"composition": c.to_json(), "points": [list(p) for p in ps], "packed": True}
             for c, ps in plan
         ]
-        expected = functools.cache(lambda: [_expected(c, ps) for c, ps in plan])
+        expected = functools.cache(lambda: [expected_arrays(c, ps) for c, ps in plan])
         outcomes, stop = self._ran(composition, case_points, jobs, meanwhile=expected)
         if stop is not None:
             return outcomes, None, None, stop
         right = np.ones(len(case_points), dtype=bool)
         for (c, ps), job_expected, job_outcomes in zip(plan, expected(), outcomes):
-            right &= _right_at(c, ps, job_expected, job_outcomes)
+            right &= right_at(c, ps, job_expected, job_outcomes)
         return outcomes, expected(), right, None
 
     def _ran(
@@ -510,7 +527,7 @@ class EngineGrader(BaseGrader):
         outcomes = self.runner.run(jobs, meanwhile)
         if self.runner.violations:
             return outcomes, self.policy_finding(self.runner.violations)
-        self.worker_died = any(_died(o) for job in outcomes if isinstance(job, list) for o in job)
+        self.worker_died = any(died(o) for job in outcomes if isinstance(job, list) for o in job)
         if self.worker_died:
             return outcomes, self._culprit(composition, case_points)
         return outcomes, None
@@ -538,7 +555,7 @@ class EngineGrader(BaseGrader):
         for point in case_points:
             job = {"composition": composition.to_json(), "points": [list(point)]}
             whole = self.runner.run([job])[0][0]
-            if not _died(whole):
+            if not died(whole):
                 continue
             first = first or Run(composition, tuple(point), None, whole)
             values = composition.evaluate(point)
@@ -546,7 +563,7 @@ class EngineGrader(BaseGrader):
                 probe, probe_point = isolated(composition, k, values)
                 job = {"composition": probe.to_json(), "points": [probe_point]}
                 alone = self.runner.run([job])[0][0]
-                if _died(alone):
+                if died(alone):
                     run = Run(probe, tuple(probe_point), None, alone)
                     op = composition.node(k).op
                     return self.diagnoser.error_finding(run, alone["error"], op)
@@ -558,237 +575,9 @@ class EngineGrader(BaseGrader):
         )
 
 
-def _own_overwrite(name: str, composition: Composition, finding: Finding, preset) -> Finding:
-    """The reverse-pass finding of a shared-input check (``probes.shared_input_checks``),
-    said of the op whose backward overwrote the gradient."""
-    lines = [
-        f"{composition.all_names[k]} = {write_node(composition, k, preset)}"
-        for k in range(len(composition.inputs), composition.size)
-    ]
-    case = finding.case
-    pairs = zip(case["expected"]["grads"], case["actual"]["grads"][: len(composition.inputs)])
-    wrong = [
-        i for i, (w, g) in enumerate(pairs) if not (type(g) is float and close(g, w, **GRADING))
-    ]
-    leaf = wrong[0] if wrong else 0
-    x = composition.inputs[leaf]
-    message = (
-        f"in {'; '.join(lines)}, {x} is used by {lines[0]} and again downstream, so "
-        f"d(out)/d{x} is the sum of both contributions, {number(case['expected']['grads'][leaf])}"
-        f", but your engine gives {number(case['actual']['grads'][leaf])}: {name}'s backward "
-        f"overwrites its inputs' gradients (=) where it must add to them (+=)"
-    )
-    return replace(
-        finding,
-        step="accumulation",
-        op=name,
-        message=message,
-        node=lines[0],
-        expected=case["expected"]["grads"][leaf],
-        actual=case["actual"]["grads"][leaf],
-        rule=f"d(out)/d{x} = "
-        + " + ".join(
-            f"d(out)/d{composition.all_names[u]} * d{composition.all_names[u]}/d{x}"
-            for u, _ in composition.consumers[leaf]
-        ),
-    )
-
-
-# --- scores ----------------------------------------------------------------------
-
-
-def _score(result: PartResult, charged: dict[str, Finding]) -> None:
-    """Score one part from its own findings.
-
-    An op part earns the share of its ops that are neither charged (missing, or wrong
-    alone) nor named by a finding of its search: untested is not passed, so an op that
-    could not be verified (a seed bug hides every gradient) earns nothing either. The
-    machinery part loses everything to a seed, accumulation or order finding, and earns
-    nothing when no composition with a shared node could be built.
-    """
-    part = result.part
-    fatal = any(f.stops_everything for f in result.findings)
-    result.findings = _drop_coincidental_accumulation(result.findings)
-    reverse_pass = any(_about_reverse_pass(f) for f in result.findings)
-    if part.machinery:
-        broken = reverse_pass
-        nothing_ran = result.shared_examples == 0
-        result.findings = [
-            f for f in result.findings if f.step in MACHINERY_STEPS or f.op is None or f.composed
-        ]
-        # Its compositions raised where every op worked alone: the reverse pass cannot do
-        # what this part asks, whichever op it was building.
-        broken = broken or any(f.composed for f in result.findings)
-        if nothing_ran and not result.findings:
-            result.findings = [
-                Finding(
-                    "missing",
-                    "the reverse pass could not be tested: no composition with a shared node "
-                    "could be built from the ops that work (fix the ops above first)",
-                )
-            ]
-        score = 0.0 if broken or fatal or nothing_ran else part.points
-    else:
-        named = {f.op for f in result.findings if f.op is not None} | set(charged)
-        # A wrong seed, or a reverse pass that skips every local derivative, hides every
-        # op's gradient: no op can be verified, and untested is not passed.
-        unverifiable = fatal or any(
-            _about_reverse_pass(f) and f.step != "accumulation" and f.step != "order"
-            for f in result.findings
-        )
-        ok = [op for op in part.ops if op not in named] if not unverifiable else []
-        result.credited = tuple(ok)
-        score = part.points * len(ok) / len(part.ops)
-    result.score = round(score, 4)
-
-
-def _about_reverse_pass(finding: Finding) -> bool:
-    """A seed, accumulation or order finding, or one that blames every op at once (a
-    reverse pass that never applies local derivatives): no op's own fault."""
-    if finding.step in MACHINERY_STEPS:
-        return True
-    return finding.op is None and finding.step in ("local-derivative", "upstream")
-
-
 def _forms(op: str) -> set[tuple[str, ...]]:
     """Every form an op can be written in (``probes.form``)."""
     operands = ops.get(op).operands
     if operands == ("either", "either"):
         return {("node", "node"), ("node", "number"), ("number", "node")}
     return {operands}
-
-
-def _plan(
-    composition: Composition,
-    case_points: list,
-    scaler: Scaler | None = SCALERS[0],
-    own: np.ndarray | None = None,
-) -> list[tuple[Composition, list]]:
-    """The jobs of one case, each at every point: the composition, then per node its
-    isolated and (given a scaler) its scaled probe, in the order ``check_case_all`` reads
-    them back. A probe is the same composition at every point, with the node's argument
-    values of that point, so each is one job and both oracles run once per job.
-
-    ``own``: the engine's own value of every node at every point (nodes by points; NaN
-    where it gave none), from a run of the composition alone. Each probe gets the values
-    the engine itself gave its arguments where it gave them: an op right at our values but
-    wrong at the engine's (a branch at x >= 3 that the engine's x = 3 - 1e-16 misses) is
-    then charged to that op, never to the reverse pass."""
-    columns = np.array([[float(v) for v in p] for p in case_points], dtype=np.float64).T
-    values = np.array(composition.evaluate(list(columns)), dtype=np.float64)
-    if own is not None:  # every node at every point at once: the engine's where finite
-        values = np.where(np.isfinite(own), own, values)
-    plan = [(composition, [list(p) for p in case_points])]
-    for k in range(len(composition.inputs), composition.size):
-        probe, _ = isolated(composition, k, [float(v[0]) for v in values])
-        args = [a for a in composition.node(k).args if not isinstance(a, Const)]
-        probe_points = [[float(values[a][i]) for a in args] for i in range(len(case_points))]
-        plan.append((probe, probe_points))
-        if scaler is not None:
-            scaled_probe, extra = scaled(probe, scaler)
-            plan.append((scaled_probe, [point + extra for point in probe_points]))
-    return plan
-
-
-def _own_values(composition: Composition, outcomes, at) -> np.ndarray:
-    """The engine's value of every node at the points ``at`` (nodes by points), from the
-    outcomes of the composition alone; NaN where it gave no number."""
-    own = np.full((composition.size, len(at)), np.nan)
-    for j, i in enumerate(at):
-        row = _outcome_at(composition, outcomes, int(i)).get("values", [])
-        for k, value in enumerate(row[: composition.size]):
-            if type(value) is float:
-                own[k, j] = value
-    return own
-
-
-def _expected(composition: Composition, case_points: list):
-    """The gated references at every point as arrays (``oracles.reference_arrays``), or
-    None where some point breaks an op (then ``_right_at`` goes point by point)."""
-    try:
-        return reference_arrays(composition, case_points)
-    except (ArithmeticError, ValueError):
-        return None
-
-
-def _right_at(composition: Composition, case_points: list, expected, outcomes) -> np.ndarray:
-    """Per point, does every number of its outcome agree with the reference (``_agrees``)?
-    All points at once where every outcome is numbers only (a packed reply is an array of
-    them already); point by point otherwise."""
-    numbers = outcomes if isinstance(outcomes, np.ndarray) else _numbers_only(outcomes)
-    if expected is not None and numbers is not None:
-        values, grads, kept = expected
-        want = np.concatenate([values, grads[: numbers.shape[1] - len(values)]]).T
-        return close_elementwise(numbers, want, **GRADING).all(axis=1) & kept
-    refs = references(composition, case_points)
-    return np.array(
-        [_agrees(ref, _outcome_at(composition, outcomes, i)) for i, ref in enumerate(refs)],
-        dtype=bool,
-    )
-
-
-def _outcome_at(composition: Composition, outcomes, i: int) -> dict:
-    """Point ``i``'s outcome, from a packed array (values, then gradients) or a list."""
-    if not isinstance(outcomes, np.ndarray):
-        return outcomes[i]
-    row = outcomes[i].tolist()
-    return {"values": row[: composition.size], "grads": row[composition.size :]}
-
-
-def _numbers_only(outcomes: list):
-    """Outcomes that hold only numbers as a points-by-numbers array, else None."""
-    try:
-        return np.array([o["values"] + o["grads"] for o in outcomes], dtype=np.float64)
-    except (KeyError, TypeError, ValueError):  # an error, or something not a number
-        return None
-
-
-def _agrees(ref: Reference | None, outcome: dict) -> bool:
-    """Is every number of one outcome within the grading tolerance of the gated reference
-    (with no gradient flowing in: the strictest)? A fast path past the diagnosis for the
-    common case; a discarded point, an error or any doubt says no, and is diagnosed."""
-    if ref is None or "error" in outcome:
-        return False
-    pairs = (*zip(outcome["values"], ref.values), *zip(outcome["grads"], ref.grads))
-    return all(type(got) is float and close(got, want, **GRADING) for got, want in pairs)
-
-
-def _died(outcome: dict) -> bool:
-    """Did the worker crash or hang (rather than the student's code raise)?"""
-    return outcome.get("error", {}).get("kind") in ("crash", "timeout")
-
-
-def _run(composition: Composition, point, outcome: dict) -> Run:
-    point = tuple(float(v) for v in point)
-    return Run(composition, point, reference(composition, point), outcome)
-
-
-def _drop_coincidental_accumulation(findings: list[Finding]) -> list[Finding]:
-    """Without the ``accumulation`` findings of no op when an ``order`` finding, or an
-    overwrite in some op's own backward (``accumulation`` with the op named), was made too.
-
-    An order bug passes on partial gradients; at special points, which shrinking seeks out
-    (at x = 0.5, x**(2*x) == x), such a gradient can equal the sum of some of its
-    contributions, and that case reads as ``accumulation``. An accumulation bug alone never
-    reads as ``order`` (its wrong gradient is always such a sum), so the order finding is
-    the one to trust. An op's own overwrite, found on graphs where nothing else can
-    overwrite (``probes.shared_input_checks``), explains what the machinery graphs saw,
-    even a case built with that op that reads as a wrong order, and names where the fix
-    goes. The machinery part scores zero either way.
-    """
-    overwriting = {f.op for f in findings if f.step == "accumulation" and f.op}
-    findings = [f for f in findings if not _built_with(f, overwriting)]
-    explained = overwriting or any(f.step == "order" for f in findings)
-    if not explained:
-        return findings
-    return [f for f in findings if f.step != "accumulation" or f.op is not None]
-
-
-def _built_with(finding: Finding, ops_: set[str]) -> bool:
-    """Is this a reverse-pass finding (no op) made on a case that uses one of ``ops_``
-    (ops whose own backward overwrites)? Their overwrite alone may make the case read as
-    a wrong order; it is named on them already."""
-    if finding.op is not None or finding.step not in ("accumulation", "order"):
-        return False
-    nodes = (finding.case or {}).get("composition", {}).get("nodes", [])
-    return any(node.get("op") in ops_ for node in nodes)

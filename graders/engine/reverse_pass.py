@@ -4,15 +4,19 @@ Given a composition, the trusted local derivative of every use ``(consumer, posi
 the gradients an engine gave, :func:`machinery_fits` simulates reverse passes that drop
 some contributions (:func:`simulate`) and says whether an *overwrite* (``=`` for ``+=``)
 explains the numbers and no wrong *order* does. Pure arithmetic on the graph: no worker,
-no oracle (``graders.engine.diagnosis`` feeds it).
+no oracle (``graders.engine.diagnosis`` feeds it). :func:`own_overwrite` says an overwrite
+found on a graph where only one op can overwrite as that op's.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from itertools import combinations, product
 
+from graders.engine.reproducer import write_node
 from graders.model.composition import Composition
+from graders.results import Finding, number
 from graders.tolerances import GRADING, close
 
 #: Most broken reverse passes tried per case when telling order from accumulation.
@@ -114,3 +118,39 @@ def simulate(comp, locals_, dropped: dict[int, frozenset], keep_all: bool) -> li
         grads[j] = full if keep_all else kept
         passed[j] = kept
     return grads
+
+
+def own_overwrite(name: str, composition: Composition, finding: Finding, preset) -> Finding:
+    """The reverse-pass finding of a shared-input check (``probes.shared_input_checks``),
+    said of the op whose backward overwrote the gradient."""
+    lines = [
+        f"{composition.all_names[k]} = {write_node(composition, k, preset)}"
+        for k in range(len(composition.inputs), composition.size)
+    ]
+    case = finding.case
+    pairs = zip(case["expected"]["grads"], case["actual"]["grads"][: len(composition.inputs)])
+    wrong = [
+        i for i, (w, g) in enumerate(pairs) if not (type(g) is float and close(g, w, **GRADING))
+    ]
+    leaf = wrong[0] if wrong else 0
+    x = composition.inputs[leaf]
+    message = (
+        f"in {'; '.join(lines)}, {x} is used by {lines[0]} and again downstream, so "
+        f"d(out)/d{x} is the sum of both contributions, {number(case['expected']['grads'][leaf])}"
+        f", but your engine gives {number(case['actual']['grads'][leaf])}: {name}'s backward "
+        f"overwrites its inputs' gradients (=) where it must add to them (+=)"
+    )
+    return replace(
+        finding,
+        step="accumulation",
+        op=name,
+        message=message,
+        node=lines[0],
+        expected=case["expected"]["grads"][leaf],
+        actual=case["actual"]["grads"][leaf],
+        rule=f"d(out)/d{x} = "
+        + " + ".join(
+            f"d(out)/d{composition.all_names[u]} * d{composition.all_names[u]}/d{x}"
+            for u, _ in composition.consumers[leaf]
+        ),
+    )

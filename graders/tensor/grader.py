@@ -39,7 +39,7 @@ import dataclasses
 import numpy as np
 
 from graders.assignment import Part
-from graders.grading import BaseGrader
+from graders.grading import BaseGrader, reverse_pass_untested
 from graders.model import array_ops as ops
 from graders.model.array_composition import ArrayComposition
 from graders.model.array_oracles import reference
@@ -109,7 +109,7 @@ class TensorGrader(BaseGrader):
             for finding in found:
                 charged.setdefault(finding.op or name, finding)
             if any(f.stops_everything for f in found):
-                return self._scored(result, names, charged)
+                return self._scored(result, charged)
         available = [n for n in names if n not in charged]
         if part.machinery:
             # The reverse pass is judged on every op the engine has, charged ones included.
@@ -136,32 +136,24 @@ class TensorGrader(BaseGrader):
             )
 
         self.search_ops(result, available, search)
-        return self._scored(result, names, charged)
+        return self._scored(result, charged)
 
-    def _scored(self, result: PartResult, names, charged) -> PartResult:
-        part = result.part
+    def _scored(self, result: PartResult, charged: dict[str, Finding]) -> PartResult:
+        """The part's score (``BaseGrader.score``): an op part is charged the ops its
+        findings name; the reverse-pass part is broken by a seed, accumulation or order
+        finding, or when no composition with a shared node was checked. A fatal finding
+        (a crash, a hang, time) leaves nothing earned."""
         fatal = any(f.stops_everything for f in result.findings)
-        if part.machinery:
-            broken = any(f.step in MACHINERY_STEPS for f in result.findings)
+        reverse_pass = any(f.step in MACHINERY_STEPS for f in result.findings)
+        if result.part.machinery:
             result.findings = [
                 f for f in result.findings if f.step in MACHINERY_STEPS or f.op is None
             ]
-            if result.shared_examples == 0 and not result.findings:
-                result.findings = [
-                    Finding(
-                        "missing",
-                        "the reverse pass could not be tested: no composition with a shared "
-                        "node could be built from the ops that work (fix the ops above first)",
-                    )
-                ]
-            nothing = result.shared_examples == 0
-            result.score = 0.0 if broken or fatal or nothing else part.points
+            untested = reverse_pass_untested(result)
+            self.score(result, charged=(), broken=reverse_pass or fatal or untested)
         else:
             named = {f.op for f in result.findings if f.op is not None} | set(charged)
-            reverse_pass = any(f.step in MACHINERY_STEPS for f in result.findings)
-            ok = [] if fatal or reverse_pass else [n for n in names if n not in named]
-            result.credited = tuple(ok)
-            result.score = round(part.points * len(ok) / len(names), 4)
+            self.score(result, charged=named, broken=fatal or reverse_pass)
         return result
 
     def _fixed(self, name: str) -> list[Finding]:

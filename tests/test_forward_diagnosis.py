@@ -1,5 +1,5 @@
-"""graders.forward.diagnosis on its own: which step the rows of one op alone show, for
-dual-number rules written here as the engine would compute them (no worker)."""
+"""graders.forward on its own (no worker): which step the rows of one op alone show, for
+dual-number rules written here as an engine would compute them, and the reproducer."""
 
 import math
 
@@ -7,7 +7,9 @@ import pytest
 
 from graders.forward import diagnosis
 from graders.forward.oracle import jacobian
+from graders.forward.reproducer import reproducer
 from graders.model.composition import Composition, Const, Node
+from graders.presets import Preset
 
 MUL = Composition(("x", "y"), (Node("mul", (0, 1)),), ("a",))
 SIN = Composition(("x",), (Node("sin", (0,)),), ("a",))
@@ -55,3 +57,15 @@ def test_the_step_each_rule_shows(probe, point, rule, identity):
 def test_a_leaf_that_drops_its_tangent_is_the_seed():
     assert diagnosis.leaf_finding("Dual", 0.5, 0.0, 1.0, 0.5).step == "seed"
     assert diagnosis.leaf_finding("Dual", 0.5, -0.6, -0.6, 0.5) is None
+
+
+def test_a_reproducer_writes_numbers_as_the_engine_is_given_them():
+    """Under ``constants = "leaf"`` a number is handed in as a dual of tangent 0, and the
+    reproducer writes it so; inputs get their value and tangent."""
+    api = Preset(leaf="Pair", binary="function", constants="leaf", value="primal", gradient="dot")
+    case = Composition(("x",), (Node("sub", (Const(2.0), 0)), Node("sin", (1,))), ("a", "b"))
+    code = reproducer(case, [0.5], [1.0], api, "dual", [(2, "tangent", -0.5)])
+    assert code.splitlines()[0] == "from dual import Pair, sin, sub"
+    assert "x = Pair(0.5, 1.0)" in code
+    assert "a = sub(Pair(2.0, 0.0), x)" in code
+    assert 'print("b.dot =", b.dot, "  expected -0.5")' in code

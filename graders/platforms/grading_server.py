@@ -21,12 +21,11 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import sys
 import time
 import traceback
 
-from graders.sandbox.processes import descendants
+from graders.sandbox.processes import kill_tree
 
 
 def serve() -> int:
@@ -85,7 +84,7 @@ def _grade_in_child(request: dict) -> dict:
             time.sleep(0.01)
     timed_out = status is None
     if timed_out:
-        _kill(pid)
+        kill_tree(pid)
         os.waitpid(pid, 0)
     for fd, data in reading.items():
         printed[fd] = data
@@ -119,21 +118,6 @@ def _child(request: dict, stdout: int, stderr: int) -> int:
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-
-
-def _kill(pid: int) -> None:
-    ours = os.getpgrp()
-    for each in [pid, *descendants(pid)]:
-        try:
-            group = os.getpgid(each)
-            if group != ours:
-                os.killpg(group, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            os.kill(each, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ from graders.sandbox.folders import (
     refuse_what_the_user_could_read,
 )
 from graders.sandbox.policy import own_modules
-from graders.sandbox.processes import descendants, kill_tree
+from graders.sandbox.processes import descendants, kill_marked, kill_tree
 from graders.sandbox.protocol import (
     Job,
     Outcome,
@@ -112,6 +112,8 @@ STOP_SECONDS = 5.0
 OUTPUT_TAIL = 2000
 #: The most JSON text an API the worker found (``--api auto``) may take.
 MAX_API_TEXT = 4000
+#: What every process of a worker carries in its environment, this runner's own value.
+MARKER_VARIABLE = "CHAINGRADE_SANDBOX"
 SUPERVISOR_GONE = "the process supervising your code was stopped (did your code kill it?)"
 
 
@@ -442,8 +444,9 @@ class Runner:
         try:
             process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            kill_tree(process)
-        _kill_marked(self._marker)
+            kill_tree(process.pid)
+            _wait(process)
+        kill_marked(MARKER_VARIABLE, self._marker)
 
     def cleanup(self) -> None:
         """Stop the worker, give back its user and remove its folder: this runner is done."""
@@ -558,7 +561,7 @@ class Runner:
             "OMP_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",
             "MPLBACKEND": "Agg",  # a plotting cell draws nowhere: no window, no GUI toolkit
-            "CHAINGRADE_SANDBOX": self._marker,
+            MARKER_VARIABLE: self._marker,
         }
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed on some CPUs for numpy
             if key in os.environ:
@@ -637,32 +640,9 @@ def death_text(code: int, *, printed: int, output_limit: int, when: str) -> str:
     return f"exited with status {code} {when} (sys.exit or os._exit in your code?)"
 
 
-# --- processes ----------------------------------------------------------------------
-
-
-def _kill_marked(marker: str) -> None:
-    """SIGKILL every process whose environment carries ``marker`` (a fallback: the
-    supervisor normally leaves none)."""
-    needle = f"CHAINGRADE_SANDBOX={marker}".encode() + b"\0"
+def _wait(process: subprocess.Popen) -> None:
+    """Reap a process just killed."""
     try:
-        entries = [e for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:
-        return
-    for _ in range(3):
-        found = False
-        for entry in entries:
-            try:
-                with open(f"/proc/{entry}/environ", "rb") as f:
-                    environ = f.read()
-            except OSError:
-                continue
-            if needle in environ:
-                found = True
-                try:
-                    os.kill(int(entry), signal.SIGKILL)
-                except OSError:
-                    pass
-        if not found:
-            return
-        time.sleep(0.01)
-        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+        process.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not wait
+        pass

@@ -14,8 +14,9 @@ and ``pinned.py``, loaded by path before anything of the student's runs), and:
   ``pinned.py``), then serves requests (``worker.serve``);
 * waits for the worker to exit or for the runner to say stop (``SIGTERM``, or the runner
   closing the supervisor's stdin), then SIGKILLs every descendant (found through
-  ``/proc``), reaps them, and exits with the worker's own exit status (re-raising the
-  worker's fatal signal on itself), so the runner sees a segfault as a segfault.
+  ``/proc``: ``processes.kill_tree``), reaps them, and exits with the worker's own exit
+  status (re-raising the worker's fatal signal on itself), so the runner sees a segfault
+  as a segfault.
 """
 
 import importlib.util
@@ -79,7 +80,7 @@ def _stop(signum, frame):
     raise _Stop
 
 
-def supervise(args, worker_module, confinement):
+def supervise(args, worker_module, *, confinement, processes):
     """Fork the worker, wait for it or for the runner, then kill everything it started."""
     me = os.getpid()
     prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -90,7 +91,7 @@ def supervise(args, worker_module, confinement):
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # no stop half-way through fork
     worker = os.fork()
     if worker == 0:
-        _worker_process(args, worker_module, confinement, me)
+        _worker_process(args, worker_module, confinement=confinement, supervisor=me)
     # Only the worker holds its pipes: if it closes one (the alarm pipe, say), the runner
     # sees the end of it at once instead of a pipe we keep open.
     for fd in (args.requests, args.replies, args.alarms):
@@ -105,11 +106,11 @@ def supervise(args, worker_module, confinement):
     except _Stop:
         pass
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _kill_descendants(me, worker)
+    processes.kill_tree(me, itself=False, reap=lambda: _reap(worker))
     _exit_like(status)
 
 
-def _worker_process(args, worker_module, confinement, supervisor):
+def _worker_process(args, worker_module, *, confinement, supervisor):
     """The forked child: isolate, limit, then serve. Never returns."""
     code = worker_module.WORKER_FAILED
     try:
@@ -195,74 +196,6 @@ def _reap(worker):
             status = code
 
 
-def _descendants(root):
-    """Every process whose chain of parents reaches ``root``, from ``/proc``."""
-    children = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        parent = _parent(int(entry))
-        if parent is not None:
-            children.setdefault(parent, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _parent(pid):
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-        return int(stat.rsplit(b")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _kill(pid, family):
-    """SIGKILL ``pid`` if it is still one of ``family`` (a pidfd guards against pid reuse)."""
-    try:
-        fd = os.pidfd_open(pid)
-    except AttributeError:
-        fd = None
-    except OSError:
-        return
-    try:
-        if _parent(pid) in family:
-            if fd is None:
-                os.kill(pid, signal.SIGKILL)
-            else:
-                signal.pidfd_send_signal(fd, signal.SIGKILL)
-    except OSError:
-        pass
-    finally:
-        if fd is not None:
-            os.close(fd)
-
-
-def _kill_descendants(me, worker):
-    try:
-        os.killpg(worker, signal.SIGKILL)
-    except OSError:
-        pass
-    give_up = time.monotonic() + 5
-    while True:
-        victims = _descendants(me)
-        family = {me, *victims}
-        for pid in victims:
-            _kill(pid, family)
-        _reap(worker)
-        if not victims or time.monotonic() > give_up:
-            return
-        time.sleep(0.002)
-
-
 def _exit_like(status):
     """Exit as the worker did: same exit status, or the same fatal signal."""
     if status is None:
@@ -282,12 +215,14 @@ def _exit_like(status):
 
 
 def main(argv=None):
-    worker_module, *confinement = load_siblings("worker", "guard", "landlock", "pinned")
+    worker_module, guard, landlock, pinned, processes = load_siblings(
+        "worker", "guard", "landlock", "pinned", "processes"
+    )
     parser = worker_module.argument_parser()
     parser.add_argument("--uid", type=int, default=None)
     parser.add_argument("--gid", type=int, default=None)
     args = parser.parse_args(argv)
-    supervise(args, worker_module, confinement)
+    supervise(args, worker_module, confinement=(guard, landlock, pinned), processes=processes)
 
 
 if __name__ == "__main__":

@@ -1,62 +1,31 @@
 """The trusted side of the student worker: start it, talk to it, bound it, restart it.
 
 Student code runs only in the worker subprocess (``worker.py``, forked by
-``supervisor.py``). What keeps the grading process safe and the grade honest:
+``supervisor.py``). :class:`Runner` holds one submission's worker across a grading: it
+starts it (``python -I supervisor.py``, a scrubbed environment, the worker's own folder
+holding a copy of what was handed in: ``folders.py``), serves each part from a fresh copy
+of the zygote that imported the submission (``next_part``, ``end_part``), sends jobs and
+reads replies within their time limits, collects what the guard reported, and stops the
+worker and everything it started. Beside it:
 
-* **A separate interpreter.** ``python -I`` ignores ``PYTHON*`` variables, the user
-  site and the current folder; the environment is scrubbed (``PATH``, ``LANG``, and
-  ``HOME``/``TMPDIR`` pointing at the worker's own temporary folder, which is also
-  its working directory and holds nothing but a copy of the submission: its file, or
-  the files of a folder its entry imports, as ``graders.submission`` resolves them (a
-  ``conftest.py`` or ``sitecustomize.py`` beside it is never copied, nor a ``numpy.py``
-  that would shadow NumPy). Whatever the submission patches, it patches there. The
-  worker may not read, list or import from chaingrade's own folders, the assignment's,
-  or a forbidden package's (``worker.guard``).
-* **Plain data, checked again.** Requests and replies use dedicated pipes; the student's
-  prints go to a capped file. A reply is parsed with a size cap and then validated
-  field by field (:func:`validated`): anything that is not the expected shape is a
-  crash, anything that is not a plain finite-or-not float is "not a number". Nothing
-  the worker says is a score; the oracles and the comparison live here.
-* **Limits.** Each request has ``call_seconds``, the import ``startup_seconds``, the
-  whole submission ``total_seconds`` (the runner refuses to start work past it). The
-  worker runs with ``RLIMIT_AS`` (``memory_mb``), ``RLIMIT_FSIZE`` (``output_bytes``,
-  counted per request: the runner empties the output file between requests, keeping its
-  tail for the report, so a flood in one call kills the worker with SIGXFSZ while
-  debugging prints spread over many calls cost nothing), ``RLIMIT_CPU`` and no core dumps.
-* **Nothing left running.** The worker's parent is a small supervisor (the same file,
-  ``--supervise``) that never runs student code and is a *child subreaper*
-  (``prctl(PR_SET_CHILD_SUBREAPER)``): when a process of the submission exits, its
-  children are re-parented to the supervisor, not to init, so *every* process the
-  submission starts stays in the supervisor's tree, even one that calls ``setsid()``
-  and double-forks. To stop a worker the runner sends the supervisor SIGTERM (or just
-  dies, closing the supervisor's stdin); the supervisor SIGKILLs the worker's process
-  group and then every descendant it finds in ``/proc`` until none is left, reaps
-  them, and exits. The runner waits for that before it returns, so a results file
-  written after grading cannot be overwritten by a straggler. As a last resort (the
-  submission killed its own supervisor) the runner also kills every process still
-  carrying this worker's environment marker (``CHAINGRADE_SANDBOX``).
-* **Another user, optionally.** With ``CHAINGRADE_WORKER_USER`` (a user, a list, or a
-  range of uids; see ``graders.sandbox.users``) a grader running as root runs each
-  worker as a pool member it leases for the worker's lifetime, so the submission cannot
-  write the grader's files, signal or trace the grading process, or reach a submission
-  graded at the same time. The worker's folder is then made in ``/tmp`` (or
-  ``$CHAINGRADE_SANDBOX_DIR``), never in a grader's private temporary folder, and the
-  worker checks that it can read the interpreter's packages and the submission as that
-  user before anything runs; if it cannot, grading stops with :class:`SandboxError`
-  saying what to fix. It never falls back to running as root.
+* ``channel.py``: the three pipes (requests, replies, alarms) and their size caps;
+* ``protocol.py``: what is said on them, and the checking of every reply, field by
+  field, before anyone reads it (nothing the worker says is a score);
+* ``output.py``: what the submission prints, a capped file emptied between requests;
+* ``folders.py``: the worker's folder, and the folders it may not read;
+* ``users.py``: the pool member a worker runs as (``CHAINGRADE_WORKER_USER``), leased for
+  the worker's lifetime; it never falls back to running student code as root;
+* ``processes.py``: killing a process tree, when the supervisor did not stop in time.
 
-* **The kernel's boundary.** Before the submission is imported the worker confines itself
-  (``landlock.py``: it may read only its Python's import path and the system's libraries,
-  and write only its own folder; ``pinned.py``: a seccomp filter keeps its alarm
-  descriptor where it is). Where the kernel offers Landlock (:func:`landlock.abi`), a
-  worker that could not confine itself stops grading; where it does not, a pool member
-  that could read the assignment's folder stops it (``folders.refuse_what_the_user_could_read``).
+Limits (:class:`Limits`): each request has ``call_seconds``, the import
+``startup_seconds``, the whole submission ``total_seconds`` (no work starts past it); the
+worker runs with ``RLIMIT_AS`` (``memory_mb``), ``RLIMIT_FSIZE`` (``output_bytes``, per
+request), ``RLIMIT_CPU`` and no core dumps. Where the kernel offers Landlock
+(:func:`landlock.abi`), a worker that could not confine itself stops grading; where it
+does not, a pool member that could read the assignment's folder stops it.
 
-What this is not: a container. A submission can open network connections (TCP too where
-Landlock is older than ABI 4), fill the disk through its temporary folder, and, without
-Landlock, read any file its user can read and signal the grading process when it runs as
-the grading user. ``docs/sandbox.md`` says what is protected in each mode and how to
-grade inside a container.
+What this is not: a container. ``docs/sandbox.md`` says what is protected in each mode,
+what is not, and how to grade inside a container.
 """
 
 from __future__ import annotations
@@ -84,6 +53,7 @@ from graders.sandbox.folders import (
     may_write,
     refuse_what_the_user_could_read,
 )
+from graders.sandbox.output import OUTPUT_TAIL, CapturedOutput
 from graders.sandbox.policy import own_modules
 from graders.sandbox.processes import descendants, kill_marked, kill_tree
 from graders.sandbox.protocol import (
@@ -92,7 +62,6 @@ from graders.sandbox.protocol import (
     clean_text,
     error_outcomes,
     part_over,
-    printable,
     validated,
 )
 from graders.sandbox.users import (
@@ -108,8 +77,6 @@ from graders.submission import resolve as resolve_hand_in
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 #: Seconds the runner waits for the supervisor to clean up after it was told to stop.
 STOP_SECONDS = 5.0
-#: The most of what a submission printed that the report keeps.
-OUTPUT_TAIL = 2000
 #: The most JSON text an API the worker found (``--api auto``) may take.
 MAX_API_TEXT = 4000
 #: What every process of a worker carries in its environment, this runner's own value.
@@ -202,9 +169,7 @@ class Runner:
         self.home = self.workdir / "work"
         #: The entry's file in the copy, which the worker imports.
         self.copy = self.home / "submission" / self.handed_in.entry
-        self.output = self.workdir / "output.txt"
-        self._output: object | None = None
-        self._printed_before = b""
+        self.output = CapturedOutput(self.workdir / "output.txt")
         self.process: subprocess.Popen | None = None
         self.restarts = 0
         self.cleaned_up = False
@@ -250,7 +215,7 @@ class Runner:
             install(self.handed_in, self.home, user=None)
         self._channel = channel = Channel()
         requests_r, replies_w, alarms_w = channel.worker_ends
-        self._open_output()
+        printed_to = self.output.open()
         opened = False
         user = self.user
         try:
@@ -283,8 +248,8 @@ class Runner:
                     json.dumps(may_write()),
                 ],
                 stdin=subprocess.PIPE,
-                stdout=self._output,
-                stderr=self._output,
+                stdout=printed_to,
+                stderr=printed_to,
                 cwd=self.home,
                 env=self._environment(),
                 pass_fds=(requests_r, replies_w, alarms_w),
@@ -335,8 +300,8 @@ class Runner:
         the guard saw outside any part (importing, between parts) counts in every part."""
         self.end_part()
         self.violations = set(self.standing)
-        self._empty_output()
-        self._printed_before = b""  # each part's report shows what it printed
+        self.output.empty()
+        self.output.forget()  # each part's report shows what it printed
         if self.process is None:
             self.start()
         else:
@@ -455,9 +420,7 @@ class Runner:
         if self.lease is not None:
             self.lease.release()  # kills anything still running as that user
             self.lease = None
-        if self._output is not None:
-            self._output.close()
-            self._output = None
+        self.output.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __del__(self) -> None:
@@ -487,7 +450,7 @@ class Runner:
                 return error_outcomes(
                     jobs, e.kind, f"restarting your code after a crash: {e.message}"
                 )
-        self._empty_output()  # the output limit is per request
+        self.output.empty()  # the output limit is per request
         message = (json.dumps({"jobs": jobs}) + "\n").encode()
         wait = min(self.limits.call_seconds, self.expires - time.monotonic())
         deadline = time.monotonic() + wait
@@ -505,7 +468,7 @@ class Runner:
             elif part_over(reply):  # the part's copy died; the zygote says how
                 reason = death_text(
                     reply["exited"],
-                    printed=self._printed(),
+                    printed=self.output.size(),
                     output_limit=self.limits.output_bytes,
                     when="while running a case",
                 )
@@ -520,35 +483,8 @@ class Runner:
         return results
 
     def student_output(self, limit: int = OUTPUT_TAIL) -> str:
-        """The last of what the submission printed, for the report (control characters
-        removed, so it cannot redraw the terminal)."""
-        data = (self._printed_before + self._current_output())[-limit:]
-        return printable(data.decode("utf-8", "replace"), keep_lines=True)
-
-    # --- the worker's folder and output ----------------------------------------------
-
-    def _open_output(self) -> None:
-        """The file the worker prints to: opened by us, appended to by the worker (so
-        emptying it between requests resets the size limit), read only through our handle."""
-        if self._output is None:
-            self._output = open(self.output, "a+b")  # noqa: SIM115 - kept open across workers
-        self._empty_output()
-
-    def _empty_output(self) -> None:
-        if self._output is None:
-            return
-        self._printed_before = (self._printed_before + self._current_output())[-OUTPUT_TAIL:]
-        os.ftruncate(self._output.fileno(), 0)
-
-    def _current_output(self) -> bytes:
-        if self._output is None:
-            return b""
-        size = os.fstat(self._output.fileno()).st_size
-        start = max(0, size - OUTPUT_TAIL)
-        return os.pread(self._output.fileno(), size - start, start)
-
-    def _printed(self) -> int:
-        return os.fstat(self._output.fileno()).st_size if self._output is not None else 0
+        """The last of what the submission printed, for the report (``CapturedOutput.tail``)."""
+        return self.output.tail(limit)
 
     # --- internals -----------------------------------------------------------------
 
@@ -610,7 +546,7 @@ class Runner:
         except subprocess.TimeoutExpired:
             return f"stopped answering {when}"
         return death_text(
-            code, printed=self._printed(), output_limit=self.limits.output_bytes, when=when
+            code, printed=self.output.size(), output_limit=self.limits.output_bytes, when=when
         )
 
 

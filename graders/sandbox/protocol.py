@@ -47,6 +47,9 @@ class CompositionJob(TypedDict, total=False):
     #: Reply with every point's numbers as one :class:`Packed` where all are floats
     #: (the grader's first look at a case: is every number right?).
     packed: bool
+    #: The forward kind: each point holds the inputs' values, then their tangents; the
+    #: outcome's ``grads`` are every node's tangent (``worker.forward_jobs``).
+    forward: bool
 
 
 class Packed(TypedDict):
@@ -92,7 +95,18 @@ class ArrayCompositionJob(TypedDict):
     points: list[list[list[float]]]
 
 
-Job = CompositionJob | CallJob | ArrayCompositionJob
+class TraceJob(TypedDict, total=False):
+    """``where`` on findings: build the composition at each point and run the reverse pass
+    under the grader's tracer (code under ``folder`` only), watching the gradients of the
+    nodes ``watch``; the outcome adds ``trace`` (``graders.places.checked_trace``)."""
+
+    trace: JobComposition
+    points: list[list[float]]
+    folder: str
+    watch: list[int]
+
+
+Job = CompositionJob | CallJob | ArrayCompositionJob | TraceJob
 
 
 class NotANumber(TypedDict):
@@ -113,9 +127,11 @@ Array = ArrayValue | None | NotANumber
 
 
 class ErrorInfo(TypedDict):
-    #: ``missing`` and ``error`` from the worker; ``crash``, ``timeout``, ``import`` and
-    #: ``syntax`` from the runner when the worker died or could not start.
-    kind: Literal["missing", "error", "crash", "timeout", "import", "syntax", "api"]
+    #: ``missing`` and ``error`` for one case, from the worker; ``import``, ``syntax``,
+    #: ``api`` (``--api auto`` found none) and ``sandbox`` (the worker cannot run as
+    #: configured: the machine's fault) in its first reply; ``crash`` and ``timeout`` from
+    #: the runner when the worker died or did not answer.
+    kind: Literal["missing", "error", "crash", "timeout", "import", "syntax", "api", "sandbox"]
     #: An op of the job's composition, or None.
     op: str | None
     message: str
@@ -132,6 +148,9 @@ class Outcome(TypedDict, total=False):
     earlier_grads: list[list[Number]]
     value: Number
     error: ErrorInfo
+    #: A :class:`TraceJob`'s record (None: tracing was disturbed), as ``graders.places``
+    #: reads it.
+    trace: dict | None
 
 
 class Request(TypedDict, total=False):
@@ -151,8 +170,10 @@ class Reply(TypedDict, total=False):
     #: a part's copy has exited (with ``exited``: its exit status, or minus a signal).
     ready: bool
     exited: int
-    #: A part's copy, first: it serves the part.
+    #: The zygote's answer to ``part``: a copy of it serves the part (``copy`` true), or
+    #: it serves the part itself (false: the submission started threads on import).
     part: bool
+    copy: bool
     error: ErrorInfo
     #: The first reply under ``--api auto``: the API fields the worker found.
     api: dict

@@ -3,7 +3,7 @@
 An assignment names a preset or spells out its own mapping with the same fields (in
 ``assignment.toml`` as ``api = "micrograd"`` or ``[api]``, and with ``--api NAME|JSON|FILE``
 on every command). ``api = "auto"`` lets the worker inspect the submission and pick one
-(``graders.sandbox.worker.detect``).
+(``graders.sandbox.detection.detect``).
 
 ================ ========== ============================= =========================== ===============
 preset           leaf       unary ops                     gradient                    value
@@ -143,7 +143,7 @@ _ACCESS_PATH = re.compile(r"[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*")
 #: The name that asks the worker to inspect the submission and pick a mapping.
 AUTO = "auto"
 #: Names a leaf constructor goes by, most specific first: what ``--api auto`` tries
-#: (``graders.sandbox.worker.LEAF_NAMES``, which cannot import this module, is the same).
+#: (``graders.sandbox.engine_calls.LEAF_NAMES``, which cannot import this module, is the same).
 LEAF_NAMES = ("tensor", "Tensor", "Value", "Scalar", "Variable", "Var", "Node", "Dual")
 
 

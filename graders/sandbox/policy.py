@@ -41,7 +41,7 @@ Ordinary engine code is untouched by it: dunder methods, ``__dict__``, ``__class
 closures, recursion, numpy, math, sets and dicts. An assignment sets its own lists in
 ``[policy]`` of assignment.toml; the defaults are below, and ``chaingrade policy`` prints
 the rules an assignment uses. The worker adds run-time checks of its own (see
-``graders.sandbox.worker``): this is the first of several layers, not a proof.
+``graders.sandbox.guard``): this is the first of several layers, not a proof.
 
 >>> for v in check({"engine.py": "import torch\\nx = open('f')"}, Policy()):
 ...     print(v)  # doctest: +ELLIPSIS

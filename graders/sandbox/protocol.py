@@ -198,7 +198,7 @@ def error_outcomes(jobs: list[Job], kind: str, message: str) -> list[list[Outcom
 
 
 def validated(
-    reply: dict, jobs: list[Job], inputs_only: bool = False
+    reply: dict, jobs: list[Job], *, inputs_only: bool = False
 ) -> list[list[Outcome]] | None:
     """The reply's outcomes rebuilt from checked parts, or None if its shape is wrong.
     ``inputs_only``: the API reads the gradients of a composition's inputs alone."""
@@ -212,7 +212,7 @@ def validated(
             clean.append([checked_trace(o) for o in outcomes[: len(job["points"])]])
             continue
         if isinstance(outcomes, dict) and job.get("packed"):
-            numbers = _unpacked(outcomes, job, inputs_only)
+            numbers = _unpacked(outcomes, job, inputs_only=inputs_only)
             if numbers is None:
                 return None
             clean.append(numbers)
@@ -223,12 +223,14 @@ def validated(
         if "array_composition" in job:
             composition = job["array_composition"]
             ops = {node["op"] for node in composition["nodes"]}
-            shape = _Shape(*_counts(composition, inputs_only), ops, 0, arrays=True)
+            values, grads = _counts(composition, inputs_only=inputs_only)
+            shape = _Shape(values=values, grads=grads, ops=ops, earlier=0, arrays=True)
         elif "composition" in job:
             composition = job["composition"]
             ops = {node["op"] for node in composition["nodes"]}
             earlier = len(job.get("backward_at", ()))
-            shape = _Shape(*_counts(composition, inputs_only), ops, earlier)
+            values, grads = _counts(composition, inputs_only=inputs_only)
+            shape = _Shape(values=values, grads=grads, ops=ops, earlier=earlier)
         job_clean = []
         for outcome in outcomes:
             checked = _outcome(outcome, shape)
@@ -239,17 +241,17 @@ def validated(
     return clean
 
 
-def _counts(composition: dict, inputs_only: bool) -> tuple[int, int]:
+def _counts(composition: dict, *, inputs_only: bool) -> tuple[int, int]:
     """How many values and gradients one point's outcome holds: one value per node, and a
     gradient per node, or per input when the API reads the inputs' alone."""
     size = len(composition["inputs"]) + len(composition["nodes"])
     return size, len(composition["inputs"]) if inputs_only else size
 
 
-def _unpacked(raw: dict, job: Job, inputs_only: bool):
+def _unpacked(raw: dict, job: Job, *, inputs_only: bool):
     """A ``Packed`` reply as a points-by-numbers float64 array (each row a point's values,
     then its gradients), or None if it does not hold exactly that many numbers."""
-    values, grads = _counts(job["composition"], inputs_only)
+    values, grads = _counts(job["composition"], inputs_only=inputs_only)
     width = values + grads
     text = raw.get("packed")
     size = 8 * width * len(job["points"])
@@ -264,7 +266,7 @@ def _unpacked(raw: dict, job: Job, inputs_only: bool):
     return np.frombuffer(data, dtype=np.float64).reshape(len(job["points"]), width)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _Shape:
     """What a composition job's outcome must hold: ``values`` numbers, ``grads``
     numbers, errors naming only ``ops``, and ``earlier`` earlier passes' gradients."""

@@ -461,7 +461,7 @@ class Runner:
             raise
         self._read_alarms(answered=reply is not None)
         inputs_only = self.preset != AUTO and self.preset.gradients == "inputs"
-        results = None if reply is None else validated(reply, jobs, inputs_only)
+        results = None if reply is None else validated(reply, jobs, inputs_only=inputs_only)
         if results is None or self.process.poll() is not None:
             if reply is None:
                 reason = self._death_reason("while running a case", wait)

@@ -3,7 +3,7 @@
 
 The reverse-pass part compares the whole graph's gradients with what the chain rule gives
 from the engine's *own* local derivatives, each measured on its node alone at the values
-the engine computed (``TensorGrader._local_chain``): a wrong op neither hides the reverse
+the engine computed (``diagnosis.local_chain``): a wrong op neither hides the reverse
 pass nor is blamed on it. The engines are ``engines/tensor/buggy.py``'s, graded at six
 seeds: same step and op at every one, nothing else charged. Student code never runs here.
 """

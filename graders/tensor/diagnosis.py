@@ -323,6 +323,84 @@ def _mutants(op_name, params, arrays, g, i, arg, names=("a", "b")):
             )
 
 
+def wrong_value(text: str, value, wanted: np.ndarray) -> tuple[str, str]:
+    """``(step, message)`` for a node built alone (``text``) whose value is not
+    ``wanted``: ``shape`` when its numbers are right but not its shape (a reduction that
+    keeps its axes), else ``forward``."""
+    shape = tuple(np.shape(wanted))
+    if (
+        isinstance(value, np.ndarray)
+        and value.size == wanted.size
+        and close(value.reshape(shape), wanted)
+    ):
+        keeps = " (keeps the reduced axes: keepdims)" if value.ndim > wanted.ndim else ""
+        return "shape", (
+            f"{text} computes the right numbers in the wrong shape: {value.shape}{keeps}, "
+            f"where it should be {shape}; a node's value has the shape the op gives"
+        )
+    shown = (
+        value
+        if not isinstance(value, np.ndarray)
+        else f"shape {value.shape}: {np.round(value, 6).tolist()}"
+    )
+    return "forward", (
+        f"{text} computes the wrong value: it should be {np.round(wanted, 6).tolist()} "
+        f"(shape {shape}), your engine gives {shown}"
+    )
+
+
+# --- a backward that raised ----------------------------------------------------------------
+
+
+def backward_raised(composition: ArrayComposition, message: str = ""):
+    """``(step, advice, argument, axes)`` for a node alone whose backward raised: the
+    unbroadcast of a broadcast argument, a reduction's or reshape's gradient not put
+    back in its argument's shape, or (an elementwise op on equal shapes) an error."""
+    k = len(composition.inputs)
+    node = composition.node(k)
+    op = ops.get(node.op)
+    out = composition.shapes[k]
+    name = composition.name(node.args[0])
+    for position, a in enumerate(node.args):
+        shape = composition.shapes[a]
+        full = out if node.op != "matmul" else (*out[:-2], *shape[-2:])
+        # matmul's backward raises for a missing transpose as well: only a gradient that
+        # cannot be added to its leaf's (numpy's "non-broadcastable output operand") is
+        # a batch that was not summed back.
+        unsummed = "non-broadcastable output operand" in message
+        if (
+            op.kind == "elementwise"
+            or node.op == "broadcast_to"
+            or (op.kind == "matmul" and unsummed)
+        ):
+            if tuple(full) != tuple(shape) and ops.broadcast_axes(tuple(full), tuple(shape)):
+                axes = ops.broadcast_axes(tuple(full), tuple(shape))
+                arg = composition.name(a)
+                advice = (
+                    f"{arg} (shape {tuple(shape)}) was broadcast to {tuple(full)}; its gradient "
+                    f"must be summed over {_axes_text(axes)} before it is added to {arg}'s "
+                    "gradient"
+                )
+                return "unbroadcast", advice, position if op.arity > 1 else None, axes
+    shape = composition.shapes[node.args[0]]
+    if op.kind == "reduction":
+        axes = ops.reduced_axes(len(shape), node.p)
+        return "local-derivative", rule_in_words(node.op, node.p, shape, name), None, axes
+    if node.op == "reshape":
+        advice = (
+            f"reshape's gradient must be out_grad reshaped back to {name}'s shape {tuple(shape)}"
+        )
+        return "shape", advice, None, None
+    if op.kind in ("shape", "matmul"):
+        return (
+            "local-derivative",
+            f"its gradient must follow the rule {'; '.join(op.rules)}",
+            None,
+            None,
+        )
+    return "error", "", None, None
+
+
 def rule_in_words(op_name: str, params: dict, shape, arg: str, position: int = 0) -> str:
     """What a wrong gradient of an op must be, in words: the rule of argument
     ``position`` (the student's name for it is ``arg``)."""
@@ -372,6 +450,34 @@ def reverse_groups(composition: ArrayComposition) -> list[list[int]]:
     for k, d in depth.items():
         groups.setdefault(d, []).append(k)
     return [groups[d] for d in sorted(groups)]
+
+
+def local_chain(composition: ArrayComposition, values: list, run) -> LocalChain | None:
+    """The chain rule over the engine's own local derivatives (:class:`LocalChain`): each
+    op node rebuilt alone on the values the engine computed (``values``), under the
+    upstream gradient the nodes after it gave, run by ``run(plan)`` (the grader's
+    requests: one round trip per :func:`reverse_groups` group). None when a value or a
+    local derivative cannot be read as an array of its shape."""
+    last = composition.size - 3
+    for k in range(last + 1):
+        if not (isinstance(values[k], np.ndarray) and values[k].shape == composition.shapes[k]):
+            return None
+    grads = {k: np.zeros(composition.shapes[k]) for k in range(last + 1)}
+    grads[last] = composition.projection()
+    contributions: dict[int, list[np.ndarray]] = {k: [] for k in range(last + 1)}
+    for group in reverse_groups(composition):
+        plan = [(*isolated(composition, k, values, rounded=False), grads[k]) for k in group]
+        for k, outcome in zip(group, run(plan)):
+            if outcome.get("error"):
+                return None
+            local = [array(g) for g in outcome["grads"]]
+            for leaf, a in enumerate(dict.fromkeys(composition.node(k).args)):
+                g = local[leaf] if leaf < len(local) else None
+                if not (isinstance(g, np.ndarray) and g.shape == composition.shapes[a]):
+                    return None
+                grads[a] = grads[a] + g
+                contributions[a].append(g)
+    return LocalChain(grads, contributions)
 
 
 def reverse_pass_verdict(

@@ -1,35 +1,39 @@
 """The tensor grader: one part of a ``tensor`` assignment, on a worker of its own.
 
-1. The projection every case ends in, ``loss = sum(a * w)``, on a leaf alone: if the
-   engine gets its gradient wrong (a seed that is not 1, a broken ``sum`` or ``*``), no
-   other gradient can be read, and the part stops there with that one finding.
+1. The projection every case ends in, ``loss = sum(a * w)``, on a leaf alone
+   (``projection``): if the engine gets its gradient wrong (a seed that is not 1, a broken
+   ``sum`` or ``*``), no other gradient can be read, and the part stops there with that
+   one finding.
 2. Each op of the part alone: a Hypothesis search over one-op compositions of it (shapes
    from ``hypothesis.extra.numpy``, broadcasting included, shrunk to the smallest case),
    then the op's fixed cases (``probes.fixed_cases``: sides 2, 3, 4, every kind of axis,
-   square matmuls first), every finding of both kept. An op found wrong is charged and
-   left out of what follows. A node whose backward *raised* is charged to the step its
-   op's backward gets wrong (``_backward_raised``: numpy's "non-broadcastable output
-   operand" is a gradient not summed back), not to ``error``.
+   square matmuls first; all in one round trip), every finding of both kept. An op found
+   wrong is charged and left out of what follows. A node whose backward *raised* is
+   charged to the step its op's backward gets wrong (``diagnosis.backward_raised``:
+   numpy's "non-broadcastable output operand" is a gradient not summed back), not to
+   ``error``.
 3. The reverse-pass part first runs small fixed graphs with reused nodes
-   (``probes.machinery_cases``) built from every op the engine has, charged ones
-   included: there the whole graph's gradients are compared with what the chain rule
-   gives from the engine's *own* local derivatives, each measured on its node alone
-   (``_local_chain``), so a wrong op never hides the reverse pass, nor is blamed on it.
+   (``probes.machinery_cases``) built from every op the engine has, charged ones included:
+   there the whole graph's gradients are compared with what the chain rule gives from the
+   engine's *own* local derivatives, each measured on its node alone
+   (``diagnosis.local_chain``), so a wrong op never hides the reverse pass, nor is blamed
+   on it.
 4. A Hypothesis search over compositions of the ops not yet charged (the reverse-pass
    part: of every op the engine has). Each example is one worker round trip: the
    composition at a few points, and (op parts) every node isolated under a non-uniform
    upstream gradient (``diagnosis.isolated``). The trusted process computes both oracles
-   and the gate, diagnoses, and raises a failure whose class is the finding's identity
-   (step, op, argument), so Hypothesis shrinks each bug on its own, toward small shapes
-   and few ops. A gradient that is wrong in the whole graph while every node is right
-   alone is the reverse pass's only if the chain rule over the engine's own local
-   derivatives does not explain it.
+   and the gate on the points stacked (``stacked``; the isolated nodes' while the worker
+   runs), diagnoses, and raises a failure whose class is the finding's identity (step, op,
+   argument), so Hypothesis shrinks each bug on its own, toward small shapes and few ops.
+   A gradient that is wrong in the whole graph while every node is right alone is the
+   reverse pass's only if the chain rule over the engine's own local derivatives does not
+   explain it.
 5. Score: an op part earns the share of its ops with no finding; the machinery part
    (``machinery = true``) earns nothing once a seed, accumulation or order finding is
-   made, or when no composition with a shared node could be built. An error no op
-   explains (a ``backward()`` that raises on a composition, a reply that says something
-   is missing without naming an op the grader asked for) costs the whole part it
-   happens in: what is missing is decided from what was asked, never from the label.
+   made, or when no composition with a shared node could be built. An error no op explains
+   (a ``backward()`` that raises on a composition, a reply that says something is missing
+   without naming an op the grader asked for) costs the whole part it happens in: what is
+   missing is decided from what was asked, never from the label.
 """
 
 from __future__ import annotations
@@ -45,24 +49,56 @@ from graders.model.array_composition import ArrayComposition
 from graders.model.array_oracles import reference
 from graders.presets import Preset
 from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
+from graders.tensor import projection
+from graders.tensor import where as places
 from graders.tensor.diagnosis import (
-    LocalChain,
     array,
+    backward_raised,
     close,
     explain,
     isolated,
-    reverse_groups,
+    local_chain,
     reverse_pass_verdict,
-    rule_in_words,
+    wrong_value,
 )
 from graders.tensor.probes import fixed_cases, machinery_cases
 from graders.tensor.reproducer import write as reproducer
+from graders.tensor.stacked import references
 from graders.tensor.syntax import write
 from strategies.arrays import array_compositions, array_points
 
 #: Share of the assignment's examples each op gets alone (at least ``_MIN_ALONE``).
 _ALONE_SHARE = 0.5
 _MIN_ALONE = 8
+
+
+@dataclasses.dataclass
+class _Case:
+    """One composition ready to run: the points the gate kept with their references, and
+    per node checked alone (none in the reverse-pass part) its probe at each point."""
+
+    composition: ArrayComposition
+    kept: list
+    probes: dict[int, list]
+    _expected: dict | None = None
+
+    @property
+    def plan(self) -> list:
+        """The jobs: at each point, the composition, then every node alone."""
+        return [
+            job
+            for i, (point, _) in enumerate(self.kept)
+            for job in [(self.composition, point), *(p[i] for p in self.probes.values())]
+        ]
+
+    def probe_references(self) -> dict[int, list]:
+        """Per node alone, the oracles' numbers at each point (worked out once)."""
+        if self._expected is None:
+            self._expected = {
+                k: references(probes[0][0], [point for _, point in probes])
+                for k, probes in self.probes.items()
+            }
+        return self._expected
 
 
 class TensorGrader(BaseGrader):
@@ -115,13 +151,12 @@ class TensorGrader(BaseGrader):
             # The reverse pass is judged on every op the engine has, charged ones included.
             self._charged = frozenset(charged)
             available = [n for n in names if charged.get(n) is None or _has_op(charged[n])]
-            for composition, point in machinery_cases(available, **self.preset.conventions()):
-                result.examples += 1
-                result.shared_examples += 1
-                finding = self.check_case(composition, [point], reverse_pass=True)
-                if finding is not None:
-                    result.findings.append(finding)
-                    break
+            cases = [(c, [p]) for c, p in machinery_cases(available, **self.preset.conventions())]
+            result.examples += len(cases)
+            result.shared_examples += len(cases)
+            finding = self.check_cases(cases, reverse_pass=True)
+            if finding is not None:
+                result.findings.append(finding)
 
         def search(names_: list[str]) -> list[Finding]:
             return self._run(
@@ -159,74 +194,26 @@ class TensorGrader(BaseGrader):
     def _fixed(self, name: str) -> list[Finding]:
         """The first finding of ``name``'s fixed cases (``probes.fixed_cases``), if any."""
         cases = fixed_cases(name, **self.preset.conventions())
-        for composition, point in cases:
-            finding = self.check_case(composition, [point])
-            if finding is not None:
-                return [finding]
-        return []
+        finding = self.check_cases([(composition, [point]) for composition, point in cases])
+        return [] if finding is None else [finding]
 
     # --- the projection -------------------------------------------------------------------
 
     def _check_projection(self) -> Finding | None:
-        """``loss = sum(a * w)`` on a leaf: the finding that stops the part, or None."""
-        composition = ArrayComposition.build([("a", (2, 3), (-2.0, 2.0))], [])
-        point = [np.array([[0.5, -1.25, 2.0], [1.5, -0.75, 0.25]])]
-        expected = reference(composition, point)
-        outcome = self._request([(composition, point)])[0]
+        """``loss = sum(a * w)`` on a leaf (``projection``): the finding that stops the
+        part, or None."""
+        composition, point = projection.CASE
+        outcome = self._request([projection.CASE])[0]
         error = outcome.get("error")
-        source = composition.source(self.preset)
         if error:
-            found = self._error(error, composition, f"`{source.replace(chr(10), '; ')}`")
-            first = (
-                " (every case ends in loss = sum(out * w) with a fixed array w, so * and sum "
-                "come first)"
-            )
-            return dataclasses.replace(found, message=found.message + first)
-        grads = [array(g) for g in outcome["grads"]]
-        read = {composition.name(k): g for k, g in enumerate(grads)}
-        w = composition.projection()
-        a_grad = read.get("a")
-        if isinstance(a_grad, np.ndarray) and close(a_grad, w):
-            return None
-        what = (
-            "no gradient"
-            if a_grad is None
-            else (a_grad if isinstance(a_grad, str) else np.round(a_grad, 6).tolist())
-        )
-        zero = isinstance(a_grad, np.ndarray) and not np.any(a_grad)
-        step = "seed" if zero or a_grad is None else "local-derivative"
-        if isinstance(a_grad, str):  # not an array of numbers (the runner's description)
-            return Finding(
-                "error",
-                f"after `{source.replace(chr(10), '; ')}` and loss.{self.preset.backward}(), "
-                f"a's gradient (node.{self.preset.gradient}) is {a_grad}, not an array of "
-                "numbers: a gradient is an array of the node's shape",
-                node=source.replace("\n", "; "),
-            )
-        # sum's backward gives out_w all ones, and then w's gradient is a: mul's fault
-        ones = read.get("out_w")
-        sum_right = (
-            isinstance(ones, np.ndarray) and close(ones, np.ones_like(w))
-            if ones is not None
-            else isinstance(read.get("w"), np.ndarray) and close(read["w"], point[0])
-        )
-        text = (
-            f"after `{source.replace(chr(10), '; ')}`, a.grad must be w, "
-            f"{np.round(w, 6).tolist()}; your engine gives {what}. Every check ends in "
-            "loss = sum(out * w), so no other gradient can be read until this one is right"
-        )
-        if step == "seed":
-            text += ": the reverse pass must start from loss.grad = 1"
-        return Finding(
-            step,
-            text,
-            op=None if step == "seed" else ("mul" if sum_right else "sum"),
-            node=source.replace("\n", "; "),
-            expected=repr(np.round(w, 6).tolist()),
-            actual=repr(what),
-            reproducer=reproducer(
-                composition, point, self.preset, self.runner.module_name, {"a": expected.grads[0]}
-            ),
+            source = composition.source(self.preset).replace("\n", "; ")
+            found = self._error(error, composition, f"`{source}`")
+            return dataclasses.replace(found, message=found.message + projection.FIRST)
+        shown = {"a": reference(composition, point).grads[0]}
+        return projection.finding(
+            outcome,
+            self.preset,
+            lambda: reproducer(composition, point, self.preset, self.runner.module_name, shown),
         )
 
     # --- searching --------------------------------------------------------------------------
@@ -282,51 +269,83 @@ class TensorGrader(BaseGrader):
         """Run one composition at some points, and every node alone (one round trip): the
         first finding, or None. ``reverse_pass``: the reverse-pass part, which leaves the
         ops to their parts and runs the composition only."""
+        return self.check_cases([(composition, case_points)], reverse_pass)
+
+    def check_cases(self, cases: list, reverse_pass: bool = False) -> Finding | None:
+        """``(composition, points)`` cases in one round trip: the first finding, in their
+        order. The oracles take each composition's points stacked (``stacked``); the
+        isolated nodes' references are worked out while the worker runs. A case that
+        stopped the worker stops those after it too: then each runs again on its own, so
+        the finding is the one that case alone gives."""
         late = self.out_of_time()
         if late is not None:
             return late
-        kept = []
-        for point in case_points:
-            self.checked += 1
-            found = reference(composition, point)
-            if found is None:
-                self.discarded += 1
-            else:
-                kept.append((point, found))
+        prepared = [c for c in (self._prepare(*case, reverse_pass) for case in cases) if c]
+        if not prepared:
+            return None
+        plan = [job for case in prepared for job in case.plan]
+        outcomes = self._request(plan, meanwhile=lambda: [c.probe_references() for c in prepared])
+        if self.runner.violations:
+            return self.policy_finding(self.runner.violations)
+        if len(prepared) > 1 and any(_stopped(o) for o in outcomes):
+            for case in prepared:
+                finding = self._judge(case, self._request(case.plan), reverse_pass)
+                if finding is not None:
+                    return finding
+            return None
+        for case in prepared:
+            finding = self._judge(case, outcomes[: len(case.plan)], reverse_pass)
+            outcomes = outcomes[len(case.plan) :]
+            if finding is not None:
+                return finding
+        return None
+
+    def _prepare(self, composition, case_points, reverse_pass) -> _Case | None:
+        """The points the gate keeps, with their references, and the jobs to run."""
+        kept = [
+            (point, found)
+            for point, found in zip(case_points, references(composition, case_points))
+            if found is not None
+        ]
+        self.checked += len(case_points)
+        self.discarded += len(case_points) - len(kept)
         if not kept:
             return None
         self.record_case(
             composition.source() + "|" + repr([[a.tolist() for a in p] for p, _ in kept])
         )
         alone = () if reverse_pass else composition.graded
-        plan = []
-        for point, found in kept:
-            plan.append((composition, point))
-            for k in alone:
-                plan.append(isolated(composition, k, found.values))
-        outcomes = iter(self._request(plan))
-        if self.runner.violations:
-            return self.policy_finding(self.runner.violations)
-        for point, found in kept:
+        return _Case(
+            composition,
+            kept,
+            {k: [isolated(composition, k, f.values) for _, f in kept] for k in alone},
+        )
+
+    def _judge(self, case: _Case, outcomes: list, reverse_pass: bool) -> Finding | None:
+        outcomes = iter(outcomes)
+        expected = case.probe_references()
+        for i, (point, found) in enumerate(case.kept):
             whole = next(outcomes)
-            for k in alone:
-                probe, probe_point = isolated(composition, k, found.values)
-                finding = self._judge_alone(probe, probe_point, next(outcomes))
+            for k, probes in case.probes.items():
+                probe, probe_point = probes[i]
+                finding = self._judge_alone(probe, probe_point, next(outcomes), expected[k][i])
                 if finding is not None:
                     return finding
-            finding = self._judge_whole(composition, point, found, whole, reverse_pass)
+            finding = self._judge_whole(case.composition, point, found, whole, reverse_pass)
             if finding is not None:
                 return finding
         return None
 
-    def _request(self, plan) -> list[dict]:
+    def _request(self, plan, meanwhile=None) -> list[dict]:
         """Each ``(composition, point[, w])`` run by the engine (``w``: the upstream
-        gradient its loss gives the output, the composition's own by default)."""
+        gradient its loss gives the output, the composition's own by default);
+        ``meanwhile``: work for this process while the worker runs (``Runner.run``)."""
         jobs = [{"array_composition": job[0].to_json(), "points": [_flat(*job)]} for job in plan]
-        return [job[0] for job in self.runner.run(jobs)]
+        return [job[0] for job in self.runner.run(jobs, meanwhile)]
 
-    def _judge_alone(self, probe: ArrayComposition, point, outcome) -> Finding | None:
-        """One node built alone on fresh leaves, under the upstream gradient ``w``."""
+    def _judge_alone(self, probe: ArrayComposition, point, outcome, expected) -> Finding | None:
+        """One node built alone on fresh leaves, under the upstream gradient ``w``
+        (``expected``: the oracles' numbers, None where the gate discarded the case)."""
         k = len(probe.inputs)  # the op's node
         node = probe.node(k)
         op = ops.get(node.op)
@@ -335,7 +354,6 @@ class TensorGrader(BaseGrader):
         error = outcome.get("error")
         if error:
             return self._error(error, probe, f"`{text}`", node.op, point)
-        expected = reference(probe, point)
         if expected is None:  # the gate discarded the isolated case (a rounding made a tie)
             return None
         values = [array(v) for v in outcome["values"]]
@@ -398,47 +416,13 @@ class TensorGrader(BaseGrader):
         return None
 
     def _wrong_value(self, probe, point, k, text, value, wanted) -> Finding:
-        """A node built alone whose value is wrong: ``shape`` when its numbers are right
-        but not its shape (a reduction that keeps its axes), else ``forward``."""
-        op = probe.node(k).op
-        shape = tuple(np.shape(wanted))
-        right_numbers = (
-            isinstance(value, np.ndarray)
-            and value.size == wanted.size
-            and close(value.reshape(shape), wanted)
-        )
-        if right_numbers:
-            keeps = " (keeps the reduced axes: keepdims)" if value.ndim > wanted.ndim else ""
-            step, message = (
-                "shape",
-                f"{text} computes the right numbers in the wrong shape: {value.shape}"
-                f"{keeps}, where it should be {shape}; a node's value has the shape the op "
-                "gives",
-            )
-        else:
-            shown = (
-                value
-                if not isinstance(value, np.ndarray)
-                else f"shape {value.shape}: {np.round(value, 6).tolist()}"
-            )
-            step, message = (
-                "forward",
-                f"{text} computes the wrong value: it should be "
-                f"{np.round(wanted, 6).tolist()} (shape {shape}), your engine gives {shown}",
-            )
+        """A node built alone whose value is wrong (``diagnosis.wrong_value``)."""
+        step, message = wrong_value(text, value, wanted)
+        op, shown = probe.node(k).op, {probe.name(k): wanted}
         return self._finding(
-            step,
-            message,
-            op,
-            None,
-            text,
-            probe,
-            point,
-            {},
-            expected=wanted,
-            actual=value,
-            values={probe.name(k): wanted},
-        )
+            step, message, op, None, text, probe, point, {}, expected=wanted, actual=value,
+            values=shown,
+        )  # fmt: skip
 
     def _judge_whole(self, composition, point, found, outcome, reverse_pass) -> Finding | None:
         """The whole composition, once every node is right alone: an error, and (in the
@@ -466,7 +450,7 @@ class TensorGrader(BaseGrader):
         ]
         if all(right):
             return None
-        chain = self._local_chain(composition, [array(v) for v in outcome["values"]])
+        chain = local_chain(composition, [array(v) for v in outcome["values"]], self._request)
         verdict = (
             None if chain is None else reverse_pass_verdict(composition, chain, grads_full, checked)
         )
@@ -500,32 +484,6 @@ class TensorGrader(BaseGrader):
             expected=chain.grads[k],
             actual=grads_full[k],
         )
-
-    def _local_chain(self, composition: ArrayComposition, values: list) -> LocalChain | None:
-        """The chain rule over the engine's own local derivatives (``diagnosis.LocalChain``):
-        each op node rebuilt alone on the values the engine computed, under the upstream
-        gradient the nodes after it gave (one round trip per ``reverse_groups`` group).
-        None when a value or a local derivative cannot be read as an array of its shape."""
-        last = composition.size - 3
-        for k in range(last + 1):
-            if not (isinstance(values[k], np.ndarray) and values[k].shape == composition.shapes[k]):
-                return None
-        grads = {k: np.zeros(composition.shapes[k]) for k in range(last + 1)}
-        grads[last] = composition.projection()
-        contributions: dict[int, list[np.ndarray]] = {k: [] for k in range(last + 1)}
-        for group in reverse_groups(composition):
-            plan = [(*isolated(composition, k, values, rounded=False), grads[k]) for k in group]
-            for k, outcome in zip(group, self._request(plan)):
-                if outcome.get("error"):
-                    return None
-                local = [array(g) for g in outcome["grads"]]
-                for leaf, a in enumerate(dict.fromkeys(composition.node(k).args)):
-                    g = local[leaf] if leaf < len(local) else None
-                    if not (isinstance(g, np.ndarray) and g.shape == composition.shapes[a]):
-                        return None
-                    grads[a] = grads[a] + g
-                    contributions[a].append(g)
-        return LocalChain(grads, contributions)
 
     # --- findings ---------------------------------------------------------------------------
 
@@ -561,12 +519,13 @@ class TensorGrader(BaseGrader):
                 composition, point, self.preset, self.runner.module_name, show, values or {}
             ),
             axes=tuple(int(a) for a in axes) if axes is not None else None,
+            case=places.case(composition, point),
         )
 
     def _error(self, error: dict, composition, where: str, op=None, point=None) -> Finding:
         """A case the engine raised on (or lacks an op of, or died on). A node built alone
         whose reverse pass raised (shapes that do not fit, most often) is charged to the
-        step its op's backward gets wrong (``_backward_raised``)."""
+        step its op's backward gets wrong (``diagnosis.backward_raised``)."""
         kind = error.get("kind")
         message = error.get("message", "")
         raised_in_backward = error.get("op") is None and message.startswith(
@@ -585,7 +544,7 @@ class TensorGrader(BaseGrader):
         else:
             step, text = "error", f"{where} raised {message}"
             if raised_in_backward and op is not None and len(composition.graded) == 1:
-                step, advice, argument, axes = _backward_raised(composition, message)
+                step, advice, argument, axes = backward_raised(composition, message)
                 text = f"{where}: {message}: {advice}"
                 node = where.strip("`")
                 return self._finding(
@@ -594,59 +553,6 @@ class TensorGrader(BaseGrader):
         if point is None:
             return Finding(step, text, op=op)
         return self._finding(step, text, op, None, where.strip("`"), composition, point, {})
-
-
-def _backward_raised(composition: ArrayComposition, message: str = ""):
-    """``(step, advice, argument, axes)`` for a node alone whose backward raised: the
-    unbroadcast of a broadcast argument, a reduction's or reshape's gradient not put
-    back in its argument's shape, or (an elementwise op on equal shapes) an error."""
-    k = len(composition.inputs)
-    node = composition.node(k)
-    op = ops.get(node.op)
-    out = composition.shapes[k]
-    name = composition.name(node.args[0])
-    for position, a in enumerate(node.args):
-        shape = composition.shapes[a]
-        full = out if node.op != "matmul" else (*out[:-2], *shape[-2:])
-        # matmul's backward raises for a missing transpose as well: only a gradient that
-        # cannot be added to its leaf's (numpy's "non-broadcastable output operand") is
-        # a batch that was not summed back.
-        unsummed = "non-broadcastable output operand" in message
-        if (
-            op.kind == "elementwise"
-            or node.op == "broadcast_to"
-            or (op.kind == "matmul" and unsummed)
-        ):
-            if tuple(full) != tuple(shape) and ops.broadcast_axes(tuple(full), tuple(shape)):
-                axes = ops.broadcast_axes(tuple(full), tuple(shape))
-                arg = composition.name(a)
-                advice = (
-                    f"{arg} (shape {tuple(shape)}) was broadcast to {tuple(full)}; its gradient "
-                    f"must be summed over {_axes_words(axes)} before it is added to {arg}'s "
-                    "gradient"
-                )
-                return "unbroadcast", advice, position if op.arity > 1 else None, axes
-    shape = composition.shapes[node.args[0]]
-    if op.kind == "reduction":
-        axes = ops.reduced_axes(len(shape), node.p)
-        return "local-derivative", rule_in_words(node.op, node.p, shape, name), None, axes
-    if node.op == "reshape":
-        advice = (
-            f"reshape's gradient must be out_grad reshaped back to {name}'s shape {tuple(shape)}"
-        )
-        return "shape", advice, None, None
-    if op.kind in ("shape", "matmul"):
-        return (
-            "local-derivative",
-            f"its gradient must follow the rule {'; '.join(op.rules)}",
-            None,
-            None,
-        )
-    return "error", "", None, None
-
-
-def _axes_words(axes) -> str:
-    return f"axis {axes[0]}" if len(axes) == 1 else "axes " + ", ".join(map(str, axes))
 
 
 def _has_op(finding: Finding) -> bool:
@@ -664,6 +570,11 @@ def _most_specific(findings: list[Finding]) -> list[Finding]:
 def _flat(composition: ArrayComposition, point, w=None) -> list[list[float]]:
     values = [*point, composition.projection() if w is None else w]
     return [np.asarray(v, dtype=np.float64).ravel().tolist() for v in values]
+
+
+def _stopped(outcome: dict) -> bool:
+    """Whether the worker crashed or hung on a job (every later job is lost with it)."""
+    return (outcome.get("error") or {}).get("kind") in ("crash", "timeout")
 
 
 def _text(value):

@@ -61,7 +61,7 @@ def compositions(
     max_ops: int = 8,
     min_ops: int = 1,
     sharing: float = 0.35,
-    forms: Mapping[str, Collection[tuple[str, str]]] | None = None,
+    forms: Mapping[str, Collection[tuple[str, ...]]] | None = None,
 ) -> st.SearchStrategy[Composition]:
     """Random compositions of catalog ops, every node reaching the output.
 

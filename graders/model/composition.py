@@ -22,6 +22,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -139,13 +140,14 @@ class Composition:
 
     # --- evaluation --------------------------------------------------------
 
-    def evaluate(self, point: Sequence[complex], override: Mapping[int, complex] = ()) -> list:
-        """Every node's value at ``point`` in plain NumPy, inputs first.
+    def evaluate(self, point: Sequence, override: Mapping[int, Any] | None = None) -> list:
+        """Every node's value at ``point`` in plain NumPy, inputs first (numbers, or arrays:
+        one element per point).
 
         ``override`` replaces chosen nodes' values (the numerical oracle perturbs one node
         and re-evaluates what depends on it). Complex numbers flow through analytic ops.
         """
-        override = dict(override)
+        override = dict(override or {})
         values: list = [override.get(i, _scalar(v)) for i, v in enumerate(point)]
         for k, node in enumerate(self.nodes, start=len(self.inputs)):
             if k in override:

@@ -1,13 +1,16 @@
-"""Batch grading throughput: submissions per minute, local pool against a Dask LocalCluster.
+"""Batch grading throughput: submissions per minute, local pool against a Dask cluster.
 
     python benchmarks/batch_throughput.py [--submissions 16] [--jobs 1 2 4] [--no-dask]
+                                          [--real-dask]
 
 Makes N submissions, a mix of correct and buggy engines (the reference solution and
 four one-line mutations of it: a wrong local derivative, a missing upstream factor, a
 broken accumulation, a wrong sign), and grades them all with ``graders.platforms.batch.run``,
 at each ``--jobs`` count: on the local pool (that many parallel gradings) and on a Dask
-LocalCluster of that many single-threaded workers (its start-up not counted). Prints
-submissions per minute and the parallel efficiency. Numbers, never assertions; on a busy
+LocalCluster of that many single-threaded workers (its start-up not counted), or with
+``--real-dask`` on a ``dask scheduler`` and that many ``dask worker`` processes started
+as separate programs (``dask_cluster.py``). Prints submissions per minute and the
+parallel efficiency. Numbers, never assertions; on a busy
 machine they are lower.
 """
 
@@ -84,6 +87,11 @@ def main() -> None:
         help="Hypothesis examples per part (default: the assignment's)",
     )
     parser.add_argument("--no-dask", action="store_true", help="the local pool only")
+    parser.add_argument(
+        "--real-dask",
+        action="store_true",
+        help="dask scheduler and dask worker processes, not a LocalCluster",
+    )
     args = parser.parse_args()
     options = ("--examples", str(args.examples)) if args.examples else ()
     cores = os.cpu_count() or 1
@@ -96,7 +104,7 @@ def main() -> None:
     rows = []
     for jobs in args.jobs:
         local = grade_all(n, options, workers=jobs, scheduler=None)
-        dask = None if args.no_dask else on_dask(n, options, jobs)
+        dask = None if args.no_dask else on_dask(n, options, jobs, real=args.real_dask)
         rows.append((jobs, local, dask))
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -119,9 +127,14 @@ def main() -> None:
     )
 
 
-def on_dask(n: int, options: tuple[str, ...], jobs: int) -> tuple[float, float]:
-    """The batch on a Dask LocalCluster of ``jobs`` single-threaded workers (its start-up
-    not counted)."""
+def on_dask(n: int, options: tuple[str, ...], jobs: int, real: bool = False) -> tuple[float, float]:
+    """The batch on a Dask LocalCluster of ``jobs`` single-threaded workers, or (``real``)
+    on a scheduler and ``jobs`` workers started as programs; start-up not counted."""
+    if real:
+        from dask_cluster import dask_cluster
+
+        with dask_cluster(jobs) as address:
+            return grade_all(n, options, workers=jobs, scheduler=address)
     from distributed import LocalCluster
 
     cluster = LocalCluster(

@@ -4,9 +4,11 @@ the gate's discard rate.
     python benchmarks/tensor_speed.py [--seeds 2] [--jobs 2] [--examples N] [NAME ...]
 
 1. Grades the reference solution of ``tensor_autodiff`` (and every correct engine of
-   ``tests/engines/tensor/correct``) and prints the time per part and in all, with the
+   ``tests/engines/tensor/correct``) and prints the time per part and in all, the CPU
+   time of the grading process and of its workers, the worker round trips, and the
    share of generated cases the gate discarded (MyGrad and the numerical oracle
-   disagreed, or a tie met ``max``).
+   disagreed, or a tie met ``max``). On a loaded machine the wall time grows with the
+   load; the CPU times and the round trips much less.
 2. Grades every buggy engine of ``tests/engines/tensor/buggy.py`` (or the NAMEs given)
    at grading seeds 0..SEEDS-1 and prints, per engine, the time to a verdict and in how
    many seeds its ``EXPECTED`` finding was made.
@@ -21,6 +23,7 @@ import argparse
 import ast
 import importlib.util
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -68,15 +71,38 @@ def grade(job):
     return path.stem, seed, hit and (identity is not None or full), elapsed, grader
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of its children that have ended (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, workers.ru_utime + workers.ru_stime
+
+
+def _counting_round_trips() -> list[int]:
+    """A counter of worker round trips (``Runner.run`` calls), from now on."""
+    from graders.sandbox.runner import Runner
+
+    count, run = [0], Runner.run
+
+    def counted(self, *args, **kwargs):
+        count[0] += 1
+        return run(self, *args, **kwargs)
+
+    Runner.run = counted
+    return count
+
+
 def reference_time(examples) -> None:
     from graders.assignment import load
     from graders.tensor.grader import TensorGrader
 
-    print("check time, correct engines (public seed):")
+    trips = _counting_round_trips()
+    print("check time, correct engines (public seed; wall, CPU of grading and of workers):")
     for path in [SOLUTION, *sorted(CORRECT.glob("*.py"))]:
         assignment = load("tensor_autodiff", api=declared_api(path))
         parts = []
         discarded = checked = 0
+        trips[0], (own, workers) = 0, _cpu()
         for part in assignment.parts:
             grader = TensorGrader(assignment, path, examples=examples)
             start = time.perf_counter()
@@ -84,10 +110,12 @@ def reference_time(examples) -> None:
             parts.append((part.name, time.perf_counter() - start, report.score == report.max_score))
             discarded, checked = discarded + grader.discarded, checked + grader.checked
         total = sum(t for _, t, _ in parts)
+        own2, workers2 = _cpu()
         shown = ", ".join(f"{n} {t:.1f}s{'' if ok else ' (NOT FULL)'}" for n, t, ok in parts)
         rate = discarded / max(checked, 1)
         print(
-            f"  {path.stem:<24} {total:6.1f} s  [{shown}]  "
+            f"  {path.stem:<24} {total:6.1f} s  CPU {own2 - own:5.1f} s + workers "
+            f"{workers2 - workers:4.1f} s  {trips[0]} round trips  [{shown}]  "
             f"gate discarded {discarded}/{checked} ({rate:.1%})"
         )
 

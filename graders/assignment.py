@@ -20,13 +20,14 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Generic
 
 from graders import kinds
 from graders import submission as hand_in
-from graders.kinds import Kind
+from graders.kinds import Kind, SpecT
 from graders.model import ops
 from graders.model.composition import size_problem
 from graders.parts import Part
@@ -61,10 +62,10 @@ class AssignmentError(ValueError):
 
 
 @dataclass(frozen=True)
-class Assignment:
+class Assignment(Generic[SpecT]):
     name: str
     folder: Path
-    kind: Kind
+    kind: Kind[SpecT]
     submission: str
     #: The student API (``graders.presets``), or ``"auto"``: the worker finds it.
     api: Preset | str
@@ -77,8 +78,9 @@ class Assignment:
     forbidden_imports: tuple[str, ...] = DEFAULT_FORBIDDEN
     policy: Policy = Policy()
     solution: Path | None = None
-    #: What the kind parsed from the parts when the assignment loaded (exercises: tasks).
-    prepared: Any = None
+    #: Each part's spec, by part name, as its kind's ``prepare`` parsed it when the
+    #: assignment loaded (an exercise's ``Task``, a tensor part's array op names).
+    prepared: Mapping[str, SpecT] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
     #: The module the worker imports (``entry`` in assignment.toml): ``ENTRY.py`` or a
     #: package ``ENTRY/``; by default ``submission``'s name without ``.py``.
@@ -236,7 +238,7 @@ def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assig
         forbidden_imports=tuple(data.get("forbidden_imports", policy.blocked_while_running())),
         policy=policy,
         solution=folder / solution if solution else None,
-        prepared=kind.prepare(folder, parts),  # a bad part is a usage error now
+        prepared=kind.prepare(folder, parts) or {},  # a bad part is a usage error now
         extra={k: v for k, v in data.items() if k not in _KNOWN},
     )
 

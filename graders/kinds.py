@@ -2,10 +2,11 @@
 
 A kind is a package that defines ``KIND``, a :class:`Kind`: the student's file when the
 assignment names none, ``prepare`` (run once when the assignment loads: it checks the
-kind's part fields and returns whatever grading needs, kept on the Assignment), the advice
-a policy violation gives, and its grader, a ``graders.grading.BaseGrader`` subclass that
-grades one part at a time. Everything else (the worker, the policy, the Hypothesis
-configuration, crashes and deadlines, the Report) is the same for every kind.
+kind's part fields and returns each part's spec, typed per kind, kept on the Assignment as
+``prepared``), what a part's credit is shared among (``items``), and its grader, a
+``graders.grading.BaseGrader`` subclass that grades one part at a time. Everything else
+(the worker, the policy, the Hypothesis configuration, crashes and deadlines, the Report)
+is the same for every kind.
 
 ======================  ===========================  =================================
 kind                    package                      students write
@@ -31,11 +32,11 @@ A shipped kind's name cannot be taken over by an entry point.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from graders.parts import Part
@@ -53,6 +54,10 @@ ALIASES = {"autodiff": "engine", "chain_rule": "exercises"}
 #: The entry-point group through which installed distributions add kinds.
 ENTRY_POINT_GROUP = "chaingrade.kinds"
 
+#: What a kind's ``prepare`` makes of one part: its part spec (the tensor kind's array op
+#: names, an exercise's ``Task``), typed per kind.
+SpecT = TypeVar("SpecT")
+
 
 class Grader(Protocol):
     """What the grading flow asks of a kind's grader (``graders.grading.BaseGrader``
@@ -62,18 +67,19 @@ class Grader(Protocol):
 
 
 @dataclass(frozen=True)
-class Kind:
+class Kind(Generic[SpecT]):
     name: str
     #: The student's file when assignment.toml names none.
     default_submission: str
     #: ``prepare(folder, parts)``: check the parts' kind-specific fields (raise ValueError
-    #: saying what to fix) and return what grading needs, parsed once.
-    prepare: Callable[[Path, tuple[Part, ...]], Any]
+    #: saying what to fix) and return each part's spec by part name, parsed once
+    #: (``Assignment.prepared``); None when the kind's parts need nothing beyond ``Part``.
+    prepare: Callable[[Path, tuple[Part, ...]], Mapping[str, SpecT] | None]
     #: ``"module:Class"`` of the grader, imported only when grading starts.
     grader: str
     #: ``items(prepared, part)``: what a part's partial credit is shared among (an engine
     #: part's ops, an exercise's functions); empty when the part is all or nothing.
-    items: Callable[[Any, Part], tuple[str, ...]] = lambda prepared, part: ()
+    items: Callable[[Mapping[str, SpecT], Part], tuple[str, ...]] = lambda prepared, part: ()
     #: Whether students' code builds graphs through a student API (``graders.presets``):
     #: only then does an assignment that names no API get ``auto``.
     builds_graphs: bool = True

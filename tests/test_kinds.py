@@ -103,3 +103,20 @@ def test_a_wrong_entry_point_is_one_clear_message(tmp_path, monkeypatch, target,
     (folder / "assignment.toml").write_text('kind = "toy"\n[[parts]]\nname = "one"\npoints = 5\n')
     with pytest.raises(AssignmentError, match="toy"):
         load(str(folder))
+
+
+def test_prepare_gives_each_part_its_kind_s_spec():
+    from graders.exercises.tasks import Task
+
+    tensor = load("tensor_autodiff")
+    assert set(tensor.prepared) == {p.name for p in tensor.parts}
+    assert all(isinstance(s, tuple) and s for s in tensor.prepared.values())
+    exercises = load("chain_rule_multi")
+    assert set(exercises.prepared) == {p.name for p in exercises.parts}
+    assert all(isinstance(s, Task) for s in exercises.prepared.values())
+    part = exercises.parts[0]
+    assert exercises.kind.items(exercises.prepared, part) == exercises.prepared[part.name].functions
+    engine = load("scalar_autodiff")  # its parts need nothing beyond Part: no specs
+    assert engine.prepared == {}
+    op_part = next(p for p in engine.parts if not p.machinery)
+    assert engine.kind.items(engine.prepared, op_part) == op_part.ops

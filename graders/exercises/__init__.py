@@ -18,24 +18,30 @@ module             what lives there
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graders.kinds import Kind
 
+if TYPE_CHECKING:
+    from graders.exercises.tasks import Task
 
-def prepare(folder: Path, parts) -> dict:
+
+def prepare(folder: Path, parts) -> dict[str, Task]:
     """Every part's exercise, parsed and checked once: ``{part name: Task}``."""
     from graders.exercises.tasks import tasks
 
     return {task.part: task for task in tasks(folder, parts)}
 
 
-def items(prepared: dict, part) -> tuple[str, ...]:
+def items(prepared: Mapping[str, Task], part) -> tuple[str, ...]:
     """A part's credit is shared among the functions its exercise asks for."""
     return prepared[part.name].functions
 
 
-KIND = Kind(
+#: An exercises part's spec: its ``Task`` (the exercise, parsed and checked).
+KIND: Kind[Task] = Kind(
     name="exercises",
     default_submission="answers.py",
     prepare=prepare,

@@ -10,6 +10,7 @@ non-uniform upstream gradient, and names the wrong chain-rule step and axis
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from graders.kinds import Kind
@@ -37,12 +38,13 @@ def prepare(folder: Path, parts) -> dict[str, tuple[str, ...]]:
     return found
 
 
-def items(prepared, part) -> tuple[str, ...]:
+def items(prepared: Mapping[str, tuple[str, ...]], part) -> tuple[str, ...]:
     """An op part's credit is shared among its ops; the machinery part is all or nothing."""
     return () if part.machinery else prepared[part.name]
 
 
-KIND = Kind(
+#: A tensor part's spec: the array op names it grades.
+KIND: Kind[tuple[str, ...]] = Kind(
     name="tensor",
     default_submission="engine.py",
     prepare=prepare,

@@ -252,6 +252,34 @@ def test_every_module_of_the_sandbox_can_be_reviewed_alone():
     assert not long, f"over {MOST_LINES} lines: {long}"
 
 
+def _kind_of(module: str, kinds: set[str]) -> str | None:
+    return next((k for k in kinds if module == k or module.startswith(k + ".")), None)
+
+
+#: Kinds that import another kind: debts, not a pattern. What two kinds share belongs in
+#: the model or the core (as ``graders.worker_numbers`` is); no new entry may be added.
+SIDEWAYS = {
+    ("graders.forward.grader", "graders.engine.probes"),
+    ("graders.forward.grader", "graders.engine.reproducer"),
+    ("graders.forward.reproducer", "graders.engine.reproducer"),
+    ("graders.tensor.where", "graders.engine.where"),
+}
+
+
+def test_no_kind_imports_another_beyond_the_known_debts():
+    kinds = _kind_packages()
+    sideways = {
+        (module, name)
+        for module in MODULES
+        for name in imports(module)
+        if _kind_of(module, kinds) and _kind_of(name, kinds) not in (None, _kind_of(module, kinds))
+    }
+    assert sideways <= SIDEWAYS, (
+        "a kind imports another kind (move what they share into graders/model or the core):\n"
+        + "\n".join(f"  {a} -> {b}" for a, b in sorted(sideways - SIDEWAYS))
+    )
+
+
 LIGHT = ("graders.results", "graders.platforms.gradescope", "graders.platforms.report")
 HEAVY = ("mygrad", "hypothesis")
 

@@ -80,12 +80,42 @@ def close_elementwise(actual, expected, rtol: float, atol: float):
         return np.isfinite(actual) & np.isfinite(expected) & (diff <= bound)
 
 
+#: The numerical oracle's steps: a complex step (``imag(f(x + ih)) / h``, no subtraction,
+#: so as small as we like) where every op downstream is analytic, else a fourth-order
+#: central difference whose step, about eps**(1/5), balances truncation and rounding
+#: (:func:`central_step`).
+COMPLEX_STEP = 1e-20
+CENTRAL_STEP = 7.4e-4
+
+
+def central_step(size):
+    """The central difference's step at a value of magnitude ``size`` (a number or an
+    array): ``CENTRAL_STEP``, relative past 1."""
+    import numpy as np
+
+    return CENTRAL_STEP * np.maximum(1.0, size)
+
+
+#: A MyGrad value versus NumPy's own evaluation of the same node (the same arithmetic).
+GATE_VALUES = dict(rtol=1e-12, atol=1e-12)
 #: MyGrad versus complex-step differentiation (exact to rounding: no subtraction).
 GATE_COMPLEX_STEP = dict(rtol=1e-8, atol=1e-10)
 #: MyGrad versus a fourth-order central difference (truncation and rounding near 1e-10).
 GATE_CENTRAL = dict(rtol=1e-6, atol=1e-8)
 #: A student's value or gradient versus MyGrad's.
 GRADING = dict(rtol=1e-4, atol=1e-6)
+
+
+def gate_agrees(numeric, exact, scale, *, analytic: bool):
+    """Does a numerical directional derivative agree with MyGrad's (``exact``, the
+    gradient projected on the direction; ``scale``, that projection's sum of absolute
+    terms)? Relative to the larger of ``scale`` and ``|numeric|``, so cancellation in the
+    projection never makes the bound tiny. Works on numbers and arrays alike."""
+    import numpy as np
+
+    tolerance = GATE_COMPLEX_STEP if analytic else GATE_CENTRAL
+    bound = tolerance["atol"] + tolerance["rtol"] * np.maximum(scale, np.abs(numeric))
+    return np.abs(numeric - exact) <= bound
 
 
 def grading(scale: float = 1.0) -> dict[str, float]:

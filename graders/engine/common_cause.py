@@ -9,6 +9,7 @@ only in compositions), one reverse-pass finding says so.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from graders.engine.diagnosis import rule_is
 from graders.presets import Preset
@@ -62,7 +63,7 @@ def _composed_cause(composed: Sequence[Finding]) -> Finding:
     """One finding for every op raising once another op is put on its output: the
     reverse pass cannot go through a composition at all."""
     first = composed[0]
-    ops_named = ", ".join(sorted({f.op for f in composed}))
+    ops_named = ", ".join(sorted({f.op for f in composed if f.op}))
     return Finding(
         "error",
         f"every op works alone but raises once another op uses its result, whatever the op "
@@ -78,11 +79,15 @@ def _composed_cause(composed: Sequence[Finding]) -> Finding:
 def _upstream_cause(upstream: Sequence[Finding], preset: Preset) -> Finding | None:
     """One finding for every op's scaled probe wrong the same way: its leaves get 0 (the
     op was handled before the op put on its output passed a gradient down: ``order``)."""
-    numbers = [(f.expected, f.actual) for f in upstream]
-    if not all(isinstance(a, float) and isinstance(e, float) for e, a in numbers):
+    numbers = [
+        (f.expected, f.actual)
+        for f in upstream
+        if isinstance(f.expected, float) and isinstance(f.actual, float)
+    ]
+    if len(numbers) < len(upstream):
         return None
     first = upstream[0]
-    evidence = dict(
+    evidence: dict[str, Any] = dict(
         node=first.node,
         expected=first.expected,
         actual=first.actual,
@@ -90,7 +95,7 @@ def _upstream_cause(upstream: Sequence[Finding], preset: Preset) -> Finding | No
         case=first.case,
         at=first.at,
     )
-    ops_named = ", ".join(sorted({f.op for f in upstream}))
+    ops_named = ", ".join(sorted({f.op for f in upstream if f.op}))
     if all(close(a, 0.0, **GRADING) for _, a in numbers):
         return Finding(
             "order",
@@ -114,6 +119,8 @@ def _what_was_asked(finding: Finding) -> str:
 def _leaf_pairs(finding: Finding) -> list[tuple[float, float]]:
     """``(expected, actual)`` gradient of each leaf of the probe a finding was made on."""
     case = finding.case
+    if case is None:
+        return []
     n = len(case["composition"]["inputs"])
     pairs = []
     for e, a in zip(case["expected"]["grads"][:n], case["actual"]["grads"][:n]):
@@ -165,6 +172,8 @@ def _output_seeded(finding: Finding) -> bool:
     """Does the probe a finding was made on show its output's own gradient as 1 (the seed
     was set; an engine that keeps its inputs' gradients only shows none)?"""
     case = finding.case
+    if case is None:
+        return False
     out = len(case["composition"]["inputs"]) + len(case["composition"]["nodes"]) - 1
     grads = case["actual"]["grads"]
     try:
@@ -176,7 +185,7 @@ def _output_seeded(finding: Finding) -> bool:
 def _factor_finding(factor: float, pairs, preset: Preset) -> Finding:
     ops_named = ", ".join(sorted({f.op for f, _ in pairs}))
     first = pairs[0][0]
-    evidence = dict(
+    evidence: dict[str, Any] = dict(
         node=first.node,
         expected=first.expected,
         actual=first.actual,

@@ -46,11 +46,12 @@ by one factor), the reverse pass is blamed once instead of every op.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
-import mygrad as mg
 import numpy as np
+from mygrad.tensor_base import tensor
 
 from graders.engine.probes import leaf_positions
 from graders.engine.reproducer import reproducer, write_node
@@ -63,6 +64,10 @@ from graders.results import Finding, at_text, number
 from graders.tolerances import GRADING, close, grading, grading_sum
 from graders.worker_numbers import NotANumber, read
 
+#: A worker's outcome for one point (``sandbox.protocol.Outcome``, or one rebuilt from a
+#: packed reply), read by key.
+Outcome = Mapping[str, Any]
+
 
 @dataclass(frozen=True)
 class Run:
@@ -72,7 +77,14 @@ class Run:
     composition: Composition
     point: tuple[float, ...]
     reference: Reference | None
-    outcome: dict
+    outcome: Outcome
+
+    @property
+    def trusted(self) -> Reference:
+        """The reference of a run the gate kept (the only runs a finding is made on)."""
+        if self.reference is None:
+            raise ValueError("a run the gate discarded has no reference")
+        return self.reference
 
 
 @dataclass(frozen=True)
@@ -225,7 +237,7 @@ class Diagnoser:
         return replace(finding, step="error", message=message, composed=True)
 
     def error_finding(
-        self, run: Run, error: dict, op: str | None, *, missing: bool | None = None
+        self, run: Run, error: Mapping[str, Any], op: str | None, *, missing: bool | None = None
     ) -> Finding:
         """``missing`` or ``error`` for what the engine raised; about an op, it quotes the
         node that failed as the student writes it (``x + 2``, not ``x + y``).
@@ -259,7 +271,7 @@ class Diagnoser:
     # --- 2. forward, 3. seed -----------------------------------------------------------
 
     def _forward(self, run: Run) -> Finding | None:
-        comp, ref = run.composition, run.reference
+        comp, ref = run.composition, run.trusted
         own = None
         for k in range(comp.size):
             wrong, shown = self._wrong(run, "value", k, ref.values[k])
@@ -351,7 +363,7 @@ class Diagnoser:
         arg_texts = [comp.arg_text(a) for a in comp.node(k).args]
         findings = []
         for leaf, pos, expected, shown in self._wrong_leaves(probe, comp, k):
-            at = self._at(comp, case.full.reference, k)
+            at = self._at(comp, case.full.trusted, k)
             rule = op.rule(pos, arg_texts)
             findings.append(
                 Finding(
@@ -389,7 +401,7 @@ class Diagnoser:
             own, _ = self._actual(alone, "grad", leaf)
             if own is None:
                 continue
-            right = alone.reference.grads[leaf]
+            right = alone.trusted.grads[leaf]
             expected = upstream * own
             wrong, shown = self._wrong(probe, "grad", leaf, expected, upstream)
             if not wrong:
@@ -413,7 +425,7 @@ class Diagnoser:
                 actual=self._number_or_text(probe, "grad", leaf),
                 rule=f"d(out)/d{arg} = d(out)/d{name} * {op.rule(pos, arg_texts)}",
                 **self._evidence(probe, [(leaf, "grad", expected)]),
-                at=self._at(comp, case.full.reference, k),
+                at=self._at(comp, case.full.trusted, k),
             )
         return None
 
@@ -421,7 +433,7 @@ class Diagnoser:
         """``(leaf, argument position, expected, shown)`` for each probe leaf whose gradient
         is wrong (each leaf of a probe stands for one argument of node ``k``)."""
         for leaf, pos in enumerate(leaf_positions(comp, k)):
-            expected = probe.reference.grads[leaf]
+            expected = probe.trusted.grads[leaf]
             wrong, shown = self._wrong(probe, "grad", leaf, expected)
             if wrong:
                 yield leaf, pos, expected, shown
@@ -430,7 +442,7 @@ class Diagnoser:
 
     def _gradients(self, case: Case) -> Finding | None:
         run = case.full
-        comp, ref = run.composition, run.reference
+        comp, ref = run.composition, run.trusted
         read_nodes = [k for k in range(comp.size) if self.reads(run, k)]
         wrong = [k for k in read_nodes if self._wrong(run, "grad", k, ref.grads[k])[0]]
         own = self._own_reference(run) if wrong else None
@@ -439,7 +451,7 @@ class Diagnoser:
         if not wrong:
             return None
         # The reverse pass is blamed only when every op of the case is known right at these
-        # very argument values (the engine's own: see ``grader._plan``): a probe the gate
+        # very argument values (the engine's own: see ``jobs.plan``): a probe the gate
         # discarded vouches for nothing, so there is no verdict on this case.
         locals_ = self._locals(case)
         if locals_ is None:
@@ -451,16 +463,17 @@ class Diagnoser:
         k = max(wrong)  # in "all" mode every consumer of it has a larger index: all right
         actual, shown = self._actual(run, "grad", k)
         name = comp.all_names[k]
-        about = dict(
+        about: dict[str, Any] = dict(
             node=self._text(comp, k) if k >= len(comp.inputs) else name,
             expected=ref.grads[k],
             actual=shown if actual is None else actual,
             **self._evidence(run, [(k, "grad", ref.grads[k])]),
         )
         locals_ = self._locals(case)
-        observed = {j: self._actual(run, "grad", j)[0] for j in read_nodes}
+        read = {j: self._actual(run, "grad", j)[0] for j in read_nodes}
+        observed = {j: v for j, v in read.items() if v is not None}
         overwritten = None
-        if locals_ is not None and None not in observed.values():
+        if locals_ is not None and len(observed) == len(read):
             overwritten, self.tied = machinery_fits(comp, locals_, observed)
         if overwritten is not None:
             j = overwritten
@@ -502,8 +515,9 @@ class Diagnoser:
         guard, ``log(x + 1e-6)``) may see that difference grow downstream (``log(x) * 10``
         near x = 1); judged at its own values, no op is charged for another's rounding."""
         comp = run.composition
-        values = [self._actual(run, "value", k)[0] for k in range(comp.size)]
-        if any(v is None or not math.isfinite(v) for v in values):
+        read = [self._actual(run, "value", k)[0] for k in range(comp.size)]
+        values = [v for v in read if v is not None and math.isfinite(v)]
+        if len(values) < len(read):
             return None
         own_values = list(values[: len(comp.inputs)])
         locals_: dict[tuple[int, int], float] = {}
@@ -511,7 +525,7 @@ class Diagnoser:
             for k in range(len(comp.inputs), comp.size):
                 node = comp.node(k)
                 args = [float(a.value) if isinstance(a, Const) else values[a] for a in node.args]
-                tensors = [mg.tensor(a) for a in args]
+                tensors = [tensor(a) for a in args]
                 with np.errstate(all="ignore"):
                     out = mygrad_function(ops.get(node.op).mygrad)(*tensors)
                     out.backward()

@@ -45,6 +45,7 @@ cannot build, never the worker's label alone.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -55,6 +56,7 @@ from graders.engine.diagnosis import Case, Diagnoser, Run
 from graders.engine.jobs import (
     died,
     expected_arrays,
+    job_of,
     outcome_at,
     own_values,
     right_at,
@@ -84,6 +86,7 @@ from graders.model.oracles import (
     reference,
     reference_at,
 )
+from graders.presets import Preset
 from graders.results import Finding, PartResult, unique
 from strategies import compositions, point_sets
 
@@ -119,7 +122,10 @@ class EngineGrader(BaseGrader):
 
     def start(self) -> None:
         super().start()
-        self._diagnoser = Diagnoser(self.runner.preset, self.runner.module_name)
+        preset = self.runner.preset
+        if not isinstance(preset, Preset):  # a started worker has found the API, if auto
+            raise RuntimeError(f"the worker started without an API: {preset!r}")
+        self._diagnoser = Diagnoser(preset, self.runner.module_name)
         self.worker_died = False
 
     @property
@@ -140,7 +146,7 @@ class EngineGrader(BaseGrader):
         self._overwrite = None
         unavailable = {op: f for op, f in self._unavailable.items() if op in part.ops}
         self.scaler = self._pick_scaler()
-        found = self._check_ops_alone(part.ops, unavailable, part.machinery)
+        found = self._check_ops_alone(part.ops, unavailable, part_is_machinery=part.machinery)
         alone = [f for fs in found.values() for f in fs]
         # Ops some form of which ran (an op that only raised says nothing about gradients).
         working = [
@@ -228,7 +234,7 @@ class EngineGrader(BaseGrader):
         ]
         if not checks:
             return []
-        jobs = [{"composition": c.to_json(), "points": ps, "packed": True} for _, c, ps in checks]
+        jobs = [job_of(c, ps, packed=True) for _, c, ps in checks]
         expected = functools.cache(lambda: [expected_arrays(c, ps) for _, c, ps in checks])
         outcomes = self.runner.run(jobs, expected)
         if self.runner.violations or any(
@@ -288,7 +294,7 @@ class EngineGrader(BaseGrader):
     def _pick_scaler(self) -> Scaler | None:
         """The first scaler the engine gets right on its own leaf, or None (one request)."""
         checks = list(scaler_checks())
-        jobs = [{"composition": c.to_json(), "points": p} for _, c, p in checks]
+        jobs = [job_of(c, p) for _, c, p in checks]
         outcomes = self.runner.run(jobs)
         for (scaler, composition, scaler_points), outcome in zip(checks, outcomes):
             runs = [run_of(composition, p, o) for p, o in zip(scaler_points, outcome)]
@@ -321,7 +327,7 @@ class EngineGrader(BaseGrader):
         checks, which charge the forms that fail and keep the ones that work."""
         names = tuple(n for n in names if n not in self._killers)
         probes = [capability_probe(name) for name in names]
-        jobs = [{"composition": c.to_json(), "points": [p]} for c, p in probes]
+        jobs = [job_of(c, [p]) for c, p in probes]
         outcomes = [self.runner.run([job])[0][0] for job in jobs]
         unavailable = dict(self._killers)
         errors = [o.get("error") or {} for o in outcomes]
@@ -343,6 +349,7 @@ class EngineGrader(BaseGrader):
         self,
         names: tuple[str, ...],
         unavailable: dict[str, Finding],
+        *,
         part_is_machinery: bool = False,
     ) -> dict[str, list[Finding]]:
         """Each available op alone at fixed values, every way it can be written: every
@@ -389,7 +396,7 @@ class EngineGrader(BaseGrader):
         part: Part,
         charged: dict[str, Finding],
         machinery: Finding | None,
-        earlier: list[Finding] = (),
+        earlier: Sequence[Finding] = (),
     ) -> PartResult:
         available = [op for op in part.ops if op not in charged]
         result = PartResult(part, 0.0, unique([*charged.values(), *earlier]))
@@ -477,7 +484,7 @@ class EngineGrader(BaseGrader):
             return [stop]
         kinds = 2 if self.scaler is not None else 1
         found: list[Finding] = []
-        for i in np.flatnonzero(~right):  # every number right: no finding (nor diagnosis)
+        for i in map(int, np.flatnonzero(~right)):  # all right: no finding (nor diagnosis)
             runs = []
             for (job_composition, job_points), outcome, arrays in zip(plan, outcomes, expected):
                 point = tuple(float(v) for v in job_points[i])
@@ -500,19 +507,18 @@ class EngineGrader(BaseGrader):
                 break
         return found
 
-    def _run_plan(self, composition: Composition, case_points: list, plan: list):
+    def _run_plan(
+        self, composition: Composition, case_points: list, plan: list
+    ) -> tuple[list, list, np.ndarray, Finding | None]:
         """Run a plan's jobs (``jobs.plan``: one round trip, numbers packed) and compute their
         references meanwhile: ``(outcomes, expected, right, stop)``, each job's outcomes (a
         packed array, or one per point) and references (``jobs.expected_arrays``), per point whether
         every number of every job is right, and the finding that stops the case (or None)."""
-        jobs = [
-            {"composition": c.to_json(), "points": [list(p) for p in ps], "packed": True}
-            for c, ps in plan
-        ]
+        jobs = [job_of(c, [list(p) for p in ps], packed=True) for c, ps in plan]
         expected = functools.cache(lambda: [expected_arrays(c, ps) for c, ps in plan])
         outcomes, stop = self._ran(composition, case_points, jobs, meanwhile=expected)
         if stop is not None:
-            return outcomes, None, None, stop
+            return outcomes, [], np.zeros(0, dtype=bool), stop  # nothing is read
         right = np.ones(len(case_points), dtype=bool)
         for (c, ps), job_expected, job_outcomes in zip(plan, expected(), outcomes):
             right &= right_at(c, ps, job_expected, job_outcomes)
@@ -553,21 +559,23 @@ class EngineGrader(BaseGrader):
         that kills the worker on its own (or no op, if only the whole case does)."""
         first = None
         for point in case_points:
-            job = {"composition": composition.to_json(), "points": [list(point)]}
+            job = job_of(composition, [list(point)])
             whole = self.runner.run([job])[0][0]
-            if not died(whole):
+            crash = whole.get("error")
+            if crash is None or not died(whole):
                 continue
             first = first or Run(composition, tuple(point), None, whole)
             values = composition.evaluate(point)
             for k in range(len(composition.inputs), composition.size):
                 probe, probe_point = isolated(composition, k, values)
-                job = {"composition": probe.to_json(), "points": [probe_point]}
+                job = job_of(probe, [probe_point])
                 alone = self.runner.run([job])[0][0]
-                if died(alone):
+                error = alone.get("error")
+                if error is not None and died(alone):
                     run = Run(probe, tuple(probe_point), None, alone)
                     op = composition.node(k).op
-                    return self.diagnoser.error_finding(run, alone["error"], op)
-            return self.diagnoser.error_finding(first, whole["error"], None)
+                    return self.diagnoser.error_finding(run, error, op)
+            return self.diagnoser.error_finding(first, crash, None)
         return Finding(
             "error",
             "the worker crashed or hung on this case, but not when it ran "

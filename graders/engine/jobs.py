@@ -9,13 +9,27 @@ number of an outcome agrees with them (all points at once where the reply is pac
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
-from graders.engine.diagnosis import Run
+from graders.engine.diagnosis import Outcome, Run
 from graders.engine.probes import SCALERS, Scaler, isolated, scaled
 from graders.model.composition import Composition, Const
 from graders.model.oracles import Reference, reference, reference_arrays, references
+from graders.sandbox.protocol import CompositionJob, JobComposition
 from graders.tolerances import GRADING, close, close_elementwise
+
+
+def job_of(composition: Composition, points: list, *, packed: bool = False) -> CompositionJob:
+    """The worker job that runs ``composition`` at ``points`` (``packed``: its numbers come
+    back as one array, ``protocol.Packed``)."""
+    # to_json() writes the protocol's form of a composition (the model layer cannot name
+    # the sandbox's TypedDict without importing upward).
+    wire = cast(JobComposition, composition.to_json())
+    if packed:
+        return {"composition": wire, "points": points, "packed": True}
+    return {"composition": wire, "points": points}
 
 
 def plan(
@@ -88,7 +102,7 @@ def right_at(composition: Composition, case_points: list, expected, outcomes) ->
     )
 
 
-def outcome_at(composition: Composition, outcomes, i: int) -> dict:
+def outcome_at(composition: Composition, outcomes, i: int) -> Outcome:
     """Point ``i``'s outcome, from a packed array (values, then gradients) or a list."""
     if not isinstance(outcomes, np.ndarray):
         return outcomes[i]
@@ -104,7 +118,7 @@ def _numbers_only(outcomes: list):
         return None
 
 
-def _agrees(ref: Reference | None, outcome: dict) -> bool:
+def _agrees(ref: Reference | None, outcome: Outcome) -> bool:
     """Is every number of one outcome within the grading tolerance of the gated reference
     (with no gradient flowing in: the strictest)? A fast path past the diagnosis for the
     common case; a discarded point, an error or any doubt says no, and is diagnosed."""
@@ -114,11 +128,11 @@ def _agrees(ref: Reference | None, outcome: dict) -> bool:
     return all(type(got) is float and close(got, want, **GRADING) for got, want in pairs)
 
 
-def died(outcome: dict) -> bool:
+def died(outcome: Outcome) -> bool:
     """Did the worker crash or hang (rather than the student's code raise)?"""
     return outcome.get("error", {}).get("kind") in ("crash", "timeout")
 
 
-def run_of(composition: Composition, point, outcome: dict) -> Run:
+def run_of(composition: Composition, point, outcome: Outcome) -> Run:
     point = tuple(float(v) for v in point)
     return Run(composition, point, reference(composition, point), outcome)

@@ -128,6 +128,8 @@ def own_overwrite(name: str, composition: Composition, finding: Finding, preset)
         for k in range(len(composition.inputs), composition.size)
     ]
     case = finding.case
+    if case is None:  # the checks' findings always carry their case
+        return finding
     pairs = zip(case["expected"]["grads"], case["actual"]["grads"][: len(composition.inputs)])
     wrong = [
         i for i, (w, g) in enumerate(pairs) if not (type(g) is float and close(g, w, **GRADING))

@@ -19,18 +19,23 @@ import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import mygrad as mg
 import numpy as np
+from mygrad.tensor_base import Tensor, tensor
 
 from graders.model import ops
 from graders.model.composition import Composition, Const
-from graders.tolerances import GATE_CENTRAL, GATE_COMPLEX_STEP, close_elementwise
-
-COMPLEX_STEP = 1e-20
+from graders.tolerances import (
+    COMPLEX_STEP,
+    GATE_CENTRAL,
+    GATE_COMPLEX_STEP,
+    GATE_VALUES,
+    central_step,
+    close_elementwise,
+)
 
 
 @functools.cache
-def mygrad_function(name: str) -> Callable[..., mg.Tensor]:
+def mygrad_function(name: str) -> Callable[..., Tensor]:
     """The MyGrad function an op's record names (``"nnet.activations.relu"``)."""
     module, _, function = f"mygrad.{name}".rpartition(".")
     return getattr(importlib.import_module(module), function)
@@ -58,7 +63,7 @@ def _columns(points: Sequence[Sequence[float]]) -> list[np.ndarray]:
 def _mygrad_columns(composition: Composition, columns: list[np.ndarray]):
     """MyGrad on arrays, one element per point: every op in the catalog is elementwise, so
     one reverse pass from the sum of the outputs gives every point's gradients."""
-    tensors: list = [mg.tensor(column) for column in columns]
+    tensors: list = [tensor(column) for column in columns]
     for node in composition.nodes:
         args = [float(a.value) if isinstance(a, Const) else tensors[a] for a in node.args]
         with np.errstate(all="ignore"):
@@ -98,7 +103,7 @@ def _adjoint(composition: Composition, columns, k: int, v: np.ndarray) -> tuple[
     downstream = composition.downstream(k) - {k}
     if all(ops.get(composition.node(j).op).analytic for j in downstream):
         return np.imag(output(v + 1j * COMPLEX_STEP)) / COMPLEX_STEP, "complex"
-    h = 7.4e-4 * np.maximum(1.0, np.abs(v))  # about eps**(1/5): balances truncation and rounding
+    h = central_step(np.abs(v))
     f = {s: np.real(output(v + s * h)) for s in (-2, -1, 1, 2)}
     return (8 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12 * h), "central"
 
@@ -162,6 +167,6 @@ def reference_arrays(
         adjoint, method = _adjoint(composition, columns, k, np.asarray(plain[k], np.float64))
         tolerance = GATE_COMPLEX_STEP if method == "complex" else GATE_CENTRAL
         kept &= np.isfinite(values[k]) & np.isfinite(grads[k])
-        kept &= close_elementwise(values[k], np.real(plain[k]), rtol=1e-12, atol=1e-12)
+        kept &= close_elementwise(values[k], np.real(plain[k]), **GATE_VALUES)
         kept &= close_elementwise(adjoint, grads[k], **tolerance)
     return np.array(values), np.array(grads), kept

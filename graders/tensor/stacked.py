@@ -30,7 +30,13 @@ from graders.model.array_composition import (
     frozen,
     projection,
 )
-from graders.tolerances import GATE_CENTRAL, GATE_COMPLEX_STEP
+from graders.tolerances import (
+    COMPLEX_STEP,
+    GATE_VALUES,
+    central_step,
+    close_elementwise,
+    gate_agrees,
+)
 
 #: The steps of the fourth-order central difference, in units of h.
 STEPS = (-2, -1, 1, 2)
@@ -154,7 +160,7 @@ def _agrees(composition: ArrayComposition, arrays: list, found) -> np.ndarray:
         j = big.index[k]
         value, grad = found.values[j], found.grads[j]
         kept &= _rows(np.isfinite(value) & np.isfinite(grad))
-        kept &= _rows(np.isclose(value, plain[j], rtol=1e-12, atol=1e-12))
+        kept &= _rows(close_elementwise(value, plain[j], **GATE_VALUES))
         downstream = composition.downstream(k)
         analytic = all(ops.get(composition.node(m).op).analytic for m in downstream - {k})
         rng = np.random.default_rng(1000 + k)
@@ -164,22 +170,20 @@ def _agrees(composition: ArrayComposition, arrays: list, found) -> np.ndarray:
         exact = _per_entry(grad[:, None] * directions)  # (entries, directions)
         scale = _per_entry(np.abs(grad[:, None] * directions))
         numeric = _directional(composition, plain, k, directions, analytic)
-        tolerance = GATE_COMPLEX_STEP if analytic else GATE_CENTRAL
-        bound = tolerance["atol"] + tolerance["rtol"] * np.maximum(scale, np.abs(numeric))
-        kept &= np.all(np.abs(numeric - exact) <= bound, axis=1)
+        kept &= np.all(gate_agrees(numeric, exact, scale, analytic=analytic), axis=1)
     return kept
 
 
 def _directional(composition, plain: list, k: int, directions, analytic: bool) -> np.ndarray:
     """d(loss)/d(node k) along each direction, per entry: ``(entries, directions)``."""
     n, d = len(plain[0]), len(directions)
-    steps = (1j * oracles.COMPLEX_STEP,) if analytic else STEPS
+    steps = (1j * COMPLEX_STEP,) if analytic else STEPS
     big = stacked(composition, n)
     value = plain[big.index[k]]
     if analytic:
         h = np.ones(n)
     else:
-        h = 7.4e-4 * np.maximum(1.0, np.max(np.abs(value).reshape(n, -1), axis=1, initial=0.0))
+        h = central_step(np.max(np.abs(value).reshape(n, -1), axis=1, initial=0.0))
     # entries x steps x directions, flattened into one batch
     shift = np.stack([s * d_ for s in steps for d_ in directions])  # (s*d, *shape)
     h_ = h.reshape(n, 1, *([1] * (value.ndim - 1)))
@@ -200,7 +204,7 @@ def _directional(composition, plain: list, k: int, directions, analytic: bool) -
     loss = _per_entry(out_w.reshape(n, len(shift), *out_w.shape[1:]))  # (n, s*d)
     loss = loss.reshape(n, len(steps), d)
     if analytic:
-        return np.imag(loss[:, 0]) / oracles.COMPLEX_STEP
+        return np.imag(loss[:, 0]) / COMPLEX_STEP
     f = {s: np.real(loss[:, i]) for i, s in enumerate(STEPS)}
     return (8 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12 * h[:, None])
 

@@ -1,11 +1,16 @@
 """forward_autodiff on the student's paths: ``chaingrade check`` in a subprocess (the
 starter, a one-bug engine as JSON) and the pytest plugin in a pytest subprocess."""
 
+import dataclasses
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from graders.assignment import load
+from graders.grading import grade
+from graders.sandbox.policy import Policy
 
 pytest_plugins = ["pytester"]
 
@@ -60,3 +65,21 @@ def test_the_pytest_plugin_grades_each_part(pytester):
     done.assert_outcomes(passed=5, failed=1)
     assert "trigonometry: 10 / 15 points" in done.stdout.str()
     assert "step upstream, op sin" in done.stdout.str()
+
+
+def test_a_lazy_forbidden_import_in_one_op_zeroes_every_part(tmp_path):
+    """exp imports torch only when it runs (the static policy off, as the hostile
+    engines are run): every part's worker runs every op once, so every part sees it."""
+    task = dataclasses.replace(load("forward_autodiff"), policy=Policy(enabled=False))
+    student = tmp_path / "dual.py"
+    student.write_text(
+        (ASSIGNMENT / "solution" / "dual.py").read_text()
+        + "\n\n_exp = exp\n\n\ndef exp(x):\n"
+        + "    try:\n        __import__('torch')\n    except ImportError:\n        pass\n"
+        + "    return _exp(x)\n"
+    )
+    report = grade(task, student, examples=2)
+    assert report.score == 0
+    assert all(
+        r.findings[0].message.startswith("policy violation: imports torch") for r in report.parts
+    )

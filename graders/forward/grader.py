@@ -30,7 +30,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from graders.assignment import Part
-from graders.engine.probes import fixed_checks, isolated
+from graders.engine.probes import capability_probe, fixed_checks, isolated
 from graders.forward import diagnosis
 from graders.forward.oracle import safe_jacobian
 from graders.forward.reproducer import reproducer
@@ -62,6 +62,13 @@ class ForwardGrader(BaseGrader):
         self._digest = hashlib.sha256()
         #: A finding that hides every derivative (a leaf that drops its tangent), if any.
         self._fatal: Finding | None = None
+
+    def sweep(self) -> None:
+        """Every op of the assignment once, in one request (see ``BaseGrader.sweep``): what
+        an op does at run time (a lazy forbidden import) is seen in every part's worker.
+        What the ops give is not read here: each part checks its own."""
+        probes = [capability_probe(name) for name in self.assignment.ops]
+        self._run_many([(c, [p], [(1.0,) * len(c.inputs)]) for c, p in probes])
 
     def grade_part(self, part: Part) -> PartResult:
         self._digest = hashlib.sha256()

@@ -241,7 +241,7 @@ def test_a_folder_swapped_for_a_link_while_it_is_read_leads_nowhere(tmp_path):
     """What the walk saw as a folder is read step by step without following a link, so a
     student who swaps it for a link to the grader's files between walk and read gets
     an error, not those files."""
-    from graders.submission import _read_regular
+    from graders.submission.limits import read_regular as _read_regular
 
     folder = tmp_path / "lena"
     (folder / "pkg").mkdir(parents=True)

@@ -289,7 +289,10 @@ class TensorGrader(BaseGrader):
             return self.policy_finding(self.runner.violations)
         if len(prepared) > 1 and any(_stopped(o) for o in outcomes):
             for case in prepared:
-                finding = self._judge(case, self._request(case.plan), reverse_pass)
+                alone = self._request(case.plan)
+                if self.runner.violations:
+                    return self.policy_finding(self.runner.violations)
+                finding = self._judge(case, alone, reverse_pass)
                 if finding is not None:
                     return finding
             return None

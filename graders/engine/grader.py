@@ -88,6 +88,7 @@ from graders.model.oracles import (
 )
 from graders.presets import Preset
 from graders.results import Finding, PartResult, unique
+from graders.sandbox.protocol import Job
 from strategies import compositions, point_sets
 
 #: Ops asked, in this order, whether a common cause holds outside a part: each with code
@@ -234,7 +235,7 @@ class EngineGrader(BaseGrader):
         ]
         if not checks:
             return []
-        jobs = [job_of(c, ps, packed=True) for _, c, ps in checks]
+        jobs: list[Job] = [job_of(c, ps, packed=True) for _, c, ps in checks]
         expected = functools.cache(lambda: [expected_arrays(c, ps) for _, c, ps in checks])
         outcomes = self.runner.run(jobs, expected)
         if self.runner.violations or any(
@@ -294,7 +295,7 @@ class EngineGrader(BaseGrader):
     def _pick_scaler(self) -> Scaler | None:
         """The first scaler the engine gets right on its own leaf, or None (one request)."""
         checks = list(scaler_checks())
-        jobs = [job_of(c, p) for _, c, p in checks]
+        jobs: list[Job] = [job_of(c, p) for _, c, p in checks]
         outcomes = self.runner.run(jobs)
         for (scaler, composition, scaler_points), outcome in zip(checks, outcomes):
             runs = [run_of(composition, p, o) for p, o in zip(scaler_points, outcome)]

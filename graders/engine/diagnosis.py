@@ -60,7 +60,7 @@ from graders.model import ops
 from graders.model.composition import Composition, Const
 from graders.model.oracles import Reference, mygrad_function
 from graders.presets import Preset
-from graders.results import Finding, at_text, number
+from graders.results import Finding, at_text, number, unique
 from graders.tolerances import GRADING, close, grading, grading_sum
 from graders.worker_numbers import NotANumber, read
 
@@ -119,7 +119,7 @@ class Diagnoser:
         first = self._forward(full) or self._seed(full)
         if first:
             return [first]
-        return _unique(self._probes(case)) or _listed(self._gradients(case))
+        return unique(self._probes(case)) or _listed(self._gradients(case))
 
     def right_alone(self, run: Run) -> bool:
         """Is a run right: no error, every value, every input's gradient? (A run the gate
@@ -587,13 +587,6 @@ class Diagnoser:
 
 def _listed(finding: Finding | None) -> list[Finding]:
     return [] if finding is None else [finding]
-
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    first: dict[tuple, Finding] = {}
-    for finding in findings:
-        first.setdefault(finding.identity, finding)
-    return list(first.values())
 
 
 def rule_is(rule: str, value: float) -> str:

@@ -303,7 +303,7 @@ def plan_of(api, composition):
     return steps, reader(api["value"]), reader(api["gradient"])
 
 
-def run_one(module, api, plan, point, backward_at=()):
+def run_one(module, api, plan, point, *, backward_at=()):
     """Build the composition (its ``plan_of``) at one point and run the reverse pass from
     its output; first, from each node of ``backward_at`` as soon as it is built, keeping
     what that pass left, so a later graph reuses the nodes of an earlier one. Nothing is
@@ -321,14 +321,20 @@ def run_one(module, api, plan, point, backward_at=()):
         nodes.append(call_op(module, op, call, name, args, api))
         if len(nodes) - 1 in backward_at:
             run_backward(api, nodes[-1])
-            earlier.append(read_results(api, nodes, inputs, read_values, read_grads)[1])
+            earlier.append(
+                read_results(
+                    api, nodes, inputs=inputs, read_values=read_values, read_grads=read_grads
+                )[1]
+            )
     run_backward(api, nodes[-1])
-    values, grads = read_results(api, nodes, inputs, read_values, read_grads)
+    values, grads = read_results(
+        api, nodes, inputs=inputs, read_values=read_values, read_grads=read_grads
+    )
     earlier = [e + [None] * (len(grads) - len(e)) for e in earlier]  # nodes not built yet
     return {"values": values, "grads": grads, **({"earlier_grads": earlier} if earlier else {})}
 
 
-def read_results(api, nodes, inputs, read_values, read_grads):
+def read_results(api, nodes, *, inputs, read_values, read_grads):
     """Every node's value, and the gradients the API reads (every node's, or the inputs'),
     read by the ``reader`` of each path."""
     graded = nodes[:inputs] if api["gradients"] == "inputs" else nodes
@@ -379,7 +385,9 @@ def trace_one(module, api, job, point):
             record = tracer.record()
         except TraceDisturbed:
             record = None
-    values, grads = read_results(api, nodes, len(point), read_values, read_grads)
+    values, grads = read_results(
+        api, nodes, inputs=len(point), read_values=read_values, read_grads=read_grads
+    )
     return {"values": values, "grads": grads, "trace": record}
 
 

@@ -111,7 +111,9 @@ def run_job(module, api, job):
                 outcomes.append(forward_jobs.run_one(module, api, plan, point, engine_calls))
             else:
                 plan = plan or plan_of(api, job["composition"])
-                outcomes.append(run_one(module, api, plan, point, job.get("backward_at", ())))
+                outcomes.append(
+                    run_one(module, api, plan, point, backward_at=job.get("backward_at", ()))
+                )
         except BuildError as exc:
             outcomes.append({"error": exc.info})
     return packed(outcomes) if job.get("packed") else outcomes

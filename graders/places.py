@@ -23,6 +23,8 @@ from pathlib import Path
 AROUND = 3
 #: The most records of each kind a traced outcome may hold.
 MOST_RECORDS = 20000
+#: The most numbers in an array the tracer records (``tracing.MOST_ELEMENTS``).
+MOST_ELEMENTS = 256
 
 
 class Sources:
@@ -101,7 +103,8 @@ def excerpt_lines(place: Mapping) -> list[tuple[int, str, bool]]:
 def checked_trace(outcome) -> dict:
     """One traced outcome (``worker.trace_one``) rebuilt from checked parts: an error as it
     is, else ``values``, ``grads`` (numbers or None) and ``trace`` (None when tracing was
-    disturbed, or when what came back is not what the tracer writes)."""
+    disturbed, or when what came back is not what the tracer writes). A number is a float
+    or an array as ``(shape, data)`` (tuples; see :func:`same`)."""
     if not isinstance(outcome, dict):
         return {"values": [], "grads": [], "trace": None}
     if isinstance(outcome.get("error"), dict):
@@ -111,10 +114,46 @@ def checked_trace(outcome) -> dict:
     return {"values": values, "grads": grads, "trace": _record(outcome.get("trace"))}
 
 
+def same(a, b) -> bool:
+    """Are two traced numbers (a float, or an array as ``(shape, data)``) the very same
+    numbers? A float is the same as an array holding it alone (a 0-d array's value)."""
+    if a is None or b is None:
+        return False
+    if type(a) is float and type(b) is float:
+        return a == b
+    a, b = _as_array(a), _as_array(b)
+    if len(a[1]) == 1 and len(b[1]) == 1:
+        return a[1] == b[1]
+    return a == b
+
+
+def _as_array(value) -> tuple:
+    return ((), (value,)) if type(value) is float else value
+
+
 def _numbers(raw) -> list:
     if not isinstance(raw, list):
         return []
-    return [v if type(v) is float else None for v in raw[:MOST_RECORDS]]
+    return [_number(v) for v in raw[:MOST_RECORDS]]
+
+
+def _number(raw):
+    """A float as it is, an array (the tracer's ``[shape, data]``, the worker's ``{"shape",
+    "data"}``) as ``(shape, data)`` tuples, anything else None."""
+    if type(raw) is float:
+        return raw
+    if isinstance(raw, dict):
+        raw = [raw.get("shape"), raw.get("data")]
+    if not (isinstance(raw, list) and len(raw) == 2):
+        return None
+    shape, data = raw
+    if not (isinstance(shape, list) and isinstance(data, list) and len(data) <= MOST_ELEMENTS):
+        return None
+    if not all(type(n) is int and 0 <= n <= MOST_ELEMENTS for n in shape[:8]) or len(shape) > 8:
+        return None
+    if math.prod(shape) != len(data) or not all(type(v) is float for v in data):
+        return None
+    return (tuple(shape), tuple(data))
 
 
 def _places(raw) -> list | None:
@@ -161,8 +200,10 @@ def _record(raw) -> dict | None:
             if item["phase"] not in ("forward", "backward"):
                 return None
             for key in ("value", "was"):
-                if key in item and not (item[key] is None or _finite(item[key])):
-                    item[key] = None
+                if key in item:
+                    item[key] = _number(item[key])
+                    if type(item[key]) is float and not math.isfinite(item[key]):
+                        item[key] = None
             if "index" in item and type(item["index"]) is not int:
                 return None
             if "how" in item and item["how"] not in ("call", "local", "return"):
@@ -172,7 +213,3 @@ def _record(raw) -> dict | None:
             clean.append(item)
         record[kind] = clean
     return record
-
-
-def _finite(value) -> bool:
-    return type(value) is float and math.isfinite(value)

@@ -1,4 +1,4 @@
-"""``where`` on the engine kind's findings: the student's own line that computed the number.
+"""``where`` on findings: the student's own line that computed the number.
 
 After a part is graded, each finding that names a number of one op (``forward``,
 ``local-derivative``, ``upstream``), an overwrite (``accumulation``) or the seed is run
@@ -15,10 +15,14 @@ these few runs are traced, never the search. What the tracer saw decides the pla
   ...``), returned (``Mul.backward``'s ``return b, a``), passed to a call
   (``Value(self.data * other.data, ...)``) or bound to a local; in shared code, the op's
   own caller. When the op's backward is all shared code (a helper, a tape), the line of
-  its forward that worked the derivative out and handed it on last (``_unary(x, t, 1 -
-  t)``); never when its own backward ran and the number was not seen there (NumPy's).
-  A number worked out in another op's code is that op's line first when that op is wrong
-  alone, else the op's own line (``_ordered``).
+  its forward that worked the derivative out (times the upstream gradient the probe ran
+  under, the number the engine ends with) and handed it on last (``_unary(x, t, 1 -
+  t)``); never when its own backward ran and the number was not seen there. A number
+  worked out in another op's code is that op's line first when that op is wrong alone
+  (``graders.engine.root_cause``: the root cause, marked ``built_on``), else the op's
+  own line (``_ordered``). Numbers are floats or NumPy arrays (``graders.places.same``);
+  zeros say nothing about where they were made, and ``2 - x`` that runs ``x - y``'s very
+  function (an alias ``__rsub__ = __sub__``) has no line of its own: no place.
 * ``accumulation``: the finding's own case, the node whose gradient is wrong watched: the
   first write that left one contribution (computed here from the reference, as the
   chain rule says) where the sum of the earlier ones and it belonged.
@@ -28,6 +32,8 @@ these few runs are traced, never the search. What the tracer saw decides the pla
 
 Anything unclear (tracing disturbed, the number never seen in the op's own code, a
 contrast op the engine cannot build) leaves ``where`` empty: never a wrong place.
+:func:`traced_places` is the same for every kind: a kind gives what to trace for a finding
+and a contrast run per op (the tensor kind's: ``graders.tensor.where``).
 """
 
 from __future__ import annotations
@@ -35,10 +41,11 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from graders.engine import root_cause
 from graders.engine.probes import capability_probe, isolated
 from graders.model.composition import Composition, Const
 from graders.model.oracles import reference
-from graders.places import Sources
+from graders.places import Sources, same
 from graders.results import Finding
 from graders.tolerances import GRADING, close
 
@@ -48,29 +55,40 @@ OWN_NUMBER_STEPS = ("forward", "local-derivative", "upstream")
 
 def locate(grader, findings: list[Finding]) -> list[Finding]:
     """``findings`` with ``where`` filled in wherever a place is certain (one request)."""
-    plans = [(i, _plan(f)) for i, f in enumerate(findings) if not f.where]
+    return traced_places(grader, findings, _plan, _contrast, _contrasts(grader))
+
+
+def traced_places(grader, findings: list[Finding], plan_of, contrast_of, ops) -> list[Finding]:
+    """``where`` for any kind: ``plan_of(finding)`` says what to run traced for a finding
+    (a plan: ``step``, ``job``, the fields the step's decision reads) or None;
+    ``contrast_of(op)`` gives an op's contrast run (``job``; ``right(run)``: did it give
+    every number right; ``reflected``: a number on its left), for each of ``ops``. All
+    run in one request."""
+    plans = [(i, plan_of(f)) for i, f in enumerate(findings) if not f.where]
     plans = [(i, p) for i, p in plans if p is not None]
     if not plans or grader.out_of_time() is not None:
         return findings
     runner = grader.runner
     folder = str(runner.home / "submission")
-    contrasts = _contrasts(grader)
-    jobs = [_job(p["composition"], p["point"], folder, p["watch"]) for _, p in plans]
-    jobs += [_job(*capability_probe(op), folder, ()) for op in contrasts]
+    contrasts = {op: contrast_of(op) for op in ops}
+    contrasts = {op: c for op, c in contrasts.items() if c is not None}
+    jobs = [{**p["job"], "folder": folder, "watch": p.get("watch", [])} for _, p in plans]
+    jobs += [{**c["job"], "folder": folder, "watch": []} for c in contrasts.values()]
     outcomes = runner.run(jobs)
     if runner.violations or len(outcomes) != len(jobs):
         return findings
     traced = [o[0] if o else {} for o in outcomes]
     contrast_runs = {
-        op: {**run, "right": _right(capability_probe(op), run)}
-        for op, run in zip(contrasts, traced[len(plans) :])
+        op: {**run, "right": c["right"](run), "reflected": c["reflected"]}
+        for (op, c), run in zip(contrasts.items(), traced[len(plans) :])
     }
     sources = Sources(runner.handed_in, folder)
     located = list(findings)
     for (i, plan), outcome in zip(plans, traced):
-        found = [sources.place(raw) for raw in _decide(plan, outcome, contrast_runs)]
+        raw, root = _decide(plan, outcome, contrast_runs)
+        found = [sources.place(place) for place in raw]
         if found and None not in found:
-            located[i] = replace(findings[i], where=tuple(found))
+            located[i] = replace(findings[i], where=root_cause.marked(found, root))
     return located
 
 
@@ -78,6 +96,13 @@ def _contrasts(grader) -> list[str]:
     """Every op the engine builds: what each runs tells the reverse pass and helpers all
     ops share from each op's own code."""
     return [op for op in grader.assignment.ops if op not in grader._unavailable]
+
+
+def _contrast(op: str):
+    probe = capability_probe(op)
+    composition = probe[0]
+    reflected = isinstance(composition.node(len(composition.inputs)).args[0], Const)
+    return {"job": _job(*probe), "right": lambda run: _right(probe, run), "reflected": reflected}
 
 
 def _right(probe: tuple[Composition, list], run: dict) -> bool:
@@ -92,13 +117,8 @@ def _right(probe: tuple[Composition, list], run: dict) -> bool:
     )
 
 
-def _job(composition: Composition, point, folder: str, watch) -> dict:
-    return {
-        "trace": composition.to_json(),
-        "points": [[float(v) for v in point]],
-        "folder": folder,
-        "watch": list(watch),
-    }
+def _job(composition: Composition, point) -> dict:
+    return {"trace": composition.to_json(), "points": [[float(v) for v in point]]}
 
 
 # --- what to trace -------------------------------------------------------------------------
@@ -121,14 +141,13 @@ def _plan(finding: Finding) -> dict | None:
             return None
         return {
             "step": "accumulation",
-            "composition": composition,
-            "point": point,
+            "job": _job(composition, point),
             "watch": [node],
             "contributions": contributions,
         }
     if finding.step == "seed":
         out = composition.output
-        return {"step": "seed", "composition": composition, "point": point, "watch": [out]}
+        return {"step": "seed", "job": _job(composition, point), "watch": [out]}
     return None
 
 
@@ -149,7 +168,13 @@ def _own_number(finding: Finding, composition: Composition, point, case) -> dict
     values = [o if type(o) is float and math.isfinite(o) else v for o, v in zip(own, values)]
     values += composition.evaluate(point)[len(values) :]
     probe, probe_point = isolated(composition, at, values)
-    plan = {"step": finding.step, "op": finding.op, "composition": probe, "point": probe_point}
+    reflected = isinstance(composition.node(at).args[0], Const)
+    plan = {
+        "step": finding.step,
+        "op": finding.op,
+        "job": _job(probe, probe_point),
+        "reflected": reflected,
+    }
     if finding.step == "forward":
         return {**plan, "watch": []}
     args = composition.node(at).args
@@ -185,15 +210,16 @@ def _contributions(composition: Composition, point, node: int) -> list[float] | 
 
 
 def _decide(plan: dict, outcome: dict, contrasts: dict[str, dict]):
-    """The traced place (``[path, line, qualname, first line]``) for one plan, or None."""
+    """The traced places (``[path, line, qualname, first line]``) for one plan, and the op
+    it is built on that is the root cause (``graders.engine.root_cause``), or None."""
     trace = outcome.get("trace") if isinstance(outcome, dict) else None
     if trace is None:
-        return []
+        return [], None
     step = plan["step"]
     if step == "seed":
-        return _listed(_seed_place(trace))
+        return _listed(_seed_place(trace)), None
     if step == "accumulation":
-        return _listed(_overwrite_place(trace, plan["watch"][0], plan["contributions"]))
+        return _listed(_overwrite_place(trace, plan["watch"][0], plan["contributions"])), None
     # Contrasts that ran a reverse pass, traced, from a function other than this op's
     # (``x - y`` is a contrast for ``2 - x``): two at least, or the machinery is unknown.
     own = _entry(trace)
@@ -204,63 +230,161 @@ def _decide(plan: dict, outcome: dict, contrasts: dict[str, dict]):
         and _codes(run["trace"], "backward")
         and _entry(run["trace"]) not in (own, None)
     }
-    if own is None or len(others) < 2:
-        return []
+    if own is None or len(others) < 2 or _aliased(plan, own, contrasts):
+        return [], None
     shared, elsewhere = _not_own(trace, others)
     forward = [n for n in trace["numbers"] if n["phase"] == "forward"]
+    values = outcome.get("values") or []
+    node = plan.get("node", len(values) - 1)
+    value = values[node] if 0 <= node < len(values) else None
+    if step == "shape" and _shape(value) != plan.get("value_shape"):
+        step = "forward"  # the value has the wrong shape: where it was computed
     if step == "forward":
-        values = outcome.get("values") or []
-        target = values[-1] if values else None
+        target = value
+        if _blank(target):
+            return [], None
         return _ordered(_first(forward, target, elsewhere, new_only=True), contrasts, others)
     grads = outcome.get("grads") or []
     leaf = plan["leaf"]
     target = grads[leaf] if leaf < len(grads) else None
-    backward = [n for n in trace["numbers"] if n["phase"] == "backward"]
-    backward += [w for w in trace["writes"] if w["phase"] == "backward" and w["index"] == leaf]
+    if _blank(target):
+        return [], None
+    # Before the op's output got its gradient, what ran was the nodes after it (an array
+    # probe's projection ``out * w``, the op's own code when the op is mul): not its step.
+    start = _first_write(trace, plan.get("output"))
+    backward = [n for n in trace["numbers"] if n["phase"] == "backward" and n["seq"] > start]
+    backward += [
+        w
+        for w in trace["writes"]
+        if w["phase"] == "backward" and w["index"] == leaf and w["seq"] > start
+    ]
     # Any code but the shared is this op's in its reverse pass: the probe is this op alone,
     # and an op built on another (``2 ** x`` on ``__pow__``) runs that op's backward.
     found = _first(backward, target, shared, new_only=True)
     if found is not None:
-        return [found[0][found[1]]]
+        place = found[0][found[1]]
+        built = [op for op, other in others.items() if _inside(_code(place), _entry(other))]
+        entries = [_entry(others[op]) for op in built]
+        caller = _called_from(found[0][found[1] :], entries, shared) or _caller(forward, entries)
+        return root_cause.in_reverse_pass(place, built, caller, contrasts)
     own_backward = [
         line
         for line in trace["lines"]
-        if line["phase"] == "backward" and not shared(_code(line["place"][0]))
+        if line["phase"] == "backward"
+        and line["seq"] > start
+        and not elsewhere(_code(line["place"][0]))
     ]
     if found is None and own_backward:
-        return []  # its own backward ran, and the number is not seen there (NumPy's, say)
+        return [], None  # its own backward ran, and the number is not seen there (NumPy's, say)
     if found is None:  # the op's backward is a helper every op shares (``_unary(x, v, d)``)
         # or a tape's: the derivative was worked out, and last handed on, in its forward code
         made = [n for n in forward if n["new"] and not elsewhere(_code(n["place"][0]))]
-        if any(n["value"] == target for n in made):  # worked out there, not an input's
-            found = _first(forward[::-1], target, elsewhere, new_only=False)
+        upstream = plan.get("upstream")
+        derivative = next(  # worked out there, not an input's
+            (n["value"] for n in made if same(_times(n["value"], upstream), target)), None
+        )
+        if derivative is not None:
+            found = _first(forward[::-1], derivative, elsewhere, new_only=False)
     return _ordered(found, contrasts, others)
+
+
+def _called_from(stack: list, entries: list, shared):
+    """In a stack that starts in another op's code (one of ``entries``), the op's own line
+    that called it in its backward (``gx = mul(gy, x)`` in DeZero's ``Exp.backward``);
+    None when the reverse pass called it (div's node is pow's: ``_caller`` tells)."""
+    inside = [any(_inside(_code(p), e) for e in entries) for p in stack]
+    after = next((i for i, into in enumerate(inside) if not into), None)
+    if after is None or shared(_code(stack[after])):
+        return None
+    return stack[after]
+
+
+def _caller(forward: list, entries: list):
+    """The op's line that called into another op (one of ``entries``: its function or a
+    closure in it) while its forward ran: ``return self * other**-1`` in ``__truediv__``,
+    ``return self**0.5`` in ``sqrt``; None if unseen."""
+    for event in sorted(forward, key=_seq):
+        inside = [any(_inside(_code(p), e) for e in entries) for p in event["place"]]
+        if True not in inside:
+            continue
+        after = inside.index(True)
+        while after < len(inside) and inside[after]:
+            after += 1
+        if after < len(inside):
+            return event["place"][after]
+    return None
+
+
+def _blank(number) -> bool:
+    """Zeros only: what every initialization and ``zeros_like`` makes, so where a number
+    of zeros appeared first says nothing about which line computed it."""
+    if number is None:
+        return False
+    data = (number,) if type(number) is float else number[1]
+    return all(v == 0.0 for v in data)
+
+
+def _first_write(trace: dict, index: int | None) -> int:
+    """The sequence number of the first write to node ``index``'s gradient (0: none)."""
+    writes = [w["seq"] for w in trace["writes"] if w["index"] == index]
+    return min(writes, default=0)
+
+
+def _aliased(plan: dict, own: tuple, contrasts: dict) -> bool:
+    """Did a number on the left (``2 - x``) run the very function of the op's own form
+    (``x - y``)? Then the operator is an alias (``__rsub__ = __sub__``), whose line never
+    runs: no place, never the right form's lines."""
+    run = contrasts.get(plan.get("op")) or {}
+    if not plan.get("reflected") or run.get("reflected") or not run.get("trace"):
+        return False
+    return _entry(run["trace"]) == own
+
+
+def _times(number, upstream):
+    """A traced number times the upstream gradient its op was run under (``None``: 1), as
+    the engine's ``derivative * out.grad`` computes it."""
+    if upstream is None or number is None:
+        return number
+    shape, data = ((), (number,)) if type(number) is float else number
+    if len(upstream[1]) == 1 and len(data) > 1:
+        return shape, tuple(d * upstream[1][0] for d in data)
+    if len(data) == 1 and len(upstream[1]) > 1:
+        return upstream[0], tuple(data[0] * u for u in upstream[1])
+    if len(data) != len(upstream[1]):
+        return None
+    return upstream[0], tuple(d * u for d, u in zip(data, upstream[1]))
+
+
+def _shape(number) -> tuple:
+    return () if type(number) is float else tuple(number[0]) if number else None
 
 
 def _listed(place) -> list:
     return [] if place is None else [place]
 
 
-def _ordered(found, contrasts: dict, others: dict) -> list:
+def _ordered(found, contrasts: dict, others: dict):
     """The places of a number the op's own line led to (``_first``): that line alone, or,
     computed in another op's code it is built on (``__rpow__`` on ``__pow__``), both: the
-    other op's line first when that op is wrong on its own (the number is wrong there),
-    else the op's own line (it asked the right op for the wrong thing)."""
+    other op's line first when that op is wrong on its own (the number is wrong there: that
+    op is the root cause, returned too), else the op's own line (it asked the right op for
+    the wrong thing)."""
     if found is None:
-        return []
+        return [], None
     places, own = found
     if own == 0:
-        return [places[0]]
+        return [places[0]], None
     built_on = [
         op
         for op, trace in others.items()
         if any(_inside(_code(p), _entry(trace)) for p in places[:own])
     ]
     if not built_on:  # computed in shared code: the op's own line is the place
-        return [places[own]]
-    if any(not contrasts[op]["right"] for op in built_on):
-        return [places[0], places[own]]
-    return [places[own], places[0]]
+        return [places[own]], None
+    root = root_cause.wrong_alone(built_on, contrasts)
+    if root is not None:
+        return [places[0], places[own]], root
+    return [places[own], places[0]], None
 
 
 def _not_own(trace: dict, others: dict[str, dict]):
@@ -277,7 +401,9 @@ def _not_own(trace: dict, others: dict[str, dict]):
     own = _entry(trace)
 
     def shared(code: tuple) -> bool:
-        return not _inside(code, own) and len(runs.get(code, ())) >= 2
+        if _inside(code, own) or any(_inside(code, entry) for entry in entries):
+            return False  # an op's own, or another op's it is built on (pow's under div)
+        return len(runs.get(code, ())) >= 2
 
     def elsewhere(code: tuple) -> bool:
         return shared(code) or (
@@ -315,7 +441,7 @@ def _first(events, target, elsewhere, new_only: bool):
         # ``Mul.backward`` returning ``b, a``); one only handed on is not.
         if new_only and not event.get("new", True) and event.get("how") != "return":
             continue
-        if event["value"] != target:
+        if not same(event["value"], target):
             continue
         own = next((i for i, p in enumerate(event["place"]) if not elsewhere(_code(p))), None)
         if own is not None:
@@ -341,7 +467,7 @@ def _overwrite_place(trace: dict, node: int, contributions: list[float]):
     writes = [w for w in trace["writes"] if w["phase"] == "backward" and w["index"] == node]
     for write in sorted(writes, key=lambda w: w["seq"]):
         new, was = write["value"], write["was"]
-        if new is None or was is None or was == 0.0:
+        if type(new) is not float or type(was) is not float or was == 0.0:
             continue
         if one_of(new) and not one_of(new - was):
             return write["place"][0]

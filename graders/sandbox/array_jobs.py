@@ -10,9 +10,11 @@ Standard library only (NumPy is imported when a job runs): the supervisor loads 
 the worker, by path, before the guard goes up.
 """
 
+import functools
 import operator
 
 from .engine_calls import LEAF_NAMES, BuildError, access, apply, describe, kind_of, run_backward
+from .tracing import Tracer
 
 #: The most elements an array read back may hold (a gradient of a small composition).
 MAX_ARRAY_ELEMENTS = 4096
@@ -112,17 +114,30 @@ def array_value(value):
         return {"not_a_number": kind}
 
 
-def run_array_one(module, api, composition, point):
+def run_array_one(module, api, composition, point, tracer=None, watch=()):
     """Build an array composition from one point (a flat list of numbers per input), run
-    the reverse pass from its scalar loss, and read every node's value and gradient."""
+    the reverse pass from its scalar loss, and read every node's value and gradient. With
+    a ``tracer`` (``where`` on findings: :func:`trace_array_one`), the ops and the reverse
+    pass run under it, the gradients of the nodes ``watch`` watched."""
     make = array_leaf_maker(module, api)
     nodes = [make(flat, spec["shape"]) for flat, spec in zip(point, composition["inputs"])]
     if not hasattr(nodes[0], api["backward"]):
         raise BuildError("missing", None, f"a {api['leaf']} has no {api['backward']}() method")
-    for node in composition["nodes"]:
-        nodes.append(apply_array_op(module, api, node, [nodes[a] for a in node["args"]]))
-    seeding = api if api["convert"] == "ndarray" else {**api, "convert": "ndarray"}
-    run_backward(seeding, nodes[-1])
+    if tracer is not None:
+        tracer.start()
+    try:
+        for node in composition["nodes"]:
+            nodes.append(apply_array_op(module, api, node, [nodes[a] for a in node["args"]]))
+        for index in watch:
+            if tracer is not None and index < len(nodes):
+                tracer.watch(index, functools.partial(access, nodes[index], api["gradient"]))
+        if tracer is not None:
+            tracer.enter("backward")
+        seeding = api if api["convert"] == "ndarray" else {**api, "convert": "ndarray"}
+        run_backward(seeding, nodes[-1])
+    finally:
+        if tracer is not None:
+            tracer.finish()
     graded = nodes[: len(point)] if api["gradients"] == "inputs" else nodes
     try:
         values = [array_value(access(n, api["value"])) for n in nodes]
@@ -130,3 +145,16 @@ def run_array_one(module, api, composition, point):
     except BaseException as exc:
         raise BuildError("error", None, "reading results raised " + describe(exc)) from None
     return {"values": values, "grads": grads}
+
+
+def trace_array_one(module, api, job, point):
+    """``trace_one`` for an array composition (``job["arrays"]``): :func:`run_array_one`
+    under the tracer, a watched gradient read as ``[shape, data]``."""
+    tracer = Tracer(job["folder"], _array_number)
+    outcome = run_array_one(module, api, job["trace"], point, tracer, job.get("watch", ()))
+    return {**outcome, "trace": tracer.result}
+
+
+def _array_number(value):
+    found = array_value(value)
+    return [found["shape"], found["data"]] if found and "shape" in found else None

@@ -12,11 +12,15 @@ the libraries' code never counts):
 * ``lines``: every line that ran, in order, with its phase (``forward`` while the nodes
   are built, ``backward`` during the reverse pass) and a code key (file, first line,
   qualified name) that says which function it is in;
-* ``numbers``: every float that first appears (a new object, by identity) in a frame's
+* ``numbers``: every number that first appears (a new object, by identity) in a frame's
   locals (and two levels into tuples and lists), in a function's arguments, or in a value a
   function returns, with the place that made it (the line just run, the returning line,
-  or the caller's line for arguments); and every float handed to a function of the
-  submission by another, or returned by one (``new`` false when it was met before);
+  or the caller's line for arguments); and every number handed to a function of the
+  submission by another, or returned by one (``new`` false when it was met before). A
+  number is a float (NumPy's ``float64`` and other floating scalars too, as a float) or a
+  NumPy array of at most ``MOST_ELEMENTS`` numbers, as ``[shape, [numbers]]`` (needle's
+  and DeZero's values are arrays: NumPy is looked up where the submission imported it,
+  never imported here);
 * every place comes with the places of the submission's frames that called it, innermost
   first (``[place, caller, ...]``): a number computed in shared code (a helper, another
   op's method) is traced to the op's own line that led there;
@@ -35,9 +39,11 @@ import sys
 #: The most events recorded in one traced run; more and the record is dropped.
 MOST_EVENTS = 20000
 #: The most callers recorded with a number or a write.
-MOST_CALLERS = 8
-#: Floats looked at per event (a frame's locals, an argument tuple's items).
+MOST_CALLERS = 12
+#: Numbers looked at per event (a frame's locals, an argument tuple's items).
 MOST_SCANNED = 64
+#: The most numbers an array may hold to be recorded (a bigger one is no number).
+MOST_ELEMENTS = 256
 
 
 class Disturbed(Exception):
@@ -65,8 +71,11 @@ class Tracer:
         self._codes = {}  # code -> its key, or None for code outside the folder
         self._events = 0
         self._overflow = False
+        self.result = None  # the record, once finished (``finish``)
         self._monitoring = None
         self._reading = False
+        numpy = sys.modules.get("numpy")  # as the submission imported it, if it did
+        self._arrays = () if numpy is None else (numpy.ndarray, numpy.floating)
 
     # --- what is looked at -------------------------------------------------------------
 
@@ -105,20 +114,34 @@ class Tracer:
         return key
 
     def _new(self, value):
-        """Whether ``value`` is a float not met before (and remember it)."""
-        if type(value) is not float or id(value) in self._seen:
+        """Whether ``value`` is a number not met before (and remember it)."""
+        if id(value) in self._seen or not self._is_number(value):
             return False
         self._seen[id(value)] = value
         return True
 
+    def _is_number(self, value):
+        return type(value) is float or isinstance(value, (float, *self._arrays))
+
     def _floats(self, value, depth=2):
-        """The floats in ``value``, and in its tuples and lists two levels down (a tape's
+        """The numbers in ``value``, and in its tuples and lists two levels down (a tape's
         ``[(parent, partial), ...]``)."""
-        if type(value) is float:
+        if self._is_number(value):
             return [value]
         if depth and type(value) in (tuple, list):
             return [f for v in value[:MOST_SCANNED] for f in self._floats(v, depth - 1)]
         return []
+
+    def _plain(self, value):
+        """A number as plain data: a float, or an array as ``[shape, [floats]]``; None for
+        an array too big, or one that is not of numbers."""
+        if type(value) is float:
+            return value
+        if isinstance(value, float) or not isinstance(value, self._arrays[0]):
+            return float(value)
+        if value.size > MOST_ELEMENTS or value.dtype.kind not in "fiu":
+            return None
+        return [list(value.shape), [float(v) for v in value.ravel().tolist()]]
 
     def _read(self, read):
         self._reading, reading = True, self._reading
@@ -136,6 +159,8 @@ class Tracer:
             value = raw if type(raw) is float else self.number(raw)
         except BaseException:  # a student's property may raise anything
             return ("raised", None)
+        if type(value) is list:  # an array's ``[shape, data]`` (the tensor kind's number)
+            return (repr(value), value)
         if type(value) is not float:
             return (repr(type(raw)), None)
         if raw is value:
@@ -210,8 +235,11 @@ class Tracer:
         for value, how in found:
             new = self._new(value)
             if new or how != "local":  # handed on or returned: where a number goes, too
+                plain = self._plain(value)
+                if plain is None:
+                    continue
                 place = [self._place(key_done, done), *self._stack(outer)]
-                self.numbers.append([self._events, self.phase, how, value, new, place])
+                self.numbers.append([self._events, self.phase, how, plain, new, place])
 
     def _check_writes(self, key_done, done, outer):
         for index, read in self.watched:
@@ -308,6 +336,15 @@ class Tracer:
             raise Disturbed("too many events")
         if not intact:
             raise Disturbed("tracing was switched off while the submission ran")
+
+    def finish(self):
+        """Stop, and keep what was recorded in ``self.result`` (None if it cannot be
+        trusted: see :meth:`stop`)."""
+        try:
+            self.stop()
+            self.result = self.record()
+        except Disturbed:
+            self.result = None
 
     def record(self):
         """What was recorded, as plain data."""

@@ -99,7 +99,8 @@ def run_job(module, api, job):
     for point in job["points"]:
         try:
             if "trace" in job:
-                outcomes.append(trace_one(module, api, job, point))
+                trace = array_jobs.trace_array_one if job.get("arrays") else trace_one
+                outcomes.append(trace(module, api, job, point))
             elif "array_composition" in job:
                 outcomes.append(
                     array_jobs.run_array_one(module, api, job["array_composition"], point)

@@ -1,0 +1,101 @@
+"""``where`` on the tensor kind's findings: the student's own line, for array engines.
+
+A finding made on one op alone (``forward``, ``local-derivative``, ``upstream``, ``shape``,
+``unbroadcast``) carries its case (:func:`case`: the probe and its numbers, ``w``
+included); it is run once more in the worker, traced, beside one fixed case of every other
+op the engine has, and decided as the engine kind decides (``graders.engine.where``): the
+tracer follows NumPy arrays as it follows floats. A ``shape`` finding whose value has the
+wrong shape is the line that computed the value; any other, the line that produced the
+gradient. Findings of the whole graph (the reverse pass) get no place yet.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from graders.engine.where import traced_places
+from graders.model.array_composition import ArrayComposition
+from graders.model.array_oracles import reference
+from graders.places import same
+from graders.results import Finding
+from graders.tensor.probes import fixed_cases
+
+#: Steps whose number one op computes alone.
+ONE_OP_STEPS = ("forward", "local-derivative", "upstream", "shape", "unbroadcast")
+
+
+def case(composition: ArrayComposition, point) -> dict:
+    """``Finding.case`` for an array finding: the composition and every input's numbers,
+    ``w`` (the projection) last, as the worker is handed them."""
+    inputs = [*point, composition.projection()]
+    flat = [np.asarray(v, dtype=np.float64).ravel().tolist() for v in inputs]
+    return {"array_composition": composition.to_json(), "points": flat}
+
+
+def locate(grader, findings: list[Finding]) -> list[Finding]:
+    """``findings`` with ``where`` filled in wherever a place is certain (one request)."""
+    ops = dict.fromkeys(op for names in grader.assignment.prepared.values() for op in names)
+    contrast = functools.partial(_contrast, grader.preset)
+    return traced_places(grader, findings, _plan, contrast, list(ops))
+
+
+def _job(composition: ArrayComposition, flat) -> dict:
+    return {"trace": composition.to_json(), "arrays": True, "points": [flat]}
+
+
+def _plan(finding: Finding) -> dict | None:
+    case = finding.case or {}
+    if finding.step not in ONE_OP_STEPS or "array_composition" not in case:
+        return None
+    composition = ArrayComposition.from_json(case["array_composition"])
+    k = len(composition.inputs)  # the op's node, right after its leaves and ``w``
+    if composition.size != k + 3 or composition.node(k).op != finding.op:
+        return None  # not one op alone
+    plan = {
+        "step": finding.step,
+        "op": finding.op,
+        "job": _job(composition, case["points"]),
+        "node": k,
+        "value_shape": composition.shapes[k],
+        # the op's output is multiplied by ``w`` alone: its upstream gradient
+        "upstream": (composition.shapes[k], tuple(case["points"][-1])),
+    }
+    args = composition.node(k).args
+    position = finding.argument if finding.argument is not None else 0
+    if position >= len(args):
+        return None
+    leaf = list(dict.fromkeys(args)).index(args[position])
+    return {**plan, "watch": [leaf, k], "leaf": leaf, "output": k}
+
+
+def _contrast(preset, op: str):
+    cases = fixed_cases(
+        op,
+        keepdims=bool(preset.keepdims),
+        swap_only=preset.transpose == "swap",
+        broadcast=preset.broadcast,
+    )
+    composition, point = next(iter(cases), (None, None))
+    if composition is None:
+        return None
+    flat = case(composition, point)["points"]
+    right = functools.partial(_right, composition, point)
+    return {"job": _job(composition, flat), "right": right, "reflected": False}
+
+
+def _right(composition: ArrayComposition, point, run: dict) -> bool:
+    """Did a contrast run give every value and gradient exactly right (by the reference)?"""
+    ref = reference(composition, point)
+    if ref is None or "error" in run:
+        return False
+    pairs = [*zip(run.get("values", []), ref.values), *zip(run.get("grads", []), ref.grads)]
+    return bool(pairs) and all(_close(got, want) for got, want in pairs)
+
+
+def _close(got, want) -> bool:
+    want = np.asarray(want, dtype=np.float64)
+    if not isinstance(got, tuple) or tuple(got[0]) != want.shape:
+        return same(got, float(want)) if want.size == 1 and type(got) is float else False
+    return bool(np.allclose(np.array(got[1]).reshape(want.shape), want, rtol=1e-6, atol=1e-9))

@@ -347,3 +347,92 @@ def test_the_class_summary_renders(browser, summary):
     assert tab.url.endswith("/unfinished.html")
     assert seen["errors"] == []
     assert all(url.startswith("file://") for url in seen["requests"])
+
+
+# --- where, the root cause, and the page's own fixes ---------------------------------------
+
+MICROGRAD_FORK = ROOT / "tests" / "engines" / "correct" / "closures_micrograd.py"
+POW_RULE = "self.grad += (other * self.data ** (other - 1)) * out.grad"
+
+
+@pytest.fixture(scope="module")
+def built_on_pow(tmp_path_factory) -> tuple[dict, Path, Path]:
+    """micrograd's fork with pow's derivative wrong (div and sqrt are built on pow),
+    graded as CI does: (results.json, the page, the engine)."""
+    folder = tmp_path_factory.mktemp("root")
+    engine = folder / "engine.py"
+    engine.write_text(
+        MICROGRAD_FORK.read_text().replace(POW_RULE, POW_RULE.replace("(other - 1)", "other"))
+    )
+    page = folder / "page.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", "grade", str(engine)]
+        + ["--results", "-", "--html", str(page)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=folder,
+    )
+    return json.loads(done.stdout), page, engine
+
+
+def test_the_page_shows_where_and_the_root_cause_and_no_label_covers_a_node(browser, built_on_pow):
+    results, page, engine = built_on_pow
+    line = (
+        engine.read_text()
+        .splitlines()
+        .index("                " + POW_RULE.replace("(other - 1)", "other"))
+        + 1
+    )
+    tab, seen = _open(browser, page)
+    here = tab.locator("mark.here").first
+    assert here.is_visible() and POW_RULE.replace("(other - 1)", "other") in here.inner_text()
+    cause = tab.locator(".root-cause").first
+    assert cause.is_visible()
+    assert f"div is built on your pow (engine.py:{line}): fix pow" in cause.inner_text()
+    overlaps = tab.evaluate(
+        """() => {
+          const hit = (a, b) =>
+            a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          let found = 0;
+          for (const svg of document.querySelectorAll('svg.graph')) {
+            const nodes = [...svg.querySelectorAll('.node')].map(n => n.getBoundingClientRect());
+            for (const label of svg.querySelectorAll('[id$="-label"]')) {
+              const box = label.getBoundingClientRect();
+              found += nodes.filter(n => hit(n, box)).length;
+            }
+          }
+          return found;
+        }"""
+    )
+    assert overlaps == 0
+    assert tab.locator('svg.graph [id$="-label"]').count() >= 1
+    assert seen["errors"] == []
+
+
+def test_notes_are_shown_as_notes_never_inside_what_the_code_printed():
+    data = gradescope.results([], execution_time=1.0, output="x: graded engine.ipynb in 1 s.")
+    data["output"] += "\n\nYour code printed (last lines):\n   hello"
+    data = gradescope.with_notes(data, ["dropped 1 IPython magic (%matplotlib inline)"])
+    page = html_report.page(data)
+    printed = page.split("<h2>Your code printed</h2>", 1)[1]
+    assert "hello" in printed and "magic" not in printed
+    assert '<div class="notes">' in page and "dropped 1 IPython magic" in page.split("<h2>Your")[0]
+
+
+def test_the_score_histogram_has_a_bar_for_each_score():
+    from matplotlib import pyplot as plt
+
+    figure, axes = plt.subplots()
+    scores = {
+        "a": {"score": 95.0},
+        "b": {"score": 96.0},
+        "c": {"score": 100.0},
+        "d": {"score": 96.0},
+    }
+    class_summary._histogram(axes, scores, load("scalar_autodiff"))
+    heights = sorted(
+        (round(p.get_x() + p.get_width() / 2, 6), p.get_height()) for p in axes.patches
+    )
+    plt.close(figure)
+    assert heights == [(95.0, 1), (96.0, 2), (100.0, 1)]

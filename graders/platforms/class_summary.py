@@ -91,7 +91,11 @@ def figure(results: dict[str, dict], assignment: Assignment):
 def _histogram(axes, results: dict[str, dict], assignment: Assignment) -> None:
     scores = [float(d.get("score", 0)) for d in results.values()]
     maximum = assignment.max_score or 1.0
-    axes.hist(scores, bins=20, range=(0, maximum), color="#4C72B0", edgecolor="white")
+    # One bar per score, never a bin: 95, 96 and 100 are three grades, not one bar.
+    counts = Counter(round(score, 6) for score in scores)
+    width = maximum / 100
+    axes.bar(list(counts), list(counts.values()), width=width, color="#4C72B0")
+    axes.set_xlim(-2 * width, maximum + 2 * width)
     axes.set_xlabel(f"score (out of {maximum:g})")
     axes.set_ylabel("submissions")
     axes.yaxis.get_major_locator().set_params(integer=True)

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from graders.assignment import Assignment, visibility_problem
-from graders.platforms.report import part_markdown
+from graders.platforms.report import NOTES_HEADING, part_markdown
 from graders.results import Report
 
 #: The top-level fields of results.json that Gradescope defines; nothing else is written.
@@ -174,7 +174,7 @@ def with_notes(data: dict, notes: list[str]) -> dict:
 
 
 def _notes_text(notes: list[str]) -> str:
-    return "About your submission (not a penalty):\n" + "\n".join(f"- {n}" for n in notes)
+    return NOTES_HEADING + "\n" + "\n".join(f"- {n}" for n in notes)
 
 
 def zero(

@@ -193,7 +193,7 @@ def _figure(composition: Composition, case: dict, marks: Highlight):
     layers = 1 + max(layer.values())
     widest = max(list(layer.values()).count(k) for k in range(layers))
     positions = nx.multipartite_layout(graph, subset_key="layer", align="horizontal")
-    figure, axes = plt.subplots(figsize=(max(3.2, 2.4 * widest), max(1.8, 1.9 * layers)))
+    figure, axes = plt.subplots(figsize=(max(3.6, 2.9 * widest), max(2.0, 2.1 * layers)))
     axes.set_axis_off()
     bends = _bends(graph, layer)
     for bend in sorted(set(bends.values())):
@@ -217,22 +217,42 @@ def _figure(composition: Composition, case: dict, marks: Highlight):
         _box(axes, composition, case, marks, vertex, x, y)
     axes.margins(x=0.35 / widest + 0.12, y=0.45 / layers + 0.1)
     axes.autoscale_view()
+    renderer = figure.canvas.get_renderer()
+    boxes = [_extent(t, renderer) for t in axes.texts]
     for edge, label in _labels(marks).items():
-        x, y = _middle(axes, positions[edge[0]], positions[edge[1]], bends[edge])
-        axes.text(
-            x,
-            y,
+        text = axes.text(
+            0,
+            0,
             label,
             ha="center",
             parse_math=False,  # a student's text is never mathtext ($...$)
             va="center",
-            fontsize=7.5,
+            fontsize=9,
             color=RED,
             zorder=4,
             bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.9),
             gid=_edge_id(composition, edge) + "-label",
         )
+        _place_label(axes, text, boxes, positions[edge[0]], positions[edge[1]], bends[edge])
+        boxes.append(_extent(text, renderer))  # the next label keeps off this one too
     return figure
+
+
+#: Where along its edge a label may sit (0: the source, 1: the consumer), in the order tried.
+LABEL_SPOTS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)
+
+
+def _place_label(axes, text, boxes, start, end, bend: float) -> None:
+    """Put an edge's label at the first spot along the edge where it covers no node's box
+    nor a label placed before (a label over a box hid the node's text); the middle when
+    every spot does."""
+    renderer = axes.figure.canvas.get_renderer()
+    for spot in LABEL_SPOTS:
+        text.set_position(_along(axes, start, end, bend, spot))
+        extent = _extent(text, renderer)
+        if not any(extent.overlaps(box) for box in boxes):
+            return
+    text.set_position(_along(axes, start, end, bend, 0.5))
 
 
 def _bends(graph, layer: dict) -> dict[tuple, float]:
@@ -249,17 +269,23 @@ def _bends(graph, layer: dict) -> dict[tuple, float]:
     return bends
 
 
-def _middle(axes, start, end, bend: float) -> tuple[float, float]:
-    """The middle of an ``arc3`` curve (a quadratic Bezier through matplotlib's control
-    point, which is set in display space), back in data coordinates."""
+def _extent(text, renderer):
+    """A text's box (its bbox patch) on the figure, in display units, before drawing."""
+    text.update_bbox_position_size(renderer)
+    return text.get_bbox_patch().get_window_extent(renderer)
+
+
+def _along(axes, start, end, bend: float, spot: float) -> tuple[float, float]:
+    """The point ``spot`` of the way along an ``arc3`` curve (a quadratic Bezier through
+    matplotlib's control point, which is set in display space), in data coordinates."""
     import numpy as np
 
     to_display = axes.transData
     p0, p1 = to_display.transform(start), to_display.transform(end)
     dx, dy = p1 - p0
     control = (p0 + p1) / 2 + bend * np.array([dy, -dx])
-    middle = 0.25 * p0 + 0.5 * control + 0.25 * p1
-    return tuple(to_display.inverted().transform(middle))
+    point = (1 - spot) ** 2 * p0 + 2 * (1 - spot) * spot * control + spot**2 * p1
+    return tuple(to_display.inverted().transform(point))
 
 
 def _labels(marks: Highlight) -> dict[Edge, str]:
@@ -296,7 +322,7 @@ def _box(axes, composition: Composition, case: dict, marks: Highlight, vertex, x
             parse_math=False,  # a student's text is never mathtext ($...$)
             va="center",
             family="monospace",
-            fontsize=8,
+            fontsize=10,
             color=GREY,
             zorder=3,
             bbox=dict(boxstyle="round", fc="#f4f6f6", ec=GREY),
@@ -317,7 +343,7 @@ def _box(axes, composition: Composition, case: dict, marks: Highlight, vertex, x
         va="center",
         multialignment="left",
         family="monospace",
-        fontsize=8,
+        fontsize=10,
         zorder=3,
         bbox=dict(
             boxstyle="round,pad=0.4",

@@ -17,6 +17,8 @@ from html import escape
 from pathlib import Path
 
 from graders import places
+from graders.engine import root_cause
+from graders.platforms.report import NOTES_HEADING
 from graders.results import at_text, number
 
 #: Classes and ids the page's CSS, script and tests rely on: ``.chaingrade`` (the root),
@@ -40,7 +42,7 @@ STYLE = """
 .chaingrade dt { color: #5d6d7e; }
 .chaingrade dd { margin: 0; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .chaingrade figure { margin: .8rem 0; overflow-x: auto; }
-.chaingrade figure svg { max-width: 100%; height: auto; }
+.chaingrade figure svg { max-width: 100%; min-width: min(100%, 26rem); height: auto; }
 .chaingrade figcaption { color: #5d6d7e; font-size: .9rem; }
 .chaingrade .reproducer { position: relative; }
 .chaingrade pre { background: #f4f6f6; padding: .8rem; border-radius: 4px; overflow-x: auto; }
@@ -130,6 +132,7 @@ def _body(results: dict) -> str:
         f"{_points(results.get('score', 0))} / {_points(maximum)}</h1>",
         f'<p class="meta">{escape(_first_line(results.get("output", "")))}</p>',
         _parts_table(tests),
+        _notes(extra),
     ]
     findings = [f for f in extra.get("findings") or [] if isinstance(f, dict)]
     hidden = {t.get("name") for t in tests if t.get("visibility") == "hidden"}
@@ -252,11 +255,16 @@ def _where(finding: dict) -> str:
     for at, line, here in places.excerpt_lines(place):
         text = escape(f"{at:>4} | {line}")
         rows.append(f'<mark class="here">{text}</mark>' if here else f"<span>{text}</span>")
+    root = place.get("built_on")
+    cause = ""
+    if isinstance(root, str) and isinstance(finding.get("op"), str):
+        said = root_cause.statement(finding["op"], root, place)
+        cause = f'<p class="root-cause"><strong>Root cause:</strong> {escape(said)}</p>'
     return (
         '<div class="where"><h4>Where in your code</h4>'
         f"<p><code>{escape(places.location(place))}</code> in "
         f"<code>{escape(str(place['function']))}</code></p>"
-        f'<pre class="excerpt"><code>{"".join(rows)}</code></pre></div>'
+        f'<pre class="excerpt"><code>{"".join(rows)}</code></pre>{cause}</div>'
     )
 
 
@@ -276,6 +284,18 @@ def _first_line(text: str) -> str:
 
 
 def _printed(text: str) -> str:
-    """What the student's code printed, as ``gradescope.from_report`` appends it."""
+    """What the student's code printed, as ``gradescope.from_report`` appends it (the notes
+    ``gradescope.with_notes`` appends after it are not part of it)."""
     marker = "Your code printed (last lines):\n"
-    return text.split(marker, 1)[1] if marker in text else ""
+    printed = text.split(marker, 1)[1] if marker in text else ""
+    return printed.split("\n\n" + NOTES_HEADING, 1)[0]
+
+
+def _notes(extra: dict) -> str:
+    """How the submission was read (``extra_data["notes"]``: a notebook's dropped magics,
+    what a folder held that was not graded), as the text report lists them."""
+    notes = [str(n) for n in extra.get("notes") or [] if isinstance(n, str)]
+    if not notes:
+        return ""
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return f'<div class="notes"><h2>{escape(NOTES_HEADING)}</h2><ul>{items}</ul></div>'

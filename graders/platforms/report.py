@@ -8,7 +8,11 @@ import re
 import textwrap
 
 from graders import places
-from graders.results import PartResult, Report, number
+from graders.engine import root_cause
+from graders.results import Finding, PartResult, Report, number
+
+#: The heading of the notes about how a submission was read (not a penalty).
+NOTES_HEADING = "About your submission (not a penalty):"
 
 
 def text(report: Report, *, header: str = "") -> str:
@@ -19,18 +23,20 @@ def text(report: Report, *, header: str = "") -> str:
         lines.append(f"  {mark}{p.part.name:<{width}}  {_points(p.score)} / {_points(p.max_score)}")
     lines.append(f"     {'total':<{width}}  {_points(report.score)} / {_points(report.max_score)}")
     if report.notes:  # how the submission was read: a notebook's dropped magics, ...
-        lines += ["", "About your submission (not a penalty):"]
+        lines += ["", NOTES_HEADING]
         for note in report.notes:
             lines += textwrap.wrap(note, 100, initial_indent="  - ", subsequent_indent="    ")
     if not report.findings:
         lines += ["", "No findings: every chain-rule step checked out."]
         return "\n".join(lines) + "\n"
     lines += ["", f"Findings ({len(report.findings)}):"]
+    said: set = set()
     for n, finding in enumerate(report.findings, 1):
         lines += ["", *textwrap.wrap(f"{n}. {finding.summary()}", 100, subsequent_indent="   ")]
         if finding.node:
             lines.append(f"   node: {finding.node}")
         lines += [f"   where: {places.text(place)}" for place in finding.where[:1]]
+        lines += ["   " + line for line in root_lines(report.findings, finding, said)]
         if finding.reproducer:
             lines.append("   reproduce with:")
             lines += ["       " + line if line else "" for line in finding.reproducer.splitlines()]
@@ -43,11 +49,13 @@ def text(report: Report, *, header: str = "") -> str:
 def part_text(result: PartResult) -> str:
     """One part's score and findings in plain words (pytest failures, Gradescope output)."""
     lines = [f"{result.part.name}: {_points(result.score)} / {_points(result.max_score)} points"]
+    said: set = set()
     for n, finding in enumerate(result.findings, 1):
         lines.append(f"{n}. {finding.summary()}")
         if finding.node:
             lines.append(f"   node: {finding.node}")
         lines += [f"   where: {places.text(place)}" for place in finding.where[:1]]
+        lines += ["   " + line for line in root_lines(result.findings, finding, said)]
         if finding.reproducer:
             lines.append("   reproduce with:")
             lines += ["       " + line if line else "" for line in finding.reproducer.splitlines()]
@@ -60,6 +68,7 @@ def part_markdown(result: PartResult) -> str:
     lines = [
         f"**{_md(result.part.name)}: {_points(result.score)} / {_points(result.max_score)} points**"
     ]
+    said: set = set()
     for n, finding in enumerate(result.findings, 1):
         lines += ["", f"{n}. **{_md(finding.headline())}**: {_md(finding.message)}"]
         if finding.node:
@@ -72,12 +81,30 @@ def part_markdown(result: PartResult) -> str:
                 f"your engine gives {_code(number(finding.actual))}"
             )
         lines += [_where_markdown(place) for place in finding.where[:1]]
+        lines += ["   - " + _md(line) for line in root_lines(result.findings, finding, said)]
         if finding.reproducer:
             fence = "`" * max(3, _longest_backticks(finding.reproducer) + 1)
             lines += ["", "   reproduce with:", "", f"   {fence}python"]
             lines += ["   " + line if line else "" for line in finding.reproducer.splitlines()]
             lines.append(f"   {fence}")
     return "\n".join(lines)
+
+
+def root_lines(findings, finding: Finding, said: set) -> list[str]:
+    """The root cause across ops (``graders.engine.root_cause``), said once per op and root:
+    on a finding whose op is built on a wrong op, the statement (later ones: see above); on
+    the root op's own finding, the ops that follow from it."""
+    root = root_cause.root_of(finding)
+    if root is not None and finding.op:
+        if (finding.op, root) in said:
+            return [f"root cause: your {root}, as said above"]
+        said.add((finding.op, root))
+        return ["root cause: " + root_cause.statement(finding.op, root, finding.where[0])]
+    follow = dict.fromkeys(f.op for f in root_cause.dependents(findings, finding))
+    if root is None and follow:
+        ops = ", ".join(follow)
+        return [f"follows from this: {ops} (built on your {finding.op}; right once it is)"]
+    return []
 
 
 def _where_markdown(place: dict) -> str:

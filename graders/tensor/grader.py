@@ -191,6 +191,10 @@ class TensorGrader(BaseGrader):
             self.score(result, charged=named, broken=fatal or reverse_pass)
         return result
 
+    def located(self, findings: list[Finding]) -> list[Finding]:
+        """Each finding's place in the student's code (``graders.tensor.where``)."""
+        return places.locate(self, findings)
+
     def _fixed(self, name: str) -> list[Finding]:
         """The first finding of ``name``'s fixed cases (``probes.fixed_cases``), if any."""
         cases = fixed_cases(name, **self.preset.conventions())

@@ -9,11 +9,18 @@ root). Hypothesis keeps its storage (example database, constants cache) in a tem
 folder instead of ``.hypothesis`` in the working folder, and the session fails if the
 checkout gained or changed untracked, ignored or modified files (``__pycache__`` aside),
 or if anything under ``/autograder`` appeared or changed.
+
+Tests that grade the same engine the same way share one grading per run (the ``graded``
+fixture), whichever xdist worker runs them. The long tests (``slow``, ``platform``) are
+collected first, so under ``pytest -n N`` no worker is left with one of them at the end.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -30,12 +37,19 @@ from hypothesis.configuration import set_hypothesis_home_dir
 #: by the first process: xdist workers inherit it from the controller, which starts them
 #: later) so no run writes ``.hypothesis`` anywhere.
 _STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
-#: The storage folder this process made (and removes when pytest is done), if it made one.
-_OWN_STORAGE: list[str] = []
+#: The variable naming the run's folder of shared gradings (the ``graded`` fixture): made
+#: by the first process whatever the environment says, so no run reads another's gradings.
+_GRADINGS = "CHAINGRADE_TEST_GRADINGS"
+#: The folders this process made (and removes when pytest is done), by variable.
+_OWN_FOLDERS: dict[str, str] = {}
 
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile("ci", max_examples=200, deadline=None, derandomize=True, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def _own_folder(variable: str, prefix: str) -> None:
+    _OWN_FOLDERS[variable] = os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,17 +61,20 @@ def pytest_configure(config: pytest.Config) -> None:
     # Here rather than at import: pytest_unconfigure runs for every configured session, but
     # not after a usage error, which would leave the folder behind.
     if not os.environ.get(_STORAGE):
-        _OWN_STORAGE.append(tempfile.mkdtemp(prefix="chaingrade-hyp-"))
-        os.environ[_STORAGE] = _OWN_STORAGE[-1]
+        _own_folder(_STORAGE, "chaingrade-hyp-")
     set_hypothesis_home_dir(os.environ[_STORAGE])
+    if not _is_xdist_worker(config):
+        _own_folder(_GRADINGS, "chaingrade-gradings-")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    while _OWN_STORAGE:
-        shutil.rmtree(_OWN_STORAGE.pop(), ignore_errors=True)
-        os.environ.pop(_STORAGE, None)
-        set_hypothesis_home_dir(None)
-    if not hasattr(config, "workerinput"):  # the platform tests' shared folder, once all ended
+    for variable, folder in _OWN_FOLDERS.items():
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(variable, None)
+        if variable == _STORAGE:
+            set_hypothesis_home_dir(None)
+    _OWN_FOLDERS.clear()
+    if not _is_xdist_worker(config):  # the platform tests' shared folder, once all ended
         from platform_support import remove_shared_root
 
         remove_shared_root(config)
@@ -218,3 +235,63 @@ def _worker_may_write(request: pytest.FixtureRequest, monkeypatch: pytest.Monkey
     if "tmp_path" in request.fixturenames:
         tmp_path = request.getfixturevalue("tmp_path")
         monkeypatch.setenv("CHAINGRADE_WORKER_MAY_WRITE", str(tmp_path))
+
+
+# --- the long tests first -------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long tests (``platform``, then ``slow``) first, each kind in collection order:
+    xdist hands tests out in this order, so the last ones, while a worker waits for the
+    other, are short ones. Every process sorts the same way, as xdist requires."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("platform"):
+            return 0
+        return 1 if item.get_closest_marker("slow") else 2
+
+    items.sort(key=rank)
+
+
+# --- gradings shared between tests ----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def graded():
+    """``graded(name, engine, api=, grading_seed=, examples=, parts=)``: the Report of
+    ``graders.grading.grade`` for the assignment ``load(name, api)`` and the engine file,
+    graded once per run for the same arguments and the same engine source (its file name
+    and bytes: each test writes its engine to its own ``tmp_path``).
+
+    The run's xdist workers share the gradings through a folder of the run (pickled
+    Reports, one lock per grading: a worker that wants a grading another is making waits
+    for it). A report is shared: read it, never change it, and use this only where a test
+    patches nothing grading reads."""
+    from graders.assignment import load  # Hypothesis and MyGrad: only when grading
+    from graders.grading import grade
+
+    folder = Path(os.environ[_GRADINGS])
+
+    def grading(name, engine, *, api=None, grading_seed=None, examples=None, parts=None):
+        engine = Path(engine)
+        chosen = None if parts is None else tuple(parts)
+        source = hashlib.sha256(engine.read_bytes()).hexdigest()
+        key = repr((name, api, engine.name, source, grading_seed, examples, chosen))
+        stored = folder / hashlib.sha256(key.encode()).hexdigest()
+        with open(stored.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if stored.exists():
+                return pickle.loads(stored.read_bytes())
+            report = grade(
+                load(name, api=api),
+                engine,
+                grading_seed=grading_seed,
+                examples=examples,
+                parts=chosen,
+            )
+            partial = stored.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(report))
+            partial.replace(stored)
+            return report
+
+    return grading

@@ -10,6 +10,11 @@ equivalent derivative formulas, debugging prints left in).
 
 Every engine is its own test, so ``pytest -n 2`` spreads them over workers. Student code
 never runs in this process: the table is plain data, and the engines are only written out.
+A buggy engine's grading at the public seed (every part, as a student's file is graded)
+is made once per run and read by both tests that need it (conftest's ``graded``).
+
+Seeds: the ``ci`` Hypothesis profile grades at every seed named here; the default ``dev``
+profile at the public seed and one private seed per engine (``suite_seeds``).
 
 Buggy engines are graded exactly as a student's file is: the assignment's public seed and
 its examples per part. Every op is first checked alone at fixed values on both sides of 0
@@ -27,6 +32,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from suite_seeds import seeds_for
 
 from graders.assignment import load
 from graders.engine.grader import EngineGrader as Grader
@@ -174,9 +180,9 @@ def test_write_and_command_line(tmp_path):
 
 
 @pytest.mark.parametrize("name", BUGGY)
-def test_buggy_engine_is_caught_and_blamed(assignment, name, tmp_path):
+def test_buggy_engine_is_caught_and_blamed(graded, name, tmp_path):
     identity = expected(name)
-    report = Grader(assignment, buggy_engine(name, tmp_path)).grade()
+    report = graded("scalar_autodiff", buggy_engine(name, tmp_path))
     found = {f.identity: f for f in report.findings}
     assert report.score < report.max_score, f"{name} got full marks"
     assert identity in found, (
@@ -198,8 +204,14 @@ def declared_api(path: Path) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("seed", CORRECT_SEEDS)
-@pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    ("path", "seed"),
+    [
+        pytest.param(path, seed, id=f"{path.stem}-{seed}")
+        for path in CORRECT
+        for seed in seeds_for(path.stem, CORRECT_SEEDS)
+    ],
+)
 def test_correct_engine_gets_full_marks(assignment, path, seed):
     api = declared_api(path)
     if api is not None:
@@ -227,9 +239,9 @@ def test_micrograd_preset_grades_karpathys_micrograd():
     assert report.score < report.max_score
 
 
-def test_untested_ops_earn_nothing_when_the_seed_hides_every_gradient(assignment, tmp_path):
+def test_untested_ops_earn_nothing_when_the_seed_hides_every_gradient(graded, tmp_path):
     """A missing seed leaves every gradient 0: no op can be verified, so no part scores."""
-    report = Grader(assignment, buggy_engine("no_seed", tmp_path)).grade()
+    report = graded("scalar_autodiff", buggy_engine("no_seed", tmp_path))
     assert report.score == 0
     assert all(f.step == "seed" for part in report.parts for f in part.findings)
     assert all(part.findings for part in report.parts)  # every part says why
@@ -237,7 +249,8 @@ def test_untested_ops_earn_nothing_when_the_seed_hides_every_gradient(assignment
 
 # --- the same verdict at every seed ------------------------------------------------------
 
-#: Grading seeds of the fairness test: the public one and five private ones.
+#: Grading seeds of the fairness test: the public one and five private ones (``ci``; two
+#: under ``dev``: see ``suite_seeds``).
 FAIRNESS_SEEDS = (None, 11, 2026, 31337, 424242, 9000001)
 
 
@@ -250,27 +263,40 @@ def parts_about(assignment, bug) -> list[str]:
     return names if ops_ else [assignment.parts[0].name, *names]
 
 
+def graded_parts(report, parts: list[str]) -> list:
+    """The results of ``parts`` in ``report``: a part graded with others is graded as it is
+    alone (each in a worker of its own), so this is what grading ``parts`` alone gives."""
+    return [report.part(name) for name in parts]
+
+
 @pytest.mark.parametrize("name", BUGGY)
-def test_one_bug_engine_gets_one_verdict_at_every_seed(assignment, name, tmp_path):
+def test_one_bug_engine_gets_one_verdict_at_every_seed(graded, assignment, name, tmp_path):
     """Every one-bug engine, graded at six seeds: the same findings and score at each, its
     own finding among them, and nothing charged but its op (or the ops that share its
     code), or for a reverse-pass bug nothing but its step: no false ``order`` from a bug
-    that shows only in part of an op's domain, no op charged for the reverse pass."""
+    that shows only in part of an op's domain, no op charged for the reverse pass.
+
+    The parts about the bug are graded at each seed; at the public seed they are read
+    from the grading of every part that ``test_buggy_engine_is_caught_and_blamed`` uses."""
     bug = corpus.BY_NAME[name]
     step, op, _ = bug.expected
     engine = buggy_engine(name, tmp_path)
     parts = parts_about(assignment, bug)
     verdicts = {}
-    for seed in FAIRNESS_SEEDS:
-        report = Grader(assignment, engine, grading_seed=seed).grade(parts)
-        identities = frozenset(f.identity for f in report.findings)
-        verdicts[seed] = (identities, report.score)
+    for seed in seeds_for(name, FAIRNESS_SEEDS):
+        chosen = None if seed is None else parts  # the public seed: the student's grading
+        results = graded_parts(
+            graded("scalar_autodiff", engine, grading_seed=seed, parts=chosen), parts
+        )
+        findings = [f for result in results for f in result.findings]
+        identities = frozenset(f.identity for f in findings)
+        verdicts[seed] = (identities, round(sum(result.score for result in results), 4))
         assert bug.expected in identities, (seed, sorted(identities, key=str))
         # A bug of an op may show in more than one step of that op (``2 ** x`` computed as
         # ``x ** 2`` also raises at x < 0): those charge nothing more.
         stray = [
             f.summary()
-            for f in report.findings
+            for f in findings
             if (f.op not in {op, *bug.also} if op is not None else f.step != step)
         ]
         assert not stray, f"{name} at seed {seed}: " + "\n".join(stray)

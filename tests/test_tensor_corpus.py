@@ -6,6 +6,9 @@ MyGrad-like reference solution, and a needle-style engine graded with ``api =
 "needle"``); ``engines/tensor/correct/*.py`` are correct engines written in other styles,
 each naming the API it is called with (``API = ...``). Student code never runs in this
 process: engines are only written out and graded.
+
+Seeds: the ``ci`` Hypothesis profile grades each correct engine at every seed named here;
+the default ``dev`` profile at the public seed and one other per engine (``suite_seeds``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from suite_seeds import seeds_for
 
 from graders.assignment import load
 from graders.tensor.grader import TensorGrader
@@ -125,8 +129,14 @@ def test_buggy_engine_is_caught_and_blamed_on_its_step_op_and_axes(name, tmp_pat
     compile(finding.reproducer, f"<reproducer for {name}>", "exec")
 
 
-@pytest.mark.parametrize("seed", CORRECT_SEEDS)
-@pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    ("path", "seed"),
+    [
+        pytest.param(path, seed, id=f"{path.stem}-{seed}")
+        for path in CORRECT
+        for seed in seeds_for(path.stem, CORRECT_SEEDS)
+    ],
+)
 def test_correct_engine_gets_full_marks(path, seed):
     assignment = load("tensor_autodiff", api=declared_api(path))
     report = TensorGrader(assignment, path, grading_seed=seed, examples=EXAMPLES).grade()

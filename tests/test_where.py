@@ -306,6 +306,35 @@ def test_a_reply_that_is_not_what_the_tracer_writes_is_no_place_never_a_crash():
     assert checked_trace({"error": {"kind": "crash"}})["error"]["op"] is None
 
 
+# --- array engines (the tensor kind) ------------------------------------------------------
+
+tensor_bugs = _module(ENGINES / "tensor" / "buggy.py", "chaingrade_where_tensor_bugs")
+
+# (bug, step, op, part) of the array corpus: closures over NumPy arrays, an ``_unary``
+# helper every elementwise op shares, a wrong gradient and a value in the wrong shape.
+TENSOR_BUGS = [
+    ("log_inverse_square", "local-derivative", "log", "elementwise and broadcasting"),
+    ("div_denominator_not_unbroadcast", "unbroadcast", "div", "elementwise and broadcasting"),
+    ("sum_ignores_out_grad", "upstream", "sum", "reductions"),
+    ("sum_forward_drops_keepdims", "shape", "sum", "reductions"),
+]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(
+    ("name", "step", "op", "part"), TENSOR_BUGS, ids=[b[0] for b in TENSOR_BUGS]
+)
+def test_array_engines_point_at_the_buggy_line(tmp_path, name, step, op, part, seed):
+    bug = next(b for b in tensor_bugs.BUGS if b.name == name)
+    path = tmp_path / "engine.py"
+    _run_table(tensor_bugs, name, path)
+    assignment = dataclasses.replace(load("tensor_autodiff"), api=from_option(bug.graded_with))
+    report = grade(assignment, path, grading_seed=seed, parts=[part])
+    place = first_place(report, step, op)
+    base = tensor_bugs.BASES[bug.base]
+    assert place["line"] in changed_lines(base.read_text(), path.read_text()), place
+
+
 # --- root cause across ops ------------------------------------------------------------------
 
 MICROGRAD_FORK = ENGINES / "correct" / "closures_micrograd.py"
@@ -332,3 +361,84 @@ def test_an_op_built_on_a_wrong_op_names_that_op_as_the_root_cause_once(tmp_path
     said = f"div is built on your pow (engine.py:{at}): fix pow; div is right once pow is"
     assert text.count(said) == 1, text
     assert "follows from this: div, sqrt (built on your pow; right once it is)" in text
+
+
+# --- the tracer on every Python here ---------------------------------------------------------
+
+TRACED_ENGINE = """
+class V:
+    def __init__(self, data, parents=()):
+        self.data, self.grad, self.parents = data, 0.0, parents
+        self._backward = lambda: None
+
+    def __mul__(self, other):
+        out = V(self.data * other.data, (self, other))
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+"""
+
+TRACE_IT = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("tracing", sys.argv[1])
+tracing = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tracing)
+sys.path.insert(0, sys.argv[2])
+import eng
+x, y = eng.V(2.0), eng.V(3.0)
+tracer = tracing.Tracer(sys.argv[2], float)
+tracer.known(2.0, 3.0)
+tracer.start()
+out = x * y
+tracer.watch(0, lambda: x.grad)
+tracer.enter("backward")
+out.grad = 1.0
+out._backward()
+tracer.finish()
+switched = tracing.Tracer(sys.argv[2], float)
+switched.start()
+if hasattr(sys, "monitoring"):
+    sys.monitoring.free_tool_id(switched._monitoring)
+else:
+    sys.settrace(None)
+switched.finish()
+print(json.dumps([hasattr(sys, "monitoring"), tracer.result["writes"], switched.result]))
+"""
+
+
+def _pythons() -> list[str]:
+    """This Python, and any 3.12 or later pyenv has here (``sys.monitoring``)."""
+    found = sorted(Path.home().glob(".pyenv/versions/3.1[2-9]*/bin/python"))
+    return [sys.executable, *map(str, found)]
+
+
+@pytest.mark.parametrize("python", _pythons())
+def test_the_tracer_records_the_same_write_with_settrace_and_sys_monitoring(tmp_path, python):
+    """``tracing.py`` is standard library only: run alone on each Python, it sees the
+    write of ``self.grad += other.data * out.grad`` (3.0 over 0.0) on its line, and a
+    submission that switches tracing off leaves no record."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "eng.py").write_text(TRACED_ENGINE)
+    script = tmp_path / "trace_it.py"
+    script.write_text(TRACE_IT)
+    tracing = ROOT / "graders" / "sandbox" / "tracing.py"
+    done = subprocess.run(
+        [python, str(script), str(tracing), str(folder)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    monitoring, writes, switched = json.loads(done.stdout)
+    version = subprocess.run(
+        [python, "-c", "import sys; print(sys.version_info >= (3, 12))"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert monitoring == (version == "True")
+    (write,) = [w for w in writes if w[2] == 0]
+    line = TRACED_ENGINE.splitlines().index("            self.grad += other.data * out.grad") + 1
+    assert write[3:5] == [3.0, 0.0] and write[5][0][1:3] == [line, "V.__mul__.<locals>._backward"]
+    assert switched is None

@@ -6,7 +6,9 @@ included); it is run once more in the worker, traced, beside one fixed case of e
 op the engine has, and decided as the engine kind decides (``graders.engine.where``): the
 tracer follows NumPy arrays as it follows floats. A ``shape`` finding whose value has the
 wrong shape is the line that computed the value; any other, the line that produced the
-gradient. Findings of the whole graph (the reverse pass) get no place yet.
+gradient. ``shape`` and ``unbroadcast`` run at distinct numbers of the case's shapes (a
+shrunk case of zeros says nothing about where a number was made). Findings of the whole
+graph (the reverse pass) get no place yet.
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ from graders.model.array_composition import ArrayComposition
 from graders.model.array_oracles import reference
 from graders.places import same
 from graders.results import Finding
-from graders.tensor.probes import fixed_cases
+from graders.tensor.probes import fixed_cases, values
 
 #: Steps whose number one op computes alone.
 ONE_OP_STEPS = ("forward", "local-derivative", "upstream", "shape", "unbroadcast")
+#: Steps about shapes, which any numbers show: traced at distinct numbers of the case's
+#: shapes (``probes.values``), as a search shrinks its case to zeros, which say nothing
+#: about where they were made.
+STRUCTURAL_STEPS = ("shape", "unbroadcast")
 
 
 def case(composition: ArrayComposition, point) -> dict:
@@ -53,14 +59,21 @@ def _plan(finding: Finding) -> dict | None:
     k = len(composition.inputs)  # the op's node, right after its leaves and ``w``
     if composition.size != k + 3 or composition.node(k).op != finding.op:
         return None  # not one op alone
+    points = case["points"]
+    if finding.step in STRUCTURAL_STEPS:  # any numbers show it: distinct ones, never zeros
+        leaves = composition.inputs[:-1]  # positive (a denominator, a log), each its own
+        spread = [
+            values(i.shape, (0.5 + n, 2.0 + n)).ravel().tolist() for n, i in enumerate(leaves)
+        ]
+        points = [*spread, points[-1]]
     plan = {
         "step": finding.step,
         "op": finding.op,
-        "job": _job(composition, case["points"]),
+        "job": _job(composition, points),
         "node": k,
         "value_shape": composition.shapes[k],
         # the op's output is multiplied by ``w`` alone: its upstream gradient
-        "upstream": (composition.shapes[k], tuple(case["points"][-1])),
+        "upstream": (composition.shapes[k], tuple(points[-1])),
     }
     args = composition.node(k).args
     position = finding.argument if finding.argument is not None else 0

@@ -32,7 +32,9 @@ course's code imports (``numpy``, ``typing_extensions``, ``matplotlib``, ``graph
 :func:`absent_imports` names it in a note, never a penalty. An assignment that wants only
 what it lists says ``other_imports = "forbidden"``. Code that never runs when graded is
 not checked: the body of ``if TYPE_CHECKING:`` and of ``if __name__ == "__main__":``
-(unless the submission rebinds either name).
+(unless the submission rebinds either name). Nor is a script's block that only puts its
+own package's folder on the import path (DeZero's steps: ``if '__file__' in globals():
+import os, sys; sys.path.append(os.path.join(os.path.dirname(__file__), '..'))``).
 
 A name counts only where it is the builtin: a parameter or local called ``input`` or
 ``vars`` is the student's own.
@@ -601,6 +603,68 @@ _BINDS_BY_NAME = (
 )
 
 
+def _import_path_setup(node: ast.AST) -> bool:
+    """Whether ``node`` is a course script's block that puts its own package's folder on
+    the import path, and does nothing else: DeZero's steps 23 on begin with ``if
+    '__file__' in globals(): import os, sys; sys.path.append(os.path.join(
+    os.path.dirname(__file__), '..'))``. Only ``import os``/``sys`` and
+    ``sys.path.append``/``insert`` of a path made from ``__file__`` and relative parts
+    (``'..'``) by ``os.path``'s ``join``, ``dirname``, ``abspath`` and ``realpath``: the
+    worker's guard still refuses the grader's folders at run time."""
+    if not (isinstance(node, ast.If) and not node.orelse and _file_in_globals(node.test)):
+        return False
+    return all(_path_statement(statement) for statement in node.body)
+
+
+def _file_in_globals(test: ast.expr) -> bool:
+    """``'__file__' in globals()``."""
+    return (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.In)
+        and isinstance(test.left, ast.Constant)
+        and test.left.value == "__file__"
+        and isinstance(test.comparators[0], ast.Call)
+        and _dotted(test.comparators[0].func) == "globals"
+        and not (test.comparators[0].args or test.comparators[0].keywords)
+    )
+
+
+def _path_statement(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Import):
+        return all(a.name in ("os", "sys", "os.path") and a.asname is None for a in statement.names)
+    call = statement.value if isinstance(statement, ast.Expr) else None
+    if not (isinstance(call, ast.Call) and not call.keywords):
+        return False
+    return _dotted(call.func) in ("sys.path.append", "sys.path.insert") and all(
+        _path_expression(a) for a in call.args
+    )
+
+
+def _path_expression(node: ast.expr) -> bool:
+    """A path made from ``__file__`` and relative parts by ``os.path`` (or a position)."""
+    if isinstance(node, ast.Name):
+        return node.id == "__file__"
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, int) and not isinstance(node.value, bool):
+            return True  # sys.path.insert(0, ...)
+        parts = node.value.split("/") if isinstance(node.value, str) else [""]
+        return all(p in (".", "..") or p.isidentifier() for p in parts)
+    if isinstance(node, ast.Call) and not node.keywords:
+        functions = ("os.path.join", "os.path.dirname", "os.path.abspath", "os.path.realpath")
+        return _dotted(node.func) in functions and all(_path_expression(a) for a in node.args)
+    return False
+
+
+def _dotted(node: ast.expr) -> str:
+    """``sys.path.append`` for that attribute chain on a name; ``""`` for anything else."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else ""
+
+
 def _never_runs(test: ast.expr, sound: frozenset[str], typing_names: set[str]) -> bool:
     """Whether an ``if`` with this test never runs its body when graded."""
     if "TYPE_CHECKING" in sound:
@@ -743,6 +807,8 @@ class _Checker:
             if isinstance(node, ast.If) and _never_runs(node.test, self.never_run, typing_names):
                 stack += [node.test, *node.orelse]
                 continue
+            if _import_path_setup(node):
+                continue  # a course script finding its own package: nothing else in it
             stack.extend(ast.iter_child_nodes(node))
         return nodes
 

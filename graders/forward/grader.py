@@ -234,14 +234,7 @@ class ForwardGrader(BaseGrader):
         forms = None
         if any(f.step == "seed" for f in general):
             forms = {op: {("node", "node")} for op in available if _either(op)}
-        while available:
-            found = self._run_part(part, available, forms, result)
-            new = [f for f in found if f.identity not in {g.identity for g in result.findings}]
-            result.findings = unique(result.findings + found)
-            named = {f.op for f in new if f.op is not None}
-            if not new or any(f.op is None for f in new) or not named & set(available):
-                return
-            available = [op for op in available if op not in named]
+        self.search_ops(result, available, lambda ops_: self._run_part(part, ops_, forms, result))
 
     def _run_part(self, part: Part, available: list[str], forms, result) -> list[Finding]:
         strategy = compositions(

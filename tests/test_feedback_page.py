@@ -56,16 +56,21 @@ def graded(tmp_path_factory) -> dict[str, tuple[dict, Path]]:
             capture_output=True,
         )
         page = folder / f"{name}.html"
-        done = subprocess.run(
-            [sys.executable, "-m", "graders.platforms.cli", "grade", str(engine)]
-            + ["--results", "-", "--html", str(page)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=folder,
-        )
-        found[name] = (json.loads(done.stdout), page)
+        found[name] = (_grade_with_page(engine, page), page)
     return found
+
+
+def _grade_with_page(engine: Path, page: Path) -> dict:
+    """``chaingrade grade ENGINE --results - --html PAGE``, as CI runs it: results.json."""
+    done = subprocess.run(
+        [sys.executable, "-m", "graders.platforms.cli", "grade", str(engine)]
+        + ["--results", "-", "--html", str(page)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=page.parent,
+    )
+    return json.loads(done.stdout)
 
 
 def _findings(results: dict) -> list[dict]:
@@ -365,15 +370,7 @@ def built_on_pow(tmp_path_factory) -> tuple[dict, Path, Path]:
         MICROGRAD_FORK.read_text().replace(POW_RULE, POW_RULE.replace("(other - 1)", "other"))
     )
     page = folder / "page.html"
-    done = subprocess.run(
-        [sys.executable, "-m", "graders.platforms.cli", "grade", str(engine)]
-        + ["--results", "-", "--html", str(page)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=folder,
-    )
-    return json.loads(done.stdout), page, engine
+    return _grade_with_page(engine, page), page, engine
 
 
 def test_the_page_shows_where_and_the_root_cause_and_no_label_covers_a_node(browser, built_on_pow):

@@ -168,6 +168,7 @@ class TensorGrader(BaseGrader):
                 examples=self.examples,
                 label=part.name,
                 result=result,
+                reverse_pass=part.machinery,
             )
 
         self.search_ops(result, available, search)
@@ -233,8 +234,12 @@ class TensorGrader(BaseGrader):
         examples: int,
         label: str,
         result: PartResult | None = None,
+        reverse_pass: bool = False,
     ) -> list[Finding]:
-        """One Hypothesis run over compositions of ``names``: the findings it raised."""
+        """One Hypothesis run over compositions of ``names``: the findings it raised.
+        ``reverse_pass``: the reverse-pass part's search (``check_case``); its screen of
+        each op alone judges the op's node alone, as its fixed cases do, so an op whose
+        backward raises there is charged to that op, never to the reverse pass."""
         strategy = array_compositions(
             names,
             min_ops=min_ops,
@@ -259,7 +264,7 @@ class TensorGrader(BaseGrader):
                     len(set(uses)) >= 2 or len(uses) >= 2 for uses in composition.consumers[:-2]
                 ):
                     result.shared_examples += 1
-            return self.check_case(composition, case_points, reverse_pass=part.machinery)
+            return self.check_case(composition, case_points, reverse_pass=reverse_pass)
 
         return self.search_findings(
             label, draw, judge, stops=lambda f: f.stops_everything, examples=examples

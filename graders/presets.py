@@ -5,20 +5,20 @@ An assignment names a preset or spells out its own mapping with the same fields 
 on every command). ``api = "auto"`` lets the worker inspect the submission and pick one
 (``graders.sandbox.detection.detect``).
 
-================ ========== ============================= =========================== ===============
-preset           leaf       unary ops                     gradient                    value
-================ ========== ============================= =========================== ===============
-mygrad           tensor(x)  module functions: exp(x)      node.grad                   node.data
-micrograd        Value(x)   methods: x.exp()              node.grad                   node.data
-minitorch        Scalar(x)  methods: x.exp()              node.derivative (inputs)    node.data
-minitorch_tensor tensor(    methods: x.exp(); x.sum(1),   node.grad.to_numpy()        node.to_numpy()
+================ ========== ============================= ========================== ===============
+preset           leaf       unary ops                     gradient                   value
+================ ========== ============================= ========================== ===============
+mygrad           tensor(x)  module functions: exp(x)      node.grad                  node.data
+micrograd        Value(x)   methods: x.exp()              node.grad                  node.data
+minitorch        Scalar(x)  methods: x.exp()              node.derivative (inputs)   node.data
+minitorch_tensor tensor(    methods: x.exp(); x.sum(1),   node.grad.to_numpy()       node.to_numpy()
                  list)      x.view(2, 3), x.permute(1, 0) (inputs)
-dezero           Variable(  module functions: exp(x)      node.grad.data (inputs;     node.data
-                 array(x))                                an array's .data is itself)
-needle           Tensor(x)  module functions: exp(x)      node.grad.numpy()           node.numpy()
-dual             Dual(x, t) module functions: exp(x)      node.der (the tangent:      node.val
+dezero           Variable(  module functions: exp(x)      node.grad.data (inputs;    node.data
+                 array(x))                                an array is its own .data)
+needle           Tensor(x)  module functions: exp(x)      node.grad.numpy()          node.numpy()
+dual             Dual(x, t) module functions: exp(x)      node.der (the tangent:     node.val
                                                           forward kind)
-================ ========== ============================= =========================== ===============
+================ ========== ============================= ========================== ===============
 
 Every field, with its default (mygrad's):
 

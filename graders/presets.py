@@ -306,6 +306,17 @@ def from_option(text: str) -> Preset | str:
         raise ValueError(f"--api: {e}") from None
 
 
+def portable(text: str) -> str:
+    """``--api`` as text that means the same on another machine (a Gradescope zip's
+    ``run_autograder``): ``auto`` or a preset's name as given, else the fields as one JSON
+    mapping, a file's read here. ValueError as :func:`from_option`."""
+    api = from_option(text)
+    name = text.strip()
+    if isinstance(api, str) or name in PRESETS:
+        return name
+    return json.dumps(api.to_json(), sort_keys=True)
+
+
 def _from_file(path: Path) -> Preset | str:
     text = path.read_text(encoding="utf-8")
     try:

@@ -135,7 +135,7 @@ def unpack(archive: Path, source: Path) -> None:
             (source / info.filename).chmod(info.external_attr >> 16 & 0o777)
 
 
-def build_zip(assignment: Path, archive: Path, python: str) -> None:
+def build_zip(assignment: Path, archive: Path, python: str, *extra: str) -> None:
     done = subprocess.run(
         [
             sys.executable,
@@ -151,6 +151,7 @@ def build_zip(assignment: Path, archive: Path, python: str) -> None:
             "5",
             "--user",
             USER,
+            *extra,
         ],
         capture_output=True,
         text=True,
@@ -162,13 +163,9 @@ def build_zip(assignment: Path, archive: Path, python: str) -> None:
 USER = f"cg{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture(scope="module")
-def autograder(request):
-    """An installed autograder: its root, and two unpacked sources (the assignment with its
-    static policy off, so attacks really run, and the assignment as it is)."""
-    need_root()
-    root = open_folder(request.config, "gradescope")
-    python = subprocess.run(
+def _system_python() -> str:
+    """The X.Y of the system Python, which the autograder's setup.sh builds its venv with."""
+    return subprocess.run(
         [
             "/usr/bin/python3",
             "-c",
@@ -178,6 +175,15 @@ def autograder(request):
         text=True,
         check=True,
     ).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def autograder(request):
+    """An installed autograder: its root, and two unpacked sources (the assignment with its
+    static policy off, so attacks really run, and the assignment as it is)."""
+    need_root()
+    root = open_folder(request.config, "gradescope")
+    python = _system_python()
     unguarded = unguarded_copy(ASSIGNMENT, root / "unguarded")
     sources = {}
     for name, assignment in (("unguarded", unguarded), ("real", ASSIGNMENT)):
@@ -374,3 +380,23 @@ def test_no_route_reads_the_solution_and_printed_html_stays_text(autograder):
     attack = READS_THE_SOLUTION[2]  # through libc: no audit event, only the kernel stops it
     data = run_autograder(root, sources["unguarded"], attack_on(attack, SOLUTION), "libc")
     assert data["score"] == own["score"], json.dumps(data, indent=1)[:3000]
+
+
+def test_the_zip_grades_with_the_api_its_builder_named(autograder):
+    """A course whose engines are not MyGrad-shaped: ``chaingrade gradescope --api`` bakes
+    the API into the zip (a student on Gradescope can pass no option). A micrograd fork
+    whose backward is named ``backwards`` gets full marks from a zip built with that API,
+    and not from the assignment's own."""
+    root, sources = autograder
+    api = json.dumps({"preset": "micrograd", "backward": "backwards"})
+    archive = root / "micrograd-api.zip"
+    build_zip(ASSIGNMENT, archive, _system_python(), "--api", api)
+    source = root / "autograder" / "source-micrograd-api"
+    unpack(archive, source)
+    engine = (ROOT / "tests" / "engines" / "correct" / "closures_micrograd.py").read_text()
+    assert engine.count("def backward(self):") == 1
+    engine = engine.replace("def backward(self):", "def backwards(self):")
+    named = run_autograder(root, source, engine, "api-named")
+    assert named["score"] == 100, json.dumps(named, indent=1)[:3000]
+    unnamed = run_autograder(root, sources["real"], engine, "api-unnamed")
+    assert unnamed["score"] < 100, json.dumps(unnamed, indent=1)[:3000]

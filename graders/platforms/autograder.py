@@ -36,6 +36,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from graders import presets
 from graders.assignment import Assignment, AssignmentError, load
 from graders.platforms import distribution, testfiles
 from graders.platforms.gradescope import validate, write, zero
@@ -168,8 +169,12 @@ def build(
     private_seed: bool = True,
     examples: int | None = None,
     user: str = GRADER_USER,
+    api: str | None = None,
+    entry: str | None = None,
 ) -> Path:
-    """Write Gradescope's autograder zip for ``assignment`` to ``output``."""
+    """Write Gradescope's autograder zip for ``assignment`` to ``output``. ``api`` and
+    ``entry`` are ``--api`` and ``--entry``, given to every grading of the zip (a student
+    on Gradescope can pass neither)."""
     if not re.fullmatch(r"[a-z_][a-z0-9_-]*", user):
         raise AutograderError(f"--user {user!r} is not a valid user name")
     files = testfiles.grading_files(assignment)
@@ -177,7 +182,7 @@ def build(
         raise AutograderError(f"{assignment.folder} has no test files (test_*.py) to run")
     distribution.check_python(python)
     wheel_name, wheel = distribution.wheel()
-    options = ["--examples", str(examples)] if examples is not None else []
+    options = grading_options(examples=examples, api=api, entry=entry)
     archive_files: dict[str, tuple[str | bytes, int]] = {
         "setup.sh": (
             SETUP_SH.format(
@@ -214,6 +219,22 @@ def build(
         for name, (data, mode) in sorted(archive_files.items()):
             distribution.add_to_zip(archive, name, data, mode)
     return output
+
+
+def grading_options(*, examples: int | None, api: str | None, entry: str | None) -> list[str]:
+    """The options ``run_autograder`` gives pytest; raises AutograderError on an ``--api``
+    that is no API or an empty ``--entry``."""
+    options = ["--examples", str(examples)] if examples is not None else []
+    if api is not None:
+        try:
+            options += ["--api", presets.portable(api)]
+        except ValueError as e:
+            raise AutograderError(str(e)) from None
+    if entry is not None:
+        if not entry.strip():
+            raise AutograderError("--entry: name a module or a path in the hand-in")
+        options += ["--entry", entry.strip()]
+    return options
 
 
 # --- run_autograder's last step ------------------------------------------------------

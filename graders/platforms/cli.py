@@ -4,6 +4,7 @@
     chaingrade grade SUBMISSION [--assignment NAME] [--results results.json] [--html PAGE]
                      [GRADING OPTIONS]
     chaingrade gradescope ASSIGNMENT [-o autograder.zip] [--python 3.10] [--public-seed]
+                          [--api NAME|JSON|FILE] [--entry NAME]
     chaingrade classroom ASSIGNMENT [-o .github/workflows/classroom.yml] [--python 3.11]
     chaingrade release ASSIGNMENT -o DIR [--python 3.11] [--wheelhouse [--platform TAG]
                        [--python-version X.Y]]
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "random seed baked into the zip)",
     )
     zipped.add_argument("--examples", type=int, help="Hypothesis examples per part")
+    options.add_to_parser(zipped, only=("--api", "--entry"))
     zipped.add_argument(
         "--user",
         default="chaingrade",
@@ -332,6 +334,8 @@ def _gradescope(args, assignment) -> int:
         private_seed=not args.public_seed,
         examples=args.examples,
         user=args.user,
+        api=args.api,
+        entry=args.entry,
     )
     seed = "the assignment's public seed" if args.public_seed else "a secret seed baked in"
     print(

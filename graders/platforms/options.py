@@ -72,10 +72,13 @@ GRADING_OPTIONS = (
 )
 
 
-def add_to_parser(parser) -> None:
-    """Declare the grading options on an argparse parser or a pytest option group."""
+def add_to_parser(parser, only: tuple[str, ...] | None = None) -> None:
+    """Declare the grading options (or ``only`` those flags) on an argparse parser or a
+    pytest option group."""
     add = getattr(parser, "addoption", None) or parser.add_argument
     for option in GRADING_OPTIONS:
+        if only is not None and option.flag not in only:
+            continue
         add(
             option.flag,
             dest=option.dest,

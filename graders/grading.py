@@ -76,6 +76,9 @@ class BaseGrader:
 
     #: What a policy-violation finding tells the student to do instead.
     policy_advice = "take the import out, so that the grader sees your own engine's derivatives"
+    #: Whether the kind grades engines on arrays: ``--api auto`` then picks, of two engines
+    #: in one hand-in, the one on arrays (minitorch Module 2 keeps Module 1's Scalar).
+    on_arrays = False
 
     def __init__(
         self,
@@ -182,6 +185,7 @@ class BaseGrader:
             forbidden=self.assignment.forbidden_imports,
             private_folders=self._private_folders(),
             deadline=self.deadline,
+            arrays=self.on_arrays,
         )
         self.runner.start()
         if self.runner.detected:  # --api auto: every later worker gets what this one found

@@ -133,6 +133,28 @@ def test_auto_finds_the_minitorch_tensor_preset_in_the_package_as_handed_in():
         runner.cleanup()
 
 
+def test_auto_picks_the_engine_the_assignment_is_on_when_module1_stays_beside(tmp_path):
+    """A real Module 2 repository keeps Module 1's Scalar: auto on an array assignment
+    grades the tensor, on a scalar one the Scalar (before: 'more than one engine fits')."""
+    import shutil
+
+    package = tmp_path / "minitorch_module2"
+    shutil.copytree(MODULE2, package)
+    shutil.copy(ENGINES.parent / "families" / "minitorch_scalar.py", package / "minitorch")
+    with (package / "minitorch" / "__init__.py").open("a") as init:
+        init.write("from .minitorch_scalar import Scalar  # noqa: F401\n")
+    for arrays, leaf in ((True, API.leaf), (False, "Scalar")):
+        runner = Runner(resolve(package, "engine", leaves=LEAF_NAMES), "auto", arrays=arrays)
+        try:
+            runner.start()
+            assert runner.detected
+            assert runner.preset.leaf == leaf
+            if arrays:
+                assert runner.preset.to_json() == API.to_json()
+        finally:
+            runner.cleanup()
+
+
 # --- a correct Module 2 ---------------------------------------------------------------------
 
 

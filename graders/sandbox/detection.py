@@ -41,14 +41,18 @@ class NoFit(Exception):
     """``--api auto`` found no mapping, or more than one: the message says which."""
 
 
-def detect(module):
+def detect(module, arrays=False):
     """The API fields that fit ``module``'s engine, found by its shape, not its numbers: a
-    wrong engine gets the same mapping as a right one. NoFit says why none or which fit."""
+    wrong engine gets the same mapping as a right one. NoFit says why none or which fit.
+    ``arrays``: the assignment is on arrays, so of two engines in one hand-in the one whose
+    nodes reduce arrays is meant (else the other)."""
     fits = {}
     for name in LEAF_NAMES:
         found = _leaf_fit(module, name)
         if found is not None and type(found[1]) not in {type(x) for _, x in fits.values()}:
             fits[name] = found
+    if len(fits) > 1:
+        fits = _for_the_kind(fits, arrays)
     if not fits:
         try:  # no reverse-mode node: a dual number (the forward kind) then?
             dual = forward_jobs.detect(module, engine_calls)
@@ -80,6 +84,19 @@ def detect(module):
 
 #: Other names array engines give ``sum`` (needle: ``summation``).
 SUM_NAMES = ("sum", "summation", "reduce_sum")
+
+
+def _for_the_kind(fits, arrays):
+    """Two engines in one hand-in (minitorch Module 2 keeps Module 1's ``Scalar`` beside
+    its ``tensor``): the one whose nodes have a reduction method when the assignment is
+    on arrays, the one whose nodes have none when it is on numbers; all of them when that
+    singles out none."""
+    kept = {
+        name: fit
+        for name, fit in fits.items()
+        if any(callable(getattr(fit[1], n, None)) for n in SUM_NAMES) == arrays
+    }
+    return kept if len(kept) == 1 else fits
 
 
 def _array_fields(module, unary, node):

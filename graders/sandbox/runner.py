@@ -147,6 +147,7 @@ class Runner:
         private_folders: tuple[Path, ...] = (),
         user: str | None = None,
         deadline: float | None = None,
+        arrays: bool = False,
     ):
         #: What the worker's folder gets (a path is resolved as ``graders.submission`` does).
         self.handed_in = (
@@ -156,6 +157,8 @@ class Runner:
         #: The student API; ``"auto"`` until the worker has found one (see ``start``).
         self.preset = preset
         self.detected = False
+        #: ``--api auto`` on an array assignment: of two engines, the one on arrays.
+        self.arrays = arrays
         self.limits = limits
         self.forbidden = tuple(forbidden)
         self.private_folders = tuple(private_folders)
@@ -229,7 +232,7 @@ class Runner:
                     "--module",
                     self.module_name,
                     "--api",
-                    json.dumps({"auto": True} if self.preset == AUTO else self.preset.for_worker()),
+                    json.dumps(self._api_argument()),
                     "--requests",
                     str(requests_r),
                     "--replies",
@@ -503,6 +506,12 @@ class Runner:
             if key in os.environ:
                 env[key] = os.environ[key]
         return env
+
+    def _api_argument(self) -> dict:
+        """The worker's ``--api``: the whole API, or ``auto`` (and whether on arrays)."""
+        if self.preset == AUTO:
+            return {"auto": True, "arrays": self.arrays}
+        return self.preset.for_worker()
 
     def _worker_limits(self) -> dict:
         return {

@@ -269,7 +269,7 @@ def serve(args):
     hello = {"ready": True}
     if api.get("auto"):  # the runner answers with the whole API (see Runner.start)
         try:
-            hello["api"] = detection.detect(module)
+            hello["api"] = detection.detect(module, arrays=bool(api.get("arrays")))
         except detection.NoFit as exc:
             hello = {"ready": False, "error": {"kind": "api", "message": str(exc)[:500]}}
         except BaseException as exc:

@@ -105,6 +105,7 @@ class TensorGrader(BaseGrader):
     """Grades an array autodiff engine (assignments of kind ``tensor``), one part at a time."""
 
     policy_advice = "compute the gradients with your own engine"
+    on_arrays = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

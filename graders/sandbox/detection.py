@@ -1,7 +1,8 @@
 """``--api auto``: which API fits the submission's engine, found by its shape.
 
 ``worker.serve`` calls :func:`detect` on the imported submission when the runner sends
-``--api '{"auto": true}'``, and says what it found in its first reply (``"api": {fields}``).
+``--api '{"auto": true, "arrays": BOOL}'``, and says what it found in its first reply
+(``"api": {fields}``).
 It tries leaf constructors by name (``engine_calls.LEAF_NAMES``) on a number, reads where
 values and gradients are after one small reverse pass, and how ops and reductions are
 called; never the engine's numbers, so a wrong engine gets the same mapping as a right

@@ -23,8 +23,9 @@ Protocol, one JSON document per line:
 * arguments: see :func:`argument_parser`;
 * ``--api`` is the student API as ``Preset.for_worker()`` gives it (how to make a leaf,
   how to call each op, how to seed and run the reverse pass, where values and gradients
-  are read), or ``{"auto": true}``: then the worker inspects the submission
-  (:func:`detect`), says what it found in its first reply (``"api": {fields}``), and
+  are read), or ``{"auto": true, "arrays": BOOL}``: then the worker inspects the
+  submission (:func:`detect`; ``arrays``: the assignment is on arrays), says what it
+  found in its first reply (``"api": {fields}``), and
   the runner answers with a request ``{"api": {...}}`` holding the whole API (reply
   ``{"results": []}``);
 * on start it replies ``{"ready": true}`` or ``{"ready": false, "error": {...}}``;

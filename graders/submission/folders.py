@@ -89,8 +89,8 @@ def _discovered(walk: Walk, entry: str, leaves, budget: Budget) -> Submission | 
         )
         raise HandInError(
             f"no {entry}.py in {walk.folder.name}, and {len(found)} modules define a leaf the "
-            f"API needs ({shown}): say which to grade with --entry (for example --entry "
-            f"{found[0].shown.rstrip('/')})"
+            f"API needs ({shown}): hand in only the engine, or say which to grade with "
+            f"--entry (for example --entry {found[0].shown.rstrip('/')})"
         )
     (engine,) = found
     kind = "script"
@@ -99,7 +99,7 @@ def _discovered(walk: Walk, entry: str, leaves, budget: Budget) -> Submission | 
     why = (
         f"no {entry}.py: graded {engine.shown} (import {{module}}), the shallowest "
         f"{kind} that defines {engine.leaf}, the leaf the API needs (packages before loose "
-        "scripts); --entry NAME grades another"
+        "scripts); to grade another, hand it in alone or name it with --entry"
     )
     if not engine.packaged:
         return _module_at(walk, engine.file, entry, budget, why)

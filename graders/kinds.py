@@ -91,6 +91,20 @@ class Kind(Generic[SpecT]):
         return getattr(importlib.import_module(module), name)
 
 
+def require_ops(folder: Path, parts) -> None:
+    """``prepare`` of a kind whose parts grade catalog ops (engine, forward): every part
+    names the ops it grades (their names were checked when it was read)."""
+    for part in parts:
+        if not part.ops:
+            raise ValueError(f"part {part.name!r} needs ops = [...] (catalog op names)")
+
+
+def op_items(prepared, part) -> tuple[str, ...]:
+    """``items`` of such a kind: an op part's credit is shared among its ops; the machinery
+    part is all or nothing."""
+    return () if part.machinery else part.ops
+
+
 def installed() -> dict[str, EntryPoint]:
     """The kinds installed distributions add (``chaingrade.kinds`` entry points), by name;
     a shipped kind's name is never taken over."""

@@ -18,6 +18,12 @@ dezero           Variable(  module functions: exp(x)      node.grad.data (inputs
 needle           Tensor(x)  module functions: exp(x)      node.grad.numpy()          node.numpy()
 dual             Dual(x, t) module functions: exp(x)      node.der (the tangent:     node.val
                                                           forward kind)
+grad             grad(f)    module functions: exp(x)      grad(f)(x, y): every       (not read)
+                                                          partial (forward kind)
+autograd         grad(f, i) module functions: exp(x)      grad(f, i)(x, y): the      (not read)
+                                                          partial in argument i
+jvp              jvp(f, xs, module functions: exp(x)      jvp(f, (x, y), (dx, dy))   the same pair
+                 vs)                                      gives (value, tangent)
 ================ ========== ============================= ========================== ===============
 
 Every field, with its default (mygrad's):
@@ -61,7 +67,13 @@ Every field, with its default (mygrad's):
     up to step 32 and a Variable after, so ``grad.data`` reads both);
 ``gradients = "all"``
     whose gradients are read: ``"all"`` nodes, or ``"inputs"`` only, for engines (such as
-    minitorch) that keep gradients on leaves alone.
+    minitorch) that keep gradients on leaves alone;
+``transform = "none"``
+    a functional engine (the forward kind): ``leaf`` is then the transform chaingrade
+    hands each case to, as a Python function of its inputs built with the engine's own
+    ops: ``"grad"`` (``grad(f)(x, y)`` gives every partial), ``"grad_argnum"``
+    (``grad(f, i)(x, y)`` gives the partial in argument ``i``, as autograd's) or
+    ``"jvp"`` (``jvp(f, (x, y), (dx, dy))`` gives the value and the tangent).
 
 Array engines (the ``tensor`` kind, ``graders.tensor``) use the same fields: a leaf gets a
 float64 NumPy array (``convert = "list"``: nested lists, for engines that take those);
@@ -137,6 +149,7 @@ CHOICES = {
     "reduce": ("axes", "dim"),
     "shape_args": ("tuple", "unpacked"),
     "views": ("any", "contiguous"),
+    "transform": ("none", "grad", "grad_argnum", "jvp"),
 }
 #: ``grad``, ``grad.data``, ``grad.numpy()``, ``item()``.
 _ACCESS_PATH = re.compile(r"[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*")
@@ -176,6 +189,7 @@ class Preset:
     reduce: str = "axes"
     shape_args: str = "tuple"
     views: str = "any"
+    transform: str = "none"
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -480,4 +494,9 @@ PRESETS: dict[str, Preset] = {
     # Forward mode (the forward kind): an input is Dual(value, tangent); ``value`` and
     # ``gradient`` are where a dual number's value and tangent are read.
     "dual": Preset(leaf="Dual", value="val", gradient="der"),
+    # Functional engines (the forward kind): ``leaf`` names the transform each case, a
+    # Python function of its inputs, is handed to.
+    "grad": Preset(leaf="grad", transform="grad"),
+    "autograd": Preset(leaf="grad", transform="grad_argnum"),
+    "jvp": Preset(leaf="jvp", transform="jvp"),
 }

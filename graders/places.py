@@ -101,14 +101,16 @@ def excerpt_lines(place: Mapping) -> list[tuple[int, str, bool]]:
 
 
 def checked_trace(outcome) -> dict:
-    """One traced outcome (``worker.trace_one``) rebuilt from checked parts: an error as it
-    is, else ``values``, ``grads`` (numbers or None) and ``trace`` (None when tracing was
-    disturbed, or when what came back is not what the tracer writes). A number is a float
-    or an array as ``(shape, data)`` (tuples; see :func:`same`)."""
+    """One traced outcome (``worker.trace_one``) rebuilt from checked parts: an error with
+    ``raised`` (where the submission raised it, with its callers; None if unknown), else
+    ``values``, ``grads`` (numbers or None) and ``trace`` (None when tracing was disturbed,
+    or when what came back is not what the tracer writes). A number is a float or an array
+    as ``(shape, data)`` (tuples; see :func:`same`)."""
     if not isinstance(outcome, dict):
         return {"values": [], "grads": [], "trace": None}
     if isinstance(outcome.get("error"), dict):
-        return {"error": {"kind": "error", "op": None, "message": ""}}
+        error = {"kind": "error", "op": None, "message": ""}
+        return {"error": error, "raised": _places(outcome.get("raised"))}
     values = _numbers(outcome.get("values"))
     grads = _numbers(outcome.get("grads"))
     return {"values": values, "grads": grads, "trace": _record(outcome.get("trace"))}

@@ -203,6 +203,44 @@ def test_a_notebook_names_the_cell(tmp_path):
     assert cell[place["line"] - 1].strip() == place["code"]
 
 
+# (what the solution's line becomes, op): an engine that raises in its own code, in an op's
+# forward (a Tensor handed to math.sin) and in its backward (a float's ``.data``).
+RAISES = [
+    ("-math.sin(x.data))", "-math.sin(x))", "cos"),
+    ("self.grad += other.data * out.grad", "self.grad += other.data * out.grad.data", "mul"),
+]
+
+
+@pytest.mark.parametrize(("right", "wrong", "op"), RAISES, ids=[r[2] for r in RAISES])
+def test_an_error_points_at_the_line_that_raised(tmp_path, right, wrong, op):
+    correct = SOLUTION.read_text()
+    assert correct.count(right) == 1
+    path = tmp_path / "engine.py"
+    path.write_text(correct.replace(right, wrong))
+    place = first_place(graded(path), "error", op)
+    assert place["line"] in changed_lines(correct, path.read_text()), place
+
+
+def test_a_recursion_points_at_the_line_that_recursed_not_at_its_def(tmp_path):
+    """``__rmul__`` as ``other * self`` calls itself until the stack overflows: the line
+    is found from the traceback, run untraced (a tracer under it would overflow first)."""
+    path = tmp_path / "engine.py"
+    _run_table(buggy, "rmul_recursion", path)
+    report = graded(path)
+    place = first_place(report, "error", "mul")
+    assert place["code"] == "return other * self" and place["function"] == "Tensor.__rmul__"
+    assert "policy" not in reports.text(report)
+
+
+def test_an_error_outside_the_students_code_has_no_place(tmp_path):
+    """``cos`` returning None raises in the grader's call of ``backward()``: no line of the
+    student's raised, so none is named (never the wrong one)."""
+    path = tmp_path / "engine.py"
+    _run_table(buggy, "cos_returns_none", path)
+    finding = next(f for f in graded(path).findings if f.step == "error")
+    assert finding.where == ()
+
+
 def test_the_reports_show_the_place(tmp_path):
     path = tmp_path / "engine.py"
     _run_table(buggy, "mul_swapped_partials", path)

@@ -260,12 +260,16 @@ class Diagnoser:
         elif node:
             message = f"{node} raised: {message}"
         focus = [(at[0], "value", run.reference.values[at[0]])] if at and run.reference else []
+        evidence = self._evidence(run, focus)
+        # Its kind (``error``: the student's code raised; ``crash``, ``timeout``): ``where``
+        # runs a raise again to find its line, never a case that crashed or hung the worker.
+        evidence["case"]["error"] = kind
         return Finding(
             step,
             message,
             op=op,
             node=self._text(comp, at[0]) if at else None,
-            **self._evidence(run, focus),
+            **evidence,
         )
 
     # --- 2. forward, 3. seed -----------------------------------------------------------

@@ -1,9 +1,10 @@
 """``where`` on findings: the student's own line that computed the number.
 
 After a part is graded, each finding that names a number of one op (``forward``,
-``local-derivative``, ``upstream``), an overwrite (``accumulation``) or the seed is run
-once more in the worker, traced (``graders.sandbox.tracing``), all in one request; only
-these few runs are traced, never the search. What the tracer saw decides the place:
+``local-derivative``, ``upstream``), an overwrite (``accumulation``), the seed or a raise
+(``error``) is run once more in the worker, traced (``graders.sandbox.tracing``), all in
+one request; only these few runs are traced, never the search. What the tracer saw
+decides the place:
 
 * ``forward``, ``local-derivative``, ``upstream``: the op alone on fresh leaves at the
   finding's values (``probes.isolated``), beside a contrast run of every other op the
@@ -29,6 +30,10 @@ these few runs are traced, never the search. What the tracer saw decides the pla
 * ``seed``: the last write to the output's gradient during the reverse pass (a seed
   zeroed again after it is set: the zeroing); with none, the first line of the reverse
   pass (where it starts).
+* ``error`` that the student's code raised (never a crash or a hang, which would crash or
+  hang the worker again): the finding's case run again; the line of the submission that
+  raised, from the exception's traceback (``Tracer.raised``), then their lines that
+  called it.
 
 Anything unclear (tracing disturbed, the number never seen in the op's own code, a
 contrast op the engine cannot build) leaves ``where`` empty: never a wrong place.
@@ -51,6 +56,8 @@ from graders.tolerances import GRADING, close
 
 #: Steps whose number one op computes alone: traced on that op alone.
 OWN_NUMBER_STEPS = ("forward", "local-derivative", "upstream")
+#: The most places an ``error`` lists: the line that raised and the lines that called it.
+MOST_RAISED = 3
 
 
 def locate(grader, findings: list[Finding]) -> list[Finding]:
@@ -148,6 +155,10 @@ def _plan(finding: Finding) -> dict | None:
     if finding.step == "seed":
         out = composition.output
         return {"step": "seed", "job": _job(composition, point), "watch": [out]}
+    if finding.step == "error" and case.get("error") == "error":  # raised: never a crash
+        # Untraced: its traceback says where; a trace function under a recursion that
+        # overflows the stack runs out of stack itself.
+        return {"step": "error", "job": {**_job(composition, point), "events": False}}
     return None
 
 
@@ -212,6 +223,8 @@ def _contributions(composition: Composition, point, node: int) -> list[float] | 
 def _decide(plan: dict, outcome: dict, contrasts: dict[str, dict]):
     """The traced places (``[path, line, qualname, first line]``) for one plan, and the op
     it is built on that is the root cause (``graders.engine.root_cause``), or None."""
+    if plan["step"] == "error":
+        return _raised(outcome), None
     trace = outcome.get("trace") if isinstance(outcome, dict) else None
     if trace is None:
         return [], None
@@ -447,6 +460,16 @@ def _first(events, target, elsewhere, new_only: bool):
         if own is not None:
             return event["place"], own
     return None
+
+
+def _raised(outcome: dict) -> list:
+    """Where the run raised: the submission's line that raised, then its own lines that
+    called it (each once: a recursion repeats one), innermost first; none when the run
+    did not raise again, or raised outside the submission's code."""
+    if "error" not in outcome:
+        return []
+    places = {tuple(p[:2]): p for p in outcome.get("raised") or []}
+    return list(places.values())[:MOST_RAISED]
 
 
 def _seed_place(trace: dict):

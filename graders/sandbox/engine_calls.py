@@ -361,14 +361,16 @@ def trace_one(module, api, job, point):
     """Build ``job["trace"]`` (a composition) at one point under the tracer
     (``tracing.py``), watching the gradients of the nodes ``job["watch"]`` during the
     reverse pass: ``{"values", "grads", "trace"}``, with ``"trace": None`` when tracing was
-    disturbed (see ``Tracer.stop``)."""
+    disturbed (see ``Tracer.stop``); when the engine raised, ``{"error", "raised"}``: where
+    in the submission (``Tracer.raised``)."""
     steps, read_values, read_grads = plan_of(api, job["trace"])
     make = leaf_maker(module, api)
     nodes = [make(v) for v in point]
     wrap = make if api["constants"] == "leaf" else float
     tracer = Tracer(job["folder"], number)
     tracer.known(*point, *read_values(nodes))
-    tracer.start()
+    if job.get("events", True):  # False: only where it raises (a recursion, traced, overflows)
+        tracer.start()
     try:
         for op, call, name, sources in steps:
             args = [nodes[i] if i is not None else wrap(c) for i, c in sources]
@@ -379,6 +381,9 @@ def trace_one(module, api, job, point):
                 tracer.watch(index, functools.partial(_gradient_of, nodes[index], api["gradient"]))
         tracer.enter("backward")
         run_backward(api, nodes[-1])
+    except BuildError as exc:  # an ``error`` finding's place: the line that raised
+        tracer.raised(exc)
+        return {"error": exc.info, "raised": tracer.failed}
     finally:
         try:
             tracer.stop()

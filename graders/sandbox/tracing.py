@@ -28,18 +28,26 @@ the libraries' code never counts):
   two events), with the place that made it (the line just run in the frame where the
   change was seen).
 
+and apart from the record, :attr:`Tracer.failed`: when the run raised (:meth:`Tracer.raised`),
+the line of the submission that raised, with their lines that called it, innermost first,
+read from the exception's traceback (kept even when the record is not: a recursion that
+overflows the events still has its line).
+
 Python 3.12 and later use ``sys.monitoring`` (a tool id of its own); earlier Pythons
 ``sys.settrace``. If the tracing is disturbed (the submission sets a trace function of
 its own, or frees the tool), :meth:`Tracer.stop` says so and the record is thrown away:
 a finding then has no place, never a wrong one.
 """
 
+import collections
 import sys
 
 #: The most events recorded in one traced run; more and the record is dropped.
 MOST_EVENTS = 20000
 #: The most callers recorded with a number or a write.
 MOST_CALLERS = 12
+#: The most frames of a traceback looked at (a recursion is some thousand deep).
+MOST_FRAMES = 100000
 #: Numbers looked at per event (a frame's locals, an argument tuple's items).
 MOST_SCANNED = 64
 #: The most numbers an array may hold to be recorded (a bigger one is no number).
@@ -64,6 +72,7 @@ class Tracer:
         self.numbers = []
         self.writes = []
         self.watched = []
+        self.failed = None  # the places of the line that raised, from its traceback
         self._last = {}  # frame -> the line it last ran
         self._seen = {}  # id -> float, every float met (kept alive so ids stay unique)
         self._held = []  # every gradient object watched (kept alive so ids stay unique)
@@ -73,6 +82,7 @@ class Tracer:
         self._overflow = False
         self.result = None  # the record, once finished (``finish``)
         self._monitoring = None
+        self._started = False
         self._reading = False
         numpy = sys.modules.get("numpy")  # as the submission imported it, if it did
         self._arrays = () if numpy is None else (numpy.ndarray, numpy.floating)
@@ -167,6 +177,25 @@ class Tracer:
             self._held.append(raw)
             return (id(raw), value)
         return (repr(value), value)
+
+    def raised(self, error):
+        """Keep where ``error`` was raised in the submission: the innermost frame of its
+        traceback in the submission's code, and theirs that called it. The worker wraps a
+        student's exception (``raise BuildError(...) from None``): its context is the one
+        raised in their code."""
+        cause = error.__cause__ or error.__context__ or error
+        # A recursion overflows as a function is entered, before its first line ran: the
+        # ``def`` line is no line of its, the one that called it is.
+        entered = isinstance(cause, RecursionError)
+        frames = collections.deque(maxlen=MOST_CALLERS)  # the innermost (a deep recursion)
+        tb, walked = cause.__traceback__, 0
+        while tb is not None and walked < MOST_FRAMES:
+            code = tb.tb_frame.f_code
+            key = self._key(code)
+            if key is not None and not (entered and tb.tb_lineno == code.co_firstlineno):
+                frames.append(self._place(key, tb.tb_lineno))
+            tb, walked = tb.tb_next, walked + 1
+        self.failed = list(frames)[::-1] or None
 
     # --- events ------------------------------------------------------------------------
 
@@ -308,6 +337,7 @@ class Tracer:
     # --- start and stop ----------------------------------------------------------------
 
     def start(self):
+        self._started = True
         if hasattr(sys, "monitoring"):
             self._start_monitoring()
         else:
@@ -315,6 +345,8 @@ class Tracer:
 
     def stop_tracing(self):
         """Stop, whatever state things are in; True if tracing was still on as started."""
+        if not self._started:  # never started (only ``raised`` was wanted): no record
+            return False
         if self._monitoring is not None:
             monitoring = sys.monitoring
             intact = monitoring.get_tool(self._monitoring) == "chaingrade"

@@ -59,7 +59,7 @@ import os
 import re
 import symtable
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 #: Standard modules a submission may import: numbers, containers, text and plain
@@ -426,11 +426,12 @@ def check(sources: Mapping[str, str], policy: Policy) -> list[Violation]:
     return found
 
 
-def own_modules(sources: Mapping[str, str]) -> set[str]:
-    """The submission's own modules, which its files may always import: the names at the
-    top of its folder (``helpers.py``, a package ``minitorch/``), never a file deeper inside
-    (``minitorch/os.py`` does not make ``import os`` the student's)."""
-    return {name.split("/", 1)[0].removesuffix(".py") for name in sources}
+def own_modules(files: Iterable[str]) -> set[str]:
+    """The submission's own modules, which its files (their names, or a mapping by name)
+    may always import: the names at the top of its folder (``helpers.py``, a package
+    ``minitorch/``), never a file deeper inside (``minitorch/os.py`` does not make
+    ``import os`` the student's)."""
+    return {name.split("/", 1)[0].removesuffix(".py") for name in files}
 
 
 def absent_imports(

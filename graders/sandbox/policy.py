@@ -19,10 +19,11 @@ construct that reaches for those, with its file, line and what to do:
   modules reached through other modules (``__globals__``, ``f_back``, ``__subclasses__``,
   ``np.ctypeslib``, ``np.load``, ...);
 * ``getattr``/``delattr`` with a computed name (other than a name taken from ``dir(obj)``,
-  as minitorch's ``testing.py`` does), ``getattr`` and its kin used other than by a call
-  (``g = getattr``), and a string that names any of those (``"__globals__"``, as
-  ``operator.attrgetter`` or a ``__dict__[...]`` lookup would use it) or a format field
-  that reads one (``"{0.__globals__}"``).
+  as minitorch's ``testing.py`` does, or a ``getattr`` on a class the file defines and
+  never rebinds, as DeZero's ``using_config`` reads ``getattr(Config, name)``),
+  ``getattr`` and its kin used other than by a call (``g = getattr``), and a string that
+  names any of those (``"__globals__"``, as ``operator.attrgetter`` or a ``__dict__[...]``
+  lookup would use it) or a format field that reads one (``"{0.__globals__}"``).
 
 **Allowed by default**: the submission's own modules, whatever their names (a helper
 ``autograd.py``, a package ``micrograd/``); the standard modules of ``allowed_imports``
@@ -756,6 +757,7 @@ class _Checker:
         self.modules: set[str] = set()  # names bound to imported modules
         self.partly: dict[str, str] = {}  # name -> partly allowed module it is bound to
         self.attribute_names: set[str] = set()  # variables that only take names from dir()
+        self.own_classes: set[str] = set()  # names only ever bound to a class of this file
         self.found: list[Violation] = []
 
     def run(self, tree: ast.AST) -> list[Violation]:
@@ -764,6 +766,7 @@ class _Checker:
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self._import(node)
         self.attribute_names = _names_from_dir(nodes, self.modules, self.builtins_used)
+        self.own_classes = _own_classes(tree, nodes)
         called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
         read = {  # ``sys.setrecursionlimit``: the allowed attributes of a partly allowed module
             id(n.value)
@@ -947,6 +950,11 @@ class _Checker:
             and isinstance(attribute, ast.Name)
             and attribute.id in self.attribute_names
         )
+        plain = plain or (  # a setting read off the file's own class (DeZero's Config)
+            function.id == "getattr"
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in self.own_classes
+        )
         if (
             any(isinstance(a, ast.Starred) for a in node.args)
             or node.keywords
@@ -1079,6 +1087,32 @@ def _names_from_dir(nodes: list[ast.AST], modules: set[str], builtins_used: set[
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             (from_dir if id(node) in over_dir else bound_otherwise).add(node.id)
     return from_dir - bound_otherwise
+
+
+def _own_classes(tree: ast.AST, nodes: list[ast.AST]) -> set[str]:
+    """Names bound only by a class statement at the top of the file (DeZero's ``class
+    Config``), never assigned, imported, declared global or taken as a parameter: a
+    ``getattr(Config, name)`` there reads one attribute of the student's own class, and
+    reaching further from what it returns takes a construct checked on its own."""
+    body = getattr(tree, "body", [])
+    classes = [n.name for n in body if isinstance(n, ast.ClassDef)]
+    bound: list[str] = []
+    for node in nodes:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            bound.append(node.name)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.append(node.id)
+        elif isinstance(node, ast.arg):
+            bound.append(node.arg)
+        elif isinstance(node, ast.alias):
+            bound.append(node.asname or node.name.partition(".")[0])
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            bound += node.names
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            bound.append(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            bound.append(node.rest)
+    return {name for name in classes if bound.count(name) == 1}
 
 
 def _is_dir_loop(loop: ast.For | ast.AsyncFor | ast.comprehension, modules: set[str]) -> bool:

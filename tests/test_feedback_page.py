@@ -407,6 +407,76 @@ def test_the_page_shows_where_and_the_root_cause_and_no_label_covers_a_node(brow
     assert seen["errors"] == []
 
 
+@pytest.fixture(scope="module")
+def array_page(tmp_path_factory) -> tuple[dict, Path]:
+    """An array engine whose ``a / b`` does not sum ``b``'s broadcast gradient back, one
+    part graded: (results.json, the page)."""
+    import dataclasses
+
+    from graders.grading import grade
+    from graders.presets import from_option
+
+    folder = tmp_path_factory.mktemp("arrays")
+    engine = folder / "engine.py"
+    subprocess.run(
+        [sys.executable, str(ROOT / "tests/engines/tensor/buggy.py")]
+        + ["div_denominator_not_unbroadcast", str(engine)],
+        check=True,
+        capture_output=True,
+    )
+    assignment = dataclasses.replace(load("tensor_autodiff"), api=from_option("mygrad"))
+    report = grade(assignment, engine, parts=["elementwise and broadcasting"])
+    results = gradescope.from_report(report)
+    page = html_report.write(results, folder / "page.html")
+    return results, page
+
+
+def test_an_array_finding_has_its_graph_with_the_wrong_edge_marked(array_page):
+    results, page = array_page
+    (finding,) = [f for f in _findings(results) if f["step"] == "unbroadcast"]
+    composition = finding["case"]["array_composition"]
+    inputs = [i["name"] for i in composition["inputs"]]
+    names = inputs + composition["names"]
+    at = next(k for k, n in enumerate(composition["nodes"]) if n["op"] == "div")
+    argument = composition["nodes"][at]["args"][finding["argument"]]
+    n = _findings(results).index(finding) + 1
+    edge = f"f{n}-edge-{names[argument]}-{names[len(inputs) + at]}-{finding['argument']}"
+    (svg,) = _svgs(page)
+    assert _marked(svg, "edge") == {edge}
+    assert _marked(svg, "node") == {f"f{n}-node-{names[argument]}"}
+    assert "each box is a node, with its shape" in page.read_text(encoding="utf-8")
+
+
+def test_the_array_graph_fills_its_picture_and_no_label_covers_a_node(browser, array_page):
+    """What is drawn fills the picture (the axes' margins, kept so no box is cut, are
+    cropped away: they were a third of it), and the label stays off every box."""
+    _, page = array_page
+    tab, seen = _open(browser, page)
+    filled, overlaps = tab.evaluate(
+        """() => {
+          const svg = document.querySelector('svg.graph');
+          const whole = svg.getBoundingClientRect();
+          const drawn = [...svg.querySelectorAll('.node, .edge, [id$="-label"]')]
+            .map(n => n.getBoundingClientRect());
+          const spread = (lo, hi) =>
+            Math.max(...drawn.map(r => r[hi])) - Math.min(...drawn.map(r => r[lo]));
+          const hit = (a, b) =>
+            a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          const nodes = [...svg.querySelectorAll('.node')].map(n => n.getBoundingClientRect());
+          const labels = [...svg.querySelectorAll('[id$="-label"]')]
+            .map(l => l.getBoundingClientRect());
+          const overlaps = labels.map(l => nodes.filter(n => hit(n, l)).length);
+          return [
+            [spread('left', 'right') / whole.width, spread('top', 'bottom') / whole.height],
+            overlaps,
+          ];
+        }"""
+    )
+    assert min(filled) > 0.9, filled
+    assert overlaps == [0]
+    assert seen["errors"] == []
+
+
 def test_notes_are_shown_as_notes_never_inside_what_the_code_printed():
     data = gradescope.results([], execution_time=1.0, output="x: graded engine.ipynb in 1 s.")
     data["output"] += "\n\nYour code printed (last lines):\n   hello"

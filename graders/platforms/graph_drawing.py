@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from graders.engine.reproducer import write_node
 from graders.model.composition import Composition, Const
+from graders.platforms import array_graph
 from graders.presets import resolve
 from graders.results import number
 from graders.tolerances import close, grading
@@ -65,9 +66,10 @@ def missing_libraries() -> list[str]:
 
 
 def drawable(finding: dict) -> bool:
-    """Whether a finding's case can be drawn: engine findings with trusted numbers."""
+    """Whether a finding's case can be drawn: engine findings with trusted numbers, and
+    array findings (``array_graph``)."""
     case = finding.get("case")
-    return (
+    return array_graph.drawable(case) or (
         isinstance(case, dict)
         and isinstance(case.get("composition"), dict)
         and isinstance(case.get("expected"), dict)
@@ -80,6 +82,11 @@ def draw(finding: dict, prefix: str = "") -> str | None:
     if not drawable(finding):
         return None
     case = finding["case"]
+    if array_graph.drawable(case):
+        graph = array_graph.ArrayGraph(case)
+        marks = array_graph.highlight(finding, graph, Highlight)
+        figure = _figure(graph, case, marks, ARRAY_LAYER_HEIGHT)
+        return _svg(figure, graph, marks, prefix)
     composition = Composition.from_json(case["composition"])
     marks = highlight(finding, composition)
     figure = _figure(composition, case, marks)
@@ -181,7 +188,15 @@ def _graph(composition: Composition):
     return graph
 
 
-def _figure(composition: Composition, case: dict, marks: Highlight):
+#: Inches from one layer of boxes to the next: a scalar box holds its line, value and
+#: gradients; an array box its line and shape.
+LAYER_HEIGHT = 2.1
+ARRAY_LAYER_HEIGHT = 1.7
+#: Inches of white kept around what is drawn (the rest of the axes is cropped away).
+PAD = 0.12
+
+
+def _figure(composition: Composition, case: dict, marks: Highlight, layer_height=LAYER_HEIGHT):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,7 +208,8 @@ def _figure(composition: Composition, case: dict, marks: Highlight):
     layers = 1 + max(layer.values())
     widest = max(list(layer.values()).count(k) for k in range(layers))
     positions = nx.multipartite_layout(graph, subset_key="layer", align="horizontal")
-    figure, axes = plt.subplots(figsize=(max(3.6, 2.9 * widest), max(2.0, 2.1 * layers)))
+    height = max(2.0, layer_height * layers)
+    figure, axes = plt.subplots(figsize=(max(3.6, 2.9 * widest), height))
     axes.set_axis_off()
     bends = _bends(graph, layer)
     for bend in sorted(set(bends.values())):
@@ -331,7 +347,10 @@ def _box(axes, composition: Composition, case: dict, marks: Highlight, vertex, x
         return
     wrong = vertex == marks.node
     differs = _differs(case, vertex)
-    lines = [_code(composition, case, vertex), *_numbers(case, vertex)]
+    if isinstance(composition, array_graph.ArrayGraph):  # arrays: the node and its shape
+        lines = composition.box_lines(vertex)
+    else:
+        lines = [_code(composition, case, vertex), *_numbers(case, vertex)]
     if wrong and marks.node_label:
         lines.append(f"<- {marks.node_label}")
     axes.text(
@@ -427,8 +446,21 @@ def _differs(case: dict, index: int) -> bool:
 def _svg(figure, composition: Composition, marks: Highlight, prefix: str) -> str:
     from graders.platforms.inline_svg import inline
 
-    svg = inline(figure, prefix, _classes(composition, marks))
+    svg = inline(figure, prefix, _classes(composition, marks), box=_content(figure))
     return svg.replace("<svg ", '<svg class="graph" ', 1)
+
+
+def _content(figure):
+    """What is drawn (boxes, labels, edges), in inches with :data:`PAD` around it: the
+    axes keep margins so no box is cut, which would otherwise be white on the page."""
+    from matplotlib.transforms import Bbox
+
+    renderer = figure.canvas.get_renderer()
+    axes = figure.axes[0]
+    extents = [_extent(t, renderer) for t in axes.texts]
+    extents += [p.get_window_extent(renderer) for p in axes.patches]
+    drawn = Bbox.union(extents).transformed(figure.dpi_scale_trans.inverted())
+    return drawn.padded(PAD)
 
 
 def _classes(composition: Composition, marks: Highlight) -> dict[str, str]:

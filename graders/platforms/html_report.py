@@ -185,11 +185,7 @@ def _finding(n: int, finding: dict) -> str:
             f"<code>pip install {' '.join(missing)}</code></p>"
         )
     if svg is not None:
-        html.append(
-            f"<figure>{svg}<figcaption>The case your engine got wrong: each box is a node, "
-            "with its value, the gradient it should get and the one your engine gave; "
-            "red marks the wrong node and the chain-rule step that broke.</figcaption></figure>"
-        )
+        html.append(f"<figure>{svg}<figcaption>{_caption(finding)}</figcaption></figure>")
     reproducer = finding.get("reproducer")
     if reproducer:
         html.append(
@@ -199,6 +195,19 @@ def _finding(n: int, finding: dict) -> str:
         )
     html.append("</section>")
     return "\n".join(html)
+
+
+def _caption(finding: dict) -> str:
+    """What a graph's boxes hold: a scalar case's numbers; an array case's shapes (its
+    numbers are in the finding's text and its reproducer)."""
+    if "array_composition" in (finding.get("case") or {}):
+        held = "with its shape"
+    else:
+        held = "with its value, the gradient it should get and the one your engine gave"
+    return (
+        f"The case your engine got wrong: each box is a node, {held}; red marks the wrong "
+        "node and the chain-rule step that broke."
+    )
 
 
 def _headline(finding: dict) -> str:

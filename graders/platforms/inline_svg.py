@@ -15,15 +15,16 @@ SVG = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
 
 
-def inline(figure, prefix: str = "", classes: dict[str, str] | None = None) -> str:
-    """``figure`` as SVG text (and closed: it is drawn once)."""
+def inline(figure, prefix: str = "", classes: dict[str, str] | None = None, box=None) -> str:
+    """``figure`` as SVG text (and closed: it is drawn once); ``box``: the part of it to
+    keep (a ``Bbox`` in inches), else all that is drawn (``bbox_inches="tight"``)."""
     import matplotlib
     from matplotlib import pyplot as plt
 
     buffer = io.StringIO()
     settings = {"svg.fonttype": "none", "svg.hashsalt": "chaingrade"}
     with matplotlib.rc_context(settings):
-        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        figure.savefig(buffer, format="svg", bbox_inches=box or "tight", metadata={"Date": None})
     plt.close(figure)
     ET.register_namespace("", SVG)
     ET.register_namespace("xlink", XLINK)

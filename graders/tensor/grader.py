@@ -532,7 +532,7 @@ class TensorGrader(BaseGrader):
                 composition, point, self.preset, self.runner.module_name, show, values or {}
             ),
             axes=tuple(int(a) for a in axes) if axes is not None else None,
-            case=places.case(composition, point),
+            case=places.case(composition, point, self.preset),
         )
 
     def _error(self, error: dict, composition, where: str, op=None, point=None) -> Finding:

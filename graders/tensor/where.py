@@ -21,6 +21,7 @@ from graders.engine.where import traced_places
 from graders.model.array_composition import ArrayComposition
 from graders.model.array_oracles import reference
 from graders.places import same
+from graders.presets import Preset
 from graders.results import Finding
 from graders.tensor.probes import fixed_cases, values
 
@@ -32,12 +33,14 @@ ONE_OP_STEPS = ("forward", "local-derivative", "upstream", "shape", "unbroadcast
 STRUCTURAL_STEPS = ("shape", "unbroadcast")
 
 
-def case(composition: ArrayComposition, point) -> dict:
+def case(composition: ArrayComposition, point, preset: Preset | None = None) -> dict:
     """``Finding.case`` for an array finding: the composition and every input's numbers,
-    ``w`` (the projection) last, as the worker is handed them."""
+    ``w`` (the projection) last, as the worker is handed them; and the student API's
+    fields (``preset``), so the feedback page writes each node as the student does."""
     inputs = [*point, composition.projection()]
     flat = [np.asarray(v, dtype=np.float64).ravel().tolist() for v in inputs]
-    return {"array_composition": composition.to_json(), "points": flat}
+    found = {"array_composition": composition.to_json(), "points": flat}
+    return found if preset is None else {**found, "api": preset.to_json()}
 
 
 def locate(grader, findings: list[Finding]) -> list[Finding]:

@@ -262,7 +262,6 @@ SIDEWAYS = {
     ("graders.forward.grader", "graders.engine.probes"),
     ("graders.forward.grader", "graders.engine.reproducer"),
     ("graders.forward.reproducer", "graders.engine.reproducer"),
-    ("graders.tensor.where", "graders.engine.where"),
 }
 
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from graders import places
-from graders.engine import root_cause
+from graders import places, root_cause
 from graders.platforms.report import NOTES_HEADING
 from graders.results import at_text, number
 

@@ -7,8 +7,7 @@ import json
 import re
 import textwrap
 
-from graders import places
-from graders.engine import root_cause
+from graders import places, root_cause
 from graders.results import Finding, PartResult, Report, number
 
 #: The heading of the notes about how a submission was read (not a penalty).
@@ -91,7 +90,7 @@ def part_markdown(result: PartResult) -> str:
 
 
 def root_lines(findings, finding: Finding, said: set) -> list[str]:
-    """The root cause across ops (``graders.engine.root_cause``), said once per op and root:
+    """The root cause across ops (``graders.root_cause``), said once per op and root:
     on a finding whose op is built on a wrong op, the statement (later ones: see above); on
     the root op's own finding, the ops that follow from it."""
     root = root_cause.root_of(finding)

@@ -3,7 +3,7 @@
 A finding made on one op alone (``forward``, ``local-derivative``, ``upstream``, ``shape``,
 ``unbroadcast``) carries its case (:func:`case`: the probe and its numbers, ``w``
 included); it is run once more in the worker, traced, beside one fixed case of every other
-op the engine has, and decided as the engine kind decides (``graders.engine.where``): the
+op the engine has, and decided as the engine kind decides (``graders.where``): the
 tracer follows NumPy arrays as it follows floats. A ``shape`` finding whose value has the
 wrong shape is the line that computed the value; any other, the line that produced the
 gradient. ``shape`` and ``unbroadcast`` run at distinct numbers of the case's shapes (a
@@ -17,13 +17,13 @@ import functools
 
 import numpy as np
 
-from graders.engine.where import traced_places
 from graders.model.array_composition import ArrayComposition
 from graders.model.array_oracles import reference
 from graders.places import same
 from graders.presets import Preset
 from graders.results import Finding
 from graders.tensor.probes import fixed_cases, values
+from graders.where import traced_places
 
 #: Steps whose number one op computes alone.
 ONE_OP_STEPS = ("forward", "local-derivative", "upstream", "shape", "unbroadcast")

@@ -2,7 +2,7 @@
 
 micrograd's ``__truediv__`` is ``self * other**-1`` and its ``sqrt`` is ``self**0.5``: with
 pow's derivative wrong, div and sqrt are wrong too, and the same bug would read as three.
-The tracer (``graders.engine.where``) shows which op's code a wrong number came from: when
+The tracer (``graders.where``) shows which op's code a wrong number came from: when
 the op's probe ran another op's function (its entry, or a closure defined in it) and that
 op is wrong alone (its contrast run gives a wrong number), that op is the root cause. The
 finding's first place is then the other op's line, marked ``built_on``; the report says so

@@ -14,7 +14,9 @@ kind                    package                      students write
 ``engine``              ``graders.engine``           a reverse-mode autodiff engine
 ``exercises``           ``graders.exercises``        derivatives by hand, as functions
 ``tensor``              ``graders.tensor``           a reverse-mode autodiff engine on arrays
-``forward``             ``graders.forward``          a forward-mode engine of dual numbers
+``forward``             ``graders.forward``          a forward-mode engine of dual numbers,
+                                                     or a function transform (``grad(f)``,
+                                                     ``jvp``)
 ======================  ===========================  =================================
 
 The kinds chaingrade ships are listed in :data:`REGISTRY`, as pytest lists its default

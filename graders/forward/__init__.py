@@ -6,6 +6,11 @@ names catalog ops (``graders.model.ops``); the grader (``grader``) checks every 
 under chosen tangents, then generated compositions with one-hot and drawn tangents
 against MyGrad's gradients along them (``oracle``), and names the wrong chain-rule step
 (``diagnosis``) with a reproducer in the student's API (``reproducer``).
+
+The kind also grades functional engines, an API shape (the API's ``transform``:
+``grad(f)``, autograd's ``grad(f, i)``, ``jvp(f, xs, vs)``): each case is handed to the
+engine's transform as a function of its inputs, and only its output is seen
+(``functional``, whose ``ForwardKindGrader`` picks the grader once the API is known).
 """
 
 from __future__ import annotations
@@ -16,6 +21,6 @@ KIND = Kind(
     name="forward",
     default_submission="dual.py",
     prepare=require_ops,
-    grader="graders.forward.grader:ForwardGrader",
+    grader="graders.forward.functional:ForwardKindGrader",
     items=op_items,
 )

@@ -110,10 +110,7 @@ def op_finding(
     under :func:`directions` (see the module docstring)."""
     op = ops.get(probe.nodes[0].op)
     at = dict(zip(probe.inputs, (float(v) for v in point)))
-    texts = [
-        probe.inputs[a] if not isinstance(a, Const) else ops.number_text(a.value)
-        for a in probe.nodes[0].args
-    ]
+    texts = _texts(probe)
     base = dict(op=op.name, node=node, at=at)
     for _, got, _ in rows:
         if not _near(got, value):
@@ -228,3 +225,94 @@ def _d(node: str) -> str:
 
 def _at(at: dict[str, float]) -> str:
     return ", ".join(f"{k} = {number(v)}" for k, v in at.items())
+
+
+# --- functional engines: grad(f) ------------------------------------------------------
+
+
+def partials_finding(
+    probe: Composition,
+    point: Sequence[float],
+    value: float,
+    slopes: Sequence[float],
+    got_value,
+    got_partials: Sequence,
+    node: str,
+) -> Finding | None:
+    """The finding for one op alone (``probe``) handed to ``grad`` at ``point``, or None:
+    ``value`` and ``slopes`` are the trusted value and partials; ``got_value`` is the
+    engine's value (None where it cannot be read: not checked), ``got_partials`` what
+    ``grad`` gave. ``grad`` seeds the output with 1, so a partial is the op's local
+    derivative itself: a wrong one is ``local-derivative`` (an op that drops the gradient
+    flowing into it shows only under another op: :func:`upstream_finding`)."""
+    op = ops.get(probe.nodes[0].op)
+    at = dict(zip(probe.inputs, (float(v) for v in point)))
+    base = dict(op=op.name, node=node, at=at)
+    if got_value is not None and not _near(got_value, value):
+        return Finding(
+            "forward",
+            f"{node} is {number(got_value)} at {_at(at)}, but it is {number(value)}",
+            expected=value,
+            actual=got_value,
+            **base,
+        )
+    positions = _positions(probe)
+    for i, (got, want) in enumerate(zip(got_partials, slopes)):
+        if _near(got, want, want):
+            continue
+        name = probe.inputs[i]
+        return _argument_finding(
+            "local-derivative",
+            f"the derivative of {node} with respect to {name} is wrong: grad gives "
+            f"{number(got)} at {_at(at)}, but d({node})/d{name} is {number(want)}",
+            op,
+            positions[i],
+            _texts(probe),
+            want,
+            got,
+            base,
+        )
+    return None
+
+
+def upstream_finding(
+    probe: Composition,
+    scaled: Composition,
+    point: Sequence[float],
+    slopes: Sequence[float],
+    got_partials: Sequence,
+    node: str,
+) -> Finding | None:
+    """``upstream`` for an op right alone (``probe``) whose partials are wrong under one
+    more op the engine gets right (``scaled``, its output times 3, say): the gradient
+    flowing into the op is not multiplied in. None when every partial is right."""
+    op = ops.get(probe.nodes[0].op)
+    at = dict(zip(probe.inputs, (float(v) for v in point)))
+    outer = scaled.expression(scaled.output)
+    inner = scaled.all_names[probe.output]
+    for i, (got, want) in enumerate(zip(got_partials, slopes)):
+        if _near(got, want, want):
+            continue
+        name = probe.inputs[i]
+        return _argument_finding(
+            "upstream",
+            f"{node} is right alone, but under {outer}, where {inner} = {node} (a gradient "
+            f"other than 1 flows into it), grad gives d/d{name} = {number(got)} at {_at(at)}, not "
+            f"{number(want)}: {node}'s backward does not multiply its local derivative by "
+            "the gradient flowing into it",
+            op,
+            _positions(probe)[i],
+            _texts(probe),
+            want,
+            got,
+            dict(op=op.name, node=node, at=at),
+        )
+    return None
+
+
+def _texts(probe: Composition) -> list[str]:
+    """The op's arguments as written: an input's name, or the number."""
+    return [
+        probe.inputs[a] if not isinstance(a, Const) else ops.number_text(a.value)
+        for a in probe.nodes[0].args
+    ]

@@ -30,7 +30,13 @@ import numpy as np
 from hypothesis import strategies as st
 
 from graders.assignment import Part
-from graders.engine.probes import capability_probe, fixed_checks, isolated
+from graders.engine.probes import (  # noqa: F401 - scaled, scaler_checks: functional.py's
+    capability_probe,
+    fixed_checks,
+    isolated,
+    scaled,
+    scaler_checks,
+)
 from graders.forward import diagnosis
 from graders.forward.oracle import safe_jacobian
 from graders.forward.reproducer import reproducer
@@ -68,7 +74,7 @@ class ForwardGrader(BaseGrader):
         an op does at run time (a lazy forbidden import) is seen in every part's worker.
         What the ops give is not read here: each part checks its own."""
         probes = [capability_probe(name) for name in self.assignment.ops]
-        self._run_many([(c, [p], [(1.0,) * len(c.inputs)]) for c, p in probes])
+        self._run_many([(c, [p], self._directions(len(c.inputs))[-1:]) for c, p in probes])
 
     def grade_part(self, part: Part) -> PartResult:
         self._digest = hashlib.sha256()
@@ -109,7 +115,7 @@ class ForwardGrader(BaseGrader):
                 return charged, unique([*general, late])
             # Every form of the op in one request (a crash names this op alone).
             ran, stop = self._run_many(
-                [(c, ps, diagnosis.directions(len(c.inputs))) for c, ps in checks]
+                [(c, ps, self._directions(len(c.inputs))) for c, ps in checks]
             )
             if stop is not None:
                 return charged, unique([*general, stop])
@@ -131,7 +137,7 @@ class ForwardGrader(BaseGrader):
         cannot be made, or does not keep its value and tangent (``seed``), which hides
         every op's derivative."""
         alone = Composition(("x",), (), ())
-        dirs = diagnosis.directions(1)
+        dirs = self._directions(1)
         ran, stop = self._run_many([(alone, _LEAF_POINTS, dirs)])
         if stop is not None:
             return stop
@@ -154,7 +160,7 @@ class ForwardGrader(BaseGrader):
         late = self.out_of_time()
         if late is not None:
             return late
-        dirs = diagnosis.directions(len(probe.inputs))
+        dirs = self._directions(len(probe.inputs))
         outcomes, stop = self._run(probe, probe_points, dirs)
         if stop is not None:
             return stop
@@ -163,7 +169,7 @@ class ForwardGrader(BaseGrader):
     def _judge_alone(self, probe, probe_points, outcomes, case=None) -> Finding | None:
         """The first finding of one op alone, from its outcomes under
         ``diagnosis.directions`` (see ``_alone``)."""
-        dirs = diagnosis.directions(len(probe.inputs))
+        dirs = self._directions(len(probe.inputs))
         truth = safe_jacobian(probe, probe_points)
         for i, point in enumerate(probe_points):
             if not truth.kept[i]:
@@ -275,9 +281,7 @@ class ForwardGrader(BaseGrader):
     def _case(self, composition: Composition, case_points: list, direction) -> Finding | None:
         """One generated case: every node right at every point and direction, or the
         finding of its first wrong node (run again alone)."""
-        n = len(composition.inputs)
-        dirs = [tuple(1.0 if j == i else 0.0 for j in range(n)) for i in range(n)]
-        dirs.append(tuple(float(d) for d in direction))
+        dirs = self._case_directions(len(composition.inputs), direction)
         outcomes, stop = self._run(composition, case_points, dirs)
         if stop is not None:
             return stop
@@ -317,6 +321,16 @@ class ForwardGrader(BaseGrader):
         return self._with_case(finding, composition, point, direction, k, truth, i)
 
     # --- shared -------------------------------------------------------------------------
+
+    def _directions(self, inputs: int) -> list[tuple[float, ...]]:
+        """The tangents an op alone is run under (``diagnosis.directions``)."""
+        return diagnosis.directions(inputs)
+
+    def _case_directions(self, inputs: int, drawn) -> list[tuple[float, ...]]:
+        """The tangents a generated case is run under: each input's one-hot, and the drawn
+        direction."""
+        dirs = [tuple(1.0 if j == i else 0.0 for j in range(inputs)) for i in range(inputs)]
+        return [*dirs, tuple(float(d) for d in drawn)]
 
     def _run(self, composition: Composition, points: list, dirs: list):
         """Every point under every direction, one request: ``(rows, stop)``, one outcome

@@ -59,3 +59,57 @@ def _with_zero_tangents(text: str, preset: Preset) -> str:
     if preset.constants != "leaf":
         return text
     return re.sub(rf"\b{re.escape(preset.leaf)}\(([^(),]+)\)", rf"{preset.leaf}(\1, 0.0)", text)
+
+
+def functional_reproducer(
+    composition: Composition,
+    point: Sequence[float],
+    direction: Sequence[float],
+    preset: Preset,
+    module: str,
+    expected: Sequence[float],
+    value: float | None = None,
+) -> str:
+    """Runnable Python handing ``composition``, written as the function ``f`` of its
+    inputs, to a functional engine's transform (``preset.transform``) at ``point`` (for
+    ``jvp``, the tangents ``direction``), printing what it gives next to ``expected``
+    (the partials, or the value and the tangent); with ``value``, ``f`` on the plain
+    numbers first, next to it (a wrong value that ``grad`` does not show)::
+
+        from engine import grad, sin
+
+        def f(x):
+            a = sin(x)
+            return a
+
+        print("grad(f)(0.7) =", grad(f)(0.7), "  expected (0.7648422,)")
+    """
+    functions = {
+        preset.form(n.op)["name"]
+        for n in composition.nodes
+        if preset.form(n.op)["call"] == "function"
+    }
+    names = composition.all_names
+    lines = [f"from {module} import {', '.join([preset.leaf, *sorted(functions)])}", ""]
+    lines.append(f"def f({', '.join(composition.inputs)}):")
+    lines += [
+        f"    {names[k]} = {write_node(composition, k, preset)}"
+        for k in range(len(composition.inputs), composition.size)
+    ]
+    lines += [f"    return {names[composition.output]}", ""]
+    values = ", ".join(repr(float(v)) for v in point)
+    if value is not None:
+        lines.append(f'print("f({values}) =", f({values}), "  expected {value:.7g}")')
+    want = "(" + ", ".join(f"{e:.7g}" for e in expected) + ("," if len(expected) == 1 else "") + ")"
+    if preset.transform == "grad_argnum":
+        for i, e in enumerate(expected):
+            call = f"{preset.leaf}(f, {i})({values})"
+            lines.append(f'print("{call} =", {call}, "  expected {e:.7g}")')
+        return "\n".join(lines) + "\n"
+    if preset.transform == "jvp":
+        tangents = tuple(float(d) for d in direction)
+        call = f"{preset.leaf}(f, {tuple(float(v) for v in point)!r}, {tangents!r})"
+    else:
+        call = f"{preset.leaf}(f)({values})"
+    lines.append(f'print("{call} =", {call}, "  expected {want}")')
+    return "\n".join(lines) + "\n"

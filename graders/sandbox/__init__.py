@@ -13,7 +13,7 @@ The trusted side (the grading process):
 The worker (student code runs only there; standard library only, loaded by path by the
 supervisor): ``worker`` (the serve loop), ``guard`` and ``integrity`` (what the submission
 may not do, and the check that it did not), ``engine_calls``, ``detection``
-(``--api auto``), ``array_jobs``, ``forward_jobs``, ``tracing``; ``landlock`` and
-``pinned`` confine it before the submission is imported. ``docs/sandbox.md`` has the
-whole picture.
+(``--api auto``), ``array_jobs``, ``forward_jobs``, ``functional_jobs``, ``tracing``;
+``landlock`` and ``pinned`` confine it before the submission is imported.
+``docs/sandbox.md`` has the whole picture.
 """

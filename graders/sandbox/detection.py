@@ -6,7 +6,9 @@
 It tries leaf constructors by name (``engine_calls.LEAF_NAMES``) on a number, reads where
 values and gradients are after one small reverse pass, and how ops and reductions are
 called; never the engine's numbers, so a wrong engine gets the same mapping as a right
-one. No reverse-mode leaf fits: a dual-number engine then (``forward_jobs.detect``).
+one. No reverse-mode leaf fits: a dual-number engine then (``forward_jobs.detect``). A
+module with a ``jvp`` or ``grad`` function is a functional engine, whatever classes it
+has (its tracer may look like a node): ``functional_jobs.detect``, tried first.
 
 Standard library only: the supervisor loads this with the worker, by path, before the
 guard goes up (``inspect`` is imported when it runs).
@@ -14,7 +16,7 @@ guard goes up (``inspect`` is imported when it runs).
 
 import functools
 
-from . import engine_calls, forward_jobs
+from . import engine_calls, forward_jobs, functional_jobs
 from .engine_calls import (
     LEAF_NAMES,
     access,
@@ -47,6 +49,9 @@ def detect(module, arrays=False):
     wrong engine gets the same mapping as a right one. NoFit says why none or which fit.
     ``arrays``: the assignment is on arrays, so of two engines in one hand-in the one whose
     nodes reduce arrays is meant (else the other)."""
+    functional = None if arrays else functional_jobs.detect(module, engine_calls)
+    if functional is not None:
+        return functional
     fits = {}
     for name in LEAF_NAMES:
         found = _leaf_fit(module, name)

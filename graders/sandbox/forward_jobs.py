@@ -8,10 +8,13 @@ A forward job is a composition job with ``"forward": true``: each point holds th
 values, then their tangents (``[x, y, dx, dy]``). The engine makes each input as
 ``leaf(value, tangent)``, builds the composition, and the outcome is every node's value
 and tangent, read where the API's ``value`` and ``gradient`` paths say (``"grads"`` holds
-the tangents, so a reply packs and is checked as a composition job's).
+the tangents, so a reply packs and is checked as a composition job's). A functional
+engine (the API's ``transform``: ``grad(f)``, ``jvp``) is run by ``functional_jobs``.
 """
 
 import inspect
+
+from . import functional_jobs
 
 #: Where a dual number keeps its value, and its tangent (``--api auto`` tries these).
 VALUE_NAMES = ("val", "value", "real", "primal")
@@ -40,6 +43,8 @@ def dual_maker(module, api, w):
 def run_one(module, api, plan, point, w):
     """Build the composition (its ``plan_of``) from one point (values, then tangents) with
     the engine's dual numbers: every node's value and tangent."""
+    if api.get("transform", "none") != "none":  # grad(f), jvp: the case as a function
+        return functional_jobs.run_one(module, api, plan, point, w)
     steps, read_values, read_tangents = plan
     half = len(point) // 2
     make = dual_maker(module, api, w)

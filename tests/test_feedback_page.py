@@ -428,11 +428,11 @@ def array_page(tmp_path_factory) -> tuple[dict, Path]:
     report = grade(assignment, engine, parts=["elementwise and broadcasting"])
     results = gradescope.from_report(report)
     page = html_report.write(results, folder / "page.html")
-    return results, page
+    return results, page, report
 
 
 def test_an_array_finding_has_its_graph_with_the_wrong_edge_marked(array_page):
-    results, page = array_page
+    results, page, _ = array_page
     (finding,) = [f for f in _findings(results) if f["step"] == "unbroadcast"]
     composition = finding["case"]["array_composition"]
     inputs = [i["name"] for i in composition["inputs"]]
@@ -450,7 +450,7 @@ def test_an_array_finding_has_its_graph_with_the_wrong_edge_marked(array_page):
 def test_the_array_graph_fills_its_picture_and_no_label_covers_a_node(browser, array_page):
     """What is drawn fills the picture (the axes' margins, kept so no box is cut, are
     cropped away: they were a third of it), and the label stays off every box."""
-    _, page = array_page
+    _, page, _ = array_page
     tab, seen = _open(browser, page)
     filled, overlaps = tab.evaluate(
         """() => {
@@ -475,6 +475,25 @@ def test_the_array_graph_fills_its_picture_and_no_label_covers_a_node(browser, a
     assert min(filled) > 0.9, filled
     assert overlaps == [0]
     assert seen["errors"] == []
+
+
+def test_an_array_findings_place_is_shown_where_students_look(array_page):
+    """The text report's line, Gradescope's Markdown excerpt, the page's highlighted
+    excerpt and the JSON's ``where``, for the line that does not unbroadcast."""
+    from graders.platforms import report as reports
+
+    results, page, report = array_page
+    (finding,) = [f for f in report.findings if f.step == "unbroadcast"]
+    place = finding.where[0]
+    assert place["code"] == "other.grad = other.grad - out.grad * self.data / other.data**2"
+    said = f"where: engine.py:{place['line']} in {place['function']}:  {place['code']}"
+    assert said in reports.text(report)
+    (test,) = results["tests"]
+    assert f"- where: ` engine.py:{place['line']} ` in " in test["output"]
+    assert f"> {place['line']} | " in test["output"]  # the line marked in its excerpt
+    assert f'<mark class="here">{place["line"]:>4} | ' in page.read_text(encoding="utf-8")
+    found = json.loads(reports.as_json(report))["findings"]
+    assert [f["where"][0]["line"] for f in found if f["step"] == "unbroadcast"] == [place["line"]]
 
 
 def test_notes_are_shown_as_notes_never_inside_what_the_code_printed():

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from graders.model import array_ops as ops
 from graders.model.array_composition import ArrayComposition
 from graders.model.array_oracles import _CACHE, reference
+from graders.tensor import stacked as stacked_oracles
 from graders.tensor.stacked import references, stacked
 from strategies.arrays import array_compositions, array_points
 
@@ -59,3 +60,41 @@ def test_a_stacked_matmul_lines_up_its_batch_dimensions():
     )
     big = stacked(composition, 5)
     assert big.shapes[big.index[len(composition.inputs)]] == (5, 2, 2, 4)
+
+
+def _broadcast_input() -> ArrayComposition:
+    """``b = a + x`` with ``x`` lined up (reshaped) before the add, as ``stacked`` does."""
+    return ArrayComposition.build(
+        [("a", (3,), (-2.0, 2.0)), ("x", (1, 1), (-2.0, 2.0))], [("add", (0, 1), {})]
+    )
+
+
+def test_points_of_a_broadcast_input_are_worked_out_stacked(monkeypatch):
+    """Perturbing a node no input reaches (``w``) leaves the line-up of an input unread: the
+    points stay stacked, never fall back to one at a time."""
+    composition = _broadcast_input()
+    points = [
+        [np.array([0.5, 1.0, -1.0]), np.array([[0.25]])],
+        [np.array([0.75, 1.5, -1.25]), np.array([[0.125]])],
+    ]
+    _CACHE.clear()
+    alone = [reference(composition, p) for p in points]
+
+    def one_at_a_time(*_):
+        raise AssertionError("the stacked oracles fell back to one point at a time")
+
+    monkeypatch.setattr(stacked_oracles.oracles, "reference", one_at_a_time)
+    stacked_oracles._CACHE.clear()
+    for one, together in zip(alone, references(composition, points)):
+        _same(one, together)
+
+
+def test_no_input_is_downstream_of_another():
+    """``downstream`` follows op nodes only: an input's index never reads a node from the
+    end of the list (``b``'s would be ``out = a + d``, which uses ``a``)."""
+    composition = ArrayComposition.build(
+        [("a", (3,), (-2.0, 2.0)), ("b", (3,), (-2.0, 2.0)), ("c", (3,), (-2.0, 2.0))],
+        [("mul", (1, 2), {}), ("add", (0, 3), {})],
+    )
+    assert composition.downstream(0) == {0, 5, 6, 7}
+    assert composition.downstream(1) == {1, 4, 5, 6, 7}

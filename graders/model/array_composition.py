@@ -129,9 +129,10 @@ class ArrayComposition:
         return tuple(tuple(u) for u in uses)
 
     def downstream(self, k: int) -> set[int]:
-        """Node ``k`` and every node that depends on it."""
+        """Node ``k`` and every node that depends on it (op nodes only: an input depends
+        on nothing, and ``node(j)`` of an input would index the nodes from their end)."""
         found = {k}
-        for j in range(k + 1, self.size):
+        for j in range(max(k + 1, len(self.inputs)), self.size):
             if any(a in found for a in self.node(j).args):
                 found.add(j)
         return found

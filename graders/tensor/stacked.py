@@ -189,7 +189,7 @@ def _directional(composition, plain: list, k: int, directions, analytic: bool) -
     h_ = h.reshape(n, 1, *([1] * (value.ndim - 1)))
     perturbed = (value[:, None] + h_ * shift[None]).reshape(n * len(shift), *value.shape[1:])
     wide = stacked(composition, n * len(shift))
-    downstream = _downstream(composition, k)
+    downstream = composition.downstream(k)
     # every node the perturbation cannot reach is left as it was (None: never read)
     override = {
         wide.index[m]: np.repeat(plain[big.index[m]], len(shift), axis=0)
@@ -199,6 +199,7 @@ def _directional(composition, plain: list, k: int, directions, analytic: bool) -
         if m not in downstream
     }
     override[wide.index[k]] = perturbed
+    _skip_unread_line_ups(wide, override)
     with np.errstate(all="ignore"):
         out_w = wide.evaluate(_inputs(wide, override), override=override)[wide.index[-2]]
     loss = _per_entry(out_w.reshape(n, len(shift), *out_w.shape[1:]))  # (n, s*d)
@@ -209,13 +210,14 @@ def _directional(composition, plain: list, k: int, directions, analytic: bool) -
     return (8 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12 * h[:, None])
 
 
-def _downstream(composition: ArrayComposition, k: int) -> set[int]:
-    """Node ``k`` and every op node that depends on it."""
-    found = {k}
-    for m in range(max(k + 1, len(composition.inputs)), composition.size):
-        if any(a in found for a in composition.node(m).args):
-            found.add(m)
-    return found
+def _skip_unread_line_ups(wide: Stacked, override: dict) -> None:
+    """Leave unevaluated (None) the reshapes ``stacked`` added to line up a node that is
+    itself never read: evaluated, they would reshape None and raise, and the whole
+    composition would fall back to one point at a time (``_worked_out``)."""
+    added = set(range(len(wide.inputs), wide.size)) - set(wide.index)
+    for j in sorted(added):
+        if all(a in override and override[a] is None for a in wide.node(j).args):
+            override[j] = None
 
 
 def _inputs(wide: Stacked, override: dict) -> list:

@@ -53,6 +53,10 @@ from graders.results import Finding
 
 #: The most places an ``error`` lists: the line that raised and the lines that called it.
 MOST_RAISED = 3
+#: An ``error`` finding's kinds (its case's ``error``) that the student's code raised, and
+#: that are run again for their line; a ``crash`` or a ``timeout`` would crash or hang the
+#: worker again, and never is.
+RAISED = ("error", "missing")
 
 
 def traced_places(grader, findings: list[Finding], plan_of, contrast_of, ops) -> list[Finding]:

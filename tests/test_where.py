@@ -373,6 +373,19 @@ def test_array_engines_point_at_the_buggy_line(tmp_path, name, step, op, part, s
     assert place["line"] in changed_lines(base.read_text(), path.read_text()), place
 
 
+def test_an_array_engines_error_points_at_the_line_that_raised(tmp_path):
+    """``backward`` raising NotImplementedError on bigger graphs: an error no op explains,
+    whose place is the ``raise`` in the student's reverse pass."""
+    bug = next(b for b in tensor_bugs.BUGS if b.name == "backward_raises_on_bigger_graphs")
+    path = tmp_path / "engine.py"
+    _run_table(tensor_bugs, bug.name, path)
+    assignment = dataclasses.replace(load("tensor_autodiff"), api=from_option(bug.graded_with))
+    report = grade(assignment, path, parts=["elementwise and broadcasting"])
+    place = first_place(report, "error", None)
+    assert place["code"] == "raise NotImplementedError('bigger graphs are not done yet')"
+    assert place["line"] in changed_lines(tensor_bugs.BASES[bug.base].read_text(), path.read_text())
+
+
 # --- root cause across ops ------------------------------------------------------------------
 
 MICROGRAD_FORK = ENGINES / "correct" / "closures_micrograd.py"

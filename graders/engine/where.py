@@ -17,7 +17,7 @@ from graders.model.composition import Composition, Const
 from graders.model.oracles import reference
 from graders.results import Finding
 from graders.tolerances import GRADING, close
-from graders.where import traced_places
+from graders.where import RAISED, traced_places
 
 #: Steps whose number one op computes alone: traced on that op alone.
 OWN_NUMBER_STEPS = ("forward", "local-derivative", "upstream")
@@ -84,7 +84,7 @@ def _plan(finding: Finding) -> dict | None:
     if finding.step == "seed":
         out = composition.output
         return {"step": "seed", "job": _job(composition, point), "watch": [out]}
-    if finding.step == "error" and case.get("error") == "error":  # raised: never a crash
+    if finding.step == "error" and case.get("error") in RAISED:  # never a crash or hang
         # Untraced: its traceback says where; a trace function under a recursion that
         # overflows the stack runs out of stack itself.
         return {"step": "error", "job": {**_job(composition, point), "events": False}}

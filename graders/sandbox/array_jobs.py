@@ -149,9 +149,16 @@ def run_array_one(module, api, composition, point, tracer=None, watch=()):
 
 def trace_array_one(module, api, job, point):
     """``trace_one`` for an array composition (``job["arrays"]``): :func:`run_array_one`
-    under the tracer, a watched gradient read as ``[shape, data]``."""
+    under the tracer, a watched gradient read as ``[shape, data]``; when the engine raised,
+    ``{"error", "raised"}``: where in the submission (untraced when ``job["events"]`` is
+    False: only that is wanted)."""
     tracer = Tracer(job["folder"], _array_number)
-    outcome = run_array_one(module, api, job["trace"], point, tracer, job.get("watch", ()))
+    traced = tracer if job.get("events", True) else None
+    try:
+        outcome = run_array_one(module, api, job["trace"], point, traced, job.get("watch", ()))
+    except BuildError as exc:  # an ``error`` finding's place: the line that raised
+        tracer.raised(exc)
+        return {"error": exc.info, "raised": tracer.failed}
     return {**outcome, "trace": tracer.result}
 
 

@@ -565,7 +565,9 @@ class TensorGrader(BaseGrader):
                 )
         if point is None:
             return Finding(step, text, op=op)
-        return self._finding(step, text, op, None, where.strip("`"), composition, point, {})
+        found = self._finding(step, text, op, None, where.strip("`"), composition, point, {})
+        # Its kind: ``where`` runs a raise again to find its line, never a crash or a hang.
+        return dataclasses.replace(found, case={**(found.case or {}), "error": kind})
 
 
 def _has_op(finding: Finding) -> bool:

@@ -7,8 +7,10 @@ op the engine has, and decided as the engine kind decides (``graders.where``): t
 tracer follows NumPy arrays as it follows floats. A ``shape`` finding whose value has the
 wrong shape is the line that computed the value; any other, the line that produced the
 gradient. ``shape`` and ``unbroadcast`` run at distinct numbers of the case's shapes (a
-shrunk case of zeros says nothing about where a number was made). Findings of the whole
-graph (the reverse pass) get no place yet.
+shrunk case of zeros says nothing about where a number was made). An ``error`` the
+student's code raised is run again on its case, untraced: the line that raised, from the
+traceback (``graders.where``). Findings of the whole graph (the reverse pass) get no
+place yet.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from graders.places import same
 from graders.presets import Preset
 from graders.results import Finding
 from graders.tensor.probes import fixed_cases, values
-from graders.where import traced_places
+from graders.where import RAISED, traced_places
 
 #: Steps whose number one op computes alone.
 ONE_OP_STEPS = ("forward", "local-derivative", "upstream", "shape", "unbroadcast")
@@ -56,9 +58,14 @@ def _job(composition: ArrayComposition, flat) -> dict:
 
 def _plan(finding: Finding) -> dict | None:
     case = finding.case or {}
-    if finding.step not in ONE_OP_STEPS or "array_composition" not in case:
+    if "array_composition" not in case:
         return None
     composition = ArrayComposition.from_json(case["array_composition"])
+    if finding.step == "error" and case.get("error") in RAISED:  # never a crash or hang
+        # Untraced: the traceback says where (a tracer under a deep recursion overflows).
+        return {"step": "error", "job": {**_job(composition, case["points"]), "events": False}}
+    if finding.step not in ONE_OP_STEPS:
+        return None
     k = len(composition.inputs)  # the op's node, right after its leaves and ``w``
     if composition.size != k + 3 or composition.node(k).op != finding.op:
         return None  # not one op alone

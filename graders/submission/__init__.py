@@ -21,7 +21,11 @@ plugin, Gradescope's ``run_autograder``, ``batch``) resolves them here, once:
   ``--entry``); else the folder's only Python file, then its only notebook. A folder
   that *is* the package (named ``ENTRY``, with ``__init__.py``) is that package. What
   was picked, and why, is a note. From the entry, the student's own modules it imports
-  are found by reading its imports (never running them), and only those are copied: a
+  are found by reading its imports (never running them: a top-level ``if FLAG:`` on a
+  module constant ``FLAG = True`` follows only the branch it takes), in the entry's
+  folder and then in each folder around it up to the hand-in's top (a repository's
+  ``dezero/`` beside the ``steps/`` whose scripts import it; copied beside the entry, the
+  nearest first, the entry's own folder winning), and only those are copied: a
   repository's tests, ``setup.py``, scripts, ``conftest.py`` or ``sitecustomize.py``
   stay behind. A module of a package (``micrograd/engine.py``) is imported as
   ``micrograd.engine``, its package's ``__init__.py`` copied and run first.

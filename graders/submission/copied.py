@@ -30,12 +30,17 @@ class Assembly:
         budget: Budget,
         candidates: dict[str, Path] | None = None,
         prefix: str = "",
+        outer: dict[str, tuple[Path, str]] | None = None,
     ):
         self.handed_in = handed_in
         self.entry = entry  # the module imported: engine, needle, micrograd.engine
         self.budget = budget
         self.candidates = candidates or {}
         self.prefix = prefix  # where the entry was found, under the handed-in folder
+        #: The student's modules in the folders around the entry's, up to the handed-in
+        #: folder (a repository's ``dezero/`` beside its ``steps/``): path as imported from
+        #: the top -> (file, as the student knows it). The entry's own folder wins.
+        self.outer = outer or {}
         self.generated: dict[str, bytes] = {}
         self.labels: dict[str, str] = {}
         self.cells: dict[str, tuple[Segment, ...]] = {}
@@ -68,6 +73,13 @@ class Assembly:
     def finish(self, entry_file: str, found: Sequence[str] = ()) -> Submission:
         files, shadowing = self._imported_from(entry_file)
         left_out = list(found)
+        around = sorted({self.labels[n].rsplit("/", 1)[0] + "/" for n in files if n in self.outer})
+        if around:
+            self.notes.append(
+                f"also copied: {', '.join(around)} from the folder around {self.prefix or 'it'}, "
+                f"as {self.entry} imports it (put on the import path as a script's header or "
+                "an installed checkout would)"
+            )
         for top, path in sorted(shadowing.items()):
             left_out.append(
                 f"{self.prefix}{path} not copied: {top} is a standard module (or one the "
@@ -103,6 +115,10 @@ class Assembly:
         """The entry and every file of the student's it imports, directly or not; and the
         modules left out because they would shadow another (name -> its file or folder)."""
         modules = _module_index([*self.candidates, *self.generated])
+        tops = {name.partition(".")[0] for name in modules}
+        for name, path in _module_index(list(self.outer)).items():
+            if name.partition(".")[0] not in tops:
+                modules[name] = path
         files: dict[str, bytes] = {}
         shadowing: dict[str, str] = {}
         own = self.entry.partition(".")[0]
@@ -126,6 +142,10 @@ class Assembly:
         if name in self.generated:
             self.budget.count(len(self.generated[name]))
             return self.generated[name]
+        if name not in self.candidates:
+            path, label = self.outer[name]
+            self.labels[name] = label
+            return self.budget.read(path, label, beneath=self._folder())
         return self.budget.read(
             self.candidates[name], f"{self.prefix}{name}", beneath=self._folder()
         )
@@ -162,7 +182,7 @@ def _imports(data: bytes, package: str) -> Iterator[str]:
         tree = ast.parse(data.decode("utf-8-sig"))
     except (SyntaxError, ValueError, RecursionError, UnicodeDecodeError):
         return
-    for node in ast.walk(tree):
+    for node in _live(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield from _prefixes(alias.name.split("."))
@@ -179,6 +199,55 @@ def _imports(data: bytes, package: str) -> Iterator[str]:
             for alias in node.names:
                 if alias.name != "*":
                     yield ".".join([*module, alias.name])
+
+
+def _live(tree: ast.Module) -> Iterator[ast.AST]:
+    """Every node of ``tree`` but the branch a top-level ``if FLAG:`` never takes, where
+    ``FLAG`` is a module constant set once to True or False (DeZero's ``dezero/__init__.py``
+    imports only ``core_simple`` while ``is_simple_core = True``)."""
+    flags = _flags(tree)
+    queue: deque[ast.AST] = deque([tree])
+    while queue:
+        node = queue.popleft()
+        yield node
+        if node in tree.body and isinstance(node, ast.If) and _flag(node.test, flags) is not None:
+            queue.append(node.test)
+            queue.extend(node.body if _flag(node.test, flags) else node.orelse)
+        else:
+            queue.extend(ast.iter_child_nodes(node))
+
+
+def _flags(tree: ast.Module) -> dict[str, bool]:
+    """Module names bound exactly once, at the top, to ``True`` or ``False``."""
+    bound: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound[node.id] = bound.get(node.id, 0) + 1
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            for name in node.names:
+                bound[name] = bound.get(name, 0) + 2
+    flags = {}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, bool)
+            and bound.get(node.targets[0].id) == 1
+        ):
+            flags[node.targets[0].id] = node.value.value
+    return flags
+
+
+def _flag(test: ast.expr, flags: dict[str, bool]) -> bool | None:
+    """The value of ``FLAG`` or ``not FLAG``, or None for any other test."""
+    if isinstance(test, ast.Name):
+        return flags.get(test.id)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        value = _flag(test.operand, flags)
+        return None if value is None else not value
+    return None
 
 
 def _prefixes(parts: list[str]) -> list[str]:

@@ -64,7 +64,7 @@ def _assemble(walk: Walk, module: str, budget: Budget, root: Path, found: str, w
     notebook, relative to ``root``), imported as ``module``."""
     folder = walk.folder
     prefix = "" if root == folder else f"{root.relative_to(folder)}/"
-    assembly = Assembly(folder, module, budget, walk.python_files(root), prefix)
+    assembly = Assembly(folder, module, budget, walk.python_files(root), prefix, walk.around(root))
     assembly.notes += list(why)
     if found.endswith(".ipynb"):
         return assembly.with_notebook(root / found, found, walk.notes)
@@ -119,7 +119,9 @@ def _module_at(walk: Walk, path: str, entry: str, budget: Budget, why: str) -> S
     if stem.isidentifier() and not taken(stem):
         return _assemble(walk, stem, budget, root, name, [why.format(module=stem)])
     prefix = f"{root_text}/" if root_text else ""
-    assembly = Assembly(walk.folder, entry, budget, walk.python_files(root), prefix)
+    assembly = Assembly(
+        walk.folder, entry, budget, walk.python_files(root), prefix, walk.around(root)
+    )
     source = assembly.candidates.pop(name)
     data = budget.read(source, f"{prefix}{name}", counted=False, beneath=walk.folder)
     assembly.generated[f"{entry}.py"] = data
@@ -304,6 +306,33 @@ class Walk:
                         queue.append((path, f"{relative}{e.name}/"))
                 elif e.name.endswith(".py") and e.is_file():
                     found[f"{relative}{e.name}"] = path
+        return found
+
+    def around(self, root: Path) -> dict[str, tuple[Path, str]]:
+        """The modules and packages at the top of each folder around ``root``, up to the
+        handed-in folder, the nearest first: a script there that puts its repository on
+        the import path (DeZero's ``steps/``, whose steps import ``dezero/``), or one run
+        from an installed checkout, imports them by name. By path as imported from the
+        top -> (file, its path in the hand-in)."""
+        found: dict[str, tuple[Path, str]] = {}
+        taken = set()
+        folder = root
+        while folder != self.folder and self.folder in folder.parents:
+            folder = folder.parent
+            here: dict[str, tuple[Path, str]] = {}
+            for e in self.children(folder):
+                path = Path(e.path)
+                if e.is_symlink() or path == root or path in root.parents:
+                    continue
+                if e.is_file() and e.name.endswith(".py"):
+                    here[e.name] = (path, self.label(path))
+                elif e.is_dir() and _entered(path) and _regular(path / "__init__.py"):
+                    for relative, file in self.python_files(path, f"{e.name}/").items():
+                        here[relative] = (file, self.label(file))
+            for relative, value in here.items():
+                if relative.split("/", 1)[0].removesuffix(".py") not in taken:
+                    found[relative] = value
+            taken |= {r.split("/", 1)[0].removesuffix(".py") for r in here}
         return found
 
     def label(self, path: Path) -> str:

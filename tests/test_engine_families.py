@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -442,3 +443,17 @@ def test_check_takes_the_api_as_json_on_a_renamed_backward(tmp_path):
     done = check("--api", "micrograd", "--examples", EXAMPLES, engine)
     assert done.returncode == 1
     assert "backward" in done.stdout
+
+
+@pytest.mark.parametrize("engine", ["dezero_step22.py", "dezero_steps.py"])
+def test_a_dezero_reproducer_prints_the_gradient_as_a_number(engine, tmp_path):
+    """``grad.data`` reads a step-22 gradient (an array: its ``.data`` is a memory
+    buffer) and a step-33 one (a Variable) alike; the reproducer prints a number for both."""
+    shutil.copyfile(FOLDER / engine, tmp_path / "engine.py")
+    comp = Composition(("x", "y"), (Node("mul", (0, 1)),), ("a",))
+    code = reproducer(comp, [0.7, 1.3], PRESETS["dezero"], "engine", [(0, "grad", 1.3)])
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["x.grad.data", "=", "1.3", "expected", "1.3"], run.stdout

@@ -65,7 +65,8 @@ def reproducer(
         _form(n, preset)[1] for n in composition.nodes if _form(n, preset)[0] == "function"
     }
     lines = [f"from {module} import {', '.join([preset.leaf, *sorted(functions)])}", ""]
-    if preset.convert == "ndarray":
+    attributes = {preset.value if what == "value" else preset.gradient for _, what, _ in checks}
+    if preset.convert == "ndarray" or any(_buffer_step(a) for a in attributes):
         lines.insert(0, "import numpy as np")
     lines += [
         f"{name} = {_leaf(preset, v)}" for name, v in zip(composition.inputs, point, strict=True)
@@ -83,8 +84,18 @@ def reproducer(
     for index, what, expected in checks:
         attribute = preset.value if what == "value" else preset.gradient
         expression = f"{names[index]}.{attribute}"
-        lines.append(f'print("{expression} =", {expression}, "  expected {expected:.10g}")')
+        shown = f"np.asarray({expression})" if _buffer_step(attribute) else expression
+        lines.append(f'print("{expression} =", {shown}, "  expected {expected:.10g}")')
     return "\n".join(lines) + "\n"
+
+
+def _buffer_step(attribute: str) -> bool:
+    """Whether reading ``attribute`` takes ``.data`` of what a node holds (DeZero's
+    ``grad.data``): on a NumPy array that is its memory buffer, which prints as
+    ``<memory at 0x...>``, so the reproducer prints it through ``np.asarray``, which
+    gives the number from a buffer and from a node's array alike (as the grader reads it:
+    ``Preset.gradient``)."""
+    return "data" in attribute.split(".")[1:]
 
 
 def _converted(preset: Preset, value: float) -> str:

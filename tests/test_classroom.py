@@ -1,6 +1,8 @@
 """`chaingrade classroom`: a GitHub Classroom workflow with one command-grader step per
 public test, worth its points, and a reporter step that reads every one of them."""
 
+import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -129,3 +131,19 @@ def test_the_widest_gap_is_what_a_student_can_really_lose_or_gain():
     # Three right functions of 5 points earn 15 on Classroom, 13.125 on Gradescope.
     (first, *_) = classroom.uneven_parts(load("chain_rule_multi"))
     assert first.endswith("a total can differ by up to 1.875)")
+
+
+def test_api_and_entry_go_on_every_step_as_the_shell_reads_them(tmp_path):
+    """As ``chaingrade gradescope`` bakes them into run_autograder (a student pushing to
+    Classroom can pass neither): a JSON API keeps its quotes through the shell."""
+    api = '{"preset": "micrograd", "backward": "backwards"}'
+    done = chaingrade("classroom", "scalar_autodiff", "--api", api, "--entry", "micrograd.engine")
+    assert done.returncode == 0, done.stderr
+    commands = [s["with"]["command"] for s in steps_of(done.stdout) if s.get("uses") == GRADER]
+    for command in commands:
+        words = shlex.split(command)
+        baked = json.loads(words[words.index("--api") + 1])
+        assert (baked["leaf"], baked["backward"]) == ("Value", "backwards"), command
+        assert words[words.index("--entry") + 1] == "micrograd.engine", command
+    empty = chaingrade("classroom", "scalar_autodiff", "--entry", " ")
+    assert empty.returncode == 2 and "--entry" in empty.stderr, empty.stderr

@@ -20,7 +20,9 @@ workflow carries it as a comment). Of the bundled assignments only chain_rule_mu
 such parts (8, 8 and 10 functions: no whole split of 100 keeps their weights). Other
 tests get one step each, all or nothing. Hidden tests cannot run in a repository students
 can read, so only ``visible`` tests get steps (grade the rest with ``chaingrade batch`` or
-Gradescope).
+Gradescope). ``chaingrade classroom --api NAME --entry NAME`` puts both on every step's
+command, as ``chaingrade gradescope`` bakes them into ``run_autograder``: a course whose
+engines are micrograd-, needle- or DeZero-shaped grades without editing the assignment.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import shlex
+from collections.abc import Sequence
 
 from graders.assignment import Assignment
 from graders.platforms import testfiles
@@ -42,15 +46,23 @@ class ClassroomError(ValueError):
     """A workflow that cannot be written; the message says what to fix."""
 
 
-def steps(assignment: Assignment) -> list[tuple[str, str, float]]:
-    """``(step name, pytest command, points)`` for each step, in the order of the tests."""
+def steps(assignment: Assignment, options: Sequence[str] = ()) -> list[tuple[str, str, float]]:
+    """``(step name, pytest command, points)`` for each step, in the order of the tests;
+    ``options`` (``--api``, ``--entry``: ``autograder.grading_options``) go on every
+    command, as ``run_autograder`` gives them to every grading."""
     tests = [
         t for t in testfiles.read(assignment) if t.visibility == "visible" and t.points is not None
     ]
     parts = {p.name: p for p in assignment.parts}
     found = []
     for test in tests:
-        command = f"python -m pytest -p no:cacheprovider -q {test.nodeid!r}"
+        command = " ".join(
+            [
+                "python -m pytest -p no:cacheprovider -q",
+                repr(test.nodeid),
+                *map(shlex.quote, options),
+            ]
+        )
         part = parts.get(test.part)
         items = assignment.kind.items(assignment.prepared, part) if part else ()
         if not items:
@@ -99,10 +111,15 @@ def _shares(total: float, count: int) -> list[int]:
 
 
 def workflow(
-    assignment: Assignment, *, python: str = DEFAULT_PYTHON, install: str = DEFAULT_INSTALL
+    assignment: Assignment,
+    *,
+    python: str = DEFAULT_PYTHON,
+    install: str = DEFAULT_INSTALL,
+    options: Sequence[str] = (),
 ) -> str:
-    """The workflow file's text (YAML), steps in the order of the tests."""
-    planned = steps(assignment)
+    """The workflow file's text (YAML), steps in the order of the tests, each given
+    ``options`` (see :func:`steps`)."""
+    planned = steps(assignment, options)
     uneven = uneven_parts(assignment)
     if not planned:
         raise ClassroomError(f"{assignment.name} has no visible tests with points to grade")

@@ -6,12 +6,14 @@
     chaingrade gradescope ASSIGNMENT [-o autograder.zip] [--python 3.10] [--public-seed]
                           [--api NAME|JSON|FILE] [--entry NAME]
     chaingrade classroom ASSIGNMENT [-o .github/workflows/classroom.yml] [--python 3.11]
+                         [--api NAME|JSON|FILE] [--entry NAME]
     chaingrade release ASSIGNMENT -o DIR [--python 3.11] [--wheelhouse [--platform TAG]
                        [--python-version X.Y]]
     chaingrade batch SUBMISSIONS_DIR [--assignment NAME] --out DIR [--scheduler ADDRESS]
+                     [GRADING OPTIONS]
     chaingrade policy [--assignment NAME]
 
-GRADING OPTIONS are ``--api``, ``--grading-seed-file`` and ``--examples``
+GRADING OPTIONS are ``--api``, ``--entry``, ``--grading-seed-file`` and ``--examples``
 (``graders.platforms.options``). ``--assignment`` defaults to the assignment in the
 current folder (a student pack), else the bundled ``scalar_autodiff``.
 
@@ -129,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=CLASSROOM_PYTHON,
         help=f"Python version of the runner (default: {CLASSROOM_PYTHON})",
     )
+    options.add_to_parser(workflow, only=("--api", "--entry"))
 
     pack = commands.add_parser("release", help="write the student pack for an assignment")
     pack.add_argument("assignment", help="assignment name or folder")
@@ -347,9 +350,10 @@ def _gradescope(args, assignment) -> int:
 
 
 def _classroom(args, assignment) -> int:
-    from graders.platforms import classroom
+    from graders.platforms import autograder, classroom
 
-    text = classroom.workflow(assignment, python=args.python)
+    baked = autograder.grading_options(examples=None, api=args.api, entry=args.entry)
+    text = classroom.workflow(assignment, python=args.python, options=baked)
     _warn_uneven(assignment)
     if args.output == "-":
         sys.stdout.write(text)

@@ -30,7 +30,7 @@ MOST_ELEMENTS = 256
 class Sources:
     """The submission's files as the worker saw them (under ``folder``), as handed in."""
 
-    def __init__(self, handed_in, folder: Path):
+    def __init__(self, handed_in, folder: Path | str):
         self.handed_in = handed_in
         self.folder = str(folder).rstrip("/") + "/"
         self._lines: dict[str, list[str]] = {}

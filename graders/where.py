@@ -87,8 +87,8 @@ def traced_places(grader, findings: list[Finding], plan_of, contrast_of, ops) ->
     located = list(findings)
     for (i, plan), outcome in zip(plans, traced):
         raw, root = _decide(plan, outcome, contrast_runs)
-        found = [sources.place(place) for place in raw]
-        if found and None not in found:
+        found = [p for p in map(sources.place, raw) if p is not None]
+        if found and len(found) == len(raw):  # every place in the student's files
             located[i] = replace(findings[i], where=root_cause.marked(found, root))
     return located
 
@@ -244,7 +244,7 @@ def _times(number, upstream):
     return upstream[0], tuple(d * u for d, u in zip(data, upstream[1]))
 
 
-def _shape(number) -> tuple:
+def _shape(number) -> tuple | None:
     return () if type(number) is float else tuple(number[0]) if number else None
 
 
@@ -307,8 +307,10 @@ def _entry(trace: dict) -> tuple | None:
     return _code(lines[0]["place"][0]) if lines else None
 
 
-def _inside(code: tuple, entry: tuple) -> bool:
-    """Is ``code`` the function ``entry`` or a function defined in it?"""
+def _inside(code: tuple, entry: tuple | None) -> bool:
+    """Is ``code`` the function ``entry`` or a function defined in it (no entry: no)?"""
+    if entry is None:
+        return False
     name = code[2]
     return code[0] == entry[0] and (name == entry[2] or name.startswith(entry[2] + ".<locals>."))
 

@@ -32,8 +32,8 @@ from graders.model import ops
 from graders.model.composition import size_problem
 from graders.parts import Part
 from graders.presets import AUTO, Preset, from_option, leaves_of, resolve
+from graders.sandbox.limits import Limits
 from graders.sandbox.policy import Policy
-from graders.sandbox.runner import Limits
 
 if sys.version_info >= (3, 11):
     import tomllib

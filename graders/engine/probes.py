@@ -215,20 +215,22 @@ def fixed_checks(name: str, most: int | None = None) -> tuple:
     return tuple(_fixed_checks(name, most))
 
 
+def _operands(shape: Sequence[str], number: float | None) -> tuple[int | Const, ...]:
+    """One way of writing an op: its leaves in order, and ``number`` where the shape has
+    a number (given only for a shape that has one)."""
+    leaves = iter(range(len(shape)))
+    return tuple(
+        Const(number) if kind == "number" and number is not None else next(leaves) for kind in shape
+    )
+
+
 def _fixed_checks(name: str, most: int | None):
     op = ops.get(name)
     shapes = _SHAPES if op.operands == ("either", "either") else (op.operands,)
     for shape in shapes:
         for number in op.constants[:3] if "number" in shape else (None,):
             leaves = ("x", "y")[: shape.count("node")]
-            args, leaf = [], 0
-            for kind in shape:
-                if kind == "number":
-                    args.append(Const(number))
-                else:
-                    args.append(leaf)
-                    leaf += 1
-            composition = Composition(leaves, (Node(name, tuple(args)),), ("a",))
+            composition = Composition(leaves, (Node(name, _operands(shape, number)),), ("a",))
             if len(leaves) == 1:
                 candidates = [(v,) for v in FIXED_VALUES]
             else:  # each value against a neighbour and two from elsewhere in the list

@@ -21,18 +21,20 @@ these explains is the reverse pass's fault.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-import mygrad as mg
 import numpy as np
+from mygrad.tensor_base import tensor
 
+from graders.engine.jobs import job_of
 from graders.engine.probes import build, machinery_roles
 from graders.engine.reproducer import reproducer
 from graders.model import ops
 from graders.model.composition import Composition, Const
-from graders.model.oracles import mygrad_function, reference
+from graders.model.oracles import Reference, mygrad_function, reference
 from graders.presets import Preset
 from graders.results import Finding, number
+from graders.sandbox.protocol import ErrorInfo, Outcome
 from graders.sandbox.runner import Runner
 from graders.tolerances import close, grading
 
@@ -58,6 +60,23 @@ def reuse_cases(available: Sequence[str]) -> Iterator[tuple[Composition, list[fl
     yield from ((composition, point) for point in fair[:2])
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Reused:
+    """One case of this check, as its findings tell it: the two graphs as one composition,
+    the point, the student's API and module."""
+
+    composition: Composition
+    point: list[float]
+    preset: Preset
+    module: str
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """The two graphs' outputs: the first (node ``FIRST``) and the second (the last)."""
+        names = self.composition.all_names
+        return names[FIRST], names[-1]
+
+
 def check_reuse(runner: Runner, preset: Preset, available: Sequence[str]) -> Finding | None:
     """The finding if the engine's second reverse pass is wrong, else None (also when the
     case cannot be judged: an error, or a first pass already wrong, which other checks
@@ -67,18 +86,27 @@ def check_reuse(runner: Runner, preset: Preset, available: Sequence[str]) -> Fin
         before, after = reference(first_graph, point), reference(composition, point)
         if before is None or after is None:
             continue
-        job = {"composition": composition.to_json(), "points": [point], "backward_at": [FIRST]}
+        job = job_of(composition, [point])
+        job["backward_at"] = [FIRST]
         outcome = runner.run([job])[0][0]
+        case = _Reused(
+            composition=composition, point=point, preset=preset, module=runner.module_name
+        )
         if "error" in outcome:
-            return _raised(composition, point, outcome["error"], preset, runner)
-        finding = _judge(composition, point, before.grads, after, outcome, preset, runner)
+            return _raised(case, outcome["error"])
+        finding = _judge(case, first=before.grads, after=after, outcome=outcome)
         if finding is not None:
             return finding
     return None
 
 
-def _judge(composition, point, first, after, outcome, preset, runner) -> Finding | None:
-    earlier, grads, second = outcome["earlier_grads"][0], outcome["grads"], after.grads
+def _judge(case: _Reused, *, first, after: Reference, outcome: Outcome) -> Finding | None:
+    """The finding for the first node whose gradient none of the three ways explains."""
+    composition, preset = case.composition, case.preset
+    earlier_grads, grads = outcome.get("earlier_grads"), outcome.get("grads")
+    if not earlier_grads or grads is None:  # never, once validated: nothing to judge
+        return None
+    earlier, second = earlier_grads[0], after.grads
     read = range(len(grads))  # every node, or the inputs alone
     if not all(_close(earlier[k], first[k]) for k in read if k <= FIRST):
         return None  # the first pass is already wrong: the other checks say why
@@ -89,16 +117,19 @@ def _judge(composition, point, first, after, outcome, preset, runner) -> Finding
             continue
         allowed = (second[k], left[k] + second[k], passed_on[k])
         if not any(_close(grads[k], want) for want in allowed):
-            finding = _finding(composition, point, k, second[k], grads[k], preset, runner)
-            case = {
+            finding = _finding(case, k, expected=second[k], actual=grads[k])
+            drawn = {
                 "composition": composition.to_json(),
-                "point": list(point),
+                "point": list(case.point),
                 "expected": {"values": list(after.values), "grads": list(second)},
-                "actual": {"values": outcome["values"], "grads": _padded(grads, len(second))},
+                "actual": {
+                    "values": outcome.get("values"),
+                    "grads": _padded(grads, len(second)),
+                },
                 "focus": {"node": k, "kind": "grad"},
                 "api": preset.to_json(),
             }
-            return replace(finding, case=case)
+            return replace(finding, case=drawn)
     return None
 
 
@@ -113,7 +144,7 @@ def _passing_leftovers_on(composition: Composition, values, left) -> list[float]
             continue
         node = composition.node(u)
         args = [a.value if isinstance(a, Const) else values[a] for a in node.args]
-        tensors = [mg.tensor(float(a)) for a in args]
+        tensors = [tensor(float(a)) for a in args]
         with np.errstate(all="ignore"):
             mygrad_function(ops.get(node.op).mygrad)(*tensors).backward()
         for pos, arg in node.node_args():
@@ -127,18 +158,17 @@ def _padded(grads: list, size: int) -> list:
     return list(grads) + [None] * (size - len(grads))
 
 
-def _raised(composition, point, error: dict, preset, runner) -> Finding:
+def _raised(case: _Reused, error: ErrorInfo) -> Finding:
     """The finding for an engine that raised (or died) on the second graph, where one
     graph at a time works: a training loop would stop there too."""
-    names = composition.all_names
-    first, second = names[FIRST], names[-1]
+    (first, second), preset = case.names, case.preset
     return Finding(
         "error",
         f"after {first}.{preset.backward}(), a second graph {second} reused nodes of the first "
         f"and your engine failed: {str(error.get('message', ''))[:300]}. A graph may be "
         f"extended and {preset.backward}() run again once gradients are zeroed, as a training "
         f"loop does: keep no marks on nodes or in the class between {preset.backward}() calls",
-        reproducer=_reproducer(composition, point, preset, runner.module_name, []),
+        reproducer=_reproducer(case, checks=[]),
     )
 
 
@@ -146,9 +176,11 @@ def _close(actual, expected: float) -> bool:
     return isinstance(actual, float) and close(actual, expected, **grading())
 
 
-def _finding(composition, point, k, expected, actual, preset, runner) -> Finding:
-    names = composition.all_names
-    first, second, node = names[FIRST], names[-1], names[k]
+def _finding(case: _Reused, k: int, *, expected: float, actual) -> Finding:
+    """The finding for node ``k``'s gradient after the second pass: ``actual`` where
+    ``expected`` (or one of the other two ways) was due."""
+    composition, preset = case.composition, case.preset
+    (first, second), node = case.names, composition.all_names[k]
     shown = number(actual) if isinstance(actual, float) else str(actual)
     return Finding(
         "order",
@@ -163,15 +195,14 @@ def _finding(composition, point, k, expected, actual, preset, runner) -> Finding
         expected=expected,
         actual=actual if isinstance(actual, float) else shown,
         rule=f"d{second}/d{node}, whatever {first}.{preset.backward}() did before",
-        reproducer=_reproducer(
-            composition, point, preset, runner.module_name, [(k, "grad", expected)]
-        ),
+        reproducer=_reproducer(case, checks=[(k, "grad", expected)]),
     )
 
 
-def _reproducer(composition, point, preset, module, checks) -> str:
+def _reproducer(case: _Reused, *, checks: list) -> str:
     """The two graphs as the student would run them: the first pass before the second
     graph is built."""
+    composition, point, preset, module = case.composition, case.point, case.preset, case.module
     text = reproducer(composition, point, preset, module, checks)
     first_graph = Composition(composition.inputs, composition.nodes[:3], composition.names[:3])
     first_pass = [

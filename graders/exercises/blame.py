@@ -23,6 +23,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from graders.exercises.parse import Exercise
 from graders.exercises.steps import Step, formula
@@ -35,7 +36,7 @@ from graders.tolerances import GRADING, close
 class Broken:
     """A function that gave no number: ``kind`` is ``"missing"`` or ``"error"``."""
 
-    kind: str
+    kind: Literal["missing", "error"]
     message: str
 
 
@@ -49,6 +50,14 @@ class Observation:
     point: tuple[float, ...]
     expected: dict[str, float]
     answers: dict[str, Answer]
+
+    def number(self, function: str) -> float:
+        """The student's answer to ``function`` here, where it is known to be a number: a
+        function that gave none is blamed for that first (``_Blame._broken``)."""
+        answer = self.answers[function]
+        if isinstance(answer, Broken):
+            raise TypeError(f"{function}() gave no number at {self.point}")
+        return answer
 
 
 def blame(
@@ -150,9 +159,9 @@ class _Blame:
     def _local(self, step: Step, wrong: Sequence[Observation]) -> Finding:
         o = wrong[0]
         f = step.function
-        expected, actual = o.expected[f], o.answers[f]
+        expected, actual = o.expected[f], o.number(f)
         hints = []
-        if all(close(-x.answers[f], x.expected[f], **GRADING) for x in wrong):
+        if all(close(-x.number(f), x.expected[f], **GRADING) for x in wrong):
             hints.append("the sign is wrong")
         others = [d for d in self.exercise.dependencies[step.of] if d != step.wrt]
         if others:
@@ -210,7 +219,7 @@ class _Blame:
         own = all(isinstance(o.answers.get(g), float) for g in factors for o in wrong)
         own_totals = [_combine(step.paths, o.answers) for o in wrong] if own else []
         consistent = own and all(
-            close(o.answers[f], total, **GRADING) for o, total in zip(wrong, own_totals)
+            close(o.number(f), total, **GRADING) for o, total in zip(wrong, own_totals)
         )
         if consistent and wrong_factors:
             for g in wrong_factors:
@@ -225,7 +234,7 @@ class _Blame:
     def _combination(self, step, wrong, own, own_totals, wrong_factors) -> Finding:
         f = step.function
         o = wrong[0]
-        expected, actual = o.expected[f], o.answers[f]
+        expected, actual = o.expected[f], o.number(f)
         rule = formula(step, self.steps)
         message = (
             f"{self._call(f, o.point)} returned {number(actual)}, expected "

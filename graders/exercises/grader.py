@@ -13,16 +13,16 @@ The trusted process computes MyGrad's value of every step (``steps.expected``) a
 any point the numerical oracle does not confirm, then ``blame`` names the wrong step. The
 first finding per function is kept. A function that is missing or raised is not called
 again; a case that crashes or hangs the worker is re-run one function at a time to find
-the culprit.
+the culprit. The part's case digest is the one every kind keeps (``record_case``).
 
-Score: a part loses the share of its functions that have a finding. A total that is
+Score: a part loses the share of its functions that have a finding (``BaseGrader.score``,
+the rule every kind shares, over ``KIND.items``: the exercise's functions). A total that is
 wrong only because a partial it uses is wrong (it is the right combination of the
 student's own partials) is not charged again: the partial is.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 from hypothesis.errors import Unsatisfiable
@@ -33,6 +33,7 @@ from graders.exercises.tasks import Task
 from graders.grading import BaseGrader
 from graders.parts import Part
 from graders.results import Finding, PartResult
+from graders.sandbox.protocol import CallJob, Job, Outcome
 from graders.worker_numbers import NotANumber, read
 from strategies import points
 
@@ -49,7 +50,6 @@ class ExerciseGrader(BaseGrader):
         task: Task = self.assignment.prepared[part.name]
         state = _PartState(task)
         result = PartResult(part, 0.0)
-        digest = hashlib.sha256()
         if task.published:
             self._case(state, [p for p, _ in task.published], [v for _, v in task.published])
             result.examples += 1
@@ -58,7 +58,7 @@ class ExerciseGrader(BaseGrader):
 
         def check(data):
             case_points = [data.draw(strategy, label="point") for _ in range(per_case)]
-            digest.update(f"{case_points}\n".encode())
+            self.record_case(f"{case_points}\n")
             if state.fatal is None and state.asked():
                 result.examples += 1
                 self._case(state, case_points)
@@ -68,11 +68,8 @@ class ExerciseGrader(BaseGrader):
         except Unsatisfiable:
             pass  # the exercise's boxes were checked at load; nothing fair was drawn
         result.findings = state.findings()
-        result.cases_digest = digest.hexdigest()[:16]
-        charged = {f.function for f in result.findings if f.function is not None}
-        ok = [f for f in task.functions if f not in charged] if state.fatal is None else []
-        result.credited = tuple(ok)
-        result.score = round(part.points * len(ok) / len(task.functions), 4)
+        charged = [f.function for f in result.findings if f.function is not None]
+        self.score(result, charged=charged, broken=state.fatal is not None)
         return result
 
     def _case(self, state: _PartState, case_points, published=None) -> None:
@@ -98,7 +95,9 @@ class ExerciseGrader(BaseGrader):
         state.add(blame(task.exercise, task.steps, observations, module, state.pending))
 
     def _answers(self, functions: list[str], case_points: list) -> dict[str, list]:
-        jobs = [{"call": f, "points": [list(p) for p in case_points]} for f in functions]
+        jobs: list[Job] = [
+            CallJob(call=f, points=[list(p) for p in case_points]) for f in functions
+        ]
         outcomes = self.runner.run(jobs)
         if any(_fatal(o) for outcome in outcomes for o in outcome):
             # Something crashed or hung the worker: run each function alone to find it.
@@ -126,8 +125,10 @@ class _PartState:
         ]
 
     def add(self, findings: list[Finding]) -> None:
+        """Keep the first finding per function (``blame`` names one on each)."""
         for finding in findings:
-            self.found.setdefault(finding.function, finding)
+            if finding.function is not None:
+                self.found.setdefault(finding.function, finding)
 
     def findings(self) -> list[Finding]:
         for total in sorted(self.pending):
@@ -157,12 +158,12 @@ class _PartState:
             self.found[wrong[0]] = replace(finding, message=finding.message + note)
 
 
-def _fatal(outcome: dict) -> bool:
+def _fatal(outcome: Outcome) -> bool:
     error = outcome.get("error")
     return isinstance(error, dict) and error.get("kind") in _FATAL_KINDS
 
 
-def _answer(function: str, outcome: dict) -> float | Broken:
+def _answer(function: str, outcome: Outcome) -> float | Broken:
     """A student's answer as a float, type-checked, or what went wrong instead."""
     if "error" in outcome:
         error = outcome["error"] if isinstance(outcome["error"], dict) else {}

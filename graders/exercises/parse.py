@@ -97,7 +97,11 @@ class Exercise:
 
     @property
     def boxes(self) -> tuple[Interval, ...]:
-        return self.composition.boxes
+        """Each input's box: declared, or the default (the reader always gives them)."""
+        boxes = self.composition.boxes
+        if boxes is None:
+            raise ValueError(f"exercise {self.name} was built without its inputs' boxes")
+        return boxes
 
     def index(self, name: str) -> int:
         """The node index of an input or a named intermediate."""
@@ -322,8 +326,8 @@ class _Parser:
 
     def _expression(self, node: ast.expr, index: dict[str, int]) -> int | float:
         """The node index a checked expression ends in, or its value if it is a number."""
-        if isinstance(node, ast.Constant):
-            return float(node.value)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return float(node.value)  # ``_check`` let no other constant through
         if isinstance(node, ast.Name):
             if node.id not in index:
                 raise self.error(f"{node.id} is not defined here")
@@ -346,7 +350,8 @@ class _Parser:
             return self._append(
                 name, tuple(Const(v) if isinstance(v, float) else v for v in (a, b))
             )
-        assert isinstance(node, ast.Call)
+        # ``_check`` let no other expression through: a call of a FUNCTIONS name.
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
         argument = self._expression(node.args[0], index)
         if isinstance(argument, float):
             return self._fold(node.func.id, (argument,), node)

@@ -274,7 +274,7 @@ CATALOG: dict[str, TensorOp] = {
         _reduction(
             "max",
             lambda arrays, p: np.max(arrays[0], axis=_axis(p), keepdims=_keep(p)),
-            lambda tensors, p: _mg().max(tensors[0], axis=_axis(p), keepdims=_keep(p)),
+            lambda tensors, p: _mg().amax(tensors[0], axis=_axis(p), keepdims=_keep(p)),
             lambda arrays, p, g: [expand(g, arrays[0].shape, p) * _max_mask(arrays[0], p)],
             "d/da max(a) = 1 at the maximum, 0 elsewhere: out_grad goes to the maximum only",
         ),
@@ -297,7 +297,7 @@ CATALOG: dict[str, TensorOp] = {
             arg_names=("a",),
             shape=lambda shapes, p: tuple(shapes[0][i] for i in p["axes"]),
             forward=lambda arrays, p: np.transpose(arrays[0], tuple(p["axes"])),
-            reference=lambda tensors, p: _mg().transpose(tensors[0], tuple(p["axes"])),
+            reference=lambda tensors, p: _mg().transpose(tensors[0], *p["axes"]),
             full_vjp=lambda arrays, p, g: [np.transpose(g, inverse_permutation(p["axes"]))],
             rules=(
                 "the gradient of transpose(a, axes) is out_grad transposed by the inverse "

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -65,7 +65,9 @@ class Op:
     template: str
     arg_names: tuple[str, ...]
     operands: tuple[Operand, ...]
-    forward: Callable[..., object]
+    #: NumPy's forward, on floats, complex numbers (the complex-step oracle) and arrays
+    #: alike: what it returns is NumPy's type for its arguments (hence ``Any``).
+    forward: Callable[..., Any]
     mygrad: str
     rules: tuple[str, ...]
     image: Callable[..., Interval]

@@ -6,7 +6,8 @@ The trusted side (the grading process):
   (the pipes and their size caps), ``protocol`` (what is said, and how a reply is
   checked), ``output`` (what the submission prints), ``folders`` (the worker's folder and
   those it may not read), ``users`` (which unprivileged uid a worker runs as, leased from
-  a pool) and ``processes`` (killing a process tree);
+  a pool), ``processes`` (killing a process tree) and ``limits`` (the resource limits,
+  and why a worker stopped);
 * ``policy``: the static check of a submission's source before it runs;
 * ``supervisor``: the worker's trusted parent; forks it and kills everything it started.
 

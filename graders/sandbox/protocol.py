@@ -13,7 +13,7 @@ import base64
 import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, TypeGuard, get_args
 
 import numpy as np
 
@@ -36,11 +36,14 @@ class JobComposition(TypedDict):
     nodes: list[JobNode]
 
 
-class CompositionJob(TypedDict, total=False):
-    """Build the composition with the engine at each point and run the reverse pass."""
-
+class _CompositionAtPoints(TypedDict):
     composition: JobComposition
     points: list[list[float]]
+
+
+class CompositionJob(_CompositionAtPoints, total=False):
+    """Build the composition with the engine at each point and run the reverse pass."""
+
     #: Nodes to run the reverse pass from as soon as they are built, before the output's;
     #: the worker writes nothing into the nodes in between (``graders.engine.reuse``).
     backward_at: list[int]
@@ -95,7 +98,7 @@ class ArrayCompositionJob(TypedDict):
     points: list[list[list[float]]]
 
 
-class TraceJob(TypedDict, total=False):
+class TraceJob(TypedDict):
     """``where`` on findings: build the composition at each point and run the reverse pass
     under the grader's tracer (code under ``folder`` only), watching the gradients of the
     nodes ``watch``; the outcome adds ``trace`` (``graders.places.checked_trace``)."""
@@ -126,12 +129,16 @@ class ArrayValue(TypedDict):
 Array = ArrayValue | None | NotANumber
 
 
+ErrorKind = Literal["missing", "error", "crash", "timeout", "import", "syntax", "api", "sandbox"]
+ERROR_KIND_NAMES: tuple[ErrorKind, ...] = get_args(ErrorKind)
+
+
 class ErrorInfo(TypedDict):
     #: ``missing`` and ``error`` for one case, from the worker; ``import``, ``syntax``,
     #: ``api`` (``--api auto`` found none) and ``sandbox`` (the worker cannot run as
     #: configured: the machine's fault) in its first reply; ``crash`` and ``timeout`` from
     #: the runner when the worker died or did not answer.
-    kind: Literal["missing", "error", "crash", "timeout", "import", "syntax", "api", "sandbox"]
+    kind: ErrorKind
     #: An op of the job's composition, or None.
     op: str | None
     message: str
@@ -192,9 +199,12 @@ def part_over(reply: dict | None) -> bool:
     )
 
 
-def error_outcomes(jobs: list[Job], kind: str, message: str) -> list[list[Outcome]]:
-    error = {"error": {"kind": kind, "op": None, "message": message}}
-    return [[dict(error) for _ in job["points"]] for job in jobs]
+def error_outcomes(jobs: list[Job], kind: ErrorKind, message: str) -> list[list[Outcome]]:
+    """The same error as every point's outcome (the runner's word for a crash or hang)."""
+    return [
+        [{"error": {"kind": kind, "op": None, "message": message}} for _ in job["points"]]
+        for job in jobs
+    ]
 
 
 def validated(
@@ -211,7 +221,7 @@ def validated(
             outcomes = outcomes if isinstance(outcomes, list) else []
             clean.append([checked_trace(o) for o in outcomes[: len(job["points"])]])
             continue
-        if isinstance(outcomes, dict) and job.get("packed"):
+        if isinstance(outcomes, dict) and "composition" in job and job.get("packed"):
             numbers = _unpacked(outcomes, job, inputs_only=inputs_only)
             if numbers is None:
                 return None
@@ -241,14 +251,16 @@ def validated(
     return clean
 
 
-def _counts(composition: dict, *, inputs_only: bool) -> tuple[int, int]:
+def _counts(
+    composition: JobComposition | JobArrayComposition, *, inputs_only: bool
+) -> tuple[int, int]:
     """How many values and gradients one point's outcome holds: one value per node, and a
     gradient per node, or per input when the API reads the inputs' alone."""
     size = len(composition["inputs"]) + len(composition["nodes"])
     return size, len(composition["inputs"]) if inputs_only else size
 
 
-def _unpacked(raw: dict, job: Job, *, inputs_only: bool):
+def _unpacked(raw: dict, job: CompositionJob, *, inputs_only: bool) -> np.ndarray | None:
     """A ``Packed`` reply as a points-by-numbers float64 array (each row a point's values,
     then its gradients), or None if it does not hold exactly that many numbers."""
     values, grads = _counts(job["composition"], inputs_only=inputs_only)
@@ -280,7 +292,15 @@ class _Shape:
 
 
 #: The kinds of error a worker may report for one case (a crash or hang the runner finds).
-ERROR_KINDS = ("missing", "error")
+ERROR_KINDS: tuple[ErrorKind, ...] = ("missing", "error")
+
+
+def error_kind(error: dict, *, default: ErrorKind) -> ErrorKind:
+    """The kind a reply's ``error`` names, if it is one of :data:`ErrorKind`'s, else
+    ``default`` (or when it names none)."""
+    named = error.get("kind")
+    known: dict[str, ErrorKind] = {kind: kind for kind in ERROR_KIND_NAMES}
+    return known.get(named, default) if isinstance(named, str) else default
 
 
 def _outcome(outcome, shape: _Shape | None) -> Outcome | None:
@@ -306,10 +326,10 @@ def _outcome(outcome, shape: _Shape | None) -> Outcome | None:
     if shape.arrays:
         if not (_numbers(values, shape.values) and _numbers(grads, shape.grads)):
             return None
-        checked = [_array(v) for v in values], [_array(g) for g in grads]
-        if any(a is _MALFORMED for a in checked[0] + checked[1]):
+        arrays = _arrays(values), _arrays(grads)
+        if arrays[0] is None or arrays[1] is None:
             return None
-        return {"values": checked[0], "grads": checked[1]}
+        return {"values": arrays[0], "grads": arrays[1]}
     earlier = outcome.get("earlier_grads", [])
     if not (
         _numbers(values, shape.values)
@@ -332,10 +352,22 @@ MAX_ARRAY_ELEMENTS = 4096
 MAX_ARRAY_DIMS = 8
 
 
-_MALFORMED = object()
+class _Malformed:
+    """What :func:`_array` makes of a value that is no array at all."""
 
 
-def _array(raw):
+_MALFORMED = _Malformed()
+
+
+def _arrays(raw: list) -> list[Array] | None:
+    """Every array of an outcome's values (or gradients) rebuilt, or None if any is
+    malformed (the reply is then no plain data about the case)."""
+    checked = [_array(a) for a in raw]
+    arrays = [a for a in checked if not isinstance(a, _Malformed)]
+    return arrays if len(arrays) == len(checked) else None
+
+
+def _array(raw: object) -> Array | _Malformed:
     """One array of an array composition's outcome, rebuilt: ``{"shape": (ints),
     "data": [floats]}`` with as many numbers as the shape holds, None, or ``{"not_a_number":
     text}`` (an element that is no float makes the whole array one); ``_MALFORMED`` for
@@ -345,7 +377,7 @@ def _array(raw):
     if not isinstance(raw, dict):
         return _MALFORMED
     if "not_a_number" in raw:
-        return _number(raw)
+        return _not_a_number(raw)
     shape, data = raw.get("shape"), raw.get("data")
     if not (
         isinstance(shape, list)
@@ -357,16 +389,17 @@ def _array(raw):
     ):
         return _MALFORMED
     numbers = [_number(v) for v in data]
-    if not all(isinstance(v, float) for v in numbers):
+    floats = [v for v in numbers if isinstance(v, float)]
+    if len(floats) != len(numbers):
         return {"not_a_number": "an array holding something that is not a number"}
-    return {"shape": tuple(shape), "data": numbers}
+    return {"shape": tuple(shape), "data": floats}
 
 
-def _numbers(raw, count: int) -> bool:
+def _numbers(raw: object, count: int) -> TypeGuard[list]:
     return isinstance(raw, list) and len(raw) == count
 
 
-def _number(raw):
+def _number(raw: object) -> Number:
     """A plain float, None, or ``{"not_a_number": text}``: nothing else reaches diagnosis."""
     if raw is None:
         return None
@@ -377,6 +410,11 @@ def _number(raw):
             return float(raw)
         except OverflowError:
             return {"not_a_number": "integer too large for a float"}
+    return _not_a_number(raw)
+
+
+def _not_a_number(raw: object) -> NotANumber:
+    """The worker's word that a value is not a number (cleaned), or the value's type."""
     if isinstance(raw, dict) and isinstance(raw.get("not_a_number"), str):
         return {"not_a_number": clean_text(raw["not_a_number"], 80)}
     return {"not_a_number": type(raw).__name__}

@@ -15,9 +15,10 @@ worker and everything it started. Beside it:
 * ``folders.py``: the worker's folder, and the folders it may not read;
 * ``users.py``: the pool member a worker runs as (``CHAINGRADE_WORKER_USER``), leased for
   the worker's lifetime; it never falls back to running student code as root;
-* ``processes.py``: killing a process tree, when the supervisor did not stop in time.
+* ``processes.py``: killing a process tree, when the supervisor did not stop in time;
+* ``limits.py``: the :class:`Limits`, and why a worker stopped, in words (``death_text``).
 
-Limits (:class:`Limits`): each request has ``call_seconds``, the import
+Limits: each request has ``call_seconds``, the import
 ``startup_seconds``, the whole submission ``total_seconds`` (no work starts past it); the
 worker runs with ``RLIMIT_AS`` (``memory_mb``), ``RLIMIT_FSIZE`` (``output_bytes``, per
 request), ``RLIMIT_CPU`` and no core dumps. Where the kernel offers Landlock
@@ -39,7 +40,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from graders.presets import AUTO, Preset, resolve
@@ -53,13 +53,16 @@ from graders.sandbox.folders import (
     may_write,
     refuse_what_the_user_could_read,
 )
+from graders.sandbox.limits import Limits, death_text
 from graders.sandbox.output import OUTPUT_TAIL, CapturedOutput
 from graders.sandbox.policy import own_modules
 from graders.sandbox.processes import descendants, kill_marked, kill_tree
 from graders.sandbox.protocol import (
+    ErrorKind,
     Job,
     Outcome,
     clean_text,
+    error_kind,
     error_outcomes,
     part_over,
     validated,
@@ -71,7 +74,7 @@ from graders.sandbox.users import (
     WorkerUser,
     configured_pool,
 )
-from graders.submission import MAX_BYTES, MAX_FILES, Submission
+from graders.submission import Submission
 from graders.submission import resolve as resolve_hand_in
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
@@ -81,43 +84,17 @@ STOP_SECONDS = 5.0
 MAX_API_TEXT = 4000
 #: What every process of a worker carries in its environment, this runner's own value.
 MARKER_VARIABLE = "CHAINGRADE_SANDBOX"
+#: A runner's limits when none are given (frozen: one instance serves every runner).
+DEFAULT_LIMITS = Limits()
 SUPERVISOR_GONE = "the process supervising your code was stopped (did your code kill it?)"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for one submission; an assignment sets them in ``[limits]``."""
-
-    #: Seconds a single request (one case: a composition, its probes and points) may take.
-    call_seconds: float = 10.0
-    #: Seconds the whole grading of a submission may take.
-    total_seconds: float = 900.0
-    #: Seconds the worker may take to import the submission.
-    startup_seconds: float = 30.0
-    #: Address space of the worker, in MiB.
-    memory_mb: int = 2048
-    #: Bytes the submission may print (stdout and stderr together) in one request before its
-    #: worker is stopped.
-    output_bytes: int = 1_000_000
-    #: Processes the worker's user may run (enforced only when workers run as another user).
-    processes: int = 256
-    #: Python files a submission may have copied (a folder's entry and what it imports).
-    files: int = MAX_FILES
-    #: Bytes of Python source a submission may have copied (a notebook: its code cells).
-    source_bytes: int = MAX_BYTES
-
-    def __post_init__(self) -> None:
-        for name, value in asdict(self).items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ValueError(f"limits.{name} must be a positive number, got {value!r}")
 
 
 class SubmissionError(Exception):
     """The submission cannot be graded at all (syntax error, import error, crash on import)."""
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: ErrorKind, message: str):
         super().__init__(message)
-        self.kind = kind
+        self.kind: ErrorKind = kind
         self.message = message
 
 
@@ -141,7 +118,7 @@ class Runner:
         self,
         submission: Path | Submission,
         preset: Preset | str,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         *,
         forbidden: tuple[str, ...] = (),
         private_folders: tuple[Path, ...] = (),
@@ -168,7 +145,7 @@ class Runner:
         self.pool = configured_pool(user)
         self.lease: Lease | None = None
         self.module_name = self.handed_in.module
-        self.workdir = make_folder(self.pool)
+        self.workdir = make_folder(tuple(self.pool))
         self.home = self.workdir / "work"
         #: The entry's file in the copy, which the worker imports.
         self.copy = self.home / "submission" / self.handed_in.entry
@@ -274,10 +251,8 @@ class Runner:
             self.close()
             error = hello.get("error")
             error = error if isinstance(error, dict) else {}
-            kind, message = (
-                clean_text(error.get("kind", "import"), 20),
-                clean_text(error.get("message"), 500),
-            )
+            kind = error_kind(error, default="import")
+            message = clean_text(error.get("message"), 500)
             if kind == "sandbox" and "not confined" in message:
                 raise SandboxError(message)
             if kind == "sandbox":
@@ -288,7 +263,7 @@ class Runner:
                     "system's, or a virtual environment outside /root)"
                 )
             raise SubmissionError(kind, message)
-        if self.process.poll() is not None:
+        if self._exited():
             self.close()
             raise SubmissionError("import", SUPERVISOR_GONE + " while importing the submission")
         if self.preset == AUTO:
@@ -324,7 +299,7 @@ class Runner:
             return
         seen = set(self.violations)
         reply = self._request({"exit": True}, min(self.limits.call_seconds, STOP_SECONDS))
-        if not part_over(reply) or self.process.poll() is not None:
+        if not part_over(reply) or self._exited():
             self.close()
         elif len(self._alive()) > 1:  # the zygote, and what should have exited
             self.violations.add("a process of the submission kept running after its part")
@@ -338,11 +313,21 @@ class Runner:
             not isinstance(reply, dict)
             or reply.get("part") is not True
             or type(reply.get("copy")) is not bool
-            or self.process.poll() is not None
+            or self._exited()
         ):
             self.close()
             raise SubmissionError("import", "the worker could not start a copy of itself")
         self._in_part, self._copy = True, reply["copy"]
+
+    def _exited(self) -> bool:
+        """The worker is gone: it exited, or was stopped (``close``)."""
+        return self.process is None or self.process.poll() is not None
+
+    def _seconds_left(self) -> float:
+        """Seconds to the deadline, which ``start`` sets: only a started runner asks."""
+        if self.expires is None:
+            raise RuntimeError("the runner was not started")
+        return self.expires - time.monotonic()
 
     def _alive(self) -> list[int]:
         """The submission's processes still running (not zombies), from ``/proc``."""
@@ -369,7 +354,7 @@ class Runner:
 
     def _request(self, message: dict, seconds: float) -> dict | None:
         """One request outside any job, its reply (None: none in time), alarms read."""
-        seconds = min(seconds, self.expires - time.monotonic())
+        seconds = min(seconds, self._seconds_left())
         reply = self._channel.exchange(
             (json.dumps(message) + "\n").encode(), time.monotonic() + seconds
         )
@@ -383,6 +368,8 @@ class Runner:
             if len(json.dumps(fields)) > MAX_API_TEXT:
                 raise ValueError(f"the fields found are over {MAX_API_TEXT} characters")
             preset = resolve(fields if isinstance(fields, dict) else {})
+            if not isinstance(preset, Preset):  # a mapping of fields always resolves to one
+                raise ValueError("the fields found name no API")
         except Exception as e:  # noqa: BLE001 - the worker's data: MemoryError from ast included
             self.close()
             raise SubmissionError("api", f"--api auto found no usable API ({e})") from None
@@ -406,7 +393,8 @@ class Runner:
             except OSError:
                 pass
         try:
-            process.stdin.close()
+            if process.stdin is not None:  # always a pipe: ``start`` opens one
+                process.stdin.close()
         except OSError:
             pass
         try:
@@ -455,7 +443,7 @@ class Runner:
                 )
         self.output.empty()  # the output limit is per request
         message = (json.dumps({"jobs": jobs}) + "\n").encode()
-        wait = min(self.limits.call_seconds, self.expires - time.monotonic())
+        wait = min(self.limits.call_seconds, self._seconds_left())
         deadline = time.monotonic() + wait
         try:
             reply = self._channel.exchange(message, deadline, meanwhile)
@@ -463,9 +451,9 @@ class Runner:
             self.close()
             raise
         self._read_alarms(answered=reply is not None)
-        inputs_only = self.preset != AUTO and self.preset.gradients == "inputs"
+        inputs_only = isinstance(self.preset, Preset) and self.preset.gradients == "inputs"
         results = None if reply is None else validated(reply, jobs, inputs_only=inputs_only)
-        if results is None or self.process.poll() is not None:
+        if results is None or self._exited():
             if reply is None:
                 reason = self._death_reason("while running a case", wait)
             elif part_over(reply):  # the part's copy died; the zygote says how
@@ -509,9 +497,9 @@ class Runner:
 
     def _api_argument(self) -> dict:
         """The worker's ``--api``: the whole API, or ``auto`` (and whether on arrays)."""
-        if self.preset == AUTO:
-            return {"auto": True, "arrays": self.arrays}
-        return self.preset.for_worker()
+        if isinstance(self.preset, Preset):
+            return self.preset.for_worker()
+        return {"auto": True, "arrays": self.arrays}  # the only other value is AUTO
 
     def _worker_limits(self) -> dict:
         return {
@@ -563,26 +551,6 @@ class Runner:
 
 
 PROC = Path("/proc/self/stat")
-
-
-def death_text(code: int, *, printed: int, output_limit: int, when: str) -> str:
-    """Why a worker that exited with ``code`` (negative: killed by that signal) stopped."""
-    if code == -getattr(signal, "SIGXFSZ", 0) or printed >= output_limit:
-        return (
-            f"your code printed more than {output_limit} bytes in one call {when}: "
-            "remove debugging prints"
-        )
-    if code == -getattr(signal, "SIGXCPU", 0):
-        return f"used more than its CPU time {when}"
-    if code == -signal.SIGKILL:
-        return f"killed by signal 9 (memory limit or killed) {when}"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"crashed with {name} {when}"
-    return f"exited with status {code} {when} (sys.exit or os._exit in your code?)"
 
 
 def _wait(process: subprocess.Popen) -> None:

@@ -62,6 +62,8 @@ def load_siblings(*names):
     spec = importlib.util.spec_from_file_location(
         PACKAGE, os.path.join(folder, "__init__.py"), submodule_search_locations=[folder]
     )
+    if spec is None or spec.loader is None:  # a file path always has a loader
+        raise ImportError(f"cannot load the worker's modules from {folder}")
     package = importlib.util.module_from_spec(spec)
     sys.modules[PACKAGE] = package
     try:
@@ -128,7 +130,7 @@ def _worker_process(args, worker_module, *, confinement, supervisor):
         # Dumpable, so the runner can still find it through /proc when it runs as the same
         # user; switching to another uid (``limit``) makes the kernel turn this off again.
         prctl(PR_SET_DUMPABLE, 1)
-        limit(json.loads(args.limits), args.uid, args.gid)
+        limit(json.loads(args.limits), _user(args))
         args.unconfined = confine(args, *confinement)
         code = worker_module.serve(args)
     except BaseException:
@@ -145,8 +147,19 @@ def _worker_process(args, worker_module, *, confinement, supervisor):
         os._exit(code)
 
 
-def limit(limits, uid=None, gid=None):
-    """Resource limits, then (as root) the worker's own uid: its last privileged act."""
+def _user(args):
+    """The ``(uid, gid)`` the worker switches to, or None: the runner gives both or
+    neither, and one alone stops the worker rather than keep the other of root's."""
+    if args.uid is None and args.gid is None:
+        return None
+    if args.uid is None or args.gid is None:
+        raise ValueError("--uid and --gid go together")
+    return args.uid, args.gid
+
+
+def limit(limits, user=None):
+    """Resource limits, then (as root) the worker's own ``(uid, gid)``: its last
+    privileged act."""
 
     def cap(which, value):
         if value:
@@ -157,7 +170,8 @@ def limit(limits, uid=None, gid=None):
     cap(resource.RLIMIT_FSIZE, limits.get("output_bytes", 0))
     cap(resource.RLIMIT_CPU, limits.get("cpu_seconds", 0))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if uid is not None:
+    if user is not None:
+        uid, gid = user
         cap(resource.RLIMIT_NPROC, limits.get("processes", 0))
         os.setgroups([])
         os.setresgid(gid, gid, gid)

@@ -492,21 +492,29 @@ def test_a_process_made_with_the_workers_own_fork_is_a_policy_violation(tmp_path
     graded = grade(tmp_path, "forks_a_copy_of_the_worker.py")
     assert graded.report.score == 0
     message = graded.report.findings[0].message
-    assert "kept running after its part" in message
-    assert list(graded.probe.glob("hidden-*.pid"))  # it did run; `grade` saw it gone since
+    # The frame that leads to the fork is refused first (a copy kept running would be
+    # named "kept running after its part").
+    assert "reached for the worker's frames (sys._getframe)" in message
+    assert not list(graded.probe.glob("hidden-*.pid"))
+
+
+#: What the guard says when the submission asks for a frame by ``sys._getframe``.
+FRAME = "reached for the worker's frames (sys._getframe)"
 
 
 @pytest.mark.parametrize(
     "attack, said",
     [
-        # The kernel refuses to close or replace the alarm descriptor (pinned.py): the
-        # guard's report of the rewrite that follows arrives.
-        ("silences_the_alarm_in_a_copy.py", "rewrote the worker's guard (hook)"),
-        ("serves_every_part_from_one_copy.py", "kept running after its part"),
+        # These find the guard or the fork through a frame, which is refused first
+        # (frames.py). Were one reached: the kernel refuses to close or replace the alarm
+        # descriptor (pinned.py), so the guard's report of the rewrite that follows
+        # arrives, and a copy kept running is found at its part's end.
+        ("silences_the_alarm_in_a_copy.py", FRAME),
+        ("serves_every_part_from_one_copy.py", FRAME),
+        ("redirects_the_alarm_and_restores_it.py", FRAME),
+        ("silences_the_alarm_without_copies.py", FRAME),
         ("fills_the_alarm_pipe.py", "wrote into the pipe the worker reports on"),
         ("blanks_out_the_alarms.py", "wrote into the pipe the worker reports on"),
-        ("redirects_the_alarm_and_restores_it.py", "rewrote the worker's guard (hook)"),
-        ("silences_the_alarm_without_copies.py", "rewrote the worker's guard (hook)"),
         ("rebinds_what_the_guard_calls.py", "solution"),
     ],
 )
@@ -516,3 +524,47 @@ def test_tampering_with_a_parts_copy_or_the_alarm_pipe_is_a_policy_violation(
     graded = grade(tmp_path, attack)
     assert all(p.score == 0 for p in graded.report.parts)
     assert said in graded.messages()
+
+
+# --- frames: from one, f_back, f_globals and f_locals reach all of the worker ---------------
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "shadows_a_builtin_in_the_worker.py",  # a new global `map` in engine_calls
+        "rewrites_the_workers_api.py",  # serve's api dict
+        "disarms_the_integrity_check.py",  # audit's cells, the snapshot, in backward
+        "forges_where_through_the_tracer_class.py",  # Tracer.record, for `where`
+    ],
+)
+def test_reaching_the_worker_through_a_frame_is_a_policy_violation(tmp_path, attack):
+    graded = grade(tmp_path, attack, examples=2, parts=("arithmetic", "trigonometry"))
+    assert all(p.score == 0 for p in graded.report.parts)
+    assert "reached for the worker's frames (.tb_frame)" in graded.messages()
+
+
+def test_no_route_gives_the_submission_a_frame(tmp_path):
+    graded = grade(
+        tmp_path, "reaches_for_frames_by_every_route.py", examples=2, parts=("arithmetic",)
+    )
+    assert (graded.probe / "frames.txt").read_text() == ""
+    assert graded.report.score == 0
+    assert "reached for the worker's frames" in graded.messages()
+
+
+def test_standard_functions_that_read_frames_cost_a_correct_engine_nothing(tmp_path):
+    graded = grade(
+        tmp_path,
+        "uses_frames_through_the_standard_library.py",
+        examples=2,
+        parts=("arithmetic", "trigonometry"),
+    )
+    assert graded.full("arithmetic") and graded.full("trigonometry"), graded.messages()
+
+
+def test_no_folder_of_proc_can_be_opened_to_read_another_process_by_dir_fd(tmp_path):
+    graded = grade(tmp_path, "opens_proc_relative_to_a_descriptor.py", parts=("arithmetic",))
+    assert (graded.probe / "proc.txt").read_text() == ""
+    assert graded.report.score == 0
+    assert "opened the folder /proc" in graded.messages()

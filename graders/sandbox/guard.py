@@ -20,6 +20,8 @@ import stat
 import sys
 import types
 
+from . import frames
+
 #: Audit events of starting a program: no engine needs to, and a child process is beyond
 #: this process's audit hook.
 _SPAWNS = frozenset(
@@ -55,6 +57,11 @@ _WATCHED = _SPAWNS | {
     "os.scandir",
     "compile",
     "exec",
+    # What hands out a frame (whose ``f_back``, ``f_globals`` and ``f_locals`` no audit
+    # event guards): ``frames.py`` says who may ask.
+    *frames.FRAME_EVENTS,
+    "object.__getattr__",
+    "code.__new__",
 }
 
 
@@ -99,6 +106,16 @@ def real_path(
     return resolved or "/"
 
 
+def _procfs_directory(path, _stat=os.stat, _is_dir=stat.S_ISDIR):
+    """Is ``path`` (resolved) a folder of ``/proc`` (``/proc`` itself, a process's entry)?"""
+    if not path.startswith("/proc/"):
+        return False
+    try:
+        return _is_dir(_stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def alarm(fd):
     """``note(text)``: tell the runner at once, through the alarm pipe. Every time: the
     runner removes repeats, while anything kept here to skip them (a set of texts sent)
@@ -114,7 +131,7 @@ def alarm(fd):
     return note
 
 
-def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork):
+def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork, untrusted=()):
     """Block and report (``note``) every import of a forbidden module and every use of a
     forbidden folder. ``forbidden_folders`` maps a folder to what using it means
     (``"import mygrad"``), or to None (``"read /the/path"``).
@@ -128,14 +145,21 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork):
       (``importlib.__import__`` raises no import event, but reading its files does), and
       no other process's ``/proc`` entry (its descriptors: the grader's pipes) is opened;
     * rewriting the code of this worker's functions, and searching the garbage
-      collector's objects: no engine needs either, and a hijack of this worker does.
+      collector's objects: no engine needs either, and a hijack of this worker does;
+    * the submission's code asking for a frame (``frames.py``): from one, ``f_back``,
+      ``f_globals`` and ``f_locals`` reach all of the worker's state with no event; and
+      the submission compiling code under a library's file name (``compile``,
+      ``code.replace``), which ``frames.py`` would take for the library's;
+    * opening a folder of ``/proc``: a descriptor of one would let ``dir_fd`` reach
+      another process's entry by a name the ``open`` event cannot place.
 
     A finder first in ``sys.meta_path`` also sees ``importlib.import_module`` and
     ``find_spec``. An attempt is recorded even when the submission catches the error.
 
     ``own_files``: the worker's own source files (a function whose code is there is the
     worker's); ``own_fork``: the code of the one function whose ``os.fork`` is allowed
-    (``worker.fork_part``, the zygote's copy for a part).
+    (``worker.fork_part``, the zygote's copy for a part); ``untrusted``: the folders
+    where the submission's code lives or may be written (its copy, the worker's folder).
     """
     # What the checks compare with are immutable default arguments, not closure cells: a
     # cell can be rewritten with no audit event, a default only with one the hook reports.
@@ -155,11 +179,15 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork):
     def check_path(
         path,
         action,
+        flags=None,
         _note=note,
+        _sources=frozenset(own_files),
+        _writes=os.O_ACCMODE | os.O_CREAT | os.O_TRUNC,
         _pid=os.getpid,
         _labels=labels,
         _folders=tuple(folder for folder, _ in labels),
         _realpath=real_path,
+        _procfs=_procfs_directory,
         _fspath=os.fspath,  # posix.fspath, in C
         _encoding=_FS_ENCODING,
         _isinstance=isinstance,
@@ -180,10 +208,18 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork):
         if full.startswith("/proc/") and full[6:7].isdigit() and not full.startswith(own):
             _note(f"{action} {full.rstrip('/')} (another process)"[:200])
             raise PermissionError(f"{action} {name} is not allowed while grading")
+        if action == "read" and _procfs(full):
+            _note(f"opened the folder {full.rstrip('/')} (a way to another process)"[:200])
+            raise PermissionError(f"{action} {name} is not allowed while grading")
+        if flags is not None and not flags & _writes and full[:-1] in _sources:
+            return  # the worker's own source, read (a printed stack shows its lines)
         if _folders and full.startswith(_folders):
             label = _next(label for folder, label in _labels if full.startswith(folder))
             _note(label or f"{action} {full.rstrip('/')}"[:200])
             raise PermissionError(f"{action} {name} is not allowed while grading")
+
+    asks = frames.submission_asker(own_files, untrusted)
+    untrusted_folders = tuple(os.path.join(f, "") for f in untrusted)
 
     def hook(
         event,
@@ -199,10 +235,29 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork):
         _caller=sys._getframe,
         _getattr=getattr,
         _len=len,
+        _frame_events=frames.FRAME_EVENTS,
+        _frame_attributes=frames.FRAME_ATTRIBUTES,
+        _asks=asks,
+        _refused=PermissionError,
+        _untrusted=untrusted_folders,
+        _files=frames.FILES,
+        _type=type,
+        _str=str,
+        _me=None,  # this function's code, set below: its own call of _caller
     ):
         if event not in _watched:  # most events (``id()``: one per call) at once
             return
-        if event == "object.__setattr__" and args[1] in _function_state:
+        frame_wanted = event in _frame_events or (
+            event == "object.__getattr__" and args[1] in _frame_attributes
+        )
+        if frame_wanted:
+            if event == "sys._getframe" and _len(args) and args[0].f_code is _me:
+                return  # this hook finding who asked, just below
+            if _asks(_caller(0).f_back):  # the hook's caller: the code that asked
+                what = "." + args[1] if event == "object.__getattr__" else event
+                _note("reached for the worker's frames (" + what + ")")
+                raise _refused("frames are not available to the submission while grading")
+        elif event == "object.__setattr__" and args[1] in _function_state:
             if _getattr(_getattr(args[0], "__code__", None), "co_filename", None) in _own:
                 _note(f"rewrote the {_function_state[args[1]]} of a function of the worker")
         elif event in ("gc.get_objects", "gc.get_referrers", "gc.get_referents"):
@@ -216,11 +271,21 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork):
         elif event == "import":
             _module(args[0])
         elif event == "open":
-            _path(args[0], "read")
+            _path(args[0], "read", args[2] if _len(args) > 2 else None)
         elif event in ("os.listdir", "os.scandir"):
             _path(args[0], "list")
-        elif event == "compile" and _len(args) > 1:
-            _path(args[1], "compile")
+        elif event in ("compile", "code.__new__") and _len(args) > 1:
+            if event == "compile":
+                _path(args[1], "compile")
+            name = args[1]  # code the submission makes, named as a library's file
+            if (
+                _type(name) is _str
+                and name.startswith(_files)
+                and not name.startswith(_untrusted)
+                and _asks(_caller(0).f_back)
+            ):
+                _note("made code under another file's name (" + name[:100] + ")")
+                raise _refused("code may not be made under another file's name")
         elif event == "exec":
             _path(_getattr(args[0], "co_filename", None), "run")
 
@@ -230,6 +295,7 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork):
             _check(name)
             return None
 
+    hook.__defaults__ = (*hook.__defaults__[:-1], hook.__code__)  # _me
     sys.addaudithook(hook)
     sys.meta_path.insert(0, ForbiddenImports)
     preloaded = frozenset(sys.modules)  # the worker's own imports are not the submission's

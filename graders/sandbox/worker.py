@@ -214,7 +214,10 @@ def serve(args):
     requests = os.fdopen(args.requests, "r", encoding="utf-8")
     replies = os.fdopen(args.replies, "w", encoding="utf-8")
     (dumps, loads), write, flush = codec(), replies.write, replies.flush
-    api = loads(args.api)
+    # The API as text (immutable), parsed afresh for every request and compared after it:
+    # a dict kept here would be the submission's to rewrite, through a frame, for good.
+    api_text = dumps(loads(args.api))
+    api = loads(api_text)
     note = guard.alarm(args.alarms)
     folders = loads(args.forbid_folders)
     # Where the submission's own imports resolve: the folder holding its entry module, or
@@ -226,9 +229,10 @@ def serve(args):
     for _ in range(args.module.count(".")):
         submission_folder = os.path.dirname(submission_folder)
 
-    def reply(message):
-        write(dumps(message) + "\n")
-        flush()
+    # Defaults, not closure cells: a cell can be rewritten with no audit event.
+    def reply(message, _write=write, _dumps=dumps, _flush=flush):
+        _write(_dumps(message) + "\n")
+        _flush()
 
     missing = guard.unreadable([args.submission, submission_folder, *sys.path])
     unconfined = getattr(args, "unconfined", None)  # why Landlock is not on (supervisor.py)
@@ -240,8 +244,14 @@ def serve(args):
     guard.drop_paths_to(folders)
     modules = own_modules()
     own_files = [namespace["__file__"] for namespace in modules.values()]
+    untrusted = [submission_folder, os.getcwd(), *loads(args.writable)]
     loaded, guarded = guard.guard(
-        loads(args.forbid), folders, note, own_files=own_files, own_fork=fork_part.__code__
+        loads(args.forbid),
+        folders,
+        note,
+        own_files=own_files,
+        own_fork=fork_part.__code__,
+        untrusted=untrusted,
     )
     for stream in (sys.stdout, sys.stderr):  # what the student printed survives a kill
         try:
@@ -250,7 +260,7 @@ def serve(args):
             pass
     if hasattr(signal, "SIGXFSZ"):  # Python ignores it; a flood should stop the worker
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-    changes = integrity.Integrity(modules, guarded).changes
+    changes = integrity.watch(modules, guarded)
     handle = run_job
     # The submission's folder, not ours, is where its own imports resolve.
     sys.path.insert(0, submission_folder)
@@ -262,10 +272,14 @@ def serve(args):
         reply({"ready": False, "error": {"kind": kind, "message": describe(exc)}})
         return 0
 
-    def audit():
-        loaded()
-        for change in changes():
-            note(change)
+    def audit(used=None, sent=None, _loaded=loaded, _changes=changes, _note=note, _dumps=dumps):
+        """What the guard and the integrity check saw, to the alarm pipe; and whether the
+        API a request ``used`` still reads as the text the runner ``sent``."""
+        _loaded()
+        for change in _changes():
+            _note(change)
+        if used is not None and _dumps(used) != sent:
+            _note("changed the worker's API (how values and gradients are read)")
 
     hello = {"ready": True}
     if api.get("auto"):  # the runner answers with the whole API (see Runner.start)
@@ -281,7 +295,8 @@ def serve(args):
     for line in requests:
         request = loads(line)
         if "api" in request:
-            api = request["api"]
+            api_text = dumps(request["api"])
+            api = loads(api_text)
             audit()
             reply({"results": []})
             continue
@@ -303,8 +318,10 @@ def serve(args):
                 except BaseException:
                     pass
             os._exit(0)
-        results = [handle(module, api, job) for job in request["jobs"]]
-        audit()
+        api, results = loads(api_text), []
+        for job in request["jobs"]:  # a loop: a comprehension would make cells of serve's locals
+            results.append(handle(module, api, job))
+        audit(api, api_text)
         reply({"results": results})
     return 0
 

@@ -6,8 +6,9 @@ the fork the guard lets the zygote make for each part. The child records its pid
 start time) in ``@PROBE@`` and lives on, a process no part asked for, with the grader's
 pipes in hand. The engine itself is correct.
 
-Expected: a policy violation in every part (a process of the submission kept running
-after its part), and no process of the submission alive once grading returns.
+Expected: a policy violation in every part, and no process of the submission alive once
+grading returns. The frame that leads to ``serve`` is refused now (``frames.py``), so no
+process is made; were one made, the runner would find it kept running after its part.
 """
 
 import os

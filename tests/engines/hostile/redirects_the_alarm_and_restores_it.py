@@ -7,6 +7,8 @@ guard's checks with no-ops (the guard's report of that goes nowhere), loads
 ``solution/engine.py`` from a forbidden folder, and puts the pipe back: the descriptor
 checks at each part's end find nothing wrong.
 
+Now the frame that leads to the guard is refused first (``frames.py``), and that is
+the violation reported; what follows is what stops the attack were a frame reached.
 Expected: the kernel refuses to point the pipe elsewhere (a seccomp filter pins it), so the
 guard's report of its own rewrite arrives at once: a policy violation in every part, score
 0. (Where the filter is missing, the integrity check after the import finds the rewritten

@@ -6,6 +6,8 @@ exits at the end of a part, takes over the worker's request loop instead (found 
 ``serve`` frame): it answers ``{"exit"}`` and ``{"part"}`` with what the zygote would say
 and goes on serving. The engine itself is correct.
 
+Now the frame that leads to the guard is refused first (``frames.py``), and that is
+the violation reported; what follows is what stops the attack were a frame reached.
 Expected: a policy violation (a process of the submission kept running after its part),
 score 0, and no process of the submission alive once grading returns.
 """

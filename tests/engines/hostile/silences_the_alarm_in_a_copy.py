@@ -7,6 +7,8 @@ so the grader sees no end of file. It then replaces the guard's checks with no-o
 rewrite the guard reports, to a closed pipe) and loads ``solution/engine.py`` from a
 forbidden folder, answering every case with it.
 
+Now the frame that leads to the guard is refused first (``frames.py``), and that is
+the violation reported; what follows is what stops the attack were a frame reached.
 Expected: the kernel refuses to close the pipe (a seccomp filter pins it), so the guard's
 report of its own rewrite arrives: a policy violation in every part, score 0. (Where the
 filter is missing, the checks at the part's end find the pipe closed.)

@@ -6,6 +6,8 @@ submission itself (a copy would lack the thread). The submission keeps a duplica
 the guard's pipe (so the grader sees no end of file), points the pipe's descriptor at
 ``/dev/null`` for good, switches the guard off and loads ``solution/engine.py``.
 
+Now the frame that leads to the guard is refused first (``frames.py``), and that is
+the violation reported; what follows is what stops the attack were a frame reached.
 Expected: the kernel refuses to point the pipe elsewhere (a seccomp filter pins it), so the
 guard's report of its own rewrite arrives: a policy violation in every part, score 0.
 (Where the filter is missing, the pipe's descriptor, checked at each part's end on this

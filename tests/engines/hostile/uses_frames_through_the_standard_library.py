@@ -1,0 +1,49 @@
+# ruff: noqa: F821
+"""Not an attack: a correct engine whose code calls standard functions that read frames
+for their own ends, at import and in its first calls of ``backward``: ``namedtuple`` and
+``typing`` (the caller's module name), ``enum``'s functional API, ``logging`` (the
+caller's line, to stderr), ``traceback.format_exc`` and ``traceback.format_stack``
+(printed stacks) and ``warnings.warn``.
+
+Expected: full marks; none of it is the submission reaching for a frame.
+"""
+
+import collections
+import enum
+import logging
+import traceback
+import typing
+import warnings
+
+Pair = collections.namedtuple("Pair", "value grad")
+T = typing.TypeVar("T")
+Colour = enum.Enum("Colour", "RED GREEN")
+
+
+def _uses_frames():
+    collections.namedtuple("Step", "node")
+    typing.TypeVar("U")
+    enum.Enum("Kind", "A B")
+    logging.getLogger("engine").warning("backward ran")
+    try:
+        raise ZeroDivisionError
+    except ZeroDivisionError:
+        text = traceback.format_exc()
+    warnings.warn("an engine's own warning", stacklevel=2)
+    return text + "".join(traceback.format_stack(limit=3))
+
+
+_uses_frames()
+_backward = Tensor.backward
+
+
+_calls = []
+
+
+def _backward_with_frames(self):
+    if len(_calls) < 3:  # a few times in each process, at request time: that is the point
+        _calls.append(_uses_frames())
+    _backward(self)
+
+
+Tensor.backward = _backward_with_frames

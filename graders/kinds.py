@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from graders.parts import Part
-    from graders.results import Report
+    from graders.results import Report, Step
 
 #: The kinds chaingrade ships: name -> the package that defines ``KIND``.
 REGISTRY = {
@@ -85,6 +85,10 @@ class Kind(Generic[SpecT]):
     #: Whether students' code builds graphs through a student API (``graders.presets``):
     #: only then does an assignment that names no API get ``auto``.
     builds_graphs: bool = True
+    #: The steps of the report vocabulary (``graders.results.STEPS``) that only this
+    #: kind's findings use (the tensor kind's ``shape``). The vocabulary itself stays one
+    #: closed list in the results, which every report reader shares.
+    steps: tuple[Step, ...] = ()
 
     def grader_class(self) -> Callable[..., Grader]:
         """The grader's class: called with ``(assignment, submission, grading_seed=...,

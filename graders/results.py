@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Literal, get_args
 if TYPE_CHECKING:
     from graders.parts import Part
 
-#: The chain-rule steps, the vocabulary of every finding (README: "Chain-rule steps").
-#: ``combination`` is for exercises (graders.exercises): a total derivative is not the
-#: chain-rule combination of the partials (a missing path, a product for a sum, a sign).
-#: ``shape`` and ``unbroadcast`` are for array engines (graders.tensor): a gradient whose
-#: shape is not its node's, and a broadcast operand's gradient not summed back over the
-#: axes the broadcast added or stretched (or summed over others; ``Finding.axes``).
+#: The chain-rule steps, the vocabulary of every finding (README: "Chain-rule steps"): one
+#: closed list, as every reader of a report (JSON, Gradescope, the feedback page) needs.
+#: Three are one kind's alone, and that kind declares them (``Kind.steps``,
+#: :data:`KIND_STEPS`): ``combination`` (exercises: a total derivative is not the
+#: chain-rule combination of the partials: a missing path, a product for a sum, a sign);
+#: ``shape`` and ``unbroadcast`` (tensor: a gradient whose shape is not its node's, and a
+#: broadcast operand's gradient not summed back over the axes the broadcast added or
+#: stretched, or summed over others; ``Finding.axes``).
 Step = Literal[
     "forward",
     "local-derivative",
@@ -39,6 +41,8 @@ Step = Literal[
     "unbroadcast",
 ]
 STEPS: tuple[Step, ...] = get_args(Step)
+#: The steps only one kind uses (each declared by its kind: ``graders.kinds.Kind.steps``).
+KIND_STEPS: tuple[Step, ...] = ("combination", "shape", "unbroadcast")
 
 #: Steps about the reverse pass as a whole rather than one op's rule.
 MACHINERY_STEPS: tuple[Step, ...] = ("accumulation", "order", "seed")

@@ -279,6 +279,22 @@ def test_no_kind_imports_another_beyond_the_known_debts():
     )
 
 
+def test_each_step_only_one_kind_uses_is_declared_by_that_kind():
+    """The report vocabulary is one closed list (``results.STEPS``); a step only one kind
+    uses (``results.KIND_STEPS``) is that kind's to declare (``Kind.steps``), once, and no
+    kind declares a step outside the vocabulary."""
+    from graders import kinds, results
+
+    declared = [(step, name) for name in kinds.REGISTRY for step in kinds.get(name).steps]
+    assert sorted(step for step, _ in declared) == sorted(results.KIND_STEPS)
+    assert set(results.KIND_STEPS) <= set(results.STEPS)
+    assert dict(declared) == {
+        "combination": "exercises",
+        "shape": "tensor",
+        "unbroadcast": "tensor",
+    }
+
+
 LIGHT = ("graders.results", "graders.platforms.gradescope", "graders.platforms.report")
 HEAVY = ("mygrad", "hypothesis")
 

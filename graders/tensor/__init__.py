@@ -50,4 +50,5 @@ KIND: Kind[tuple[str, ...]] = Kind(
     prepare=prepare,
     grader="graders.tensor.grader:TensorGrader",
     items=items,
+    steps=("shape", "unbroadcast"),  # a gradient of the wrong shape, a broadcast not undone
 )

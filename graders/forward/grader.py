@@ -23,7 +23,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 import numpy as np
@@ -45,7 +44,6 @@ from graders.model import ops
 from graders.model.composition import Composition
 from graders.presets import AUTO, Preset
 from graders.results import Finding, PartResult, unique
-from graders.search import failure, findings_from
 from graders.tolerances import close_elementwise, grading_sum
 from strategies import compositions, point_sets
 
@@ -65,7 +63,6 @@ class ForwardGrader(BaseGrader):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._digest = hashlib.sha256()
         #: A finding that hides every derivative (a leaf that drops its tangent), if any.
         self._fatal: Finding | None = None
 
@@ -77,18 +74,14 @@ class ForwardGrader(BaseGrader):
         self._run_many([(c, [p], self._directions(len(c.inputs))[-1:]) for c, p in probes])
 
     def grade_part(self, part: Part) -> PartResult:
-        self._digest = hashlib.sha256()
         self._fatal = self._check_constructor()
         if self._fatal is not None:
-            result = PartResult(part, 0.0, [self._fatal])
-            result.cases_digest = self._digest.hexdigest()[:16]
-            return result
+            return PartResult(part, 0.0, [self._fatal])
         charged, general = self._check_ops_alone(part)
         result = PartResult(part, 0.0, unique([*general, *charged.values()]))
         if self._fatal is None and not any(f.stops_everything for f in general):
             self._search(part, charged, general, result)
         self._score(result, charged)
-        result.cases_digest = self._digest.hexdigest()[:16]
         return result
 
     def _notes(self) -> list[str]:
@@ -250,9 +243,8 @@ class ForwardGrader(BaseGrader):
             sharing=part.sharing,
             forms=forms,
         )
-        stop: list[Finding] = []
 
-        def check(data):
+        def draw(data):
             composition = data.draw(strategy, label="composition")
             case_points = data.draw(
                 point_sets(composition, self.assignment.inputs_per_case), label="points"
@@ -261,22 +253,19 @@ class ForwardGrader(BaseGrader):
             direction = data.draw(
                 st.tuples(*[st.sampled_from(DIRECTION_VALUES)] * n), label="direction"
             )
-            if stop:
-                raise failure(stop[0])
+            return composition, case_points, direction
+
+        def judge(case) -> Finding | None:
+            composition, case_points, direction = case
             result.examples += 1
             if any(len(uses) >= 2 for uses in composition.consumers):
                 result.shared_examples += 1
-            finding = self._case(composition, case_points, direction)
-            if finding is not None:
-                if finding.stops_everything or self._fatal is not None:
-                    stop.append(finding)
-                raise failure(finding)
+            return self._case(composition, case_points, direction)
 
-        try:
-            self.search(part, check)
-        except BaseException as e:  # noqa: BLE001 - sorted out by _findings_from
-            return stop[:1] if stop else findings_from(e)
-        return []
+        def stops(finding: Finding) -> bool:  # a crash, a hang, a fault that hides every op
+            return finding.stops_everything or self._fatal is not None
+
+        return self.search_findings(part.name, draw, judge, stops=stops)
 
     def _case(self, composition: Composition, case_points: list, direction) -> Finding | None:
         """One generated case: every node right at every point and direction, or the
@@ -344,7 +333,7 @@ class ForwardGrader(BaseGrader):
         jobs = []
         for composition, points, dirs in cases:
             rows = [[float(v) for v in p] + list(d) for p in points for d in dirs]
-            self._digest.update(f"{composition.source()}|{rows}\n".encode())
+            self.record_case(f"{composition.source()}|{rows}\n")
             job = {"composition": composition.to_json(), "points": rows, "forward": True}
             jobs.append({**job, "packed": True})
         ran = self.runner.run(jobs)

@@ -40,6 +40,16 @@ def from_folder(
     if found is not None:
         root, name = found
         shown = walk.label(root / name).removesuffix("__init__.py")
+        if root != folder and name.endswith(".py") and _regular(root / "__init__.py"):
+            # A module of the student's package (karpathy/micrograd's micrograd/engine.py) is
+            # imported as they import it from their repository: micrograd.engine.
+            def said(path: str, module: str) -> str:
+                return (
+                    f"graded {path} (import {module}): the assignment's entry, the shallowest "
+                    "one, a module of your package"
+                )
+
+            return _package_path(walk, root / name, entry, budget, said)
         why = f"graded {shown} (import {entry}): the assignment's entry, the shallowest one"
         return _assemble(walk, entry, budget, root, name, [] if root == folder else [why])
     engine = _discovered(walk, entry, leaves, budget)

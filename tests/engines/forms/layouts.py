@@ -126,8 +126,10 @@ LAYOUTS = {
             "demo.ipynb": _notebook("from micrograd.engine import Value", "%matplotlib inline"),
             "test/test_engine.py": "from micrograd.engine import Value\n",
         },
-        picked="micrograd/engine.py",  # the assignment's engine.py, as it is named
-        module="engine",
+        # the assignment's engine.py, imported as the student imports it from the
+        # repository (a reproducer's `from micrograd.engine import Value` runs there)
+        picked="micrograd/engine.py",
+        module="micrograd.engine",
     ),
     # A fork that renamed the package and its engine module: found by the Value it
     # defines, imported as the package's module (its __init__.py exports nothing).

@@ -457,3 +457,47 @@ def test_a_dezero_reproducer_prints_the_gradient_as_a_number(engine, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["x.grad.data", "=", "1.3", "expected", "1.3"], run.stdout
+
+
+def test_karpathys_layout_is_graded_and_reproduced_as_its_package_module(tmp_path):
+    """karpathy/micrograd: ``micrograd/engine.py`` in a package is the assignment's
+    entry by its name; it is imported as ``micrograd.engine``, so a reproducer's import
+    runs from the repository's top, where the student runs their code."""
+    (tmp_path / "micrograd").mkdir()
+    (tmp_path / "micrograd" / "__init__.py").write_text("")
+    shutil.copyfile(MICROGRAD_FORK, tmp_path / "micrograd" / "engine.py")
+    handed = load("scalar_autodiff", api="micrograd").handed_in(tmp_path)
+    assert (handed.module, handed.entry) == ("micrograd.engine", "micrograd/engine.py")
+    comp = Composition(("x", "y"), (Node("mul", (0, 1)),), ("a",))
+    code = reproducer(comp, [0.7, 1.3], PRESETS["micrograd"], handed.module, [(0, "grad", 1.3)])
+    assert code.startswith("from micrograd.engine import Value\n"), code
+    shown = code + "import micrograd\nprint(micrograd.__file__)\n"  # (PyPI's is installed)
+    run = subprocess.run(
+        [sys.executable, "-c", shown], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split()[:3] == ["x.grad", "=", "1.3"], run.stdout
+    assert run.stdout.split()[-1] == str(tmp_path / "micrograd" / "__init__.py"), run.stdout
+
+
+def value_tensor(folder: Path) -> Path:
+    """A micrograd fork whose leaf is ``ValueTensor``, a name no list holds, with no
+    ``tensor()`` factory beside it."""
+    text = MICROGRAD_FORK.read_text().replace("Value", "ValueTensor")
+    factory = "def tensor(x):\n    return ValueTensor(x)\n"
+    assert text.count(factory) == 1
+    path = folder / "engine.py"
+    path.write_text(text.replace(factory, ""))
+    return path
+
+
+def test_auto_finds_a_leaf_by_its_shape_not_its_name(tmp_path):
+    found = detected(value_tensor(tmp_path))
+    assert (found["leaf"], found["convert"], found["gradient"]) == ("ValueTensor", "float", "grad")
+
+
+@pytest.mark.slow
+def test_a_leaf_found_by_its_shape_grades_to_full_marks(tmp_path):
+    report = EngineGrader(load("scalar_autodiff", api="auto"), value_tensor(tmp_path), examples=4)
+    graded = report.grade()
+    assert graded.score == graded.max_score == 100, summaries(graded)

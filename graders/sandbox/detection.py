@@ -3,7 +3,9 @@
 ``worker.serve`` calls :func:`detect` on the imported submission when the runner sends
 ``--api '{"auto": true, "arrays": BOOL}'``, and says what it found in its first reply
 (``"api": {fields}``).
-It tries leaf constructors by name (``engine_calls.LEAF_NAMES``) on a number, reads where
+It tries leaf constructors by name (``engine_calls.LEAF_NAMES``) on a number, else each
+class the submission defines, by its shape (one that makes a node with a backward method
+from a number: a ``ValueTensor``), reads where
 values and gradients are after one small reverse pass, and how ops and reductions are
 called; never the engine's numbers, so a wrong engine gets the same mapping as a right
 one. No reverse-mode leaf fits: a dual-number engine then (``forward_jobs.detect``). A
@@ -57,6 +59,8 @@ def detect(module, arrays=False):
         found = _leaf_fit(module, name)
         if found is not None and type(found[1]) not in {type(x) for _, x in fits.values()}:
             fits[name] = found
+    if not fits:
+        fits = _fits_by_shape(module)
     if len(fits) > 1:
         fits = _for_the_kind(fits, arrays)
     if not fits:
@@ -67,8 +71,10 @@ def detect(module, arrays=False):
         if dual is not None:
             return dual
         raise NoFit(
-            "no leaf constructor found: none of " + ", ".join(LEAF_NAMES) + " makes a node "
-            "with a " + "/".join(BACKWARD_NAMES) + " method from a number"
+            "no leaf constructor found: none of " + ", ".join(LEAF_NAMES) + ", nor any class "
+            "the submission defines, makes a node with a "
+            + "/".join(BACKWARD_NAMES)
+            + " method from a number"
         )
     if len(fits) > 1:
         raise NoFit("more than one engine fits: leaves " + ", ".join(f"{n}()" for n in fits))
@@ -200,6 +206,37 @@ def _array_path(node, names, shape):
             if is_numpy(value) and value.shape == shape:
                 return name + suffix
     return None
+
+
+def _fits_by_shape(module):
+    """Leaves under a name no list holds (``ValueTensor``, ``Number``): each class the
+    submission defines (in ``module`` or its package's modules) that makes a node with a
+    backward method from a number, by name; a subclass of another that fits (a
+    ``Parameter(Tensor)``) is the same engine, so only the base is kept."""
+    fits = {}
+    for name in sorted(vars(module)):
+        value = vars(module)[name]
+        try:
+            defined = getattr(value, "__module__", "") or ""
+        except BaseException:  # a student's metaclass may raise anything
+            continue
+        own = defined == module.__name__ or defined.startswith(module.__name__ + ".")
+        if name.startswith("_") or not isinstance(value, type) or not own:
+            continue
+        found = _leaf_fit(module, name)
+        if found is not None:
+            fits[name] = found
+    classes = {name: type(node) for name, (_, node) in fits.items()}
+    return {
+        name: fit
+        for name, fit in fits.items()
+        if not any(
+            other != name
+            and classes[other] is not classes[name]
+            and issubclass(classes[name], classes[other])
+            for other in classes
+        )
+    }
 
 
 def _leaf_fit(module, name):

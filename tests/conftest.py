@@ -13,6 +13,10 @@ or if anything under ``/autograder`` appeared or changed.
 Tests that grade the same engine the same way share one grading per run (the ``graded``
 fixture), whichever xdist worker runs them. The long tests (``slow``, ``platform``) are
 collected first, so under ``pytest -n N`` no worker is left with one of them at the end.
+
+A run of the whole suite (no paths, no ``-m``, no ``-k``) is the quick one, without the
+``slow`` and ``platform`` tests; ``--full`` runs every test, as ``.ci/run`` and ``tox`` do
+(``suite_selection``).
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import suite_selection
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
+from suite_selection import pytest_addoption, pytest_report_header  # noqa: F401 - hooks
 
 # --- Hypothesis ---------------------------------------------------------------------------
 
@@ -65,6 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
     set_hypothesis_home_dir(os.environ[_STORAGE])
     if not _is_xdist_worker(config):
         _own_folder(_GRADINGS, "chaingrade-gradings-")
+    suite_selection.pytest_configure(config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -74,6 +81,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         if variable == _STORAGE:
             set_hypothesis_home_dir(None)
     _OWN_FOLDERS.clear()
+    suite_selection.pytest_unconfigure(config)
     if not _is_xdist_worker(config):  # the platform tests' shared folder, once all ended
         from platform_support import remove_shared_root
 
@@ -237,13 +245,15 @@ def _worker_may_write(request: pytest.FixtureRequest, monkeypatch: pytest.Monkey
         monkeypatch.setenv("CHAINGRADE_WORKER_MAY_WRITE", str(tmp_path))
 
 
-# --- the long tests first -------------------------------------------------------------------
+# --- the quick run, and the long tests first ----------------------------------------------
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The long tests (``platform``, then ``slow``) first, each kind in collection order:
-    xdist hands tests out in this order, so the last ones, while a worker waits for the
-    other, are short ones. Every process sorts the same way, as xdist requires."""
+    """A quick run leaves out the long tests (``suite_selection``). The long tests
+    (``platform``, then ``slow``) first, each kind in collection order: xdist hands tests
+    out in this order, so the last ones, while a worker waits for the other, are short
+    ones. Every process selects and sorts the same way, as xdist requires."""
+    suite_selection.pytest_collection_modifyitems(config, items)
 
     def rank(item: pytest.Item) -> int:
         if item.get_closest_marker("platform"):

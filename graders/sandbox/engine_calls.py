@@ -203,7 +203,7 @@ def form_of(api, node):
 def apply(module, api, node, args):
     """Build one node with the engine, as the API says to call its op."""
     call, name, which = form_of(api, node)
-    return call_op(module, node["op"], call, name, [args[i] for i in which], api)
+    return call_op(module, node["op"], call=call, name=name, args=[args[i] for i in which], api=api)
 
 
 #: The module function an engine without operators has for each (DeZero up to step 19).
@@ -215,7 +215,7 @@ def has_operators(node):
     return any(hasattr(type(node), d) for d in ("__add__", "__mul__"))
 
 
-def call_op(module, op, call, name, args, api=None):
+def call_op(module, op, *, call, name, args, api=None):
     """Call one op as ``form_of`` says, on the arguments it takes. On an engine whose
     nodes have no operators at all, an operator is called as the module's function of
     that name when there is one (``add(x, y)``: DeZero's steps 9-19 under ``--api
@@ -243,7 +243,7 @@ def call_op(module, op, call, name, args, api=None):
     make = leaf_maker(module, api)
     name, args = instead
     args = [make(a) if type(a) is float else a for a in args]
-    return call_op(module, op, "function", name, args)
+    return call_op(module, op, call="function", name=name, args=args)
 
 
 def _function_for(module, name, args):
@@ -318,7 +318,7 @@ def run_one(module, api, plan, point, *, backward_at=()):
     inputs = len(point)
     for op, call, name, sources in steps:
         args = [nodes[i] if i is not None else wrap(c) for i, c in sources]
-        nodes.append(call_op(module, op, call, name, args, api))
+        nodes.append(call_op(module, op, call=call, name=name, args=args, api=api))
         if len(nodes) - 1 in backward_at:
             run_backward(api, nodes[-1])
             earlier.append(
@@ -375,7 +375,7 @@ def trace_one(module, api, job, point):
         for op, call, name, sources in steps:
             args = [nodes[i] if i is not None else wrap(c) for i, c in sources]
             tracer.known(*args)  # the numbers of ``x * 2``: the grader's, never new
-            nodes.append(call_op(module, op, call, name, args, api))
+            nodes.append(call_op(module, op, call=call, name=name, args=args, api=api))
         for index in job.get("watch", ()):
             if index < len(nodes):
                 tracer.watch(index, functools.partial(_gradient_of, nodes[index], api["gradient"]))

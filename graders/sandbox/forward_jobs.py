@@ -54,7 +54,7 @@ def run_one(module, api, plan, point, w):
     wrap = (lambda c: make(c, 0.0)) if api["constants"] == "leaf" else float
     for op, call, name, sources in steps:
         args = [nodes[i] if i is not None else wrap(c) for i, c in sources]
-        nodes.append(w.call_op(module, op, call, name, args, api))
+        nodes.append(w.call_op(module, op, call=call, name=name, args=args, api=api))
     try:
         values, tangents = read_values(nodes), read_tangents(nodes)
     except BaseException as exc:

@@ -36,7 +36,7 @@ def function_of(module, steps, w):
         nodes = list(inputs)
         for op, call, name, sources in steps:
             args = [nodes[i] if i is not None else float(c) for i, c in sources]
-            nodes.append(w.call_op(module, op, call, name, args))
+            nodes.append(w.call_op(module, op, call=call, name=name, args=args))
         return nodes[-1]
 
     return f

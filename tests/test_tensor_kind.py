@@ -19,10 +19,12 @@ from graders.sandbox.protocol import validated
 from graders.sandbox.runner import Runner
 from graders.tensor.diagnosis import explain, isolated
 from graders.tensor.syntax import write
-from strategies.arrays import array_compositions, array_points
+from strategies.arrays import GRID, array_compositions, array_points
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "assignments" / "tensor_autodiff" / "solution" / "engine.py"
+#: Grid steps per unit: every drawn input value is a whole number of them.
+GRID_STEPS = round(1 / GRID)
 
 
 # --- strategies --------------------------------------------------------------------------
@@ -55,6 +57,31 @@ def test_compositions_use_only_the_ops_asked_for_and_the_api_s_conventions(data)
         if node.op == "transpose":
             moved = [i for i, a in enumerate(node.p["axes"]) if a != i]
             assert len(moved) == 2
+
+
+def test_array_points_are_grid_values_and_a_box_too_small_rejects_the_case():
+    """Each input's values are distinct multiples of the grid inside its box, the same for
+    the same draw; an input with more elements than its box holds grid values is rejected
+    (as element-wise unique draws were), never an error."""
+    roomy = ArrayComposition.build([("a", (2, 3), (0.5, 2.0))], [("exp", (0,), {})])
+    cramped = ArrayComposition.build([("a", (3, 3, 3, 2), (0.5, 2.0))], [("exp", (0,), {})])
+    drawn, tried = [], []
+
+    @settings(max_examples=30, derandomize=True, database=None)
+    @given(st.data())
+    def run(data):
+        composition = data.draw(st.sampled_from([roomy, cramped]))
+        tried.append(composition)
+        drawn.append(data.draw(array_points(composition))[0])
+
+    run()
+    assert cramped in tried and drawn  # the cramped case was tried, rejected, not raised
+    for value in drawn:
+        assert value.shape == (2, 3)
+        assert 0.5 <= value.min() and value.max() <= 2.0
+        assert np.all(value * GRID_STEPS == np.round(value * GRID_STEPS))
+        assert len(np.unique(value)) == value.size
+    assert len({v.tobytes() for v in drawn}) > 1
 
 
 def test_most_generated_cases_pass_the_gate():

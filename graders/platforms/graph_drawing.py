@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from graders.engine.reproducer import write_node
 from graders.model.composition import Composition, Const
 from graders.platforms import array_graph
-from graders.presets import resolve
+from graders.presets import Preset, resolve
 from graders.results import number
 from graders.tolerances import close, grading
 
@@ -36,6 +36,8 @@ RED = "#c0392b"
 ORANGE = "#e67e22"
 GREY = "#7f8c8d"
 
+#: What is drawn: a scalar composition, or an array one seen as one (``array_graph``).
+Drawn = Composition | array_graph.ArrayGraph
 #: A node of the drawing: an index of the composition, or ("const", consumer, position).
 Vertex = int | tuple[str, int, int]
 #: An edge of the drawing: (argument node, consumer node, argument position).
@@ -171,7 +173,7 @@ def _shared(composition: Composition, node: int) -> tuple[int, list[Edge]]:
 # --- the picture -------------------------------------------------------------------------
 
 
-def _graph(composition: Composition):
+def _graph(composition: Drawn):
     """The composition as a networkx multigraph (``x + x`` has two edges), numbers
     included, each vertex's layer its topological generation."""
     import networkx as nx
@@ -196,7 +198,7 @@ ARRAY_LAYER_HEIGHT = 1.7
 PAD = 0.12
 
 
-def _figure(composition: Composition, case: dict, marks: Highlight, layer_height=LAYER_HEIGHT):
+def _figure(composition: Drawn, case: dict, marks: Highlight, layer_height=LAYER_HEIGHT):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -233,7 +235,7 @@ def _figure(composition: Composition, case: dict, marks: Highlight, layer_height
         _box(axes, composition, case, marks, vertex, x, y)
     axes.margins(x=0.35 / widest + 0.12, y=0.45 / layers + 0.1)
     axes.autoscale_view()
-    renderer = figure.canvas.get_renderer()
+    renderer = figure.canvas.get_renderer()  # pyright: ignore[reportAttributeAccessIssue] (Agg)
     boxes = [_extent(t, renderer) for t in axes.texts]
     for edge, label in _labels(marks).items():
         text = axes.text(
@@ -262,7 +264,7 @@ def _place_label(axes, text, boxes, start, end, bend: float) -> None:
     """Put an edge's label at the first spot along the edge where it covers no node's box
     nor a label placed before (a label over a box hid the node's text); the middle when
     every spot does."""
-    renderer = axes.figure.canvas.get_renderer()
+    renderer = axes.figure.canvas.get_renderer()  # pyright: ignore[reportAttributeAccessIssue] (Agg)
     for spot in LABEL_SPOTS:
         text.set_position(_along(axes, start, end, bend, spot))
         extent = _extent(text, renderer)
@@ -319,14 +321,14 @@ def _edge(edge: tuple) -> Edge | None:
     return None if isinstance(source, tuple) else (source, consumer, position)
 
 
-def _edge_id(composition: Composition, edge: Edge | None) -> str:
+def _edge_id(composition: Drawn, edge: Edge | None) -> str:
     names = composition.all_names
     if edge is None:
         return ""
     return f"edge-{names[edge[0]]}-{names[edge[1]]}-{edge[2]}"
 
 
-def _box(axes, composition: Composition, case: dict, marks: Highlight, vertex, x, y) -> None:
+def _box(axes, composition: Drawn, case: dict, marks: Highlight, vertex, x, y) -> None:
     if isinstance(vertex, tuple):  # a number written into the composition
         _, consumer, position = vertex
         value = composition.node(consumer).args[position].value
@@ -385,12 +387,13 @@ def _code(composition: Composition, case: dict, index: int) -> str:
     return f"{composition.all_names[index]} = {write_node(composition, index, api)}"
 
 
-def _api(case: dict):
+def _api(case: dict) -> Preset | None:
     """The student API the case was built with (None: write the catalog's form)."""
     try:
-        return resolve(case["api"]) if isinstance(case.get("api"), dict) else None
+        found = resolve(case["api"]) if isinstance(case.get("api"), dict) else None
     except ValueError:
         return None
+    return found if isinstance(found, Preset) else None
 
 
 def _numbers(case: dict, index: int) -> list[str]:
@@ -443,7 +446,7 @@ def _differs(case: dict, index: int) -> bool:
 # --- SVG out -----------------------------------------------------------------------------
 
 
-def _svg(figure, composition: Composition, marks: Highlight, prefix: str) -> str:
+def _svg(figure, composition: Drawn, marks: Highlight, prefix: str) -> str:
     from graders.platforms.inline_svg import inline
 
     svg = inline(figure, prefix, _classes(composition, marks), box=_content(figure))
@@ -455,7 +458,7 @@ def _content(figure):
     axes keep margins so no box is cut, which would otherwise be white on the page."""
     from matplotlib.transforms import Bbox
 
-    renderer = figure.canvas.get_renderer()
+    renderer = figure.canvas.get_renderer()  # pyright: ignore[reportAttributeAccessIssue] (Agg)
     axes = figure.axes[0]
     extents = [_extent(t, renderer) for t in axes.texts]
     extents += [p.get_window_extent(renderer) for p in axes.patches]
@@ -463,7 +466,7 @@ def _content(figure):
     return drawn.padded(PAD)
 
 
-def _classes(composition: Composition, marks: Highlight) -> dict[str, str]:
+def _classes(composition: Drawn, marks: Highlight) -> dict[str, str]:
     """id -> class for the elements tests and the page's CSS look for."""
     names = composition.all_names
     classes = {}
@@ -481,7 +484,7 @@ def _classes(composition: Composition, marks: Highlight) -> dict[str, str]:
     return classes
 
 
-def _all_edges(composition: Composition) -> list[Edge]:
+def _all_edges(composition: Drawn) -> list[Edge]:
     return [
         (arg, consumer, position)
         for consumer in range(len(composition.inputs), composition.size)

@@ -22,8 +22,7 @@ def inline(figure, prefix: str = "", classes: dict[str, str] | None = None, box=
     from matplotlib import pyplot as plt
 
     buffer = io.StringIO()
-    settings = {"svg.fonttype": "none", "svg.hashsalt": "chaingrade"}
-    with matplotlib.rc_context(settings):
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "chaingrade"}):
         figure.savefig(buffer, format="svg", bbox_inches=box or "tight", metadata={"Date": None})
     plt.close(figure)
     ET.register_namespace("", SVG)

@@ -82,6 +82,7 @@ class Tracer:
         self._overflow = False
         self.result = None  # the record, once finished (``finish``)
         self._monitoring = None
+        self._installed = None  # the trace function set (``start``)
         self._started = False
         self._reading = False
         numpy = sys.modules.get("numpy")  # as the submission imported it, if it did
@@ -147,7 +148,7 @@ class Tracer:
         an array too big, or one that is not of numbers."""
         if type(value) is float:
             return value
-        if isinstance(value, float) or not isinstance(value, self._arrays[0]):
+        if isinstance(value, float) or not (self._arrays and isinstance(value, self._arrays[0])):
             return float(value)
         if value.size > MOST_ELEMENTS or value.dtype.kind not in "fiu":
             return None
@@ -226,12 +227,14 @@ class Tracer:
         done = line if kind == "return" else before
         caller = frame.f_back
         caller_key = self._key(caller.f_code) if caller is not None else None
-        if kind == "call":
-            done, key_done = (caller.f_lineno, caller_key) if caller_key else (None, None)
+        if kind == "call":  # the line of the submission's that called it, if one did
+            done, key_done = None, None
+            if caller is not None and caller_key is not None:
+                done, key_done = caller.f_lineno, caller_key
         else:
             key_done = key
         if done is not None:
-            outer = caller.f_back if kind == "call" else caller
+            outer = caller.f_back if kind == "call" and caller is not None else caller
             self._scan(frame, kind, arg, key_done, done, outer)
             self._check_writes(key_done, done, outer)
         else:  # no line of the submission's ran since the last look (the grader seeded)
@@ -298,7 +301,8 @@ class Tracer:
     # --- sys.monitoring (Python 3.12 and later) ------------------------------------------
 
     def _start_monitoring(self):
-        monitoring = sys.monitoring
+        # sys.monitoring is 3.12's; pyright checks as 3.11, where this never runs
+        monitoring = sys.monitoring  # pyright: ignore[reportAttributeAccessIssue]
         tool = next(
             (t for t in range(5, 0, -1) if monitoring.get_tool(t) is None), None
         )  # 0 (debuggers) and profilers' ids are left alone
@@ -341,14 +345,15 @@ class Tracer:
         if hasattr(sys, "monitoring"):
             self._start_monitoring()
         else:
-            sys.settrace(self._global)
+            self._installed = _behind_a_function(self._global)
+            sys.settrace(self._installed)
 
     def stop_tracing(self):
         """Stop, whatever state things are in; True if tracing was still on as started."""
         if not self._started:  # never started (only ``raised`` was wanted): no record
             return False
         if self._monitoring is not None:
-            monitoring = sys.monitoring
+            monitoring = sys.monitoring  # pyright: ignore[reportAttributeAccessIssue] (3.12)
             intact = monitoring.get_tool(self._monitoring) == "chaingrade"
             if intact:
                 intact = monitoring.get_events(self._monitoring) != 0
@@ -356,7 +361,7 @@ class Tracer:
                 monitoring.free_tool_id(self._monitoring)
             self._monitoring = None
             return intact
-        intact = sys.gettrace() == self._global
+        intact = sys.gettrace() is self._installed
         sys.settrace(None)
         return intact
 
@@ -381,3 +386,15 @@ class Tracer:
     def record(self):
         """What was recorded, as plain data."""
         return {"lines": self.lines, "numbers": self.numbers, "writes": self.writes}
+
+
+def _behind_a_function(trace):
+    """``trace`` (a bound method) behind a plain function: ``sys.gettrace()`` hands out
+    what was set, with no audit event, and a bound method's ``__self__`` is this tracer,
+    whose records make ``where``. A default is read with an audit event the worker's guard
+    refuses to the submission."""
+
+    def traced(frame, event, arg, _trace=trace):
+        return _trace(frame, event, arg)
+
+    return traced

@@ -50,15 +50,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
-from mygrad.tensor_base import tensor
-
 from graders.engine.probes import leaf_positions
 from graders.engine.reproducer import reproducer, write_node
 from graders.engine.reverse_pass import chain_terms, machinery_fits, simulate
 from graders.model import ops
-from graders.model.composition import Composition, Const
-from graders.model.oracles import Reference, mygrad_function
+from graders.model.composition import Composition
+from graders.model.oracles import Reference, local_derivatives
 from graders.presets import Preset
 from graders.results import Finding, at_text, number, unique
 from graders.tolerances import GRADING, close, grading, grading_sum
@@ -523,22 +520,11 @@ class Diagnoser:
         values = [v for v in read if v is not None and math.isfinite(v)]
         if len(values) < len(read):
             return None
-        own_values = list(values[: len(comp.inputs)])
-        locals_: dict[tuple[int, int], float] = {}
         try:
-            for k in range(len(comp.inputs), comp.size):
-                node = comp.node(k)
-                args = [float(a.value) if isinstance(a, Const) else values[a] for a in node.args]
-                tensors = [tensor(a) for a in args]
-                with np.errstate(all="ignore"):
-                    out = mygrad_function(ops.get(node.op).mygrad)(*tensors)
-                    out.backward()
-                own_values.append(float(out.data))
-                for pos, _ in node.node_args():
-                    grad = tensors[pos].grad
-                    locals_[(k, pos)] = 0.0 if grad is None else float(grad)
+            outputs, locals_ = local_derivatives(comp, values)
         except (ArithmeticError, ValueError):
             return None
+        own_values = [*values[: len(comp.inputs)], *outputs]
         grads = simulate(comp, locals_, {}, keep_all=False)
         if not all(math.isfinite(v) for v in own_values + grads):
             return None

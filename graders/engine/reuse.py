@@ -23,15 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-from mygrad.tensor_base import tensor
-
 from graders.engine.jobs import job_of
 from graders.engine.probes import build, machinery_roles
 from graders.engine.reproducer import reproducer
-from graders.model import ops
-from graders.model.composition import Composition, Const
-from graders.model.oracles import Reference, mygrad_function, reference
+from graders.model.composition import Composition
+from graders.model.oracles import Reference, local_derivatives, reference
 from graders.presets import Preset
 from graders.results import Finding, number
 from graders.sandbox.protocol import ErrorInfo, Outcome
@@ -137,19 +133,14 @@ def _passing_leftovers_on(composition: Composition, values, left) -> list[float]
     """Every node's gradient after a second pass that starts from what the first left on
     each node (``left``) and passes it on with the rest (micrograd's ``+=``): the chain
     rule over the second graph, each node's leftover added where it is handed on."""
+    _, locals_ = local_derivatives(composition, values)
     grads = list(left)
     grads[-1] = 1.0  # the second graph's output: the seed
     for u in range(composition.size - 1, len(composition.inputs) - 1, -1):
         if u == FIRST:
             continue
-        node = composition.node(u)
-        args = [a.value if isinstance(a, Const) else values[a] for a in node.args]
-        tensors = [tensor(float(a)) for a in args]
-        with np.errstate(all="ignore"):
-            mygrad_function(ops.get(node.op).mygrad)(*tensors).backward()
-        for pos, arg in node.node_args():
-            local = tensors[pos].grad
-            grads[arg] += grads[u] * (0.0 if local is None else float(local))
+        for pos, arg in composition.node(u).node_args():
+            grads[arg] += grads[u] * locals_[(u, pos)]
     return grads
 
 

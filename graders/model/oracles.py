@@ -55,6 +55,29 @@ def mygrad_reference(composition: Composition, point: Sequence[float]) -> Refere
     return Reference(tuple(float(v[0]) for v in values), tuple(float(g[0]) for g in grads))
 
 
+def local_derivatives(
+    composition: Composition, values: Sequence[float]
+) -> tuple[list[float], dict[tuple[int, int], float]]:
+    """Each op node applied alone by MyGrad to the values ``values`` gives its arguments
+    (one per node; an op node's own is not read): the value each computes, and its
+    derivative with respect to each node argument, ``{(node, position): local}``. For
+    judging an engine at its own values rather than MyGrad's (not gated)."""
+    outputs: list[float] = []
+    locals_: dict[tuple[int, int], float] = {}
+    for k in range(len(composition.inputs), composition.size):
+        node = composition.node(k)
+        args = [float(a.value) if isinstance(a, Const) else values[a] for a in node.args]
+        tensors = [tensor(float(a)) for a in args]
+        with np.errstate(all="ignore"):
+            out = mygrad_function(ops.get(node.op).mygrad)(*tensors)
+            out.backward()
+        outputs.append(float(out.data))
+        for pos, _ in node.node_args():
+            grad = tensors[pos].grad
+            locals_[(k, pos)] = 0.0 if grad is None else float(grad)
+    return outputs, locals_
+
+
 def _columns(points: Sequence[Sequence[float]]) -> list[np.ndarray]:
     """One float64 array per input, holding that input's value at every point."""
     return list(np.array([[float(v) for v in p] for p in points], dtype=np.float64).T)

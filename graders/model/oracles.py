@@ -10,6 +10,8 @@
 * :func:`reference` is the gate: it returns MyGrad's numbers only when the two
   oracles agree on every node (tolerances in ``graders.tolerances``). A case
   where they disagree is discarded, never charged to a student.
+* :func:`local_derivatives` applies each op alone, with MyGrad, to values it is given
+  (an engine's own), for judging an engine where its values differ from MyGrad's.
 """
 
 from __future__ import annotations

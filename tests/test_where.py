@@ -279,7 +279,12 @@ _backward = Tensor.backward
 
 
 def backward(self):
-    sys.settrace(None)  # what a debugger-minded student might leave in
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is None:
+        sys.settrace(None)  # what a debugger-minded student might leave in
+    for tool in range(6) if monitoring is not None else ():  # the tracer's way from 3.12
+        if monitoring.get_tool(tool) is not None:
+            monitoring.set_events(tool, 0)
     _backward(self)
 
 
@@ -287,20 +292,25 @@ Tensor.backward = backward
 """
 
 
-def test_an_engine_that_switches_tracing_off_gets_no_place_and_its_honest_score(
-    tmp_path, monkeypatch
-):
-    """The static policy forbids ``sys.settrace``; past it (a name built at run time, say),
-    switching the grader's tracer off costs the places, never the score or a crash."""
+def test_an_engine_that_switches_tracing_off_gets_no_place_and_never_a_crash(tmp_path, monkeypatch):
+    """The static policy forbids ``sys.settrace`` and ``sys.monitoring``; past it (a name
+    built at run time, say), switching the grader's tracer off costs the places, never a
+    crash. From Python 3.12 the tracer is ``sys.monitoring``'s, whose switch raises no
+    audit event: the honest score, without places. Before, it is ``sys.settrace``, which
+    hands out frames: the guard's policy violation (``tests/test_hostile.py``)."""
     (tmp_path / "engine_base.py").write_text(_table_text(buggy, "cos_sign", tmp_path))
     plain = graded(tmp_path / "engine_base.py")
     (tmp_path / "engine.py").write_text(SWITCHES_TRACING_OFF)
     monkeypatch.setattr(policy, "check", lambda texts, chosen: [])
     report = graded(tmp_path)
-    assert report.score == plain.score < report.max_score
-    assert [f.identity for f in report.findings] == [f.identity for f in plain.findings]
-    assert all(not f.where for f in report.findings)
     assert any(f.where for f in plain.findings)
+    assert all(not f.where for f in report.findings)
+    if sys.version_info >= (3, 12):
+        assert report.score == plain.score < report.max_score
+        assert [f.identity for f in report.findings] == [f.identity for f in plain.findings]
+    else:
+        assert report.score == 0
+        assert [f.message.split(":")[0] for f in report.findings] == ["policy violation"]
 
 
 def _table_text(table, name: str, folder: Path) -> str:

@@ -191,6 +191,7 @@ def test_local_batch_isolates_each_submission_and_skips_on_rerun(submissions, un
     assert scores(out) == {**expected, "alice": 96}
 
 
+@pytest.mark.slow  # a local Dask cluster and two batches: about 25 CPU seconds
 def test_dask_local_cluster_gives_the_same_results(tmp_path):
     distributed = pytest.importorskip("distributed")
     folder = tmp_path / "submissions"

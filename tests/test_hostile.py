@@ -544,6 +544,14 @@ def test_reaching_the_worker_through_a_frame_is_a_policy_violation(tmp_path, att
     assert "reached for the worker's frames (.tb_frame)" in graded.messages()
 
 
+def test_the_tracer_behind_where_is_not_the_submissions_to_rewrite(tmp_path):
+    attack = "forges_where_through_gettrace.py"
+    graded = grade(tmp_path, attack, examples=2, parts=("trigonometry",))
+    assert graded.report.score == 0
+    assert "read the defaults of a function of the worker" in graded.messages()
+    assert all(place["line"] != 1 for f in graded.report.findings for place in f.where)
+
+
 def test_no_route_gives_the_submission_a_frame(tmp_path):
     graded = grade(
         tmp_path, "reaches_for_frames_by_every_route.py", examples=2, parts=("arithmetic",)

@@ -149,7 +149,9 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork, un
     * the submission's code asking for a frame (``frames.py``): from one, ``f_back``,
       ``f_globals`` and ``f_locals`` reach all of the worker's state with no event; and
       the submission compiling code under a library's file name (``compile``,
-      ``code.replace``), which ``frames.py`` would take for the library's;
+      ``code.replace``), which ``frames.py`` would take for the library's; and the
+      submission reading the defaults of the worker's functions (what their checks
+      hold, the tracer behind ``sys.gettrace()``);
     * opening a folder of ``/proc``: a descriptor of one would let ``dir_fd`` reach
       another process's entry by a name the ``open`` event cannot place.
 
@@ -239,6 +241,7 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork, un
         _frame_attributes=frames.FRAME_ATTRIBUTES,
         _asks=asks,
         _refused=PermissionError,
+        _defaults=frozenset({"__defaults__", "__kwdefaults__"}),
         _untrusted=untrusted_folders,
         _files=frames.FILES,
         _type=type,
@@ -260,6 +263,13 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork, un
         elif event == "object.__setattr__" and args[1] in _function_state:
             if _getattr(_getattr(args[0], "__code__", None), "co_filename", None) in _own:
                 _note(f"rewrote the {_function_state[args[1]]} of a function of the worker")
+        elif event == "object.__getattr__" and args[1] in _defaults:
+            # What the worker's functions hold as defaults is the guard's state (and the
+            # tracer behind sys.gettrace(), tracing.py): no engine reads it.
+            code = _getattr(args[0], "__code__", None)
+            if _getattr(code, "co_filename", None) in _own and _asks(_caller(0).f_back):
+                _note("read the defaults of a function of the worker")
+                raise _refused("the worker's functions are not the submission's to read")
         elif event in ("gc.get_objects", "gc.get_referrers", "gc.get_referents"):
             _note("searched the interpreter's objects (" + event + ")")
         elif event in _spawns:

@@ -387,6 +387,49 @@ def test_a_getattr_over_the_names_dir_lists_is_allowed_and_no_other_computed_one
     assert flagged("def f(k):\n    for k in dir(A):\n        getattr(A, k)\n") == [computed]
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the last review's way in: names picked from dir() of a traceback, a frame
+        "def pick(obj, test):\n    for k in dir(obj):\n        if test(k):\n"
+        "            return getattr(obj, k)\n",
+        "for k in dir(tb):\n    if k[-5:] == 'frame':\n        f = getattr(tb, k)\n",
+        "fs = [getattr(f, k) for k in dir(f) if k[-4:] == 'back']\n",
+        # a classmethod's cls rebound, or shadowed by a nested function's parameter
+        "class A:\n    @classmethod\n    def m(cls, tb):\n        cls = tb\n"
+        "        for k in dir(cls):\n            getattr(cls, k)\n",
+        "class A:\n    @classmethod\n    def m(cls):\n        def g(cls):\n"
+        "            for k in dir(cls):\n                getattr(cls, k)\n",
+        # not a classmethod: cls is whatever the caller passes
+        "class A:\n    def m(cls):\n        for k in dir(cls):\n            getattr(cls, k)\n",
+    ],
+)
+def test_a_name_from_dir_reaches_only_a_classmethods_own_class(source):
+    assert flagged(source) == ["getattr(..., <computed name>)"]
+
+
+@pytest.mark.parametrize(
+    "source, construct",
+    [
+        ("x = vars(obj)[k]", "vars"),
+        ("x = obj.__dict__[k]\ny = type(obj).__dict__['__glo' + 'bals__']", None),
+        ("import operator\ng = operator.attrgetter(name)", "attrgetter(<computed name>)"),
+        ("import operator\ng = operator.attrgetter('tb_frame')", "'tb_frame'"),
+        ("import builtins\nbuiltins.getattr(o, k)", "import builtins"),
+        ("import inspect\nf = inspect.currentframe()", "import inspect"),
+        ("import traceback\nf = traceback.walk_stack(None)", "import traceback"),
+        ("f = e.__traceback__.tb_frame", ".__traceback__"),
+        ("g = getattr", "getattr"),
+    ],
+)
+def test_other_ways_to_compute_a_name(source, construct):
+    """What the policy says of the other ways to reach an attribute by a computed name;
+    ``obj.__dict__[k]`` is what a static reading cannot see (the worker's guard refuses a
+    frame at run time, whatever name reached it)."""
+    found = flagged(source)
+    assert construct in found if construct else found == [], found
+
+
 def test_literal_strings_are_values_not_code():
     source = (
         "from typing import Annotated, Literal\n"

@@ -18,9 +18,10 @@ construct that reaches for those, with its file, line and what to do:
 * an attribute in ``forbidden_attributes``: frames, code objects, class internals and
   modules reached through other modules (``__globals__``, ``f_back``, ``__subclasses__``,
   ``np.ctypeslib``, ``np.load``, ...);
-* ``getattr``/``delattr`` with a computed name (other than a name taken from ``dir(obj)``,
-  as minitorch's ``testing.py`` does, or a ``getattr`` on a class the file defines and
-  never rebinds, as DeZero's ``using_config`` reads ``getattr(Config, name)``),
+* ``getattr``/``delattr`` with a computed name (other than a name taken from ``dir(obj)``
+  and read off a classmethod's ``cls``, as minitorch's ``testing.py`` does, or a
+  ``getattr`` on a class the file defines and never rebinds, as DeZero's
+  ``using_config`` reads ``getattr(Config, name)``),
   ``getattr`` and its kin used other than by a call (``g = getattr``), and a string that
   names any of those (``"__globals__"``, as ``operator.attrgetter`` or a ``__dict__[...]``
   lookup would use it) or a format field that reads one (``"{0.__globals__}"``).
@@ -396,7 +397,8 @@ class Policy:
                 ""
                 if self.computed_names
                 else "also not allowed: getattr, delattr, attrgetter or methodcaller with a "
-                "computed attribute name (other than one taken from dir(...))\n"
+                "computed attribute name (other than one taken from dir(...) in a "
+                "classmethod, read off its cls, or one read off a class the file defines)\n"
             )
         )
 
@@ -758,6 +760,7 @@ class _Checker:
         self.partly: dict[str, str] = {}  # name -> partly allowed module it is bound to
         self.attribute_names: set[str] = set()  # variables that only take names from dir()
         self.own_classes: set[str] = set()  # names only ever bound to a class of this file
+        self.on_own_class: set[int] = set()  # getattr(cls, ...) calls in a classmethod
         self.found: list[Violation] = []
 
     def run(self, tree: ast.AST) -> list[Violation]:
@@ -767,6 +770,7 @@ class _Checker:
                 self._import(node)
         self.attribute_names = _names_from_dir(nodes, self.modules, self.builtins_used)
         self.own_classes = _own_classes(tree, nodes)
+        self.on_own_class = _getattrs_on_cls(nodes)
         called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
         read = {  # ``sys.setrecursionlimit``: the allowed attributes of a partly allowed module
             id(n.value)
@@ -945,10 +949,11 @@ class _Checker:
             return
         attribute = node.args[1] if len(node.args) >= 2 else None
         plain = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
-        plain = plain or (  # a name taken from dir(...): what the object itself lists
+        plain = plain or (  # a name from dir(...), read off a classmethod's own class
             function.id == "getattr"
             and isinstance(attribute, ast.Name)
             and attribute.id in self.attribute_names
+            and id(node) in self.on_own_class
         )
         plain = plain or (  # a setting read off the file's own class (DeZero's Config)
             function.id == "getattr"
@@ -1113,6 +1118,37 @@ def _own_classes(tree: ast.AST, nodes: list[ast.AST]) -> set[str]:
         elif isinstance(node, ast.MatchMapping) and node.rest:
             bound.append(node.rest)
     return {name for name in classes if bound.count(name) == 1}
+
+
+def _getattrs_on_cls(nodes: list[ast.AST]) -> set[int]:
+    """The ``getattr(cls, ...)`` calls of classmethods (minitorch's ``testing.py``), ``cls``
+    their first parameter and never rebound in them: what ``dir()`` lists there is a
+    class's attributes. Anywhere else a name from ``dir()`` may be a frame's or a
+    traceback's (``for k in dir(tb): getattr(tb, k)`` reaches ``tb_frame``)."""
+    calls = set()
+    for method in nodes:
+        if not isinstance(method, ast.FunctionDef) or not method.args.args:
+            continue
+        if not any(getattr(d, "id", None) == "classmethod" for d in method.decorator_list):
+            continue
+        cls = method.args.args[0].arg
+        inside = [n for statement in method.body for n in ast.walk(statement)]
+        if any(
+            (isinstance(n, ast.Name) and n.id == cls and not isinstance(n.ctx, ast.Load))
+            or (isinstance(n, ast.arg) and n.arg == cls)
+            for n in inside
+        ):
+            continue  # rebound, or a nested function's own parameter
+        calls |= {
+            id(n)
+            for n in inside
+            if isinstance(n, ast.Call)
+            and getattr(n.func, "id", None) == "getattr"
+            and n.args
+            and isinstance(n.args[0], ast.Name)
+            and n.args[0].id == cls
+        }
+    return calls
 
 
 def _is_dir_loop(loop: ast.For | ast.AsyncFor | ast.comprehension, modules: set[str]) -> bool:

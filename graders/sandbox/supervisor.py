@@ -2,15 +2,17 @@
 
 ``graders.sandbox.runner`` starts this file in its own interpreter (``python -I
 supervisor.py ...``, the worker's arguments). It imports nothing from chaingrade but its
-siblings (:func:`load_siblings`: ``worker.py`` and the modules it imports, ``landlock.py``
-and ``pinned.py``, loaded by path before anything of the student's runs), and:
+siblings (:func:`load_siblings`: ``worker.py`` and the modules it imports, ``landlock.py``,
+``pinned.py`` and ``capabilities.py``, loaded by path before anything of the student's
+runs), and:
 
 * makes itself a child subreaper (``PR_SET_CHILD_SUBREAPER``), so every process the
   submission starts, even one that double-forks into a new session, stays its descendant,
   and makes itself non-dumpable, so a worker of the same uid cannot trace it;
 * forks the worker, which takes a session of its own, its resource limits and, with
-  ``--uid``, another user, cuts its file system down to what it needs (Landlock, where
-  the kernel has it: ``landlock.py``), pins its alarm descriptor (a seccomp filter:
+  ``--uid``, another user (without one, as root, it gives up every capability:
+  ``capabilities.py``), cuts its file system down to what it needs (Landlock, where the
+  kernel has it: ``landlock.py``), pins its alarm descriptor (a seccomp filter:
   ``pinned.py``), then serves requests (``worker.serve``);
 * waits for the worker to exit or for the runner to say stop (``SIGTERM``, or the runner
   closing the supervisor's stdin), then SIGKILLs every descendant (found through
@@ -180,11 +182,17 @@ def limit(limits, user=None):
             os._exit(71)
 
 
-def confine(args, guard, landlock, pinned):
+def confine(args, guard, landlock, pinned, capabilities):
     """Cut the worker's file system down to what it needs (``landlock``) and pin its
     alarm descriptor (``pinned``), now that it runs as its own user: None once done,
     else why not. The import path is the one the worker keeps (``guard.drop_paths_to``: no path
-    to chaingrade or an assignment)."""
+    to chaingrade or an assignment). A worker still root first gives up its capabilities
+    (``capabilities``); what it could not drop is kept in ``args.capabilities`` and never
+    stops grading."""
+    try:
+        args.capabilities = capabilities.drop()
+    except Exception as e:
+        args.capabilities = f"the worker kept its capabilities ({type(e).__name__}: {e})"
     folders = json.loads(args.forbid_folders)
     guard.drop_paths_to(folders)
     try:
@@ -229,14 +237,19 @@ def _exit_like(status):
 
 
 def main(argv=None):
-    worker_module, guard, landlock, pinned, processes = load_siblings(
-        "worker", "guard", "landlock", "pinned", "processes"
+    worker_module, guard, landlock, pinned, capabilities, processes = load_siblings(
+        "worker", "guard", "landlock", "pinned", "capabilities", "processes"
     )
     parser = worker_module.argument_parser()
     parser.add_argument("--uid", type=int, default=None)
     parser.add_argument("--gid", type=int, default=None)
     args = parser.parse_args(argv)
-    supervise(args, worker_module, confinement=(guard, landlock, pinned), processes=processes)
+    supervise(
+        args,
+        worker_module,
+        confinement=(guard, landlock, pinned, capabilities),
+        processes=processes,
+    )
 
 
 if __name__ == "__main__":

@@ -85,8 +85,12 @@ def watch(namespaces, inner):
 
 
 def _namespace_state(namespace):
-    """Each global of a module with what it holds: ``(name, value, contents)``."""
-    return tuple((name, value, _contents(value, _DEPTH)) for name, value in namespace.items())
+    """Each global of a module with what it holds: ``(name, value, contents)``; a module's
+    ``__builtins__`` is the builtins, compared on their own."""
+    return tuple(
+        (name, value, () if name == "__builtins__" else _contents(value, _DEPTH))
+        for name, value in namespace.items()
+    )
 
 
 def _changed(label, namespace, state):
@@ -94,7 +98,7 @@ def _changed(label, namespace, state):
     for name, value, contents in state:
         if namespace.get(name, _MISSING) is not value:
             found.append(f"replaced {label}.{name}")
-        elif not _same(_contents(value, _DEPTH), contents):
+        elif contents and not _same(_contents(value, _DEPTH), contents):
             found.append(f"rewrote {label}.{name}")
     return found
 
@@ -111,7 +115,7 @@ def _contents(value, depth):
         return tuple(_state(value))
     if isinstance(value, dict | types.MappingProxyType):
         items = list(value.items())
-    elif isinstance(value, list | tuple | set | frozenset):
+    elif isinstance(value, list | tuple | set):  # (a frozenset holds only what hashes)
         items = [(None, v) for v in value]
     elif isinstance(value, type) and _is_ours(vars(value).get("__module__")):
         items = list(vars(value).items())
@@ -119,7 +123,9 @@ def _contents(value, depth):
         return ()
     held = [_OPEN]
     for key, item in items:
-        held += [key, item, *_contents(item, depth - 1)]
+        held += [key, item]
+        if isinstance(item, _HOLDERS):
+            held += _contents(item, depth - 1)
     return (*held, _CLOSE)
 
 
@@ -155,3 +161,5 @@ _PACKAGE = __name__.rpartition(".")[0] + "."
 _EMPTY_CELL = object()
 _MISSING = object()
 _OPEN, _CLOSE = object(), object()  # where a container's items begin and end
+#: What :func:`_contents` looks into.
+_HOLDERS = (types.FunctionType, dict, types.MappingProxyType, list, tuple, set, type)

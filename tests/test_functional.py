@@ -50,6 +50,7 @@ BUGS = {
     "closure_exp_upstream": ("upstream", "exp", 0),
     "closure_accumulation_overwrite": ("accumulation", None, None),
     "tape_rmul_local_derivative": ("local-derivative", "mul", 1),
+    "tape_mul_both_traced": ("local-derivative", "mul", None),
     "tape_rdiv_sign": ("local-derivative", "div", 1),
     "tape_tanh_local_derivative": ("local-derivative", "tanh", 0),
     "tape_sigmoid_forward": ("forward", "sigmoid", None),

@@ -15,7 +15,9 @@ function, and compositions as wholes:
    ``grad`` seeds 1, so its partials are the op's local derivatives
    (``diagnosis.partials_finding``); an op right alone is handed over again under one
    more op the engine gets right (``t * 3``: ``probes.scaled``), so a gradient other
-   than 1 flows into it (``upstream``: ``diagnosis.upstream_finding``).
+   than 1 flows into it (``upstream``: ``diagnosis.upstream_finding``). Autograd's
+   ``grad(f, i)`` traces one argument at a time, so an op of two values is also handed
+   over as ``f(x) = x * (x + c)``, where both are traced (``_both_traced``).
 3. Compositions of the ops not charged, as wholes. A wrong one is cut at each node
    (``oracle.prefix``) and the cuts handed over; the first wrong cut's last op is checked
    alone (and, for ``grad``, under another op) at the values flowing into it. When it
@@ -42,7 +44,8 @@ from graders.forward.grader import (
 )
 from graders.forward.oracle import prefix, safe_jacobian
 from graders.forward.reproducer import functional_reproducer
-from graders.model.composition import Composition
+from graders.model import ops
+from graders.model.composition import Composition, Const, Node
 from graders.presets import AUTO, Preset
 from graders.results import Finding, number, unique
 from graders.tolerances import close, grading_sum
@@ -63,6 +66,7 @@ class FunctionalGrader(ForwardKindGrader):
     """Grades a functional engine (see the module docstring), one part at a time."""
 
     _trusted_scaler: object = None
+    _shift_trusted: bool | None = None
 
     @property
     def _shape(self) -> str:
@@ -147,15 +151,25 @@ class FunctionalGrader(ForwardKindGrader):
         if any(f.stops_everything for f in general):
             return charged, general
         most = _SCREEN_POINTS if part.machinery else None
-        for name in [op for op in part.ops if op not in charged]:
-            for composition, points in fixed_checks(name, most):
-                found = self._upstream(composition, points)
-                if found is not None and found.op is None:
+        checks = [self._upstream_alone]
+        if self._shape == "grad_argnum":
+            checks.append(self._both_traced)
+        for check in checks:
+            for name in [op for op in part.ops if op not in charged]:
+                found = check(name, most)
+                if found is not None and found.op is None:  # a policy violation, a crash
                     return charged, unique([*general, found])
                 if found is not None:
                     charged[name] = found
-                    break
         return charged, general
+
+    def _upstream_alone(self, name: str, most: int | None) -> Finding | None:
+        """``grad``: each form of an op right alone, under a trusted scaler (``_upstream``)."""
+        for composition, points in fixed_checks(name, most):
+            found = self._upstream(composition, points)
+            if found is not None:
+                return found
+        return None
 
     def _alone_at(self, probe, point, dirs, rows, truth, i) -> Finding | None:
         name = probe.nodes[0].op
@@ -201,6 +215,58 @@ class FunctionalGrader(ForwardKindGrader):
             if found is not None:
                 return self._with_case(found, *shown)
         return None
+
+    def _both_traced(self, name: str, most: int | None = None) -> Finding | None:
+        """Autograd's ``grad(f, i)`` traces one argument at a time, so ``x * y`` alone
+        never has both arguments traced: each two-node op is handed over again as
+        ``f(x) = x * (x + c)`` (``c`` making ``x + c`` the point's other value; ``x + c``
+        checked first), where both are. ``local-derivative`` on the op, no argument
+        named (the partials are summed), when its derivative is then wrong."""
+        if ops.get(name).operands[1:] in ((), ("number",)) or not self._trusts_shift():
+            return None
+        both = [p for c, ps in fixed_checks(name) if c.nodes[0].args == (0, 1) for p in ps]
+        cases = [
+            (_shifted(name, float(y) - float(x)), [[float(x)]], [()])
+            for x, y in both[: most or _SCREEN_POINTS]
+        ]
+        ran, stop = self._run_many(cases)
+        if stop is not None:
+            return stop
+        for (probe, points, _), rows in zip(cases, ran):
+            truth = safe_jacobian(probe, points)
+            if not truth.kept[0]:
+                continue
+            if "error" in rows[0]:
+                return self._with_case(self._error(rows[0]["error"], name), probe, points[0], (), 1)
+            if self._wrong_row(probe, rows[0], truth, 0, ()):
+                node = probe.expression(probe.output)
+                want, got = float(truth.rows[probe.output, 0, 0]), rows[0]["grads"][0]
+                finding = Finding(
+                    "local-derivative",
+                    f"{name} is right with one argument traced at a time, but with both "
+                    f"traced ({node}, where s = {probe.expression(1)}) grad gives "
+                    f"{number(got)} at x = {number(points[0][0])}, not {number(want)}: its "
+                    "derivative is wrong when both arguments carry gradients",
+                    op=name,
+                    node=node,
+                    expected=want,
+                    actual=got if isinstance(got, float) else str(got),
+                )
+                return self._with_case(finding, probe, points[0], (), probe.output)
+        return None
+
+    def _trusts_shift(self) -> bool:
+        """Does the engine get ``x + c`` right (``_both_traced`` builds on it)?"""
+        if self._shift_trusted is None:
+            self._shift_trusted = False
+            if "add" in self.assignment.ops:
+                probe, points = _shifted(None, 0.5), [[0.7], [-1.3], [2.2]]
+                outcomes, stop = self._run(probe, points, [()])
+                truth = safe_jacobian(probe, points)
+                self._shift_trusted = stop is None and not any(
+                    self._wrong_row(probe, outcomes[j], truth, j, ()) for j in range(3)
+                )
+        return self._shift_trusted
 
     def _scaler(self):
         """The first scaler (``probes.scaler_checks``) of an op the assignment asks for
@@ -326,6 +392,12 @@ class FunctionalGrader(ForwardKindGrader):
         at = dict(zip(composition.inputs, (float(v) for v in point)))
         at.update({f"d{x}": float(d) for x, d in zip(composition.inputs, direction)})
         return replace(finding, reproducer=code, at=finding.at or at)
+
+
+def _shifted(name: str | None, shift: float) -> Composition:
+    """``s = x + shift``, then (with ``name``) ``a = name(x, s)``."""
+    nodes = (Node("add", (0, Const(shift))),) + ((Node(name, (0, 1)),) if name else ())
+    return Composition(("x",), nodes, ("s", "a")[: len(nodes)])
 
 
 def describe(preset: Preset) -> str:

@@ -8,9 +8,11 @@ class the submission defines, by its shape (one that makes a node with a backwar
 from a number: a ``ValueTensor``), reads where
 values and gradients are after one small reverse pass, and how ops and reductions are
 called; never the engine's numbers, so a wrong engine gets the same mapping as a right
-one. No reverse-mode leaf fits: a dual-number engine then (``forward_jobs.detect``). A
-module with a ``jvp`` or ``grad`` function is a functional engine, whatever classes it
-has (its tracer may look like a node): ``functional_jobs.detect``, tried first.
+one. No reverse-mode leaf fits: a function transform then, a module function ``jvp`` or
+``grad`` (``functional_jobs.detect``), else a dual-number engine (``forward_jobs.detect``).
+A reverse-mode engine with a ``grad`` helper stays a reverse-mode engine; a functional
+engine whose tracer is a node with a backward method needs ``--api grad`` (or
+``autograd``, ``jvp``).
 
 Standard library only: the supervisor loads this with the worker, by path, before the
 guard goes up (``inspect`` is imported when it runs).
@@ -51,9 +53,6 @@ def detect(module, arrays=False):
     wrong engine gets the same mapping as a right one. NoFit says why none or which fit.
     ``arrays``: the assignment is on arrays, so of two engines in one hand-in the one whose
     nodes reduce arrays is meant (else the other)."""
-    functional = None if arrays else functional_jobs.detect(module, engine_calls)
-    if functional is not None:
-        return functional
     fits = {}
     for name in LEAF_NAMES:
         found = _leaf_fit(module, name)
@@ -64,7 +63,12 @@ def detect(module, arrays=False):
     if len(fits) > 1:
         fits = _for_the_kind(fits, arrays)
     if not fits:
-        try:  # no reverse-mode node: a dual number (the forward kind) then?
+        # No reverse-mode node: a function transform (grad, jvp), else a dual number (the
+        # forward kind)? A transform first: jvp's engine may well hold dual numbers.
+        functional = functional_jobs.detect(module, engine_calls)
+        if functional is not None:
+            return functional
+        try:
             dual = forward_jobs.detect(module, engine_calls)
         except ValueError as exc:
             raise NoFit(str(exc)) from None

@@ -29,6 +29,7 @@ function, and compositions as wholes:
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -50,6 +51,9 @@ from graders.presets import AUTO, Preset
 from graders.results import Finding, number, unique
 from graders.tolerances import close, grading_sum
 
+if TYPE_CHECKING:
+    from graders.engine.probes import Scaler
+
 
 class ForwardKindGrader(ForwardGrader):
     """The forward kind's grader: dual numbers, or, once the API says the engine is
@@ -58,19 +62,28 @@ class ForwardKindGrader(ForwardGrader):
 
     def start(self) -> None:
         super().start()
-        if self.runner.preset.transform != "none":
-            self.__class__ = FunctionalGrader
+        preset = self.runner.preset
+        if isinstance(preset, Preset) and preset.transform != "none":
+            self.__class__ = FunctionalGrader  # pyright: ignore[reportAttributeAccessIssue]
+
+    @property
+    def _preset(self) -> Preset:
+        """The engine's API, resolved: a functional grader exists only once ``start``
+        has found the API a :class:`Preset` with a transform."""
+        preset = self.runner.preset
+        assert isinstance(preset, Preset)
+        return preset
 
 
 class FunctionalGrader(ForwardKindGrader):
     """Grades a functional engine (see the module docstring), one part at a time."""
 
-    _trusted_scaler: object = None
+    _trusted_scaler: Scaler | Literal[False] | None = None
     _shift_trusted: bool | None = None
 
     @property
     def _shape(self) -> str:
-        return self.runner.preset.transform
+        return self._preset.transform
 
     def _directions(self, inputs: int) -> list[tuple[float, ...]]:
         return super()._directions(inputs) if self._shape == "jvp" else [()]
@@ -106,7 +119,7 @@ class FunctionalGrader(ForwardKindGrader):
                 if not _near(got, want):
                     self._fatal = Finding(
                         "seed",
-                        f"{_call(self.runner.preset, [x], d)} for f(x) = x gives the "
+                        f"{_call(self._preset, [x], d)} for f(x) = x gives the "
                         f"{'tangent' if self._shape == 'jvp' else 'partial'} {number(got)}, "
                         f"not {number(want)}: {_seed_rule(self._shape)}",
                         expected=want,
@@ -117,7 +130,7 @@ class FunctionalGrader(ForwardKindGrader):
 
     def _transform_broken(self, error: dict) -> Finding:
         message = error.get("message", "")
-        called = _call(self.runner.preset)
+        called = _call(self._preset)
         if error.get("kind") == "missing":
             self._fatal = Finding(
                 "missing",
@@ -136,7 +149,7 @@ class FunctionalGrader(ForwardKindGrader):
             message = error.get("message", "")
             return Finding(
                 "error",
-                f"{_call(self.runner.preset)} raised on a composition of ops that are each "
+                f"{_call(self._preset)} raised on a composition of ops that are each "
                 f"right alone: {message}",
                 composed=True,
             )
@@ -189,7 +202,9 @@ class FunctionalGrader(ForwardKindGrader):
             probe, point, value, slopes, row["values"][out], partials, node
         )
 
-    def _upstream(self, probe: Composition, points: list, case=None) -> Finding | None:
+    def _upstream(
+        self, probe: Composition, points: list, case: tuple | None = None
+    ) -> Finding | None:
         """``grad``: the op alone (``probe``, right alone) under a trusted scaler at
         ``points``: ``upstream`` where its partials are then wrong, else None."""
         scaler = self._scaler()
@@ -205,7 +220,7 @@ class FunctionalGrader(ForwardKindGrader):
         for i, point in enumerate(points):
             if not truth.kept[i]:
                 continue
-            shown = case or (outer, outer_points[i], (), outer.output)
+            shown: tuple = case or (outer, outer_points[i], (), outer.output)
             if "error" in outcomes[i]:
                 return self._with_case(self._error(outcomes[i]["error"], probe.nodes[0].op), *shown)
             slopes = [float(g) for g in truth.rows[outer.output, :n, i]]
@@ -268,7 +283,7 @@ class FunctionalGrader(ForwardKindGrader):
                 )
         return self._shift_trusted
 
-    def _scaler(self):
+    def _scaler(self) -> Scaler | None:
         """The first scaler (``probes.scaler_checks``) of an op the assignment asks for
         that the engine gets right on its own, or None (then no upstream can be checked,
         and none is charged)."""
@@ -348,13 +363,13 @@ class FunctionalGrader(ForwardKindGrader):
 
     def _across(self, cut: Composition, point, direction) -> Finding:
         """A case wrong while each op in it is right alone: no op can be named."""
-        called = _call(self.runner.preset, point, direction)
+        called = _call(self._preset, point, direction)
         shared = [cut.all_names[k] for k, uses in enumerate(cut.consumers) if len(uses) >= 2]
         step = "accumulation" if shared and self._shape != "jvp" else "upstream"
         message = (
             f"every op is right alone, but {called} for f below is wrong: the chain rule "
             "across ops is broken, and which op breaks it cannot be told from what "
-            f"{self.runner.preset.leaf} gives"
+            f"{self._preset.leaf} gives"
         )
         if step == "accumulation":
             message += (
@@ -384,7 +399,7 @@ class FunctionalGrader(ForwardKindGrader):
             composition,
             point,
             direction,
-            self.runner.preset,
+            self._preset,
             self.runner.module_name,
             expected,
             value,

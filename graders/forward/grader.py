@@ -321,15 +321,18 @@ class ForwardGrader(BaseGrader):
         dirs = [tuple(1.0 if j == i else 0.0 for j in range(inputs)) for i in range(inputs)]
         return [*dirs, tuple(float(d) for d in drawn)]
 
-    def _run(self, composition: Composition, points: list, dirs: list):
+    def _run(
+        self, composition: Composition, points: list, dirs: list
+    ) -> tuple[list, Finding | None]:
         """Every point under every direction, one request: ``(rows, stop)``, one outcome
         per point and direction (``{"values", "grads"}`` or ``{"error"}``), and the finding
-        that stops the case (a policy violation), if any."""
+        that stops the case (a policy violation), if any (then no rows)."""
         ran, stop = self._run_many([(composition, points, dirs)])
-        return (None, stop) if stop is not None else (ran[0], None)
+        return ([], stop) if stop is not None else (ran[0], None)
 
-    def _run_many(self, cases: list) -> tuple[list | None, Finding | None]:
-        """``_run`` for several ``(composition, points, directions)`` in one request."""
+    def _run_many(self, cases: list) -> tuple[list, Finding | None]:
+        """``_run`` for several ``(composition, points, directions)`` in one request
+        (no rows when a finding stops them)."""
         jobs = []
         for composition, points, dirs in cases:
             rows = [[float(v) for v in p] + list(d) for p in points for d in dirs]
@@ -338,7 +341,7 @@ class ForwardGrader(BaseGrader):
             jobs.append({**job, "packed": True})
         ran = self.runner.run(jobs)
         if self.runner.violations:
-            return None, self.policy_finding(self.runner.violations)
+            return [], self.policy_finding(self.runner.violations)
         return [_as_rows(c, outcomes) for (c, _, _), outcomes in zip(cases, ran)], None
 
     def _wrong_nodes(self, composition, row, truth, i, d) -> np.ndarray:

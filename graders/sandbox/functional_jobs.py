@@ -23,6 +23,8 @@ output.
 """
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 #: What a transform is called, tried in this order by ``--api auto``.
 TRANSFORMS = ("jvp", "grad")
@@ -45,9 +47,10 @@ def function_of(module, steps, w):
 def run_one(module, api, plan, point, w):
     """The case (``plan``) handed to the transform at one point: its outcome (see the
     module docstring)."""
-    transform = getattr(module, api["leaf"], None)
-    if not callable(transform):
+    found = getattr(module, api["leaf"], None)
+    if not callable(found):
         raise w.BuildError("missing", None, f"the submission has no {api['leaf']}()")
+    transform: Callable[..., Any] = found
     steps = plan[0]
     f = function_of(module, steps, w)
     shape = api["transform"]

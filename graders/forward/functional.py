@@ -29,7 +29,7 @@ function, and compositions as wholes:
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from graders.forward.grader import (
     _LEAF_POINTS,
     _SCREEN_POINTS,
     ForwardGrader,
+    Scaler,
     fixed_checks,
     isolated,
     scaled,
@@ -50,9 +51,6 @@ from graders.model.composition import Composition, Const, Node
 from graders.presets import AUTO, Preset
 from graders.results import Finding, number, unique
 from graders.tolerances import close, grading_sum
-
-if TYPE_CHECKING:
-    from graders.engine.probes import Scaler
 
 
 class ForwardKindGrader(ForwardGrader):

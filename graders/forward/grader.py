@@ -29,7 +29,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from graders.assignment import Part
-from graders.engine.probes import (  # noqa: F401 - scaled, scaler_checks: functional.py's
+from graders.engine.probes import (  # noqa: F401 - Scaler, scaled, scaler_checks: functional.py's
+    Scaler,
     capability_probe,
     fixed_checks,
     isolated,

@@ -305,7 +305,7 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork, un
             _check(name)
             return None
 
-    hook.__defaults__ = (*hook.__defaults__[:-1], hook.__code__)  # _me
+    hook.__defaults__ = (*(hook.__defaults__ or ())[:-1], hook.__code__)  # _me
     sys.addaudithook(hook)
     sys.meta_path.insert(0, ForbiddenImports)
     preloaded = frozenset(sys.modules)  # the worker's own imports are not the submission's

@@ -561,6 +561,21 @@ def test_no_route_gives_the_submission_a_frame(tmp_path):
     assert "reached for the worker's frames" in graded.messages()
 
 
+def test_no_code_that_calls_what_it_is_given_asks_for_a_frame_for_the_submission(tmp_path):
+    """sys._getframe has no frame of its own: handed to code that calls it (frozen
+    Mapping.get, numpy.vectorize, namedtuple's defaults, the import machinery, the worker
+    calling an op), the code that asked is not the submission's, and still refused."""
+    graded = grade(
+        tmp_path,
+        "launders_frames_through_code_that_calls_what_it_is_given.py",
+        examples=2,
+        parts=("arithmetic", "trigonometry"),
+    )
+    assert (graded.probe / "frames.txt").read_text() == ""
+    assert graded.report.score == 0
+    assert "reached for the worker's frames" in graded.messages()
+
+
 def test_standard_functions_that_read_frames_cost_a_correct_engine_nothing(tmp_path):
     graded = grade(
         tmp_path,

@@ -8,25 +8,38 @@ of the three. What hands a frame out does raise one: ``sys._getframe``,
 function, which is called with frames (``sys.settrace``, ``sys.setprofile``). The guard's
 hook refuses each when :func:`submission_asker` says the submission is asking.
 
-The standard library and installed packages use frames for their own ends (``namedtuple``
-and ``typing`` read the caller's module name, ``logging`` its line, ``traceback`` prints
-them): that must never cost a correct engine anything. So the question is who asked, read
-from the frames between the code that asked and the nearest of the submission's own:
+Who asked is the innermost Python frame when the event is raised, and that is not always
+who wanted the frame: a function written in C (``sys._getframe`` itself, ``map``,
+``operator.attrgetter``) has no frame, so a submission that hands ``sys._getframe`` to
+code that calls what it is given (``Mapping.get`` calling ``__getitem__``,
+``numpy.vectorize``, the worker calling an op) gets a frame "asked for" by that code. So
+a request is allowed only when the code that asked is known to want the frame for its
+own ends, *at the line where it asks for one*:
 
-* the worker's own code asked (its tracer, its reading of tracebacks): allowed;
-* the submission's code asked itself (its file, or code compiled from text): refused;
-* the standard library asked for the submission: allowed only through a function that
-  keeps the frame to itself (:data:`KEEP_FRAMES_TO_THEMSELVES`); ``inspect.currentframe``
-  or ``traceback.walk_stack`` hand it over, and are refused;
-* an installed package or the import machinery stands between them: allowed (a library
-  imported, or called, does what it does for itself).
+* the worker's own code that uses frames (:data:`WORKER_FRAME_USERS`: its tracer, its
+  reading of tracebacks and of its own functions' defaults): allowed; the rest of the
+  worker's files vouch for nothing (the worker calls the submission's ops, which may be
+  ``sys._getframe``);
+* a standard-library function that keeps the frame to itself
+  (:data:`KEEP_FRAMES_TO_THEMSELVES`: a module name for ``namedtuple``, a line to log, a
+  printed stack), asking at such a line itself or through the standard library's own
+  helpers, each at the line that calls the next (``logging.currentframe``,
+  ``traceback.walk_tb`` driven by ``StackSummary``): allowed;
+* anything else (the submission's code, other standard-library code frozen or not,
+  ``inspect.currentframe``, an installed package): refused when the submission's code or
+  the worker's is the first of the two met going outwards, unless a library asked while
+  being imported (the import machinery stands between it and them: ``typing_extensions``
+  reading its importer's module name), and refused when neither is met (a thread).
 
 Standard library only (loaded with the worker, by path). Everything the check uses is a
 default argument, captured when the guard goes up (see ``guard.py``: a default can only
 be rewritten with an audit event the hook reports).
 """
 
+import dis
+import importlib
 import os
+import types
 
 #: Attributes whose reading hands out a frame (``object.__getattr__`` audit events).
 FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
@@ -51,45 +64,157 @@ KEEP_FRAMES_TO_THEMSELVES = (
     ("warnings.py", "warn"),
 )
 
+#: The worker's functions that use frames (file in this folder, qualified name); the
+#: hook's own call of ``sys._getframe`` is known to it by its code.
+WORKER_FRAME_USERS = (
+    ("tracing.py", "Tracer.raised"),  # where a student's exception was raised
+    ("tracing.py", "Tracer.start"),  # sys.settrace
+    ("tracing.py", "Tracer.stop_tracing"),
+    ("tracing.py", "Tracer._start_monitoring.<locals>.start"),  # 3.12: sys._getframe
+    ("tracing.py", "Tracer._start_monitoring.<locals>.line"),
+    ("tracing.py", "Tracer._start_monitoring.<locals>.done"),
+    ("engine_calls.py", "kind_of"),  # where an exception was raised: the worker or them
+    ("integrity.py", "_guard_state"),  # the guard's functions' defaults, compared
+    ("guard.py", "guard.<locals>.hook"),  # who asked, who forked (``_caller``)
+)
+
+#: Names whose use marks a line that asks for a frame (or a function's defaults): the
+#: code asking must be at such a line. ``PASSES``: names whose use marks a line that calls
+#: a helper asking for one (``logging.currentframe``) or draws frames from one
+#: (``frame_gen``).
+ASKS = frozenset(
+    {
+        "_getframe",
+        "get_frame",
+        "_current_frames",
+        "settrace",
+        "setprofile",
+        "tb_frame",
+        "__defaults__",
+        "__kwdefaults__",
+    }
+)
+PASSES = ASKS | {"currentframe", "frame_gen"}
 
 #: How the names of code from a file (a library's, the submission's) or of the import
 #: machinery begin; text compiled by the submission is named otherwise (``<string>``),
 #: and the guard refuses it a name that begins so.
 FILES = ("/", "<frozen ")
 
+#: The import machinery's code (a library asking while it is imported).
+IMPORTING = ("<frozen importlib._bootstrap", "<frozen importlib._bootstrap_external")
 
-def submission_asker(own_files, untrusted_folders):
-    """``asks(frame)``: is the code running in ``frame`` (the one that asked for a frame)
-    the submission's, by the rules above? ``own_files``: the worker's source files;
-    ``untrusted_folders``: where the submission's code lives or may be written."""
+
+def _codes(holders):
+    """The code of every function in ``holders`` (namespaces: a module's, a class's), in
+    their classes, and nested in them."""
+    todo = []
+    for namespace in holders:
+        for value in list(namespace.values()):
+            if isinstance(value, type) and value.__module__ == namespace.get("__name__"):
+                todo += [getattr(v, "__func__", v) for v in vars(value).values()]
+            else:
+                todo.append(value)
+    codes = [getattr(value, "__code__", None) for value in todo]
+    codes = [c for c in codes if isinstance(c, types.CodeType)]
+    while codes:
+        code = codes.pop()
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        yield code
+
+
+def _lines_using(codes, names):
+    """``(file, line)`` of each instruction of ``codes`` that reads one of ``names``."""
+    return frozenset(
+        (code.co_filename, instruction.positions.lineno)
+        for code in codes
+        for instruction in dis.get_instructions(code)
+        if instruction.argval in names
+        and not instruction.opname.startswith(("STORE_", "DELETE_"))  # a use: a load
+        and instruction.positions is not None
+        and instruction.positions.lineno is not None
+    )
+
+
+def submission_asker(own_files, untrusted_folders, own_namespaces=()):
+    """``asks(frame, making_code=False)``: is the code running in ``frame`` (the innermost
+    Python frame when a frame was asked for, or code made: ``making_code``) to be refused,
+    by the rules above? ``own_files``: the worker's source files; ``untrusted_folders``:
+    where the submission's code lives or may be written; ``own_namespaces``: the worker's
+    modules' globals, where :data:`WORKER_FRAME_USERS` are. The lines where the functions
+    allowed to ask do so are read from their code (the worker may not read its files)."""
     stdlib = os.path.dirname(os.__file__) + "/"
     keep = frozenset((stdlib + name, qualname) for name, qualname in KEEP_FRAMES_TO_THEMSELVES)
+    users = frozenset(
+        (own, qualname)
+        for own in own_files
+        for name, qualname in WORKER_FRAME_USERS
+        if own.endswith("/" + name)
+    )
+    helpers = [
+        vars(importlib.import_module(name.removesuffix(".py").removesuffix("/__init__")))
+        for name in dict.fromkeys(name for name, _ in KEEP_FRAMES_TO_THEMSELVES)
+    ]
+    worker = [n for n in own_namespaces if any(n.get("__file__") == f for f, _ in users)]
+    helper_codes = [c for c in _codes(helpers) if c.co_filename.startswith(stdlib)]
+    user_codes = [c for c in _codes(worker) if (c.co_filename, c.co_qualname) in users]
+    asking = _lines_using(helper_codes, ASKS) | _lines_using(user_codes, ASKS | {"_caller"})
+    passing = _lines_using(helper_codes, PASSES)
+    helper_files = frozenset(c.co_filename for c in helper_codes)
     untrusted = tuple(os.path.join(f, "") for f in untrusted_folders)
 
     def asks(
         frame,
+        making_code=False,
         _own=frozenset(own_files),
-        _untrusted=untrusted,
-        _stdlib=stdlib,
+        _users=users,
         _keep=keep,
+        _helpers=helper_files,
+        _asking=asking,
+        _passing=passing,
+        _untrusted=untrusted,
         _files=FILES,
+        _importing=IMPORTING,
     ):
-        vouched = False  # a library, or a function that keeps frames, stands between
-        while frame is not None:
-            code = frame.f_code
-            name = code.co_filename
-            if name in _own:
+        if frame is None:
+            return True
+        # Code known to want frames, asking at a line where it asks for one: the worker's
+        # own, or a standard function that keeps them, directly or through its helpers.
+        code = frame.f_code
+        name = code.co_filename
+        if (name, frame.f_lineno) in _asking:
+            if (name, code.co_qualname) in _users or (name, code.co_qualname) in _keep:
                 return False
-            if name.startswith(_untrusted) or not name.startswith(_files):
-                return not vouched
-            if (
-                not name.startswith(_stdlib)
-                or "/site-packages/" in name
-                or "/dist-packages/" in name
-                or (name, code.co_qualname) in _keep
-            ):
-                vouched = True
+            caller = frame.f_back
+            while caller is not None:
+                code = caller.f_code
+                name = code.co_filename
+                if name not in _helpers or (name, caller.f_lineno) not in _passing:
+                    break
+                if (name, code.co_qualname) in _keep:
+                    return False
+                caller = caller.f_back
+        # Anything else: refused for the submission's code and the worker's, unless a
+        # library's file asked while the import machinery stands between it and them (or,
+        # for code being made, the import machinery asked: it compiles what it imports).
+        # Not the import machinery asking a frame: it calls a submission's loader.
+        asker = frame.f_code.co_filename
+        importing = False
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if name in _own or name.startswith(_untrusted) or not name.startswith(_files):
+                if not importing:
+                    return True
+                return not (
+                    asker.startswith("/")
+                    and asker not in _own
+                    and not asker.startswith(_untrusted)
+                    or making_code
+                    and asker.startswith(_importing)
+                )
+            if name.startswith(_importing):
+                importing = True
             frame = frame.f_back
-        return False
+        return True
 
     return asks

@@ -131,7 +131,16 @@ def alarm(fd):
     return note
 
 
-def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork, untrusted=()):
+def guard(
+    forbidden_modules,
+    forbidden_folders,
+    note,
+    *,
+    own_files,
+    own_fork,
+    untrusted=(),
+    own_namespaces=(),
+):
     """Block and report (``note``) every import of a forbidden module and every use of a
     forbidden folder. ``forbidden_folders`` maps a folder to what using it means
     (``"import mygrad"``), or to None (``"read /the/path"``).
@@ -161,7 +170,8 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork, un
     ``own_files``: the worker's own source files (a function whose code is there is the
     worker's); ``own_fork``: the code of the one function whose ``os.fork`` is allowed
     (``worker.fork_part``, the zygote's copy for a part); ``untrusted``: the folders
-    where the submission's code lives or may be written (its copy, the worker's folder).
+    where the submission's code lives or may be written (its copy, the worker's folder);
+    ``own_namespaces``: the worker's modules' globals (where its code that uses frames is).
     """
     # What the checks compare with are immutable default arguments, not closure cells: a
     # cell can be rewritten with no audit event, a default only with one the hook reports.
@@ -220,7 +230,7 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork, un
             _note(label or f"{action} {full.rstrip('/')}"[:200])
             raise PermissionError(f"{action} {name} is not allowed while grading")
 
-    asks = frames.submission_asker(own_files, untrusted)
+    asks = frames.submission_asker(own_files, untrusted, own_namespaces)
     untrusted_folders = tuple(os.path.join(f, "") for f in untrusted)
 
     def hook(
@@ -292,7 +302,7 @@ def guard(forbidden_modules, forbidden_folders, note, *, own_files, own_fork, un
                 _type(name) is _str
                 and name.startswith(_files)
                 and not name.startswith(_untrusted)
-                and _asks(_caller(0).f_back)
+                and _asks(_caller(0).f_back, True)
             ):
                 _note("made code under another file's name (" + name[:100] + ")")
                 raise _refused("code may not be made under another file's name")

@@ -252,6 +252,7 @@ def serve(args):
         own_files=own_files,
         own_fork=fork_part.__code__,
         untrusted=untrusted,
+        own_namespaces=list(modules.values()),
     )
     for stream in (sys.stdout, sys.stderr):  # what the student printed survives a kill
         try:

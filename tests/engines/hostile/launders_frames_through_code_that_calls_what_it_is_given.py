@@ -1,0 +1,204 @@
+# ruff: noqa: F821
+"""Ask for a frame through code that calls what it is given, so that the innermost Python
+frame when ``sys._getframe`` (written in C, with no frame of its own) runs is not the
+submission's: ``collections.abc.Mapping.get`` calling ``__getitem__`` (frozen standard
+library), ``sys.settrace`` laundered the same way, ``numpy.vectorize``, ``traceback.walk_tb``
+driven by a frozen ``MutableSequence.extend``, ``namedtuple``'s defaults and ``enum``'s
+functional API (functions that may ask for a frame, made to at another line), a traceback
+summary fed frames by ``map`` or a mapping's values, the import machinery calling a
+loader's ``create_module``, and the worker itself calling an op that is ``sys._getframe``
+(``exp``) and handing the result to another (``sin``). Each route that gave a frame (or a
+frame's locals) is written to ``@PROBE@/frames.txt``.
+
+Expected: no route gives the submission a frame (``frames.txt`` stays empty), every part
+scores 0 and the report says the submission reached for the worker's frames.
+"""
+
+import collections
+import collections.abc
+import enum
+import importlib
+import importlib.machinery
+import sys
+import traceback
+
+_GET = getattr(sys, "_get" + "frame")
+_got = []
+
+
+def _is_frame(value):
+    return type(value).__name__ == "frame"
+
+
+def _tb():
+    try:
+        raise ZeroDivisionError
+    except ZeroDivisionError as e:
+        return e.__traceback__
+
+
+class _Calls(collections.abc.Mapping):
+    """``get`` (frozen ``_collections_abc``) calls ``__getitem__``: here a C function."""
+
+    __getitem__ = None  # each subclass's: a C function
+
+    def __init__(self, keys=()):
+        self._keys = list(keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self):
+        return len(self._keys)
+
+
+class _Frames(_Calls):
+    __getitem__ = staticmethod(_GET)
+
+
+class _Tracing(_Calls):
+    __getitem__ = staticmethod(sys.settrace)
+
+
+class _Listed(collections.abc.MutableSequence):
+    def __init__(self):
+        self._items = []
+
+    def __getitem__(self, i):
+        return self._items[i]
+
+    def __setitem__(self, i, v):
+        self._items[i] = v
+
+    def __delitem__(self, i):
+        del self._items[i]
+
+    def __len__(self):
+        return len(self._items)
+
+    def insert(self, i, v):
+        self._items.insert(i, v)
+
+
+def _by_walk_tb():
+    listed = _Listed()
+    listed.extend(traceback.walk_tb(_tb()))  # the generator runs inside frozen extend
+    return listed[0][0]
+
+
+class _Index(str):
+    def __index__(self):
+        return 0
+
+
+class _Names(dict):
+    __getitem__ = staticmethod(_GET)
+
+
+def _by_enum():
+    made = enum.Enum("Made", _Names({_Index("A"): 1}))
+    return made.A.value
+
+
+def _summary_locals(frames):
+    summary = traceback.StackSummary._extract_from_extended_frame_gen(
+        zip(frames, [(1, None, None, None)]), capture_locals=True, lookup_lines=False
+    )
+    return "locals" if summary and summary[0].locals else None
+
+
+class _Spec(importlib.machinery.ModuleSpec):
+    def __index__(self):
+        return 0
+
+
+class _Loader:
+    create_module = staticmethod(_GET)
+    exec_module = staticmethod(id)
+
+
+class _Finder:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.startswith("_laundered_"):
+            return _Spec(name, _Loader())
+        return None
+
+
+def _by_the_import_machinery():
+    sys.meta_path.append(_Finder)
+    try:
+        return importlib.import_module("_laundered_" + str(len(_got)) + str(id(_got)))
+    finally:
+        sys.meta_path.remove(_Finder)
+
+
+def _by_numpy():
+    import numpy
+
+    return numpy.vectorize(_GET, otypes=[object])(numpy.array([0]))[0]
+
+
+def _by_settrace():
+    def traced(*args):
+        _got.append("a trace function laundered by Mapping.get")
+
+    _Tracing().get(traced)
+
+
+def _routes():
+    return {
+        "Mapping.get": lambda: _Frames().get(0),
+        "Mapping.get -> settrace": _by_settrace,
+        "numpy.vectorize": _by_numpy,
+        "walk_tb in MutableSequence.extend": _by_walk_tb,
+        "namedtuple defaults": lambda: collections.namedtuple(
+            "Made", "a", defaults=map(_GET, [0])
+        )._field_defaults["a"],
+        "enum names": _by_enum,
+        "summary of map": lambda: _summary_locals(map(_GET, [0])),
+        "summary of Mapping.values": lambda: _summary_locals(_Frames([0]).values()),
+        "create_module": _by_the_import_machinery,
+    }
+
+
+def _try_all(when):
+    for name, route in _routes().items():
+        try:
+            frame = route()
+        except Exception:
+            continue
+        if _is_frame(frame) or frame == "locals":
+            _got.append(f"{when}: {name}")
+    try:
+        sys.settrace(None)
+    except Exception:
+        pass
+    with open("@PROBE@/frames.txt", "a") as f:
+        f.write("".join(line + "\n" for line in dict.fromkeys(_got)))
+
+
+_try_all("import")
+_backward = Tensor.backward
+
+
+def _asking(self):
+    _try_all("backward")
+    _backward(self)
+
+
+Tensor.backward = _asking
+
+# The worker calls ``exp(x)`` itself: here ``sys._getframe(x)``, x read as 0, so the
+# innermost Python frame is the worker's. What it returns goes on to ``sin``.
+Tensor.__index__ = lambda self: 0
+exp = _GET
+_sin = sin
+
+
+def sin(x):
+    if _is_frame(x):
+        with open("@PROBE@/frames.txt", "a") as f:
+            f.write("the worker's call of exp\n")
+        x = Tensor(1.0)
+    return _sin(x)

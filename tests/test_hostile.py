@@ -576,6 +576,28 @@ def test_no_code_that_calls_what_it_is_given_asks_for_a_frame_for_the_submission
     assert "reached for the worker's frames" in graded.messages()
 
 
+@pytest.mark.parametrize("static_policy", [True, False], ids=["policy", "guard"])
+def test_a_decorated_class_or_a_format_field_reaches_no_frame(tmp_path, static_policy):
+    """Review 30: getattr(Config, <computed>) with Config rebound by its decorator, and
+    string.Formatter().get_field("0.__globals__[...]"): violations before anything runs;
+    without the static policy, the frame laundered through Mapping.get is refused."""
+    graded = grade(
+        tmp_path,
+        "reaches_the_builtins_through_a_decorated_class_and_a_format_field.py",
+        examples=2,
+        parts=("arithmetic",),
+        static_policy=static_policy,
+    )
+    frames = graded.probe / "frames.txt"  # written only by a frame reached
+    assert not frames.exists() or frames.read_text() == ""
+    assert graded.report.score == 0
+    said = graded.messages()
+    if static_policy:
+        assert "getattr(..., <computed name>)" in said and ".get_field(" in said, said
+    else:
+        assert "reached for the worker's frames (sys._getframe)" in said, said
+
+
 def test_standard_functions_that_read_frames_cost_a_correct_engine_nothing(tmp_path):
     graded = grade(
         tmp_path,

@@ -430,6 +430,79 @@ def test_other_ways_to_compute_a_name(source, construct):
     assert construct in found if construct else found == [], found
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        # review 30: a decorator rebinds the class's name to what it returns (a function)
+        "def pick(cls):\n    return pick\n@pick\nclass Config:\n    pass\n"
+        "g = getattr(Config, name)\n",
+        # a metaclass, or a base's, makes the class, and may return anything
+        "class Config(metaclass=M):\n    pass\ng = getattr(Config, name)\n",
+        "class Base(metaclass=M):\n    pass\nclass Config(Base):\n    pass\n"
+        "g = getattr(Config, name)\n",
+        "import enum\nclass Config(enum.Enum):\n    A = 1\ng = getattr(Config, name)\n",
+        "class Config(**keywords):\n    pass\ng = getattr(Config, name)\n",
+        # a name built of literals, whatever it spells
+        "class Config:\n    pass\ng = getattr(Config, '__slabolg__'[::-1])\n",
+        "class Config:\n    pass\ng = getattr(Config, '__' + 'dict__')\n",
+    ],
+)
+def test_a_computed_getattr_reads_only_a_plain_class_of_the_file(source):
+    assert flagged(source) == ["getattr(..., <computed name>)"]
+
+
+def test_dezeros_getattr_of_its_own_config_is_allowed():
+    dezero = (
+        "class Config:\n    enable_backprop = True\n"
+        "class Strict(Config, object):\n    pass\n"
+        "def using_config(name, value):\n    old = getattr(Config, name)\n"
+        "    setattr(Config, name, value)\n    return getattr(Strict, name), old\n"
+    )
+    assert flagged(dezero) == []
+
+
+@pytest.mark.parametrize(
+    "source, construct",
+    [
+        # review 30: string.Formatter resolves "0.attr[key]" fields and returns the object
+        (
+            "import string\nF = string.Formatter()\n"
+            "def get(o, d):\n    return F.get_field('0' + d, (o,), {})[0]\n",
+            ".get_field(<computed format string>)",
+        ),
+        (
+            "import string\ng = string.Formatter().get_field('0.__globals__', (f,), {})",
+            "'{0.__globals__}'",
+        ),
+        ("import string\ns = string.Formatter().vformat(t, (o,), {})", ".vformat"),
+        ("import string\ns = string.Formatter().format(t, o)", ".format"),
+        ("def f(o, t):\n    return t.format(o)\n", ".format(<computed format string>)"),
+        ("def f(o, t):\n    return t.format_map(o)\n", ".format_map"),
+        ("def f(o, t):\n    return str.format(t, o)\n", ".format(<computed format string>)"),
+        ("s = list(map(str.format, texts, objs))", ".format(<computed format string>)"),
+        ("s = ('{0.' + name + '}').format(o)", ".format(<computed format string>)"),
+        ("s = f'{{0.{name}}}'.format(o)", ".format(<computed format string>)"),
+        ("import operator\ns = operator.methodcaller('format', o)(t)", "methodcaller"),
+        ("s = '{0.__init__.__globals__[os]}'.format(o)", "'{0.__init__.__globals__[os]}'"),
+        ("T = '{0.__globals__}'\ns = T.format(o)", "'{0.__globals__}'"),
+        # a module's namespace, read by a computed key
+        ("import typing\ns = typing.__dict__['s' + 'ys']", ".__dict__"),
+    ],
+)
+def test_a_format_string_computed_at_run_time_is_a_computed_attribute(source, construct):
+    found = flagged(source)
+    assert any(construct in f for f in found), found
+
+
+def test_format_strings_written_out_are_allowed():
+    source = (
+        "FORMAT = '{:.4f}'\nNAMED: str = '{0.data}'\n"
+        "def show(t):\n    return FORMAT.format(t.data) + NAMED.format(t)"
+        " + '{}({:.3f})'.format(type(t).__name__, t.data) + '{x}'.format_map({'x': 1})\n"
+    )
+    assert flagged(source) == []
+
+
 def test_literal_strings_are_values_not_code():
     source = (
         "from typing import Annotated, Literal\n"

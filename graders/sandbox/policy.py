@@ -20,11 +20,17 @@ construct that reaches for those, with its file, line and what to do:
   ``np.ctypeslib``, ``np.load``, ...);
 * ``getattr``/``delattr`` with a computed name (other than a name taken from ``dir(obj)``
   and read off a classmethod's ``cls``, as minitorch's ``testing.py`` does, or a
-  ``getattr`` on a class the file defines and never rebinds, as DeZero's
-  ``using_config`` reads ``getattr(Config, name)``),
-  ``getattr`` and its kin used other than by a call (``g = getattr``), and a string that
-  names any of those (``"__globals__"``, as ``operator.attrgetter`` or a ``__dict__[...]``
-  lookup would use it) or a format field that reads one (``"{0.__globals__}"``).
+  ``getattr`` by a variable's name on a class the file defines and never rebinds, with
+  no decorator, metaclass or base other than such a class, as DeZero's ``using_config``
+  reads ``getattr(Config, name)``), ``getattr`` and its kin used other than by a call
+  (``g = getattr``), and a string that names any of those (``"__globals__"``, as
+  ``operator.attrgetter`` or a ``__dict__[...]`` lookup would use it) or a format field
+  that reads one (``"{0.__globals__}"``);
+* a format string computed at run time (``text.format(obj)``, ``str.format``,
+  ``format_map``, ``string.Formatter``'s ``format``, ``vformat`` and ``get_field``):
+  its fields read attributes and items by name (``"0.__globals__[__builtins__]"``); a
+  format string written out, or held in a variable only ever bound to one, is checked
+  as any string is. And a module's ``__dict__`` (its namespace, as ``vars(module)``).
 
 **Allowed by default**: the submission's own modules, whatever their names (a helper
 ``autograd.py``, a package ``micrograd/``); the standard modules of ``allowed_imports``
@@ -398,7 +404,9 @@ class Policy:
                 if self.computed_names
                 else "also not allowed: getattr, delattr, attrgetter or methodcaller with a "
                 "computed attribute name (other than one taken from dir(...) in a "
-                "classmethod, read off its cls, or one read off a class the file defines)\n"
+                "classmethod, read off its cls, or one read off a class the file defines), "
+                "a format string computed at run time (text.format, format_map, "
+                "string.Formatter), or a module's __dict__\n"
             )
         )
 
@@ -722,6 +730,11 @@ _BY_NAME = ("getattr", "setattr", "delattr")
 #: The same, from the operator module: a name written out only.
 _OPERATOR_BY_NAME = ("attrgetter", "methodcaller")
 
+#: Methods that read attributes and items by the names a format string's fields give
+#: (``"{0.__globals__[os]}"``): ``str.format``, ``format_map``, ``string.Formatter``'s
+#: ``format``, ``vformat`` and ``get_field`` (a bare field, ``"0.__globals__"``).
+_FORMATS = frozenset({"format", "format_map", "vformat", "get_field"})
+
 
 #: Functions of allowed modules that evaluate text as code: typing evaluates string
 #: annotations (``def f(a: "__import__('os')")``) with ``eval``.
@@ -761,6 +774,7 @@ class _Checker:
         self.attribute_names: set[str] = set()  # variables that only take names from dir()
         self.own_classes: set[str] = set()  # names only ever bound to a class of this file
         self.on_own_class: set[int] = set()  # getattr(cls, ...) calls in a classmethod
+        self.texts: set[str] = set()  # names only ever bound to a string written out
         self.found: list[Violation] = []
 
     def run(self, tree: ast.AST) -> list[Violation]:
@@ -771,6 +785,7 @@ class _Checker:
         self.attribute_names = _names_from_dir(nodes, self.modules, self.builtins_used)
         self.own_classes = _own_classes(tree, nodes)
         self.on_own_class = _getattrs_on_cls(nodes)
+        self.texts = _names_of_texts(nodes)
         called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
         read = {  # ``sys.setrecursionlimit``: the allowed attributes of a partly allowed module
             id(n.value)
@@ -786,6 +801,8 @@ class _Checker:
                 self._name(node, id(node) in called, id(node) in read)
             elif isinstance(node, ast.Attribute):
                 self._attribute(node)
+                if node.attr in _FORMATS and id(node) not in called and not self.computed_names:
+                    self._format(node, None)
             elif isinstance(node, ast.Call):
                 self._call(node)
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -922,7 +939,14 @@ class _Checker:
             )
 
     def _attribute(self, node: ast.Attribute) -> None:
-        if node.attr in _EVALUATES_TEXT:
+        on_module = isinstance(node.value, ast.Name) and node.value.id in self.modules
+        if node.attr == "__dict__" and on_module and not self.computed_names:  # vars(module)
+            self._flag(
+                node,
+                ".__dict__",
+                "a module's namespace holds the modules it imported, read by computed names",
+            )
+        elif node.attr in _EVALUATES_TEXT:
             self._flag(node, f".{node.attr}", "evaluates text as code")
         elif node.attr in self.attributes:
             on_module = isinstance(node.value, ast.Name) and node.value.id in self.modules
@@ -931,15 +955,42 @@ class _Checker:
                     node, f".{node.attr}", "reaches into the interpreter, files or processes"
                 )
 
+    def _format(self, method: ast.Attribute, call: ast.Call | None) -> None:
+        """``text.format(...)`` and its kin (``method``, called by ``call``): the format
+        string must be written out (its fields are then checked as any string is: see
+        :meth:`_string`); one computed at run time reads attributes by computed names."""
+        receiver = method.value
+        if method.attr in ("vformat", "get_field") or (
+            isinstance(receiver, ast.Name) and receiver.id == "str"
+        ):
+            text = call.args[0] if call is not None and call.args else None
+        else:
+            text = receiver
+        if isinstance(text, ast.Constant) and isinstance(text.value, str):
+            if method.attr == "get_field":  # a bare field: "0.__globals__[os]"
+                self._string(ast.Constant("{" + text.value + "}", lineno=text.lineno))
+            return
+        if isinstance(text, ast.Name) and text.id in self.texts:
+            return
+        self._flag(
+            method,
+            f".{method.attr}(<computed format string>)",
+            "a format string's fields read attributes by name: one computed at run time "
+            "can reach anything",
+        )
+
     def _call(self, node: ast.Call) -> None:
         if self.computed_names:
             return
         function = node.func
+        if isinstance(function, ast.Attribute) and function.attr in _FORMATS:
+            self._format(function, node)
         name = (
             function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
         )
         if name in _OPERATOR_BY_NAME and not all(
-            isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args
+            isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value not in _FORMATS
+            for a in node.args[: 1 if name == "methodcaller" else None]
         ):
             self._flag(
                 node, f"{name}(<computed name>)", "a computed attribute name can reach anything"
@@ -955,10 +1006,11 @@ class _Checker:
             and attribute.id in self.attribute_names
             and id(node) in self.on_own_class
         )
-        plain = plain or (  # a setting read off the file's own class (DeZero's Config)
-            function.id == "getattr"
+        plain = plain or (  # a setting read off the file's own class (DeZero's Config),
+            function.id == "getattr"  # by a variable's name: not one built of literals
             and isinstance(node.args[0], ast.Name)
             and node.args[0].id in self.own_classes
+            and isinstance(attribute, ast.Name)
         )
         if (
             any(isinstance(a, ast.Starred) for a in node.args)
@@ -1094,13 +1146,46 @@ def _names_from_dir(nodes: list[ast.AST], modules: set[str], builtins_used: set[
     return from_dir - bound_otherwise
 
 
+def _names_of_texts(nodes: list[ast.AST]) -> set[str]:
+    """Variables whose every binding is an assignment of a string written out
+    (``FORMAT = "{:.4f}"``): a format string held in one is as good as written out."""
+    literal: dict[str, int] = {}  # plain assignments of a string, by name
+    for node in nodes:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            value = node.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        literal[target.id] = literal.get(target.id, 0) + 1
+    stores: dict[str, int] = {}  # every binding, by name
+    for node in nodes:
+        name = None
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            name = node.id
+        elif isinstance(node, ast.arg):
+            name = node.arg
+        elif isinstance(node, ast.alias):
+            name = node.asname or node.name.partition(".")[0]
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            for each in node.names:
+                stores[each] = stores.get(each, 0) + 1
+        if name is not None:
+            stores[name] = stores.get(name, 0) + 1
+    return {name for name, count in literal.items() if stores.get(name) == count}
+
+
 def _own_classes(tree: ast.AST, nodes: list[ast.AST]) -> set[str]:
     """Names bound only by a class statement at the top of the file (DeZero's ``class
     Config``), never assigned, imported, declared global or taken as a parameter: a
     ``getattr(Config, name)`` there reads one attribute of the student's own class, and
-    reaching further from what it returns takes a construct checked on its own."""
+    reaching further from what it returns takes a construct checked on its own. Not a
+    class statement with a decorator (``@pick class Config``: the name is bound to what
+    the decorator returns, a function whose ``__globals__`` a computed name reaches), a
+    metaclass or other class keyword, or a base other than such a class of the file (a
+    base's metaclass makes the class, and may return anything)."""
     body = getattr(tree, "body", [])
-    classes = [n.name for n in body if isinstance(n, ast.ClassDef)]
+    statements = [n for n in body if isinstance(n, ast.ClassDef)]
     bound: list[str] = []
     for node in nodes:
         if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
@@ -1117,7 +1202,19 @@ def _own_classes(tree: ast.AST, nodes: list[ast.AST]) -> set[str]:
             bound.append(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             bound.append(node.rest)
-    return {name for name in classes if bound.count(name) == 1}
+    plain = {
+        n.name: n
+        for n in statements
+        if bound.count(n.name) == 1 and not n.decorator_list and not n.keywords
+    }
+    own: set[str] = set()
+    for _ in range(len(plain)):  # a base must be one already known to be plain
+        own |= {
+            name
+            for name, n in plain.items()
+            if all(isinstance(b, ast.Name) and (b.id in own or b.id == "object") for b in n.bases)
+        }
+    return own
 
 
 def _getattrs_on_cls(nodes: list[ast.AST]) -> set[int]:

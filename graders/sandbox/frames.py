@@ -24,7 +24,8 @@ own ends, *at the line where it asks for one*:
   (:data:`KEEP_FRAMES_TO_THEMSELVES`: a module name for ``namedtuple``, a line to log, a
   printed stack), asking at such a line itself or through the standard library's own
   helpers, each at the line that calls the next (``logging.currentframe``,
-  ``traceback.walk_tb`` driven by ``StackSummary``): allowed;
+  ``traceback.walk_tb`` driven by ``StackSummary``), and the few installed packages'
+  functions that do the same (:data:`KEEP_IN_PACKAGES`): allowed;
 * anything else (the submission's code, other standard-library code frozen or not,
   ``inspect.currentframe``, an installed package): refused when the submission's code or
   the worker's is the first of the two met going outwards, unless a library asked while
@@ -38,6 +39,7 @@ be rewritten with an audit event the hook reports).
 
 import dis
 import importlib
+import importlib.util
 import os
 import types
 
@@ -63,6 +65,12 @@ KEEP_FRAMES_TO_THEMSELVES = (
     ("traceback.py", "clear_frames"),
     ("warnings.py", "warn"),
 )
+
+#: Installed packages' functions that do the same (module, qualified name), where the
+#: package is installed: ``typing_extensions._caller`` is ``typing._caller`` (the module
+#: name of its caller's caller, for ``TypeVar``, ``NamedTuple``, ... at any time). Their
+#: lines that ask are read from their source (a package's file is readable).
+KEEP_IN_PACKAGES = (("typing_extensions", "_caller"),)
 
 #: The worker's functions that use frames (file in this folder, qualified name); the
 #: hook's own call of ``sys._getframe`` is known to it by its code.
@@ -136,6 +144,15 @@ def _lines_using(codes, names):
     )
 
 
+def _lines_holding(path, text):
+    """The numbers of the lines of the file ``path`` that hold ``text``."""
+    try:
+        with open(path, encoding="utf-8") as source:
+            return [number for number, line in enumerate(source, 1) if text in line]
+    except (OSError, UnicodeError):
+        return []
+
+
 def submission_asker(own_files, untrusted_folders, own_namespaces=()):
     """``asks(frame, making_code=False)``: is the code running in ``frame`` (the innermost
     Python frame when a frame was asked for, or code made: ``making_code``) to be refused,
@@ -159,6 +176,14 @@ def submission_asker(own_files, untrusted_folders, own_namespaces=()):
     helper_codes = [c for c in _codes(helpers) if c.co_filename.startswith(stdlib)]
     user_codes = [c for c in _codes(worker) if (c.co_filename, c.co_qualname) in users]
     asking = _lines_using(helper_codes, ASKS) | _lines_using(user_codes, ASKS | {"_caller"})
+    for module, qualname in KEEP_IN_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(module)  # found, not imported
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.origin and spec.origin.endswith(".py"):
+            keep |= {(spec.origin, qualname)}
+            asking |= {(spec.origin, n) for n in _lines_holding(spec.origin, "_getframe(")}
     passing = _lines_using(helper_codes, PASSES)
     helper_files = frozenset(c.co_filename for c in helper_codes)
     untrusted = tuple(os.path.join(f, "") for f in untrusted_folders)

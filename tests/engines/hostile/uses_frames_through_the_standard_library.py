@@ -3,7 +3,10 @@
 for their own ends, at import and in its first calls of ``backward``: ``namedtuple`` and
 ``typing`` (the caller's module name), ``enum``'s functional API, ``logging`` (the
 caller's line, to stderr), ``traceback.format_exc`` and ``traceback.format_stack``
-(printed stacks) and ``warnings.warn``.
+(printed stacks) and ``warnings.warn``; and installed packages doing the same:
+``typing_extensions``' ``TypeVar`` and ``NamedTuple`` (the caller's module name, at any
+time, not only as it is imported; ``typing``'s where it is not installed), and
+``numpy.vectorize`` of the engine's own function.
 
 Expected: full marks; none of it is the submission reaching for a frame.
 """
@@ -15,6 +18,13 @@ import traceback
 import typing
 import warnings
 
+import numpy
+
+try:
+    import typing_extensions
+except ImportError:  # not installed: typing's own
+    typing_extensions = typing
+
 Pair = collections.namedtuple("Pair", "value grad")
 T = typing.TypeVar("T")
 Colour = enum.Enum("Colour", "RED GREEN")
@@ -23,6 +33,9 @@ Colour = enum.Enum("Colour", "RED GREEN")
 def _uses_frames():
     collections.namedtuple("Step", "node")
     typing.TypeVar("U")
+    typing_extensions.TypeVar("V")
+    typing_extensions.NamedTuple("Row", [("node", int)])
+    numpy.vectorize(lambda v: v + 1.0, otypes=[float])(numpy.array([0.0]))
     enum.Enum("Kind", "A B")
     logging.getLogger("engine").warning("backward ran")
     try:

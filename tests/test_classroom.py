@@ -91,7 +91,16 @@ def test_an_assignment_without_public_tests_is_a_clean_error(tmp_path):
     assert "no visible tests with points" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("name", ["scalar_autodiff", "tensor_autodiff", "chain_rule_single"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "scalar_autodiff",
+        "tensor_autodiff",
+        "chain_rule_single",
+        "forward_autodiff",
+        "functional_autodiff",
+    ],
+)
 def test_every_bundled_part_splits_into_equal_whole_shares(name):
     # Classroom's steps are whole points: a part whose points are a multiple of its items
     # gives every student the same total on Classroom as on Gradescope.

@@ -13,6 +13,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -35,6 +36,24 @@ from graders.sandbox import users
 
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
+ENGINES = ROOT / "tests" / "engines"
+#: The forward kind's assignments: the folder, a correct engine and a one-bug one in its
+#: own API, the part the bug costs 5 of its points (95 in all, as on Gradescope and
+#: Classroom), and what that part's output names.
+FORWARD_CASES = {
+    "forward_autodiff": (
+        ENGINES / "forward" / "correct" / "dual_class.py",
+        ENGINES / "forward" / "buggy" / "sin_upstream.py",
+        "trigonometry",
+        "step upstream, op sin (a)",
+    ),
+    "functional_autodiff": (
+        ROOT / "assignments" / "functional_autodiff" / "solution" / "autodiff.py",
+        ENGINES / "functional" / "buggy" / "closure_exp_upstream.py",
+        "exponentials and logs",
+        "step upstream, op exp (a)",
+    ),
+}
 #: What the engine with a wrong cos (``wrong_cos.py``) earns at 3 examples: the score each
 #: attack on the solution honestly gets, unless a violation makes it 0.
 GRADE_WRONG_COS = 95
@@ -118,6 +137,31 @@ def test_a_submission_that_kills_everything_costs_the_others_nothing(
     for name in ("alice", "bob", "carol"):
         assert float(rows[name]["score"]) == 100, (name, rows[name])
     assert rows["mallory"]["status"] == "graded"
+
+
+@pytest.mark.parametrize("name", FORWARD_CASES)
+def test_a_batch_of_forward_kind_engines_is_graded_by_pool_users(
+    installed, tmp_path, request, name
+):
+    """forward_autodiff (dual numbers) and functional_autodiff (grad(f)), their policy on as
+    a course grades them, from the installed copy as root, each worker a uid of the
+    default pool (as the tests above show): the correct engine gets full marks, the
+    one-bug one what Gradescope and Classroom give it (95), its step and op named in its
+    Gradescope-format results, nothing else charged."""
+    correct, buggy, part, named = FORWARD_CASES[name]
+    assignment = open_folder(request.config, "assignment") / name
+    shutil.copytree(
+        ROOT / "assignments" / name, assignment, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    shutil.copy(correct, submissions / "alice.py")
+    shutil.copy(buggy, submissions / "bob.py")
+    rows = batch_rows(installed, submissions, assignment, tmp_path, examples=5)
+    assert {n: float(r["score"]) for n, r in rows.items()} == {"alice": 100, "bob": 95}
+    bob = {t["name"]: t for t in json.loads((tmp_path / "out" / "bob.json").read_text())["tests"]}
+    assert bob[part]["score"] == 10 and named in bob[part]["output"]
+    assert all(t["score"] == t["max_score"] for n, t in bob.items() if n != part)
 
 
 @pytest.mark.parametrize(

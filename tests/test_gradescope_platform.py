@@ -31,6 +31,9 @@ from platform_support import (
 
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
+FORWARD = ROOT / "assignments" / "forward_autodiff"
+FUNCTIONAL = ROOT / "assignments" / "functional_autodiff"
+ENGINES = ROOT / "tests" / "engines"
 
 pytestmark = [pytest.mark.slow, pytest.mark.platform]
 
@@ -179,14 +182,22 @@ def _system_python() -> str:
 
 @pytest.fixture(scope="module")
 def autograder(request):
-    """An installed autograder: its root, and two unpacked sources (the assignment with its
-    static policy off, so attacks really run, and the assignment as it is)."""
+    """An installed autograder: its root, and its unpacked sources (the assignment with its
+    static policy off, so attacks really run, the assignment as it is, and the forward
+    kind's two, forward_autodiff and functional_autodiff, as they are), all graded by the
+    one installed copy."""
     need_root()
     root = open_folder(request.config, "gradescope")
     python = _system_python()
     unguarded = unguarded_copy(ASSIGNMENT, root / "unguarded")
     sources = {}
-    for name, assignment in (("unguarded", unguarded), ("real", ASSIGNMENT)):
+    assignments = {
+        "unguarded": unguarded,
+        "real": ASSIGNMENT,
+        "forward_autodiff": FORWARD,
+        "functional_autodiff": FUNCTIONAL,
+    }
+    for name, assignment in assignments.items():
         build_zip(assignment, root / f"{name}.zip", python)
         sources[name] = root / "autograder" / f"source-{name}"
         unpack(root / f"{name}.zip", sources[name])
@@ -244,6 +255,49 @@ def test_a_buggy_engine_is_charged_for_its_bug_only(autograder):
     assert data["score"] == 96
     arithmetic = next(t for t in data["tests"] if t["name"] == "arithmetic")
     assert arithmetic["score"] == 16 and "step local-derivative, op sub (b)" in arithmetic["output"]
+
+
+#: The forward kind's assignments: the file a student uploads, a correct engine and a
+#: one-bug one in the assignment's own API, and what the one-bug one loses.
+FORWARD_CASES = {
+    "forward_autodiff": (
+        "dual.py",
+        ENGINES / "forward" / "correct" / "dual_class.py",
+        ENGINES / "forward" / "buggy" / "sin_upstream.py",
+        "trigonometry",
+        "op sin (a)",
+    ),
+    "functional_autodiff": (
+        "autodiff.py",
+        FUNCTIONAL / "solution" / "autodiff.py",
+        ENGINES / "functional" / "buggy" / "closure_exp_upstream.py",
+        "exponentials and logs",
+        "op exp (a)",
+    ),
+}
+
+
+@pytest.mark.parametrize("assignment", FORWARD_CASES)
+def test_a_forward_kind_engine_is_graded_as_the_unprivileged_user(autograder, assignment):
+    """forward_autodiff's zip (dual.py, its Dual API) and functional_autodiff's (autodiff.py,
+    grad(f)): a correct engine gets full marks and a one-bug one loses only its op's share
+    (95), its step and op named: the score the pack's Classroom steps give it
+    (tests/test_pack_platform.py) and batch gives it (tests/test_batch_platform.py)."""
+    root, sources = autograder
+    submission, correct, buggy, part, op = FORWARD_CASES[assignment]
+    good = run_autograder(
+        root, sources[assignment], "", f"{assignment}-correct",
+        {submission: correct.read_text()},
+    )  # fmt: skip
+    assert good["score"] == 100, json.dumps(good, indent=1)[:3000]
+    data = run_autograder(
+        root, sources[assignment], "", f"{assignment}-buggy",
+        {submission: buggy.read_text()},
+    )  # fmt: skip
+    assert data["score"] == 95, json.dumps(data, indent=1)[:3000]
+    tests = {t["name"]: t for t in data["tests"]}
+    assert tests[part]["score"] == 10 and f"step upstream, {op}" in tests[part]["output"]
+    assert all(t["score"] == t["max_score"] for n, t in tests.items() if n != part)
 
 
 def test_a_hostile_engine_is_a_policy_violation(autograder):

@@ -102,6 +102,7 @@ def grade(
     folder = tmp_path / "submission"
     folder.mkdir(exist_ok=True)
     submission = folder / "engine.py"
+    assert assignment.solution is not None  # scalar_autodiff's is bundled
     submission.write_text(assignment.solution.read_text() + "\n\n" + text)
     grader = Grader(assignment, submission, examples=examples)
     report = grader.grade()
@@ -464,7 +465,7 @@ def honest(graded: Graded, own: Graded) -> bool:
     first = graded.report.findings[0].message if graded.report.findings else ""
     if graded.report.score == 0 and first.startswith("policy violation"):
         return True
-    return graded.report.score == own.report.score and graded.findings("cos")
+    return graded.report.score == own.report.score and bool(graded.findings("cos"))
 
 
 @pytest.fixture(scope="module")

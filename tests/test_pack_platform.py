@@ -21,18 +21,36 @@ from platform_support import ROOT, SYSTEM_PYTHON, clean_environment, need_root, 
 
 ASSIGNMENT = ROOT / "assignments" / "scalar_autodiff"
 SOLUTION = ASSIGNMENT / "solution" / "engine.py"
+ENGINES = ROOT / "tests" / "engines"
+#: The forward kind's assignments: the student's file, a correct engine and a one-bug one
+#: in the assignment's own API, and what ``check`` says of the one-bug one (95 in all, as
+#: Gradescope and batch give it).
+FORWARD_CASES = {
+    "forward_autodiff": (
+        "dual.py",
+        ENGINES / "forward" / "correct" / "dual_class.py",
+        ENGINES / "forward" / "buggy" / "sin_upstream.py",
+        ["step upstream, op sin (a)", "trigonometry           10 / 15"],
+    ),
+    "functional_autodiff": (
+        "autodiff.py",
+        ROOT / "assignments" / "functional_autodiff" / "solution" / "autodiff.py",
+        ENGINES / "functional" / "buggy" / "closure_exp_upstream.py",
+        ["step upstream, op exp (a)", "exponentials and logs  10 / 15"],
+    ),
+}
 GRADER = "classroom-resources/autograding-command-grader@v1"
 
 pytestmark = [pytest.mark.slow, pytest.mark.platform]
 
 
-@pytest.fixture(scope="module")
-def pack(request):
-    """The pack installed as a student installs it: its folder and its venv's bin."""
+def install_pack(request, assignment: str):
+    """``assignment``'s pack installed as a student installs it: its folder and its venv's
+    bin."""
     work = open_folder(request.config, "pack")
     built = work / "built"
     done = subprocess.run(
-        [sys.executable, "-m", "graders.platforms.cli", "release", "scalar_autodiff", "-o", built],
+        [sys.executable, "-m", "graders.platforms.cli", "release", assignment, "-o", built],
         capture_output=True,
         text=True,
         timeout=300,
@@ -59,6 +77,19 @@ def pack(request):
     )
     assert install.returncode == 0, install.stdout + install.stderr
     return student, venv / "bin"
+
+
+@pytest.fixture(scope="module")
+def pack(request):
+    """The scalar_autodiff pack installed as a student installs it."""
+    return install_pack(request, "scalar_autodiff")
+
+
+@pytest.fixture(scope="module", params=list(FORWARD_CASES))
+def forward_pack(request):
+    """A pack of the forward kind (forward_autodiff's dual.py, functional_autodiff's
+    autodiff.py), installed the same way, in a venv of its own: its name too."""
+    return (request.param, *install_pack(request, request.param))
 
 
 def run(bin_: Path, command: list[str], cwd: Path, timeout: float = 600):
@@ -109,8 +140,8 @@ def classroom_total(bin_: Path, folder: Path) -> float:
         return sum(pool.map(passed, steps))
 
 
-def gradescope_score(bin_: Path, folder: Path) -> float:
-    done = run(bin_, ["chaingrade", "grade", "engine.py", "--results", "-"], folder)
+def gradescope_score(bin_: Path, folder: Path, submission: str = "engine.py") -> float:
+    done = run(bin_, ["chaingrade", "grade", submission, "--results", "-"], folder)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["score"]
 
@@ -134,6 +165,60 @@ def test_classroom_steps_add_up_to_the_gradescope_score(pack, tmp_path, engine):
     total = classroom_total(bin_, folder)
     assert total == gradescope_score(bin_, folder)
     assert {"correct": 100, "partly correct": 91, "broken": 0}[engine] == total
+
+
+def test_the_forward_kinds_pack_installs_from_itself_and_checks_starter_and_solution(
+    forward_pack, tmp_path
+):
+    """The student's file to write, the README saying so, no solution; the pack's own
+    chaingrade names the starter's missing ops and gives the solution full marks."""
+    name, student, bin_ = forward_pack
+    submission = FORWARD_CASES[name][0]
+    assignment = ROOT / "assignments" / name
+    where = run(bin_, ["python", "-c", "import graders; print(graders.__file__)"], student)
+    assert where.stdout.startswith(str(bin_.parent)), where.stdout  # from the wheel, not here
+    assert not any("solution" in p.as_posix() for p in student.rglob("*"))
+    starter_text = (assignment / "starter" / submission).read_text()
+    assert (student / submission).read_text() == starter_text
+    assert f"chaingrade check {submission}" in (student / "README.md").read_text()
+
+    starter = run(bin_, ["chaingrade", "check", submission], student)
+    assert starter.returncode == 1, starter.stdout + starter.stderr
+    assert "step missing, op exp" in starter.stdout and "public seed" in starter.stdout
+
+    finished = tmp_path / "finished"
+    shutil.copytree(student, finished)
+    shutil.copy(assignment / "solution" / submission, finished / submission)
+    solved = run(bin_, ["chaingrade", "check", submission], finished)
+    assert solved.returncode == 0, solved.stdout + solved.stderr
+    assert "100 / 100" in solved.stdout
+    tests = run(
+        bin_,
+        ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--examples", "5"],
+        finished,
+    )
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
+
+
+@pytest.mark.parametrize("engine", ["correct", "one bug"])
+def test_forward_kind_classroom_steps_add_up_to_the_gradescope_score(
+    forward_pack, tmp_path, engine
+):
+    """Per student, Classroom's steps (one per op: for the one-bug engine its op's alone
+    fails) give what Gradescope gives: 100 and 95, as tests/test_gradescope_platform.py
+    and tests/test_batch_platform.py see them."""
+    name, student, bin_ = forward_pack
+    submission, correct, buggy, said = FORWARD_CASES[name]
+    folder = tmp_path / "repo"
+    shutil.copytree(student, folder)
+    shutil.copy(correct if engine == "correct" else buggy, folder / submission)
+    score = 100 if engine == "correct" else 95
+    assert classroom_total(bin_, folder) == score
+    assert gradescope_score(bin_, folder, submission) == score
+    if engine == "one bug":
+        check = run(bin_, ["chaingrade", "check", submission], folder)
+        assert check.returncode == 1, check.stdout + check.stderr
+        assert all(line in check.stdout for line in said), check.stdout
 
 
 def test_a_pack_with_its_wheels_installs_and_checks_with_the_network_cut(request):

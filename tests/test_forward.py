@@ -16,12 +16,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from suite_seeds import seeds_for
 
 from graders import assignment, grading
 from graders.presets import AUTO
 from graders.sandbox.runner import Runner
 
 ENGINES = Path(__file__).resolve().parent / "engines" / "forward"
+#: Grading seeds: every one under the ``ci`` profile, two per engine under ``dev``
+#: (``suite_seeds.seeds_for``).
 SEEDS = (11, 22, 33, 44, 55, 66)
 #: Examples per part: the fixed checks of each op alone do not depend on the seed, the
 #: search does; a few examples per seed, over six seeds, cover it at a bearable cost.
@@ -87,16 +90,26 @@ def test_auto_finds_each_style(name, tmp_path):
 
 @pytest.mark.parametrize("name", sorted(DETECTED))
 def test_correct_engines_get_full_marks_at_six_seeds(name, tmp_path):
-    for seed in SEEDS:
+    for seed in seeds_for(name, SEEDS):
         report = _grade(ENGINES / "correct" / f"{name}.py", tmp_path / str(seed), seed)
         assert report.findings == [], (seed, [f.summary() for f in report.findings])
         assert report.score == report.max_score, seed
 
 
-@pytest.mark.parametrize("name", sorted(BUGS))
+#: The bugs a quick run grades: the first bug of each step, and the one that hides every
+#: derivative; the others are ``slow`` (``--full``, as CI runs, grades every one).
+QUICK_BUGS = {
+    next(n for n in BUGS if BUGS[n][0] == k) for k in {BUGS[n][0] for n in BUGS}
+} | HIDES_EVERYTHING
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=() if n in QUICK_BUGS else pytest.mark.slow) for n in sorted(BUGS)],
+)
 def test_one_bug_engines_are_named_on_their_step_and_op_alone(name, tmp_path):
     step, op, argument = BUGS[name]
-    for seed in SEEDS:
+    for seed in seeds_for(name, SEEDS):
         report = _grade(ENGINES / "buggy" / f"{name}.py", tmp_path / str(seed), seed)
         found = {f.identity for f in report.findings}
         assert found == {(step, op, argument)}, (seed, [f.summary() for f in report.findings])

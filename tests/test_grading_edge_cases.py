@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from suite_seeds import seeds_for
 
 from graders.assignment import AssignmentError, load
 from graders.engine.grader import EngineGrader as Grader
@@ -78,7 +79,8 @@ def test_the_reverse_pass_is_not_passed_untested():
 
 # --- no free errors ------------------------------------------------------------------
 
-#: Grading seeds for verdicts that must not depend on the seed.
+#: Grading seeds for verdicts that must not depend on the seed: every one under the ``ci``
+#: profile, two per test under ``dev`` (``suite_seeds.seeds_for``).
 SEEDS = (None, 11, 2026, 31337, 424242, 9000001)
 #: Where an error of the reverse pass is raised from, in the reference's ``backward``.
 _BACKWARD = "        visit(self)\n"
@@ -94,7 +96,10 @@ def raising_backward(tmp_path: Path, condition: str, exception: str) -> Path:
     )
 
 
-@pytest.mark.parametrize("exception", ["NotImplementedError", "ValueError"])
+# A quick run: NotImplementedError (the one the worker could read as "missing"); --full both.
+@pytest.mark.parametrize(
+    "exception", ["NotImplementedError", pytest.param("ValueError", marks=pytest.mark.slow)]
+)
 def test_an_error_of_the_reverse_pass_costs_the_machinery_part(tmp_path, exception):
     """``backward()`` raising on graphs of five or more ops (whatever it raises, a
     NotImplementedError the worker reads as "missing" included): every op is right on its
@@ -102,7 +107,7 @@ def test_an_error_of_the_reverse_pass_costs_the_machinery_part(tmp_path, excepti
     whose compositions raise, earns nothing; at every seed."""
     path = raising_backward(tmp_path, "sum(1 for n in order if n._parents) >= 5", exception)
     parts = ["arithmetic", "chain-rule machinery"]
-    for seed in SEEDS:
+    for seed in seeds_for(exception, SEEDS):
         report = Grader(load("scalar_autodiff"), path, grading_seed=seed).grade(parts)
         assert scores(report) == {"arithmetic": 20, "chain-rule machinery": 0}, seed
         assert {f.identity for f in report.findings} == {("error", None, None)}, seed
@@ -118,7 +123,7 @@ def test_an_engine_with_no_chain_rule_earns_nothing(tmp_path):
         tmp_path, "any(p._parents for n in order for p in n._parents)", "NotImplementedError"
     )
     parts = ["arithmetic", "trigonometry", "chain-rule machinery"]
-    for seed in SEEDS:
+    for seed in seeds_for("no_chain_rule", SEEDS):
         report = Grader(load("scalar_autodiff"), path, grading_seed=seed).grade(parts)
         assert report.score == 0, (seed, [f.summary() for f in report.findings])
         assert all(f.step == "error" for f in report.findings), seed
@@ -186,7 +191,7 @@ def test_a_reverse_pass_that_fails_only_on_big_graphs_costs_the_same_at_every_se
     many at some seeds only): the machinery part's deep graph (``probes.DEEP_SHAPE``,
     61 nodes deep) meets it at every seed."""
     path = raising_backward(tmp_path, "len(order) >= 13", "RuntimeError")
-    for seed in SEEDS:
+    for seed in seeds_for("too_deep", SEEDS):
         report = Grader(load("scalar_autodiff"), path, grading_seed=seed).grade(
             ["chain-rule machinery"]
         )

@@ -293,7 +293,18 @@ def test_a_folder_without_the_entry_says_what_to_hand_in(tmp_path):
 # --- repositories as courses hand them in (tests/engines/forms/layouts.py) ------------------
 
 
-@pytest.mark.parametrize("name", sorted(LAYOUTS))
+#: The layouts a quick run grades (a repository whose engine is a package, an upload of one
+#: file); the others are ``slow`` (``--full``, as CI runs, grades every one).
+QUICK_LAYOUTS = {"micrograd_fork", "one_file_upload"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=() if name in QUICK_LAYOUTS else pytest.mark.slow)
+        for name in sorted(LAYOUTS)
+    ],
+)
 def test_a_course_repository_is_found_and_graded_to_full_marks(name, tmp_path):
     """needle hw1, minitorch Module 1, micrograd forks and scripts, DeZero's repository,
     an upload of one file of any name: `check REPO --api PRESET` finds the engine (never
@@ -390,6 +401,7 @@ def test_several_scripts_that_fit_equally_are_one_finding_that_says_to_pass_entr
     assert report["score"] == 100, report["findings"][:2]
 
 
+@pytest.mark.slow  # a quick run: the course repositories, the plugin's folder, batch's forms
 def test_a_repository_through_grade_the_plugin_and_the_python_api(tmp_path):
     repo = layouts.build("needle_hw1", tmp_path / "hw1")
     done = chaingrade("grade", repo, "--results", "-", "--api", "needle", "--examples", EXAMPLES)
@@ -433,6 +445,7 @@ def test_a_repository_through_grade_the_plugin_and_the_python_api(tmp_path):
         graders.check(tmp_path / "nothing-here")
 
 
+@pytest.mark.slow  # a quick run: the course repositories, the plugin's folder, batch's forms
 def test_batch_finds_each_students_engine_and_takes_entry(tmp_path):
     submissions = tmp_path / "submissions"
     for student, name in (("alice", "needle_hw1"), ("bob", "minitorch_module1")):

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from suite_seeds import seed_params
 
 from graders.assignment import load
 from graders.grading import grade
@@ -81,6 +82,8 @@ def first_place(report, step, op):
 
 # (bug, step, op) of the buggy corpus: a closure per op, a helper every unary op shares,
 # forward bugs (one built on another op's method), upstream, overwrites, the seed.
+# A quick run grades the first of each step's bugs (``QUICK``), ``slow`` the others and the
+# seed's (``test_a_seed_never_set_points_where_the_reverse_pass_starts`` is quick).
 CORPUS = [
     ("mul_swapped_partials", "local-derivative", "mul"),
     ("div_rhs_sign", "local-derivative", "div"),
@@ -94,9 +97,13 @@ CORPUS = [
     ("mul_assigns_grad", "accumulation", "mul"),
     ("zero_grad_after_seed", "seed", None),
 ]
+QUICK = {next(c for c in CORPUS if c[1] == step) for step in {c[1] for c in CORPUS} - {"seed"}}
 
 
-@pytest.mark.parametrize(("name", "step", "op"), CORPUS, ids=[c[0] for c in CORPUS])
+@pytest.mark.parametrize(
+    ("name", "step", "op"),
+    [pytest.param(*c, id=c[0], marks=() if c in QUICK else pytest.mark.slow) for c in CORPUS],
+)
 def test_the_first_place_is_the_line_the_bug_changed(tmp_path, name, step, op):
     path = tmp_path / "engine.py"
     bug = next(b for b in buggy.BUGS if b.name == name)
@@ -139,8 +146,12 @@ FAMILY_BUGS = [
 SEEDS = (None, 3)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize(("name", "step", "op"), FAMILY_BUGS, ids=[b[0] for b in FAMILY_BUGS])
+# A quick run grades each bug at one seed (``suite_seeds.seed_params``) and one minitorch
+# upstream bug; CI all at both seeds.
+@pytest.mark.parametrize(
+    ("name", "step", "op", "seed"),
+    seed_params(FAMILY_BUGS, SEEDS, slow={"minitorch_log_back_drops_d"}),
+)
 def test_every_family_points_at_its_buggy_line(tmp_path, name, step, op, seed):
     bug = next(b for b in families.BUGS if b.name == name)
     family = families.FAMILIES[bug.family]
@@ -368,10 +379,7 @@ TENSOR_BUGS = [
 ]
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize(
-    ("name", "step", "op", "part"), TENSOR_BUGS, ids=[b[0] for b in TENSOR_BUGS]
-)
+@pytest.mark.parametrize(("name", "step", "op", "part", "seed"), seed_params(TENSOR_BUGS, SEEDS))
 def test_array_engines_point_at_the_buggy_line(tmp_path, name, step, op, part, seed):
     bug = next(b for b in tensor_bugs.BUGS if b.name == name)
     path = tmp_path / "engine.py"

@@ -142,6 +142,22 @@ def test_a_module_beside_the_entry_never_shadows_a_standard_or_installed_one(tmp
     assert report["score"] == 100, report["findings"][:2]
 
 
+def test_a_file_keeps_its_name_whatever_folders_the_grader_was_started_with(tmp_path, monkeypatch):
+    """Whether a file's name is taken depends on the standard library and installed
+    packages only: a folder a test runner or script put on ``sys.path`` holding a module
+    of the same name (pytest puts test folders there) must not rename the student's."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "cos_sign.py").write_text("x = 1\n")
+    monkeypatch.syspath_prepend(str(elsewhere))
+    upload = tmp_path / "upload" / "cos_sign.py"
+    upload.parent.mkdir()
+    shutil.copy(SOLUTION, upload)
+    for folder_or_file in (upload.parent, upload):
+        submission = load("scalar_autodiff").handed_in(folder_or_file)
+        assert (submission.module, submission.entry) == ("cos_sign", "cos_sign.py")
+
+
 def test_a_folder_nested_as_an_upload_or_repository_nests_it(tmp_path):
     repo = tmp_path / "carol-hw1"
     split_solution(repo / "src")

@@ -8,7 +8,9 @@ import ast
 import functools
 import importlib.machinery
 import os
+import site
 import sys
+import sysconfig
 from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -263,12 +265,26 @@ def taken(name: str) -> bool:
         return True
     if name in OWN_PACKAGES:
         return True
-    here = os.path.realpath(os.getcwd())  # a student's own modules may sit there
-    paths = [p for p in sys.path if p and os.path.realpath(p) != here]
     try:
-        return importlib.machinery.PathFinder.find_spec(name, paths) is not None
+        return importlib.machinery.PathFinder.find_spec(name, list(_installed_paths())) is not None
     except (ImportError, ValueError):
         return False
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_paths() -> tuple[str, ...]:
+    """The entries of ``sys.path`` where this interpreter's standard library and installed
+    packages live. Not the others: the working folder, or a folder a test runner or a
+    script put first (pytest puts test folders there) may hold a student's own modules,
+    and whether a name is taken must not depend on where chaingrade was started from."""
+    homes = {sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    homes.update(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        homes.add(site.getusersitepackages())
+    roots = tuple(os.path.join(os.path.realpath(h), "") for h in homes if h)
+    return tuple(
+        p for p in sys.path if p and os.path.join(os.path.realpath(p), "").startswith(roots)
+    )
 
 
 #: Installed modules the worker itself imports while it serves (after the submission's

@@ -64,7 +64,10 @@ def default_assignment(submission: Path | None = None) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chaingrade",
-        description="Grade reverse-mode autodiff and name the wrong chain-rule step.",
+        description=(
+            "Grade autodiff engines (reverse mode, dual numbers, grad(f) and jvp) and "
+            "name the wrong chain-rule step."
+        ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check = commands.add_parser("check", help="check a submission locally, as CI grades it")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graders.presets import PRESETS
 from graders.results import SECRET_DIGITS
 
 SEED_VARIABLE = "CHAINGRADE_GRADING_SEED"
@@ -44,9 +45,8 @@ class Option:
 GRADING_OPTIONS = (
     Option(
         "--api",
-        "the student API: auto, a preset name (mygrad, micrograd, minitorch, dezero, "
-        "needle), a JSON mapping, or a JSON or TOML file holding one (default: the "
-        "assignment's, else auto)",
+        f"the student API: auto, a preset name ({', '.join(PRESETS)}), a JSON mapping, "
+        "or a JSON or TOML file holding one (default: the assignment's, else auto)",
         metavar="NAME|JSON|FILE",
     ),
     Option(

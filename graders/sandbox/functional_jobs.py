@@ -102,6 +102,14 @@ def _pair(result):
     return value, tangent
 
 
+#: Said when grad(f) gives one number for a function of several inputs: most likely the
+#: engine's grad is autograd's, one partial per call.
+_ONE_PARTIAL = (
+    " (if your grad gives one partial, grad(f, i) as autograd's does, its API is "
+    "--api autograd; --api auto finds it)"
+)
+
+
 def _partials(result, inputs):
     """``grad(f)``'s partials as a list: a sequence of one per input, or one number for a
     function of one input."""
@@ -109,9 +117,10 @@ def _partials(result, inputs):
         return [result]
     if not isinstance(result, (tuple, list)) or len(result) != inputs:
         size = len(result) if isinstance(result, (tuple, list)) else "not a sequence"
+        one = "" if isinstance(result, (tuple, list)) else _ONE_PARTIAL
         raise ValueError(
             f"gave {type(result).__name__} ({size}): a function of {inputs} inputs needs a "
-            f"tuple or list of {inputs} partials"
+            f"tuple or list of {inputs} partials{one}"
         )
     return list(result)
 

@@ -40,7 +40,7 @@ class ArrayGraph:
 
     def __init__(self, case: dict):
         self.composition = ArrayComposition.from_json(case["array_composition"])
-        self.api = _api(case)
+        self.api = case_api(case)
         self.inputs = tuple(i.name for i in self.composition.inputs)
         self.size = self.composition.size
         self.all_names = [self.composition.name(k) for k in range(self.size)]
@@ -91,8 +91,9 @@ def highlight(finding: dict, graph: ArrayGraph, highlight_class):
     return highlight_class(at, node_label=f"{step} of {op}")
 
 
-def _api(case: dict) -> Preset | None:
-    """The student API the case was built with (None: mygrad's)."""
+def case_api(case: dict) -> Preset | None:
+    """The student API a case (scalar or array) was built with (None: MyGrad's, the
+    catalog's form)."""
     try:
         found = resolve(case["api"]) if isinstance(case.get("api"), dict) else None
     except ValueError:

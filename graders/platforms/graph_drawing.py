@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from graders.engine.reproducer import write_node
 from graders.model.composition import Composition, Const
 from graders.platforms import array_graph
-from graders.presets import Preset, resolve
 from graders.results import number
 from graders.tolerances import close, grading
 
@@ -381,19 +380,10 @@ def _code(composition: Composition, case: dict, index: int) -> str:
         point = case.get("point") or []
         value = point[index] if index < len(point) else None
         return f"{composition.inputs[index]} = {number(value)}"
-    api = _api(case)
+    api = array_graph.case_api(case)
     if api is None:
         return composition.line(index)
     return f"{composition.all_names[index]} = {write_node(composition, index, api)}"
-
-
-def _api(case: dict) -> Preset | None:
-    """The student API the case was built with (None: write the catalog's form)."""
-    try:
-        found = resolve(case["api"]) if isinstance(case.get("api"), dict) else None
-    except ValueError:
-        return None
-    return found if isinstance(found, Preset) else None
 
 
 def _numbers(case: dict, index: int) -> list[str]:

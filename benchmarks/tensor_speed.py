@@ -10,8 +10,9 @@ the gate's discard rate.
    disagreed, or a tie met ``max``). On a loaded machine the wall time grows with the
    load; the CPU times and the round trips much less.
 2. Grades every buggy engine of ``tests/engines/tensor/buggy.py`` (or the NAMEs given)
-   at grading seeds 0..SEEDS-1 and prints, per engine, the time to a verdict and in how
-   many seeds its ``EXPECTED`` finding was made.
+   at grading seeds 0..SEEDS-1 and prints, per engine, the time to a verdict (wall, and
+   CPU of the grading and its workers) and in how many seeds its ``EXPECTED`` finding was
+   made, then the engine whose verdict costs the most CPU.
 3. The discard rate of the strategies alone: how many drawn compositions the gate keeps.
 
 Numbers, never assertions (tests/ holds the assertions).
@@ -55,7 +56,8 @@ def declared_api(path: Path) -> str | None:
 
 
 def grade(job):
-    """``(name, seed, expected found, seconds, discarded, checked, per-part seconds)``."""
+    """``(name, seed, expected found, seconds, grader, CPU seconds)``: CPU of this process
+    and of the workers it started and ended, both while it graded."""
     from graders.assignment import load
     from graders.tensor.grader import TensorGrader
 
@@ -63,12 +65,12 @@ def grade(job):
     grader = TensorGrader(
         load("tensor_autodiff", api=api), path, grading_seed=seed, examples=examples
     )
-    start = time.perf_counter()
+    start, before = time.perf_counter(), sum(_cpu())
     report = grader.grade()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, sum(_cpu()) - before
     hit = identity is None or tuple(identity) in {f.identity for f in report.findings}
     full = report.score == report.max_score
-    return path.stem, seed, hit and (identity is not None or full), elapsed, grader
+    return path.stem, seed, hit and (identity is not None or full), elapsed, grader, cpu
 
 
 def _cpu() -> tuple[float, float]:
@@ -134,23 +136,29 @@ def corpus_verdicts(names, seeds, jobs, examples) -> None:
             results = list(pool.map(_verdict, work))
     print(f"\ntime to a verdict over the corpus ({len(names)} engines x {seeds} seeds):")
     by_name: dict[str, list] = {}
-    for name, _seed, hit, seconds in results:
-        by_name.setdefault(name, []).append((hit, seconds))
+    for name, _seed, hit, seconds, cpu in results:
+        by_name.setdefault(name, []).append((hit, seconds, cpu))
     for name, runs in by_name.items():
-        hits = sum(h for h, _ in runs)
-        mean = sum(s for _, s in runs) / len(runs)
-        print(f"  {name:<36} caught and blamed {hits}/{len(runs)}   {mean:5.1f} s")
-    total = sum(len(r) for r in by_name.values())
-    caught = sum(h for r in by_name.values() for h, _ in r)
-    mean = sum(s for r in by_name.values() for _, s in r) / max(total, 1)
+        hits = sum(h for h, _, _ in runs)
+        mean = sum(s for _, s, _ in runs) / len(runs)
+        cpu = sum(c for _, _, c in runs) / len(runs)
+        print(
+            f"  {name:<36} caught and blamed {hits}/{len(runs)}   {mean:5.1f} s  CPU {cpu:5.1f} s"
+        )
+    runs = [run for r in by_name.values() for run in r]
+    caught, total = sum(h for h, _, _ in runs), max(len(runs), 1)
+    mean = sum(s for _, s, _ in runs) / total
+    worst = max(by_name, key=lambda n: sum(c for _, _, c in by_name[n]), default="-")
+    worst_cpu = max((sum(c for _, _, c in r) / len(r) for r in by_name.values()), default=0.0)
     print(
-        f"  overall: {caught}/{total} ({caught / max(total, 1):.0%}), mean {mean:.1f} s per grading"
+        f"  overall: {caught}/{total} ({caught / total:.0%}), mean {mean:.1f} s per grading; "
+        f"the most CPU: {worst} ({worst_cpu:.1f} s CPU per grading)"
     )
 
 
 def _verdict(job):
-    name, seed, hit, seconds, _ = grade(job)
-    return name, seed, hit, seconds
+    name, seed, hit, seconds, _, cpu = grade(job)
+    return name, seed, hit, seconds, cpu
 
 
 def strategy_discards(count: int = 500) -> None:

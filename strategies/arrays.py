@@ -21,6 +21,7 @@ first choice of every parameter.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -48,10 +49,48 @@ MAX_DIMS = 3
 EXPONENTS = (2.0, 3.0, 0.5, -1.0)
 
 
+# --- strategies, each built once ----------------------------------------------------------
+# A strategy is validated on its first draw: one built anew for every draw is validated at
+# every draw (a third of the time of drawing a composition). The same arguments give the
+# same strategy object, which draws exactly as a new one would.
+
+
+@functools.cache
+def _integers(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
+
+
+@functools.cache
+def _sampled(options: tuple) -> st.SearchStrategy:
+    return st.sampled_from(options)
+
+
+@functools.cache
+def _array_shapes(min_dims: int, max_dims: int) -> st.SearchStrategy[tuple[int, ...]]:
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=MAX_SIDE)
+
+
+@functools.cache
+def _broadcastable(shape: tuple, min_dims: int, max_dims: int) -> st.SearchStrategy:
+    return hnp.broadcastable_shapes(shape, min_dims=min_dims, max_dims=max_dims, max_side=MAX_SIDE)
+
+
+@functools.cache
+def _distinct_axes(ndim: int, min_size: int, max_size: int) -> st.SearchStrategy[list[int]]:
+    return st.lists(_integers(0, ndim - 1), min_size=min_size, max_size=max_size, unique=True)
+
+
+@functools.cache
+def _permutations(ndim: int) -> st.SearchStrategy[list[int]]:
+    return st.permutations(range(ndim))
+
+
+_BOOLEANS = st.booleans()
+_SEEDS = st.integers(0, 2**32 - 1)
+
+
 def _shape(draw, min_dims: int = 0, max_dims: int = MAX_DIMS) -> tuple[int, ...]:
-    return draw(
-        hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=MAX_SIDE)
-    )
+    return draw(_array_shapes(min_dims, max_dims))
 
 
 class _Builder:
@@ -151,11 +190,11 @@ def array_compositions(
     b = _Builder(draw, keepdims, swap_only, sharing, explicit=broadcast == "explicit")
     b.broadcast_to = b.explicit and "broadcast_to" in names
     b.one_dim, b.contiguous_views = reduce == "dim", views == "contiguous"
-    count = draw(st.integers(min_ops, max_ops), label="ops")
+    count = draw(_integers(min_ops, max_ops), label="ops")
     last = None
     for _ in range(count):
         if last is None:
-            op = draw(st.sampled_from(names), label="op")
+            op = draw(_sampled(names), label="op")
             last = b.fresh(*_first_input(draw, op, min_dims=int(b.one_dim)))
         else:
             usable = [n for n in names if _fits(n, b.shape_of(last), b.interval_of(last))]
@@ -163,7 +202,7 @@ def array_compositions(
                 usable = [n for n in usable if n != "reshape"]
             if not usable:
                 break
-            op = draw(st.sampled_from(usable), label="op")
+            op = draw(_sampled(tuple(usable)), label="op")
         last = _apply(b, op, last)
     return b.composition()
 
@@ -186,7 +225,7 @@ def _apply(b: _Builder, op: str, first):
             image = (-MAGNITUDE_BOUND, MAGNITUDE_BOUND)
         return b.add(op, [first, second], {}, image)
     if op == "pow":
-        exponent = draw(st.sampled_from(EXPONENTS), label="exponent")
+        exponent = draw(_sampled(EXPONENTS), label="exponent")
         image = iv.power(interval, exponent)
         return b.add(op, [first], {"exponent": exponent}, image)
     if record.kind == "elementwise":
@@ -209,7 +248,7 @@ def _apply(b: _Builder, op: str, first):
         return b.add(op, [first], {"shape": _broadcast_target(draw, shape)}, interval)
     # matmul: a fresh right-hand side, its batch dimensions broadcast against the left's
     batch = _matmul_batch(b, shape)
-    m = draw(st.integers(1, MAX_SIDE), label="columns")
+    m = draw(_integers(1, MAX_SIDE), label="columns")
     second = b.fresh((*batch, shape[-1], m))
     k = shape[-1]
     product = iv.mul(interval, ANY_BOX)
@@ -223,14 +262,11 @@ def _matmul_batch(b: _Builder, shape) -> tuple[int, ...]:
     when the left is a plain matrix (as needle's tests multiply)."""
     if not b.explicit:
         return b.draw(
-            hnp.broadcastable_shapes(
-                shape[:-2], min_dims=0, max_dims=max(0, len(shape) - 2) + 1, max_side=MAX_SIDE
-            ),
-            label="batch",
+            _broadcastable(tuple(shape[:-2]), 0, max(0, len(shape) - 2) + 1), label="batch"
         )
     if len(shape) == 2:
         return _shape(b.draw, 0, 2)
-    return b.draw(st.sampled_from([tuple(shape[:-2]), ()]), label="batch")
+    return b.draw(_sampled((tuple(shape[:-2]), ())), label="batch")
 
 
 def _second_operand(b: _Builder, op: str, first):
@@ -241,7 +277,7 @@ def _second_operand(b: _Builder, op: str, first):
     draw = b.draw
     shape = b.shape_of(first)
     fits = (lambda s: s == shape) if b.explicit else (lambda s: _broadcasts(s, shape))
-    if draw(st.integers(0, 99), label="share") >= 100 - round(100 * b.sharing):
+    if draw(_integers(0, 99), label="share") >= 100 - round(100 * b.sharing):
         earlier = [
             ref
             for ref in range(len(b.made))
@@ -250,7 +286,7 @@ def _second_operand(b: _Builder, op: str, first):
             and (op != "div" or iv.away_from_zero(b.interval_of(ref), 0.5))
         ]
         if earlier:
-            ref = draw(st.sampled_from(earlier), label="shared")
+            ref = draw(_sampled(tuple(earlier)), label="shared")
             return ref, b.interval_of(ref)
     box = POSITIVE_BOX if op == "div" else ANY_BOX
     if b.explicit:
@@ -259,20 +295,15 @@ def _second_operand(b: _Builder, op: str, first):
         if source == shape:
             return fresh, box
         return b.add("broadcast_to", [fresh], {"shape": list(shape)}, box), box
-    other = draw(
-        hnp.broadcastable_shapes(
-            shape, min_dims=int(b.one_dim), max_dims=len(shape) + 1, max_side=MAX_SIDE
-        ),
-        label="shape",
-    )
+    other = draw(_broadcastable(tuple(shape), int(b.one_dim), len(shape) + 1), label="shape")
     return (b.fresh(other, box)), box
 
 
 def _broadcast_source(draw, shape) -> tuple[int, ...]:
     """A shape that broadcasts to ``shape``: some leading axes dropped, some sides made 1
     (shrinks to ``shape`` itself: no broadcast)."""
-    lead = draw(st.integers(0, len(shape)), label="dropped")
-    return tuple(1 if draw(st.booleans(), label="stretched") else n for n in tuple(shape)[lead:])
+    lead = draw(_integers(0, len(shape)), label="dropped")
+    return tuple(1 if draw(_BOOLEANS, label="stretched") else n for n in tuple(shape)[lead:])
 
 
 def _broadcasts(a, b) -> bool:
@@ -284,15 +315,13 @@ def _broadcasts(a, b) -> bool:
 
 
 def _reduction_params(draw, ndim: int, keepdims: bool) -> dict:
-    everything = ndim == 0 or draw(st.booleans(), label="all axes")
+    everything = ndim == 0 or draw(_BOOLEANS, label="all axes")
     if everything:
         params = {"axis": None}
     else:
-        axes = draw(
-            st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True), label="axes"
-        )
+        axes = draw(_distinct_axes(ndim, 1, ndim), label="axes")
         params = {"axis": sorted(axes)}
-    if keepdims and draw(st.booleans(), label="keepdims"):
+    if keepdims and draw(_BOOLEANS, label="keepdims"):
         params["keepdims"] = True
     return params
 
@@ -300,9 +329,9 @@ def _reduction_params(draw, ndim: int, keepdims: bool) -> dict:
 def _one_dim_params(draw, ndim: int) -> dict:
     """minitorch's reductions: one axis, kept; everything only on a 1-d operand (shape
     ``(1,)``, as minitorch's ``x.sum()`` gives)."""
-    if ndim == 1 and draw(st.booleans(), label="all axes"):
+    if ndim == 1 and draw(_BOOLEANS, label="all axes"):
         return {"axis": None, "keepdims": True}
-    return {"axis": [draw(st.integers(0, ndim - 1), label="axis")], "keepdims": True}
+    return {"axis": [draw(_integers(0, ndim - 1), label="axis")], "keepdims": True}
 
 
 def _reshaped(draw, shape) -> list[int]:
@@ -314,26 +343,21 @@ def _reshaped(draw, shape) -> list[int]:
             factors.append(p)
             n //= p
         p += 1
-    ndim = draw(st.integers(1, MAX_DIMS), label="dims")
+    ndim = draw(_integers(1, MAX_DIMS), label="dims")
     sides = [1] * ndim
     for f in factors:
-        sides[draw(st.integers(0, ndim - 1), label="factor")] *= f
+        sides[draw(_integers(0, ndim - 1), label="factor")] *= f
     return sides
 
 
 def _permutation(draw, ndim: int, swap_only: bool) -> list[int]:
     """A permutation that moves something; a swap of two axes for swap-only engines."""
     if swap_only:
-        i, j = sorted(
-            draw(
-                st.lists(st.integers(0, ndim - 1), min_size=2, max_size=2, unique=True),
-                label="swap",
-            )
-        )
+        i, j = sorted(draw(_distinct_axes(ndim, 2, 2), label="swap"))
         axes = list(range(ndim))
         axes[i], axes[j] = j, i
         return axes
-    axes = list(draw(st.permutations(range(ndim)), label="permutation"))
+    axes = list(draw(_permutations(ndim), label="permutation"))
     if axes == sorted(axes):
         axes = axes[::-1]
     return axes
@@ -342,11 +366,11 @@ def _permutation(draw, ndim: int, swap_only: bool) -> list[int]:
 def _broadcast_target(draw, shape) -> list[int]:
     """A shape ``shape`` broadcasts to: sides of 1 stretched, maybe axes added in front
     (at least one of the two)."""
-    stretched = [draw(st.integers(2, MAX_SIDE), label="side") if n == 1 else n for n in shape]
-    lead = draw(st.integers(0, 1), label="leading")
+    stretched = [draw(_integers(2, MAX_SIDE), label="side") if n == 1 else n for n in shape]
+    lead = draw(_integers(0, 1), label="leading")
     if lead == 0 and list(stretched) == list(shape):
         lead = 1
-    return [draw(st.integers(2, MAX_SIDE), label="lead") for _ in range(lead)] + stretched
+    return [draw(_integers(2, MAX_SIDE), label="lead") for _ in range(lead)] + stretched
 
 
 # --- points ----------------------------------------------------------------------------------
@@ -368,7 +392,7 @@ def array_points(draw, composition: ArrayComposition) -> list[np.ndarray]:
         size = math.prod(spec.shape)
         if size > len(grid):
             reject()  # too few distinct values: rejected, as element-wise draws were
-        seed = draw(st.integers(0, 2**32 - 1), label=spec.name)
+        seed = draw(_SEEDS, label=spec.name)
         dealt = np.random.default_rng(seed).choice(grid, size=size, replace=False)
         found.append((dealt * GRID).astype(np.float64).reshape(spec.shape))
     return found

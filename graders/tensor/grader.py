@@ -19,12 +19,16 @@
    (``diagnosis.local_chain``), so a wrong op never hides the reverse pass, nor is blamed
    on it.
 4. A Hypothesis search over compositions of the ops not yet charged (the reverse-pass
-   part: of every op the engine has). Each example is one worker round trip: the
-   composition at a few points, and (op parts) every node isolated under a non-uniform
-   upstream gradient (``diagnosis.isolated``). The trusted process computes both oracles
-   and the gate on the points stacked (``stacked``; the isolated nodes' while the worker
-   runs), diagnoses, and raises a failure whose class is the finding's identity (step, op,
-   argument), so Hypothesis shrinks each bug on its own, toward small shapes and few ops.
+   part: of every op the engine has). Each example is the composition at a few points,
+   and (op parts) every node isolated under a non-uniform upstream gradient
+   (``diagnosis.isolated``). The search's examples are drawn first and run a few
+   compositions per worker round trip (``drawn_first``); only when one gives a finding
+   does the search run again, one example per round trip, to shrink it (it draws the
+   same examples, so it finds what it always found). The trusted process computes both
+   oracles and the gate on the points stacked (``stacked``; the isolated nodes' while the
+   worker runs), diagnoses, and raises a failure whose class is the finding's identity
+   (step, op, argument), so Hypothesis shrinks each bug on its own, toward small shapes
+   and few ops.
    A gradient that is wrong in the whole graph while every node is right alone is the
    reverse pass's only if the chain rule over the engine's own local derivatives does not
    explain it.
@@ -56,49 +60,20 @@ from graders.tensor.diagnosis import (
     backward_raised,
     close,
     explain,
-    isolated,
     local_chain,
     reverse_pass_verdict,
     wrong_value,
 )
+from graders.tensor.drawn_first import drawn, in_trips
 from graders.tensor.probes import fixed_cases, machinery_cases
+from graders.tensor.ready import ReadyCase, count_example, ready
 from graders.tensor.reproducer import write as reproducer
-from graders.tensor.stacked import references
 from graders.tensor.syntax import write
 from strategies.arrays import array_compositions, array_points
 
 #: Share of the assignment's examples each op gets alone (at least ``_MIN_ALONE``).
 _ALONE_SHARE = 0.5
 _MIN_ALONE = 8
-
-
-@dataclasses.dataclass
-class _Case:
-    """One composition ready to run: the points the gate kept with their references, and
-    per node checked alone (none in the reverse-pass part) its probe at each point."""
-
-    composition: ArrayComposition
-    kept: list
-    probes: dict[int, list]
-    _expected: dict | None = None
-
-    @property
-    def plan(self) -> list:
-        """The jobs: at each point, the composition, then every node alone."""
-        return [
-            job
-            for i, (point, _) in enumerate(self.kept)
-            for job in [(self.composition, point), *(p[i] for p in self.probes.values())]
-        ]
-
-    def probe_references(self) -> dict[int, list]:
-        """Per node alone, the oracles' numbers at each point (worked out once)."""
-        if self._expected is None:
-            self._expected = {
-                k: references(probes[0][0], [point for _, point in probes])
-                for k, probes in self.probes.items()
-            }
-        return self._expected
 
 
 class TensorGrader(BaseGrader):
@@ -258,18 +233,27 @@ class TensorGrader(BaseGrader):
             return composition, case_points
 
         def judge(case: tuple[ArrayComposition, list]) -> Finding | None:
-            composition, case_points = case
-            if result is not None:
-                result.examples += 1
-                if any(
-                    len(set(uses)) >= 2 or len(uses) >= 2 for uses in composition.consumers[:-2]
-                ):
-                    result.shared_examples += 1
-            return self.check_case(composition, case_points, reverse_pass=reverse_pass)
+            count_example(result, case[0])
+            return self.check_case(*case, reverse_pass=reverse_pass)
 
+        if self._all_right(draw, label, examples, result, reverse_pass):
+            return []
         return self.search_findings(
             label, draw, judge, stops=lambda f: f.stops_everything, examples=examples
         )
+
+    def _all_right(self, draw, label, examples, result, reverse_pass) -> bool:
+        """Whether every example the search would judge is right, checked a few per round
+        trip (``drawn_first``): then they count as judged, and the search need not run."""
+        cases = drawn(draw, seed=self.seed, label=label, examples=examples)
+        pending: list[ReadyCase] = []
+        for trip in in_trips(cases):
+            if self.check_cases(trip, reverse_pass, pending=pending) is not None:
+                return False  # the search runs, and counts what it judges itself
+        self._count(pending)
+        for composition, _ in cases:
+            count_example(result, composition)
+        return True
 
     # --- one case ---------------------------------------------------------------------------
 
@@ -281,16 +265,25 @@ class TensorGrader(BaseGrader):
         ops to their parts and runs the composition only."""
         return self.check_cases([(composition, case_points)], reverse_pass)
 
-    def check_cases(self, cases: list, reverse_pass: bool = False) -> Finding | None:
+    def check_cases(
+        self, cases: list, reverse_pass: bool = False, pending: list | None = None
+    ) -> Finding | None:
         """``(composition, points)`` cases in one round trip: the first finding, in their
         order. The oracles take each composition's points stacked (``stacked``); the
         isolated nodes' references are worked out while the worker runs. A case that
         stopped the worker stops those after it too: then each runs again on its own, so
-        the finding is the one that case alone gives."""
+        the finding is the one that case alone gives. ``pending``: where the cases go
+        instead of being counted and recorded at once (``_all_right`` counts them once
+        all are right)."""
         late = self.out_of_time()
         if late is not None:
             return late
-        prepared = [c for c in (self._prepare(*case, reverse_pass) for case in cases) if c]
+        prepared = [ready(*case, reverse_pass) for case in cases]
+        if pending is None:
+            self._count(prepared)
+        else:
+            pending.extend(prepared)
+        prepared = [case for case in prepared if case.kept]
         if not prepared:
             return None
         plan = [job for case in prepared for job in case.plan]
@@ -313,28 +306,16 @@ class TensorGrader(BaseGrader):
                 return finding
         return None
 
-    def _prepare(self, composition, case_points, reverse_pass) -> _Case | None:
-        """The points the gate keeps, with their references, and the jobs to run."""
-        kept = [
-            (point, found)
-            for point, found in zip(case_points, references(composition, case_points))
-            if found is not None
-        ]
-        self.checked += len(case_points)
-        self.discarded += len(case_points) - len(kept)
-        if not kept:
-            return None
-        self.record_case(
-            composition.source() + "|" + repr([[a.tolist() for a in p] for p, _ in kept])
-        )
-        alone = () if reverse_pass else composition.graded
-        return _Case(
-            composition,
-            kept,
-            {k: [isolated(composition, k, f.values) for _, f in kept] for k in alone},
-        )
+    def _count(self, cases: list[ReadyCase]) -> None:
+        """Count the points drawn and discarded, and add each case the gate kept points
+        of to the part's digest."""
+        for case in cases:
+            self.checked += case.drawn
+            self.discarded += case.drawn - len(case.kept)
+            if case.kept:
+                self.record_case(case.text)
 
-    def _judge(self, case: _Case, outcomes: list, reverse_pass: bool) -> Finding | None:
+    def _judge(self, case: ReadyCase, outcomes: list, reverse_pass: bool) -> Finding | None:
         outcomes = iter(outcomes)
         expected = case.probe_references()
         for i, (point, found) in enumerate(case.kept):

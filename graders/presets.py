@@ -41,6 +41,12 @@ Every field, with its default (mygrad's):
     nodes have no operators at all, an operator op is called as the module's function
     (``add``, ``mul``, ...) with numbers made leaves (DeZero's steps 9-19 under the
     ``dezero`` preset);
+``reflected = "required"``
+    whether a number on the left of a binary operator (``2 - x``, ``1 / x``: the node's
+    reflected method, ``__rsub__``) is part of the course's API: ``"required"``, or
+    ``"optional"`` (minitorch Module 1's ``Scalar`` has no ``__rsub__``): an engine that
+    lacks it is not asked for that form and not charged for it; one that has it is
+    graded on it as on any other (an ``__rsub__`` that computes ``x - 2`` is charged);
 ``constants = "number"``
     a number in a binary op as a plain number (``x * 2``), or ``"leaf"``: wrapped as a
     leaf first (``x * tensor(2.0)``), for engines whose ops take only nodes;
@@ -149,6 +155,7 @@ CHOICES = {
     "unary": ("function", "method"),
     "binary": ("operator", "function"),
     "constants": ("number", "leaf"),
+    "reflected": ("required", "optional"),
     "seed": ("auto", "attribute", "argument"),
     "gradients": ("all", "inputs"),
     "transpose": ("permutation", "swap"),
@@ -213,6 +220,7 @@ class Preset:
     binary: str = "operator"
     convert: str = "float"
     constants: str = "number"
+    reflected: str = "required"
     names: Mapping[str, str] = field(default_factory=dict)
     functions: str = ""
     aliases: Mapping[str, str] = field(default_factory=dict)
@@ -514,7 +522,13 @@ def _number(node: ast.expr) -> float | None:
 PRESETS: dict[str, Preset] = {
     "mygrad": Preset(),
     "micrograd": Preset(leaf="Value", unary="method"),
-    "minitorch": Preset(leaf="Scalar", unary="method", gradient="derivative", gradients="inputs"),
+    "minitorch": Preset(
+        leaf="Scalar",
+        unary="method",
+        gradient="derivative",
+        gradients="inputs",
+        reflected="optional",
+    ),
     "dezero": Preset(
         leaf="Variable",
         convert="ndarray",

@@ -287,6 +287,17 @@ class Preset:
             return {"call": "function", "name": self.names.get(op_name, FUNCTION_NAMES[syntax])}
         return {"call": self.unary, "name": self.names.get(op_name, syntax)}
 
+    def optional(self, op_name: str, form: tuple[str, ...]) -> bool:
+        """Whether the course's API leaves this form of an op out (``reflected``): a
+        number on the left of an operator that takes either on each side (``2 - x``; not
+        ``2 ** x``, an op of its own)."""
+        return (
+            self.reflected == "optional"
+            and self.form(op_name)["call"] == "operator"
+            and ops.get(op_name).operands == ("either", "either")
+            and form == ("number", "node")
+        )
+
     def tensor_forms(self) -> dict[str, dict]:
         """How the engine is asked for each array op (``graders.model.array_ops``): the
         elementwise ones as :meth:`form`, the rest as ``unary`` (``matmul`` as ``binary``)

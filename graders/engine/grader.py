@@ -367,10 +367,15 @@ class EngineGrader(BaseGrader):
             findings: list[Finding] = []
             for composition, fixed_points in fixed_checks(name, most):
                 new = self.check_case_all(composition, fixed_points)
+                written = form(composition.nodes[0])
                 if any(f.op in (name, None) for f in new):
-                    self.broken_forms.setdefault(name, set()).add(form(composition.nodes[0]))
-                if self._optional_form(composition, new):
-                    continue  # left out, not charged (``Preset.reflected``)
+                    self.broken_forms.setdefault(name, set()).add(written)
+                if (
+                    self.diagnoser.preset.optional(name, written)
+                    and new
+                    and all(f.step == "missing" for f in new)
+                ):
+                    continue  # the course's API leaves this form out (2 - x): not charged
                 findings = unique(findings + new)
                 if self.runner.violations or any(f.stops_everything for f in new):
                     break
@@ -378,20 +383,6 @@ class EngineGrader(BaseGrader):
             if self.runner.violations:
                 break
         return found
-
-    def _optional_form(self, composition: Composition, findings: list[Finding]) -> bool:
-        """Whether a fixed check found only that the engine lacks a number on the left of a
-        binary operator (``2 - x``: no ``__rsub__``), which the course's API leaves out
-        (``reflected = "optional"``, minitorch Module 1)."""
-        node = composition.nodes[0]
-        return (
-            self.diagnoser.preset.reflected == "optional"
-            and self.diagnoser.preset.form(node.op)["call"] == "operator"
-            and ops.get(node.op).operands == ("either", "either")  # not 2 ** x: an op
-            and form(node) == ("number", "node")
-            and bool(findings)
-            and all(f.step == "missing" for f in findings)
-        )
 
     def _check_machinery(self, part: Part, charged: dict[str, Finding]) -> Finding | None:
         """The reverse pass on small fixed graphs built from the ops that work (see

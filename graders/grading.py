@@ -42,7 +42,7 @@ from hypothesis.errors import Flaky
 
 from graders import search as hypothesis_search
 from graders.assignment import Assignment, Part
-from graders.presets import AUTO, Preset
+from graders.presets import AUTO, Preset, worker_names
 from graders.results import Finding, PartResult, Report, by_cause, unique
 from graders.sandbox import policy
 from graders.sandbox.runner import Runner, SubmissionError
@@ -447,7 +447,8 @@ class BaseGrader:
                 f"the submission is empty: {handed_in.label(handed_in.entry)} has no code; "
                 "start from the starter file",
             )
-        violations = policy.check(texts, self.assignment.policy)
+        called = worker_names(self.api)  # what never runs when graded is not judged
+        violations = policy.check(texts, self.assignment.policy, called, handed_in.entry)
         self.absent = policy.absent_imports(texts, self.assignment.policy, handed_in.where)
         if violations:
             return self.policy_finding(

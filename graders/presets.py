@@ -41,6 +41,12 @@ Every field, with its default (mygrad's):
     nodes have no operators at all, an operator op is called as the module's function
     (``add``, ``mul``, ...) with numbers made leaves (DeZero's steps 9-19 under the
     ``dezero`` preset);
+``reflected = "required"``
+    whether a number on the left of a binary operator (``2 - x``, ``1 / x``: the node's
+    reflected method, ``__rsub__``) is part of the course's API: ``"required"``, or
+    ``"optional"`` (minitorch Module 1's ``Scalar`` has no ``__rsub__``): an engine that
+    lacks it is not asked for that form and not charged for it; one that has it is
+    graded on it as on any other (an ``__rsub__`` that computes ``x - 2`` is charged);
 ``constants = "number"``
     a number in a binary op as a plain number (``x * 2``), or ``"leaf"``: wrapped as a
     leaf first (``x * tensor(2.0)``), for engines whose ops take only nodes;
@@ -49,7 +55,14 @@ Every field, with its default (mygrad's):
     ... for unary ops; ``add sub mul div pow neg`` for binary functions), for example
     ``{ pow = "power", neg = "negative" }``; naming an operator op (``add``, ``sub``,
     ``mul``, ``div``, ``neg``, ``pow``, ``pow_var``, ``rpow``) when ``binary`` is
-    ``"operator"`` says that one op is a module function (``power(x, 3)``);
+    ``"operator"`` says that one op is a module function (``power(x, 3)``); a dotted
+    name is a function of another module (``dezero.functions.sin``), imported by its
+    absolute name;
+``functions = ""``
+    a module of the student's where module functions the entry module lacks are found
+    (DeZero from step 33 on: ``dezero.functions``, imported as ``F``: ``F.sin(x)``); when
+    the submission is imported, each op found there is given its dotted name in
+    ``names``, so reproducers import it from there too;
 ``aliases = {}``
     extra functions of the engine that are the same math as a catalog op at one number,
     written in ``x``: ``{ square = "x ** 2", reciprocal = "1 / x" }``; a node of that form
@@ -142,6 +155,7 @@ CHOICES = {
     "unary": ("function", "method"),
     "binary": ("operator", "function"),
     "constants": ("number", "leaf"),
+    "reflected": ("required", "optional"),
     "seed": ("auto", "attribute", "argument"),
     "gradients": ("all", "inputs"),
     "transpose": ("permutation", "swap"),
@@ -153,11 +167,42 @@ CHOICES = {
 }
 #: ``grad``, ``grad.data``, ``grad.numpy()``, ``item()``.
 _ACCESS_PATH = re.compile(r"[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*")
+#: The fields the worker may change in a given API, for how this engine's ops are called
+#: (``graders.sandbox.engine_calls.revised``, which cannot import this module, says why).
+REVISED = ("names", "aliases", "constants")
 #: The name that asks the worker to inspect the submission and pick a mapping.
 AUTO = "auto"
 #: Names a leaf constructor goes by, most specific first: what ``--api auto`` tries
 #: (``graders.sandbox.engine_calls.LEAF_NAMES``, which cannot import this module, is the same).
 LEAF_NAMES = ("tensor", "Tensor", "Value", "Scalar", "Variable", "Var", "Node", "Dual")
+
+
+def worker_names(api: Preset | str) -> frozenset[str]:
+    """Every name the worker may call or read on a submission graded under ``api``: the
+    API's own (its leaf, each op's function or method, its paths), every preset's (what
+    ``--api auto`` tries, and what an engine's revised forms may use), the op catalogs',
+    and the alias ``square``. The static policy judges each function that such a name may
+    reach (``graders.sandbox.dormant``)."""
+    from graders.model.array_ops import ALL_OPS as TENSOR_OPS
+    from graders.sandbox import detection, forward_jobs
+
+    apis = [*PRESETS.values(), *([api] if isinstance(api, Preset) else [])]
+    texts = [json.dumps(a.for_worker()) for a in apis]
+    words = {w for text in texts for w in re.findall(r"[A-Za-z_]\w*", text)}
+    tried = {  # what --api auto looks for
+        *detection.BACKWARD_NAMES,
+        *detection.GRADIENT_NAMES,
+        *detection.VALUE_NAMES,
+        *detection.SUM_NAMES,
+        *forward_jobs.VALUE_NAMES,
+        *forward_jobs.TANGENT_NAMES,
+        *forward_jobs.DUAL_LEAVES,
+        "item",
+        "numpy",
+        "tolist",
+        "square",
+    }
+    return frozenset(words | tried | set(ops.ALL_OPS) | set(TENSOR_OPS) | set(LEAF_NAMES))
 
 
 def leaves_of(api: Preset | str) -> tuple[str, ...]:
@@ -175,7 +220,9 @@ class Preset:
     binary: str = "operator"
     convert: str = "float"
     constants: str = "number"
+    reflected: str = "required"
     names: Mapping[str, str] = field(default_factory=dict)
+    functions: str = ""
     aliases: Mapping[str, str] = field(default_factory=dict)
     backward: str = "backward"
     seed: str = "auto"
@@ -239,6 +286,17 @@ class Preset:
                 return {"call": "operator", "name": syntax}
             return {"call": "function", "name": self.names.get(op_name, FUNCTION_NAMES[syntax])}
         return {"call": self.unary, "name": self.names.get(op_name, syntax)}
+
+    def optional(self, op_name: str, form: tuple[str, ...]) -> bool:
+        """Whether the course's API leaves this form of an op out (``reflected``): a
+        number on the left of an operator that takes either on each side (``2 - x``; not
+        ``2 ** x``, an op of its own)."""
+        return (
+            self.reflected == "optional"
+            and self.form(op_name)["call"] == "operator"
+            and ops.get(op_name).operands == ("either", "either")
+            and form == ("number", "node")
+        )
 
     def tensor_forms(self) -> dict[str, dict]:
         """How the engine is asked for each array op (``graders.model.array_ops``): the
@@ -406,7 +464,9 @@ def _validate(api: Preset) -> None:
             raise ValueError(
                 f"API field 'names': {op_name!r} is no catalog op; the ops are {', '.join(known)}"
             )
-        _identifier(f"names.{op_name}", name)
+        _dotted(f"names.{op_name}", name)
+    if api.functions:
+        _dotted("functions", api.functions)
     for name, text in api.aliases.items():
         _identifier(f"aliases.{name}", name)
         _alias_form(text)
@@ -415,6 +475,15 @@ def _validate(api: Preset) -> None:
 def _identifier(key: str, value) -> None:
     if not (isinstance(value, str) and value.isidentifier()):
         raise ValueError(f"API field {key!r} must be a Python identifier, got {value!r}")
+
+
+def _dotted(key: str, value) -> None:
+    """An identifier, or a module's function by its absolute dotted name."""
+    if not (isinstance(value, str) and all(p.isidentifier() for p in value.split("."))):
+        raise ValueError(
+            f"API field {key!r} must be a Python identifier or a dotted name "
+            f"(dezero.functions.sin), got {value!r}"
+        )
 
 
 def _alias_form(text) -> dict:
@@ -464,8 +533,20 @@ def _number(node: ast.expr) -> float | None:
 PRESETS: dict[str, Preset] = {
     "mygrad": Preset(),
     "micrograd": Preset(leaf="Value", unary="method"),
-    "minitorch": Preset(leaf="Scalar", unary="method", gradient="derivative", gradients="inputs"),
-    "dezero": Preset(leaf="Variable", convert="ndarray", gradient="grad.data", gradients="inputs"),
+    "minitorch": Preset(
+        leaf="Scalar",
+        unary="method",
+        gradient="derivative",
+        gradients="inputs",
+        reflected="optional",
+    ),
+    "dezero": Preset(
+        leaf="Variable",
+        convert="ndarray",
+        gradient="grad.data",
+        gradients="inputs",
+        functions="dezero.functions",
+    ),
     # minitorch Module 2 (tensors): minitorch.tensor(nested lists), methods, one kept dim
     "minitorch_tensor": Preset(
         leaf="tensor",

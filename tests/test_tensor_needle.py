@@ -151,3 +151,21 @@ def test_a_reverse_pass_that_fails_only_on_big_graphs_costs_its_part_at_every_se
     ).grade(["reverse pass"])
     assert report.score == 0, [f.summary() for f in report.findings]
     assert {f.step for f in report.findings} == {"error"}
+
+
+@pytest.mark.slow
+def test_a_div_finding_writes_its_rule_in_the_nodes_own_names(tmp_path):
+    """``c = a / b``'s rule reads ``d/db (a/b)`` only where those are its arguments: in the
+    catalog's letters a node named ``b`` would read as the rule's argument."""
+    text = NEEDLE_HW1.read_text()
+    right = "return out_grad / b, -out_grad * a / b**2"
+    assert text.count(right) == 1
+    engine = tmp_path / "engine.py"
+    engine.write_text(text.replace(right, "return out_grad / b, out_grad * a / b**2"))
+    report = TensorGrader(load("tensor_autodiff", api="needle"), engine, examples=EXAMPLES).grade()
+    (finding,) = [f for f in report.findings if f.step != "missing"]
+    assert finding.identity == ("local-derivative", "div", 1), finding.summary()
+    out, _, call = finding.node.partition(" = ")
+    left, _, right = call.partition(" / ")
+    rule = f"d/d{right} ({left}/{right}) = -{left}/{right}**2"
+    assert rule in finding.message and out not in (left, right), finding.message

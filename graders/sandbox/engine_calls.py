@@ -226,7 +226,7 @@ def call_op(module, op, *, call, name, args, api=None):
         elif call == "method":
             function, args = getattr(args[0], name), args[1:]
         else:
-            function = getattr(module, name)
+            function = module_function(module, name)
     except AttributeError as exc:
         raise BuildError("missing", op, describe(exc)) from None
     except BaseException as exc:  # a student's __getattr__ may raise anything
@@ -244,6 +244,60 @@ def call_op(module, op, *, call, name, args, api=None):
     name, args = instead
     args = [make(a) if type(a) is float else a for a in args]
     return call_op(module, op, call="function", name=name, args=args)
+
+
+def module_function(module, name):
+    """The module function ``name`` (``call = "function"``): the entry module's, or, by a
+    dotted name, a function of another module the submission imported
+    (``dezero.functions.sin``). AttributeError when there is none."""
+    if "." not in name:
+        return getattr(module, name)
+    path, _, last = name.rpartition(".")
+    owner = sys.modules.get(path)
+    if owner is None:
+        raise AttributeError(f"the submission imports no module {path}")
+    return getattr(owner, last)
+
+
+#: The fields of an API the worker may revise for an engine (see :func:`revised`).
+REVISED = ("names", "aliases", "constants")
+
+
+def revised(module, api):
+    """How this engine's ops are called, when it differs from what ``api`` says: the
+    fields of :data:`REVISED`, or None. Module functions the entry module lacks and the
+    course's module (``api["functions"]``: ``dezero.functions``) has are named by their
+    dotted names; on an engine whose nodes have no operators at all (DeZero's steps
+    9-19), each operator op is its module's function (``add``, ``mul``, ...; ``x ** 2`` its
+    ``square``), with numbers made leaves. The runner adopts them, so every later call and
+    every reproducer uses the forms the engine was actually called in."""
+    names, aliases = dict(api["names"]), dict(api["aliases"])
+    owner = sys.modules.get(api.get("functions") or "")
+    for op, form in api["forms"].items():
+        name = form["name"]
+        if form["call"] != "function" or "." in name or owner is None:
+            continue
+        if not callable(getattr(module, name, None)) and callable(getattr(owner, name, None)):
+            names[op] = f"{api['functions']}.{name}"
+    constants = api["constants"]
+    if api["binary"] == "operator" and not _has_operators(module, api):
+        for op, form in api["forms"].items():
+            function = OPERATOR_FUNCTIONS.get(form["name"], "")
+            if form["call"] == "operator" and callable(getattr(module, function, None)):
+                names[op], constants = function, "leaf"
+        if "pow" not in names and callable(getattr(module, "square", None)):
+            aliases.setdefault("square", "x ** 2")
+    fields = {"names": names, "aliases": aliases, "constants": constants}
+    return fields if any(fields[k] != api[k] for k in REVISED) else None
+
+
+def _has_operators(module, api):
+    """Whether the engine's leaf has arithmetic operators (True when none can be made:
+    grading then says why)."""
+    try:
+        return has_operators(leaf_maker(module, api)(0.5))
+    except BaseException:  # a student's constructor may raise anything
+        return True
 
 
 def _function_for(module, name, args):

@@ -43,6 +43,10 @@ not checked: the body of ``if TYPE_CHECKING:`` and of ``if __name__ == "__main__
 (unless the submission rebinds either name). Nor is a script's block that only puts its
 own package's folder on the import path (DeZero's steps: ``if '__file__' in globals():
 import os, sys; sys.path.append(os.path.join(os.path.dirname(__file__), '..'))``).
+Given what the worker calls (``called``, ``presets.worker_names``), nor is a function or
+method nothing that runs may call, nor a standard module imported only for such code
+(DeZero's dataset loaders and ``plot_dot_graph`` with their ``subprocess``, ``pickle``
+and ``urllib``: :mod:`.dormant`); a stand-in imported there is still a violation.
 
 A name counts only where it is the builtin: a parameter or local called ``input`` or
 ``vars`` is the student's own.
@@ -72,6 +76,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable, Mapping
 
+from graders.sandbox import dormant
 from graders.sandbox.policy_checker import Checker
 from graders.sandbox.policy_lists import (
     DEFAULT_ATTRIBUTES,
@@ -111,18 +116,35 @@ __all__ = [
 ]
 
 
-def check(sources: Mapping[str, str], policy: Policy) -> list[Violation]:
+def check(
+    sources: Mapping[str, str],
+    policy: Policy,
+    called: Iterable[str] | None = None,
+    entry: str | None = None,
+) -> list[Violation]:
     """Every violation in ``sources`` (file name -> text); files that do not parse are
-    skipped (grading reports the syntax error with its line)."""
+    skipped (grading reports the syntax error with its line). Given the names the worker
+    ``called`` and the ``entry`` file it imports, code that never runs when graded is not
+    judged (:mod:`.dormant`), but for imports of what could stand in for the student's
+    derivatives or is chaingrade's own."""
     if not policy.enabled:
         return []
     local = own_modules(sources)
     trees = parsed(sources)
     never_run = never_run_tests(trees.values())
+    asleep: frozenset[int] = frozenset()
+    if called is not None:
+        plain = {name: tree for name, (tree, _) in trees.items()}
+        asleep = dormant.dormant(plain, called, entry, policy.computed_names)
+    checkers = {
+        name: Checker(name, policy, local, builtins_used, never_run, asleep)
+        for name, (tree, builtins_used) in trees.items()
+    }
+    running = {name: checkers[name].running(tree) for name, (tree, _) in trees.items()}
+    read = dormant.exported(n for nodes in running.values() for n in nodes) if asleep else None
     found: list[Violation] = []
-    for name, (tree, builtins_used) in trees.items():
-        checker = Checker(name, policy, local, builtins_used, never_run)
-        found += checker.run(tree)
+    for name, (tree, _) in trees.items():
+        found += checkers[name].run(tree, running[name], read)
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from graders.sandbox import dormant
 from graders.sandbox.policy_annotations import EVALUATES_TEXT, code_in_annotations
 from graders.sandbox.policy_computed import (
     BY_NAME,
@@ -17,7 +18,13 @@ from graders.sandbox.policy_computed import (
     names_of_texts,
     own_classes,
 )
-from graders.sandbox.policy_lists import GRADER_PACKAGES, MODULE_ONLY, PARTLY_ALLOWED, STAND_INS
+from graders.sandbox.policy_lists import (
+    GRADER_PACKAGES,
+    MODULE_ONLY,
+    PARTLY_ALLOWED,
+    REACHING_PACKAGES,
+    STAND_INS,
+)
 from graders.sandbox.policy_never_run import running_nodes
 from graders.sandbox.policy_rules import Policy, Violation
 from graders.sandbox.policy_source import standard
@@ -34,6 +41,7 @@ class Checker:
         local_modules: set[str],
         builtins_used: set[str],
         never_run: frozenset[str] = frozenset(),
+        asleep: frozenset[int] = frozenset(),
     ):
         self.file = file
         self.policy = policy
@@ -47,6 +55,10 @@ class Checker:
         self.builtins_used = builtins_used
         self.computed_names = policy.computed_names
         self.never_run = never_run
+        self.asleep = asleep  # functions that never run when graded (dormant.py)
+        self.tree: ast.AST | None = None
+        self.running_ids: set[int] = set()
+        self.read_elsewhere: set[str] | None = None  # names running code reads off modules
         self.modules: set[str] = set()  # names bound to imported modules
         self.partly: dict[str, str] = {}  # name -> partly allowed module it is bound to
         self.attribute_names: set[str] = set()  # variables that only take names from dir()
@@ -55,11 +67,25 @@ class Checker:
         self.texts: set[str] = set()  # names only ever bound to a string written out
         self.found: list[Violation] = []
 
-    def run(self, tree: ast.AST) -> list[Violation]:
-        nodes = running_nodes(tree, self.never_run)
+    def running(self, tree: ast.AST) -> list[ast.AST]:
+        """The nodes of ``tree`` that may run when graded."""
+        return running_nodes(tree, self.never_run, self.asleep)
+
+    def run(
+        self,
+        tree: ast.AST,
+        nodes: list[ast.AST] | None = None,
+        read_elsewhere: set[str] | None = None,
+    ) -> list[Violation]:
+        nodes = self.running(tree) if nodes is None else nodes
+        self.tree, self.running_ids = tree, {id(n) for n in nodes}
+        self.read_elsewhere = read_elsewhere
         for node in nodes:  # imports first: they say which names are modules
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self._import(node)
+        for function in (f for f in ast.walk(tree) if id(f) in self.asleep):
+            for node in dormant.imports_in(function):  # type: ignore[arg-type]
+                self._stand_in(node)  # type: ignore[arg-type]
         self.attribute_names = names_from_dir(nodes, self.modules, self.builtins_used)
         self.own_classes = own_classes(tree, nodes)
         self.on_own_class = getattrs_on_cls(nodes)
@@ -130,6 +156,27 @@ class Checker:
             )
         return None
 
+    def _stand_in(self, node: ast.Import | ast.ImportFrom) -> None:
+        """An import in a function that never runs: only what could stand in for the
+        student's derivatives, or is chaingrade's own, is a violation there."""
+        modules = dormant.absolute_imports(node)
+        for top in sorted({m.partition(".")[0] for m in modules} - self.local):
+            if top in self.forbidden and top not in REACHING_PACKAGES:
+                self._flag(node, f"import {top}", _forbidden_why(top))
+
+    def _for_dormant_code(self, node: ast.Import | ast.ImportFrom, module: str) -> bool:
+        """A standard module imported only for code that never runs when graded (DeZero's
+        ``subprocess`` for ``plot_dot_graph``): see ``dormant.serves_dormant_code``."""
+        top = module.partition(".")[0]
+        return (
+            self.read_elsewhere is not None
+            and self.tree is not None
+            and standard(top)
+            and not top.startswith("_")
+            and top not in self.forbidden
+            and dormant.serves_dormant_code(self.tree, node, self.running_ids, self.read_elsewhere)
+        )
+
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -138,7 +185,7 @@ class Checker:
                     self.partly[bound] = alias.name  # each use is judged (``_name``)
                 else:
                     why = self._import_problem(alias.name)
-                    if why:
+                    if why and not self._for_dormant_code(node, alias.name):
                         self._flag(node, f"import {alias.name}", why)
                 self.modules.add(bound)
             return
@@ -149,7 +196,7 @@ class Checker:
                     self._flag(node, f"from {module} import {alias.name}", _partly_why(module))
             return
         why = self._import_problem(module) if node.level == 0 else None
-        if why:
+        if why and not self._for_dormant_code(node, module):
             self._flag(node, f"from {module} import ...", why)
         for alias in node.names:
             construct = f"from {module} import {alias.name}"

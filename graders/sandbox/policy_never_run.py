@@ -8,11 +8,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from graders.sandbox import dormant
 
-def running_nodes(tree: ast.AST, never_run: frozenset[str]) -> list[ast.AST]:
+
+def running_nodes(
+    tree: ast.AST, never_run: frozenset[str], asleep: frozenset[int] = frozenset()
+) -> list[ast.AST]:
     """Every node but those in blocks that never run when graded (``if
-    TYPE_CHECKING:``, ``if __name__ == "__main__":``; their ``else`` runs). ``never_run``:
-    which of the two names the submission leaves alone (:func:`never_run_tests`)."""
+    TYPE_CHECKING:``, ``if __name__ == "__main__":``; their ``else`` runs), and the bodies
+    of the functions in ``asleep`` (``graders.sandbox.dormant``: what their ``def`` runs
+    is kept). ``never_run``: which of the two names the submission leaves alone
+    (:func:`never_run_tests`)."""
     typing_names = {
         a.asname or a.name
         for n in ast.walk(tree)
@@ -34,6 +40,9 @@ def running_nodes(tree: ast.AST, never_run: frozenset[str]) -> list[ast.AST]:
             continue
         if _import_path_setup(node):
             continue  # a course script finding its own package: nothing else in it
+        if id(node) in asleep:  # a function nothing that runs calls: what its def runs
+            stack += dormant.def_time(node)  # type: ignore[arg-type]
+            continue
         stack.extend(ast.iter_child_nodes(node))
     return nodes
 

@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from graders.presets import AUTO, Preset, resolve
+from graders.presets import AUTO, REVISED, Preset, resolve
 from graders.sandbox import landlock
 from graders.sandbox.channel import MAX_REPLY_BYTES, Channel
 from graders.sandbox.folders import (
@@ -268,6 +268,10 @@ class Runner:
             raise SubmissionError("import", SUPERVISOR_GONE + " while importing the submission")
         if self.preset == AUTO:
             self._adopt(hello.get("api"))
+        elif isinstance(self.preset, Preset) and isinstance(hello.get("api"), dict):
+            # how this engine's ops are called (engine_calls.revised): those fields only
+            changes = {k: v for k, v in hello["api"].items() if k in REVISED}
+            self._adopt({**self.preset.to_json(), **changes})
         self.standing = set(self.violations)  # seen while importing: they count in every part
         self._fork_part()
 

@@ -27,7 +27,10 @@ Protocol, one JSON document per line:
   submission (:func:`detect`; ``arrays``: the assignment is on arrays), says what it
   found in its first reply (``"api": {fields}``), and
   the runner answers with a request ``{"api": {...}}`` holding the whole API (reply
-  ``{"results": []}``);
+  ``{"results": []}``); for a given API, the first reply's ``"api"`` holds how this
+  engine's ops are called where the API's forms do not fit it
+  (``engine_calls.revised``: DeZero's ``add(x, y)`` for ``x + y``), and the runner
+  answers the same way;
 * on start it replies ``{"ready": true}`` or ``{"ready": false, "error": {...}}``;
 * this process is the *zygote*: it imported the submission once, and serves each part of
   a grading from a copy of itself. A request ``{"part": true}`` forks it (:func:`fork_part`):
@@ -291,6 +294,13 @@ def serve(args):
         except BaseException as exc:
             message = "inspecting the submission raised " + describe(exc)
             hello = {"ready": False, "error": {"kind": "api", "message": message}}
+    elif api.get("forms") and api.get("transform", "none") == "none":
+        try:  # how this engine's ops are called, where the API's forms do not fit it
+            changes = engine_calls.revised(module, api)
+        except BaseException:  # noqa: BLE001 - grading then says what fails, op by op
+            changes = None
+        if changes:
+            hello["api"] = changes
     audit()
     reply(hello)
     for line in requests:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graders.model import array_ops as ops
+from graders.model import ops as scalar_ops
 from graders.model.array_composition import ArrayComposition
 from graders.tensor.syntax import write
 from graders.tolerances import close_elementwise, grading
@@ -142,7 +143,7 @@ def explain(
             f"the gradient of {arg} has shape {_shape_text(np.shape(actual))}, but {arg} has "
             f"shape {_shape_text(shape)}: a gradient always has its node's shape",
         )
-    return Verdict("local-derivative", rule_in_words(op_name, params, shape, arg, i))
+    return Verdict("local-derivative", rule_in_words(op_name, params, shape, arg, i, names))
 
 
 def _with_unbroadcast(candidate, full_shape, shape):
@@ -401,9 +402,18 @@ def backward_raised(composition: ArrayComposition, message: str = ""):
     return "error", "", None, None
 
 
-def rule_in_words(op_name: str, params: dict, shape, arg: str, position: int = 0) -> str:
+def rule_in_words(
+    op_name: str,
+    params: dict,
+    shape,
+    arg: str,
+    position: int = 0,
+    names: Sequence[str] = (),
+) -> str:
     """What a wrong gradient of an op must be, in words: the rule of argument
-    ``position`` (the student's name for it is ``arg``)."""
+    ``position`` (the student's name for it is ``arg``), an elementwise op's written in
+    its arguments' own ``names`` (``d/dx (a/x) = -a/x**2`` for ``b = a / x``: in the
+    catalog's letters, ``d/db (a/b)``, its ``b`` would read as the output)."""
     op = ops.get(op_name)
     if op.kind == "reduction":
         axes = ops.reduced_axes(len(shape), params)
@@ -417,6 +427,10 @@ def rule_in_words(op_name: str, params: dict, shape, arg: str, position: int = 0
             f"then broadcast it to {_shape_text(shape)}"
         )
     rule = op.rules[min(position, len(op.rules) - 1)]
+    if op.scalar and len(names) == op.arity:
+        rules = scalar_ops.get(op.scalar).rules
+        letters = dict(zip("ab", names, strict=False))
+        rule = rules[min(position, len(rules) - 1)].format(**letters)
     return f"the gradient of {arg} is wrong: {rule}"
 
 

@@ -1,0 +1,349 @@
+"""Functions and methods that never run when a submission is graded, read from the source.
+
+A course's package carries code the grader never calls: DeZero's ``datasets.py`` downloads
+and unpickles MNIST, its ``utils.plot_dot_graph`` runs ``dot`` in a subprocess, a model's
+``save_weights`` writes a file. The static policy judges what may run when graded (each
+file's top level, class bodies included, and each function that running code may call),
+so such code is not held against the student; the worker's guard still stops what it
+could do if it ran after all.
+
+What may be called is over-approximated by name, never by type (``obj.prepare()`` may
+call every ``prepare``), from what the worker calls (``called``: the API's names) and what
+running code names (a name, an attribute, a name imported, a string that is one):
+
+* a module-level function runs when running code names it, or when it is a dunder
+  (a module's ``__getattr__``), or decorated by anything other than ``property``,
+  ``staticmethod``, ``classmethod`` or a property's ``setter`` (a decorator may register
+  it where nothing names it: ``atexit.register``, ``singledispatch``);
+* a class may be used when running code names it (other than as the base of a class
+  statement), when it is a base of a class that may be used, or when it is decorated,
+  has a keyword (``metaclass=``) or a base that is not a plain class of the submission
+  (``Enum`` makes its members when the class statement runs);
+* a method runs when its class may be used and it is a dunder, or running code names it,
+  or it is decorated as above; the dunders Python calls when a class statement runs
+  (``__init_subclass__``, ``__set_name__``, ...) always;
+* what a function that runs defines inside it runs with it.
+
+A computed name can call what no code names: a ``getattr`` (or ``hasattr``, ``setattr``,
+``delattr``) by a variable's name on a class of the submission makes every method of that
+class and its bases run (DeZero's ``getattr(Config, name)``); any other computed name, a
+``__dict__`` of anything but ``self``, ``attrgetter``/``methodcaller`` of a computed
+name, or a policy that allows computed names (``computed_names``) makes everything run.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+#: Decorators that leave a function called by its name alone.
+_PLAIN_DECORATORS = frozenset({"property", "staticmethod", "classmethod"})
+_PROPERTY_PARTS = frozenset({"setter", "getter", "deleter"})
+#: Dunders Python calls while a class statement runs, whether or not the class is used.
+_CLASS_CREATION = frozenset(
+    {"__init_subclass__", "__set_name__", "__class_getitem__", "__mro_entries__", "__prepare__"}
+)
+_BY_NAME = frozenset({"getattr", "hasattr", "setattr", "delattr"})
+_FUNCTIONS = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass
+class _Class:
+    node: ast.ClassDef
+    bases: list[str]  # the names of its bases that are plain names
+    forced: bool  # decorated, a keyword, or a base that is not a plain own class
+    methods: list[ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=list)
+
+
+@dataclass
+class _Reach:
+    """What running code names and calls, grown as more code is found to run."""
+
+    names: set[str]
+    classes: dict[int, _Class] = field(default_factory=dict)
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=list)
+    every_method_of: set[str] = field(default_factory=set)  # classes read by computed names
+    everything: bool = False
+
+
+def dormant(
+    trees: Mapping[str, ast.AST],
+    called: Iterable[str],
+    entry: str | None = None,
+    computed_names: bool = False,
+) -> frozenset[int]:
+    """The ids of the ``def`` nodes in ``trees`` whose bodies never run when graded, the
+    worker calling the names in ``called`` and any name the entry file binds at its top
+    (``--api auto`` tries its classes; see the module docstring)."""
+    reach = _Reach(
+        names=set(called) | _top_level(trees.get(entry or "")), everything=computed_names
+    )
+    own = {n.name for tree in trees.values() for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    for tree in trees.values():
+        _scan(getattr(tree, "body", []), reach, own)
+    running: set[int] = set()
+    used: set[int] = set()
+    changed = True
+    while changed and not reach.everything:
+        changed = False
+        for key, each in reach.classes.items():
+            if key not in used and _used(each, reach):
+                used.add(key)
+                reach.names.update(each.bases)  # a used class's bases are used
+                changed = True
+        for function, anyway in _candidates(reach, used):
+            if id(function) not in running and (anyway or _runs(function, reach)):
+                running.add(id(function))
+                _scan(function.body, reach, own, whole=True)
+                changed = True
+    if reach.everything:
+        return frozenset()
+    every = [*reach.functions, *(m for c in reach.classes.values() for m in c.methods)]
+    return frozenset(id(f) for f in every if id(f) not in running)
+
+
+def _top_level(tree: ast.AST | None) -> set[str]:
+    """Every name a file binds at its top level (its ``if`` and ``try`` blocks included):
+    what the worker may read off the module it imports."""
+    names: set[str] = set()
+    for statement in _class_level(getattr(tree, "body", [])):
+        inside = () if isinstance(statement, _FUNCTIONS | ast.ClassDef) else ast.walk(statement)
+        for node in inside:
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.alias):
+                names.add(node.asname or node.name.partition(".")[0])
+        if isinstance(statement, _FUNCTIONS | ast.ClassDef):
+            names.add(statement.name)
+    return names
+
+
+def _candidates(reach: _Reach, used: set[int]):
+    """Each function and each method of a class that may be used, with whether it runs
+    whether named or not (its class is read by computed names)."""
+    yield from ((f, False) for f in reach.functions)
+    for key, each in reach.classes.items():
+        if key in used:
+            every = each.node.name in reach.every_method_of
+            yield from ((method, every) for method in each.methods)
+
+
+def _used(each: _Class, reach: _Reach) -> bool:
+    return each.forced or each.node.name in reach.names or each.node.name in reach.every_method_of
+
+
+def _runs(function: ast.FunctionDef | ast.AsyncFunctionDef, reach: _Reach) -> bool:
+    name = function.name
+    dunder = name.startswith("__") and name.endswith("__")
+    return dunder or name in reach.names or not _plain(function.decorator_list)
+
+
+def _plain(decorators: list[ast.expr]) -> bool:
+    """Whether every decorator leaves the function called by its name alone."""
+    return all(
+        (isinstance(d, ast.Name) and d.id in _PLAIN_DECORATORS)
+        or (isinstance(d, ast.Attribute) and d.attr in _PROPERTY_PARTS)
+        for d in decorators
+    )
+
+
+def _scan(statements: list, reach: _Reach, own: set[str], whole: bool = False) -> None:
+    """Record what ``statements`` name and call. At a file's top level (``whole`` False)
+    a ``def``'s body and a class's methods wait until something may call them; inside a
+    function that runs, everything runs with it."""
+    stack = list(statements)
+    while stack:
+        node = stack.pop()
+        if not whole and isinstance(node, _FUNCTIONS):
+            reach.functions.append(node)
+            stack += def_time(node)
+            continue
+        if not whole and isinstance(node, ast.ClassDef):
+            stack += _class_statement(node, reach, own)
+            continue
+        _note(node, reach, own)
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def def_time(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """What a ``def`` statement runs: its decorators, defaults and annotations."""
+    return [*function.decorator_list, function.args, *filter(None, [function.returns])]
+
+
+def imports_in(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """The import statements of a function's body (judged though it never runs: no
+    stand-in for the student's derivatives may be imported anywhere)."""
+    return [
+        n
+        for statement in function.body
+        for n in ast.walk(statement)
+        if isinstance(n, ast.Import | ast.ImportFrom)
+    ]
+
+
+def _class_statement(node: ast.ClassDef, reach: _Reach, own: set[str]) -> list[ast.AST]:
+    """Record a class statement; what it runs (decorators, keywords, bases that are not
+    plain names, and its body but for its methods' bodies) is returned to be scanned."""
+    plain = [b.id for b in node.bases if isinstance(b, ast.Name)]
+    forced = bool(node.decorator_list or node.keywords) or any(
+        not (isinstance(b, ast.Name) and (b.id in own or b.id == "object")) for b in node.bases
+    )
+    each = _Class(node, plain, forced)
+    reach.classes[id(node)] = each
+    runs: list[ast.AST] = [*node.decorator_list, *node.keywords]
+    runs += [b for b in node.bases if not isinstance(b, ast.Name)]
+    for statement in _class_level(node.body):
+        if isinstance(statement, _FUNCTIONS):
+            each.methods.append(statement)
+            runs += def_time(statement)
+            if statement.name in _CLASS_CREATION:
+                reach.names.add(statement.name)
+        else:
+            runs.append(statement)
+    return runs
+
+
+def _class_level(body: list[ast.stmt]):
+    """A class body's statements, those inside its ``if``/``try`` blocks included (a
+    ``def`` under ``if`` at class level is still a method)."""
+    for statement in body:
+        if isinstance(statement, ast.If | ast.Try):
+            blocks = [statement.body, statement.orelse]
+            if isinstance(statement, ast.Try):
+                blocks += [h.body for h in statement.handlers] + [statement.finalbody]
+                yield from (h.type for h in statement.handlers if h.type is not None)
+            else:
+                yield statement.test
+            for block in blocks:
+                yield from _class_level(block)
+        else:
+            yield statement
+
+
+def _note(node: ast.AST, reach: _Reach, own: set[str]) -> None:
+    """Record the names ``node`` reads, and whether it reaches attributes by computed
+    names."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+        reach.names.add(node.id)
+    elif isinstance(node, ast.Attribute):
+        reach.names.add(node.attr)
+        if node.attr == "__dict__" and not (
+            isinstance(node.value, ast.Name) and node.value.id == "self"
+        ):
+            reach.everything = True  # a class's namespace, read by computed keys
+    elif isinstance(node, ast.alias) and node.asname:
+        reach.names.add(node.name.rpartition(".")[2])  # called by its new name
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        reach.names.update(p for p in node.value.split(".") if p.isidentifier())
+    elif isinstance(node, ast.Call):
+        _computed(node, reach, own)
+
+
+def _computed(call: ast.Call, reach: _Reach, own: set[str]) -> None:
+    function = call.func
+    name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+    if name in ("attrgetter", "methodcaller") and not all(
+        isinstance(a, ast.Constant) for a in call.args
+    ):
+        reach.everything = True
+    if not (isinstance(function, ast.Name) and function.id in _BY_NAME):
+        return
+    attribute = call.args[1] if len(call.args) >= 2 else None
+    if isinstance(attribute, ast.Constant) and not call.keywords:
+        return
+    target = call.args[0] if call.args else None
+    if isinstance(target, ast.Name) and target.id in own:
+        _every_method(target.id, reach)
+    else:
+        reach.everything = True
+
+
+def _every_method(name: str, reach: _Reach) -> None:
+    """A class read by computed names: every method of it and of its bases may run."""
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in reach.every_method_of:
+            continue
+        reach.every_method_of.add(current)
+        todo += [b for c in reach.classes.values() if c.node.name == current for b in c.bases]
+
+
+#: Attributes of a standard module that only compute a path's text: code that runs may
+#: use them on a module imported for code that never runs (DeZero's ``utils.py`` computes
+#: its cache folder's path at its top, ``os.path.join(os.path.expanduser("~"), ...)``).
+PATH_TEXT = {
+    "os": frozenset(
+        {
+            "path.join",
+            "path.dirname",
+            "path.basename",
+            "path.splitext",
+            "path.split",
+            "path.expanduser",
+            "path.normpath",
+            "sep",
+        }
+    )
+}
+
+
+def exported(running: Iterable[ast.AST]) -> set[str]:
+    """The names running code may read off another module: attributes, names imported
+    from a module, strings (``"*"`` when it imports everything of one)."""
+    names: set[str] = set()
+    for node in running:
+        if isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.ImportFrom):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)
+    return names
+
+
+def serves_dormant_code(
+    tree: ast.AST, node: ast.Import | ast.ImportFrom, running: set[int], read_elsewhere: set[str]
+) -> bool:
+    """Whether an import of a standard module the policy does not allow serves only code
+    that never runs: each name it binds is used, every use is in a function that never
+    runs or only computes a path's text (:data:`PATH_TEXT`), and no running code reads it
+    off this module (``read_elsewhere``: :func:`exported`). An import nothing uses is
+    there for what importing it does, and is judged as an import."""
+    if "*" in read_elsewhere or any(a.name == "*" for a in node.names):
+        return False
+    bound = {alias.asname or alias.name.partition(".")[0] for alias in node.names}
+    if bound & read_elsewhere:
+        return False
+    modules = {  # the module each name is (none for names imported from one)
+        alias.asname or alias.name.partition(".")[0]: alias.name.partition(".")[0]
+        for alias in (node.names if isinstance(node, ast.Import) else [])
+    }
+    uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in bound]
+    if not uses:
+        return False
+    parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    for use in uses:
+        if id(use) in running and not _path_text(use, parents, modules.get(use.id)):
+            return False
+    return True
+
+
+def _path_text(use: ast.Name, parents: dict[int, ast.AST], module: str | None) -> bool:
+    """``os.path.join`` (``use`` a name for the module ``module``) and its kin."""
+    if module not in PATH_TEXT or not isinstance(use.ctx, ast.Load):
+        return False
+    chain, node = [], use
+    while isinstance(parent := parents.get(id(node)), ast.Attribute) and parent.value is node:
+        chain.append(parent.attr)
+        node = parent
+    return any(".".join(chain[: k + 1]) in PATH_TEXT[use.id] for k in range(len(chain)))
+
+
+def absolute_imports(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The absolute modules an import statement names (relative ones are the
+    submission's own)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    return [node.module] if node.level == 0 and node.module else []

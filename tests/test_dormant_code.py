@@ -1,0 +1,127 @@
+"""Code that never runs when graded is not judged by the static policy; code that may run is.
+
+A course's package carries functions the grader never calls (DeZero's dataset loaders and
+graph plotter, ``engines/families/dezero_final``): the policy, told what the worker calls
+(``presets.worker_names``) and which file it imports, judges only what may run
+(``graders.sandbox.dormant``). Each attack below reaches the same constructs from code that
+may run, by a name, a dunder, a decorator, a default, a computed name, a class's
+``__dict__`` or another file, and stays a violation.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from graders.presets import PRESETS, worker_names
+from graders.sandbox.policy import Policy, check
+
+CALLED = worker_names(PRESETS["mygrad"])
+ENGINE = "def tensor(x):\n    return x\n"
+
+
+def violations(sources: dict[str, str]) -> list[str]:
+    return [str(v) for v in check(sources, Policy(), CALLED, "engine.py")]
+
+
+#: A helper module's code that only functions no running code names use.
+NEVER_RUN = {
+    "subprocess for a plot": "import subprocess\ndef plot(g):\n    subprocess.run(['dot', g])\n",
+    "a loader of an unused class": (
+        "import gzip\nimport pickle\nclass Loader:\n    def prepare(self):\n"
+        "        with gzip.open('f') as f:\n            return pickle.load(f), eval('1')\n"
+    ),
+    "a path computed at the top": (
+        "import os\ncache = os.path.join(os.path.expanduser('~'), '.cache')\n"
+        "def get_file(url):\n    os.mkdir(cache)\n    return open(url)\n"
+    ),
+    "a method of a used class no one calls": (
+        "import numpy as np\nclass Layer:\n    def save_weights(self, path):\n"
+        "        np.savez_compressed(path, w=1)\nlayer = Layer()\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEVER_RUN))
+def test_code_that_never_runs_is_not_judged(name):
+    sources = {"engine.py": "import helpers\n" + ENGINE, "helpers.py": NEVER_RUN[name]}
+    assert violations(sources) == []
+    assert check(sources, Policy()) != []  # judged whole, it breaks the rules
+
+
+#: Each reaches what the policy forbids from code that may run: (helpers.py, engine.py).
+MAY_RUN = {
+    "a method the worker calls": (
+        "import os\nclass T:\n    def backward(self):\n        os.system('x')\n",
+        "from helpers import T\n" + ENGINE,
+    ),
+    "a helper a called method calls": (
+        "import subprocess\ndef helper():\n    subprocess.run('x')\n"
+        "class T:\n    def backward(self):\n        helper()\n",
+        "from helpers import T\n" + ENGINE,
+    ),
+    "a dunder of a class that is made": (
+        "class T:\n    def __add__(self, other):\n        return open('x')\n",
+        "from helpers import T\ndef tensor(x):\n    return T()\n",
+    ),
+    "a function decorated by the student's own decorator": (
+        "def register(f):\n    return f\n@register\ndef hidden():\n    return open('x')\n",
+        "import helpers\n" + ENGINE,
+    ),
+    "a default computed when the def runs": (
+        "def plot(x=open('x')):\n    pass\n",
+        "import helpers\n" + ENGINE,
+    ),
+    "a class whose base makes it (an Enum)": (
+        "import enum\nclass E(enum.Enum):\n    A = 1\n    def __init__(self, v):\n"
+        "        open('x')\n",
+        "import helpers\n" + ENGINE,
+    ),
+    "a method read off its class by a computed name": (
+        "class C:\n    def hidden(self):\n        return open('x')\n",
+        "from helpers import C\ndef tensor(x):\n    name = 'hid' + 'den'\n"
+        "    return getattr(C, name)(x)\n",
+    ),
+    "a class's namespace read by keys": (
+        "class C:\n    def hidden(self):\n        return open('x')\n",
+        "from helpers import C\ndef tensor(x):\n    return [f(x) for f in C.__dict__.values()]\n",
+    ),
+    "a module imported for dormant code, read off it elsewhere": (
+        "import subprocess as sp\ndef plot():\n    sp.run('x')\n",
+        "import helpers\ndef tensor(x):\n    helpers.sp.run('y')\n    return x\n",
+    ),
+    "an import nothing uses (there for what importing does)": (
+        "import subprocess\n",
+        "import helpers\n" + ENGINE,
+    ),
+    "a standard module used at the top": (
+        "import os\ncwd = os.getcwd()\ndef get():\n    os.mkdir(cwd)\n",
+        "import helpers\n" + ENGINE,
+    ),
+    "a stand-in imported where it never runs": (
+        "def compare(x):\n    import torch\n    return torch.tensor(x)\n",
+        "import helpers\n" + ENGINE,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MAY_RUN))
+def test_what_may_run_is_judged(name):
+    helpers, engine = MAY_RUN[name]
+    assert violations({"engine.py": engine, "helpers.py": helpers}) != [], name
+
+
+def test_the_entrys_own_functions_may_all_run():
+    """What the entry module binds at its top, the worker may call (--api auto tries its
+    classes): a helper there is judged though nothing names it."""
+    source = "import subprocess\ndef helper():\n    subprocess.run('x')\n" + ENGINE
+    assert violations({"engine.py": source}) != []
+    assert violations({"engine.py": ENGINE, "helpers.py": source.replace(ENGINE, "")}) == []
+
+
+def test_without_the_workers_names_everything_is_judged():
+    sources = {
+        "engine.py": "import helpers\n" + ENGINE,
+        "helpers.py": NEVER_RUN["subprocess for a plot"],
+    }
+    assert [v.construct for v in check(sources, Policy())] == ["import subprocess"]
+    assert check(sources, Policy(computed_names=True), CALLED, "engine.py") != []

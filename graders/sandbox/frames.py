@@ -68,9 +68,16 @@ KEEP_FRAMES_TO_THEMSELVES = (
 
 #: Installed packages' functions that do the same (module, qualified name), where the
 #: package is installed: ``typing_extensions._caller`` is ``typing._caller`` (the module
-#: name of its caller's caller, for ``TypeVar``, ``NamedTuple``, ... at any time). Their
-#: lines that ask are read from their source (a package's file is readable).
-KEEP_IN_PACKAGES = (("typing_extensions", "_caller"),)
+#: name of its caller's caller, for ``TypeVar``, ``NamedTuple``, ... at any time), and
+#: ``_has_generic_or_protocol_as_origin`` reads one local of typing's own frame and returns
+#: a bool (typing_extensions patches ``typing._collect_parameters`` with it before 3.13, so
+#: once anything imports typing_extensions, as minitorch's ``autodiff.py`` does, every
+#: ``Union[...]`` or ``Tuple[...]`` asks through it). Their lines that ask are read from
+#: their source (a package's file is readable).
+KEEP_IN_PACKAGES = (
+    ("typing_extensions", "_caller"),
+    ("typing_extensions", "_has_generic_or_protocol_as_origin"),
+)
 
 #: The worker's functions that use frames (file in this folder, qualified name); the
 #: hook's own call of ``sys._getframe`` is known to it by its code.

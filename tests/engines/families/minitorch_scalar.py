@@ -20,6 +20,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence, Tuple, Type, Union
 
+# The course's autodiff.py takes Protocol from typing_extensions, which (on Python < 3.13)
+# patches typing so that every later ``Union[...]``/``Tuple[...]`` reads a frame of typing's.
+from typing_extensions import Protocol
+
 # --- operators.py ---------------------------------------------------------------------
 
 EPS = 1e-6
@@ -72,6 +76,13 @@ def relu_back(x: float, d: float) -> float:
 
 
 # --- autodiff.py ----------------------------------------------------------------------
+
+
+class Variable(Protocol):
+    def accumulate_derivative(self, x: Any) -> None: ...
+
+    @property
+    def unique_id(self) -> int: ...
 
 
 @dataclass

@@ -405,29 +405,24 @@ class TensorGrader(BaseGrader):
             actual = grads[a] if a < len(grads) else None
             wanted = expected.grads[a]
             arg = probe.name(a)
+            holds = False  # True: not an array of gradients (what it holds is said, no rule)
             if node.args.count(a) > 1:  # both positions feed one leaf
                 if isinstance(actual, np.ndarray) and close(actual, wanted):
                     continue
-                verdict_step, message, axes = (
+                step, said, axes = (
                     "local-derivative",
-                    f"the gradient of {arg} is wrong",
+                    f"{text}: the gradient of {arg} is wrong",
                     None,
                 )
             elif actual is None or isinstance(actual, str):
-                what = "no gradient" if actual is None else actual
-                return self.findings.finding(
-                    "local-derivative" if actual is None else "error",
-                    f"after {text} and loss.{self.preset.backward}(), {arg} holds {what}, "
-                    "not an array of its gradients",
-                    composition=probe,
-                    point=point,
-                    op=node.op,
-                    argument=position if op.arity > 1 else None,
-                    node=text,
-                    show={arg: wanted},
-                    expected=wanted,
-                    actual=what,
+                holds = True
+                step = "local-derivative" if actual is None else "error"
+                actual = "no gradient" if actual is None else actual
+                said = (
+                    f"after {text} and loss.{self.preset.backward}(), {arg} holds {actual}, "
+                    "not an array of its gradients"
                 )
+                axes = None
             else:
                 verdict = explain(
                     node.op,
@@ -442,10 +437,10 @@ class TensorGrader(BaseGrader):
                 )
                 if verdict is None:
                     continue
-                verdict_step, message, axes = verdict.step, verdict.message, verdict.axes
+                step, said, axes = verdict.step, f"{text}: {verdict.message}", verdict.axes
             return self.findings.finding(
-                verdict_step,
-                f"{text}: {message}",
+                step,
+                said,
                 composition=probe,
                 point=point,
                 op=node.op,
@@ -455,7 +450,7 @@ class TensorGrader(BaseGrader):
                 expected=wanted,
                 actual=actual,
                 axes=axes,
-                rule=op.rules[min(position, len(op.rules) - 1)],
+                rule=None if holds else op.rules[min(position, len(op.rules) - 1)],
             )
         return None
 

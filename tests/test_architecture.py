@@ -255,7 +255,6 @@ def _kind_of(module: str, kinds: set[str]) -> str | None:
 #: Kinds that import another kind: debts, not a pattern. What two kinds share belongs in
 #: the model or the core (as ``graders.worker_numbers`` is); no new entry may be added.
 SIDEWAYS = {
-    ("graders.forward.grader", "graders.engine.probes"),
     ("graders.forward.grader", "graders.engine.reproducer"),
     ("graders.forward.reproducer", "graders.engine.reproducer"),
 }

@@ -150,7 +150,9 @@ def _explain(op, params, arrays, actual, i=0):
     upstream = np.arange(1.0, 1 + np.prod(ops.get(op).shape([a.shape for a in arrays], params)))
     upstream = upstream.reshape(ops.get(op).shape([a.shape for a in arrays], params))
     expected = ops.get(op).vjp(arrays, params, upstream)[i]
-    return explain(op, params, arrays, upstream, i, actual(arrays, upstream), expected)
+    return explain(
+        op, params, arrays, upstream, i=i, actual=actual(arrays, upstream), expected=expected
+    )
 
 
 A = np.arange(1.0, 7.0).reshape(2, 3)

@@ -82,7 +82,17 @@ def test_a_gradient_averaged_back_over_broadcast_axes_is_unbroadcast_on_its_argu
     a, row = np.arange(1.0, 7.0).reshape(2, 3), np.array([0.5, 1.5, 2.5])
     g = np.arange(1.0, 7.0).reshape(2, 3)
     averaged = (g * a).mean(axis=0)
-    verdict = explain("mul", {}, [a, row], g, 1, averaged, (g * a).sum(axis=0), "x", ["a", "x"])
+    verdict = explain(
+        "mul",
+        {},
+        [a, row],
+        g,
+        i=1,
+        actual=averaged,
+        expected=(g * a).sum(axis=0),
+        arg="x",
+        names=["a", "x"],
+    )
     assert verdict.step == "unbroadcast" and verdict.axes == (0,)
     assert "averaged" in verdict.message and "x" in verdict.message
 
@@ -90,7 +100,9 @@ def test_a_gradient_averaged_back_over_broadcast_axes_is_unbroadcast_on_its_argu
 def test_a_wrong_rule_quotes_its_own_argument_s_rule():
     a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
     g = np.array([1.0, -1.0])
-    verdict = explain("div", {}, [a, b], g, 1, g * 7.0, -g * a / b**2, "x", ["a", "x"])
+    verdict = explain(
+        "div", {}, [a, b], g, i=1, actual=g * 7.0, expected=-g * a / b**2, arg="x", names=["a", "x"]
+    )
     assert verdict.step == "local-derivative" and "d/db" in verdict.message
 
 

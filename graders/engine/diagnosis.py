@@ -1,7 +1,7 @@
 """Diagnosis: compare a student's numbers with the oracles and name the wrong steps.
 
 For one case (a composition at a point, plus an isolated and a scaled probe of every
-node, see ``graders.engine.probes``) the checks run in this order; the first layer that
+node, see ``graders.model.probes``) the checks run in this order; the first layer that
 finds anything gives the case's findings, one per identity (step, op, argument), so a
 second bug of the same op (a dropped upstream beside a wrong denominator derivative) is
 reported too:
@@ -50,12 +50,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from graders.engine.probes import leaf_positions
 from graders.engine.reproducer import reproducer, write_node
 from graders.engine.reverse_pass import chain_terms, machinery_fits, simulate
 from graders.model import ops
 from graders.model.composition import Composition
 from graders.model.oracles import Reference, local_derivatives
+from graders.model.probes import leaf_positions
 from graders.presets import Preset
 from graders.results import Finding, at_text, number, unique
 from graders.tolerances import GRADING, close, grading, grading_sum

@@ -7,7 +7,7 @@
    ``t * s``, ...) the engine gets right on its own. If none, every op is unverified
    (a finding says so) and earns no credit.
 3. Check each available op alone at fixed values spread over its whole domain, every
-   way it can be written (``graders.engine.probes.fixed_checks``), reporting every
+   way it can be written (``graders.model.probes.fixed_checks``), reporting every
    finding of every form. A form that fails (``x + 2`` raises) is charged, quoting it,
    and left out from then on; the op is still tested in the forms that work (fixed
    machinery graphs, generated compositions). When several ops are wrong alone in one
@@ -63,18 +63,7 @@ from graders.engine.jobs import (
     run_of,
 )
 from graders.engine.jobs import plan as plan_jobs
-from graders.engine.probes import (
-    SCALERS,
-    Scaler,
-    capability_probe,
-    fixed_checks,
-    form,
-    isolated,
-    machinery_checks,
-    overwrite_checks,
-    scaler_checks,
-    shared_input_checks,
-)
+from graders.engine.probes import machinery_checks, overwrite_checks, shared_input_checks
 from graders.engine.reuse import check_reuse
 from graders.engine.reverse_pass import own_overwrite
 from graders.engine.scoring import judged
@@ -85,6 +74,15 @@ from graders.model.composition import Composition
 from graders.model.oracles import (
     reference,
     reference_at,
+)
+from graders.model.probes import (
+    SCALERS,
+    Scaler,
+    capability_probe,
+    fixed_checks,
+    form,
+    isolated,
+    scaler_checks,
 )
 from graders.presets import Preset
 from graders.results import Finding, PartResult, unique

@@ -14,9 +14,9 @@ from typing import cast
 import numpy as np
 
 from graders.engine.diagnosis import Outcome, Run
-from graders.engine.probes import SCALERS, Scaler, isolated, scaled
 from graders.model.composition import Composition, Const
 from graders.model.oracles import Reference, reference, reference_arrays, references
+from graders.model.probes import SCALERS, Scaler, isolated, scaled
 from graders.sandbox.protocol import CompositionJob, JobComposition
 from graders.tolerances import GRADING, close, close_elementwise
 

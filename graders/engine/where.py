@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 
-from graders.engine.probes import capability_probe, isolated
 from graders.model.composition import Composition, Const
 from graders.model.oracles import reference
+from graders.model.probes import capability_probe, isolated
 from graders.results import Finding
 from graders.tolerances import GRADING, close
 from graders.where import RAISED, traced_places

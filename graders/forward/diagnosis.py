@@ -1,6 +1,6 @@
 """Which chain-rule step a dual-number engine got wrong, from one op run alone.
 
-An op alone (``graders.engine.probes.isolated``: each argument a fresh dual number) is run
+An op alone (``graders.model.probes.isolated``: each argument a fresh dual number) is run
 at one point under :func:`directions`: every input's tangent 0, then each input's tangent
 1 and ``SCALE`` with the others 0. Forward mode's chain rule says the output's tangent is
 ``sum_i df/da_i * da_i``: 0 with no tangent flowing in, and linear in each ``da_i`` with

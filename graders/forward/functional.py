@@ -34,20 +34,12 @@ from typing import Literal
 import numpy as np
 
 from graders.forward import diagnosis
-from graders.forward.grader import (
-    _LEAF_POINTS,
-    _SCREEN_POINTS,
-    ForwardGrader,
-    Scaler,
-    fixed_checks,
-    isolated,
-    scaled,
-    scaler_checks,
-)
+from graders.forward.grader import _LEAF_POINTS, _SCREEN_POINTS, ForwardGrader
 from graders.forward.oracle import prefix, safe_jacobian
 from graders.forward.reproducer import functional_reproducer
 from graders.model import ops
 from graders.model.composition import Composition, Const, Node
+from graders.model.probes import Scaler, fixed_checks, isolated, scaled, scaler_checks
 from graders.presets import AUTO, Preset
 from graders.results import Finding, number, unique
 from graders.tolerances import close, grading_sum
@@ -64,14 +56,6 @@ class ForwardKindGrader(ForwardGrader):
         if isinstance(preset, Preset) and preset.transform != "none":
             self.__class__ = FunctionalGrader  # pyright: ignore[reportAttributeAccessIssue]
 
-    @property
-    def _preset(self) -> Preset:
-        """The engine's API, resolved: a functional grader exists only once ``start``
-        has found the API a :class:`Preset` with a transform."""
-        preset = self.runner.preset
-        assert isinstance(preset, Preset)
-        return preset
-
 
 class FunctionalGrader(ForwardKindGrader):
     """Grades a functional engine (see the module docstring), one part at a time."""
@@ -81,7 +65,7 @@ class FunctionalGrader(ForwardKindGrader):
 
     @property
     def _shape(self) -> str:
-        return self._preset.transform
+        return self.preset.transform
 
     def _directions(self, inputs: int) -> list[tuple[float, ...]]:
         return super()._directions(inputs) if self._shape == "jvp" else [()]
@@ -117,7 +101,7 @@ class FunctionalGrader(ForwardKindGrader):
                 if not _near(got, want):
                     self._fatal = Finding(
                         "seed",
-                        f"{_call(self._preset, [x], d)} for f(x) = x gives the "
+                        f"{_call(self.preset, [x], d)} for f(x) = x gives the "
                         f"{'tangent' if self._shape == 'jvp' else 'partial'} {number(got)}, "
                         f"not {number(want)}: {_seed_rule(self._shape)}",
                         expected=want,
@@ -128,7 +112,7 @@ class FunctionalGrader(ForwardKindGrader):
 
     def _transform_broken(self, error: dict) -> Finding:
         message = error.get("message", "")
-        called = _call(self._preset)
+        called = _call(self.preset)
         if error.get("kind") == "missing":
             self._fatal = Finding(
                 "missing",
@@ -147,7 +131,7 @@ class FunctionalGrader(ForwardKindGrader):
             message = error.get("message", "")
             return Finding(
                 "error",
-                f"{_call(self._preset)} raised on a composition of ops that are each "
+                f"{_call(self.preset)} raised on a composition of ops that are each "
                 f"right alone: {message}",
                 composed=True,
             )
@@ -361,13 +345,13 @@ class FunctionalGrader(ForwardKindGrader):
 
     def _across(self, cut: Composition, point, direction) -> Finding:
         """A case wrong while each op in it is right alone: no op can be named."""
-        called = _call(self._preset, point, direction)
+        called = _call(self.preset, point, direction)
         shared = [cut.all_names[k] for k, uses in enumerate(cut.consumers) if len(uses) >= 2]
         step = "accumulation" if shared and self._shape != "jvp" else "upstream"
         message = (
             f"every op is right alone, but {called} for f below is wrong: the chain rule "
             "across ops is broken, and which op breaks it cannot be told from what "
-            f"{self._preset.leaf} gives"
+            f"{self.preset.leaf} gives"
         )
         if step == "accumulation":
             message += (
@@ -397,7 +381,7 @@ class FunctionalGrader(ForwardKindGrader):
             composition,
             point,
             direction,
-            self._preset,
+            self.preset,
             self.runner.module_name,
             expected,
             value,

@@ -3,7 +3,7 @@
 0. A dual number alone keeps the value and tangent it is made with, or nothing can be
    graded (``seed``; every part scores 0).
 1. Each op of the part alone, every way it can be written, at the fixed values of the
-   scalar kind (``graders.engine.probes.fixed_checks``), each point under the tangents
+   scalar kind (``graders.model.probes.fixed_checks``), each point under the tangents
    of ``diagnosis.directions`` (one request per form). The first finding of an op charges
    it and leaves it out of the compositions; a finding about no op (a constructor that
    drops its tangent, a number entering with a tangent) is said once.
@@ -29,20 +29,13 @@ import numpy as np
 from hypothesis import strategies as st
 
 from graders.assignment import Part
-from graders.engine.probes import (  # noqa: F401 - Scaler, scaled, scaler_checks: functional.py's
-    Scaler,
-    capability_probe,
-    fixed_checks,
-    isolated,
-    scaled,
-    scaler_checks,
-)
 from graders.forward import diagnosis
 from graders.forward.oracle import safe_jacobian
 from graders.forward.reproducer import reproducer
 from graders.grading import BaseGrader
 from graders.model import ops
 from graders.model.composition import Composition
+from graders.model.probes import capability_probe, fixed_checks, isolated
 from graders.presets import AUTO, Preset
 from graders.results import Finding, PartResult, unique
 from graders.tolerances import close_elementwise, grading_sum
@@ -66,6 +59,14 @@ class ForwardGrader(BaseGrader):
         super().__init__(*args, **kwargs)
         #: A finding that hides every derivative (a leaf that drops its tangent), if any.
         self._fatal: Finding | None = None
+
+    @property
+    def preset(self) -> Preset:
+        """The engine's API, resolved: a started worker has found it under ``--api auto``
+        (and the functional grader's has a transform)."""
+        preset = self.runner.preset
+        assert isinstance(preset, Preset)
+        return preset
 
     def sweep(self) -> None:
         """Every op of the assignment once, in one request (see ``BaseGrader.sweep``): what
@@ -135,7 +136,7 @@ class ForwardGrader(BaseGrader):
         ran, stop = self._run_many([(alone, _LEAF_POINTS, dirs)])
         if stop is not None:
             return stop
-        leaf = self.runner.preset.leaf
+        leaf = self.preset.leaf
         for i, (x,) in enumerate(_LEAF_POINTS):
             for (t,), row in zip(dirs, ran[0][i * len(dirs) : (i + 1) * len(dirs)]):
                 if "error" in row:
@@ -178,7 +179,8 @@ class ForwardGrader(BaseGrader):
                         (d for d, r in pairs if self._wrong_row(probe, r, truth, i, d)), dirs[0]
                     )
                     case = (probe, point, direction, probe.output)
-                return self._with_case(finding, *case)
+                # case: the rest of _with_case's arguments (4, or 6 with truth and i)
+                return self._with_case(finding, *case)  # pyright: ignore[reportArgumentType]
         return None
 
     def _alone_at(self, probe, point, dirs, rows, truth, i) -> Finding | None:
@@ -379,7 +381,7 @@ class ForwardGrader(BaseGrader):
             composition,
             point,
             direction,
-            self.runner.preset,
+            self.preset,
             self.runner.module_name,
             checks,
         )
@@ -390,7 +392,7 @@ class ForwardGrader(BaseGrader):
     def _written(self, probe: Composition) -> str:
         from graders.engine.reproducer import write_node
 
-        return write_node(probe, probe.output, self.runner.preset)
+        return write_node(probe, probe.output, self.preset)
 
     # --- scores -------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ module                      what lives there
 ``ops``                     the scalar op catalog: one keyword-only record per op
 ``composition``             a scalar composition (an expression DAG of catalog ops)
 ``oracles``                 MyGrad and numerical oracles with the gate, on scalars
+``probes``                  one scalar op alone: on fresh leaves, scaled, at fixed values
 ``array_ops``               the array op catalog: shapes, parameters, VJPs
 ``array_composition``       an array composition (a DAG of array ops with shapes)
 ``array_oracles``           MyGrad and directional derivatives with the gate, on arrays

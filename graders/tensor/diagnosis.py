@@ -106,6 +106,7 @@ def explain(
     params: dict,
     arrays: Sequence[np.ndarray],
     upstream: np.ndarray,
+    *,
     i: int,
     actual: np.ndarray,
     expected: np.ndarray,

@@ -43,6 +43,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 
@@ -53,18 +55,18 @@ from graders.model.array_composition import ArrayComposition
 from graders.model.array_oracles import reference
 from graders.presets import Preset
 from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
+from graders.sandbox.protocol import Job, JobArrayComposition, Outcome
 from graders.tensor import projection
 from graders.tensor import where as places
 from graders.tensor.diagnosis import (
     array,
-    backward_raised,
     close,
     explain,
     local_chain,
     reverse_pass_verdict,
-    wrong_value,
 )
 from graders.tensor.drawn_first import drawn, in_trips
+from graders.tensor.findings import Findings
 from graders.tensor.probes import fixed_cases, machinery_cases
 from graders.tensor.ready import ReadyCase, count_example, ready
 from graders.tensor.reproducer import write as reproducer
@@ -92,7 +94,15 @@ class TensorGrader(BaseGrader):
 
     @property
     def preset(self) -> Preset:
-        return self.runner.preset
+        preset = self.runner.preset
+        if not isinstance(preset, Preset):  # a started worker has found the API, if auto
+            raise RuntimeError(f"the worker started without an API: {preset!r}")
+        return preset
+
+    @property
+    def findings(self) -> Findings:
+        """How this grading writes a finding (its reproducers import the student's module)."""
+        return Findings(self.preset, self.runner.module_name)
 
     def grade_part(self, part: Part) -> PartResult:
         names = self.assignment.prepared[part.name]
@@ -188,9 +198,12 @@ class TensorGrader(BaseGrader):
         error = outcome.get("error")
         if error:
             source = composition.source(self.preset).replace("\n", "; ")
-            found = self._error(error, composition, f"`{source}`")
+            found = self.findings.error(error, composition, where=f"`{source}`")
             return dataclasses.replace(found, message=found.message + projection.FIRST)
-        shown = {"a": reference(composition, point).grads[0]}
+        found = reference(composition, point)
+        if found is None:  # a fixed case of plain numbers: the gate always keeps it
+            raise RuntimeError("the oracles disagree on the projection's own case")
+        shown = {"a": found.grads[0]}
         return projection.finding(
             outcome,
             self.preset,
@@ -278,7 +291,7 @@ class TensorGrader(BaseGrader):
         late = self.out_of_time()
         if late is not None:
             return late
-        prepared = [ready(*case, reverse_pass) for case in cases]
+        prepared = [ready(composition, points, reverse_pass) for composition, points in cases]
         if pending is None:
             self._count(prepared)
         else:
@@ -316,13 +329,13 @@ class TensorGrader(BaseGrader):
                 self.record_case(case.text)
 
     def _judge(self, case: ReadyCase, outcomes: list, reverse_pass: bool) -> Finding | None:
-        outcomes = iter(outcomes)
+        replies = iter(outcomes)
         expected = case.probe_references()
         for i, (point, found) in enumerate(case.kept):
-            whole = next(outcomes)
+            whole = next(replies)
             for k, probes in case.probes.items():
                 probe, probe_point = probes[i]
-                finding = self._judge_alone(probe, probe_point, next(outcomes), expected[k][i])
+                finding = self._judge_alone(probe, probe_point, next(replies), expected[k][i])
                 if finding is not None:
                     return finding
             finding = self._judge_whole(case.composition, point, found, whole, reverse_pass)
@@ -330,11 +343,18 @@ class TensorGrader(BaseGrader):
                 return finding
         return None
 
-    def _request(self, plan, meanwhile=None) -> list[dict]:
+    def _request(self, plan, meanwhile=None) -> list[Outcome]:
         """Each ``(composition, point[, w])`` run by the engine (``w``: the upstream
         gradient its loss gives the output, the composition's own by default);
         ``meanwhile``: work for this process while the worker runs (``Runner.run``)."""
-        jobs = [{"array_composition": job[0].to_json(), "points": [_flat(*job)]} for job in plan]
+        # to_json() writes the protocol's form (the model layer cannot name the protocol)
+        jobs: list[Job] = [
+            {
+                "array_composition": cast(JobArrayComposition, job[0].to_json()),
+                "points": [_flat(*job)],
+            }
+            for job in plan
+        ]
         return [job[0] for job in self.runner.run(jobs, meanwhile)]
 
     def _judge_alone(self, probe: ArrayComposition, point, outcome, expected) -> Finding | None:
@@ -347,13 +367,15 @@ class TensorGrader(BaseGrader):
         text = f"{probe.name(k)} = {write(node.op, names, node.p, self.preset)}"
         error = outcome.get("error")
         if error:
-            return self._error(error, probe, f"`{text}`", node.op, point)
+            return self.findings.error(error, probe, where=f"`{text}`", op=node.op, point=point)
         if expected is None:  # the gate discarded the isolated case (a rounding made a tie)
             return None
         values = [array(v) for v in outcome["values"]]
         value, wanted = values[k], np.asarray(expected.values[k])
         if not (isinstance(value, np.ndarray) and close(value, wanted)):
-            return self._wrong_value(probe, point, k, text, value, wanted)
+            return self.findings.wrong_value(
+                probe, point, k=k, text=text, value=value, wanted=wanted
+            )
         grads = [array(g) for g in outcome["grads"]]
         arrays = [np.asarray(expected.values[a]) for a in node.args]
         upstream = expected.grads[k]
@@ -363,60 +385,54 @@ class TensorGrader(BaseGrader):
             actual = grads[a] if a < len(grads) else None
             wanted = expected.grads[a]
             arg = probe.name(a)
+            holds = False  # True: not an array of gradients (what it holds is said, no rule)
             if node.args.count(a) > 1:  # both positions feed one leaf
                 if isinstance(actual, np.ndarray) and close(actual, wanted):
                     continue
-                verdict_step, message, axes = (
+                step, said, axes = (
                     "local-derivative",
-                    f"the gradient of {arg} is wrong",
+                    f"{text}: the gradient of {arg} is wrong",
                     None,
                 )
             elif actual is None or isinstance(actual, str):
-                what = "no gradient" if actual is None else actual
-                return self._finding(
-                    "local-derivative" if actual is None else "error",
-                    f"after {text} and loss.{self.preset.backward}(), {arg} holds {what}, "
-                    "not an array of its gradients",
-                    node.op,
-                    position if op.arity > 1 else None,
-                    text,
-                    probe,
-                    point,
-                    {arg: wanted},
-                    expected=wanted,
-                    actual=what,
+                holds = True
+                step = "local-derivative" if actual is None else "error"
+                actual = "no gradient" if actual is None else actual
+                said = (
+                    f"after {text} and loss.{self.preset.backward}(), {arg} holds {actual}, "
+                    "not an array of its gradients"
                 )
+                axes = None
             else:
                 verdict = explain(
-                    node.op, node.p, arrays, upstream, position, actual, wanted, arg, names
+                    node.op,
+                    node.p,
+                    arrays,
+                    upstream,
+                    i=position,
+                    actual=actual,
+                    expected=wanted,
+                    arg=arg,
+                    names=names,
                 )
                 if verdict is None:
                     continue
-                verdict_step, message, axes = verdict.step, verdict.message, verdict.axes
-            return self._finding(
-                verdict_step,
-                f"{text}: {message}",
-                node.op,
-                position if op.arity > 1 else None,
-                text,
-                probe,
-                point,
-                {arg: wanted},
+                step, said, axes = verdict.step, f"{text}: {verdict.message}", verdict.axes
+            return self.findings.finding(
+                step,
+                said,
+                composition=probe,
+                point=point,
+                op=node.op,
+                argument=position if op.arity > 1 else None,
+                node=text,
+                show={arg: wanted},
                 expected=wanted,
                 actual=actual,
                 axes=axes,
-                rule=op.rules[min(position, len(op.rules) - 1)],
+                rule=None if holds else op.rules[min(position, len(op.rules) - 1)],
             )
         return None
-
-    def _wrong_value(self, probe, point, k, text, value, wanted) -> Finding:
-        """A node built alone whose value is wrong (``diagnosis.wrong_value``)."""
-        step, message = wrong_value(text, value, wanted)
-        op, shown = probe.node(k).op, {probe.name(k): wanted}
-        return self._finding(
-            step, message, op, None, text, probe, point, {}, expected=wanted, actual=value,
-            values=shown,
-        )  # fmt: skip
 
     def _judge_whole(self, composition, point, found, outcome, reverse_pass) -> Finding | None:
         """The whole composition, once every node is right alone: an error, and (in the
@@ -428,7 +444,9 @@ class TensorGrader(BaseGrader):
                 return None  # a charged op's backward may raise here: no one else's fault
             if error.get("op") in self._charged:
                 return None
-            return self._error(error, composition, "the composition", error.get("op"), point)
+            return self.findings.error(
+                error, composition, where="the composition", op=error.get("op"), point=point
+            )
         if not (reverse_pass or not any(p.machinery for p in self.assignment.parts)):
             return None  # the reverse-pass part judges it, and charges it there alone
         grads = [array(g) for g in outcome["grads"]]
@@ -445,9 +463,9 @@ class TensorGrader(BaseGrader):
         if all(right):
             return None
         chain = local_chain(composition, [array(v) for v in outcome["values"]], self._request)
-        verdict = (
-            None if chain is None else reverse_pass_verdict(composition, chain, grads_full, checked)
-        )
+        if chain is None:
+            return None
+        verdict = reverse_pass_verdict(composition, chain, grads_full, checked)
         if verdict is None:
             return None
         step, k = verdict
@@ -466,89 +484,15 @@ class TensorGrader(BaseGrader):
                 "computed): the reverse pass must handle a node only after every node that "
                 "uses it (reverse topological order), and each node once"
             )
-        return self._finding(
+        return self.findings.finding(
             step,
             message,
-            None,
-            None,
-            None,
-            composition,
-            point,
-            {name: chain.grads[k]},
+            composition=composition,
+            point=point,
+            show={name: chain.grads[k]},
             expected=chain.grads[k],
             actual=grads_full[k],
         )
-
-    # --- findings ---------------------------------------------------------------------------
-
-    def _finding(
-        self,
-        step,
-        message,
-        op,
-        argument,
-        node,
-        composition,
-        point,
-        show,
-        *,
-        expected=None,
-        actual=None,
-        axes=None,
-        rule=None,
-        values=None,
-    ) -> Finding:
-        record = ops.get(op) if op else None
-        return Finding(
-            step,
-            message,
-            op=op,
-            argument=argument,
-            argument_name=record.arg_names[argument] if record and argument is not None else None,
-            node=node,
-            expected=_text(expected),
-            actual=_text(actual),
-            rule=rule,
-            reproducer=reproducer(
-                composition, point, self.preset, self.runner.module_name, show, values or {}
-            ),
-            axes=tuple(int(a) for a in axes) if axes is not None else None,
-            case=places.case(composition, point, self.preset),
-        )
-
-    def _error(self, error: dict, composition, where: str, op=None, point=None) -> Finding:
-        """A case the engine raised on (or lacks an op of, or died on). A node built alone
-        whose reverse pass raised (shapes that do not fit, most often) is charged to the
-        step its op's backward gets wrong (``diagnosis.backward_raised``)."""
-        kind = error.get("kind")
-        message = error.get("message", "")
-        raised_in_backward = error.get("op") is None and message.startswith(
-            f"{self.preset.backward}() raised"
-        )
-        op = error.get("op") or op
-        asked = {composition.node(k).op for k in range(len(composition.inputs), composition.size)}
-        if kind == "missing" and op in asked:
-            step, text = "missing", f"your engine cannot build {where}: {message}"
-        elif kind == "missing":  # missing, but no op the grader asked for: an error
-            op, step, text = None, "error", f"your engine cannot build {where}: {message}"
-            if raised_in_backward:  # NotImplementedError: no op of it is missing
-                text = f"{where}: {message}; an error no single op explains costs the part"
-        elif kind in ("crash", "timeout"):
-            step, text = "error", f"{where} stopped the worker: {message}"
-        else:
-            step, text = "error", f"{where} raised {message}"
-            if raised_in_backward and op is not None and len(composition.graded) == 1:
-                step, advice, argument, axes = backward_raised(composition, message)
-                text = f"{where}: {message}: {advice}"
-                node = where.strip("`")
-                return self._finding(
-                    step, text, op, argument, node, composition, point, {}, axes=axes
-                )
-        if point is None:
-            return Finding(step, text, op=op)
-        found = self._finding(step, text, op, None, where.strip("`"), composition, point, {})
-        # Its kind: ``where`` runs a raise again to find its line, never a crash or a hang.
-        return dataclasses.replace(found, case={**(found.case or {}), "error": kind})
 
 
 def _has_op(finding: Finding) -> bool:
@@ -568,12 +512,6 @@ def _flat(composition: ArrayComposition, point, w=None) -> list[list[float]]:
     return [np.asarray(v, dtype=np.float64).ravel().tolist() for v in values]
 
 
-def _stopped(outcome: dict) -> bool:
+def _stopped(outcome: Mapping) -> bool:
     """Whether the worker crashed or hung on a job (every later job is lost with it)."""
     return (outcome.get("error") or {}).get("kind") in ("crash", "timeout")
-
-
-def _text(value):
-    if value is None or isinstance(value, str):
-        return value
-    return repr(np.round(np.asarray(value, dtype=np.float64), 6).tolist())[:300]

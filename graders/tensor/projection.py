@@ -8,7 +8,7 @@ broken ``sum`` or ``*``) the part stops with that one finding (:func:`finding`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -26,7 +26,7 @@ CASE = (
 FIRST = " (every case ends in loss = sum(out * w) with a fixed array w, so * and sum come first)"
 
 
-def finding(outcome: dict, preset: Preset, reproduce: Callable[[], str]) -> Finding | None:
+def finding(outcome: Mapping, preset: Preset, reproduce: Callable[[], str]) -> Finding | None:
     """What the engine's gradients of :data:`CASE` (``outcome``, no error) show: None
     when ``a``'s is ``w``; a ``seed`` finding when it is zero or missing; else ``mul``'s
     or ``sum``'s local derivative (whichever of ``out_w``'s and ``w``'s gradients is
@@ -50,11 +50,11 @@ def finding(outcome: dict, preset: Preset, reproduce: Callable[[], str]) -> Find
     zero = isinstance(a_grad, np.ndarray) and not np.any(a_grad)
     step = "seed" if zero or a_grad is None else "local-derivative"
     # sum's backward gives out_w all ones, and then w's gradient is a: mul's fault
-    ones = read.get("out_w")
+    ones, w_grad = read.get("out_w"), read.get("w")
     sum_right = (
         isinstance(ones, np.ndarray) and close(ones, np.ones_like(w))
         if ones is not None
-        else isinstance(read.get("w"), np.ndarray) and close(read["w"], point[0])
+        else isinstance(w_grad, np.ndarray) and close(w_grad, point[0])
     )
     text = (
         f"after `{source}`, a.grad must be w, {np.round(w, 6).tolist()}; your engine gives "

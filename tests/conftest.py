@@ -266,42 +266,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- gradings shared between tests ----------------------------------------------------------
 
 
+def once_per_run(key: str, make):
+    """``make()``'s result, made once per run for ``key`` whichever xdist worker asks first:
+    the others wait for it (one lock per key) and read it back (pickled in the run's folder).
+    What it returns is shared: read it, never change it; files it names must outlive the
+    test that made them (``tmp_path_factory``, not ``tmp_path``)."""
+    stored = Path(os.environ[_GRADINGS]) / hashlib.sha256(key.encode()).hexdigest()
+    with open(stored.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if stored.exists():
+            return pickle.loads(stored.read_bytes())
+        made = make()
+        partial = stored.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(made))
+        partial.replace(stored)
+        return made
+
+
+@pytest.fixture(scope="session")
+def shared():
+    """``shared(key, make)``: ``once_per_run`` for a test, e.g. a page or a CLI run several
+    tests only read."""
+    return once_per_run
+
+
 @pytest.fixture(scope="session")
 def graded():
     """``graded(name, engine, api=, grading_seed=, examples=, parts=)``: the Report of
     ``graders.grading.grade`` for the assignment ``load(name, api)`` and the engine file,
     graded once per run for the same arguments and the same engine source (its file name
-    and bytes: each test writes its engine to its own ``tmp_path``).
-
-    The run's xdist workers share the gradings through a folder of the run (pickled
-    Reports, one lock per grading: a worker that wants a grading another is making waits
-    for it). A report is shared: read it, never change it, and use this only where a test
-    patches nothing grading reads."""
+    and bytes: each test writes its engine to its own ``tmp_path``), shared between the
+    run's xdist workers (``once_per_run``). A report is shared: read it, never change it,
+    and use this only where a test patches nothing grading reads."""
     from graders.assignment import load  # Hypothesis and MyGrad: only when grading
     from graders.grading import grade
-
-    folder = Path(os.environ[_GRADINGS])
 
     def grading(name, engine, *, api=None, grading_seed=None, examples=None, parts=None):
         engine = Path(engine)
         chosen = None if parts is None else tuple(parts)
         source = hashlib.sha256(engine.read_bytes()).hexdigest()
         key = repr((name, api, engine.name, source, grading_seed, examples, chosen))
-        stored = folder / hashlib.sha256(key.encode()).hexdigest()
-        with open(stored.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-            if stored.exists():
-                return pickle.loads(stored.read_bytes())
-            report = grade(
+        return once_per_run(
+            key,
+            lambda: grade(
                 load(name, api=api),
                 engine,
                 grading_seed=grading_seed,
                 examples=examples,
                 parts=chosen,
-            )
-            partial = stored.with_suffix(".partial")
-            partial.write_bytes(pickle.dumps(report))
-            partial.replace(stored)
-            return report
+            ),
+        )
 
     return grading

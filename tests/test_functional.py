@@ -26,7 +26,7 @@ from graders.sandbox.runner import Runner
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ROOT / "tests" / "engines" / "functional"
 SOLUTION = ROOT / "assignments" / "functional_autodiff" / "solution" / "autodiff.py"
-#: Grading seeds: every one under the ``ci`` profile, two per engine under ``dev``
+#: Grading seeds: every one under the ``ci`` profile, one per engine under ``dev``
 #: (``suite_seeds.seeds_for``).
 SEEDS = (11, 22, 33, 44, 55, 66)
 #: Examples per part: each op alone does not depend on the seed, the search does; a few

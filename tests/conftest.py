@@ -21,10 +21,7 @@ A run of the whole suite (no paths, no ``-m``, no ``-k``) is the quick one, with
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -32,9 +29,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import shared_runs
 import suite_selection
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
+from shared_runs import file_key, once_per_run
 from suite_selection import pytest_addoption, pytest_report_header  # noqa: F401 - hooks
 
 # --- Hypothesis ---------------------------------------------------------------------------
@@ -45,7 +44,7 @@ from suite_selection import pytest_addoption, pytest_report_header  # noqa: F401
 _STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
 #: The variable naming the run's folder of shared gradings (the ``graded`` fixture): made
 #: by the first process whatever the environment says, so no run reads another's gradings.
-_GRADINGS = "CHAINGRADE_TEST_GRADINGS"
+_GRADINGS = shared_runs.FOLDER
 #: The folders this process made (and removes when pytest is done), by variable.
 _OWN_FOLDERS: dict[str, str] = {}
 
@@ -266,46 +265,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- gradings shared between tests ----------------------------------------------------------
 
 
-def once_per_run(key: str, make):
-    """``make()``'s result, made once per run for ``key`` whichever xdist worker asks first:
-    the others wait for it (one lock per key) and read it back (pickled in the run's folder).
-    What it returns is shared: read it, never change it; files it names must outlive the
-    test that made them (``tmp_path_factory``, not ``tmp_path``)."""
-    stored = Path(os.environ[_GRADINGS]) / hashlib.sha256(key.encode()).hexdigest()
-    with open(stored.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if stored.exists():
-            return pickle.loads(stored.read_bytes())
-        made = make()
-        partial = stored.with_suffix(".partial")
-        partial.write_bytes(pickle.dumps(made))
-        partial.replace(stored)
-        return made
-
-
-@pytest.fixture(scope="session")
-def shared():
-    """``shared(key, make)``: ``once_per_run`` for a test, e.g. a page or a CLI run several
-    tests only read."""
-    return once_per_run
-
-
 @pytest.fixture(scope="session")
 def graded():
     """``graded(name, engine, api=, grading_seed=, examples=, parts=)``: the Report of
     ``graders.grading.grade`` for the assignment ``load(name, api)`` and the engine file,
     graded once per run for the same arguments and the same engine source (its file name
     and bytes: each test writes its engine to its own ``tmp_path``), shared between the
-    run's xdist workers (``once_per_run``). A report is shared: read it, never change it,
-    and use this only where a test patches nothing grading reads."""
+    run's xdist workers (``shared_runs.once_per_run``). A report is shared: read it, never
+    change it, and use this only where a test patches nothing grading reads."""
     from graders.assignment import load  # Hypothesis and MyGrad: only when grading
     from graders.grading import grade
 
     def grading(name, engine, *, api=None, grading_seed=None, examples=None, parts=None):
         engine = Path(engine)
         chosen = None if parts is None else tuple(parts)
-        source = hashlib.sha256(engine.read_bytes()).hexdigest()
-        key = repr((name, api, engine.name, source, grading_seed, examples, chosen))
+        key = repr((name, api, file_key(engine), grading_seed, examples, chosen))
         return once_per_run(
             key,
             lambda: grade(

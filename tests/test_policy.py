@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
+from shared_runs import once_per_run
 from suite_seeds import seeds_for
 
 from graders.assignment import load
@@ -667,11 +668,11 @@ def _arguments(tmp_path: Path, arguments: tuple[str, ...]) -> list[str]:
     ]
 
 
-def checked_course_code(name: str, tmp_path: Path, shared) -> dict:
-    """The check of ``COURSE_CODE[name]``, made once per run (conftest's ``shared``) for
-    every test that reads it."""
+def checked_course_code(name: str, tmp_path: Path) -> dict:
+    """The check of ``COURSE_CODE[name]``, made once per run for every test that reads it
+    (``shared_runs``)."""
     build, arguments = COURSE_CODE[name]
-    return shared(
+    return once_per_run(
         f"test_policy: chaingrade check of {name}",
         lambda: chaingrade_check(build(tmp_path), *_arguments(tmp_path, arguments)),
     )
@@ -695,14 +696,14 @@ SLOW_COURSE_CODE = {
     "name",
     [pytest.param(n, marks=pytest.mark.slow if n in SLOW_COURSE_CODE else ()) for n in COURSE_CODE],
 )
-def test_honest_course_code_gets_full_marks_and_no_violation(name, tmp_path, shared):
-    report = checked_course_code(name, tmp_path, shared)
+def test_honest_course_code_gets_full_marks_and_no_violation(name, tmp_path):
+    report = checked_course_code(name, tmp_path)
     assert report["score"] == report["max_score"] == 100, report["findings"][:2]
     assert report["findings"] == []
 
 
-def test_a_module_that_is_not_installed_is_a_note_until_its_import_runs(tmp_path, shared):
-    report = checked_course_code("draw_dot with graphviz (micrograd)", tmp_path, shared)
+def test_a_module_that_is_not_installed_is_a_note_until_its_import_runs(tmp_path):
+    report = checked_course_code("draw_dot with graphviz (micrograd)", tmp_path)
     (note,) = [n for n in report["notes"] if "graphviz" in n]
     assert note.startswith("engine.py:") and "not installed" in note and "no penalty" in note
 

@@ -11,8 +11,9 @@ checkout gained or changed untracked, ignored or modified files (``__pycache__``
 or if anything under ``/autograder`` appeared or changed.
 
 Tests that grade the same engine the same way share one grading per run (the ``graded``
-fixture, on ``shared_runs.once_per_run``), whichever xdist worker runs them. The long tests (``slow``, ``platform``) are
-collected first, so under ``pytest -n N`` no worker is left with one of them at the end.
+fixture, on ``shared_runs.once_per_run``), whichever xdist worker runs them. The long
+tests (``slow``, ``platform``) are collected first, so under ``pytest -n N`` no worker is
+left with one of them at the end.
 
 A run of the whole suite (no paths, no ``-m``, no ``-k``) is the quick one, without the
 ``slow`` and ``platform`` tests; ``--full`` runs every test, as ``.ci/run`` and ``tox`` do

@@ -11,8 +11,9 @@ checkout gained or changed untracked, ignored or modified files (``__pycache__``
 or if anything under ``/autograder`` appeared or changed.
 
 Tests that grade the same engine the same way share one grading per run (the ``graded``
-fixture), whichever xdist worker runs them. The long tests (``slow``, ``platform``) are
-collected first, so under ``pytest -n N`` no worker is left with one of them at the end.
+fixture, on ``shared_runs.once_per_run``), whichever xdist worker runs them. The long
+tests (``slow``, ``platform``) are collected first, so under ``pytest -n N`` no worker is
+left with one of them at the end.
 
 A run of the whole suite (no paths, no ``-m``, no ``-k``) is the quick one, without the
 ``slow`` and ``platform`` tests; ``--full`` runs every test, as ``.ci/run`` and ``tox`` do
@@ -21,10 +22,7 @@ A run of the whole suite (no paths, no ``-m``, no ``-k``) is the quick one, with
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -32,9 +30,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import shared_runs
 import suite_selection
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
+from shared_runs import file_key, once_per_run
 from suite_selection import pytest_addoption, pytest_report_header  # noqa: F401 - hooks
 
 # --- Hypothesis ---------------------------------------------------------------------------
@@ -45,7 +45,7 @@ from suite_selection import pytest_addoption, pytest_report_header  # noqa: F401
 _STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
 #: The variable naming the run's folder of shared gradings (the ``graded`` fixture): made
 #: by the first process whatever the environment says, so no run reads another's gradings.
-_GRADINGS = "CHAINGRADE_TEST_GRADINGS"
+_GRADINGS = shared_runs.FOLDER
 #: The folders this process made (and removes when pytest is done), by variable.
 _OWN_FOLDERS: dict[str, str] = {}
 
@@ -271,37 +271,25 @@ def graded():
     """``graded(name, engine, api=, grading_seed=, examples=, parts=)``: the Report of
     ``graders.grading.grade`` for the assignment ``load(name, api)`` and the engine file,
     graded once per run for the same arguments and the same engine source (its file name
-    and bytes: each test writes its engine to its own ``tmp_path``).
-
-    The run's xdist workers share the gradings through a folder of the run (pickled
-    Reports, one lock per grading: a worker that wants a grading another is making waits
-    for it). A report is shared: read it, never change it, and use this only where a test
-    patches nothing grading reads."""
+    and bytes: each test writes its engine to its own ``tmp_path``), shared between the
+    run's xdist workers (``shared_runs.once_per_run``). A report is shared: read it, never
+    change it, and use this only where a test patches nothing grading reads."""
     from graders.assignment import load  # Hypothesis and MyGrad: only when grading
     from graders.grading import grade
-
-    folder = Path(os.environ[_GRADINGS])
 
     def grading(name, engine, *, api=None, grading_seed=None, examples=None, parts=None):
         engine = Path(engine)
         chosen = None if parts is None else tuple(parts)
-        source = hashlib.sha256(engine.read_bytes()).hexdigest()
-        key = repr((name, api, engine.name, source, grading_seed, examples, chosen))
-        stored = folder / hashlib.sha256(key.encode()).hexdigest()
-        with open(stored.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-            if stored.exists():
-                return pickle.loads(stored.read_bytes())
-            report = grade(
+        key = repr((name, api, file_key(engine), grading_seed, examples, chosen))
+        return once_per_run(
+            key,
+            lambda: grade(
                 load(name, api=api),
                 engine,
                 grading_seed=grading_seed,
                 examples=examples,
                 parts=chosen,
-            )
-            partial = stored.with_suffix(".partial")
-            partial.write_bytes(pickle.dumps(report))
-            partial.replace(stored)
-            return report
+            ),
+        )
 
     return grading

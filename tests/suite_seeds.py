@@ -1,13 +1,12 @@
 """The grading seeds the suite's own corpus tests grade at: every one under the ``ci``
-Hypothesis profile, two under ``dev``.
+Hypothesis profile, one under ``dev``.
 
 A verdict must not depend on the grading seed: CI (``HYPOTHESIS_PROFILE=ci``, as
 ``.ci/run`` and ``tox`` run the suite) proves that at every seed a test names. A
-developer's run (``dev``, the default) grades each engine at the first seed (the public
-one) and at one other, picked from the engine's name: each engine still meets a private
-seed, the corpus as a whole meets every seed, and the same run picks the same seeds.
-Grading ignores the profile (``graders.search`` spells out its own settings), so the
-profile decides only how many gradings a test makes.
+developer's run (``dev``, the default) grades each engine at one of them, picked from the
+engine's name: the corpus as a whole meets every seed, most engines a private one, and the
+same run picks the same seeds. Grading ignores the profile (``graders.search`` spells out
+its own settings), so the profile decides only how many gradings a test makes.
 """
 
 from __future__ import annotations
@@ -23,34 +22,25 @@ def thorough() -> bool:
 
 
 def seeds_for(engine: str, seeds: tuple) -> tuple:
-    """``seeds`` under ``ci``; under ``dev``, ``seeds[0]`` and the one of the others that
-    ``engine`` (a name) picks."""
+    """``seeds`` under ``ci``; under ``dev``, the one that ``engine`` (a name) picks
+    (``quick_seed``)."""
     if thorough():
         return seeds
-    return _two_of(engine, seeds)
-
-
-def _two_of(engine: str, seeds: tuple) -> tuple:
-    """``seeds[0]`` and the one of the others that ``engine`` picks (all, if two or fewer)."""
-    if len(seeds) <= 2:
-        return seeds
-    others = seeds[1:]
-    return (seeds[0], others[zlib.crc32(engine.encode()) % len(others)])
+    return (quick_seed(engine, seeds),)
 
 
 def every_seed_params(engine: str, seeds: tuple) -> list:
     """``pytest.param(seed)`` for a test parametrized by the seed alone: a quick run
-    (``suite_selection``) grades at the two seeds ``seeds_for`` picks under ``dev``, the
-    others are marked ``slow`` (``--full``, as CI runs, grades at every one)."""
+    (``suite_selection``) grades at the seed ``quick_seed`` picks, the others are marked
+    ``slow`` (``--full``, as CI runs, grades at every one)."""
     import pytest
 
-    quick = _two_of(engine, seeds)
-    return [pytest.param(seed, marks=() if seed in quick else pytest.mark.slow) for seed in seeds]
+    quick = quick_seed(engine, seeds)
+    return [pytest.param(seed, marks=() if seed == quick else pytest.mark.slow) for seed in seeds]
 
 
 def quick_seed(engine: str, seeds: tuple):
-    """The one of ``seeds`` a quick run grades ``engine`` at, in a test parametrized by
-    seed (``seed_params``): picked from the name, as ``seeds_for`` picks."""
+    """The one of ``seeds`` a quick run grades ``engine`` (a name) at."""
     return seeds[zlib.crc32(engine.encode()) % len(seeds)]
 
 

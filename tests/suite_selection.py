@@ -84,3 +84,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept
+
+
+def first_of_each_kind(cases, kind=lambda case: None) -> list:
+    """``pytest.param(*case)`` for each case of a parametrized test (a tuple, or one value):
+    the first case of each kind (``kind(case)``; all one kind by default) in the quick run,
+    the others ``slow`` (``--full``, as CI runs, runs every one). For cases that each prove
+    the same thing of a different input, where one per kind shows a developer a break."""
+    seen = set()
+    params = []
+    for case in cases:
+        first = kind(case) not in seen
+        seen.add(kind(case))
+        values = case if isinstance(case, tuple) else (case,)
+        params.append(pytest.param(*values, marks=() if first else pytest.mark.slow))
+    return params

@@ -23,7 +23,7 @@ from graders.presets import AUTO
 from graders.sandbox.runner import Runner
 
 ENGINES = Path(__file__).resolve().parent / "engines" / "forward"
-#: Grading seeds: every one under the ``ci`` profile, two per engine under ``dev``
+#: Grading seeds: every one under the ``ci`` profile, one per engine under ``dev``
 #: (``suite_seeds.seeds_for``).
 SEEDS = (11, 22, 33, 44, 55, 66)
 #: Examples per part: the fixed checks of each op alone do not depend on the seed, the

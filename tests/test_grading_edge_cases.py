@@ -80,7 +80,7 @@ def test_the_reverse_pass_is_not_passed_untested():
 # --- no free errors ------------------------------------------------------------------
 
 #: Grading seeds for verdicts that must not depend on the seed: every one under the ``ci``
-#: profile, two per test under ``dev`` (``suite_seeds.seeds_for``).
+#: profile, one per test under ``dev`` (``suite_seeds.seeds_for``).
 SEEDS = (None, 11, 2026, 31337, 424242, 9000001)
 #: Where an error of the reverse pass is raised from, in the reference's ``backward``.
 _BACKWARD = "        visit(self)\n"

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from platform_support import READS_THE_SOLUTION
+from suite_selection import first_of_each_kind
 
 from graders.assignment import load
 from graders.engine.grader import EngineGrader as Grader
@@ -473,7 +474,7 @@ def wrong_cos(tmp_path_factory) -> Graded:
     return grade(tmp_path_factory.mktemp("honest"), "wrong_cos.py", examples=3)
 
 
-@pytest.mark.parametrize("attack", READS_THE_SOLUTION)
+@pytest.mark.parametrize("attack", first_of_each_kind(READS_THE_SOLUTION))
 def test_the_solution_cannot_be_opened_by_any_route(tmp_path, attack, wrong_cos):
     solution = load("scalar_autodiff").solution  # the checkout's: readable by every user
     graded = grade(tmp_path, attack, examples=3, SOLUTION=solution)
@@ -503,21 +504,25 @@ def test_a_process_made_with_the_workers_own_fork_is_a_policy_violation(tmp_path
 FRAME = "reached for the worker's frames (sys._getframe)"
 
 
+# A quick run: the first attack of each message; --full every one.
 @pytest.mark.parametrize(
     "attack, said",
-    [
-        # These find the guard or the fork through a frame, which is refused first
-        # (frames.py). Were one reached: the kernel refuses to close or replace the alarm
-        # descriptor (pinned.py), so the guard's report of the rewrite that follows
-        # arrives, and a copy kept running is found at its part's end.
-        ("silences_the_alarm_in_a_copy.py", FRAME),
-        ("serves_every_part_from_one_copy.py", FRAME),
-        ("redirects_the_alarm_and_restores_it.py", FRAME),
-        ("silences_the_alarm_without_copies.py", FRAME),
-        ("fills_the_alarm_pipe.py", "wrote into the pipe the worker reports on"),
-        ("blanks_out_the_alarms.py", "wrote into the pipe the worker reports on"),
-        ("rebinds_what_the_guard_calls.py", "solution"),
-    ],
+    first_of_each_kind(
+        [
+            # These find the guard or the fork through a frame, which is refused first
+            # (frames.py). Were one reached: the kernel refuses to close or replace the alarm
+            # descriptor (pinned.py), so the guard's report of the rewrite that follows
+            # arrives, and a copy kept running is found at its part's end.
+            ("silences_the_alarm_in_a_copy.py", FRAME),
+            ("serves_every_part_from_one_copy.py", FRAME),
+            ("redirects_the_alarm_and_restores_it.py", FRAME),
+            ("silences_the_alarm_without_copies.py", FRAME),
+            ("fills_the_alarm_pipe.py", "wrote into the pipe the worker reports on"),
+            ("blanks_out_the_alarms.py", "wrote into the pipe the worker reports on"),
+            ("rebinds_what_the_guard_calls.py", "solution"),
+        ],
+        kind=lambda case: case[1],
+    ),
 )
 def test_tampering_with_a_parts_copy_or_the_alarm_pipe_is_a_policy_violation(
     tmp_path, attack, said
@@ -530,14 +535,16 @@ def test_tampering_with_a_parts_copy_or_the_alarm_pipe_is_a_policy_violation(
 # --- frames: from one, f_back, f_globals and f_locals reach all of the worker ---------------
 
 
-@pytest.mark.parametrize(
+@pytest.mark.parametrize(  # a quick run: the first; --full every one
     "attack",
-    [
-        "shadows_a_builtin_in_the_worker.py",  # a new global `map` in engine_calls
-        "rewrites_the_workers_api.py",  # serve's api dict
-        "disarms_the_integrity_check.py",  # audit's cells, the snapshot, in backward
-        "forges_where_through_the_tracer_class.py",  # Tracer.record, for `where`
-    ],
+    first_of_each_kind(
+        [
+            "shadows_a_builtin_in_the_worker.py",  # a new global `map` in engine_calls
+            "rewrites_the_workers_api.py",  # serve's api dict
+            "disarms_the_integrity_check.py",  # audit's cells, the snapshot, in backward
+            "forges_where_through_the_tracer_class.py",  # Tracer.record, for `where`
+        ]
+    ),
 )
 def test_reaching_the_worker_through_a_frame_is_a_policy_violation(tmp_path, attack):
     graded = grade(tmp_path, attack, examples=2, parts=("arithmetic", "trigonometry"))

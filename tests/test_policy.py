@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
+from shared_runs import once_per_run
+from suite_seeds import seeds_for
 
 from graders.assignment import load
 from graders.grading import grade
@@ -666,16 +668,42 @@ def _arguments(tmp_path: Path, arguments: tuple[str, ...]) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("name", COURSE_CODE)
-def test_honest_course_code_gets_full_marks_and_no_violation(name, tmp_path):
+def checked_course_code(name: str, tmp_path: Path) -> dict:
+    """The check of ``COURSE_CODE[name]``, made once per run for every test that reads it
+    (``shared_runs``)."""
     build, arguments = COURSE_CODE[name]
-    report = chaingrade_check(build(tmp_path), *_arguments(tmp_path, arguments))
+    return once_per_run(
+        f"test_policy: chaingrade check of {name}",
+        lambda: chaingrade_check(build(tmp_path), *_arguments(tmp_path, arguments)),
+    )
+
+
+#: More of a kind another quick case shows, so ``slow`` (``--full``, as CI runs, checks
+#: every one): the two minitorch packages, the two micrograd packages, the two annotation
+#: imports, the two plotting imports, and the exact numbers that
+#: ``test_an_engine_of_exact_numbers_gets_full_marks_at_every_seed`` grades in a quick run.
+SLOW_COURSE_CODE = {
+    "minitorch's scaffold (Module 1)",
+    "a package named micrograd (karpathy/micrograd)",
+    "Literal annotations",
+    "a notebook's plotting cell",
+    "Decimal values",
+    "Fraction values",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow if n in SLOW_COURSE_CODE else ()) for n in COURSE_CODE],
+)
+def test_honest_course_code_gets_full_marks_and_no_violation(name, tmp_path):
+    report = checked_course_code(name, tmp_path)
     assert report["score"] == report["max_score"] == 100, report["findings"][:2]
     assert report["findings"] == []
 
 
 def test_a_module_that_is_not_installed_is_a_note_until_its_import_runs(tmp_path):
-    report = chaingrade_check(appended(MICROGRAD, "draw_dot.py", tmp_path), "--api", "micrograd")
+    report = checked_course_code("draw_dot with graphviz (micrograd)", tmp_path)
     (note,) = [n for n in report["notes"] if "graphviz" in n]
     assert note.startswith("engine.py:") and "not installed" in note and "no penalty" in note
 
@@ -728,8 +756,9 @@ def test_a_stand_in_imported_by_course_code_is_still_a_violation(tmp_path):
     ids=["Decimal", "Fraction"],
 )
 def test_an_engine_of_exact_numbers_gets_full_marks_at_every_seed(number, tmp_path):
-    """Exact arithmetic meets every generated case: the verdict must not hang on the seed."""
+    """Exact arithmetic meets every generated case: the verdict must not hang on the seed
+    (every seed under the ``ci`` profile, one under ``dev``: ``suite_seeds.seeds_for``)."""
     engine = exact_numbers(tmp_path, number)
-    for seed in range(1, 7):
+    for seed in seeds_for(number, tuple(range(1, 7))):
         report = grade(load("scalar_autodiff"), engine, grading_seed=seed, examples=2, jobs=2)
         assert report.score == 100, (seed, [f.summary() for f in report.findings][:2])

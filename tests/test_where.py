@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared_runs import file_key, once_per_run
 from suite_seeds import seed_params
 
 from graders.assignment import load
@@ -68,10 +69,18 @@ def statement_lines(source: str, line: int) -> set[int]:
 
 
 def graded(path: Path, api=None, seed=None):
-    assignment = load("scalar_autodiff")
-    if api is not None:
-        assignment = dataclasses.replace(assignment, api=from_option(api))
-    return grade(assignment, path, grading_seed=seed)
+    """The report of the engine ``path`` (a file or folder), made once per run for the same
+    file, ``api`` and ``seed`` whichever test asks (``shared_runs``): read it, never change it."""
+
+    def grading():
+        assignment = load("scalar_autodiff")
+        if api is not None:
+            assignment = dataclasses.replace(assignment, api=from_option(api))
+        return grade(assignment, path, grading_seed=seed)
+
+    if not path.is_file():
+        return grading()
+    return once_per_run(repr(("test_where", file_key(path), api, seed)), grading)
 
 
 def first_place(report, step, op):

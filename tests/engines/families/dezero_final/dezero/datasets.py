@@ -2,6 +2,9 @@
 ``eval`` files, in classes no grading makes; ``Dataset`` itself is imported by the
 package."""
 
+# Written as the book's code is.
+# ruff: noqa: UP015
+
 import gzip
 import os
 import pickle

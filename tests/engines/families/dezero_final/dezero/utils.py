@@ -2,6 +2,9 @@
 written, a program run), a downloader, and the NumPy helper the functions need. Only
 ``sum_to`` runs when graded."""
 
+# Written as the book's code is.
+# ruff: noqa: F401, UP032
+
 import os
 import subprocess
 import urllib.request

@@ -1,5 +1,5 @@
 # The book's own header.
-# ruff: noqa: E401, I001
+# ruff: noqa: E401, I001, B007
 if "__file__" in globals():
     import os, sys
 

@@ -41,6 +41,7 @@ import dis
 import importlib
 import importlib.util
 import os
+import sys
 import types
 
 #: Attributes whose reading hands out a frame (``object.__getattr__`` audit events).
@@ -207,14 +208,27 @@ def submission_asker(own_files, untrusted_folders, own_namespaces=()):
         _untrusted=untrusted,
         _files=FILES,
         _importing=IMPORTING,
+        _sys=sys,
+        _getframe=sys._getframe,
     ):
         if frame is None:
             return True
         # Code known to want frames, asking at a line where it asks for one: the worker's
-        # own, or a standard function that keeps them, directly or through its helpers.
+        # own, or a standard function that keeps them, directly or through its helpers;
+        # through the real ``sys._getframe``, read off the real ``sys``. Otherwise the
+        # line only looks like it asks: ``typing_extensions.sys`` swapped for an object
+        # whose ``_getframe`` is a chain of C functions (``partial(next, map(keep,
+        # map(sys._getframe, ...)))``) calls the real one with this line innermost, and
+        # hands the frame to whoever swapped it.
         code = frame.f_code
         name = code.co_filename
-        if (name, frame.f_lineno) in _asking:
+        globals_ = frame.f_globals
+        genuine = (
+            globals_.get("sys", _sys) is _sys
+            and globals_.get("_sys", _sys) is _sys
+            and _sys.__dict__.get("_getframe") is _getframe
+        )
+        if genuine and (name, frame.f_lineno) in _asking:
             if (name, code.co_qualname) in _users or (name, code.co_qualname) in _keep:
                 return False
             caller = frame.f_back

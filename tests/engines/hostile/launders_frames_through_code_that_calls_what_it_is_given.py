@@ -6,9 +6,13 @@ library), ``sys.settrace`` laundered the same way, ``numpy.vectorize``, ``traceb
 driven by a frozen ``MutableSequence.extend``, ``namedtuple``'s defaults and ``enum``'s
 functional API (functions that may ask for a frame, made to at another line), a traceback
 summary fed frames by ``map`` or a mapping's values, the import machinery calling a
-loader's ``create_module``, and the worker itself calling an op that is ``sys._getframe``
-(``exp``) and handing the result to another (``sin``). Each route that gave a frame (or a
-frame's locals) is written to ``@PROBE@/frames.txt``.
+loader's ``create_module``, a standard function that keeps its frame (``namedtuple``,
+``typing._caller``, typing_extensions' ``_caller`` and ``_has_generic_or_protocol_as_origin``)
+with its module's ``sys`` (or ``sys._getframe`` itself) swapped for a chain of C functions
+that keeps what the real ``sys._getframe`` returns (review 33), and the worker itself
+calling an op that is ``sys._getframe`` (``exp``) and handing the result to another
+(``sin``). Each route that gave a frame (or a frame's locals) is written to
+``@PROBE@/frames.txt``.
 
 Expected: no route gives the submission a frame (``frames.txt`` stays empty), every part
 scores 0 and the report says the submission reached for the worker's frames.
@@ -17,10 +21,14 @@ scores 0 and the report says the submission reached for the worker's frames.
 import collections
 import collections.abc
 import enum
+import functools
 import importlib
 import importlib.machinery
+import itertools
 import sys
 import traceback
+import types
+import typing
 
 _GET = getattr(sys, "_get" + "frame")
 _got = []
@@ -162,7 +170,56 @@ def _routes():
     }
 
 
+def _through_a_swapped_sys(module, name, call):
+    """``module.name`` (its ``sys``) swapped for a namespace whose ``_getframe`` keeps what
+    the real one returns, called from C so the innermost Python frame is ``call``'s line
+    that asks; or, with ``module`` None, ``sys._getframe`` itself swapped."""
+    kept = []
+    chain = functools.partial(next, map(kept.append, map(_GET, itertools.repeat(1))))
+    if module is None:
+        module, name, swapped = sys, "_get" + "frame", chain
+    else:
+        swapped = types.SimpleNamespace(**{"_get" + "frame": chain})
+    real = getattr(module, name)
+    setattr(module, name, swapped)
+    try:
+        call()
+    except Exception:
+        pass
+    finally:
+        setattr(module, name, real)
+    return kept[0] if kept else None
+
+
+def _swapped_sys_routes():
+    routes = {
+        "namedtuple, collections._sys swapped": (
+            collections,
+            "_sys",
+            lambda: collections.namedtuple("Swapped", "a"),
+        ),
+        "typing._caller, typing.sys swapped": (typing, "sys", lambda: typing._caller()),
+        "typing._caller, sys._getframe swapped": (None, None, lambda: typing._caller()),
+    }
+    try:
+        import typing_extensions
+    except ImportError:
+        return routes
+    for function in ("_caller", "_has_generic_or_protocol_as_origin"):
+        call = getattr(typing_extensions, function, None)
+        if call is not None:
+            routes[f"typing_extensions.{function}, its sys swapped"] = (
+                typing_extensions,
+                "sys",
+                call,
+            )
+    return routes
+
+
 def _try_all(when):
+    for name, (module, attribute, call) in _swapped_sys_routes().items():
+        if _is_frame(_through_a_swapped_sys(module, attribute, call)):
+            _got.append(f"{when}: {name}")
     for name, route in _routes().items():
         try:
             frame = route()

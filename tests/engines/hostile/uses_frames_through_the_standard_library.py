@@ -5,7 +5,8 @@ for their own ends, at import and in its first calls of ``backward``: ``namedtup
 caller's line, to stderr), ``traceback.format_exc`` and ``traceback.format_stack``
 (printed stacks) and ``warnings.warn``; and installed packages doing the same:
 ``typing_extensions``' ``TypeVar`` and ``NamedTuple`` (the caller's module name, at any
-time, not only as it is imported; ``typing``'s where it is not installed), and
+time, not only as it is imported; ``typing``'s where it is not installed) and its
+``_has_generic_or_protocol_as_origin`` (each ``Tuple[...]`` once it is imported), and
 ``numpy.vectorize`` of the engine's own function.
 
 Expected: full marks; none of it is the submission reaching for a frame.
@@ -35,6 +36,9 @@ def _uses_frames():
     typing.TypeVar("U")
     typing_extensions.TypeVar("V")
     typing_extensions.NamedTuple("Row", [("node", int)])
+    # Once typing_extensions is imported, typing's generics ask it (before Python 3.13)
+    # whether typing's own frame is subscripting Generic: minitorch's annotations.
+    typing.Tuple[float, ...], typing.Union[int, "Pair"]  # noqa: UP006
     numpy.vectorize(lambda v: v + 1.0, otypes=[float])(numpy.array([0.0]))
     enum.Enum("Kind", "A B")
     logging.getLogger("engine").warning("backward ran")

@@ -34,9 +34,14 @@ NEVER_RUN = {
         "import os\ncache = os.path.join(os.path.expanduser('~'), '.cache')\n"
         "def get_file(url):\n    os.mkdir(cache)\n    return open(url)\n"
     ),
-    "a method of a used class no one calls": (
+    "a method of a used class no one calls (DeZero's Layer.save_weights)": (
         "import numpy as np\nclass Layer:\n    def save_weights(self, path):\n"
         "        np.savez_compressed(path, w=1)\nlayer = Layer()\n"
+    ),
+    "the book's header: a membership test of globals()": (
+        "import subprocess\nif '__file__' in globals():\n    import os, sys\n"
+        "    sys.path.append(os.path.join(os.path.dirname(__file__), '..'))\n"
+        "def plot():\n    subprocess.run('dot')\n"
     ),
 }
 
@@ -101,6 +106,51 @@ MAY_RUN = {
         "def compare(x):\n    import torch\n    return torch.tensor(x)\n",
         "import helpers\n" + ENGINE,
     ),
+    # Review 33: methods called by names no code of the submission writes.
+    "a file's write, called by print(file=...)": (
+        "class W:\n    def write(self, text):\n        open('x')\n",
+        "import helpers\ndef tensor(x):\n    print(x, file=helpers.W())\n    return x\n",
+    ),
+    "a mapping's keys, called by dict(**m)": (
+        "class M:\n    def keys(self):\n        return open('x')\n"
+        "    def __getitem__(self, k):\n        return k\n",
+        "import helpers\ndef tensor(x):\n    dict(**helpers.M())\n    return x\n",
+    ),
+    "a method named as a ufunc, called by NumPy on an object array": (
+        "class C:\n    def conjugate(self):\n        return open('x')\n",
+        "import numpy as np\nimport helpers\n"
+        "def tensor(x):\n    np.conj(np.array([helpers.C()], dtype=object))\n    return x\n",
+    ),
+    "a hook a standard base class calls (Queue._init)": (
+        "import queue\nclass Q(queue.Queue):\n    def _init(self, maxsize):\n"
+        "        self.queue = open('x')\n",
+        "import helpers\ndef tensor(x):\n    helpers.Q()\n    return x\n",
+    ),
+    "a hook of a subclass of a class with a standard base": (
+        "import random\nclass R(random.Random):\n    pass\nclass S(R):\n"
+        "    def getrandbits(self, k):\n        return open('x')\n",
+        "import helpers\ndef tensor(x):\n    helpers.S(0).randrange(9)\n    return x\n",
+    ),
+    "a function registered by another object's setter": (
+        "class Registry:\n    def setter(self, f):\n        f()\nreg = Registry()\n"
+        "@reg.setter\ndef hidden():\n    open('x')\n",
+        "import helpers\n" + ENGINE,
+    ),
+    "a function decorated by the student's own staticmethod": (
+        "def staticmethod(f):\n    f()\n    return f\n"
+        "@staticmethod\ndef hidden():\n    open('x')\n",
+        "import helpers\n" + ENGINE,
+    ),
+    "a function found by listing a module's globals": (
+        "def hidden():\n    open('x')\n"
+        "def run_all():\n    [f() for f in list(globals().values()) if callable(f)]\n",
+        "import helpers\ndef tensor(x):\n    helpers.run_all()\n    return x\n",
+    ),
+    "an unused class found by __subclasses__": (
+        "class Base:\n    pass\nclass Hidden(Base):\n    def run(self):\n        open('x')\n",
+        "import helpers\n"
+        "def tensor(x):\n    helpers.Base.__subclasses__()[0]().run()\n    return x\n",
+    ),
 }
 
 
@@ -125,3 +175,23 @@ def test_without_the_workers_names_everything_is_judged():
     }
     assert [v.construct for v in check(sources, Policy())] == ["import subprocess"]
     assert check(sources, Policy(computed_names=True), CALLED, "engine.py") != []
+
+
+#: minitorch's testing.py (Module 1 and 2 scaffold): a class made generic, its methods
+#: listed with dir() and read by getattr on the class itself.
+MINITORCH_TESTING = (
+    "from typing import Generic, TypeVar\nA = TypeVar('A')\n"
+    "class MathTest(Generic[A]):\n"
+    "    @staticmethod\n    def neg(a):\n        return -a\n"
+    "    @classmethod\n    def _tests(cls):\n        out = []\n"
+    "        for k in dir(MathTest):\n"
+    "            if callable(getattr(MathTest, k)) and not k.startswith('_'):\n"
+    "                out.append((k, getattr(cls, k)))\n        return out\n"
+)
+
+
+def test_the_courses_generic_test_class_may_be_read_by_computed_names():
+    engine = "from testing import MathTest\n" + ENGINE
+    assert violations({"engine.py": engine, "testing.py": MINITORCH_TESTING}) == []
+    rebound = MINITORCH_TESTING.replace("TypeVar('A')\n", "TypeVar('A')\nGeneric = A\n")
+    assert violations({"engine.py": engine, "testing.py": rebound}) != []

@@ -13,22 +13,32 @@ running code names (a name, an attribute, a name imported, a string that is one)
 
 * a module-level function runs when running code names it, or when it is a dunder
   (a module's ``__getattr__``), or decorated by anything other than ``property``,
-  ``staticmethod``, ``classmethod`` or a property's ``setter`` (a decorator may register
-  it where nothing names it: ``atexit.register``, ``singledispatch``);
+  ``staticmethod`` or ``classmethod``, names the submission never binds (a decorator may
+  register it where nothing names it: ``atexit.register``, ``singledispatch``,
+  ``registry.setter``);
 * a class may be used when running code names it (other than as the base of a class
   statement), when it is a base of a class that may be used, or when it is decorated,
-  has a keyword (``metaclass=``) or a base that is not a plain class of the submission
-  (``Enum`` makes its members when the class statement runs);
-* a method runs when its class may be used and it is a dunder, or running code names it,
-  or it is decorated as above; the dunders Python calls when a class statement runs
-  (``__init_subclass__``, ``__set_name__``, ...) always;
+  has a keyword (``metaclass=``), a base that is not a plain class of the submission
+  (``Enum`` makes its members when the class statement runs) or a method decorated as
+  above;
+* a method of a class that may be used runs when it is a dunder, running code names it,
+  it is decorated as above, or Python, the standard library or NumPy may call it by a
+  name no code of the submission writes: one of :data:`CALLED_BY_PROTOCOL`
+  (``print(file=w)`` calls ``w.write``, ``dict(**m)`` calls ``m.keys``, ``np.conj`` of
+  an object array calls ``conjugate``, ``np.sum(x)`` calls ``x.sum``), or any name when
+  the class has a base that is not a plain class of the submission (``queue.Queue()``
+  calls ``self._init``, ``Enum(5)`` calls ``_missing_``, ``Random`` calls
+  ``getrandbits``); the dunders Python calls when a class statement runs
+  (``__init_subclass__``, ``__set_name__``, ...) run even when the class is not used;
 * what a function that runs defines inside it runs with it.
 
 A computed name can call what no code names: a ``getattr`` (or ``hasattr``, ``setattr``,
 ``delattr``) by a variable's name on a class of the submission makes every method of that
 class and its bases run (DeZero's ``getattr(Config, name)``); any other computed name, a
 ``__dict__`` of anything but ``self``, ``attrgetter``/``methodcaller`` of a computed
-name, or a policy that allows computed names (``computed_names``) makes everything run.
+name, code that lists a namespace or the live objects (``vars``, ``globals``, ``dir``,
+``inspect.getmembers``, ``gc.get_objects``, ``__subclasses__``, ...), or a policy that
+allows computed names (``computed_names``) makes everything run.
 """
 
 from __future__ import annotations
@@ -39,13 +49,60 @@ from dataclasses import dataclass, field
 
 #: Decorators that leave a function called by its name alone.
 _PLAIN_DECORATORS = frozenset({"property", "staticmethod", "classmethod"})
-_PROPERTY_PARTS = frozenset({"setter", "getter", "deleter"})
 #: Dunders Python calls while a class statement runs, whether or not the class is used.
 _CLASS_CREATION = frozenset(
     {"__init_subclass__", "__set_name__", "__class_getitem__", "__mro_entries__", "__prepare__"}
 )
 _BY_NAME = frozenset({"getattr", "hasattr", "setattr", "delattr"})
+#: Names of what lists a namespace or the live objects: what it finds may be called
+#: though no code names it.
+_LISTS_OBJECTS = frozenset(
+    {
+        "vars",
+        "globals",
+        "locals",
+        "dir",
+        "getmembers",
+        "getmembers_static",
+        "get_objects",
+        "get_referents",
+        "get_referrers",
+        "__subclasses__",
+        "__globals__",
+        "f_globals",
+        "f_locals",
+        "co_consts",
+        "__closure__",
+    }
+)
 _FUNCTIONS = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _called_by_protocol() -> frozenset[str]:
+    """Method names Python, the standard library and NumPy call on objects they are
+    handed: a file's, a mapping's ``keys``, a generator's, an import finder's, a logging
+    handler's or filter's, a SAX handler's, an object array's under a ufunc (``np.sin``
+    calls ``x.sin()``) and under NumPy's functions that defer to the array's method
+    (``np.sum(x)`` calls ``x.sum()``)."""
+    import xml.sax.handler
+
+    import numpy
+
+    names = {
+        *("write", "writelines", "read", "read1", "readline", "readlines", "readinto"),
+        *("readinto1", "flush", "close", "fileno", "seek", "tell", "truncate", "isatty"),
+        *("readable", "writable", "seekable", "peek", "keys", "send", "throw"),
+        *("find_spec", "find_module", "load_module", "create_module", "exec_module"),
+        *("invalidate_caches", "handle", "emit", "filter", "format", "conjugate"),
+    }
+    names |= {n for n in dir(xml.sax.handler.ContentHandler) if not n.startswith("_")}
+    names |= {n for n in dir(numpy) if isinstance(getattr(numpy, n, None), numpy.ufunc)}
+    names |= {n for n in dir(numpy.ndarray) if not n.startswith("_")}
+    return frozenset(names)
+
+
+#: See :func:`_called_by_protocol`.
+CALLED_BY_PROTOCOL = _called_by_protocol()
 
 
 @dataclass
@@ -53,6 +110,7 @@ class _Class:
     node: ast.ClassDef
     bases: list[str]  # the names of its bases that are plain names
     forced: bool  # decorated, a keyword, or a base that is not a plain own class
+    foreign: bool  # a keyword or a base that is not a plain own class: it calls any name
     methods: list[ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=list)
 
 
@@ -65,6 +123,7 @@ class _Reach:
     functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=list)
     every_method_of: set[str] = field(default_factory=set)  # classes read by computed names
     everything: bool = False
+    plain_decorators: frozenset[str] = _PLAIN_DECORATORS  # those the submission never binds
 
 
 def dormant(
@@ -77,7 +136,9 @@ def dormant(
     worker calling the names in ``called`` and any name the entry file binds at its top
     (``--api auto`` tries its classes; see the module docstring)."""
     reach = _Reach(
-        names=set(called) | _top_level(trees.get(entry or "")), everything=computed_names
+        names=set(called) | _top_level(trees.get(entry or "")),
+        everything=computed_names,
+        plain_decorators=_PLAIN_DECORATORS - _bound(trees.values()),
     )
     own = {n.name for tree in trees.values() for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
     for tree in trees.values():
@@ -119,14 +180,48 @@ def _top_level(tree: ast.AST | None) -> set[str]:
     return names
 
 
+def _bound(trees: Iterable[ast.AST]) -> frozenset[str]:
+    """Which of the plain decorators' names the submission binds (a ``staticmethod`` of
+    its own may call what it decorates), or writes as a string (``globals()[...]``)."""
+    bound = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                bound.add(node.id)
+            elif isinstance(node, _FUNCTIONS | ast.ClassDef):
+                bound.add(node.name)
+            elif isinstance(node, ast.alias):
+                bound.add(node.asname or node.name)
+            elif isinstance(node, ast.arg):
+                bound.add(node.arg)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                bound.add(node.value)
+    return _PLAIN_DECORATORS & frozenset(bound)
+
+
 def _candidates(reach: _Reach, used: set[int]):
     """Each function and each method of a class that may be used, with whether it runs
-    whether named or not (its class is read by computed names)."""
+    whether named or not (its class has a foreign base or is read by computed names) or
+    by a name protocols call."""
     yield from ((f, False) for f in reach.functions)
     for key, each in reach.classes.items():
         if key in used:
-            every = each.node.name in reach.every_method_of
-            yield from ((method, every) for method in each.methods)
+            every = each.node.name in reach.every_method_of or _foreign(each, reach)
+            for method in each.methods:
+                yield method, every or method.name in CALLED_BY_PROTOCOL
+
+
+def _foreign(each: _Class, reach: _Reach) -> bool:
+    """Whether the class or one of its own bases has a base that is not its own."""
+    todo, seen = [each], set()
+    while todo:
+        current = todo.pop()
+        if current.foreign:
+            return True
+        seen.add(current.node.name)
+        bases = [c for c in reach.classes.values() if c.node.name in current.bases]
+        todo += [c for c in bases if c.node.name not in seen]
+    return False
 
 
 def _used(each: _Class, reach: _Reach) -> bool:
@@ -136,16 +231,14 @@ def _used(each: _Class, reach: _Reach) -> bool:
 def _runs(function: ast.FunctionDef | ast.AsyncFunctionDef, reach: _Reach) -> bool:
     name = function.name
     dunder = name.startswith("__") and name.endswith("__")
-    return dunder or name in reach.names or not _plain(function.decorator_list)
+    return dunder or name in reach.names or not _plain(function.decorator_list, reach)
 
 
-def _plain(decorators: list[ast.expr]) -> bool:
-    """Whether every decorator leaves the function called by its name alone."""
-    return all(
-        (isinstance(d, ast.Name) and d.id in _PLAIN_DECORATORS)
-        or (isinstance(d, ast.Attribute) and d.attr in _PROPERTY_PARTS)
-        for d in decorators
-    )
+def _plain(decorators: list[ast.expr], reach: _Reach) -> bool:
+    """Whether every decorator leaves the function called by its name alone: only the
+    builtin ``property``, ``staticmethod`` and ``classmethod`` (a ``setter`` is any
+    object's attribute, and may call what it is given)."""
+    return all(isinstance(d, ast.Name) and d.id in reach.plain_decorators for d in decorators)
 
 
 def _scan(statements: list, reach: _Reach, own: set[str], whole: bool = False) -> None:
@@ -162,8 +255,27 @@ def _scan(statements: list, reach: _Reach, own: set[str], whole: bool = False) -
         if not whole and isinstance(node, ast.ClassDef):
             stack += _class_statement(node, reach, own)
             continue
+        if _asks_for_a_name(node):
+            stack.append(node.left)  # the names are not listed to be called
+            continue
         _note(node, reach, own)
         stack.extend(ast.iter_child_nodes(node))
+
+
+def _asks_for_a_name(node: ast.AST) -> bool:
+    """``"__file__" in globals()`` (DeZero's header) and its kin: a membership test of a
+    namespace, which lists nothing to be called."""
+    return (
+        isinstance(node, ast.Compare)
+        and all(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+        and all(
+            isinstance(c, ast.Call)
+            and getattr(c.func, "id", None) in ("globals", "locals", "vars", "dir")
+            and not c.args
+            and not c.keywords
+            for c in node.comparators
+        )
+    )
 
 
 def def_time(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
@@ -186,10 +298,19 @@ def _class_statement(node: ast.ClassDef, reach: _Reach, own: set[str]) -> list[a
     """Record a class statement; what it runs (decorators, keywords, bases that are not
     plain names, and its body but for its methods' bodies) is returned to be scanned."""
     plain = [b.id for b in node.bases if isinstance(b, ast.Name)]
-    forced = bool(node.decorator_list or node.keywords) or any(
+    foreign = bool(node.keywords) or any(
         not (isinstance(b, ast.Name) and (b.id in own or b.id == "object")) for b in node.bases
     )
-    each = _Class(node, plain, forced)
+    forced = (
+        foreign
+        or bool(node.decorator_list)
+        or any(
+            not _plain(statement.decorator_list, reach)
+            for statement in _class_level(node.body)
+            if isinstance(statement, _FUNCTIONS)
+        )
+    )
+    each = _Class(node, plain, forced, foreign)
     reach.classes[id(node)] = each
     runs: list[ast.AST] = [*node.decorator_list, *node.keywords]
     runs += [b for b in node.bases if not isinstance(b, ast.Name)]
@@ -224,6 +345,10 @@ def _class_level(body: list[ast.stmt]):
 def _note(node: ast.AST, reach: _Reach, own: set[str]) -> None:
     """Record the names ``node`` reads, and whether it reaches attributes by computed
     names."""
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = node.id if isinstance(node, ast.Name) else node.attr
+        if name in _LISTS_OBJECTS:
+            reach.everything = True  # what it lists may be called by no name
     if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
         reach.names.add(node.id)
     elif isinstance(node, ast.Attribute):

@@ -82,8 +82,9 @@ def own_classes(tree: ast.AST, nodes: list[ast.AST]) -> set[str]:
     reaching further from what it returns takes a construct checked on its own. Not a
     class statement with a decorator (``@pick class Config``: the name is bound to what
     the decorator returns, a function whose ``__globals__`` a computed name reaches), a
-    metaclass or other class keyword, or a base other than such a class of the file (a
-    base's metaclass makes the class, and may return anything)."""
+    metaclass or other class keyword, or a base other than such a class of the file or
+    typing's ``Generic[...]`` (a base's metaclass makes the class, and may return
+    anything)."""
     body = getattr(tree, "body", [])
     statements = [n for n in body if isinstance(n, ast.ClassDef)]
     bound: list[str] = []
@@ -107,14 +108,30 @@ def own_classes(tree: ast.AST, nodes: list[ast.AST]) -> set[str]:
         for n in statements
         if bound.count(n.name) == 1 and not n.decorator_list and not n.keywords
     }
+    generic = _typing_generic(nodes, bound)
     own: set[str] = set()
     for _ in range(len(plain)):  # a base must be one already known to be plain
         own |= {
             name
             for name, n in plain.items()
-            if all(isinstance(b, ast.Name) and (b.id in own or b.id == "object") for b in n.bases)
+            if all(
+                (isinstance(b, ast.Name) and (b.id in own or b.id == "object"))
+                or (isinstance(b, ast.Subscript) and getattr(b.value, "id", None) == generic)
+                for b in n.bases
+            )
         }
     return own
+
+
+def _typing_generic(nodes: list[ast.AST], bound: list[str]) -> str | None:
+    """``Generic`` when the file binds that name once, importing it from ``typing`` (or
+    typing_extensions): a ``Generic[A]`` base leaves a class made by ``type`` as a plain
+    one is (minitorch's ``class MathTest(Generic[A])``)."""
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom) and node.module in ("typing", "typing_extensions"):
+            if any(a.name == "Generic" and a.asname is None for a in node.names):
+                return "Generic" if bound.count("Generic") == 1 else None
+    return None
 
 
 def getattrs_on_cls(nodes: list[ast.AST]) -> set[int]:

@@ -35,11 +35,19 @@ decides the place:
   raised, from the exception's traceback (``Tracer.raised``), then their lines that
   called it.
 
+* forward mode (the forward kind: a plan with ``dual``): the op's value or tangent is
+  worked out as it runs, so its place is the first line of the op's own code where the
+  number appeared (``_dual_number``); worked out deeper, in code of ops it is built on
+  (tanh as ``(e - 1) / (e + 1)`` with ``e = exp(2 * x)``), when exactly one op whose code
+  it ran is wrong alone (its contrast checked against the trusted Jacobian), that op is the
+  root cause: its line first (from its own contrast run), then the op's line that called
+  it.
+
 Anything unclear (tracing disturbed, the number never seen in the op's own code, a
 contrast op the engine cannot build) leaves ``where`` empty: never a wrong place.
 :func:`traced_places` is the same for every kind: a kind gives what to trace for a finding
 (a plan) and a contrast run per op: the engine kind's are ``graders.engine.where``, the
-tensor kind's ``graders.tensor.where``.
+tensor kind's ``graders.tensor.where``, the forward kind's ``graders.forward.where``.
 """
 
 from __future__ import annotations
@@ -80,7 +88,12 @@ def traced_places(grader, findings: list[Finding], plan_of, contrast_of, ops) ->
         return findings
     traced = [o[0] if o else {} for o in outcomes]
     contrast_runs = {
-        op: {**run, "right": c["right"](run), "reflected": c["reflected"]}
+        op: {
+            **run,
+            "right": c["right"](run),
+            "wrong": c["wrong"](run) if "wrong" in c else None,
+            "reflected": c["reflected"],
+        }
         for (op, c), run in zip(contrasts.items(), traced[len(plans) :])
     }
     sources = Sources(runner.handed_in, folder)
@@ -104,6 +117,8 @@ def _decide(plan: dict, outcome: dict, contrasts: dict[str, dict]):
     trace = outcome.get("trace") if isinstance(outcome, dict) else None
     if trace is None:
         return [], None
+    if plan.get("dual"):
+        return _dual_number(plan, outcome, trace, contrasts)
     step = plan["step"]
     if step == "seed":
         return _listed(_seed_place(trace)), None
@@ -175,6 +190,60 @@ def _decide(plan: dict, outcome: dict, contrasts: dict[str, dict]):
         if derivative is not None:
             found = _first(forward[::-1], derivative, elsewhere, new_only=False)
     return _ordered(found, contrasts, others)
+
+
+def _dual_number(plan: dict, outcome: dict, trace: dict, contrasts: dict[str, dict]):
+    """Forward mode (``plan["read"]``: the op's value, ``values``, or tangent, ``grads``):
+    both are worked out as the op runs, so the place is the first line of the op's own
+    code (its entry, or a closure in it) where the number the engine ends with appeared.
+    Seen first deeper (a helper, ``Dual.__init__``, another op's code: tanh written with
+    your exp, mul and div) and some op it ran is wrong alone, the only one: that op is the
+    root cause, and its line (from its contrast run) comes first, then the op's own line
+    that called it; with none, the op's own line that led there."""
+    own = _entry(trace)
+    if own is None or _aliased(plan, own, contrasts):
+        return [], None
+    numbers = outcome.get(plan["read"]) or []
+    node = plan["node"]
+    target = numbers[node] if 0 <= node < len(numbers) else None
+    if target is None or _blank(target):
+        return [], None
+    found = _first(trace["numbers"], target, lambda code: not _inside(code, own), new_only=True)
+    if found is None:
+        return [], None
+    places, at = found
+    if at == 0:
+        return [places[0]], None
+    ran = [
+        op
+        for op, run in contrasts.items()
+        if run.get("trace") and _entry(run["trace"]) not in (own, None) and _ran(trace, run)
+    ]
+    root = root_cause.wrong_alone(ran, contrasts)
+    wrong = contrasts[root]["wrong"] if root is not None else None
+    if root is None or wrong is None or (plan["read"] == "values" and wrong[0] != "values"):
+        return [places[at]], None  # a wrong tangent makes no value wrong
+    line = _own_line(contrasts[root]["trace"], wrong[1])
+    entry = _entry(contrasts[root]["trace"])
+    caller = _caller(trace["numbers"], [entry])
+    if line is None:
+        return [], None
+    if caller is None or not _inside(_code(caller), own):  # called from a helper of yours
+        caller = places[at]
+    return [line, caller], root
+
+
+def _ran(trace: dict, run: dict) -> bool:
+    """Did an op's code (its contrast's entry, or a closure in it) run in ``trace``?"""
+    entry = _entry(run["trace"])
+    return any(_inside(_code(e["place"][0]), entry) for e in trace["lines"])
+
+
+def _own_line(trace: dict, number):
+    """The first line of a run's own op (its entry) where ``number`` appeared."""
+    entry = _entry(trace)
+    found = _first(trace["numbers"], number, lambda code: not _inside(code, entry), True)
+    return None if found is None else found[0][found[1]]
 
 
 def _called_from(stack: list, entries: list, shared):

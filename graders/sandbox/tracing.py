@@ -13,14 +13,14 @@ the libraries' code never counts):
   are built, ``backward`` during the reverse pass) and a code key (file, first line,
   qualified name) that says which function it is in;
 * ``numbers``: every number that first appears (a new object, by identity) in a frame's
-  locals (and two levels into tuples and lists), in a function's arguments, or in a value a
-  function returns, with the place that made it (the line just run, the returning line,
-  or the caller's line for arguments); and every number handed to a function of the
-  submission by another, or returned by one (``new`` false when it was met before). A
-  number is a float (NumPy's ``float64`` and other floating scalars too, as a float) or a
-  NumPy array of at most ``MOST_ELEMENTS`` numbers, as ``[shape, [numbers]]`` (needle's
-  and DeZero's values are arrays: NumPy is looked up where the submission imported it,
-  never imported here);
+  locals (and two levels into tuples and lists, namedtuples too), in a function's
+  arguments, or in a value a function returns, with the place that made it (the line
+  just run, the returning line, or the caller's line for arguments); and every number
+  handed to a function of the submission by another, or returned by one (``new`` false
+  when it was met before). A number is a float (NumPy's ``float64`` and other floating
+  scalars too, as a float) or a NumPy array of at most ``MOST_ELEMENTS`` numbers, as
+  ``[shape, [numbers]]`` (needle's and DeZero's values are arrays: NumPy is looked up
+  where the submission imported it, never imported here);
 * every place comes with the places of the submission's frames that called it, innermost
   first (``[place, caller, ...]``): a number computed in shared code (a helper, another
   op's method) is traced to the op's own line that led there;
@@ -136,10 +136,10 @@ class Tracer:
 
     def _floats(self, value, depth=2):
         """The numbers in ``value``, and in its tuples and lists two levels down (a tape's
-        ``[(parent, partial), ...]``)."""
+        ``[(parent, partial), ...]``; a namedtuple dual number's ``Pair(primal, dot)``)."""
         if self._is_number(value):
             return [value]
-        if depth and type(value) in (tuple, list):
+        if depth and isinstance(value, (tuple, list)):
             return [f for v in value[:MOST_SCANNED] for f in self._floats(v, depth - 1)]
         return []
 

@@ -27,6 +27,8 @@ decides the place:
 * ``accumulation``: the finding's own case, the node whose gradient is wrong watched: the
   first write that left one contribution (computed here from the reference, as the
   chain rule says) where the sum of the earlier ones and it belonged.
+* ``order``: the traversal's lines: the case's reverse pass, in the functions that ran in
+  the reverse pass of every op's contrast and in no op's forward (``_traversal``).
 * ``seed``: the last write to the output's gradient during the reverse pass (a seed
   zeroed again after it is set: the zeroing); with none, the first line of the reverse
   pass (where it starts).
@@ -61,6 +63,8 @@ from graders.results import Finding
 
 #: The most places an ``error`` lists: the line that raised and the lines that called it.
 MOST_RAISED = 3
+#: The most lines an ``order`` finding lists (the traversal's); more, and none.
+MOST_TRAVERSAL = 40
 #: An ``error`` finding's kinds (its case's ``error``) that the student's code raised, and
 #: that are run again for their line; a ``crash`` or a ``timeout`` would crash or hang the
 #: worker again, and never is.
@@ -124,6 +128,8 @@ def _decide(plan: dict, outcome: dict, contrasts: dict[str, dict]):
         return _listed(_seed_place(trace)), None
     if step == "accumulation":
         return _listed(_overwrite_place(trace, plan["watch"][0], plan["contributions"])), None
+    if step == "order":
+        return _traversal(trace, contrasts), None
     # Contrasts that ran a reverse pass, traced, from a function other than this op's
     # (``x - y`` is a contrast for ``2 - x``): two at least, or the machinery is unknown.
     own = _entry(trace)
@@ -425,6 +431,52 @@ def _seed_place(trace: dict):
         return writes[-1]["place"][0]
     lines = [line for line in trace["lines"] if line["phase"] == "backward"]
     return min(lines, key=_seq)["place"][0] if lines else None
+
+
+def _traversal(trace: dict, contrasts: dict[str, dict]) -> list:
+    """The traversal's lines (an ``order`` finding): each line of the case's reverse pass
+    in a function that ran in the reverse pass of every op's contrast and in no op's
+    forward (``backward``, ``backpropagate``, ``topological_sort``, a ``visit`` in it;
+    never an op's own backward, not even one other ops are built on, nor a closure made as
+    a node is built, nor ``Function.__call__`` that DeZero's backwards call again). By
+    function, in the order they first ran (the reverse pass's entry first), each
+    function's lines in the order of the file. None when fewer than two contrasts ran a
+    reverse pass, or the lines are more than ``MOST_TRAVERSAL``: then what the traversal
+    is is not certain."""
+    runs = [run["trace"] for run in contrasts.values() if run.get("trace")]
+    backward = [codes for codes in (_codes(run, "backward") for run in runs) if codes]
+    if len(backward) < 2:
+        return []
+    forward = set().union(_codes(trace, "forward"), *(_codes(run, "forward") for run in runs))
+    entries = [_entry(run) for run in runs]
+    every = set.intersection(*backward) - forward
+    machinery = {
+        code
+        for code in every
+        if not any(_inside(code, entry) for entry in entries) and not _made_in(code, forward)
+    }
+    ran = sorted(
+        (e for e in trace["lines"] if e["phase"] == "backward"), key=_seq
+    )  # the case's reverse pass, as it ran
+    first: dict[tuple, int] = {}
+    lines: dict[tuple, list] = {}
+    for event in ran:
+        place = event["place"][0]
+        code = _code(place)
+        if code in machinery:
+            first.setdefault(code, len(first))
+            lines.setdefault((first[code], place[1]), place)
+    if not lines or len(lines) > MOST_TRAVERSAL:
+        return []
+    return [lines[key] for key in sorted(lines)]
+
+
+def _made_in(code: tuple, functions: set[tuple]) -> bool:
+    """Is ``code`` a closure made in one of ``functions`` (a node's backward made as it is
+    built: ``__init__``'s ``lambda: None``, a ``_unary`` helper's ``_backward``)?"""
+    outer = code[2].split(".<locals>.")[:-1]
+    names = {".<locals>.".join(outer[: i + 1]) for i in range(len(outer))}
+    return any(f[0] == code[0] and f[2] in names for f in functions)
 
 
 def _overwrite_place(trace: dict, node: int, contributions: list[float]):

@@ -1,0 +1,82 @@
+"""``where`` on ``order`` findings: the traversal's lines.
+
+One-bug engines whose reverse pass visits nodes in a wrong order (the reference's closures
+with breadth-first, preorder and a visit without a visited set; a breadth-first queue
+with ``+=``; minitorch's ``topological_sort`` breadth-first) are graded at several seeds:
+``where`` lists the lines of the reverse pass's own functions as they ran, the one it
+starts in first, and every line the bug changed is among them; no op's own backward is.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from suite_seeds import seed_params
+from test_diagnosis_patterns import declared
+from test_where import changed_lines
+
+from graders.assignment import load
+from graders.grading import grade
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ROOT / "tests" / "engines"
+SOLUTION = ROOT / "assignments" / "scalar_autodiff" / "solution" / "engine.py"
+SEEDS = (None, 3, 7)
+#: The reference's order bugs (tests/engines/buggy.py), written over its solution.
+REFERENCE_BUGS = [("breadth_first_order",), ("preorder_traversal",), ("topo_without_visited",)]
+#: Pattern engines (tests/engines/patterns) and the function their reverse pass starts in.
+PATTERNS = [
+    ("breadth_first_plus_equals", "Tensor.backward"),
+    ("minitorch_breadth_first", "Scalar.backward"),
+]
+
+
+def _order_places(report) -> tuple:
+    (finding,) = [f for f in report.findings if f.step == "order"]
+    assert finding.where, finding.summary()
+    return finding.where
+
+
+def _no_op_backward(places) -> None:
+    """No place is in an op's own backward (a closure made in an op, a class per op's)."""
+    for place in places:
+        name = place["function"]
+        assert "<locals>.backward" not in name, place
+        assert not name.endswith(".backward") or name in ("Tensor.backward", "Scalar.backward")
+
+
+def _body_lines(source: str, lines: set[int]) -> set[int]:
+    """``lines`` inside functions (not the header each bug engine says its bug in)."""
+    functions = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)]
+    return {n for n in lines if any(f.lineno < n <= f.end_lineno for f in functions)}
+
+
+@pytest.mark.parametrize(("name", "seed"), seed_params(REFERENCE_BUGS, SEEDS))
+def test_a_wrong_traversal_lists_the_traversals_lines(tmp_path, name, seed):
+    path = tmp_path / "engine.py"
+    script = ENGINES / "buggy.py"
+    subprocess.run([sys.executable, str(script), name, str(path)], check=True, capture_output=True)
+    places = _order_places(grade(load("scalar_autodiff"), path, grading_seed=seed))
+    assert places[0]["function"] == "Tensor.backward"
+    source = path.read_text()
+    changed = _body_lines(source, changed_lines(SOLUTION.read_text(), source))
+    assert changed and changed <= {p["line"] for p in places}, (changed, places)
+    _no_op_backward(places)
+
+
+@pytest.mark.parametrize(("name", "entry", "seed"), seed_params(PATTERNS, SEEDS))
+def test_a_pattern_engines_wrong_traversal_lists_its_buggy_lines(name, entry, seed):
+    path = ENGINES / "patterns" / f"{name}.py"
+    task = load("scalar_autodiff", api=declared(path)["API"])
+    places = _order_places(grade(task, path, grading_seed=seed))
+    assert places[0]["function"] == entry
+    lines = path.read_text().splitlines()
+    marked = next(i for i, line in enumerate(lines, 1) if "# BUG" in line)
+    # the statement the ``# BUG`` comment is on, or the first one after it
+    buggy = marked if not lines[marked - 1].strip().startswith("#") else marked + 2
+    assert buggy in {p["line"] for p in places}, (buggy, places)
+    _no_op_backward(places)

@@ -26,7 +26,9 @@ decides the place:
   alias ``__rsub__ = __sub__``) has no line of its own: no place.
 * ``accumulation``: the finding's own case, the node whose gradient is wrong watched: the
   first write that left one contribution (computed here from the reference, as the
-  chain rule says) where the sum of the earlier ones and it belonged.
+  chain rule says) where the sum of the earlier ones and it belonged; with none, the
+  first such store into a dict of the reverse pass (gradients kept in a dict: the line
+  that overwrote there).
 * ``order``: the traversal's lines: the case's reverse pass, in the functions that ran in
   the reverse pass of every op's contrast and in no op's forward (``_traversal``).
 * ``seed``: the last write to the output's gradient during the reverse pass (a seed
@@ -487,7 +489,10 @@ def _overwrite_place(trace: dict, node: int, contributions: list[float]):
         return any(_close(value, c) for c in contributions)
 
     writes = [w for w in trace["writes"] if w["phase"] == "backward" and w["index"] == node]
-    for write in sorted(writes, key=lambda w: w["seq"]):
+    # Kept in a dict (minitorch's ``derivatives``): the node's gradient object is written
+    # once, from the dict, and it is a store into the dict that overwrote.
+    stores = [s for s in trace.get("stores", ()) if s["phase"] == "backward"]
+    for write in [*sorted(writes, key=_seq), *sorted(stores, key=_seq)]:
         new, was = write["value"], write["was"]
         if type(new) is not float or type(was) is not float or was == 0.0:
             continue

@@ -28,6 +28,10 @@ the libraries' code never counts):
   two events), with the place that made it (the line just run in the frame where the
   change was seen).
 
+* ``stores``: every number stored into a dict a frame of the submission holds (a reverse
+  pass that keeps gradients in a dict: ``derivatives[v.unique_id] = d``), with the number
+  it replaced (``was``) and the place that stored it;
+
 and apart from the record, :attr:`Tracer.failed`: when the run raised (:meth:`Tracer.raised`),
 the line of the submission that raised, with their lines that called it, innermost first,
 read from the exception's traceback (kept even when the record is not: a recursion that
@@ -71,6 +75,9 @@ class Tracer:
         self.lines = []
         self.numbers = []
         self.writes = []
+        self.stores = []
+        self._items = {}  # (id of a dict, key) -> the value it held last
+        self._tables = {}  # id -> every dict looked into
         self.watched = []
         self.failed = None  # the places of the line that raised, from its traceback
         self._last = {}  # frame -> the line it last ran
@@ -264,6 +271,8 @@ class Tracer:
             pass
         if kind == "return":
             found += [(v, "return") for v in self._floats(arg)]
+        if kind != "call":
+            self._check_stores(local, key_done, done, outer)
         for value, how in found:
             new = self._new(value)
             if new or how != "local":  # handed on or returned: where a number goes, too
@@ -272,6 +281,29 @@ class Tracer:
                     continue
                 place = [self._place(key_done, done), *self._stack(outer)]
                 self.numbers.append([self._events, self.phase, how, plain, new, place])
+
+    def _check_stores(self, local, key_done, done, outer):
+        """A number stored into a dict a frame holds (``derivatives[v.unique_id] = d``, a
+        reverse pass that keeps gradients in a dict): recorded with the value it replaced
+        (``was``: None when it held none, or no number)."""
+        try:
+            tables = [v for v in list(local.values())[:MOST_SCANNED] if type(v) is dict]
+        except BaseException:
+            return
+        for table in tables:
+            self._tables.setdefault(id(table), table)  # kept alive so ids stay unique
+            for key, value in list(table.items())[:MOST_SCANNED]:
+                slot = (id(table), key)
+                was = self._items.get(slot)
+                if was is value or not self._is_number(value):
+                    self._items[slot] = value
+                    continue
+                self._items[slot] = value
+                plain, before = self._plain(value), None
+                if was is not None and self._is_number(was):
+                    before = self._plain(was)
+                place = [self._place(key_done, done), *self._stack(outer)]
+                self.stores.append([self._events, self.phase, plain, before, place])
 
     def _check_writes(self, key_done, done, outer):
         for index, read in self.watched:
@@ -385,7 +417,12 @@ class Tracer:
 
     def record(self):
         """What was recorded, as plain data."""
-        return {"lines": self.lines, "numbers": self.numbers, "writes": self.writes}
+        return {
+            "lines": self.lines,
+            "numbers": self.numbers,
+            "writes": self.writes,
+            "stores": self.stores,
+        }
 
 
 def _behind_a_function(trace):

@@ -1,15 +1,20 @@
-"""``where`` on ``order`` findings: the traversal's lines.
+"""``where`` on findings about the reverse pass: ``order`` (the traversal's lines) and
+``accumulation`` where gradients are kept in a dict (the line that stored over).
 
 One-bug engines whose reverse pass visits nodes in a wrong order (the reference's closures
 with breadth-first, preorder and a visit without a visited set; a breadth-first queue
 with ``+=``; minitorch's ``topological_sort`` breadth-first) are graded at several seeds:
 ``where`` lists the lines of the reverse pass's own functions as they ran, the one it
 starts in first, and every line the bug changed is among them; no op's own backward is.
+A reverse pass that keeps gradients in a dict and stores each contribution over the
+earlier ones points at that store; minitorch's, whose contributions are the very same
+number object (``Add.backward`` returns ``d, d``), gets no place, never a wrong one.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +26,7 @@ from test_where import changed_lines
 
 from graders.assignment import load
 from graders.grading import grade
+from graders.presets import from_option
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ROOT / "tests" / "engines"
@@ -80,3 +86,31 @@ def test_a_pattern_engines_wrong_traversal_lists_its_buggy_lines(name, entry, se
     buggy = marked if not lines[marked - 1].strip().startswith("#") else marked + 2
     assert buggy in {p["line"] for p in places}, (buggy, places)
     _no_op_backward(places)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gradients_kept_in_a_dict_point_at_the_store_that_overwrote(seed):
+    path = ENGINES / "patterns" / "dict_gradients_overwrite.py"
+    report = grade(load("scalar_autodiff"), path, grading_seed=seed)
+    (finding,) = [f for f in report.findings if f.step == "accumulation"]
+    assert finding.where, finding.summary()
+    marked = next(i for i, line in enumerate(path.read_text().splitlines(), 1) if "# BUG" in line)
+    assert finding.where[0]["line"] == marked
+    assert finding.where[0]["function"] == "Node.backward"
+
+
+MINITORCH = ENGINES / "families" / "minitorch_scalar.py"
+MINITORCH_SUM = "derivatives[v.unique_id] = derivatives[v.unique_id] + d"
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_minitorchs_dict_overwrite_gets_no_wrong_place(tmp_path, seed):
+    correct = MINITORCH.read_text()
+    assert correct.count(MINITORCH_SUM) == 1
+    path = tmp_path / "engine.py"
+    path.write_text(correct.replace(MINITORCH_SUM, "derivatives[v.unique_id] = d"))
+    task = dataclasses.replace(load("scalar_autodiff"), api=from_option("minitorch"))
+    report = grade(task, path, grading_seed=seed)
+    (finding,) = [f for f in report.findings if f.step == "accumulation"]
+    changed = changed_lines(correct, path.read_text())
+    assert not finding.where or finding.where[0]["line"] in changed, finding.where

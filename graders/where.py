@@ -457,6 +457,17 @@ def _traversal(trace: dict, contrasts: dict[str, dict]) -> list:
         for code in every
         if not any(_inside(code, entry) for entry in entries) and not _made_in(code, forward)
     }
+    # A helper every op's backward calls (``unbroadcast``): one of its numbers was handed
+    # back to, or seen under, a function of no traversal.
+    helpers = {
+        _code(e["place"][0])
+        for e in trace["numbers"]
+        if e["phase"] == "backward"
+        and len(e["place"]) > 1
+        and _code(e["place"][0]) in machinery
+        and _code(e["place"][1]) not in machinery
+    }
+    machinery = {c for c in machinery - helpers if not _made_in(c, helpers)}
     ran = sorted(
         (e for e in trace["lines"] if e["phase"] == "backward"), key=_seq
     )  # the case's reverse pass, as it ran

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ from test_where import changed_lines
 from graders.assignment import load
 from graders.grading import grade
 from graders.presets import from_option
+from graders.tensor.grader import TensorGrader
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ROOT / "tests" / "engines"
@@ -114,3 +116,32 @@ def test_minitorchs_dict_overwrite_gets_no_wrong_place(tmp_path, seed):
     (finding,) = [f for f in report.findings if f.step == "accumulation"]
     changed = changed_lines(correct, path.read_text())
     assert not finding.where or finding.where[0]["line"] in changed, finding.where
+
+
+#: The tensor corpus's traversal bugs (tests/engines/tensor/buggy.py): its seeds.
+TENSOR_ORDER = [("breadth_first_order",), ("recursive_backward_overcounts",)]
+TENSOR_SEEDS = (None, 1, 2)
+
+
+def _tensor_corpus():
+    name = "chaingrade_tensor_corpus"  # as test_tensor_reverse_pass loads it
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ENGINES / "tensor" / "buggy.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.mark.parametrize(("name", "seed"), seed_params(TENSOR_ORDER, TENSOR_SEEDS))
+def test_an_array_engines_wrong_traversal_lists_its_lines_and_no_helper(tmp_path, name, seed):
+    corpus = _tensor_corpus()
+    bug = corpus.BY_NAME[name]
+    engine = corpus.write(name, tmp_path / "engine.py")
+    task = load("tensor_autodiff", api=bug.graded_with)
+    report = TensorGrader(task, engine, grading_seed=seed, examples=4).grade()
+    places = _order_places(report)
+    assert places[0]["function"] == "Tensor.backward"
+    functions = {p["function"] for p in places}
+    assert functions == {"Tensor.backward", "Tensor.backward.<locals>.visit"}, places
+    assert any(p["code"] == "node._backward()" for p in places)

@@ -185,10 +185,11 @@ def _record(raw) -> dict | None:
         "lines": ("seq", "phase", "place"),
         "numbers": ("seq", "phase", "how", "value", "new", "place"),
         "writes": ("seq", "phase", "index", "value", "was", "place"),
+        "stores": ("seq", "phase", "value", "was", "place"),
     }
     record = {}
     for kind, fields in shapes.items():
-        entries = raw.get(kind)
+        entries = raw.get(kind, [] if kind == "stores" else None)  # stores: newer tracers'
         if not isinstance(entries, list) or len(entries) > MOST_RECORDS:
             return None
         clean = []

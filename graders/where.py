@@ -26,7 +26,11 @@ decides the place:
   alias ``__rsub__ = __sub__``) has no line of its own: no place.
 * ``accumulation``: the finding's own case, the node whose gradient is wrong watched: the
   first write that left one contribution (computed here from the reference, as the
-  chain rule says) where the sum of the earlier ones and it belonged.
+  chain rule says) where the sum of the earlier ones and it belonged; with none, the
+  first such store into a dict of the reverse pass (gradients kept in a dict: the line
+  that overwrote there).
+* ``order``: the traversal's lines: the case's reverse pass, in the functions that ran in
+  the reverse pass of every op's contrast and in no op's forward (``_traversal``).
 * ``seed``: the last write to the output's gradient during the reverse pass (a seed
   zeroed again after it is set: the zeroing); with none, the first line of the reverse
   pass (where it starts).
@@ -35,11 +39,19 @@ decides the place:
   raised, from the exception's traceback (``Tracer.raised``), then their lines that
   called it.
 
+* forward mode (the forward kind: a plan with ``dual``): the op's value or tangent is
+  worked out as it runs, so its place is the first line of the op's own code where the
+  number appeared (``_dual_number``); worked out deeper, in code of ops it is built on
+  (tanh as ``(e - 1) / (e + 1)`` with ``e = exp(2 * x)``), when exactly one op whose code
+  it ran is wrong alone (its contrast checked against the trusted Jacobian), that op is the
+  root cause: its line first (from its own contrast run), then the op's line that called
+  it.
+
 Anything unclear (tracing disturbed, the number never seen in the op's own code, a
 contrast op the engine cannot build) leaves ``where`` empty: never a wrong place.
 :func:`traced_places` is the same for every kind: a kind gives what to trace for a finding
 (a plan) and a contrast run per op: the engine kind's are ``graders.engine.where``, the
-tensor kind's ``graders.tensor.where``.
+tensor kind's ``graders.tensor.where``, the forward kind's ``graders.forward.where``.
 """
 
 from __future__ import annotations
@@ -53,6 +65,8 @@ from graders.results import Finding
 
 #: The most places an ``error`` lists: the line that raised and the lines that called it.
 MOST_RAISED = 3
+#: The most lines an ``order`` finding lists (the traversal's); more, and none.
+MOST_TRAVERSAL = 40
 #: An ``error`` finding's kinds (its case's ``error``) that the student's code raised, and
 #: that are run again for their line; a ``crash`` or a ``timeout`` would crash or hang the
 #: worker again, and never is.
@@ -80,7 +94,12 @@ def traced_places(grader, findings: list[Finding], plan_of, contrast_of, ops) ->
         return findings
     traced = [o[0] if o else {} for o in outcomes]
     contrast_runs = {
-        op: {**run, "right": c["right"](run), "reflected": c["reflected"]}
+        op: {
+            **run,
+            "right": c["right"](run),
+            "wrong": c["wrong"](run) if "wrong" in c else None,
+            "reflected": c["reflected"],
+        }
         for (op, c), run in zip(contrasts.items(), traced[len(plans) :])
     }
     sources = Sources(runner.handed_in, folder)
@@ -104,11 +123,15 @@ def _decide(plan: dict, outcome: dict, contrasts: dict[str, dict]):
     trace = outcome.get("trace") if isinstance(outcome, dict) else None
     if trace is None:
         return [], None
+    if plan.get("dual"):
+        return _dual_number(plan, outcome, trace, contrasts)
     step = plan["step"]
     if step == "seed":
         return _listed(_seed_place(trace)), None
     if step == "accumulation":
         return _listed(_overwrite_place(trace, plan["watch"][0], plan["contributions"])), None
+    if step == "order":
+        return _traversal(trace, contrasts), None
     # Contrasts that ran a reverse pass, traced, from a function other than this op's
     # (``x - y`` is a contrast for ``2 - x``): two at least, or the machinery is unknown.
     own = _entry(trace)
@@ -175,6 +198,60 @@ def _decide(plan: dict, outcome: dict, contrasts: dict[str, dict]):
         if derivative is not None:
             found = _first(forward[::-1], derivative, elsewhere, new_only=False)
     return _ordered(found, contrasts, others)
+
+
+def _dual_number(plan: dict, outcome: dict, trace: dict, contrasts: dict[str, dict]):
+    """Forward mode (``plan["read"]``: the op's value, ``values``, or tangent, ``grads``):
+    both are worked out as the op runs, so the place is the first line of the op's own
+    code (its entry, or a closure in it) where the number the engine ends with appeared.
+    Seen first deeper (a helper, ``Dual.__init__``, another op's code: tanh written with
+    your exp, mul and div) and some op it ran is wrong alone, the only one: that op is the
+    root cause, and its line (from its contrast run) comes first, then the op's own line
+    that called it; with none, the op's own line that led there."""
+    own = _entry(trace)
+    if own is None or _aliased(plan, own, contrasts):
+        return [], None
+    numbers = outcome.get(plan["read"]) or []
+    node = plan["node"]
+    target = numbers[node] if 0 <= node < len(numbers) else None
+    if target is None or _blank(target):
+        return [], None
+    found = _first(trace["numbers"], target, lambda code: not _inside(code, own), new_only=True)
+    if found is None:
+        return [], None
+    places, at = found
+    if at == 0:
+        return [places[0]], None
+    ran = [
+        op
+        for op, run in contrasts.items()
+        if run.get("trace") and _entry(run["trace"]) not in (own, None) and _ran(trace, run)
+    ]
+    root = root_cause.wrong_alone(ran, contrasts)
+    wrong = contrasts[root]["wrong"] if root is not None else None
+    if root is None or wrong is None or (plan["read"] == "values" and wrong[0] != "values"):
+        return [places[at]], None  # a wrong tangent makes no value wrong
+    line = _own_line(contrasts[root]["trace"], wrong[1])
+    entry = _entry(contrasts[root]["trace"])
+    caller = _caller(trace["numbers"], [entry])
+    if line is None:
+        return [], None
+    if caller is None or not _inside(_code(caller), own):  # called from a helper of yours
+        caller = places[at]
+    return [line, caller], root
+
+
+def _ran(trace: dict, run: dict) -> bool:
+    """Did an op's code (its contrast's entry, or a closure in it) run in ``trace``?"""
+    entry = _entry(run["trace"])
+    return any(_inside(_code(e["place"][0]), entry) for e in trace["lines"])
+
+
+def _own_line(trace: dict, number):
+    """The first line of a run's own op (its entry) where ``number`` appeared."""
+    entry = _entry(trace)
+    found = _first(trace["numbers"], number, lambda code: not _inside(code, entry), True)
+    return None if found is None else found[0][found[1]]
 
 
 def _called_from(stack: list, entries: list, shared):
@@ -358,6 +435,63 @@ def _seed_place(trace: dict):
     return min(lines, key=_seq)["place"][0] if lines else None
 
 
+def _traversal(trace: dict, contrasts: dict[str, dict]) -> list:
+    """The traversal's lines (an ``order`` finding): each line of the case's reverse pass
+    in a function that ran in the reverse pass of every op's contrast and in no op's
+    forward (``backward``, ``backpropagate``, ``topological_sort``, a ``visit`` in it;
+    never an op's own backward, not even one other ops are built on, nor a closure made as
+    a node is built, nor ``Function.__call__`` that DeZero's backwards call again). By
+    function, in the order they first ran (the reverse pass's entry first), each
+    function's lines in the order of the file. None when fewer than two contrasts ran a
+    reverse pass, or the lines are more than ``MOST_TRAVERSAL``: then what the traversal
+    is is not certain."""
+    runs = [run["trace"] for run in contrasts.values() if run.get("trace")]
+    backward = [codes for codes in (_codes(run, "backward") for run in runs) if codes]
+    if len(backward) < 2:
+        return []
+    forward = set().union(_codes(trace, "forward"), *(_codes(run, "forward") for run in runs))
+    entries = [_entry(run) for run in runs]
+    every = set.intersection(*backward) - forward
+    machinery = {
+        code
+        for code in every
+        if not any(_inside(code, entry) for entry in entries) and not _made_in(code, forward)
+    }
+    # A helper every op's backward calls (``unbroadcast``): one of its numbers was handed
+    # back to, or seen under, a function of no traversal.
+    helpers = {
+        _code(e["place"][0])
+        for e in trace["numbers"]
+        if e["phase"] == "backward"
+        and len(e["place"]) > 1
+        and _code(e["place"][0]) in machinery
+        and _code(e["place"][1]) not in machinery
+    }
+    machinery = {c for c in machinery - helpers if not _made_in(c, helpers)}
+    ran = sorted(
+        (e for e in trace["lines"] if e["phase"] == "backward"), key=_seq
+    )  # the case's reverse pass, as it ran
+    first: dict[tuple, int] = {}
+    lines: dict[tuple, list] = {}
+    for event in ran:
+        place = event["place"][0]
+        code = _code(place)
+        if code in machinery:
+            first.setdefault(code, len(first))
+            lines.setdefault((first[code], place[1]), place)
+    if not lines or len(lines) > MOST_TRAVERSAL:
+        return []
+    return [lines[key] for key in sorted(lines)]
+
+
+def _made_in(code: tuple, functions: set[tuple]) -> bool:
+    """Is ``code`` a closure made in one of ``functions`` (a node's backward made as it is
+    built: ``__init__``'s ``lambda: None``, a ``_unary`` helper's ``_backward``)?"""
+    outer = code[2].split(".<locals>.")[:-1]
+    names = {".<locals>.".join(outer[: i + 1]) for i in range(len(outer))}
+    return any(f[0] == code[0] and f[2] in names for f in functions)
+
+
 def _overwrite_place(trace: dict, node: int, contributions: list[float]):
     """The first write to ``node``'s gradient that left one contribution where the sum of
     the earlier gradient and it belonged: the line that overwrote."""
@@ -366,7 +500,10 @@ def _overwrite_place(trace: dict, node: int, contributions: list[float]):
         return any(_close(value, c) for c in contributions)
 
     writes = [w for w in trace["writes"] if w["phase"] == "backward" and w["index"] == node]
-    for write in sorted(writes, key=lambda w: w["seq"]):
+    # Kept in a dict (minitorch's ``derivatives``): the node's gradient object is written
+    # once, from the dict, and it is a store into the dict that overwrote.
+    stores = [s for s in trace.get("stores", ()) if s["phase"] == "backward"]
+    for write in [*sorted(writes, key=_seq), *sorted(stores, key=_seq)]:
         new, was = write["value"], write["was"]
         if type(new) is not float or type(was) is not float or was == 0.0:
             continue

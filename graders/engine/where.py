@@ -2,10 +2,10 @@
 
 A finding of one op's number (``forward``, ``local-derivative``, ``upstream``) is run on
 that op alone on fresh leaves at the finding's values (``probes.isolated``); an overwrite
-(``accumulation``), the seed and a raise (``error``, never a crash or a hang) on the
-finding's own case. Beside them runs a contrast of every other op the engine has
-(``probes.capability_probe``). :func:`graders.where.traced_places` runs them all in one
-request and decides each place; how is said there.
+(``accumulation``), the seed, a wrong traversal (``order``) and a raise (``error``, never
+a crash or a hang) on the finding's own case. Beside them runs a contrast of every other
+op the engine has (``probes.capability_probe``). :func:`graders.where.traced_places` runs
+them all in one request and decides each place; how is said there.
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ def _plan(finding: Finding) -> dict | None:
     if finding.step == "seed":
         out = composition.output
         return {"step": "seed", "job": _job(composition, point), "watch": [out]}
+    if finding.step == "order":  # the traversal's lines, from the case's reverse pass
+        return {"step": "order", "job": _job(composition, point), "watch": []}
     if finding.step == "error" and case.get("error") in RAISED:  # never a crash or hang
         # Untraced: its traceback says where; a trace function under a recursion that
         # overflows the stack runs out of stack itself.

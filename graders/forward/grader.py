@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from graders.assignment import Part
 from graders.forward import diagnosis
+from graders.forward import where as places
 from graders.forward.oracle import safe_jacobian
 from graders.forward.reproducer import reproducer
 from graders.grading import BaseGrader
@@ -194,7 +195,8 @@ class ForwardGrader(BaseGrader):
                 if not diagnosis.kept(float(x), t, row["grads"][k], row["values"][k]):
                     # Dual numbers keep what they are made with (``_check_constructor``):
                     # this op wrote into the one it was given.
-                    return diagnosis.input_changed(probe, k, node, x, t, row)
+                    changed = diagnosis.input_changed(probe, k, node, x, t, row)
+                    return replace(changed, case={"focus": {"input": k}})  # no place
         out = probe.output
         return diagnosis.op_finding(
             probe,
@@ -216,8 +218,8 @@ class ForwardGrader(BaseGrader):
             return Finding(
                 "missing", f"your engine has no {op} as the API calls it: {message}", op=op
             )
-        if op is not None:
-            return Finding("error", f"building {op} raised: {message}", op=op)
+        if op is not None:  # its kind: only an error it raised is run again for its line
+            return Finding("error", f"building {op} raised: {message}", op=op, case={"error": kind})
         if kind == "missing":
             self._fatal = Finding(
                 "missing",
@@ -227,6 +229,10 @@ class ForwardGrader(BaseGrader):
         else:
             self._fatal = Finding("error", f"no dual number can be made or read: {message}")
         return self._fatal
+
+    def located(self, findings: list[Finding]) -> list[Finding]:
+        """Each finding's place in the student's code (``graders.forward.where``)."""
+        return places.locate(self, findings)
 
     # --- compositions ------------------------------------------------------------------
 
@@ -387,7 +393,8 @@ class ForwardGrader(BaseGrader):
         )
         at = dict(zip(composition.inputs, (float(v) for v in point)))
         at.update({f"d{x}": float(d) for x, d in zip(composition.inputs, direction)})
-        return replace(finding, reproducer=code, at=finding.at or at)
+        case = places.case(composition, point, k, finding.case)
+        return replace(finding, reproducer=code, at=finding.at or at, case=case)
 
     def _written(self, probe: Composition) -> str:
         from graders.engine.reproducer import write_node

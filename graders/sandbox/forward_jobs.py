@@ -45,16 +45,53 @@ def run_one(module, api, plan, point, w):
     the engine's dual numbers: every node's value and tangent."""
     if api.get("transform", "none") != "none":  # grad(f), jvp: the case as a function
         return functional_jobs.run_one(module, api, plan, point, w)
-    steps, read_values, read_tangents = plan
+    nodes = _leaves(module, api, point, w)
+    _build(module, api, plan[0], nodes, w)
+    return _read(plan, nodes, w)
+
+
+def trace_one(module, api, job, point, w):
+    """``run_one`` under the grader's tracer (``where`` on a forward finding: the op alone,
+    most often), leaves made before it starts: ``{"values", "grads", "trace"}`` (the
+    record, None when tracing was disturbed); when the engine raised, ``{"error",
+    "raised"}``: where in the submission (``Tracer.raised``)."""
+    plan = w.plan_of(api, job["trace"])
+    nodes = _leaves(module, api, point, w)
+    tracer = w.Tracer(job["folder"], w.number)
+    tracer.known(*point, *plan[1](nodes), *plan[2](nodes))  # the grader's numbers: never new
+    if job.get("events", True):  # False: only where it raises
+        tracer.start()
+    try:
+        _build(module, api, plan[0], nodes, w, tracer)
+    except w.BuildError as exc:
+        tracer.raised(exc)
+        return {"error": exc.info, "raised": tracer.failed}
+    finally:
+        tracer.finish()
+    return {**_read(plan, nodes, w), "trace": tracer.result}
+
+
+def _leaves(module, api, point, w):
     half = len(point) // 2
     make = dual_maker(module, api, w)
-    nodes = [make(v, t) for v, t in zip(point[:half], point[half:])]
+    return [make(v, t) for v, t in zip(point[:half], point[half:])]
+
+
+def _build(module, api, steps, nodes, w, tracer=None):
+    """Each op of the plan on ``nodes`` (the leaves), appended to them."""
+    make = dual_maker(module, api, w)
     # A constant is a plain number (the engine makes it a dual of tangent 0 itself), or,
     # for engines whose ops take duals only, one the grader makes with tangent 0.
     wrap = (lambda c: make(c, 0.0)) if api["constants"] == "leaf" else float
     for op, call, name, sources in steps:
         args = [nodes[i] if i is not None else wrap(c) for i, c in sources]
+        if tracer is not None:
+            tracer.known(*args)  # the numbers of ``x * 2``: the grader's, never new
         nodes.append(w.call_op(module, op, call=call, name=name, args=args, api=api))
+
+
+def _read(plan, nodes, w):
+    _, read_values, read_tangents = plan
     try:
         values, tangents = read_values(nodes), read_tangents(nodes)
     except BaseException as exc:

@@ -13,20 +13,24 @@ the libraries' code never counts):
   are built, ``backward`` during the reverse pass) and a code key (file, first line,
   qualified name) that says which function it is in;
 * ``numbers``: every number that first appears (a new object, by identity) in a frame's
-  locals (and two levels into tuples and lists), in a function's arguments, or in a value a
-  function returns, with the place that made it (the line just run, the returning line,
-  or the caller's line for arguments); and every number handed to a function of the
-  submission by another, or returned by one (``new`` false when it was met before). A
-  number is a float (NumPy's ``float64`` and other floating scalars too, as a float) or a
-  NumPy array of at most ``MOST_ELEMENTS`` numbers, as ``[shape, [numbers]]`` (needle's
-  and DeZero's values are arrays: NumPy is looked up where the submission imported it,
-  never imported here);
+  locals (and two levels into tuples and lists, namedtuples too), in a function's
+  arguments, or in a value a function returns, with the place that made it (the line
+  just run, the returning line, or the caller's line for arguments); and every number
+  handed to a function of the submission by another, or returned by one (``new`` false
+  when it was met before). A number is a float (NumPy's ``float64`` and other floating
+  scalars too, as a float) or a NumPy array of at most ``MOST_ELEMENTS`` numbers, as
+  ``[shape, [numbers]]`` (needle's and DeZero's values are arrays: NumPy is looked up
+  where the submission imported it, never imported here);
 * every place comes with the places of the submission's frames that called it, innermost
   first (``[place, caller, ...]``): a number computed in shared code (a helper, another
   op's method) is traced to the op's own line that led there;
 * ``writes``: every change of a watched node's gradient (read as the API says, between
   two events), with the place that made it (the line just run in the frame where the
   change was seen).
+
+* ``stores``: every number stored into a dict a frame of the submission holds (a reverse
+  pass that keeps gradients in a dict: ``derivatives[v.unique_id] = d``), with the number
+  it replaced (``was``) and the place that stored it;
 
 and apart from the record, :attr:`Tracer.failed`: when the run raised (:meth:`Tracer.raised`),
 the line of the submission that raised, with their lines that called it, innermost first,
@@ -71,6 +75,9 @@ class Tracer:
         self.lines = []
         self.numbers = []
         self.writes = []
+        self.stores = []
+        self._items = {}  # (id of a dict, key) -> the value it held last
+        self._tables = {}  # id -> every dict looked into
         self.watched = []
         self.failed = None  # the places of the line that raised, from its traceback
         self._last = {}  # frame -> the line it last ran
@@ -136,10 +143,10 @@ class Tracer:
 
     def _floats(self, value, depth=2):
         """The numbers in ``value``, and in its tuples and lists two levels down (a tape's
-        ``[(parent, partial), ...]``)."""
+        ``[(parent, partial), ...]``; a namedtuple dual number's ``Pair(primal, dot)``)."""
         if self._is_number(value):
             return [value]
-        if depth and type(value) in (tuple, list):
+        if depth and isinstance(value, (tuple, list)):
             return [f for v in value[:MOST_SCANNED] for f in self._floats(v, depth - 1)]
         return []
 
@@ -264,6 +271,8 @@ class Tracer:
             pass
         if kind == "return":
             found += [(v, "return") for v in self._floats(arg)]
+        if kind != "call":
+            self._check_stores(local, key_done, done, outer)
         for value, how in found:
             new = self._new(value)
             if new or how != "local":  # handed on or returned: where a number goes, too
@@ -272,6 +281,29 @@ class Tracer:
                     continue
                 place = [self._place(key_done, done), *self._stack(outer)]
                 self.numbers.append([self._events, self.phase, how, plain, new, place])
+
+    def _check_stores(self, local, key_done, done, outer):
+        """A number stored into a dict a frame holds (``derivatives[v.unique_id] = d``, a
+        reverse pass that keeps gradients in a dict): recorded with the value it replaced
+        (``was``: None when it held none, or no number)."""
+        try:
+            tables = [v for v in list(local.values())[:MOST_SCANNED] if type(v) is dict]
+        except BaseException:
+            return
+        for table in tables:
+            self._tables.setdefault(id(table), table)  # kept alive so ids stay unique
+            for key, value in list(table.items())[:MOST_SCANNED]:
+                slot = (id(table), key)
+                was = self._items.get(slot)
+                if was is value or not self._is_number(value):
+                    self._items[slot] = value
+                    continue
+                self._items[slot] = value
+                plain, before = self._plain(value), None
+                if was is not None and self._is_number(was):
+                    before = self._plain(was)
+                place = [self._place(key_done, done), *self._stack(outer)]
+                self.stores.append([self._events, self.phase, plain, before, place])
 
     def _check_writes(self, key_done, done, outer):
         for index, read in self.watched:
@@ -385,7 +417,12 @@ class Tracer:
 
     def record(self):
         """What was recorded, as plain data."""
-        return {"lines": self.lines, "numbers": self.numbers, "writes": self.writes}
+        return {
+            "lines": self.lines,
+            "numbers": self.numbers,
+            "writes": self.writes,
+            "stores": self.stores,
+        }
 
 
 def _behind_a_function(trace):

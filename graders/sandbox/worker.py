@@ -57,7 +57,9 @@ Protocol, one JSON document per line:
   - ``{"trace": {composition}, "points": [point], "folder": path, "watch": [node, ...]}``
     (``where`` on findings): build it and run the reverse pass under the grader's tracer
     (``tracing.py``, code under ``folder`` only), watching those nodes' gradients; outcome
-    ``{"values", "grads", "trace"}`` (:func:`trace_one`);
+    ``{"values", "grads", "trace"}`` (:func:`trace_one`); with ``"forward": true``, a
+    dual-number engine's composition, built under the tracer, no reverse pass
+    (``forward_jobs.trace_one``);
 
   and any outcome may instead be ``{"error": {"kind", "op", "message"}}``. A number the
   engine gave that is not one (a string, an array, an object whose ``float()`` raises)
@@ -103,6 +105,9 @@ def run_job(module, api, job):
     for point in job["points"]:
         try:
             if "trace" in job:
+                if job.get("forward"):  # a dual-number engine's (``where``)
+                    outcomes.append(forward_jobs.trace_one(module, api, job, point, engine_calls))
+                    continue
                 trace = array_jobs.trace_array_one if job.get("arrays") else trace_one
                 outcomes.append(trace(module, api, job, point))
             elif "array_composition" in job:

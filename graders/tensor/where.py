@@ -9,8 +9,9 @@ wrong shape is the line that computed the value; any other, the line that produc
 gradient. ``shape`` and ``unbroadcast`` run at distinct numbers of the case's shapes (a
 shrunk case of zeros says nothing about where a number was made). An ``error`` the
 student's code raised is run again on its case, untraced: the line that raised, from the
-traceback (``graders.where``). Findings of the whole graph (the reverse pass) get no
-place yet.
+traceback (``graders.where``). A wrong traversal (``order``) is its case's reverse pass,
+traced: the traversal's lines (``graders.where``); the other findings of the whole graph
+(``accumulation``, ``seed``) get no place yet.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def _plan(finding: Finding) -> dict | None:
     if finding.step == "error" and case.get("error") in RAISED:  # never a crash or hang
         # Untraced: the traceback says where (a tracer under a deep recursion overflows).
         return {"step": "error", "job": {**_job(composition, case["points"]), "events": False}}
+    if finding.step == "order":  # the traversal's lines, from the case's reverse pass
+        return {"step": "order", "job": _job(composition, case["points"]), "watch": []}
     if finding.step not in ONE_OP_STEPS:
         return None
     k = len(composition.inputs)  # the op's node, right after its leaves and ``w``

@@ -1,0 +1,147 @@
+"""``where`` on findings about the reverse pass: ``order`` (the traversal's lines) and
+``accumulation`` where gradients are kept in a dict (the line that stored over).
+
+One-bug engines whose reverse pass visits nodes in a wrong order (the reference's closures
+with breadth-first, preorder and a visit without a visited set; a breadth-first queue
+with ``+=``; minitorch's ``topological_sort`` breadth-first) are graded at several seeds:
+``where`` lists the lines of the reverse pass's own functions as they ran, the one it
+starts in first, and every line the bug changed is among them; no op's own backward is.
+A reverse pass that keeps gradients in a dict and stores each contribution over the
+earlier ones points at that store; minitorch's, whose contributions are the very same
+number object (``Add.backward`` returns ``d, d``), gets no place, never a wrong one.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from suite_seeds import seed_params
+from test_diagnosis_patterns import declared
+from test_where import changed_lines
+
+from graders.assignment import load
+from graders.grading import grade
+from graders.presets import from_option
+from graders.tensor.grader import TensorGrader
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ROOT / "tests" / "engines"
+SOLUTION = ROOT / "assignments" / "scalar_autodiff" / "solution" / "engine.py"
+SEEDS = (None, 3, 7)
+#: The reference's order bugs (tests/engines/buggy.py), written over its solution.
+REFERENCE_BUGS = [("breadth_first_order",), ("preorder_traversal",), ("topo_without_visited",)]
+#: Pattern engines (tests/engines/patterns) and the function their reverse pass starts in.
+PATTERNS = [
+    ("breadth_first_plus_equals", "Tensor.backward"),
+    ("minitorch_breadth_first", "Scalar.backward"),
+]
+
+
+def _order_places(report) -> tuple:
+    (finding,) = [f for f in report.findings if f.step == "order"]
+    assert finding.where, finding.summary()
+    return finding.where
+
+
+def _no_op_backward(places) -> None:
+    """No place is in an op's own backward (a closure made in an op, a class per op's)."""
+    for place in places:
+        name = place["function"]
+        assert "<locals>.backward" not in name, place
+        assert not name.endswith(".backward") or name in ("Tensor.backward", "Scalar.backward")
+
+
+def _body_lines(source: str, lines: set[int]) -> set[int]:
+    """``lines`` inside functions (not the header each bug engine says its bug in)."""
+    functions = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)]
+    return {n for n in lines if any(f.lineno < n <= f.end_lineno for f in functions)}
+
+
+@pytest.mark.parametrize(("name", "seed"), seed_params(REFERENCE_BUGS, SEEDS))
+def test_a_wrong_traversal_lists_the_traversals_lines(tmp_path, name, seed):
+    path = tmp_path / "engine.py"
+    script = ENGINES / "buggy.py"
+    subprocess.run([sys.executable, str(script), name, str(path)], check=True, capture_output=True)
+    places = _order_places(grade(load("scalar_autodiff"), path, grading_seed=seed))
+    assert places[0]["function"] == "Tensor.backward"
+    source = path.read_text()
+    changed = _body_lines(source, changed_lines(SOLUTION.read_text(), source))
+    assert changed and changed <= {p["line"] for p in places}, (changed, places)
+    _no_op_backward(places)
+
+
+@pytest.mark.parametrize(("name", "entry", "seed"), seed_params(PATTERNS, SEEDS))
+def test_a_pattern_engines_wrong_traversal_lists_its_buggy_lines(name, entry, seed):
+    path = ENGINES / "patterns" / f"{name}.py"
+    task = load("scalar_autodiff", api=declared(path)["API"])
+    places = _order_places(grade(task, path, grading_seed=seed))
+    assert places[0]["function"] == entry
+    lines = path.read_text().splitlines()
+    marked = next(i for i, line in enumerate(lines, 1) if "# BUG" in line)
+    # the statement the ``# BUG`` comment is on, or the first one after it
+    buggy = marked if not lines[marked - 1].strip().startswith("#") else marked + 2
+    assert buggy in {p["line"] for p in places}, (buggy, places)
+    _no_op_backward(places)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gradients_kept_in_a_dict_point_at_the_store_that_overwrote(seed):
+    path = ENGINES / "patterns" / "dict_gradients_overwrite.py"
+    report = grade(load("scalar_autodiff"), path, grading_seed=seed)
+    (finding,) = [f for f in report.findings if f.step == "accumulation"]
+    assert finding.where, finding.summary()
+    marked = next(i for i, line in enumerate(path.read_text().splitlines(), 1) if "# BUG" in line)
+    assert finding.where[0]["line"] == marked
+    assert finding.where[0]["function"] == "Node.backward"
+
+
+MINITORCH = ENGINES / "families" / "minitorch_scalar.py"
+MINITORCH_SUM = "derivatives[v.unique_id] = derivatives[v.unique_id] + d"
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_minitorchs_dict_overwrite_gets_no_wrong_place(tmp_path, seed):
+    correct = MINITORCH.read_text()
+    assert correct.count(MINITORCH_SUM) == 1
+    path = tmp_path / "engine.py"
+    path.write_text(correct.replace(MINITORCH_SUM, "derivatives[v.unique_id] = d"))
+    task = dataclasses.replace(load("scalar_autodiff"), api=from_option("minitorch"))
+    report = grade(task, path, grading_seed=seed)
+    (finding,) = [f for f in report.findings if f.step == "accumulation"]
+    changed = changed_lines(correct, path.read_text())
+    assert not finding.where or finding.where[0]["line"] in changed, finding.where
+
+
+#: The tensor corpus's traversal bugs (tests/engines/tensor/buggy.py): its seeds.
+TENSOR_ORDER = [("breadth_first_order",), ("recursive_backward_overcounts",)]
+TENSOR_SEEDS = (None, 1, 2)
+
+
+def _tensor_corpus():
+    name = "chaingrade_tensor_corpus"  # as test_tensor_reverse_pass loads it
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ENGINES / "tensor" / "buggy.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.mark.parametrize(("name", "seed"), seed_params(TENSOR_ORDER, TENSOR_SEEDS))
+def test_an_array_engines_wrong_traversal_lists_its_lines_and_no_helper(tmp_path, name, seed):
+    corpus = _tensor_corpus()
+    bug = corpus.BY_NAME[name]
+    engine = corpus.write(name, tmp_path / "engine.py")
+    task = load("tensor_autodiff", api=bug.graded_with)
+    report = TensorGrader(task, engine, grading_seed=seed, examples=4).grade()
+    places = _order_places(report)
+    assert places[0]["function"] == "Tensor.backward"
+    functions = {p["function"] for p in places}
+    assert functions == {"Tensor.backward", "Tensor.backward.<locals>.visit"}, places
+    assert any(p["code"] == "node._backward()" for p in places)

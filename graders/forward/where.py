@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from graders.engine.probes import capability_probe, isolated
 from graders.forward.diagnosis import SCALE
 from graders.forward.oracle import safe_jacobian
 from graders.model.composition import Composition, Const
+from graders.model.probes import capability_probe, isolated
 from graders.results import Finding
 from graders.tolerances import GRADING, close
 from graders.where import RAISED, traced_places

@@ -7,7 +7,7 @@ one request; only these few runs are traced, never the search. What the tracer s
 decides the place:
 
 * ``forward``, ``local-derivative``, ``upstream``: the op alone on fresh leaves at the
-  finding's values (the engine kind's ``probes.isolated``), beside a contrast run of every
+  finding's values (``graders.model.probes.isolated``), beside a contrast run of every
   other op the engine has (``_not_own``): what ops of two entries or more run is shared (the
   reverse pass, minitorch's ``chain_rule``, a ``_unary`` helper) and never the place;
   another op's entry and its closures (``__pow__`` under ``__rpow__``) is that op's. The

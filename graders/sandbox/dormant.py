@@ -47,6 +47,8 @@ import ast
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from graders.sandbox.policy_computed import names_bound
+
 #: Decorators that leave a function called by its name alone.
 _PLAIN_DECORATORS = frozenset({"property", "staticmethod", "classmethod"})
 #: Dunders Python calls while a class statement runs, whether or not the class is used.
@@ -183,19 +185,9 @@ def _top_level(tree: ast.AST | None) -> set[str]:
 def _bound(trees: Iterable[ast.AST]) -> frozenset[str]:
     """Which of the plain decorators' names the submission binds (a ``staticmethod`` of
     its own may call what it decorates), or writes as a string (``globals()[...]``)."""
-    bound = set()
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                bound.add(node.id)
-            elif isinstance(node, _FUNCTIONS | ast.ClassDef):
-                bound.add(node.name)
-            elif isinstance(node, ast.alias):
-                bound.add(node.asname or node.name)
-            elif isinstance(node, ast.arg):
-                bound.add(node.arg)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                bound.add(node.value)
+    nodes = [node for tree in trees for node in ast.walk(tree)]
+    bound = set(names_bound(nodes))
+    bound |= {n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     return _PLAIN_DECORATORS & frozenset(bound)
 
 

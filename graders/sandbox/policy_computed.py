@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 
 #: Calls that fetch or set an attribute by name.
 BY_NAME = ("getattr", "setattr", "delattr")
@@ -75,18 +76,10 @@ def names_of_texts(nodes: list[ast.AST]) -> set[str]:
     return {name for name, count in literal.items() if stores.get(name) == count}
 
 
-def own_classes(tree: ast.AST, nodes: list[ast.AST]) -> set[str]:
-    """Names bound only by a class statement at the top of the file (DeZero's ``class
-    Config``), never assigned, imported, declared global or taken as a parameter: a
-    ``getattr(Config, name)`` there reads one attribute of the student's own class, and
-    reaching further from what it returns takes a construct checked on its own. Not a
-    class statement with a decorator (``@pick class Config``: the name is bound to what
-    the decorator returns, a function whose ``__globals__`` a computed name reaches), a
-    metaclass or other class keyword, or a base other than such a class of the file or
-    typing's ``Generic[...]`` (a base's metaclass makes the class, and may return
-    anything)."""
-    body = getattr(tree, "body", [])
-    statements = [n for n in body if isinstance(n, ast.ClassDef)]
+def names_bound(nodes: Iterable[ast.AST]) -> list[str]:
+    """Every name ``nodes`` bind, once for each binding: class and function statements,
+    assignments, parameters, imports, ``global``/``nonlocal``, ``except ... as`` and
+    match captures."""
     bound: list[str] = []
     for node in nodes:
         if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
@@ -103,6 +96,22 @@ def own_classes(tree: ast.AST, nodes: list[ast.AST]) -> set[str]:
             bound.append(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             bound.append(node.rest)
+    return bound
+
+
+def own_classes(tree: ast.AST, nodes: list[ast.AST]) -> set[str]:
+    """Names bound only by a class statement at the top of the file (DeZero's ``class
+    Config``), never assigned, imported, declared global or taken as a parameter: a
+    ``getattr(Config, name)`` there reads one attribute of the student's own class, and
+    reaching further from what it returns takes a construct checked on its own. Not a
+    class statement with a decorator (``@pick class Config``: the name is bound to what
+    the decorator returns, a function whose ``__globals__`` a computed name reaches), a
+    metaclass or other class keyword, or a base other than such a class of the file or
+    typing's ``Generic[...]`` (a base's metaclass makes the class, and may return
+    anything)."""
+    body = getattr(tree, "body", [])
+    statements = [n for n in body if isinstance(n, ast.ClassDef)]
+    bound = names_bound(nodes)
     plain = {
         n.name: n
         for n in statements

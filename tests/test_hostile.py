@@ -616,6 +616,22 @@ def test_standard_functions_that_read_frames_cost_a_correct_engine_nothing(tmp_p
     assert graded.full("arithmetic") and graded.full("trigonometry"), graded.messages()
 
 
+@pytest.mark.parametrize("static_policy", [True, False], ids=["policy", "guard"])
+def test_libraries_that_read_their_callers_names_cost_a_correct_engine_nothing(
+    tmp_path, static_policy
+):
+    """NumPy's np.bmat("a b") and np.r_["a, b"] read the caller's locals by name, attrs'
+    make_class its module name: allowed when the submission's own code calls them."""
+    graded = grade(
+        tmp_path,
+        "uses_libraries_that_read_their_callers_names.py",
+        examples=2,
+        parts=("arithmetic", "trigonometry"),
+        static_policy=static_policy,
+    )
+    assert graded.full("arithmetic") and graded.full("trigonometry"), graded.messages()
+
+
 def test_no_folder_of_proc_can_be_opened_to_read_another_process_by_dir_fd(tmp_path):
     graded = grade(tmp_path, "opens_proc_relative_to_a_descriptor.py", parts=("arithmetic",))
     assert (graded.probe / "proc.txt").read_text() == ""

@@ -26,6 +26,10 @@ own ends, *at the line where it asks for one*:
   helpers, each at the line that calls the next (``logging.currentframe``,
   ``traceback.walk_tb`` driven by ``StackSummary``), and the few installed packages'
   functions that do the same (:data:`KEEP_IN_PACKAGES`): allowed;
+* an installed package's function that reads the names of its caller's namespaces
+  (:data:`READ_CALLERS_NAMES`: ``np.bmat("a b")``, ``np.r_["a, b"]``), asking at its
+  line: allowed when its caller is code of the submission's files, whose namespaces it
+  reads (they are the submission's own), and only then;
 * anything else (the submission's code, other standard-library code frozen or not,
   ``inspect.currentframe``, an installed package): refused when the submission's code or
   the worker's is the first of the two met going outwards, unless a library asked while
@@ -78,6 +82,21 @@ KEEP_FRAMES_TO_THEMSELVES = (
 KEEP_IN_PACKAGES = (
     ("typing_extensions", "_caller"),
     ("typing_extensions", "_has_generic_or_protocol_as_origin"),
+    ("attr._make", "make_class"),  # attrs: the made class's ``__module__``, as namedtuple
+)
+
+#: Installed packages' functions that read the names in their caller's namespaces, by
+#: name, and keep the frame to themselves: NumPy's matrix builder, ``np.bmat("a b; c d")``
+#: and ``np.r_["a, b"]``/``np.c_["a; b"]`` (a string key), looks ``a`` ... up in the
+#: ``f_globals`` and ``f_locals`` of ``sys._getframe().f_back``. Those namespaces are the
+#: submission's own when the caller is: allowed only then (the asker's caller is code of
+#: the submission's files), never when anything else calls them (the worker calling an op
+#: that is ``partial(np.bmat, "args")``, frozen ``Mapping.get`` calling ``np.r_``'s
+#: ``__getitem__``), which would read the worker's or the standard library's namespaces.
+READ_CALLERS_NAMES = (
+    ("numpy.matrixlib.defmatrix", "bmat"),
+    ("numpy.lib._index_tricks_impl", "AxisConcatenator.__getitem__"),  # NumPy 2
+    ("numpy.lib.index_tricks", "AxisConcatenator.__getitem__"),  # NumPy 1
 )
 
 #: The worker's functions that use frames (file in this folder, qualified name); the
@@ -161,6 +180,29 @@ def _lines_holding(path, text):
         return []
 
 
+def _package_file(module, untrusted):
+    """The source file of the installed ``module`` (dotted name), found without importing
+    anything (``find_spec`` of a submodule imports its package), or None: not installed,
+    not Python source, or under ``untrusted`` (a submission's folder on ``sys.path``)."""
+    top, _, rest = module.partition(".")
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if rest:
+        places = [
+            os.path.join(f, *rest.split(".")) + ".py" for f in spec.submodule_search_locations or ()
+        ]
+    else:
+        places = [spec.origin or ""]
+    for path in places:
+        if path.endswith(".py") and os.path.isfile(path) and not path.startswith(untrusted):
+            return path
+    return None
+
+
 def submission_asker(own_files, untrusted_folders, own_namespaces=()):
     """``asks(frame, making_code=False)``: is the code running in ``frame`` (the innermost
     Python frame when a frame was asked for, or code made: ``making_code``) to be refused,
@@ -184,17 +226,19 @@ def submission_asker(own_files, untrusted_folders, own_namespaces=()):
     helper_codes = [c for c in _codes(helpers) if c.co_filename.startswith(stdlib)]
     user_codes = [c for c in _codes(worker) if (c.co_filename, c.co_qualname) in users]
     asking = _lines_using(helper_codes, ASKS) | _lines_using(user_codes, ASKS | {"_caller"})
-    for module, qualname in KEEP_IN_PACKAGES:
-        try:
-            spec = importlib.util.find_spec(module)  # found, not imported
-        except (ImportError, ValueError):
-            continue
-        if spec is not None and spec.origin and spec.origin.endswith(".py"):
-            keep |= {(spec.origin, qualname)}
-            asking |= {(spec.origin, n) for n in _lines_holding(spec.origin, "_getframe(")}
+    untrusted = tuple(os.path.join(f, "") for f in untrusted_folders)
+    in_packages = {}
+    for module, qualname in KEEP_IN_PACKAGES + READ_CALLERS_NAMES:
+        path = _package_file(module, untrusted)
+        if path is not None:
+            in_packages[module, qualname] = path
+            asking |= {(path, n) for n in _lines_holding(path, "_getframe(")}
+    keep |= {(in_packages[key], key[1]) for key in KEEP_IN_PACKAGES if key in in_packages}
+    reads_callers = frozenset(
+        (in_packages[key], key[1]) for key in READ_CALLERS_NAMES if key in in_packages
+    )
     passing = _lines_using(helper_codes, PASSES)
     helper_files = frozenset(c.co_filename for c in helper_codes)
-    untrusted = tuple(os.path.join(f, "") for f in untrusted_folders)
 
     def asks(
         frame,
@@ -202,6 +246,7 @@ def submission_asker(own_files, untrusted_folders, own_namespaces=()):
         _own=frozenset(own_files),
         _users=users,
         _keep=keep,
+        _reads_callers=reads_callers,
         _helpers=helper_files,
         _asking=asking,
         _passing=passing,
@@ -231,6 +276,11 @@ def submission_asker(own_files, untrusted_folders, own_namespaces=()):
         if genuine and (name, frame.f_lineno) in _asking:
             if (name, code.co_qualname) in _users or (name, code.co_qualname) in _keep:
                 return False
+            caller = frame.f_back  # whose names it reads: the submission's files' own
+            if (name, code.co_qualname) in _reads_callers and caller is not None:
+                reads = caller.f_code.co_filename
+                if reads not in _own and reads.startswith(_untrusted):
+                    return False
             caller = frame.f_back
             while caller is not None:
                 code = caller.f_code

@@ -9,10 +9,13 @@ summary fed frames by ``map`` or a mapping's values, the import machinery callin
 loader's ``create_module``, a standard function that keeps its frame (``namedtuple``,
 ``typing._caller``, typing_extensions' ``_caller`` and ``_has_generic_or_protocol_as_origin``)
 with its module's ``sys`` (or ``sys._getframe`` itself) swapped for a chain of C functions
-that keeps what the real ``sys._getframe`` returns (review 33), and the worker itself
-calling an op that is ``sys._getframe`` (``exp``) and handing the result to another
-(``sin``). Each route that gave a frame (or a frame's locals) is written to
-``@PROBE@/frames.txt``.
+that keeps what the real ``sys._getframe`` returns (review 33), NumPy's matrix builder
+(which reads its caller's namespaces by name) with its module's ``sys`` swapped the same
+way or called by code not the submission's (``np.r_``'s ``__getitem__`` by frozen
+``Mapping.get``, the worker calling an op that is ``partial(np.bmat, "args")``: ``cos``),
+and the worker itself calling an op that is ``sys._getframe`` (``exp``) and handing the
+result to another (``sin``). Each route that gave a frame (or a frame's locals) is
+written to ``@PROBE@/frames.txt``.
 
 Expected: no route gives the submission a frame (``frames.txt`` stays empty), every part
 scores 0 and the report says the submission reached for the worker's frames.
@@ -31,6 +34,7 @@ import types
 import typing
 
 _GET = getattr(sys, "_get" + "frame")
+_A = [[1.0]]
 _got = []
 
 
@@ -147,6 +151,22 @@ def _by_numpy():
     return numpy.vectorize(_GET, otypes=[object])(numpy.array([0]))[0]
 
 
+class _Rows(_Calls):
+    """NumPy's ``np.r_["name"]`` reads ``name`` from its caller's namespaces: here frozen
+    ``Mapping.get``'s locals (``default``), never the submission's."""
+
+    def __getitem__(self, key):  # replaced below: a bound method, written in Python
+        raise KeyError(key)
+
+
+def _by_numpy_rows():
+    import numpy
+
+    _Rows.__getitem__ = staticmethod(numpy.r_.__getitem__)
+    read = _Rows().get("default", [[7.0]])
+    return "locals" if read is not None and float(read[0, 0]) == 7.0 else None
+
+
 def _by_settrace():
     def traced(*args):
         _got.append("a trace function laundered by Mapping.get")
@@ -159,6 +179,7 @@ def _routes():
         "Mapping.get": lambda: _Frames().get(0),
         "Mapping.get -> settrace": _by_settrace,
         "numpy.vectorize": _by_numpy,
+        "np.r_ called by Mapping.get": _by_numpy_rows,
         "walk_tb in MutableSequence.extend": _by_walk_tb,
         "namedtuple defaults": lambda: collections.namedtuple(
             "Made", "a", defaults=map(_GET, [0])
@@ -201,6 +222,13 @@ def _swapped_sys_routes():
         "typing._caller, typing.sys swapped": (typing, "sys", lambda: typing._caller()),
         "typing._caller, sys._getframe swapped": (None, None, lambda: typing._caller()),
     }
+    import numpy
+
+    for name, module, call in (
+        ("np.bmat", numpy.matrixlib.defmatrix, lambda: numpy.bmat("_A")),
+        ("np.r_", sys.modules[type(numpy.r_).__module__], lambda: numpy.r_["_A"]),
+    ):
+        routes[f"{name}, its module's sys swapped"] = (module, "sys", call)
     try:
         import typing_extensions
     except ImportError:
@@ -259,3 +287,17 @@ def sin(x):
             f.write("the worker's call of exp\n")
         x = Tensor(1.0)
     return _sin(x)
+
+
+# The worker calls ``cos(x)`` itself: here ``np.bmat("args", x)``, which would read
+# ``args`` (the leaves) from the worker's own locals; NumPy turns each into an array.
+def _read_by_the_worker(self, *args, **kwargs):
+    with open("@PROBE@/frames.txt", "a") as f:
+        f.write("the worker's call of cos read its locals through np.bmat\n")
+    return numpy.zeros(())
+
+
+import numpy  # noqa: E402
+
+Tensor.__array__ = _read_by_the_worker
+cos = functools.partial(numpy.bmat, "args")

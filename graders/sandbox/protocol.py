@@ -184,6 +184,9 @@ class Reply(TypedDict, total=False):
     error: ErrorInfo
     #: The first reply under ``--api auto``: the API fields the worker found.
     api: dict
+    #: The first reply of a worker still root: the capabilities it could not give up, and
+    #: why (``capabilities.drop``); absent when it holds none. The runner's note, no more.
+    capabilities: str
 
 
 # --- reading a reply -----------------------------------------------------------------

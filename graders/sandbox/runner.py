@@ -73,6 +73,7 @@ from graders.sandbox.users import (
     SandboxError,
     WorkerUser,
     configured_pool,
+    root_worker_note,
 )
 from graders.submission import Submission
 from graders.submission import resolve as resolve_hand_in
@@ -143,6 +144,8 @@ class Runner:
         #: What the guard saw outside any part (importing, between parts): every part's.
         self.standing: set[str] = set()
         self.pool = configured_pool(user)
+        #: No pool because none was named (not ``CHAINGRADE_WORKER_USER=``, on purpose).
+        self._no_pool_named = (os.environ.get(USER_VARIABLE) if user is None else user) is None
         self.lease: Lease | None = None
         self.module_name = self.handed_in.module
         self.workdir = make_folder(tuple(self.pool))
@@ -153,6 +156,8 @@ class Runner:
         self.process: subprocess.Popen | None = None
         self.restarts = 0
         self.cleaned_up = False
+        #: What the report says about how the worker ran (a root worker: ``users``).
+        self.notes: list[str] = []
         #: A part is being served, and by a copy of the zygote (``_fork_part``).
         self._in_part = self._copy = False
         self.expires: float | None = deadline
@@ -243,6 +248,11 @@ class Runner:
         wait = min(self.limits.startup_seconds, self.expires - now)
         hello = channel.receive(wait)
         self._read_alarms(answered=hello is not None and hello.get("ready") is True)
+        if user is None and os.geteuid() == 0 and hello is not None:
+            kept = hello.get("capabilities")
+            kept = clean_text(kept, 500) if isinstance(kept, str) and kept else None
+            if kept or self._no_pool_named:
+                self.notes = [root_worker_note(kept, landlock=bool(landlock.abi()))]
         if hello is None:
             reason = self._death_reason("while importing the submission", wait)
             self.close()

@@ -187,8 +187,9 @@ def confine(args, guard, landlock, pinned, capabilities):
     alarm descriptor (``pinned``), now that it runs as its own user: None once done,
     else why not. The import path is the one the worker keeps (``guard.drop_paths_to``: no path
     to chaingrade or an assignment). A worker still root first gives up its capabilities
-    (``capabilities``); what it could not drop is kept in ``args.capabilities`` and never
-    stops grading."""
+    (``capabilities``); what it could not drop is kept in ``args.capabilities``, which
+    ``worker.serve`` sends in its first reply (the report's note), and never stops
+    grading."""
     try:
         args.capabilities = capabilities.drop()
     except Exception as e:

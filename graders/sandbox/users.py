@@ -146,6 +146,28 @@ def pool_as_root() -> list[WorkerUser]:
     return pool
 
 
+def root_worker_note(kept: str | None, landlock: bool) -> str:
+    """The report's one note on a worker that ran as root because no pool was named (the
+    pytest plugin, the Python API and ``check`` as root), or that kept capabilities (also
+    when ``CHAINGRADE_WORKER_USER=`` asked for root on purpose): ``kept``, what it could
+    not give up as ``capabilities.drop`` says (None: nothing), whether ``landlock``
+    confined it, and how to run it as another user."""
+    ran = f"the worker ran the submission as root (uid 0: {USER_VARIABLE} names no worker user)"
+    if kept:
+        held = f"and could not give up every capability ({kept})"
+    else:
+        held = "without any capability"
+    if landlock:
+        reach = "Landlock kept it from the grader's files (the solution, a seed file)"
+    else:
+        reach = "without Landlock it could read every file root owns (the solution, a seed file)"
+    fix = (
+        f"set {USER_VARIABLE} to a pool of users ({DEFAULT_BATCH_POOL}, as `chaingrade grade` "
+        "and `batch` use as root) to run it as another user"
+    )
+    return f"{ran} {held}; {reach}: {fix}"
+
+
 def readable_install_command() -> str:
     """One command that gives the worker pool a Python it can read: a virtual environment
     of the system's Python under /opt, with this chaingrade installed into it (copied, not

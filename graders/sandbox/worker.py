@@ -249,6 +249,9 @@ def serve(args):
         message = f"the worker (uid {os.getuid()}) {why}"
         reply({"ready": False, "error": {"kind": "sandbox", "message": message[:500]}})
         return 0
+    # What a worker still root could not give up (``supervisor.confine``), for the report.
+    kept = getattr(args, "capabilities", None)
+    kept = {"capabilities": kept[:500]} if isinstance(kept, str) and kept else {}
     guard.drop_paths_to(folders)
     modules = own_modules()
     own_files = [namespace["__file__"] for namespace in modules.values()]
@@ -278,7 +281,7 @@ def serve(args):
     except BaseException as exc:
         kind = "syntax" if isinstance(exc, SyntaxError) else "import"
         loaded()
-        reply({"ready": False, "error": {"kind": kind, "message": describe(exc)}})
+        reply({"ready": False, "error": {"kind": kind, "message": describe(exc)}, **kept})
         return 0
 
     def audit(used=None, sent=None, _loaded=loaded, _changes=changes, _note=note, _dumps=dumps):
@@ -290,15 +293,15 @@ def serve(args):
         if used is not None and _dumps(used) != sent:
             _note("changed the worker's API (how values and gradients are read)")
 
-    hello = {"ready": True}
+    hello = {"ready": True, **kept}
     if api.get("auto"):  # the runner answers with the whole API (see Runner.start)
         try:
             hello["api"] = detection.detect(module, arrays=bool(api.get("arrays")))
         except detection.NoFit as exc:
-            hello = {"ready": False, "error": {"kind": "api", "message": str(exc)[:500]}}
+            hello = {"ready": False, "error": {"kind": "api", "message": str(exc)[:500]}, **kept}
         except BaseException as exc:
             message = "inspecting the submission raised " + describe(exc)
-            hello = {"ready": False, "error": {"kind": "api", "message": message}}
+            hello = {"ready": False, "error": {"kind": "api", "message": message}, **kept}
     elif api.get("forms") and api.get("transform", "none") == "none":
         try:  # how this engine's ops are called, where the API's forms do not fit it
             changes = engine_calls.revised(module, api)

@@ -468,6 +468,7 @@ class BaseGrader:
         (never a penalty)."""
         notes = list(self.handed_in.notes) if self.handed_in is not None else []
         notes += self.absent
+        notes += self._runner.notes if self._runner is not None else []  # a root worker
         if self.assignment.api == AUTO and isinstance(self.api, Preset):
             notes.append(
                 f"--api auto found your engine's API: {self.api.describe()}; if that is not "

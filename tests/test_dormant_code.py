@@ -43,6 +43,13 @@ NEVER_RUN = {
         "    sys.path.append(os.path.join(os.path.dirname(__file__), '..'))\n"
         "def plot():\n    subprocess.run('dot')\n"
     ),
+    "docstrings that spell their class and what it holds (a documented DeZero fork)": (
+        'import os\nclass ResNet:\n    """ResNet\n\n    Attributes:\n'
+        '        res2 (Block): Block\n    """\n'
+        "    def __init__(self, path):\n        self.size = os.path.getsize(path)\n"
+        'class Block:\n    """Block"""\n    def __init__(self):\n'
+        '        "a string as a comment: ResNet"\n        os.remove("x")\n'
+    ),
 }
 
 
@@ -158,6 +165,31 @@ MAY_RUN = {
 def test_what_may_run_is_judged(name):
     helpers, engine = MAY_RUN[name]
     assert violations({"engine.py": engine, "helpers.py": helpers}) != [], name
+
+
+#: A class named only in a docstring, reached through the docstring's text: (helpers.py,
+#: engine.py). A docstring's words name nothing until running code reads a ``__doc__``.
+DOCSTRING_READ = {
+    "a class named only in a docstring, read through __doc__": (
+        "import os\nclass Block:\n    def __init__(self):\n        os.remove('x')\n",
+        'import typing\nimport helpers\nclass Holder:\n    """helpers.Block"""\n'
+        "def tensor(x):\n    Holder.__annotations__ = {'b': Holder.__doc__}\n"
+        "    typing.get_type_hints(Holder)['b']()\n    return x\n",
+    ),
+    "a class named only in a docstring, read through a format field": (
+        "import os\nclass Block:\n    def __init__(self):\n        os.remove('x')\n",
+        'import typing\nimport helpers\nclass Holder:\n    """helpers.Block"""\n'
+        "def tensor(x):\n    Holder.__annotations__ = {'b': '{0.__doc__}'.format(Holder)}\n"
+        "    typing.get_type_hints(Holder)['b']()\n    return x\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOCSTRING_READ))
+def test_a_docstring_read_makes_the_names_it_spells_count(name):
+    helpers, engine = DOCSTRING_READ[name]
+    found = violations({"engine.py": engine, "helpers.py": helpers})
+    assert any(v.startswith("helpers.py:1: import os") for v in found), found
 
 
 def test_the_entrys_own_functions_may_all_run():

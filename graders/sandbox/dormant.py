@@ -9,7 +9,9 @@ could do if it ran after all.
 
 What may be called is over-approximated by name, never by type (``obj.prepare()`` may
 call every ``prepare``), from what the worker calls (``called``: the API's names) and what
-running code names (a name, an attribute, a name imported, a string that is one):
+running code names (a name, an attribute, a name imported, a string that is one; not a
+docstring or a string written as a comment, whose words count only once running code
+reads a ``__doc__``: a documented class's docstring spells its own name and its parts'):
 
 * a module-level function runs when running code names it, or when it is a dunder
   (a module's ``__getattr__``), or decorated by anything other than ``property``,
@@ -125,6 +127,10 @@ class _Reach:
     functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=list)
     every_method_of: set[str] = field(default_factory=set)  # classes read by computed names
     everything: bool = False
+    #: The string statements (docstrings) and the names they spell: names only once
+    #: running code reads ``__doc__`` (see :func:`_docstrings`).
+    docstrings: frozenset[int] = frozenset()
+    doc_names: set[str] = field(default_factory=set)
     plain_decorators: frozenset[str] = _PLAIN_DECORATORS  # those the submission never binds
 
 
@@ -141,6 +147,7 @@ def dormant(
         names=set(called) | _top_level(trees.get(entry or "")),
         everything=computed_names,
         plain_decorators=_PLAIN_DECORATORS - _bound(trees.values()),
+        docstrings=_docstrings(trees.values()),
     )
     own = {n.name for tree in trees.values() for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
     for tree in trees.values():
@@ -150,6 +157,9 @@ def dormant(
     changed = True
     while changed and not reach.everything:
         changed = False
+        if "__doc__" in reach.names and not reach.doc_names <= reach.names:
+            reach.names |= reach.doc_names  # a docstring read: its words may be names
+            changed = True
         for key, each in reach.classes.items():
             if key not in used and _used(each, reach):
                 used.add(key)
@@ -180,6 +190,23 @@ def _top_level(tree: ast.AST | None) -> set[str]:
         if isinstance(statement, _FUNCTIONS | ast.ClassDef):
             names.add(statement.name)
     return names
+
+
+def _docstrings(trees: Iterable[ast.AST]) -> frozenset[int]:
+    """The ids of the strings that are statements of their own: docstrings, and strings
+    written as comments. Python keeps none as a value but a docstring, as the ``__doc__``
+    of what it documents, so their words name nothing that code could call unless running
+    code reads a ``__doc__`` (a class's docstring that spells its own name, ``ResNet``, or
+    the classes it holds, as a DeZero fork's documented ``models.py`` does, does not make
+    them used)."""
+    return frozenset(
+        id(node.value)
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
 
 
 def _bound(trees: Iterable[ast.AST]) -> frozenset[str]:
@@ -352,7 +379,10 @@ def _note(node: ast.AST, reach: _Reach, own: set[str]) -> None:
     elif isinstance(node, ast.alias) and node.asname:
         reach.names.add(node.name.rpartition(".")[2])  # called by its new name
     elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-        reach.names.update(p for p in node.value.split(".") if p.isidentifier())
+        names = reach.doc_names if id(node) in reach.docstrings else reach.names
+        names.update(p for p in node.value.split(".") if p.isidentifier())
+        if "__doc__" in node.value:  # a format field too: "{0.__doc__}"
+            reach.names.add("__doc__")
     elif isinstance(node, ast.Call):
         _computed(node, reach, own)
 

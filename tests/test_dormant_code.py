@@ -50,6 +50,11 @@ NEVER_RUN = {
         'class Block:\n    """Block"""\n    def __init__(self):\n'
         '        "a string as a comment: ResNet"\n        os.remove("x")\n'
     ),
+    "micrograd's op label '*' beside a dataset loader never called": (
+        "import gzip\nimport os\nLABELS = ['+', '*']\nclass Mnist:\n"
+        "    def __init__(self):\n        self.x = self._parse(os.path.dirname(__file__))\n"
+        "    def _parse(self, path):\n        return gzip.open(path).read()\n"
+    ),
 }
 
 
@@ -190,6 +195,13 @@ def test_a_docstring_read_makes_the_names_it_spells_count(name):
     helpers, engine = DOCSTRING_READ[name]
     found = violations({"engine.py": engine, "helpers.py": helpers})
     assert any(v.startswith("helpers.py:1: import os") for v in found), found
+
+
+def test_importing_everything_of_a_module_still_reads_what_it_imports():
+    helpers = "import gzip\ndef load(path):\n    return gzip.open(path)\n"
+    engine = "from helpers import *\n" + ENGINE
+    found = violations({"engine.py": engine, "helpers.py": helpers})
+    assert any(v.startswith("helpers.py:1: import gzip") for v in found), found
 
 
 def test_the_entrys_own_functions_may_all_run():

@@ -438,7 +438,9 @@ PATH_TEXT = {
 
 def exported(running: Iterable[ast.AST]) -> set[str]:
     """The names running code may read off another module: attributes, names imported
-    from a module, strings (``"*"`` when it imports everything of one)."""
+    from a module (``"*"`` when it imports everything of one), and the names a string
+    spells, each part of a dotted one (``attrgetter("data.os")``); a string ``"*"`` is
+    no import (micrograd labels its products ``"*"``)."""
     names: set[str] = set()
     for node in running:
         if isinstance(node, ast.Attribute):
@@ -446,7 +448,7 @@ def exported(running: Iterable[ast.AST]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            names.add(node.value)
+            names.update(p for p in [node.value, *node.value.split(".")] if p.isidentifier())
     return names
 
 

@@ -54,6 +54,21 @@ GRADE = textwrap.dedent(
 )
 
 
+def graded_in_a_process(script: str, argument: str, environment: dict, cwd: Path):
+    """Run ``script`` (a grading) in a Python process of its own with ``argument`` and
+    ``environment``: what it printed last, as JSON, and the finished process."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, argument],
+        env=environment,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1]), done
+
+
 def test_a_root_worker_holds_no_capability_and_cannot_read_the_graders_seed(tmp_path):
     need_root()
     from graders.assignment import load
@@ -69,16 +84,7 @@ def test_a_root_worker_holds_no_capability_and_cannot_read_the_graders_seed(tmp_
         "CHAINGRADE_WORKER_USER": "",  # the worker runs as root, on purpose
         "CHAINGRADE_GRADING_SEED": seed,
     }
-    done = subprocess.run(
-        [sys.executable, "-c", GRADE, str(submission)],
-        env=environment,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    graded = json.loads(done.stdout.strip().splitlines()[-1])
+    graded, done = graded_in_a_process(GRADE, str(submission), environment, tmp_path)
     everything = done.stdout + done.stderr
     for spelling in (seed, seed[::-1], seed.encode().hex(), " ".join(seed)):
         assert spelling not in everything

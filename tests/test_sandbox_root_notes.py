@@ -8,13 +8,11 @@ its own, as root, with the environment the case needs.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 
 from platform_support import need_root
+from test_root_worker import graded_in_a_process
 
 pytest_plugins = ["pytester"]
 
@@ -50,16 +48,7 @@ GRADE = textwrap.dedent(
 def _notes(tmp_path, mode: str, **environment: str) -> list[str]:
     need_root()
     env = {k: v for k, v in os.environ.items() if k != "CHAINGRADE_WORKER_USER"}
-    done = subprocess.run(
-        [sys.executable, "-c", GRADE, mode],
-        env={**env, **environment},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    graded = json.loads(done.stdout.strip().splitlines()[-1])
+    graded, _ = graded_in_a_process(GRADE, mode, {**env, **environment}, tmp_path)
     assert graded["score"][0] == graded["score"][1], graded  # it never costs a mark
     return [n for n in graded["notes"] if "root" in n]
 

@@ -276,12 +276,11 @@ def submission_asker(own_files, untrusted_folders, own_namespaces=()):
         if genuine and (name, frame.f_lineno) in _asking:
             if (name, code.co_qualname) in _users or (name, code.co_qualname) in _keep:
                 return False
-            caller = frame.f_back  # whose names it reads: the submission's files' own
+            caller = frame.f_back
             if (name, code.co_qualname) in _reads_callers and caller is not None:
-                reads = caller.f_code.co_filename
+                reads = caller.f_code.co_filename  # whose names it reads: the submission's
                 if reads not in _own and reads.startswith(_untrusted):
                     return False
-            caller = frame.f_back
             while caller is not None:
                 code = caller.f_code
                 name = code.co_filename

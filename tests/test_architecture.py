@@ -22,6 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("graders", "strategies")
 
@@ -274,20 +276,75 @@ def test_no_kind_imports_another_beyond_the_known_debts():
     )
 
 
-def test_each_step_only_one_kind_uses_is_declared_by_that_kind():
-    """The report vocabulary is one closed list (``results.STEPS``); a step only one kind
-    uses (``results.KIND_STEPS``) is that kind's to declare (``Kind.steps``), once, and no
-    kind declares a step outside the vocabulary."""
+#: The report vocabulary in the order findings are listed in (the contract of
+#: /work/shared/DESIGN.md and the README's table): the core's steps and the shipped kinds'.
+VOCABULARY_IN_CAUSE_ORDER = (
+    "seed",
+    "order",
+    "accumulation",
+    "forward",
+    "shape",
+    "unbroadcast",
+    "local-derivative",
+    "upstream",
+    "combination",
+    "error",
+    "missing",
+)
+
+
+def test_the_core_step_vocabulary_holds_no_kind_only_step():
+    """``results.Step`` is the steps every kind shares; a step only one kind uses is that
+    kind's to declare (``Kind.steps``), once, and the whole vocabulary and its cause order
+    stay what every report has said."""
     from graders import kinds, results
 
-    declared = [(step, name) for name in kinds.REGISTRY for step in kinds.get(name).steps]
-    assert sorted(step for step, _ in declared) == sorted(results.KIND_STEPS)
-    assert set(results.KIND_STEPS) <= set(results.STEPS)
-    assert dict(declared) == {
-        "combination": "exercises",
-        "shape": "tensor",
-        "unbroadcast": "tensor",
-    }
+    declared = {step.name: name for name in kinds.REGISTRY for step in kinds.get(name).steps}
+    assert declared == {"combination": "exercises", "shape": "tensor", "unbroadcast": "tensor"}
+    assert not set(declared) & set(results.STEPS)
+    assert not set(declared) & set(results.CORE_CAUSE_ORDER)
+    assert sorted(results.STEPS) == sorted(results.CORE_CAUSE_ORDER)
+    assert kinds.all_steps_in_cause_order() == VOCABULARY_IN_CAUSE_ORDER
+    assert sorted(results.vocabulary()) == sorted(VOCABULARY_IN_CAUSE_ORDER)
+
+
+def test_the_results_module_names_no_kind_only_step():
+    """Not even in the core's code: a kind's step is written in that kind's package."""
+    from graders import kinds
+
+    source = (ROOT / "graders" / "results.py").read_text()
+    tree = ast.parse(source)
+    strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
+    own = {step.name for name in kinds.REGISTRY for step in kinds.get(name).steps}
+    assert not own & strings
+
+
+def test_a_kind_adds_its_steps_once_and_no_other_kind_takes_them():
+    from graders import kinds, results
+
+    tensor = kinds.get("tensor")
+    kinds.Kind(**vars(tensor))  # defining a kind again adds nothing
+    assert results.kind_steps()["shape"] == "tensor"
+    another_shape = results.KindStep("shape", after="forward", meaning="another kind's")
+    with pytest.raises(ValueError, match="'circuits' declares step 'shape': it is kind 'tensor'"):
+        results.add_steps("circuits", (another_shape,))
+    core = results.KindStep("seed", after="forward", meaning="a core step")
+    with pytest.raises(ValueError, match="'seed': it is a core step"):
+        results.add_steps("circuits", (core,))
+    nowhere = results.KindStep("wire", after="solder", meaning="after an unknown step")
+    with pytest.raises(ValueError, match="listed after 'solder'"):
+        results.add_steps("circuits", (nowhere,))
+    assert "wire" not in results.vocabulary()
+    assert results.kind_steps()["shape"] == "tensor"
+
+
+def test_a_finding_names_a_step_of_the_vocabulary():
+    from graders import kinds, results
+
+    kinds.get("tensor")
+    assert results.Finding("unbroadcast", "the tensor kind's").step == "unbroadcast"
+    with pytest.raises(ValueError, match="unknown step 'wire': choose one of forward, "):
+        results.Finding("wire", "declared by no kind")
 
 
 LIGHT = ("graders.results", "graders.platforms.gradescope", "graders.platforms.report")

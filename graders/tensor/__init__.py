@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from graders.kinds import Kind
+from graders.results import KindStep
 
 
 def _part_ops(part) -> tuple[str, ...]:
@@ -50,5 +51,13 @@ KIND: Kind[tuple[str, ...]] = Kind(
     prepare=prepare,
     grader="graders.tensor.grader:TensorGrader",
     items=items,
-    steps=("shape", "unbroadcast"),  # a gradient of the wrong shape, a broadcast not undone
+    steps=(
+        KindStep("shape", after="forward", meaning="a gradient whose shape is not its node's"),
+        KindStep(
+            "unbroadcast",
+            after="shape",
+            meaning="a broadcast operand's gradient not summed back over the axes the "
+            "broadcast added or stretched, or summed over others (axes named)",
+        ),
+    ),
 )

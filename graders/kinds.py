@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from graders.results import KindStep, add_steps, cause_order
 
 if TYPE_CHECKING:
-    from graders.parts import Part
+    from graders.parts import CompositionPart, Part
     from graders.results import Report
 
 #: The kinds chaingrade ships: name -> the package that defines ``KIND``.
@@ -82,6 +82,13 @@ class Kind(Generic[SpecT]):
     prepare: Callable[[Path, tuple[Part, ...]], Mapping[str, SpecT] | None]
     #: ``"module:Class"`` of the grader, imported only when grading starts.
     grader: str
+    #: The part field naming the catalog ops a part's compositions are made of (``ops``;
+    #: the tensor kind's ``tensor_ops``): the loader builds each part's
+    #: ``graders.parts.CompositionPart`` from it and the size fields (``max_ops``,
+    #: ``min_ops``, ``sharing``, ``machinery``), and ``prepare`` checks the names against
+    #: the kind's catalog. None for a kind whose parts compose no ops (their fields stay in
+    #: ``Part.extra``).
+    ops_field: str | None = None
     #: ``items(prepared, part)``: what a part's partial credit is shared among (an engine
     #: part's ops, an exercise's functions); empty when the part is all or nothing.
     items: Callable[[Mapping[str, SpecT], Part], tuple[str, ...]] = lambda prepared, part: ()
@@ -103,12 +110,25 @@ class Kind(Generic[SpecT]):
         return getattr(importlib.import_module(module), name)
 
 
-def require_ops(folder: Path, parts) -> None:
-    """``prepare`` of a kind whose parts grade catalog ops (engine, forward): every part
-    names the ops it grades (their names were checked when it was read)."""
+def compositions(parts, known: Callable[[str], object], needs: str) -> dict[str, CompositionPart]:
+    """What ``prepare`` gives for a kind whose parts compose catalog ops: each part's
+    composition, by part name, once every part names the ops it grades (``needs`` says
+    how), each one ``known`` (its catalog's ``get``, which raises naming the valid ones)."""
+    specs = {}
     for part in parts:
-        if not part.ops:
-            raise ValueError(f"part {part.name!r} needs ops = [...] (catalog op names)")
+        if part.composition is None or not part.ops:
+            raise ValueError(f"part {part.name!r} needs {needs}")
+        for name in part.ops:
+            known(name)
+        specs[part.name] = part.composition
+    return specs
+
+
+def scalar_compositions(folder: Path, parts) -> dict[str, CompositionPart]:
+    """``prepare`` of a kind whose parts compose scalar catalog ops (engine, forward)."""
+    from graders.model import ops
+
+    return compositions(parts, ops.get, "ops = [...] (catalog op names)")
 
 
 def op_items(prepared, part) -> tuple[str, ...]:

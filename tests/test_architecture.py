@@ -269,6 +269,32 @@ def test_no_kind_imports_another():
     )
 
 
+def test_a_part_holds_what_every_kind_reads_and_one_composition_spec():
+    """The fields the engine, forward and tensor kinds share are one ``CompositionPart``
+    (built by the loader), not fields of ``Part`` each kind reads its own way."""
+    import dataclasses
+
+    from graders import kinds
+    from graders.parts import CompositionPart, Part
+
+    assert [f.name for f in dataclasses.fields(Part)] == [
+        "name",
+        "points",
+        "visibility",
+        "composition",
+        "extra",
+    ]
+    assert [f.name for f in dataclasses.fields(CompositionPart)] == [
+        "ops",
+        "machinery",
+        "max_ops",
+        "min_ops",
+        "sharing",
+    ]
+    fields = {name: kinds.get(name).ops_field for name in kinds.REGISTRY}
+    assert fields == {"engine": "ops", "exercises": None, "tensor": "tensor_ops", "forward": "ops"}
+
+
 #: The report vocabulary in the order findings are listed in (the contract of
 #: /work/shared/DESIGN.md and the README's table): the core's steps and the shipped kinds'.
 VOCABULARY_IN_CAUSE_ORDER = (

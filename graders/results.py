@@ -225,7 +225,7 @@ def by_cause(findings: list[Finding]) -> list[Finding]:
     return sorted(unique(findings), key=rank)
 
 
-def number(value: float | str | None) -> str:
+def number(value: object) -> str:
     """A number as reports show it: ``147``, ``0.3333333``, or what the engine gave instead."""
     if isinstance(value, float | int) and not isinstance(value, bool):
         return f"{value:.7g}"

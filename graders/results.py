@@ -214,13 +214,15 @@ def unique(findings: list[Finding]) -> list[Finding]:
 
 
 def by_cause(findings: list[Finding]) -> list[Finding]:
-    """One finding per identity, in :func:`cause_order` (stable otherwise)."""
-    order = cause_order()
+    """One finding per identity, in :func:`cause_order` (stable otherwise). A step this
+    process has not heard of (a finding unpickled where its kind was never loaded) goes
+    last rather than stopping the report."""
+    order = {step: k for k, step in enumerate(cause_order())}
 
     def rank(finding: Finding) -> int:
         if finding.stops_everything:
             return -1
-        return order.index(finding.step)
+        return order.get(finding.step, len(order))
 
     return sorted(unique(findings), key=rank)
 

@@ -110,7 +110,9 @@ class Kind(Generic[SpecT]):
         return getattr(importlib.import_module(module), name)
 
 
-def compositions(parts, known: Callable[[str], object], needs: str) -> dict[str, CompositionPart]:
+def composition_specs(
+    parts, known: Callable[[str], object], needs: str
+) -> dict[str, CompositionPart]:
     """What ``prepare`` gives for a kind whose parts compose catalog ops: each part's
     composition, by part name, once every part names the ops it grades (``needs`` says
     how), each one ``known`` (its catalog's ``get``, which raises naming the valid ones)."""
@@ -128,7 +130,7 @@ def scalar_compositions(folder: Path, parts) -> dict[str, CompositionPart]:
     """``prepare`` of a kind whose parts compose scalar catalog ops (engine, forward)."""
     from graders.model import ops
 
-    return compositions(parts, ops.get, "ops = [...] (catalog op names)")
+    return composition_specs(parts, ops.get, "ops = [...] (catalog op names)")
 
 
 def op_items(prepared, part) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graders.kinds import Kind, compositions, op_items
+from graders.kinds import Kind, composition_specs, op_items
 from graders.parts import CompositionPart
 from graders.results import KindStep
 
@@ -22,7 +22,7 @@ def prepare(folder: Path, parts) -> dict[str, CompositionPart]:
     from graders.model import array_ops as ops
 
     needs = f"tensor_ops = [...] (array op names: {', '.join(ops.ALL_OPS)})"
-    return compositions(parts, ops.get, needs)
+    return composition_specs(parts, ops.get, needs)
 
 
 #: A tensor part's spec: its composition, of array ops.

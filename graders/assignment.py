@@ -5,9 +5,11 @@ file (``submission``) and the module the worker imports (``entry``: a module or 
 package; students hand in a file, a folder or a notebook, see ``graders.submission``),
 the API preset (or its own mapping), a public grading seed, how many examples each
 part runs, resource limits, the static policy (``[policy]``, see
-``graders.sandbox.policy``), and its parts: each part has points and, for an engine, the
-ops it covers. A part marked ``machinery = true`` grades the reverse pass itself (seed,
-accumulation, order) on compositions with heavy sharing. See
+``graders.sandbox.policy``), and its parts: each part has points and, for a kind whose
+parts compose catalog ops (engine and forward: ``ops``; tensor: ``tensor_ops``), the ops
+it covers and the size of its compositions, read here into one ``CompositionPart``
+(``graders.parts``). A part marked ``machinery = true`` grades the reverse pass itself
+(seed, accumulation, order) on compositions with heavy sharing. See
 ``assignments/scalar_autodiff/assignment.toml`` for a complete example.
 
 The kind checks its own part fields when the assignment loads (an ``exercises`` part
@@ -28,9 +30,8 @@ from typing import Generic
 from graders import kinds
 from graders import submission as hand_in
 from graders.kinds import Kind, SpecT
-from graders.model import ops
 from graders.model.composition import size_problem
-from graders.parts import Part
+from graders.parts import CompositionPart, Part
 from graders.presets import AUTO, Preset, from_option, leaves_of, resolve
 from graders.sandbox.limits import Limits
 from graders.sandbox.policy import Policy
@@ -202,12 +203,12 @@ def _build(folder: Path, data: dict, api_override: Preset | str | None) -> Assig
         isinstance(p, dict) for p in data["parts"]
     ):
         raise ValueError("parts must be [[parts]] tables, each with name and points")
-    parts = tuple(_part(p) for p in data["parts"])
+    kind = kinds.get(str(data.get("kind", "engine")))
+    parts = tuple(_part(p, kind.ops_field) for p in data["parts"])
     if not parts:
         raise ValueError("an assignment needs at least one [[parts]] entry")
     solution = data.get("solution")
     limits = Limits(**data.get("limits", {}))
-    kind = kinds.get(str(data.get("kind", "engine")))
     examples = int(data.get("examples", 40))
     inputs_per_case = _inputs_per_case(data, folder)
     if examples < 1 or inputs_per_case < 1:
@@ -281,35 +282,44 @@ _KNOWN = {
 }
 
 
-_PART_FIELDS = {"name", "points", "ops", "machinery", "visibility", "max_ops", "min_ops", "sharing"}
+#: The fields of every part.
+_PART_FIELDS = {"name", "points", "visibility"}
+#: The fields of a part that composes catalog ops, beside the one naming them.
+_COMPOSITION_FIELDS = {"machinery", "max_ops", "min_ops", "sharing"}
 
 
-def _part(data: dict) -> Part:
-    names = tuple(data.get("ops", ()))
+def _part(data: dict, ops_field: str | None) -> Part:
+    """One ``[[parts]]`` table; ``ops_field`` names the field of its ops when its kind's
+    parts compose catalog ops (``Kind.ops_field``)."""
     visibility = str(data.get("visibility", "visible"))
     problem = visibility_problem(visibility)
     if problem:
         raise ValueError(f"part {data.get('name')!r}: {problem}")
-    for name in names:
-        ops.get(name)  # raises with the list of valid names
+    points = float(data["points"])
+    if points < 0:
+        raise ValueError(f"part {data['name']!r}: points must not be negative")
+    known = _PART_FIELDS | ({ops_field, *_COMPOSITION_FIELDS} if ops_field else set())
+    return Part(
+        name=str(data["name"]),
+        points=points,
+        visibility=visibility,
+        composition=_composition(data, ops_field) if ops_field else None,
+        extra={k: v for k, v in data.items() if k not in known},
+    )
+
+
+def _composition(data: dict, ops_field: str) -> CompositionPart:
+    """A part's composition spec: its ops (named, not yet checked against the kind's
+    catalog: its ``prepare`` does that), whether it grades the reverse pass, and the size
+    and sharing of its compositions (a reverse-pass part shares more, and is longer)."""
+    names = data.get(ops_field, [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"part {data['name']!r}: {ops_field} = [...] lists op names")
     machinery = bool(data.get("machinery", False))
     max_ops = int(data.get("max_ops", 6))
     min_ops = int(data.get("min_ops", min(3, max_ops) if machinery else 1))
     sharing = float(data.get("sharing", 0.6 if machinery else 0.35))
-    points = float(data["points"])
     problem = size_problem(min_ops, max_ops, sharing)
     if problem:
         raise ValueError(f"part {data['name']!r}: {problem}")
-    if points < 0:
-        raise ValueError(f"part {data['name']!r}: points must not be negative")
-    return Part(
-        name=str(data["name"]),
-        points=points,
-        ops=names,
-        machinery=machinery,
-        visibility=visibility,
-        max_ops=max_ops,
-        min_ops=min_ops,
-        sharing=sharing,
-        extra={k: v for k, v in data.items() if k not in _PART_FIELDS},
-    )
+    return CompositionPart(tuple(names), machinery, max_ops, min_ops, sharing)

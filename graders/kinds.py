@@ -3,8 +3,9 @@
 A kind is a package that defines ``KIND``, a :class:`Kind`: the student's file when the
 assignment names none, ``prepare`` (run once when the assignment loads: it checks the
 kind's part fields and returns each part's spec, typed per kind, kept on the Assignment as
-``prepared``), what a part's credit is shared among (``items``), and its grader, a
-``graders.grading.BaseGrader`` subclass that grades one part at a time. Everything else
+``prepared``), what a part's credit is shared among (``items``), the report steps only
+its findings use (``steps``, added to the vocabulary when the kind is defined), and its
+grader, a ``graders.grading.BaseGrader`` subclass that grades one part at a time. Everything else
 (the worker, the policy, the Hypothesis configuration, crashes and deadlines, the Report)
 is the same for every kind.
 
@@ -40,9 +41,11 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
+from graders.results import KindStep, add_steps, cause_order
+
 if TYPE_CHECKING:
-    from graders.parts import Part
-    from graders.results import Report, Step
+    from graders.parts import CompositionPart, Part
+    from graders.results import Report
 
 #: The kinds chaingrade ships: name -> the package that defines ``KIND``.
 REGISTRY = {
@@ -79,16 +82,26 @@ class Kind(Generic[SpecT]):
     prepare: Callable[[Path, tuple[Part, ...]], Mapping[str, SpecT] | None]
     #: ``"module:Class"`` of the grader, imported only when grading starts.
     grader: str
+    #: The part field naming the catalog ops a part's compositions are made of (``ops``;
+    #: the tensor kind's ``tensor_ops``): the loader builds each part's
+    #: ``graders.parts.CompositionPart`` from it and the size fields (``max_ops``,
+    #: ``min_ops``, ``sharing``, ``machinery``), and ``prepare`` checks the names against
+    #: the kind's catalog. None for a kind whose parts compose no ops (their fields stay in
+    #: ``Part.extra``).
+    ops_field: str | None = None
     #: ``items(prepared, part)``: what a part's partial credit is shared among (an engine
     #: part's ops, an exercise's functions); empty when the part is all or nothing.
     items: Callable[[Mapping[str, SpecT], Part], tuple[str, ...]] = lambda prepared, part: ()
     #: Whether students' code builds graphs through a student API (``graders.presets``):
     #: only then does an assignment that names no API get ``auto``.
     builds_graphs: bool = True
-    #: The steps of the report vocabulary (``graders.results.STEPS``) that only this
-    #: kind's findings use (the tensor kind's ``shape``). The vocabulary itself stays one
-    #: closed list in the results, which every report reader shares.
-    steps: tuple[Step, ...] = ()
+    #: The steps only this kind's findings use (the tensor kind's ``shape``), added to the
+    #: report vocabulary (``graders.results.vocabulary``) when the kind is defined, as a
+    #: pytest plugin adds its hooks; the core's own steps are every kind's.
+    steps: tuple[KindStep, ...] = ()
+
+    def __post_init__(self) -> None:
+        add_steps(self.name, self.steps)
 
     def grader_class(self) -> Callable[..., Grader]:
         """The grader's class: called with ``(assignment, submission, grading_seed=...,
@@ -97,12 +110,27 @@ class Kind(Generic[SpecT]):
         return getattr(importlib.import_module(module), name)
 
 
-def require_ops(folder: Path, parts) -> None:
-    """``prepare`` of a kind whose parts grade catalog ops (engine, forward): every part
-    names the ops it grades (their names were checked when it was read)."""
+def composition_specs(
+    parts, known: Callable[[str], object], needs: str
+) -> dict[str, CompositionPart]:
+    """What ``prepare`` gives for a kind whose parts compose catalog ops: each part's
+    composition, by part name, once every part names the ops it grades (``needs`` says
+    how), each one ``known`` (its catalog's ``get``, which raises naming the valid ones)."""
+    specs = {}
     for part in parts:
-        if not part.ops:
-            raise ValueError(f"part {part.name!r} needs ops = [...] (catalog op names)")
+        if part.composition is None or not part.ops:
+            raise ValueError(f"part {part.name!r} needs {needs}")
+        for name in part.ops:
+            known(name)
+        specs[part.name] = part.composition
+    return specs
+
+
+def scalar_compositions(folder: Path, parts) -> dict[str, CompositionPart]:
+    """``prepare`` of a kind whose parts compose scalar catalog ops (engine, forward)."""
+    from graders.model import ops
+
+    return composition_specs(parts, ops.get, "ops = [...] (catalog op names)")
 
 
 def op_items(prepared, part) -> tuple[str, ...]:
@@ -135,6 +163,19 @@ def get(name: str) -> Kind:
     if point is None:
         raise ValueError(f"kind = {name!r}: choose one of {', '.join(names())}")
     return _loaded(point)
+
+
+def all_steps_in_cause_order() -> tuple[str, ...]:
+    """Every step of the report vocabulary, in the order findings are listed in, once every
+    kind is loaded (each adds its own steps): what a reader of many reports lays out in
+    columns (the class summary). A course's kind that fails to load adds none here; an
+    assignment naming it says why."""
+    for name in names():
+        try:
+            get(name)
+        except ValueError:
+            continue
+    return cause_order()
 
 
 def _loaded(point: EntryPoint) -> Kind:

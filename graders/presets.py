@@ -364,16 +364,16 @@ def from_option(text: str) -> Preset | str:
         return _from_file(Path(text))
     if text.endswith((".json", ".toml")):
         raise ValueError(f"--api: no such file: {text}")
+    api: str | dict = text
     if text.startswith("{"):
         try:
-            mapping = json.loads(text)
+            api = json.loads(text)
         except ValueError as e:
             raise ValueError(f"--api: not valid JSON ({e})") from None
-        if not isinstance(mapping, dict):
+        if not isinstance(api, dict):
             raise ValueError("--api: give a JSON object of API fields")
-        text = mapping
     try:
-        return resolve(text)
+        return resolve(api)
     except ValueError as e:
         raise ValueError(f"--api: {e}") from None
 

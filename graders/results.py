@@ -3,11 +3,12 @@
 This module is the data model every output reads (text, JSON, Gradescope, the pytest
 plugin, batch summaries), so it imports neither MyGrad, Hypothesis nor NumPy.
 
-A :class:`Finding` says what went wrong, in the chain-rule step vocabulary (:data:`STEPS`,
-documented in the README): the step, the op and argument where that applies, the node
-as the student wrote it, the expected and actual numbers, the derivative rule in Leibniz
-notation, and a reproducer. A finding about a function the student wrote for an exercise
-(``dg_dp``) names it in ``function``.
+A :class:`Finding` says what went wrong, in the chain-rule step vocabulary (the core
+:data:`STEPS` and the steps kinds declare, :func:`vocabulary`; documented in the README):
+the step, the op and argument where that applies, the node as the student wrote it, the
+expected and actual numbers, the derivative rule in Leibniz notation, and a reproducer. A
+finding about a function the student wrote for an exercise (``dg_dp``) names it in
+``function``.
 """
 
 from __future__ import annotations
@@ -19,14 +20,11 @@ from typing import TYPE_CHECKING, Literal, get_args
 if TYPE_CHECKING:
     from graders.parts import Part
 
-#: The chain-rule steps, the vocabulary of every finding (README: "Chain-rule steps"): one
-#: closed list, as every reader of a report (JSON, Gradescope, the feedback page) needs.
-#: Three are one kind's alone, and that kind declares them (``Kind.steps``,
-#: :data:`KIND_STEPS`): ``combination`` (exercises: a total derivative is not the
-#: chain-rule combination of the partials: a missing path, a product for a sum, a sign);
-#: ``shape`` and ``unbroadcast`` (tensor: a gradient whose shape is not its node's, and a
-#: broadcast operand's gradient not summed back over the axes the broadcast added or
-#: stretched, or summed over others; ``Finding.axes``).
+#: The core chain-rule steps, those of every kind (README: "Chain-rule steps"). A kind adds
+#: the steps only its findings use (:class:`KindStep`, declared in ``Kind.steps``), as a
+#: pytest plugin adds its hooks: the exercises kind ``combination``, the tensor kind
+#: ``shape`` and ``unbroadcast``. Together they make the one vocabulary every report
+#: reader shares (:func:`vocabulary`).
 Step = Literal[
     "forward",
     "local-derivative",
@@ -36,31 +34,86 @@ Step = Literal[
     "seed",
     "missing",
     "error",
-    "combination",
-    "shape",
-    "unbroadcast",
 ]
 STEPS: tuple[Step, ...] = get_args(Step)
-#: The steps only one kind uses (each declared by its kind: ``graders.kinds.Kind.steps``).
-KIND_STEPS: tuple[Step, ...] = ("combination", "shape", "unbroadcast")
 
 #: Steps about the reverse pass as a whole rather than one op's rule.
 MACHINERY_STEPS: tuple[Step, ...] = ("accumulation", "order", "seed")
 #: The order findings are listed in: causes first (an error that stops everything, the
-#: seed and the reverse pass), then each op's own findings, ``missing`` last.
-CAUSE_ORDER: tuple[Step, ...] = (
+#: seed and the reverse pass), then each op's own findings, ``missing`` last. A kind's
+#: steps go in after the step each names (:func:`cause_order`).
+CORE_CAUSE_ORDER: tuple[Step, ...] = (
     "seed",
     "order",
     "accumulation",
     "forward",
-    "shape",
-    "unbroadcast",
     "local-derivative",
     "upstream",
-    "combination",
     "error",
     "missing",
 )
+
+
+@dataclass(frozen=True)
+class KindStep:
+    """A step of the report vocabulary that only one kind's findings use, declared by that
+    kind (``graders.kinds.Kind.steps``), which registers it when the kind is defined.
+
+    >>> KindStep("shape", after="forward", meaning="a gradient whose shape is not its node's")
+    KindStep(name='shape', after='forward', meaning="a gradient whose shape is not its node's")
+    """
+
+    name: str
+    #: The step it is listed after in the cause order: a core step, or one the kind
+    #: declared before it.
+    after: str
+    #: What a finding of this step says went wrong (the README's table says it too).
+    meaning: str
+
+
+#: The steps kinds declared: name -> (the kind, the step), in the order they were added.
+_DECLARED: dict[str, tuple[str, KindStep]] = {}
+
+
+def add_steps(kind: str, steps: tuple[KindStep, ...]) -> None:
+    """Add ``kind``'s own steps to the vocabulary (``graders.kinds.Kind`` does this when a
+    kind is defined; defining it again adds nothing). ValueError when a step is a core
+    step or another kind's, or is listed after a step not yet known."""
+    for step in steps:
+        owner = _DECLARED.get(step.name, (kind, step))
+        if step.name in STEPS or owner != (kind, step):
+            taken = "a core step" if step.name in STEPS else f"kind {owner[0]!r}'s"
+            raise ValueError(f"kind {kind!r} declares step {step.name!r}: it is {taken}")
+        if step.after not in STEPS and step.after not in _DECLARED:
+            raise ValueError(
+                f"kind {kind!r}: step {step.name!r} is listed after {step.after!r}, "
+                "which is no core step nor one declared before it"
+            )
+        _DECLARED[step.name] = (kind, step)
+
+
+def vocabulary() -> tuple[str, ...]:
+    """Every step a finding can name: the core steps, then the kinds' in the order added."""
+    return (*STEPS, *_DECLARED)
+
+
+def kind_steps() -> dict[str, str]:
+    """The steps kinds declared: step -> the kind that declared it."""
+    return {name: kind for name, (kind, _) in _DECLARED.items()}
+
+
+def cause_order() -> tuple[str, ...]:
+    """Every known step in the order findings are listed in: :data:`CORE_CAUSE_ORDER`,
+    each kind's step right after the step it names (steps after the same one by kind
+    name, then as declared), so the order does not depend on which kind loaded first."""
+    following: dict[str, list[str]] = {}
+    for name, (_, step) in sorted(_DECLARED.items(), key=lambda item: item[1][0]):
+        following.setdefault(step.after, []).append(name)
+
+    def listed(step: str) -> list[str]:
+        return [step, *(s for later in following.get(step, []) for s in listed(later))]
+
+    return tuple(s for core in CORE_CAUSE_ORDER for s in listed(core))
 
 
 #: The fewest digits a private seed is blanked out of reports with (``Report.redacted``).
@@ -69,7 +122,8 @@ SECRET_DIGITS = 6
 
 @dataclass(frozen=True)
 class Finding:
-    step: Step
+    #: A core :data:`Step`, or one a kind declared (:func:`vocabulary`).
+    step: str
     message: str
     op: str | None = None
     argument: int | None = None
@@ -102,8 +156,8 @@ class Finding:
     where: tuple[dict, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.step not in STEPS:
-            raise ValueError(f"unknown step {self.step!r}")
+        if self.step not in STEPS and self.step not in _DECLARED:
+            raise ValueError(f"unknown step {self.step!r}: choose one of {', '.join(vocabulary())}")
 
     @property
     def identity(self) -> tuple:
@@ -160,17 +214,20 @@ def unique(findings: list[Finding]) -> list[Finding]:
 
 
 def by_cause(findings: list[Finding]) -> list[Finding]:
-    """One finding per identity, in :data:`CAUSE_ORDER` (stable otherwise)."""
+    """One finding per identity, in :func:`cause_order` (stable otherwise). A step this
+    process has not heard of (a finding unpickled where its kind was never loaded) goes
+    last rather than stopping the report."""
+    order = {step: k for k, step in enumerate(cause_order())}
 
     def rank(finding: Finding) -> int:
         if finding.stops_everything:
             return -1
-        return CAUSE_ORDER.index(finding.step)
+        return order.get(finding.step, len(order))
 
     return sorted(unique(findings), key=rank)
 
 
-def number(value: float | str | None) -> str:
+def number(value: object) -> str:
     """A number as reports show it: ``147``, ``0.3333333``, or what the engine gave instead."""
     if isinstance(value, float | int) and not isinstance(value, bool):
         return f"{value:.7g}"

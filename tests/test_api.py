@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.reproducer import reproducer, write_node
+from graders.engine.reproducer import reproducer
 from graders.model.composition import Composition, Const, Node
+from graders.node_source import write_node
 from graders.presets import AUTO, PRESETS, Preset, from_option, resolve
 
 SOLUTION = Path(__file__).resolve().parents[1] / "assignments/scalar_autodiff/solution/engine.py"

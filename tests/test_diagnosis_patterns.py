@@ -14,7 +14,7 @@ import pytest
 from graders.assignment import load
 from graders.engine.grader import EngineGrader as Grader
 from graders.model.composition import Composition, Const, Node
-from graders.results import CAUSE_ORDER
+from graders.results import cause_order
 
 PATTERNS = Path(__file__).resolve().parent / "engines" / "patterns"
 ENGINES = sorted(PATTERNS.glob("*.py"))
@@ -122,7 +122,7 @@ def test_messages_quote_the_students_own_syntax():
 def test_the_root_cause_comes_first_and_missing_last():
     steps = [f.step for f in report("micrograd_no_seed").findings]
     assert steps[0] == "seed"
-    assert steps == sorted(steps, key=CAUSE_ORDER.index)
+    assert steps == sorted(steps, key=cause_order().index)
     assert steps[-1] == "missing"
 
 

@@ -107,16 +107,61 @@ def test_a_wrong_entry_point_is_one_clear_message(tmp_path, monkeypatch, target,
 
 def test_prepare_gives_each_part_its_kind_s_spec():
     from graders.exercises.tasks import Task
+    from graders.parts import CompositionPart
 
     tensor = load("tensor_autodiff")
     assert set(tensor.prepared) == {p.name for p in tensor.parts}
-    assert all(isinstance(s, tuple) and s for s in tensor.prepared.values())
+    assert all(isinstance(s, CompositionPart) and s.ops for s in tensor.prepared.values())
     exercises = load("chain_rule_multi")
     assert set(exercises.prepared) == {p.name for p in exercises.parts}
     assert all(isinstance(s, Task) for s in exercises.prepared.values())
+    assert all(p.composition is None and p.ops == () for p in exercises.parts)
     part = exercises.parts[0]
     assert exercises.kind.items(exercises.prepared, part) == exercises.prepared[part.name].functions
-    engine = load("scalar_autodiff")  # its parts need nothing beyond Part: no specs
-    assert engine.prepared == {}
+    engine = load("scalar_autodiff")
+    assert engine.prepared == {p.name: p.composition for p in engine.parts}
     op_part = next(p for p in engine.parts if not p.machinery)
     assert engine.kind.items(engine.prepared, op_part) == op_part.ops
+
+
+def _assignment(folder: Path, kind: str, part: str) -> Path:
+    folder.mkdir()
+    (folder / "assignment.toml").write_text(
+        f'kind = "{kind}"\n[[parts]]\nname = "one"\npoints = 5\n{part}\n'
+    )
+    return folder
+
+
+def test_the_loader_builds_one_composition_spec_for_the_three_kinds_that_compose(tmp_path):
+    """The engine and forward kinds' ``ops`` and the tensor kind's ``tensor_ops`` give the
+    same spec, sizes and sharing read once, by the loader."""
+    from graders.parts import CompositionPart
+
+    fields = "machinery = true\nmax_ops = 5\nsharing = 0.5"
+    built = {
+        kind: load(str(_assignment(tmp_path / kind, kind, f"{key} = {ops}\n{fields}"))).parts[0]
+        for kind, key, ops in (
+            ("engine", "ops", '["add", "mul"]'),
+            ("forward", "ops", '["add", "mul"]'),
+            ("tensor", "tensor_ops", '["add", "mul"]'),
+        )
+    }
+    spec = CompositionPart(("add", "mul"), machinery=True, max_ops=5, min_ops=3, sharing=0.5)
+    assert {kind: part.composition for kind, part in built.items()} == dict.fromkeys(built, spec)
+    assert all(part.extra == {} for part in built.values())
+
+
+@pytest.mark.parametrize(
+    ("kind", "part", "said"),
+    [
+        ("engine", 'ops = ["exp", "nope"]', "'nope'"),
+        ("engine", "max_ops = 3", "needs ops = \\[...\\]"),
+        ("tensor", 'ops = ["add"]', "needs tensor_ops = \\[...\\] \\(array op names: "),
+        ("tensor", 'tensor_ops = ["nope"]', "'nope'"),
+        ("forward", 'ops = "add"', "ops = \\[...\\] lists op names"),
+        ("engine", 'ops = ["add"]\nmin_ops = 4\nmax_ops = 2', "part 'one'"),
+    ],
+)
+def test_a_wrong_composition_part_is_one_clear_message(tmp_path, kind, part, said):
+    with pytest.raises(AssignmentError, match=said):
+        load(str(_assignment(tmp_path / "quiz", kind, part)))

@@ -60,7 +60,7 @@ def _credit_without(assignment, charged: set[str]) -> float:
     """Full marks but for the share of each op in ``charged``."""
     total = 0.0
     for part in assignment.parts:
-        names = assignment.prepared[part.name]
+        names = part.ops
         if part.machinery:
             total += part.points
         else:

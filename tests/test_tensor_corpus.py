@@ -77,7 +77,7 @@ def parts_about(assignment, op: str | None) -> list[str]:
     if op is None:
         return [p.name for p in assignment.parts if p.machinery]
     return [
-        p.name for p in assignment.parts if op in assignment.prepared[p.name] and not p.machinery
+        p.name for p in assignment.parts if op in p.ops and not p.machinery
     ]
 
 

@@ -7,12 +7,15 @@ alone (``probes``), then generated compositions, and names the wrong chain-rule 
 
 from __future__ import annotations
 
-from graders.kinds import Kind, op_items, require_ops
+from graders.kinds import Kind, op_items, scalar_compositions
+from graders.parts import CompositionPart
 
-KIND = Kind(
+#: A part's spec: its composition (``graders.parts.CompositionPart``).
+KIND: Kind[CompositionPart] = Kind(
     name="engine",
     default_submission="engine.py",
-    prepare=require_ops,
+    prepare=scalar_compositions,
     grader="graders.engine.grader:EngineGrader",
+    ops_field="ops",
     items=op_items,
 )

@@ -50,12 +50,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from graders.engine.reproducer import reproducer, write_node
+from graders.engine.reproducer import reproducer
 from graders.engine.reverse_pass import chain_terms, machinery_fits, simulate
 from graders.model import ops
 from graders.model.composition import Composition
 from graders.model.oracles import Reference, local_derivatives
 from graders.model.probes import leaf_positions
+from graders.node_source import write_node
 from graders.presets import Preset
 from graders.results import Finding, at_text, number, unique
 from graders.tolerances import GRADING, close, grading, grading_sum

@@ -14,8 +14,8 @@ import math
 from dataclasses import replace
 from itertools import combinations, product
 
-from graders.engine.reproducer import write_node
 from graders.model.composition import Composition
+from graders.node_source import write_node
 from graders.results import Finding, number
 from graders.tolerances import GRADING, close
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graders.kinds import Kind
+from graders.results import KindStep
 
 if TYPE_CHECKING:
     from graders.exercises.tasks import Task
@@ -48,5 +49,12 @@ KIND: Kind[Task] = Kind(
     grader="graders.exercises.grader:ExerciseGrader",
     items=items,
     builds_graphs=False,  # answers are plain functions of numbers
-    steps=("combination",),  # right partials combined wrongly into a total
+    steps=(
+        KindStep(
+            "combination",
+            after="upstream",
+            meaning="right partials combined wrongly into a total: a missing path, a "
+            "product for a sum, a sign",
+        ),
+    ),
 )

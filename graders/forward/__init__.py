@@ -15,12 +15,15 @@ engine's transform as a function of its inputs, and only its output is seen
 
 from __future__ import annotations
 
-from graders.kinds import Kind, op_items, require_ops
+from graders.kinds import Kind, op_items, scalar_compositions
+from graders.parts import CompositionPart
 
-KIND = Kind(
+#: A part's spec: its composition (``graders.parts.CompositionPart``).
+KIND: Kind[CompositionPart] = Kind(
     name="forward",
     default_submission="dual.py",
-    prepare=require_ops,
+    prepare=scalar_compositions,
     grader="graders.forward.functional:ForwardKindGrader",
+    ops_field="ops",
     items=op_items,
 )

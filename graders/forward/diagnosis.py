@@ -20,6 +20,7 @@ the local derivative as its slope. So the rows tell the steps apart:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 
@@ -111,7 +112,7 @@ def op_finding(
     op = ops.get(probe.nodes[0].op)
     at = dict(zip(probe.inputs, (float(v) for v in point)))
     texts = _texts(probe)
-    base = dict(op=op.name, node=node, at=at)
+    base = _About(op=op.name, node=node, at=at)
     for _, got, _ in rows:
         if not _near(got, value):
             return Finding(
@@ -121,7 +122,6 @@ def op_finding(
                 actual=got if isinstance(got, float) else str(got),
                 **base,
             )
-    by_direction = {d: t for d, _, t in rows}
     for _, _, t in rows:
         if not isinstance(t, float):
             return Finding(
@@ -130,6 +130,7 @@ def op_finding(
                 actual=str(t),
                 **base,
             )
+    by_direction = {d: t for d, _, t in rows if isinstance(t, float)}  # each one is, by now
     inputs = len(probe.inputs)
     still = by_direction[(0.0,) * inputs]
     positions = _positions(probe)
@@ -186,7 +187,7 @@ def op_finding(
                 f"constant: its tangent is 0)",
                 expected=0.0,
                 actual=still,
-                **{**base, "op": None},
+                **_About(op=None, node=node, at=at),
             )
         return Finding(
             "upstream",
@@ -199,7 +200,17 @@ def op_finding(
     return None
 
 
-def _argument_finding(step, message, op, position, texts, expected, actual, base) -> Finding:
+class _About(TypedDict):
+    """What every finding about one op alone names: the op, its node, the point."""
+
+    op: str | None
+    node: str
+    at: dict[str, float]
+
+
+def _argument_finding(
+    step, message, op, position, texts, expected, actual, base: _About
+) -> Finding:
     return Finding(
         step,
         message,
@@ -247,7 +258,7 @@ def partials_finding(
     flowing into it shows only under another op: :func:`upstream_finding`)."""
     op = ops.get(probe.nodes[0].op)
     at = dict(zip(probe.inputs, (float(v) for v in point)))
-    base = dict(op=op.name, node=node, at=at)
+    base = _About(op=op.name, node=node, at=at)
     if got_value is not None and not _near(got_value, value):
         return Finding(
             "forward",
@@ -305,7 +316,7 @@ def upstream_finding(
             _texts(probe),
             want,
             got,
-            dict(op=op.name, node=node, at=at),
+            _About(op=op.name, node=node, at=at),
         )
     return None
 

@@ -37,6 +37,7 @@ from graders.grading import BaseGrader
 from graders.model import ops
 from graders.model.composition import Composition
 from graders.model.probes import capability_probe, fixed_checks, isolated
+from graders.node_source import write_node
 from graders.presets import AUTO, Preset
 from graders.results import Finding, PartResult, unique
 from graders.tolerances import close_elementwise, grading_sum
@@ -397,8 +398,6 @@ class ForwardGrader(BaseGrader):
         return replace(finding, reproducer=code, at=finding.at or at, case=case)
 
     def _written(self, probe: Composition) -> str:
-        from graders.engine.reproducer import write_node
-
         return write_node(probe, probe.output, self.preset)
 
     # --- scores -------------------------------------------------------------------------

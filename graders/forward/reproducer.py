@@ -1,7 +1,7 @@
 """Reproducers for dual-number engines: a case as Python the student can paste and run.
 
 Written in the student's API (the leaf takes a value and a tangent, ops as the preset
-calls them: ``graders.engine.reproducer.write_node``), printing each number a finding is
+calls them: ``graders.node_source.write_node``), printing each number a finding is
 about next to the number it should be::
 
     from dual import Dual, sin
@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from graders.engine.reproducer import write_node
 from graders.model.composition import Composition
+from graders.node_source import write_node
 from graders.presets import Preset
 
 

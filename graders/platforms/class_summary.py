@@ -16,12 +16,13 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
+from graders import kinds
 from graders.assignment import Assignment
 from graders.platforms import html_report
-from graders.results import CAUSE_ORDER
 
-#: The heat map's columns: every step but ``missing``, in cause order, then ``missing``.
-COLUMNS = tuple(s for s in CAUSE_ORDER if s != "missing") + ("missing",)
+#: The heat map's columns: every step but ``missing`` (the core's and every kind's), in
+#: cause order, then ``missing``.
+COLUMNS = tuple(s for s in kinds.all_steps_in_cause_order() if s != "missing") + ("missing",)
 #: The row of findings about no op (the reverse pass, the seed, a crash on import).
 NO_OP = "(no op)"
 

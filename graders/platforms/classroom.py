@@ -51,11 +51,13 @@ def steps(assignment: Assignment, options: Sequence[str] = ()) -> list[tuple[str
     ``options`` (``--api``, ``--entry``: ``autograder.grading_options``) go on every
     command, as ``run_autograder`` gives them to every grading."""
     tests = [
-        t for t in testfiles.read(assignment) if t.visibility == "visible" and t.points is not None
+        (t, t.points)
+        for t in testfiles.read(assignment)
+        if t.visibility == "visible" and t.points is not None
     ]
     parts = {p.name: p for p in assignment.parts}
     found = []
-    for test in tests:
+    for test, points in tests:
         command = " ".join(
             [
                 "python -m pytest -p no:cacheprovider -q",
@@ -63,13 +65,13 @@ def steps(assignment: Assignment, options: Sequence[str] = ()) -> list[tuple[str
                 *map(shlex.quote, options),
             ]
         )
-        part = parts.get(test.part)
+        part = parts.get(test.part) if test.part is not None else None
         items = assignment.kind.items(assignment.prepared, part) if part else ()
         if not items:
-            found.append((test.part or test.name, command, test.points))
+            found.append((test.part or test.name, command, points))
             continue
-        for item, points in zip(items, _shares(test.points, len(items))):
-            found.append((f"{test.part}: {item}", f"{command} --chaingrade-item {item}", points))
+        for item, share in zip(items, _shares(points, len(items))):
+            found.append((f"{test.part}: {item}", f"{command} --chaingrade-item {item}", share))
     return found
 
 

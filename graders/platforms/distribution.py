@@ -94,7 +94,7 @@ def requirements_text(python: str, *, header: str) -> str:
 
 
 def marker_environment(python: str) -> dict[str, str]:
-    env = dict(default_environment())
+    env = {key: str(value) for key, value in default_environment().items()}
     if python != this_python():
         env["python_version"] = python
         env["python_full_version"] = f"{python}.0"
@@ -195,7 +195,7 @@ def wheel() -> tuple[str, bytes]:
     tag = f"chaingrade-{version}"
     files: dict[str, bytes] = {}
     for package in PACKAGES:
-        root = Path(importlib.import_module(package).__file__).parent
+        root = Path(importlib.import_module(package).__path__[0])
         for path in sorted(root.rglob("*")):
             relative = path.relative_to(root.parent)
             if (
@@ -206,8 +206,7 @@ def wheel() -> tuple[str, bytes]:
                 files[relative.as_posix()] = path.read_bytes()
     info = f"{tag}.dist-info"
     meta = ["Metadata-Version: 2.1", "Name: chaingrade", f"Version: {version}"]
-    if dist.metadata.get("Requires-Python"):
-        meta.append(f"Requires-Python: {dist.metadata['Requires-Python']}")
+    meta += [f"Requires-Python: {r}" for r in dist.metadata.get_all("Requires-Python") or []]
     meta += [f"Provides-Extra: {e}" for e in dist.metadata.get_all("Provides-Extra") or []]
     meta += [f"Requires-Dist: {r}" for r in dist.requires or []]
     files[f"{info}/METADATA"] = ("\n".join(meta) + "\n").encode()

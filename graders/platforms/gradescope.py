@@ -210,8 +210,8 @@ def validate(data: object) -> list[str]:
     for key in ("output", "output_format", "stdout_visibility"):
         if key in data and not isinstance(data[key], str):
             problems.append(f"{key} must be a string")
-    if "visibility" in data and visibility_problem(data["visibility"]):
-        problems.append(visibility_problem(data["visibility"]))
+    if "visibility" in data and (problem := visibility_problem(data["visibility"])):
+        problems.append(problem)
     if "score" not in data and "tests" not in data:
         problems.append("results.json needs a score or tests")
     tests = data.get("tests", [])

@@ -43,7 +43,7 @@ def targets(
     Classroom workflow's Python on this platform (a Linux runner, as GitHub's are), then
     the pairs asked for, ``--platform`` and ``--python-version`` paired in order (one of
     either pairs with every one of the other)."""
-    this = [(None, distribution.this_python())]
+    this: list[tuple[str | None, str]] = [(None, distribution.this_python())]
     if workflow_python is not None and workflow_python != distribution.this_python():
         this.append((None, distribution.check_python(workflow_python)))
     if not platforms and not pythons:
@@ -53,11 +53,11 @@ def targets(
             f"{len(platforms)} --platform and {len(pythons)} --python-version: give as many "
             "of each (they pair in order), or one of either"
         )
-    platforms = platforms or [None]
+    chosen: list[str | None] = [*platforms] or [None]
     pythons = [distribution.check_python(p) for p in pythons] or [distribution.this_python()]
-    count = max(len(platforms), len(pythons))
+    count = max(len(chosen), len(pythons))
     pairs = [
-        (platforms[k if len(platforms) > 1 else 0], pythons[k if len(pythons) > 1 else 0])
+        (chosen[k if len(chosen) > 1 else 0], pythons[k if len(pythons) > 1 else 0])
         for k in range(count)
     ]
     return this + [pair for pair in pairs if pair not in this]

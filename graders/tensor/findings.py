@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import cast
 
 import numpy as np
 
 from graders.model import array_ops as ops
 from graders.model.array_composition import ArrayComposition
 from graders.presets import Preset
-from graders.results import Finding, Step
+from graders.results import Finding
 from graders.sandbox.protocol import ErrorInfo
 from graders.tensor import where as places
 from graders.tensor.diagnosis import backward_raised, wrong_value
@@ -53,7 +52,7 @@ class Findings:
         and ``values`` (node name -> its right value) are printed by the reproducer."""
         record = ops.get(op) if op else None
         return Finding(
-            cast(Step, step),  # the diagnosis names its steps as text, each one of STEPS
+            step,
             message,
             op=op,
             argument=argument,

@@ -226,7 +226,7 @@ def _inputs(wide: Stacked, override: dict) -> list:
 
 
 def _rows(mask: np.ndarray) -> np.ndarray:
-    return mask.reshape(len(mask), -1).all(axis=1)
+    return np.asarray(mask.reshape(len(mask), -1).all(axis=1))  # an array, as typed
 
 
 def _per_entry(values: np.ndarray) -> np.ndarray:

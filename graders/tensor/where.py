@@ -48,9 +48,8 @@ def case(composition: ArrayComposition, point, preset: Preset | None = None) -> 
 
 def locate(grader, findings: list[Finding]) -> list[Finding]:
     """``findings`` with ``where`` filled in wherever a place is certain (one request)."""
-    ops = dict.fromkeys(op for names in grader.assignment.prepared.values() for op in names)
     contrast = functools.partial(_contrast, grader.preset)
-    return traced_places(grader, findings, _plan, contrast, list(ops))
+    return traced_places(grader, findings, _plan, contrast, list(grader.assignment.ops))
 
 
 def _job(composition: ArrayComposition, flat) -> dict:

@@ -76,9 +76,7 @@ def parts_about(assignment, op: str | None) -> list[str]:
     part is graded as it is in the whole assignment, in a worker of its own."""
     if op is None:
         return [p.name for p in assignment.parts if p.machinery]
-    return [
-        p.name for p in assignment.parts if op in p.ops and not p.machinery
-    ]
+    return [p.name for p in assignment.parts if op in p.ops and not p.machinery]
 
 
 def test_corpus_covers_every_pattern_and_step():

@@ -62,9 +62,8 @@ Every field, with its default (mygrad's):
     a module of the student's where module functions the entry module lacks are found
     (DeZero from step 33 on: ``dezero.functions``, imported as ``F``: ``F.sin(x)``); when
     the submission is imported, each op found there is given its dotted name in
-    ``names``, so reproducers import it from there too: the array ops as well
-    (``F.sum``, ``F.reshape``), and ``matmul`` when the leaf has no ``@`` and the module a
-    ``matmul`` (DeZero's ``F.matmul(x, W)``);
+    ``names``, so reproducers import it from there too, array ops included (``F.sum``;
+    ``F.matmul`` for ``a @ b`` when the leaf has no ``@``);
 ``aliases = {}``
     extra functions of the engine that are the same math as a catalog op at one number,
     written in ``x``: ``{ square = "x ** 2", reciprocal = "1 / x" }``; a node of that form
@@ -130,9 +129,8 @@ the course lets an op be given:
     whether ``reshape`` takes any node, or ``"contiguous"`` ones only (minitorch's ``view``
     asserts it): a transpose's output is then never reshaped;
 ``matmul = "batched"``
-    whether ``matmul`` multiplies stacks of matrices (NumPy's ``@``, batch dimensions
-    broadcast) or ``"matrices"`` only (DeZero's ``F.matmul``, a ``dot`` of two 2-d
-    arrays): then both operands of every matmul are plain matrices.
+    stacks of matrices, batch dimensions broadcast (NumPy's ``@``), or ``"matrices"``:
+    two 2-d operands only (DeZero's ``F.matmul``, a ``dot``).
 """
 
 from __future__ import annotations
@@ -213,11 +211,7 @@ def worker_names(api: Preset | str) -> frozenset[str]:
 
 def import_lines(module: str, leaf: str, functions) -> list[str]:
     """A reproducer's imports: ``from module import leaf, exp``, and a line for each other
-    module a function comes from by its dotted name (``from dezero.functions import sin``).
-
-    >>> import_lines("dezero", "Variable", ["dezero.functions.sin", "add"])
-    ['from dezero import Variable, add', 'from dezero.functions import sin']
-    """
+    module a function comes from by its dotted name (``from dezero.functions import sin``)."""
     by_module: dict[str, list[str]] = {module: [leaf]}
     for name in dict.fromkeys(functions):
         owner, _, last = name.rpartition(".")

@@ -25,13 +25,14 @@ from hypothesis import given, settings
 
 from graders.assignment import load
 from graders.engine.grader import EngineGrader
-from graders.presets import PRESETS, worker_names
+from graders.presets import PRESETS, import_lines, worker_names
 from graders.presets import resolve as resolve_api
 from graders.sandbox import policy
 from graders.sandbox.runner import Runner
 from graders.submission import resolve
 from graders.tensor.grader import TensorGrader
 from graders.tensor.probes import fixed_cases
+from graders.tensor.syntax import write
 from strategies.arrays import array_compositions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +132,12 @@ def test_its_tensor_functions_are_called_from_the_functions_module():
         assert names[op] == f"dezero.functions.{op}", names
         assert forms[op] == {"call": "function", "name": f"dezero.functions.{op}"}
     assert forms["add"] == {"call": "operator", "name": "+"}
+    # a reproducer imports each from its own module, calls it by its last name
+    assert import_lines("dezero", "Variable", ["dezero.functions.sum", "add"]) == [
+        "from dezero import Variable, add",
+        "from dezero.functions import sum",
+    ]
+    assert write("sum", ["a"], {"axis": [1]}, runner.preset) == "sum(a, axis=(1,))"
 
 
 @settings(max_examples=100, deadline=None)

@@ -62,7 +62,8 @@ Every field, with its default (mygrad's):
     a module of the student's where module functions the entry module lacks are found
     (DeZero from step 33 on: ``dezero.functions``, imported as ``F``: ``F.sin(x)``); when
     the submission is imported, each op found there is given its dotted name in
-    ``names``, so reproducers import it from there too;
+    ``names``, so reproducers import it from there too, array ops included (``F.sum``;
+    ``F.matmul`` for ``a @ b`` when the leaf has no ``@``);
 ``aliases = {}``
     extra functions of the engine that are the same math as a catalog op at one number,
     written in ``x``: ``{ square = "x ** 2", reciprocal = "1 / x" }``; a node of that form
@@ -118,16 +119,18 @@ the course lets an op be given:
     how a reduction names what it reduces: ``"axes"`` (a tuple under the ``axis`` keyword,
     kept only with ``keepdims``; a full reduction is 0-d), or ``"dim"`` (minitorch: one int
     axis, positional, ``x.sum(1)``, always kept as a side of 1; ``x.sum()`` reduces
-    everything to shape ``(1,)``). A ``"dim"`` course never makes a 0-d array: no input is
-    0-d, and everything is reduced only on a 1-d operand, where ``(1,)`` is what NumPy's
-    ``keepdims`` gives too;
+    everything to shape ``(1,)``, whatever its operand's shape: the op model's
+    ``single``). A ``"dim"`` course never makes a 0-d array: no input is 0-d;
 ``shape_args = "tuple"``
     ``reshape`` and ``transpose`` take their shape or permutation as one tuple
     (``reshape(a, (2, 3))``), or ``"unpacked"`` (minitorch: ``a.view(2, 3)``,
     ``a.permute(1, 0)``);
 ``views = "any"``
     whether ``reshape`` takes any node, or ``"contiguous"`` ones only (minitorch's ``view``
-    asserts it): a transpose's output is then never reshaped.
+    asserts it): a transpose's output is then never reshaped;
+``matmul = "batched"``
+    stacks of matrices, batch dimensions broadcast (NumPy's ``@``), or ``"matrices"``:
+    two 2-d operands only (DeZero's ``F.matmul``, a ``dot``).
 """
 
 from __future__ import annotations
@@ -163,6 +166,7 @@ CHOICES = {
     "reduce": ("axes", "dim"),
     "shape_args": ("tuple", "unpacked"),
     "views": ("any", "contiguous"),
+    "matmul": ("batched", "matrices"),
     "transform": ("none", "grad", "grad_argnum", "jvp"),
 }
 #: ``grad``, ``grad.data``, ``grad.numpy()``, ``item()``.
@@ -205,6 +209,16 @@ def worker_names(api: Preset | str) -> frozenset[str]:
     return frozenset(words | tried | set(ops.ALL_OPS) | set(TENSOR_OPS) | set(LEAF_NAMES))
 
 
+def import_lines(module: str, leaf: str, functions) -> list[str]:
+    """A reproducer's imports: ``from module import leaf, exp``, and a line for each other
+    module a function comes from by its dotted name (``from dezero.functions import sin``)."""
+    by_module: dict[str, list[str]] = {module: [leaf]}
+    for name in dict.fromkeys(functions):
+        owner, _, last = name.rpartition(".")
+        by_module.setdefault(owner or module, []).append(last)
+    return [f"from {owner} import {', '.join(names)}" for owner, names in by_module.items()]
+
+
 def leaves_of(api: Preset | str) -> tuple[str, ...]:
     """The leaf constructors an engine of this API defines: the preset's, or under
     ``auto`` every name it tries (``graders.submission`` finds the engine by them)."""
@@ -236,6 +250,7 @@ class Preset:
     reduce: str = "axes"
     shape_args: str = "tuple"
     views: str = "any"
+    matmul: str = "batched"
     transform: str = "none"
 
     def __post_init__(self) -> None:
@@ -256,6 +271,7 @@ class Preset:
             "broadcast": self.broadcast,
             "reduce": self.reduce,
             "views": self.views,
+            "matmul": self.matmul,
         }
 
     def to_json(self) -> dict:
@@ -546,6 +562,7 @@ PRESETS: dict[str, Preset] = {
         gradient="grad.data",
         gradients="inputs",
         functions="dezero.functions",
+        matmul="matrices",
     ),
     # minitorch Module 2 (tensors): minitorch.tensor(nested lists), methods, one kept dim
     "minitorch_tensor": Preset(

@@ -99,7 +99,8 @@ class _Builder:
 
     def __init__(self, draw, keepdims: bool, swap_only: bool, sharing: float, explicit=False):
         self.draw, self.keepdims, self.swap_only, self.sharing = draw, keepdims, swap_only, sharing
-        #: Reductions over one kept axis, and no 0-d array (``reduce="dim"``, minitorch).
+        #: Reductions over one kept axis or all to ``(1,)``, and no 0-d array
+        #: (``reduce="dim"``, minitorch).
         self.one_dim = False
         #: A transpose's output is never reshaped (``views="contiguous"``, minitorch).
         self.contiguous_views = False
@@ -107,6 +108,8 @@ class _Builder:
         self.explicit = explicit
         #: Whether a ``broadcast_to`` node may make an operand's shape (explicit only).
         self.broadcast_to = False
+        #: matmul of plain matrices only (``matmul="matrices"``, DeZero).
+        self.matrices = False
         #: ``(is_input, spec, shape, interval)`` per thing made.
         self.made: list[tuple] = []
 
@@ -165,15 +168,17 @@ def array_compositions(
     broadcast: str = "implicit",
     reduce: str = "axes",
     views: str = "any",
+    matmul: str = "batched",
 ) -> ArrayComposition:
     """Array compositions of the array ops ``ops`` (``graders.model.array_ops``), ``min_ops``
     to ``max_ops`` of them, ending in ``loss = sum(out * w)``. ``keepdims=False`` never
     asks a reduction to keep its axes, ``swap_only`` makes every transpose a swap of
     two axes, and ``broadcast="explicit"`` never hands an op operands that broadcast
     (``ArrayComposition.broadcasts_implicitly``), for engines that cannot do otherwise;
-    ``reduce="dim"`` reduces one axis and keeps it (everything only on a 1-d operand, to
-    shape ``(1,)``) and makes no 0-d array, and ``views="contiguous"`` never reshapes a
-    transpose's output (minitorch; see ``graders.presets``)."""
+    ``reduce="dim"`` reduces one axis and keeps it, or everything to shape ``(1,)``, and
+    makes no 0-d array, and ``views="contiguous"`` never reshapes a
+    transpose's output (minitorch), and ``matmul="matrices"`` multiplies plain matrices
+    only (DeZero; see ``graders.presets``)."""
     names = tuple(ops)
     if not names:
         raise InvalidArgument("ops must name at least one array op")
@@ -190,14 +195,17 @@ def array_compositions(
     b = _Builder(draw, keepdims, swap_only, sharing, explicit=broadcast == "explicit")
     b.broadcast_to = b.explicit and "broadcast_to" in names
     b.one_dim, b.contiguous_views = reduce == "dim", views == "contiguous"
+    b.matrices = matmul == "matrices"
     count = draw(_integers(min_ops, max_ops), label="ops")
     last = None
     for _ in range(count):
         if last is None:
             op = draw(_sampled(names), label="op")
-            last = b.fresh(*_first_input(draw, op, min_dims=int(b.one_dim)))
+            last = b.fresh(*_first_input(draw, op, int(b.one_dim), b.matrices))
         else:
             usable = [n for n in names if _fits(n, b.shape_of(last), b.interval_of(last))]
+            if b.matrices and len(b.shape_of(last)) != 2:
+                usable = [n for n in usable if n != "matmul"]
             if b.contiguous_views and b.made[last][1][0] == "transpose":
                 usable = [n for n in usable if n != "reshape"]
             if not usable:
@@ -207,12 +215,14 @@ def array_compositions(
     return b.composition()
 
 
-def _first_input(draw, op: str, min_dims: int = 0):
-    """A fresh input an op can take: a matrix for matmul and transpose, positive values
-    for ops defined only there."""
+def _first_input(draw, op: str, min_dims: int = 0, matrices: bool = False):
+    """A fresh input an op can take: a matrix for matmul and transpose (a plain one for
+    matmul when the course multiplies no other), positive values for ops defined only
+    there."""
     min_dims = 2 if op in ("matmul", "transpose") else min_dims
+    max_dims = 2 if op == "matmul" and matrices else MAX_DIMS
     positive = op in ("log", "sqrt", "pow")
-    return _shape(draw, min_dims), POSITIVE_BOX if positive else ANY_BOX
+    return _shape(draw, min_dims, max_dims), POSITIVE_BOX if positive else ANY_BOX
 
 
 def _apply(b: _Builder, op: str, first):
@@ -259,7 +269,10 @@ def _apply(b: _Builder, op: str, first):
 def _matmul_batch(b: _Builder, shape) -> tuple[int, ...]:
     """The batch dimensions of matmul's fresh right-hand side: any that broadcast against
     the left's; for an explicit course, the left's own, or none (a plain matrix), or any
-    when the left is a plain matrix (as needle's tests multiply)."""
+    when the left is a plain matrix (as needle's tests multiply); none for a course that
+    multiplies plain matrices only."""
+    if b.matrices:
+        return ()
     if not b.explicit:
         return b.draw(
             _broadcastable(tuple(shape[:-2]), 0, max(0, len(shape) - 2) + 1), label="batch"
@@ -327,10 +340,10 @@ def _reduction_params(draw, ndim: int, keepdims: bool) -> dict:
 
 
 def _one_dim_params(draw, ndim: int) -> dict:
-    """minitorch's reductions: one axis, kept; everything only on a 1-d operand (shape
-    ``(1,)``, as minitorch's ``x.sum()`` gives)."""
-    if ndim == 1 and draw(_BOOLEANS, label="all axes"):
-        return {"axis": None, "keepdims": True}
+    """minitorch's reductions: one axis, kept, or everything to shape ``(1,)`` (what
+    minitorch's ``x.sum()`` gives, whatever ``x``'s shape)."""
+    if draw(_BOOLEANS, label="all axes"):
+        return {"axis": None, "single": True}
     return {"axis": [draw(_integers(0, ndim - 1), label="axis")], "keepdims": True}
 
 

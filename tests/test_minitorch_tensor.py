@@ -77,7 +77,7 @@ def _summary(report) -> str:
 
 def test_ops_are_written_as_minitorch_students_write_them():
     assert write("sum", ["a"], {"axis": [2], "keepdims": True}, API) == "a.sum(2)"
-    assert write("mean", ["a"], {"axis": None, "keepdims": True}, API) == "a.mean()"
+    assert write("mean", ["a"], {"axis": None, "single": True}, API) == "a.mean()"
     assert write("reshape", ["a"], {"shape": [3, 2]}, API) == "a.view(3, 2)"
     assert write("transpose", ["a"], {"axes": [2, 0, 1]}, API) == "a.permute(2, 0, 1)"
     assert write("exp", ["a"], {}, API) == "a.exp()"
@@ -100,24 +100,37 @@ def test_one_dim_compositions_keep_their_axis_and_make_no_0d_array(data):
         node = composition.node(k)
         if node.op in ("sum", "mean"):
             axis = node.p.get("axis")
-            assert node.p.get("keepdims") is True
-            assert axis is None and len(composition.shapes[node.args[0]]) == 1 or len(axis) == 1
+            if axis is None:  # x.sum(): everything, to shape (1,), from any operand
+                assert node.p.get("single") is True
+                assert composition.shapes[k] == (1,)
+            else:
+                assert node.p.get("keepdims") is True and len(axis) == 1
         if node.op == "reshape" and node.args[0] in composition.graded:
             assert composition.node(node.args[0]).op != "transpose"  # view: contiguous only
     assert all(i.shape != () for i in composition.inputs)
 
 
+def _minitorch_reduction(composition, k) -> bool:
+    """One axis kept, or everything to shape (1,): what minitorch's sum and mean give."""
+    node = composition.node(k)
+    if node.p.get("axis") is None:
+        return node.p.get("single") is True and composition.shapes[k] == (1,)
+    return node.p.get("keepdims") is True and len(node.p["axis"]) == 1
+
+
 def test_fixed_and_machinery_cases_keep_the_reduced_axis():
     for op in ("sum", "mean"):
         cases = list(fixed_cases(op, **API.conventions()))
-        assert len(cases) == 4
+        assert len(cases) == 5
         for composition, _ in cases:
-            node = composition.node(len(composition.inputs))
-            assert node.p["keepdims"] is True
-            assert composition.shapes[len(composition.inputs)] != ()
+            assert _minitorch_reduction(composition, len(composition.inputs))
+        # a whole reduction of an n-d operand, as minitorch's x.sum() of a matrix
+        assert any(
+            c.node(len(c.inputs)).p.get("single") and len(c.inputs[0].shape) == 3 for c, _ in cases
+        )
     graphs = list(machinery_cases(["add", "mul", "sub", "exp", "sum", "mean"], **API.conventions()))
-    reductions = [c.node(k) for c, _ in graphs for k in c.graded if c.node(k).op in ("sum", "mean")]
-    assert reductions and all(n.p["keepdims"] for n in reductions)
+    reductions = [(c, k) for c, _ in graphs for k in c.graded if c.node(k).op in ("sum", "mean")]
+    assert reductions and all(_minitorch_reduction(c, k) for c, k in reductions)
 
 
 # --- --api auto ----------------------------------------------------------------------------

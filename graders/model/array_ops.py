@@ -13,8 +13,10 @@ back (``full_vjp``): the diagnosis compares a student's gradient with that as we
 tell a gradient that was never unbroadcast from one that is wrong.
 
 Parameters (``params``) are plain JSON: ``axis`` (a list of axes, or None for all) and
-``keepdims`` for reductions, ``shape`` for ``reshape``/``broadcast_to``, ``axes`` (a
-permutation) for ``transpose``, ``exponent`` for ``pow``.
+``keepdims`` for reductions, or ``single`` (the reduced axes become one of side 1, last:
+minitorch's ``x.sum()`` has shape ``(1,)`` whatever ``x``'s), ``shape`` for
+``reshape``/``broadcast_to``, ``axes`` (a permutation) for ``transpose``, ``exponent`` for
+``pow``.
 """
 
 from __future__ import annotations
@@ -184,6 +186,8 @@ def _axis(params: dict):
 def _reduced_shape(shapes, params) -> Shape:
     (shape,) = shapes
     axes = reduced_axes(len(shape), params)
+    if params.get("single"):
+        return (*(n for i, n in enumerate(shape) if i not in axes), 1)
     if params.get("keepdims"):
         return tuple(1 if i in axes else n for i, n in enumerate(shape))
     return tuple(n for i, n in enumerate(shape) if i not in axes)
@@ -210,23 +214,37 @@ def _max_mask(a: np.ndarray, params: dict) -> np.ndarray:
 
 
 def _reduction(name, forward, reference, vjp, rule) -> TensorOp:
+    # A ``single`` result is the reduction's, reshaped: its axes then one of side 1.
+    def single_forward(arrays, params):
+        out = forward(arrays, params)
+        if not params.get("single"):
+            return out
+        return np.reshape(out, _reduced_shape([np.shape(arrays[0])], params))
+
+    def single_reference(tensors, params):
+        out = reference(tensors, params)
+        if not params.get("single"):
+            return out
+        return _mg().reshape(out, _reduced_shape([tensors[0].shape], params))
+
     return TensorOp(
         name=name,
         kind="reduction",
         arity=1,
         arg_names=("a",),
         shape=_reduced_shape,
-        forward=forward,
-        reference=reference,
+        forward=single_forward,
+        reference=single_reference,
         full_vjp=vjp,
         rules=(rule,),
         analytic=name != "max",
-        param_names=("axis", "keepdims"),
+        param_names=("axis", "keepdims", "single"),
     )
 
 
 def _keep(params) -> bool:
-    return bool(params.get("keepdims"))
+    """Whether NumPy keeps the reduced axes (a ``single`` result is reshaped after)."""
+    return bool(params.get("keepdims")) and not params.get("single")
 
 
 # --- shape ops -----------------------------------------------------------------------------

@@ -13,7 +13,16 @@ the worker, by path, before the guard goes up.
 import functools
 import operator
 
-from .engine_calls import LEAF_NAMES, BuildError, access, apply, describe, kind_of, run_backward
+from .engine_calls import (
+    LEAF_NAMES,
+    BuildError,
+    access,
+    apply,
+    describe,
+    kind_of,
+    module_function,
+    run_backward,
+)
 from .tracing import Tracer
 
 #: The most elements an array read back may hold (a gradient of a small composition).
@@ -83,8 +92,8 @@ def apply_array_op(module, api, node, args):
             function = operator.matmul
         elif form["call"] == "method":
             function, args = getattr(args[0], form["name"]), args[1:]
-        else:
-            function = getattr(module, form["name"])
+        else:  # the entry's, or another module's by a dotted name (dezero.functions.sum)
+            function = module_function(module, form["name"])
     except AttributeError as exc:
         raise BuildError("missing", op, describe(exc)) from None
     except BaseException as exc:

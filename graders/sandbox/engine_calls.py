@@ -273,12 +273,17 @@ def revised(module, api):
     every reproducer uses the forms the engine was actually called in."""
     names, aliases = dict(api["names"]), dict(api["aliases"])
     owner = sys.modules.get(api.get("functions") or "")
-    for op, form in api["forms"].items():
+    # the array ops too (DeZero's dezero.functions.sum, reshape, ...): only the array
+    # kind calls them, and a name of an op nothing calls changes nothing
+    forms = {**api["forms"], **api.get("tensor_forms", {})}
+    for op, form in forms.items():
         name = form["name"]
         if form["call"] != "function" or "." in name or owner is None:
             continue
         if not callable(getattr(module, name, None)) and callable(getattr(owner, name, None)):
             names[op] = f"{api['functions']}.{name}"
+    if owner is not None and _matmul_function(module, api, owner, forms):
+        names["matmul"] = f"{api['functions']}.matmul"  # DeZero's nodes have no @
     constants = api["constants"]
     if api["binary"] == "operator" and not _has_operators(module, api):
         for op, form in api["forms"].items():
@@ -289,6 +294,17 @@ def revised(module, api):
             aliases.setdefault("square", "x ** 2")
     fields = {"names": names, "aliases": aliases, "constants": constants}
     return fields if any(fields[k] != api[k] for k in REVISED) else None
+
+
+def _matmul_function(module, api, owner, forms) -> bool:
+    """Whether ``a @ b`` is asked of an engine whose leaf has no ``__matmul__`` while the
+    course's module has a ``matmul`` function (DeZero: ``F.matmul(x, W)``)."""
+    if forms.get("matmul", {}).get("call") != "operator" or not callable(
+        getattr(owner, "matmul", None)
+    ):
+        return False
+    leaf = getattr(module, api["leaf"], None)  # a class (Variable); a maker says nothing
+    return isinstance(leaf, type) and not hasattr(leaf, "__matmul__")
 
 
 def _has_operators(module, api):

@@ -19,6 +19,9 @@ from graders.model.array_composition import ArrayComposition
 
 POSITIVE = (0.5, 2.0)
 ANY = (-2.0, 2.0)
+#: A reduction's operand: values spread evenly over ``ANY`` sum to 0 over every axis, where
+#: a mean that divides by the wrong count computes the right value (0) all the same.
+OFF_CENTRE = (-1.0, 2.0)
 
 _BINARY_SHAPES = (
     ((2, 3), (2, 3)),
@@ -28,10 +31,11 @@ _BINARY_SHAPES = (
     ((2, 3, 4), (2, 3, 4)),
 )
 _REDUCTIONS = ({"axis": None}, {"axis": [1]}, {"axis": [0, 2]}, {"axis": [2]})
-#: minitorch's reductions: one axis, kept; everything only on a 1-d operand.
+#: minitorch's reductions: one axis, kept, or everything to shape (1,).
 _ONE_DIM_REDUCTIONS = (
     *(((2, 3, 4), {"axis": [k], "keepdims": True}) for k in (1, 0, 2)),
-    ((4,), {"axis": None, "keepdims": True}),
+    ((2, 3, 4), {"axis": None, "single": True}),
+    ((4,), {"axis": None, "single": True}),
 )
 _RESHAPES = (((2, 3), [3, 2]), ((2, 3, 2), [4, 3]), ((6,), [2, 3]))
 _BROADCASTS = (((3, 1), [2, 3, 4]), ((3,), [2, 3]), ((1, 2), [3, 2]))
@@ -72,14 +76,28 @@ def fixed_cases(
     broadcast: str = "implicit",
     reduce: str = "axes",
     views: str = "any",
+    matmul: str = "batched",
 ) -> Iterator[tuple[ArrayComposition, list[np.ndarray]]]:
     """Cases of ``op`` alone: ``(composition, point)``; for a course that never broadcasts
     implicitly (``broadcast="explicit"``), only those whose operands need no broadcast; for
     one that reduces one kept axis (``reduce="dim"``), such reductions (the conventions of
-    ``Preset.conventions``; ``views`` concerns compositions only)."""
+    ``Preset.conventions``; ``views`` concerns compositions only); for one that multiplies
+    plain matrices only (``matmul="matrices"``), those."""
     for composition, point in _fixed_cases(op, keepdims, swap_only, reduce):
-        if broadcast == "implicit" or not composition.broadcasts_implicitly():
+        if broadcast == "explicit" and composition.broadcasts_implicitly():
+            continue
+        if matmul == "batched" or _plain_matrices(composition):
             yield composition, point
+
+
+def _plain_matrices(composition: ArrayComposition) -> bool:
+    """Whether every matmul of ``composition`` multiplies two 2-d operands."""
+    return all(
+        len(composition.shapes[a]) == 2
+        for node in composition.nodes
+        if node.op == "matmul"
+        for a in node.args
+    )
 
 
 def _fixed_cases(op, keepdims, swap_only, reduce="axes"):
@@ -95,11 +113,11 @@ def _fixed_cases(op, keepdims, swap_only, reduce="axes"):
         yield _case(op, [((2, 3), POSITIVE if positive else ANY)], {})
     elif record.kind == "reduction" and reduce == "dim":
         for shape, params in _ONE_DIM_REDUCTIONS:
-            yield _case(op, [(shape, ANY)], params)
+            yield _case(op, [(shape, OFF_CENTRE)], params)
     elif record.kind == "reduction":
         for params in _REDUCTIONS:
             for keep in (False, True) if keepdims else (False,):
-                yield _case(op, [((2, 3, 4), ANY)], {**params, "keepdims": keep})
+                yield _case(op, [((2, 3, 4), OFF_CENTRE)], {**params, "keepdims": keep})
     elif op == "reshape":
         for shape, target in _RESHAPES:
             yield _case(op, [(shape, ANY)], {"shape": target})
@@ -188,7 +206,8 @@ def machinery_cases(
 ) -> Iterator[tuple[ArrayComposition, list[np.ndarray]]]:
     """The :data:`MACHINERY` graphs whose ops are all ``available`` (and, for a course
     that never broadcasts implicitly, whose operands need no broadcast; for one that
-    reduces one kept axis, with their reductions keeping it). ``conventions``: the rest
+    reduces one kept axis, with their reductions keeping it or reducing everything to
+    shape (1,)). ``conventions``: the rest
     of ``Preset.conventions``, which these graphs meet as they are."""
     for needs, shapes, nodes in MACHINERY:
         if set(needs) <= set(available):
@@ -198,9 +217,16 @@ def machinery_cases(
             composition = ArrayComposition.build(inputs, list(nodes))
             if broadcast == "explicit" and composition.broadcasts_implicitly():
                 continue
+            if conventions.get("matmul") == "matrices" and not _plain_matrices(composition):
+                continue
             yield composition, [values(shape, ANY) for shape in shapes]
 
 
 def _kept(op: str, params: dict) -> dict:
-    """A one-axis reduction's params, its axis kept (``reduce="dim"``)."""
-    return {**params, "keepdims": True} if ops.get(op).kind == "reduction" else params
+    """A reduction's params as a ``reduce="dim"`` course writes it: one axis kept, or
+    everything to shape (1,)."""
+    if ops.get(op).kind != "reduction":
+        return params
+    return (
+        {**params, "single": True} if params.get("axis") is None else {**params, "keepdims": True}
+    )

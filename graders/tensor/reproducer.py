@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from graders.model.array_composition import ArrayComposition
-from graders.presets import Preset
+from graders.presets import Preset, import_lines
 
 
 def _functions(composition: ArrayComposition, api: Preset) -> list[str]:
@@ -49,8 +49,11 @@ def write(
     """The composition at ``point`` (its inputs but ``w``), its reverse pass, and a print of
     the gradient of each node named in ``show`` beside the one it should be, and of the
     value (with its shape) of each node named in ``values``."""
-    imports = ", ".join(dict.fromkeys([api.leaf, *_functions(composition, api)]))
-    lines = ["import numpy as np", f"from {module} import {imports}", ""]
+    lines = [
+        "import numpy as np",
+        *import_lines(module, api.leaf, _functions(composition, api)),
+        "",
+    ]
     values = values or {}
     arrays = [*point, composition.projection()]
     for spec, value in zip(composition.inputs, arrays):

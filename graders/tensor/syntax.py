@@ -11,6 +11,10 @@
 'a.sum(1)'
 >>> write("transpose", ["a"], {"axes": [1, 0]}, PRESETS["minitorch_tensor"])
 'a.permute(1, 0)'
+>>> import dataclasses
+>>> dezero = dataclasses.replace(PRESETS["dezero"], names={"sum": "dezero.functions.sum"})
+>>> write("sum", ["a"], {"axis": [1]}, dezero)
+'sum(a, axis=(1,))'
 """
 
 from __future__ import annotations
@@ -57,6 +61,12 @@ def _shape_arguments(values: Sequence[int], api: Preset) -> list[str]:
     return [repr(tuple(values))]
 
 
+def called(name: str) -> str:
+    """A module function as a reproducer calls it: a dotted one (``dezero.functions.sum``)
+    by its last name, imported from its module (``presets.import_lines``)."""
+    return name.rpartition(".")[2]
+
+
 def write(op: str, args: Sequence[str], params: dict, api: Preset | None = None) -> str:
     """The node ``op`` applied to the already-written ``args``."""
     api = api or PRESETS["mygrad"]
@@ -65,18 +75,18 @@ def write(op: str, args: Sequence[str], params: dict, api: Preset | None = None)
         form = api.form("pow")
         if form["call"] == "operator":
             return f"{args[0]} ** {exponent}"
-        return f"{form['name']}({args[0]}, {exponent})"
+        return f"{called(form['name'])}({args[0]}, {exponent})"
     form = api.tensor_forms()[op]
     if op in scalar.CATALOG:
         if form["call"] == "operator":
             return scalar.get(op).write(args)
         if form["call"] == "method":
             return f"{args[0]}.{form['name']}()"
-        return f"{form['name']}({', '.join(args)})"
+        return f"{called(form['name'])}({', '.join(args)})"
     if form["call"] == "operator":  # matmul
         return f"{args[0]} {form['name']} {args[1]}"
     extra, keywords = arguments(op, params, api)
     written = [*extra, *(f"{k}={v}" for k, v in keywords.items())]
     if form["call"] == "method":
         return f"{args[0]}.{form['name']}({', '.join(written)})"
-    return f"{form['name']}({', '.join([*args, *written])})"
+    return f"{called(form['name'])}({', '.join([*args, *written])})"

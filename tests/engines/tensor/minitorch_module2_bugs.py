@@ -1,6 +1,8 @@
 """One-bug variants of ``minitorch_module2/`` (a finished minitorch Module 2): each is the
-correct package with one line of a student's Task 2.4 ``backward`` written wrong, as such
-bugs are met in public Module 2 solutions. ``write(name, folder)`` copies the package
+correct package with one line of a student's Task 2.4 ``backward`` (or of ``mean``, or a
+whole-reduction Function of the student's own) written wrong, as such bugs are met in
+public Module 2 solutions; the ``mean_all`` ones show only when a matrix is reduced whole
+(minitorch's ``x.mean()``, shape (1,)). ``write(name, folder)`` copies the package
 with the bug into ``folder``; ``EXPECTED[name]`` is the one finding it must get
 (``(step, op, argument)``) and nothing else but the ops Module 2 has not.
 """
@@ -20,6 +22,27 @@ class Bug:
     right: str
     wrong: str
     expected: tuple
+    #: Code the bug adds at the end of ``file`` (a Function of the student's own).
+    added: str = ""
+
+
+#: A student's own Function for ``mean()`` over everything, written as minitorch's ``All``
+#: is (one node: the operand made contiguous, viewed flat, reduced), its backward taking
+#: the count as ``len(a)``, the first side: right on a vector, wrong on any other shape.
+_MEAN_ALL = """
+
+class MeanAll(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a.shape)
+        flat = a.contiguous().view(a.size)
+        return flat.f.add_reduce(flat, 0) / a.size
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (shape,) = ctx.saved_values
+        return grad_output / shape[0]
+"""
 
 
 BUGS = {
@@ -48,6 +71,23 @@ BUGS = {
         "return grad_output.f.mul_zip(grad_output, s)",
         ("local-derivative", "sigmoid", None),
     ),
+    # mean() over everything dividing by the first side (len(a)), not by every element:
+    # right on a vector, wrong on a matrix (a whole reduction of an n-d operand)
+    "mean_all_divides_by_first_side": Bug(
+        "tensor.py",
+        "return self.sum() / self.size",
+        "return self.sum() / self.shape[0]",
+        ("forward", "mean", None),
+    ),
+    # the same mistake in the backward of a student's own whole-mean Function (_MEAN_ALL):
+    # the value is right, the gradient of a matrix's mean() is not
+    "mean_all_backward_divides_by_first_side": Bug(
+        "tensor.py",
+        "return self.sum() / self.size",
+        "from .tensor_functions import MeanAll\n\n        return MeanAll.apply(self)",
+        ("local-derivative", "mean", None),
+        added=_MEAN_ALL,
+    ),
 }
 
 
@@ -59,4 +99,7 @@ def write(name: str, folder: Path) -> Path:
     text = path.read_text()
     assert text.count(bug.right) == 1, name
     path.write_text(text.replace(bug.right, bug.wrong))
+    if bug.added:
+        functions = folder / "minitorch" / "tensor_functions.py"
+        functions.write_text(functions.read_text() + bug.added)
     return folder

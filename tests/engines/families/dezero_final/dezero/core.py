@@ -125,13 +125,21 @@ class Add(Function):
         return gx0, gx1
 
 
+def _summed_to(gx0, gx1, x0, x1):
+    """Each gradient summed back to its input's shape (step 40: broadcasting)."""
+    if x0.shape != x1.shape:
+        gx0 = dezero.functions.sum_to(gx0, x0.shape)
+        gx1 = dezero.functions.sum_to(gx1, x1.shape)
+    return gx0, gx1
+
+
 class Mul(Function):
     def forward(self, x0, x1):
         return x0 * x1
 
     def backward(self, gy):
         x0, x1 = self.inputs
-        return gy * x1, gy * x0
+        return _summed_to(gy * x1, gy * x0, x0, x1)
 
 
 class Neg(Function):
@@ -147,7 +155,8 @@ class Sub(Function):
         return x0 - x1
 
     def backward(self, gy):
-        return gy, -gy
+        x0, x1 = self.inputs
+        return _summed_to(gy, -gy, x0, x1)
 
 
 class Div(Function):
@@ -156,7 +165,7 @@ class Div(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
-        return gy / x1, gy * (-x0 / x1**2)
+        return _summed_to(gy / x1, gy * (-x0 / x1**2), x0, x1)
 
 
 class Pow(Function):

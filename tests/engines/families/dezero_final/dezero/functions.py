@@ -107,3 +107,93 @@ def broadcast_to(x, shape):
     if x.shape == shape:
         return as_variable(x)
     return BroadcastTo(shape)(x)
+
+
+# --- tensor functions (steps 37 to 41): shapes, sums, matrix products --------------------
+
+
+class Reshape(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return reshape(gy, self.x_shape)
+
+
+def reshape(x, shape):
+    if x.shape == shape:
+        return as_variable(x)
+    return Reshape(shape)(x)
+
+
+class Transpose(Function):
+    def __init__(self, axes=None):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        if self.axes is None:
+            return transpose(gy)
+        inverse = tuple(np.argsort([axis % len(self.axes) for axis in self.axes]))
+        return transpose(gy, inverse)
+
+
+def transpose(x, axes=None):
+    return Transpose(axes)(x)
+
+
+def _kept_shape(gy_shape, x_shape, axis, keepdims):
+    """The shape a sum's gradient takes before it is broadcast back: the summed axes put
+    back as sides of 1 (the book's ``utils.reshape_sum_backward``)."""
+    if len(x_shape) == 0 or axis is None or keepdims:
+        return gy_shape if axis is not None or keepdims else (1,) * len(x_shape)
+    axes = (axis,) if not isinstance(axis, tuple) else axis
+    shape = list(gy_shape)
+    for a in sorted(a % len(x_shape) for a in axes):
+        shape.insert(a, 1)
+    return tuple(shape)
+
+
+class Sum(Function):
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.sum(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        gy = reshape(gy, _kept_shape(gy.shape, self.x_shape, self.axis, self.keepdims))
+        return broadcast_to(gy, self.x_shape)
+
+
+def sum(x, axis=None, keepdims=False):
+    return Sum(axis, keepdims)(x)
+
+
+def average(x, axis=None, keepdims=False):
+    x = as_variable(x)
+    y = sum(x, axis, keepdims)
+    return y * np.array(y.data.size / x.data.size)
+
+
+mean = average
+
+
+class MatMul(Function):
+    def forward(self, x, W):
+        return x.dot(W)
+
+    def backward(self, gy):
+        x, W = self.inputs
+        return matmul(gy, transpose(W)), matmul(transpose(x), gy)
+
+
+def matmul(x, W):
+    return MatMul()(x, W)

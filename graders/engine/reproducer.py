@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from graders.model.composition import Composition
 from graders.node_source import call_form, write_leaf, write_node, write_number
-from graders.presets import Preset
+from graders.presets import Preset, import_lines
 
 __all__ = ["reproducer", "write_node"]  # write_node is graders.node_source's, named here too
 
@@ -37,7 +37,7 @@ def reproducer(
     functions = {
         call_form(n, preset)[1] for n in composition.nodes if call_form(n, preset)[0] == "function"
     }
-    lines = [*_imports(module, preset.leaf, functions), ""]
+    lines = [*import_lines(module, preset.leaf, sorted(functions)), ""]
     attributes = {preset.value if what == "value" else preset.gradient for _, what, _ in checks}
     if preset.convert == "ndarray" or any(_buffer_step(a) for a in attributes):
         lines.insert(0, "import numpy as np")
@@ -61,16 +61,6 @@ def reproducer(
         shown = f"np.asarray({expression})" if _buffer_step(attribute) else expression
         lines.append(f'print("{expression} =", {shown}, "  expected {expected:.10g}")')
     return "\n".join(lines) + "\n"
-
-
-def _imports(module: str, leaf: str, functions: set[str]) -> list[str]:
-    """``from module import leaf, exp``, and a line for each other module a function
-    comes from by its dotted name (``from dezero.functions import sin``)."""
-    by_module: dict[str, list[str]] = {module: [leaf]}
-    for name in sorted(functions):
-        owner, _, last = name.rpartition(".")
-        by_module.setdefault(owner or module, []).append(last)
-    return [f"from {owner} import {', '.join(names)}" for owner, names in by_module.items()]
 
 
 def _buffer_step(attribute: str) -> bool:

@@ -7,8 +7,11 @@ with ``+=``; minitorch's ``topological_sort`` breadth-first) are graded at sever
 ``where`` lists the lines of the reverse pass's own functions as they ran, the one it
 starts in first, and every line the bug changed is among them; no op's own backward is.
 A reverse pass that keeps gradients in a dict and stores each contribution over the
-earlier ones points at that store; minitorch's, whose contributions are the very same
-number object (``Add.backward`` returns ``d, d``), gets no place, never a wrong one.
+earlier ones points at that store: minitorch's too, whose contributions are often the very
+same number object (``Add.backward`` returns ``d, d``), and needle's lists of
+contributions replaced by a new list or an item put over another. Array engines (the
+tensor corpus's MyGrad-style closures, needle-style engines) point at the line that
+overwrote and at the line that set the seed, at six seeds.
 """
 
 from __future__ import annotations
@@ -103,19 +106,58 @@ def test_gradients_kept_in_a_dict_point_at_the_store_that_overwrote(seed):
 
 MINITORCH = ENGINES / "families" / "minitorch_scalar.py"
 MINITORCH_SUM = "derivatives[v.unique_id] = derivatives[v.unique_id] + d"
+NEEDLE = ENGINES / "families" / "needle_scalar.py"
+NEEDLE_APPEND = (
+    "            if inp not in node_to_output_grads_list:\n"
+    "                node_to_output_grads_list[inp] = []\n"
+    "            node_to_output_grads_list[inp].append(grad)\n"
+)
+#: Ways to store over the earlier contributions: minitorch's dict of numbers (its
+#: contributions are often the very same number object: ``Add.backward`` returns ``d, d``,
+#: so the slot holds the same object after the store as before), needle's dict of lists
+#: given a new list, or the list's item put over.
+OVERWRITES = [
+    ("minitorch_dict", MINITORCH, "minitorch", MINITORCH_SUM, "derivatives[v.unique_id] = d"),
+    (
+        "needle_new_list",
+        NEEDLE,
+        "needle",
+        NEEDLE_APPEND,
+        "            node_to_output_grads_list[inp] = [grad]\n",
+    ),
+    (
+        "needle_item_over",
+        NEEDLE,
+        "needle",
+        NEEDLE_APPEND,
+        "            if inp not in node_to_output_grads_list:\n"
+        "                node_to_output_grads_list[inp] = [grad]\n"
+        "            else:\n"
+        "                node_to_output_grads_list[inp][0] = grad\n",
+    ),
+]
+OVERWRITE_SEEDS = (None, 1, 2, 3, 5, 7)
 
 
-@pytest.mark.parametrize("seed", SEEDS[:2])
-def test_minitorchs_dict_overwrite_gets_no_wrong_place(tmp_path, seed):
-    correct = MINITORCH.read_text()
-    assert correct.count(MINITORCH_SUM) == 1
+@pytest.mark.parametrize(
+    ("name", "engine", "api", "right", "wrong", "seed"), seed_params(OVERWRITES, OVERWRITE_SEEDS)
+)
+def test_a_store_over_the_earlier_contributions_is_the_place(
+    tmp_path, name, engine, api, right, wrong, seed
+):
+    correct = engine.read_text()
+    assert correct.count(right) == 1
     path = tmp_path / "engine.py"
-    path.write_text(correct.replace(MINITORCH_SUM, "derivatives[v.unique_id] = d"))
-    task = dataclasses.replace(load("scalar_autodiff"), api=from_option("minitorch"))
+    path.write_text(correct.replace(right, wrong))
+    task = dataclasses.replace(load("scalar_autodiff"), api=from_option(api))
     report = grade(task, path, grading_seed=seed)
     (finding,) = [f for f in report.findings if f.step == "accumulation"]
-    changed = changed_lines(correct, path.read_text())
-    assert not finding.where or finding.where[0]["line"] in changed, finding.where
+    assert finding.where, finding.summary()
+    # the statement that stores over: the wrong text's last line
+    overwriting = wrong.rstrip("\n").splitlines()[-1].strip()
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    assert lines.count(overwriting) == 1
+    assert finding.where[0]["line"] == lines.index(overwriting) + 1, finding.where
 
 
 #: The tensor corpus's traversal bugs (tests/engines/tensor/buggy.py): its seeds.
@@ -145,3 +187,66 @@ def test_an_array_engines_wrong_traversal_lists_its_lines_and_no_helper(tmp_path
     functions = {p["function"] for p in places}
     assert functions == {"Tensor.backward", "Tensor.backward.<locals>.visit"}, places
     assert any(p["code"] == "node._backward()" for p in places)
+
+
+# --- the array kind: the line that overwrote, and where the seed is set --------------------
+
+#: The tensor corpus's own bugs of the whole graph (MyGrad-style closures), and its seeds.
+TENSOR_WHOLE_GRAPH = [("add_overwrites_gradient", "accumulation"), ("seed_zero", "seed")]
+WHOLE_GRAPH_SEEDS = (None, 1, 2, 3, 4, 5)
+
+
+def _array_place(report, step: str) -> dict:
+    (finding,) = [f for f in report.findings if f.step == step]
+    assert finding.where, finding.summary()
+    return finding.where[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "step", "seed"), seed_params(TENSOR_WHOLE_GRAPH, WHOLE_GRAPH_SEEDS)
+)
+def test_an_array_engines_overwrite_and_seed_point_at_the_buggy_line(tmp_path, name, step, seed):
+    corpus = _tensor_corpus()
+    bug = corpus.BY_NAME[name]
+    engine = corpus.write(name, tmp_path / "engine.py")
+    task = load("tensor_autodiff", api=bug.graded_with)
+    report = TensorGrader(task, engine, grading_seed=seed, examples=4).grade()
+    place = _array_place(report, step)
+    base = corpus.BASES[bug.base].read_text()
+    assert place["line"] in changed_lines(base, engine.read_text()), place
+
+
+TENSOR = ENGINES / "tensor"
+#: needle-style engines (``correct/needle_style.py``, ``needle_hw1.py``) whose reverse pass
+#: puts a new list of the newest contribution where the list of them all belonged.
+NEEDLE_LISTS = [
+    (
+        "needle_style",
+        TENSOR / "correct" / "needle_style.py",
+        "partial.setdefault(id(x), []).append(g)",
+        "partial[id(x)] = [g]",
+    ),
+    (
+        "needle_hw1",
+        TENSOR / "needle_hw1.py",
+        "node_to_output_grads_list.setdefault(id(x), []).append(g)",
+        "node_to_output_grads_list[id(x)] = [g]",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "engine", "right", "wrong", "seed"), seed_params(NEEDLE_LISTS, WHOLE_GRAPH_SEEDS)
+)
+def test_a_needle_engines_new_list_of_contributions_is_the_place(
+    tmp_path, name, engine, right, wrong, seed
+):
+    correct = engine.read_text()
+    assert correct.count(right) == 1
+    path = tmp_path / "engine.py"
+    path.write_text(correct.replace(right, wrong))
+    report = TensorGrader(
+        load("tensor_autodiff", api="needle"), path, grading_seed=seed, examples=4
+    ).grade()
+    place = _array_place(report, "accumulation")
+    assert place["code"] == wrong, place

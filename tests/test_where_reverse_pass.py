@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +29,11 @@ from suite_seeds import seed_params
 from test_diagnosis_patterns import declared
 from test_where import changed_lines
 
+from graders import places
 from graders.assignment import load
 from graders.grading import grade
+from graders.platforms import gradescope, html_report
+from graders.platforms import report as reports
 from graders.presets import from_option
 from graders.tensor.grader import TensorGrader
 
@@ -214,6 +218,18 @@ def test_an_array_engines_overwrite_and_seed_point_at_the_buggy_line(tmp_path, n
     place = _array_place(report, step)
     base = corpus.BASES[bug.base].read_text()
     assert place["line"] in changed_lines(base, engine.read_text()), place
+    _shown(report, place)
+
+
+def _shown(report, place: dict) -> None:
+    """The place is in every report, as a scalar finding's is."""
+    assert f"   where: {places.text(place)}" in reports.text(report)
+    part = next(p for p in report.parts if any(place in f.where for f in p.findings))
+    assert f"- where: ` {places.location(place)}" in reports.part_markdown(part)
+    page = html_report.page(gradescope.from_report(report))
+    assert f'<mark class="here">{place["line"]:>4} | ' in page
+    found = json.loads(reports.as_json(report))["findings"]
+    assert any(place["code"] in [w["code"] for w in f["where"]] for f in found)
 
 
 TENSOR = ENGINES / "tensor"
@@ -250,3 +266,82 @@ def test_a_needle_engines_new_list_of_contributions_is_the_place(
     ).grade()
     place = _array_place(report, "accumulation")
     assert place["code"] == wrong, place
+
+
+# --- order on DeZero-style and needle-style engines ----------------------------------------
+
+NEEDLE_TOPO = """    order, seen = [], set()
+
+    def visit(node):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for x in node.inputs:
+            visit(x)
+        order.append(node)
+
+    for node in node_list:
+        visit(node)
+    return order
+"""
+#: A sort with no set of the nodes seen (``topo_without_visited``'s pattern): a node used
+#: twice is sorted, and handled, twice, its contributions passed on again.
+NEEDLE_UNSEEN = """    order = []
+
+    def visit(node):
+        for x in node.inputs:
+            visit(x)
+        order.append(node)
+
+    for node in node_list:
+        visit(node)
+    return order
+"""
+
+
+@pytest.mark.parametrize("seed", WHOLE_GRAPH_SEEDS)
+def test_a_needle_style_sort_without_a_seen_set_lists_its_lines(tmp_path, seed):
+    correct = (TENSOR / "correct" / "needle_style.py").read_text()
+    assert correct.count(NEEDLE_TOPO) == 1
+    path = tmp_path / "engine.py"
+    path.write_text(correct.replace(NEEDLE_TOPO, NEEDLE_UNSEEN))
+    task = load("tensor_autodiff", api="needle")
+    places = _order_places(TensorGrader(task, path, grading_seed=seed, examples=4).grade())
+    changed = _body_lines(path.read_text(), changed_lines(correct, path.read_text()))
+    assert changed and changed <= {p["line"] for p in places}, (changed, places)
+    assert "find_topo_sort" in {p["function"] for p in places}
+    _no_op_backward(places)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_dezeros_traversal_without_generations_lists_its_lines(tmp_path, seed):
+    """DeZero before step 16 pops functions in the order they were added: ``where`` lists
+    ``Variable.backward`` and its ``add_func``, never a function's own ``backward``."""
+    family = _families()
+    bug = next(b for b in family.BUGS if b.name == "dezero_no_generations")
+    engine = family.FAMILIES["dezero"]
+    path = tmp_path / "engine.py"
+    subprocess.run(
+        [sys.executable, str(ENGINES / "families" / "bugs.py"), bug.name, str(path)],
+        check=True,
+        capture_output=True,
+    )
+    task = dataclasses.replace(load("scalar_autodiff"), api=from_option(engine.api_option))
+    places = _order_places(grade(task, path, grading_seed=seed))
+    assert places[0]["function"] == "Variable.backward"
+    functions = {p["function"] for p in places}
+    assert "Variable.backward.<locals>.add_func" in functions
+    # no function's own backward (``Add.backward``, ``Exp.backward``)
+    assert all(f.startswith("Variable.") or ".backward" not in f for f in functions), places
+    codes = {p["code"] for p in places}
+    assert "f = funcs.pop()" in codes and "funcs.append(f)" in codes, places
+
+
+def _families():
+    name = "chaingrade_where_family_bugs"  # as test_where loads it
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ENGINES / "families" / "bugs.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

@@ -170,9 +170,14 @@ TENSOR_SEEDS = (None, 1, 2)
 
 
 def _tensor_corpus():
-    name = "chaingrade_tensor_corpus"  # as test_tensor_reverse_pass loads it
+    # as test_tensor_reverse_pass loads it
+    return _loaded("chaingrade_tensor_corpus", ENGINES / "tensor" / "buggy.py")
+
+
+def _loaded(name: str, path: Path):
+    """The module at ``path``, loaded once under ``name`` (a table of bugs)."""
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ENGINES / "tensor" / "buggy.py")
+        spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
@@ -270,41 +275,24 @@ def test_a_needle_engines_new_list_of_contributions_is_the_place(
 
 # --- order on DeZero-style and needle-style engines ----------------------------------------
 
-NEEDLE_TOPO = """    order, seen = [], set()
-
-    def visit(node):
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        for x in node.inputs:
-            visit(x)
-        order.append(node)
-
-    for node in node_list:
-        visit(node)
-    return order
-"""
-#: A sort with no set of the nodes seen (``topo_without_visited``'s pattern): a node used
-#: twice is sorted, and handled, twice, its contributions passed on again.
-NEEDLE_UNSEEN = """    order = []
-
-    def visit(node):
-        for x in node.inputs:
-            visit(x)
-        order.append(node)
-
-    for node in node_list:
-        visit(node)
-    return order
-"""
+#: needle_style.py's ``find_topo_sort`` with no set of the nodes seen
+#: (``topo_without_visited``'s pattern): a node used twice is sorted, and handled, twice,
+#: its contributions passed on again. Each old text occurs once.
+NEEDLE_UNSEEN = [
+    ("    order, seen = [], set()\n", "    order = []\n"),
+    ("        if id(node) in seen:\n            return\n        seen.add(id(node))\n", ""),
+]
 
 
 @pytest.mark.parametrize("seed", WHOLE_GRAPH_SEEDS)
 def test_a_needle_style_sort_without_a_seen_set_lists_its_lines(tmp_path, seed):
     correct = (TENSOR / "correct" / "needle_style.py").read_text()
-    assert correct.count(NEEDLE_TOPO) == 1
+    wrong = correct
+    for old, new in NEEDLE_UNSEEN:
+        assert wrong.count(old) == 1
+        wrong = wrong.replace(old, new)
     path = tmp_path / "engine.py"
-    path.write_text(correct.replace(NEEDLE_TOPO, NEEDLE_UNSEEN))
+    path.write_text(wrong)
     task = load("tensor_autodiff", api="needle")
     places = _order_places(TensorGrader(task, path, grading_seed=seed, examples=4).grade())
     changed = _body_lines(path.read_text(), changed_lines(correct, path.read_text()))
@@ -338,10 +326,5 @@ def test_dezeros_traversal_without_generations_lists_its_lines(tmp_path, seed):
 
 
 def _families():
-    name = "chaingrade_where_family_bugs"  # as test_where loads it
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ENGINES / "families" / "bugs.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    # as test_where loads it
+    return _loaded("chaingrade_where_family_bugs", ENGINES / "families" / "bugs.py")

@@ -328,3 +328,50 @@ def test_dezeros_traversal_without_generations_lists_its_lines(tmp_path, seed):
 def _families():
     # as test_where loads it
     return _loaded("chaingrade_where_family_bugs", ENGINES / "families" / "bugs.py")
+
+
+# --- the tracer: a gradient set to an equal value, but another object -----------------------
+
+#: DeZero's ``x.grad = gx`` before step 14's fix, in a few lines of our own: ``x * x``
+#: hands two equal gradients (other objects) to ``x``, the second stored over the first.
+EQUAL_OVER_EQUAL = """
+class Box:
+    def __init__(self, data):
+        self.data = data
+
+
+class Var:
+    def __init__(self, data):
+        self.data, self.grad = data, None
+
+
+def backward(x, contributions):
+    for gx in contributions:
+        x.grad = Box(gx)  # the line that stores over
+"""
+
+
+def test_a_write_of_an_equal_value_in_another_object_is_seen(tmp_path):
+    """A gradient held in an attribute (``x.grad``, None until it is first set), the same
+    object read after read, is compared by object too: the second ``x.grad = Box(0.7)``
+    is a write (0.7 over 0.7), where by value alone it was none."""
+    tracing = _loaded("chaingrade_tracing_alone", ROOT / "graders" / "sandbox" / "tracing.py")
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "equal_over_equal.py").write_text(EQUAL_OVER_EQUAL)
+    engine = _loaded("chaingrade_equal_over_equal", folder / "equal_over_equal.py")
+    x = engine.Var(0.7)
+    # the worker's number: the API's read of a gradient object (``Box.data``)
+    tracer = tracing.Tracer(str(folder), lambda box: None if box is None else box.data)
+    tracer.watch(0, lambda: x.grad)  # None until the first write
+    tracer.start()
+    tracer.enter("backward")
+    engine.backward(x, [float("0.7"), float("0.7")])
+    tracer.finish()
+    writes = [w for w in tracer.result["writes"] if w[2] == 0]
+    line = (
+        EQUAL_OVER_EQUAL.splitlines().index("        x.grad = Box(gx)  # the line that stores over")
+        + 1
+    )
+    assert [w[3:5] for w in writes] == [[0.7, None], [0.7, 0.7]], writes
+    assert {w[5][0][1] for w in writes} == {line}

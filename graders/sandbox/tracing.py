@@ -120,23 +120,9 @@ class Tracer:
         """Watch a gradient: ``read()`` gives what the node holds, ``self.number`` makes it a
         number (the worker's ``number``)."""
         # Read first: a property that reads it runs traced, and must see it unwatched.
-        if self._same_object(read):  # an attribute, not made anew by each read
-            read = _ByIdentity(read)
+        read = _Watched(read)
         self._state[index] = self._read(read)
         self.watched.append((index, read))
-
-    def _same_object(self, read):
-        """Does ``read()`` give the very same object twice (an attribute that holds it)?
-        Then a write of an equal value, but another object, is seen too (``x.grad = gx``
-        over an equal gradient; a seed of zeros set over zeros)."""
-        self._reading, reading = True, self._reading
-        try:
-            first = read()
-            return first is read() and first is not None and type(first) is not float
-        except BaseException:
-            return False
-        finally:
-            self._reading = reading
 
     def enter(self, phase):
         """The next phase (``backward``): what the grader's own code did in between is no
@@ -204,9 +190,14 @@ class Tracer:
         try:
             raw = read()
             value = raw if type(raw) is float else self.number(raw)
+            if read.by_object is None and raw is not None and type(raw) is not float:
+                # Does it give the very same object again (an attribute that holds it)?
+                # Then a write of an equal value, but another object, is seen too
+                # (``x.grad = gx`` over an equal gradient; zeros set over zeros). Asked once.
+                read.by_object = read() is raw
         except BaseException:  # a student's property may raise anything
             return ("raised", None)
-        if isinstance(read, _ByIdentity):  # the object it holds, and its value
+        if read.by_object:  # the object it holds, and its value
             self._objects[id(raw)] = raw  # kept alive so ids stay unique
             return (id(raw), repr(value), value if type(value) in (float, list) else None)
         if type(value) is list:  # an array's ``[shape, data]`` (the tensor kind's number)
@@ -546,11 +537,13 @@ class Tracer:
         }
 
 
-class _ByIdentity:
-    """A watched gradient's read whose object is compared by identity besides value."""
+class _Watched:
+    """A watched gradient's read, and whether what it holds is compared by object besides
+    value (None until it first holds an object that is no float)."""
 
     def __init__(self, read):
         self.read = read
+        self.by_object = None
 
     def __call__(self):
         return self.read()

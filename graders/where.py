@@ -24,11 +24,12 @@ decides the place:
   (``_ordered``). Numbers are floats or NumPy arrays (``graders.places.same``); zeros say
   nothing about where they were made, and ``2 - x`` that runs ``x - y``'s very function (an
   alias ``__rsub__ = __sub__``) has no line of its own: no place.
-* ``accumulation``: the finding's own case, the node whose gradient is wrong watched: the
-  first write that left one contribution (computed here from the reference, as the
-  chain rule says) where the sum of the earlier ones and it belonged; with none, the
-  first such store into a dict of the reverse pass (gradients kept in a dict: the line
-  that overwrote there).
+* ``accumulation``: the finding's own case, the node whose gradient is wrong watched (the
+  tensor kind: every node used more than once): the first write that left one
+  contribution (computed from the reference, as the chain rule says) where the sum of the
+  earlier ones and it belonged; with none, the first such store into a dict of the
+  reverse pass (gradients kept in a dict: the line that overwrote there; kept in lists,
+  needle's, a list counts as the sum of its contributions). Floats or arrays alike.
 * ``order``: the traversal's lines: the case's reverse pass, in the functions that ran in
   the reverse pass of every op's contrast and in no op's forward (``_traversal``).
 * ``seed``: the last write to the output's gradient during the reverse pass (a seed
@@ -56,8 +57,9 @@ tensor kind's ``graders.tensor.where``, the forward kind's ``graders.forward.whe
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
+
+import numpy as np
 
 from graders import root_cause
 from graders.places import Sources, same
@@ -129,7 +131,7 @@ def _decide(plan: dict, outcome: dict, contrasts: dict[str, dict]):
     if step == "seed":
         return _listed(_seed_place(trace)), None
     if step == "accumulation":
-        return _listed(_overwrite_place(trace, plan["watch"][0], plan["contributions"])), None
+        return _listed(_overwrite_place(trace, plan["watch"], plan["contributions"])), None
     if step == "order":
         return _traversal(trace, contrasts), None
     # Contrasts that ran a reverse pass, traced, from a function other than this op's
@@ -492,24 +494,54 @@ def _made_in(code: tuple, functions: set[tuple]) -> bool:
     return any(f[0] == code[0] and f[2] in names for f in functions)
 
 
-def _overwrite_place(trace: dict, node: int, contributions: list[float]):
-    """The first write to ``node``'s gradient that left one contribution where the sum of
-    the earlier gradient and it belonged: the line that overwrote."""
-
-    def one_of(value):
-        return any(_close(value, c) for c in contributions)
-
-    writes = [w for w in trace["writes"] if w["phase"] == "backward" and w["index"] == node]
-    # Kept in a dict (minitorch's ``derivatives``): the node's gradient object is written
-    # once, from the dict, and it is a store into the dict that overwrote.
+def _overwrite_place(trace: dict, nodes: list[int], contributions: list[list]):
+    """The first write to a watched node's gradient (``nodes``, each with its consumers'
+    ``contributions``) that left one contribution where the sum of the earlier gradient
+    and it belonged: the line that overwrote. Numbers are floats or arrays."""
+    events = []
+    for node, parts in zip(nodes, contributions):
+        writes = [w for w in trace["writes"] if w["phase"] == "backward" and w["index"] == node]
+        events += [(w, parts) for w in writes]
+    # Kept in a dict (minitorch's ``derivatives``, needle's lists of contributions): the
+    # node's gradient is written once, from the dict, and a store into it overwrote.
     stores = [s for s in trace.get("stores", ()) if s["phase"] == "backward"]
-    for write in [*sorted(writes, key=_seq), *sorted(stores, key=_seq)]:
-        new, was = write["value"], write["was"]
-        if type(new) is not float or type(was) is not float or was == 0.0:
+    every = [part for parts in contributions for part in parts]
+    events = sorted(events, key=lambda e: _seq(e[0])) + [
+        (s, every) for s in sorted(stores, key=_seq)
+    ]
+    for write, parts in events:
+        new, was = _array(write["value"]), _array(write["was"])
+        if new is None or was is None or not np.any(was):
             continue
-        if one_of(new) and not one_of(new - was):
+        if _one_of(new, parts) and not _one_of(_minus(new, was), parts):
             return write["place"][0]
     return None
+
+
+def _array(number) -> np.ndarray | None:
+    """A traced number (a float, or ``(shape, data)``) as an array."""
+    if number is None:
+        return None
+    if type(number) is float:
+        return np.asarray(number)
+    return np.asarray(number[1], dtype=np.float64).reshape(number[0])
+
+
+def _minus(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    return a - b if a.shape == b.shape or a.size == 1 or b.size == 1 else None
+
+
+def _one_of(value: np.ndarray | None, parts) -> bool:
+    """Is ``value`` one of the contributions (a float is a one-number array's)?"""
+    if value is None:
+        return False
+    for part in parts:
+        part = np.asarray(part, dtype=np.float64)
+        if part.size == value.size and np.allclose(
+            value.reshape(part.shape), part, rtol=1e-9, atol=1e-12
+        ):
+            return True
+    return False
 
 
 def _codes(trace: dict, phase: str) -> set[tuple]:
@@ -519,7 +551,3 @@ def _codes(trace: dict, phase: str) -> set[tuple]:
 
 def _code(place) -> tuple:
     return (place[0], place[3], place[2])
-
-
-def _close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)

@@ -141,6 +141,34 @@ def test_an_op_built_on_a_wrong_op_names_it_as_the_root_cause_once(
         assert result.score == pytest.approx(share), result.part.name
 
 
+#: Ops that raise, in correct/dual_class.py: (op, its right line, the line that raises).
+RAISES = [
+    (
+        "cos",
+        "return Dual(math.cos(x.val), -math.sin(x.val) * x.der)",
+        "return Dual(math.cos(x.val), -math.sin(x.val) * x.derivative)",
+    ),
+    (
+        "tanh",
+        "return Dual(value, (1 - value**2) * x.der)",
+        "return Dual(value, (1 - value**2) * x.der[0])",
+    ),
+]
+
+
+@pytest.mark.parametrize(("op", "right", "wrong", "seed"), seed_params(RAISES, SEEDS))
+def test_an_op_that_raises_points_at_the_line_that_raised(tmp_path, op, right, wrong, seed):
+    correct = (ENGINES / "correct" / "dual_class.py").read_text()
+    assert correct.count(right) == 1
+    engine = tmp_path / "engine.py"
+    engine.write_text(correct.replace(right, wrong))
+    report = _grade(engine, tmp_path / "graded", seed)
+    finding = next(f for f in report.findings if f.step == "error" and f.op == op)
+    assert finding.where, finding.summary()
+    place = finding.where[0]
+    assert place["code"] == wrong and place["function"] == op, place
+
+
 def test_the_built_on_engine_without_a_bug_gets_full_marks(tmp_path):
     report = _grade(ENGINES / "built_on" / "correct.py", tmp_path, SEEDS[0])
     assert report.findings == [], [f.summary() for f in report.findings]

@@ -79,7 +79,7 @@ def _plan(finding: Finding) -> dict | None:
             "step": "accumulation",
             "job": _job(composition, point),
             "watch": [node],
-            "contributions": contributions,
+            "contributions": [contributions],
         }
     if finding.step == "seed":
         out = composition.output

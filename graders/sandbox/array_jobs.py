@@ -161,7 +161,8 @@ def trace_array_one(module, api, job, point):
     under the tracer, a watched gradient read as ``[shape, data]``; when the engine raised,
     ``{"error", "raised"}``: where in the submission (untraced when ``job["events"]`` is
     False: only that is wanted)."""
-    tracer = Tracer(job["folder"], _array_number)
+    # a node stored into a container (needle's lists of contributions): its value, as read
+    tracer = Tracer(job["folder"], _array_number, item=functools.partial(_value_of, api["value"]))
     traced = tracer if job.get("events", True) else None
     try:
         outcome = run_array_one(module, api, job["trace"], point, traced, job.get("watch", ()))
@@ -169,6 +170,10 @@ def trace_array_one(module, api, job, point):
         tracer.raised(exc)
         return {"error": exc.info, "raised": tracer.failed}
     return {**outcome, "trace": tracer.result}
+
+
+def _value_of(path, node):
+    return _array_number(access(node, path))
 
 
 def _array_number(value):

@@ -437,7 +437,8 @@ def trace_one(module, api, job, point):
     make = leaf_maker(module, api)
     nodes = [make(v) for v in point]
     wrap = make if api["constants"] == "leaf" else float
-    tracer = Tracer(job["folder"], number)
+    # a node stored into a container (needle's lists of contributions): its value, as read
+    tracer = Tracer(job["folder"], number, item=functools.partial(_value_of, api["value"]))
     tracer.known(*point, *read_values(nodes))
     if job.get("events", True):  # False: only where it raises (a recursion, traced, overflows)
         tracer.start()
@@ -468,3 +469,7 @@ def trace_one(module, api, job, point):
 
 def _gradient_of(node, path):
     return access(node, path)
+
+
+def _value_of(path, node):
+    return number(access(node, path))

@@ -30,7 +30,13 @@ the libraries' code never counts):
 
 * ``stores``: every number stored into a dict a frame of the submission holds (a reverse
   pass that keeps gradients in a dict: ``derivatives[v.unique_id] = d``), with the number
-  it replaced (``was``) and the place that stored it;
+  it replaced (``was``) and the place that stored it; after a line that stores into a
+  container (``STORE_SUBSCR``, read from its bytecode), also a list of contributions put
+  in a dict's place or an item of a list put over another (needle's
+  ``node_to_output_grads_list[inp] = [grad]``, ``grads[0] = g``: a list counts as the sum
+  of its items, an engine's node as its value, read as the API says: ``item``), and the
+  very object a slot held stored into it again (``derivatives[k] = d`` with ``d`` what
+  that line stored there before: no change to see, yet a store over the earlier value);
 
 and apart from the record, :attr:`Tracer.failed`: when the run raised (:meth:`Tracer.raised`),
 the line of the submission that raised, with their lines that called it, innermost first,
@@ -44,6 +50,7 @@ a finding then has no place, never a wrong one.
 """
 
 import collections
+import dis
 import sys
 
 #: The most events recorded in one traced run; more and the record is dropped.
@@ -56,6 +63,8 @@ MOST_FRAMES = 100000
 MOST_SCANNED = 64
 #: The most numbers an array may hold to be recorded (a bigger one is no number).
 MOST_ELEMENTS = 256
+#: Loads whose name the statement of a ``STORE_SUBSCR`` line starts with: the value stored.
+_NAME_LOADS = ("LOAD_FAST", "LOAD_DEREF", "LOAD_NAME", "LOAD_FAST_LOAD_FAST", "LOAD_FAST_CHECK")
 
 
 class Disturbed(Exception):
@@ -66,10 +75,13 @@ class Tracer:
     """Records what :func:`Tracer.record` describes while started, for code under ``folder``.
 
     ``watched``: ``[(index, read)]``, each ``read()`` the number a node's gradient reads as
-    now (a float, None, or anything else), looked at on every event."""
+    now (a float, None, or anything else), looked at on every event. ``item(value)``: an
+    object stored into a container (an engine's node) as a number, or None (the worker's:
+    the node's value read as the API says)."""
 
-    def __init__(self, folder, number=float):
+    def __init__(self, folder, number=float, item=None):
         self.number = number
+        self.item = item
         self.folder = folder.rstrip("/") + "/"
         self.phase = "forward"
         self.lines = []
@@ -77,12 +89,14 @@ class Tracer:
         self.writes = []
         self.stores = []
         self._items = {}  # (id of a dict, key) -> the value it held last
-        self._tables = {}  # id -> every dict looked into
+        self._tables = {}  # id -> every dict and list looked into
+        self._store_lines = {}  # code -> {line: the name its stored value is loaded from}
         self.watched = []
         self.failed = None  # the places of the line that raised, from its traceback
         self._last = {}  # frame -> the line it last ran
         self._seen = {}  # id -> float, every float met (kept alive so ids stay unique)
         self._held = []  # every gradient object watched (kept alive so ids stay unique)
+        self._objects = {}  # id -> every object a gradient read by identity held
         self._state = {}  # watched index -> what it read last
         self._codes = {}  # code -> its key, or None for code outside the folder
         self._events = 0
@@ -106,6 +120,7 @@ class Tracer:
         """Watch a gradient: ``read()`` gives what the node holds, ``self.number`` makes it a
         number (the worker's ``number``)."""
         # Read first: a property that reads it runs traced, and must see it unwatched.
+        read = _Watched(read)
         self._state[index] = self._read(read)
         self.watched.append((index, read))
 
@@ -175,8 +190,16 @@ class Tracer:
         try:
             raw = read()
             value = raw if type(raw) is float else self.number(raw)
+            if read.by_object is None and raw is not None and type(raw) is not float:
+                # Does it give the very same object again (an attribute that holds it)?
+                # Then a write of an equal value, but another object, is seen too
+                # (``x.grad = gx`` over an equal gradient; zeros set over zeros). Asked once.
+                read.by_object = read() is raw
         except BaseException:  # a student's property may raise anything
             return ("raised", None)
+        if read.by_object:  # the object it holds, and its value
+            self._objects[id(raw)] = raw  # kept alive so ids stay unique
+            return (id(raw), repr(value), value if type(value) in (float, list) else None)
         if type(value) is list:  # an array's ``[shape, data]`` (the tensor kind's number)
             return (repr(value), value)
         if type(value) is not float:
@@ -272,7 +295,7 @@ class Tracer:
         if kind == "return":
             found += [(v, "return") for v in self._floats(arg)]
         if kind != "call":
-            self._check_stores(local, key_done, done, outer)
+            self._check_stores(frame.f_code, local, key_done, done, outer)
         for value, how in found:
             new = self._new(value)
             if new or how != "local":  # handed on or returned: where a number goes, too
@@ -282,28 +305,117 @@ class Tracer:
                 place = [self._place(key_done, done), *self._stack(outer)]
                 self.numbers.append([self._events, self.phase, how, plain, new, place])
 
-    def _check_stores(self, local, key_done, done, outer):
+    def _check_stores(self, code, local, key_done, done, outer):
         """A number stored into a dict a frame holds (``derivatives[v.unique_id] = d``, a
         reverse pass that keeps gradients in a dict): recorded with the value it replaced
-        (``was``: None when it held none, or no number)."""
+        (``was``: None when it held none, or no number). After a line that stores into a
+        container, lists too, and the same object stored again (``_stored_again``)."""
         try:
-            tables = [v for v in list(local.values())[:MOST_SCANNED] if type(v) is dict]
+            held = list(local.values())[:MOST_SCANNED]
         except BaseException:
             return
+        tables = [v for v in held if type(v) is dict]
+        storing = self._storing(code).get(done, False) is not False
+        changed = False
         for table in tables:
-            self._tables.setdefault(id(table), table)  # kept alive so ids stay unique
-            for key, value in list(table.items())[:MOST_SCANNED]:
-                slot = (id(table), key)
-                was = self._items.get(slot)
-                if was is value or not self._is_number(value):
-                    self._items[slot] = value
-                    continue
-                self._items[slot] = value
-                plain, before = self._plain(value), None
-                if was is not None and self._is_number(was):
-                    before = self._plain(was)
-                place = [self._place(key_done, done), *self._stack(outer)]
-                self.stores.append([self._events, self.phase, plain, before, place])
+            items = list(table.items())[:MOST_SCANNED]
+            changed |= self._slots(table, items, storing, key_done, done, outer)
+        if not storing:
+            return
+        # a dict's lists of contributions (a frame's own lists are queues and orders)
+        lists = [v for t in tables for v in list(t.values())[:MOST_SCANNED] if type(v) is list]
+        for items in lists:  # an item put over another: ``grads[node][0] = g``
+            changed |= self._slots(
+                items, list(enumerate(items[:MOST_SCANNED])), True, key_done, done, outer
+            )
+        if not changed:
+            self._stored_again(local, tables + lists, code, done, outer)
+
+    def _slots(self, container, items, storing, key_done, done, outer):
+        """Record each slot of ``container`` that holds another object than it did; True
+        if any did (a slot new or changed)."""
+        self._tables.setdefault(id(container), container)  # kept alive so ids stay unique
+        changed = False
+        for key, value in items:
+            slot = (id(container), key)
+            missing = slot not in self._items
+            was = self._items.get(slot)
+            if not missing and was is value:
+                continue
+            changed = True
+            self._items[slot] = value
+            if self._is_number(value) or (storing and not missing):
+                self._store(value, was, key_done, done, outer)
+        return changed
+
+    def _stored_again(self, local, containers, code, done, outer):
+        """The line stored the very object a slot held (``derivatives[k] = d`` again, its
+        value the object of the name the statement loads first): nothing changed, so the
+        slot it stored into is one that holds that object already, stored over with what
+        it held (needle's ``grads[node][0] = g`` too, where the list was made elsewhere)."""
+        name = self._storing(code).get(done)
+        if not name or name not in local:
+            return
+        value, key_done = local[name], self._key(code)
+        for container in containers:
+            items = container.items() if type(container) is dict else enumerate(container)
+            if any(held is value for _, held in list(items)[:MOST_SCANNED]):
+                self._store(value, value, key_done, done, outer)
+                return
+
+    def _store(self, value, was, key_done, done, outer):
+        plain = self._amount(value)
+        if plain is None:
+            return
+        before = None if was is None else self._amount(was)
+        place = [self._place(key_done, done), *self._stack(outer)]
+        self.stores.append([self._events, self.phase, plain, before, place])
+
+    def _amount(self, value):
+        """A stored value as a number: a number as it is, a list as the sum of its items,
+        an engine's node by ``item``; None if it is none of these."""
+        if self._is_number(value):
+            return self._plain(value)
+        if type(value) is list:
+            total = None
+            for part in [self._amount(v) for v in value[:MOST_SCANNED]]:
+                total = part if total is None else _added(total, part)
+                if total is None:
+                    return None
+            return total
+        if self.item is None:
+            return None
+        self._reading, reading = True, self._reading  # the API's read is no line of the run
+        try:
+            found = self.item(value)
+        except BaseException:
+            return None
+        finally:
+            self._reading = reading
+        return found if type(found) is float or _is_plain_array(found) else None
+
+    def _storing(self, code):
+        """The lines of ``code`` that store into a container (``x[k] = v``), each with the
+        name the statement loads first (the value stored, when a name), or None."""
+        found = self._store_lines.get(code)
+        if found is None:
+            found = {}
+            try:
+                start, first = None, None
+                for ins in dis.get_instructions(code):
+                    line = _line_of(ins)
+                    if line is not None and line != start:
+                        start, first = line, None
+                    if first is None and ins.opname not in ("RESUME", "NOP", "CACHE"):
+                        first = ins
+                    if ins.opname == "STORE_SUBSCR" and start is not None and first is not None:
+                        name = first.argval if first.opname in _NAME_LOADS else None
+                        name = name[0] if isinstance(name, tuple) else name
+                        found[start] = name if isinstance(name, str) else None
+            except BaseException:
+                found = {}
+            self._store_lines[code] = found
+        return found
 
     def _check_writes(self, key_done, done, outer):
         for index, read in self.watched:
@@ -311,7 +423,7 @@ class Tracer:
             if now != self._state[index]:
                 old = self._state[index]
                 self._state[index] = now
-                value, was = now[1], old[1]
+                value, was = now[-1], old[-1]
                 place = [self._place(key_done, done), *self._stack(outer)]
                 self.writes.append([self._events, self.phase, index, value, was, place])
 
@@ -423,6 +535,39 @@ class Tracer:
             "writes": self.writes,
             "stores": self.stores,
         }
+
+
+class _Watched:
+    """A watched gradient's read, and whether what it holds is compared by object besides
+    value (None until it first holds an object that is no float)."""
+
+    def __init__(self, read):
+        self.read = read
+        self.by_object = None
+
+    def __call__(self):
+        return self.read()
+
+
+def _line_of(ins):
+    """An instruction's line (3.13 and later: ``line_number``; before: where one starts)."""
+    line = getattr(ins, "line_number", None)
+    if line is None and type(ins.starts_line) is int:
+        line = ins.starts_line
+    return line
+
+
+def _is_plain_array(value):
+    return type(value) is list and len(value) == 2 and type(value[1]) is list
+
+
+def _added(a, b):
+    """Two plain numbers' sum (floats, or arrays of one shape as ``[shape, data]``)."""
+    if type(a) is float and type(b) is float:
+        return a + b
+    if type(a) is list and type(b) is list and _is_plain_array(a) and a[0] == b[0]:
+        return [a[0], [x + y for x, y in zip(a[1], b[1])]]
+    return None
 
 
 def _behind_a_function(trace):

@@ -10,8 +10,11 @@ gradient. ``shape`` and ``unbroadcast`` run at distinct numbers of the case's sh
 shrunk case of zeros says nothing about where a number was made). An ``error`` the
 student's code raised is run again on its case, untraced: the line that raised, from the
 traceback (``graders.where``). A wrong traversal (``order``) is its case's reverse pass,
-traced: the traversal's lines (``graders.where``); the other findings of the whole graph
-(``accumulation``, ``seed``) get no place yet.
+traced: the traversal's lines (``graders.where``). An ``accumulation`` is its case's
+reverse pass, every node used more than once watched, each with its consumers'
+contributions (MyGrad's, :func:`_contributions`): the first write or store that left one
+of them where the sum belonged. A ``seed`` (the projection's check) is its case's reverse
+pass, the loss's gradient watched: where it is set last, or where the reverse pass starts.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ import functools
 
 import numpy as np
 
+from graders.model import array_ops as ops
 from graders.model.array_composition import ArrayComposition
 from graders.model.array_oracles import reference
 from graders.places import same
 from graders.presets import Preset
 from graders.results import Finding
+from graders.tensor import projection
 from graders.tensor.probes import fixed_cases, values
 from graders.where import RAISED, traced_places
 
@@ -57,21 +62,28 @@ def _job(composition: ArrayComposition, flat) -> dict:
 
 
 def _plan(finding: Finding) -> dict | None:
-    case = finding.case or {}
-    if "array_composition" not in case:
+    given = finding.case or {}
+    if finding.step == "seed" and "array_composition" not in given:
+        given = case(*projection.CASE)  # the projection's check: a leaf, projected
+    if "array_composition" not in given:
         return None
-    composition = ArrayComposition.from_json(case["array_composition"])
-    if finding.step == "error" and case.get("error") in RAISED:  # never a crash or hang
+    composition = ArrayComposition.from_json(given["array_composition"])
+    if finding.step == "error" and given.get("error") in RAISED:  # never a crash or hang
         # Untraced: the traceback says where (a tracer under a deep recursion overflows).
-        return {"step": "error", "job": {**_job(composition, case["points"]), "events": False}}
+        return {"step": "error", "job": {**_job(composition, given["points"]), "events": False}}
     if finding.step == "order":  # the traversal's lines, from the case's reverse pass
-        return {"step": "order", "job": _job(composition, case["points"]), "watch": []}
+        return {"step": "order", "job": _job(composition, given["points"]), "watch": []}
+    if finding.step == "seed":  # the loss's gradient: where it is set, or left unset
+        watch = [composition.size - 1]
+        return {"step": "seed", "job": _job(composition, given["points"]), "watch": watch}
+    if finding.step == "accumulation":
+        return _accumulation(composition, given["points"])
     if finding.step not in ONE_OP_STEPS:
         return None
     k = len(composition.inputs)  # the op's node, right after its leaves and ``w``
     if composition.size != k + 3 or composition.node(k).op != finding.op:
         return None  # not one op alone
-    points = case["points"]
+    points = given["points"]
     if finding.step in STRUCTURAL_STEPS:  # any numbers show it: distinct ones, never zeros
         leaves = composition.inputs[:-1]  # positive (a denominator, a log), each its own
         spread = [
@@ -93,6 +105,50 @@ def _plan(finding: Finding) -> dict | None:
         return None
     leaf = list(dict.fromkeys(args)).index(args[position])
     return {**plan, "watch": [leaf, k], "leaf": leaf, "output": k}
+
+
+def _accumulation(composition: ArrayComposition, flat) -> dict | None:
+    """Every node used more than once watched, with what each use contributes to its
+    gradient: the engine keeps one of them somewhere."""
+    arrays = [
+        np.asarray(v, dtype=np.float64).reshape(i.shape)
+        for v, i in zip(flat, composition.inputs[:-1])
+    ]
+    ref = reference(composition, arrays)
+    if ref is None:
+        return None
+    used = [k for k in range(composition.size) if len(composition.consumers[k]) >= 2]
+    parts = [_contributions(composition, ref, k) for k in used]
+    if not used or None in parts:
+        return None
+    return {
+        "step": "accumulation",
+        "job": _job(composition, flat),
+        "watch": used,
+        "contributions": parts,
+    }
+
+
+def _contributions(composition: ArrayComposition, ref, k: int) -> list | None:
+    """What each use of node ``k`` adds to its gradient (trusted): the vector-Jacobian
+    product of the consumer, at its own gradient, with respect to that argument (MyGrad)."""
+    from mygrad.tensor_base import Tensor, tensor
+
+    found = []
+    for consumer in dict.fromkeys(composition.consumers[k]):
+        node = composition.node(consumer)
+        args = [tensor(ref.values[a]) for a in node.args]
+        with np.errstate(all="ignore"):
+            out = ops.get(node.op).reference(args, node.p)
+            if not isinstance(out, Tensor):  # the catalog's references are MyGrad's
+                return None
+            out.backward(ref.grads[consumer])
+        for a, arg in zip(node.args, args):
+            if a == k:
+                if arg.grad is None:
+                    return None
+                found.append(np.array(arg.grad, dtype=np.float64).tolist())
+    return found
 
 
 def _contrast(preset, op: str):

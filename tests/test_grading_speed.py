@@ -3,7 +3,15 @@ measured in benchmarks/ (grading_speed.py, tensor_speed.py), never asserted here
 
 import dis
 import importlib
+import importlib.util
+import sys
+from pathlib import Path
 
+import pytest
+from suite_seeds import every_seed_params
+
+from graders.assignment import load
+from graders.grading import grade
 from graders.sandbox import frames
 
 
@@ -32,3 +40,51 @@ def test_the_lines_that_ask_for_frames_are_those_a_full_disassembly_finds():
         found = frames._lines_using(codes, asked)
         assert found == _full_disassembly(codes, asked)
         assert found  # the helpers do ask: the comparison is not of two empty sets
+
+
+# --- parts graded at once: a worker per process, not per part ------------------------------
+
+ENGINES = Path(__file__).resolve().parent / "engines"
+SEEDS = (0, 1, 2, 3, 4, 5)
+
+
+def _corpus():
+    """``engines/buggy.py`` as a module (``tests`` is not a package)."""
+    spec = importlib.util.spec_from_file_location("chaingrade_speed_corpus", ENGINES / "buggy.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _verdict(report):
+    """Everything a report grades: each part's score, cases and findings, in order."""
+    return [
+        (r.part.name, r.score, r.cases_digest, [(f.identity, f.message) for f in r.findings])
+        for r in report.parts
+    ]
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "cos_sign",  # a quick run grades this one at one seed; --full all three at six
+        pytest.param("solution", marks=pytest.mark.slow),
+        pytest.param("breadth_first_order", marks=pytest.mark.slow),
+    ],
+)
+@pytest.mark.parametrize("seed", every_seed_params("jobs", SEEDS))
+def test_parts_graded_at_once_give_what_one_at_a_time_gives(engine, seed, tmp_path):
+    """Three processes share the parts (each its own worker, its copies serving the parts
+    it takes): every part's score, cases (the digest) and findings are those of one process
+    grading all parts in turn."""
+    assignment = load("scalar_autodiff")
+    path = tmp_path / "engine.py"
+    if engine == "solution":
+        path.write_text(assignment.solution.read_text())
+    else:
+        _corpus().write(engine, path)
+    serial = grade(assignment, path, grading_seed=seed, examples=8, jobs=1)
+    shared = grade(assignment, path, grading_seed=seed, examples=8, jobs=3)
+    assert _verdict(shared) == _verdict(serial)
+    assert (serial.score == serial.max_score) == (engine == "solution")

@@ -4,6 +4,7 @@ measured in benchmarks/ (grading_speed.py, tensor_speed.py), never asserted here
 import dis
 import importlib
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -88,3 +89,17 @@ def test_parts_graded_at_once_give_what_one_at_a_time_gives(engine, seed, tmp_pa
     shared = grade(assignment, path, grading_seed=seed, examples=8, jobs=3)
     assert _verdict(shared) == _verdict(serial)
     assert (serial.score == serial.max_score) == (engine == "solution")
+
+
+def test_the_policy_reads_numpys_ufuncs_without_importing_its_lazy_submodules():
+    """The dormant-code rule names NumPy's ufuncs from ``numpy``'s own names: the same
+    set as reading every name, without the 150-odd lazy submodules (f2py, testing, ma)
+    reading them imports, in every grading process."""
+    script = (
+        "import sys; from graders.sandbox import dormant; import numpy\n"
+        "lazy = [m for m in ('numpy.f2py', 'numpy.testing', 'numpy.ma') if m in sys.modules]\n"
+        "every = {n for n in dir(numpy) if isinstance(getattr(numpy, n, None), numpy.ufunc)}\n"
+        "print(lazy, every <= dormant.CALLED_BY_PROTOCOL)"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert ran.stdout.split() == ["[]", "True"], ran.stderr

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from suite_seeds import every_seed_params
 
@@ -103,3 +104,45 @@ def test_the_policy_reads_numpys_ufuncs_without_importing_its_lazy_submodules():
     )
     ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert ran.stdout.split() == ["[]", "True"], ran.stderr
+
+
+def test_the_jobs_of_one_composition_get_the_references_each_gets_alone():
+    """A fixed machinery check's plan (a 63-node chain and its probes, many of them the
+    same op alone): each job's references computed together with the other jobs of its
+    composition are, number for number, what it gets alone."""
+    from graders.engine.jobs import expected_arrays, expected_of, plan
+    from graders.engine.probes import machinery_checks
+
+    ops = list(load("scalar_autodiff").parts[-1].ops)
+    composition, points = max(machinery_checks(ops, {}), key=lambda check: check[0].size)
+    jobs = plan(composition, points)
+    shared = {(len(c.inputs), c.nodes) for c, _ in jobs}  # the same op alone, named apart
+    assert len(shared) < len(jobs) / 4
+    for together, alone in zip(expected_of(jobs), [expected_arrays(*job) for job in jobs]):
+        assert together is not None and alone is not None
+        for a, b in zip(together, alone, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_point_that_breaks_an_op_sends_its_compositions_jobs_back_to_one_at_a_time(
+    monkeypatch,
+):
+    """Where the jobs of a composition together raise (``expected_arrays`` gives None),
+    each is computed alone: the job whose points break the op gets None, the other its
+    references, as each would alone."""
+    from graders.engine import jobs as engine_jobs
+    from graders.model.composition import Composition
+
+    composition = Composition.from_json(
+        {"inputs": ["x"], "names": ["n0"], "nodes": [{"op": "log", "args": [0]}]}
+    )
+    real = engine_jobs.expected_arrays
+
+    def breaks_below_zero(c, points):
+        return None if any(p[0] < 0 for p in points) else real(c, points)
+
+    monkeypatch.setattr(engine_jobs, "expected_arrays", breaks_below_zero)
+    fine, broken = engine_jobs.expected_of([(composition, [[2.0], [3.0]]), (composition, [[-1.0]])])
+    assert broken is None
+    for a, b in zip(fine, real(composition, [[2.0], [3.0]]), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -11,12 +11,15 @@ exclusive: a stage's time leaves out the stages measured inside it) of
 * ``worker``: starting or forking the part's worker (``BaseGrader.start``: the fresh
   worker of the first part, the zygote's copy after), and ending it;
 * ``search``: Hypothesis drawing the cases and running the search (``graders.search``);
-* ``oracles``: MyGrad and the numerical oracle (``model.oracles.reference_arrays``);
+* ``oracles``: MyGrad and the numerical oracle (``model.oracles.reference_arrays``; for
+  the array kind, ``tensor.ready``: the gate as a case is made ready, and the isolated
+  nodes' references);
 * ``round trips``: sending jobs and reading replies (``Runner.run``, less the oracles it
   overlaps with);
 * ``fixed``: building the fixed checks of ops alone (``model.probes.fixed_checks``);
-* ``checks``: checking a case, less its oracles and round trips (``check_case_all``:
-  planning the jobs, comparing every number, diagnosing a wrong one);
+* ``checks``: checking a case, less its oracles and round trips (``check_case_all``, the
+  array kind's ``_judge``: planning the jobs, comparing every number, diagnosing a wrong
+  one);
 * ``search`` is then Hypothesis itself: drawing the cases, running and shrinking;
 * ``other``: the rest (the sweep, scoring, locating findings);
 
@@ -48,6 +51,11 @@ STAGES = (
     ("graders.sandbox.runner", "Runner.run", "round trips"),
     ("graders.model.probes", "fixed_checks", "fixed"),
     ("graders.engine.grader", "EngineGrader.check_case_all", "checks"),
+    # the array kind's: the gate's stacked oracles as a case is made ready, the isolated
+    # nodes' references, and judging a case's replies
+    ("graders.tensor.grader", "ready", "oracles"),
+    ("graders.tensor.ready", "ReadyCase.probe_references", "oracles"),
+    ("graders.tensor.grader", "TensorGrader._judge", "checks"),
 )
 
 

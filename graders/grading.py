@@ -8,12 +8,15 @@
    one finding that says why.
 2. Grade each part in a fresh worker, so no part's grade depends on another's, and
    grading one part alone (as each pytest test does, even under ``pytest -n``) gives what
-   grading them all gives. A worker imports the submission once per grading (an import
-   error ends grading: every part at zero); each part is served by a copy of it forked
-   right after (``Runner.next_part``), the submission as just imported, and stopped when
-   the part is graded (:meth:`BaseGrader.grade_part`). Whatever the worker's guard saw (a
-   forbidden import, a forbidden folder, tampering with the worker) zeroes the part with
-   the reason; what it saw while importing zeroes every part.
+   grading them all gives. A worker imports the submission once (an import error ends
+   grading: every part at zero); each part is served by a copy of it forked right after
+   (``Runner.next_part``), the submission as just imported, and stopped when the part is
+   graded (:meth:`BaseGrader.grade_part`). With ``jobs`` above one, processes forked from
+   this one share the parts after the first, each with one worker of its own whose copies
+   serve the parts it takes (``_grade_shared``): a worker per process, not per part.
+   Whatever the worker's guard saw (a forbidden import, a forbidden folder, tampering with
+   the worker) zeroes the part with the reason; what it saw while importing zeroes every
+   part.
 3. The Report: the parts in the assignment's order, and every part's findings ordered by
    cause. With a private grading seed, the seed is blanked from every text the
    submission could have put it in.
@@ -32,8 +35,8 @@ import hashlib
 import multiprocessing
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
-from multiprocessing.connection import Connection, wait
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TypeVar
@@ -200,47 +203,64 @@ class BaseGrader:
         rest = parts[1:]
         if isinstance(first[0], Finding) or not rest:
             return
-        if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        helpers = self._helpers(jobs, len(rest))
+        if not helpers:
             yield from (self.grade_in_fresh_worker(part) for part in rest)
             return
-        self.runner.cleanup()  # each forked process starts a worker of its own
-        yield from self._grade_forked(rest, jobs)
+        yield from self._grade_shared(rest, helpers)
 
-    def _grade_forked(self, parts: tuple[Part, ...], jobs: int) -> list[PartOutcome]:
-        """Each part graded in a process forked from this one, ``jobs`` at once. The child
-        starts as this grader is (a fork: nothing is pickled to it) and sends back only
-        its result, through a pipe of its own."""
+    def _helpers(self, jobs: int, parts: int) -> int:
+        """How many processes grade parts beside this one: ``jobs`` at once in all, no more
+        than there are parts, each with a worker user of its own (this one keeps its own)."""
+        helpers = min(jobs, parts) - 1
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return 0
+        pool = self._runner.pool if self._runner is not None else []
+        return min(helpers, len(pool) - 1) if pool else helpers
+
+    def _grade_shared(self, parts: tuple[Part, ...], helpers: int) -> list[PartOutcome]:
+        """Each part graded once, by this process (its worker's next copy, as with one job)
+        or by one of ``helpers`` processes forked from it, each of which starts one worker
+        and grades whatever part is next (``_next_parts``) from that worker's copies: a
+        worker per process, not per part. The helpers start as this grader is (a fork:
+        nothing is pickled to them) and send back only their outcomes."""
         context = multiprocessing.get_context("fork")
-        outcomes: list[PartOutcome | None] = [None] * len(parts)
-        waiting = list(enumerate(parts))
-        running: dict[Connection, tuple[int, BaseProcess]] = {}
-        while waiting or running:
-            while waiting and len(running) < jobs:
-                index, part = waiting.pop(0)
-                receive, send = context.Pipe(duplex=False)
-                process = context.Process(target=self._grade_in_child, args=(part, send))
-                process.start()
-                send.close()  # the child's end: the pipe reads EOF once the child is gone
-                running[receive] = (index, process)
-            for ready in wait(list(running)):
-                assert isinstance(ready, Connection)  # wait() gives back what it was given
-                index, process = running.pop(ready)
-                try:
-                    outcomes[index] = ready.recv()
-                except EOFError:
-                    raise RuntimeError(
-                        f"grading part {parts[index].name!r} in a forked process failed "
-                        f"(exit code {process.exitcode}; its traceback is above)"
-                    ) from None
-                finally:
-                    ready.close()
-                    process.join()
-        return [o for o in outcomes if o is not None]
+        taken = context.Value("i", 0)  # how many parts were taken, under its own lock
+        running: list[tuple[Connection, BaseProcess]] = []
+        for _ in range(helpers):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=self._grade_in_helper, args=(parts, taken, send))
+            process.start()
+            send.close()  # the helper's end: the pipe reads EOF once the helper is gone
+            running.append((receive, process))
+        outcomes: dict[int, PartOutcome] = {}
+        for index in _next_parts(taken, len(parts)):
+            outcomes[index] = self.grade_in_fresh_worker(parts[index])
+        for receive, process in running:
+            with receive:
+                while True:
+                    try:
+                        index, outcome = receive.recv()
+                    except EOFError:
+                        break
+                    outcomes[index] = outcome
+            process.join()
+        if len(outcomes) < len(parts):
+            failed = [p.name for i, p in enumerate(parts) if i not in outcomes]
+            raise RuntimeError(
+                f"grading parts {failed} in a forked process failed (its traceback is above)"
+            )
+        return [outcomes[index] for index in range(len(parts))]
 
-    def _grade_in_child(self, part: Part, send: Connection) -> None:
-        """In a process forked by ``_grade_forked``: grade ``part``, send the outcome."""
+    def _grade_in_helper(self, parts: tuple[Part, ...], taken, send: Connection) -> None:
+        """In a process forked by ``_grade_shared``: let go of the parent's worker, then
+        grade the next part until none is left, sending each outcome with its index."""
+        if self._runner is not None:
+            self._runner.disown()  # the parent's: it keeps serving the parent
+            self._runner = None
         try:
-            send.send(self.grade_in_fresh_worker(part))
+            for index in _next_parts(taken, len(parts)):
+                send.send((index, self.grade_in_fresh_worker(parts[index])))
         finally:
             if self._runner is not None:
                 self._runner.cleanup()
@@ -510,6 +530,18 @@ def reverse_pass_untested(result: PartResult) -> bool:
             )
         ]
     return True
+
+
+def _next_parts(taken, count: int) -> Iterator[int]:
+    """The index of each part this process takes, until all ``count`` are taken; ``taken``
+    (a shared ``multiprocessing.Value``) counts the parts taken by every process."""
+    while True:
+        with taken.get_lock():
+            index = taken.value
+            if index >= count:
+                return
+            taken.value = index + 1
+        yield index
 
 
 def _defines_nothing(text: str) -> bool:

@@ -426,3 +426,27 @@ def test_without_landlock_a_pool_user_that_could_read_the_solution_is_refused(tm
     solution.chmod(0o644)
     folder.chmod(0o700)  # the folder closed to others is enough
     assert readable_below(folder, user) is None
+
+
+def test_a_forked_process_that_disowns_a_lease_leaves_its_user_to_the_parent():
+    """``Lease.disown`` in a process forked while the lease was held (a grading's helper
+    for parts graded at once) closes that process's copy of the lock: once the parent
+    gives the user back, the user is free at once, though the forked process still runs."""
+    need_root()
+    pool = [users.WorkerUser(61080, 61080, "uid 61080")]  # no grading of the suite uses it
+    lease = users.Lease.take(pool, timeout=5)
+    ready_r, ready_w = os.pipe()
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the helper: lets go of the lease, then runs on until told to stop
+        lease.disown()
+        os.write(ready_w, b"x")
+        os.read(done_r, 1)
+        os._exit(0)
+    try:
+        os.read(ready_r, 1)
+        lease.release()
+        users.Lease.take(pool, timeout=0.5).release()  # no wait for the helper's copy
+    finally:
+        os.write(done_w, b"x")
+        os.waitpid(pid, 0)

@@ -108,3 +108,16 @@ def test_a_submission_with_threads_from_its_import_is_imported_for_every_part(tm
     engine.write_text(load("scalar_autodiff").solution.read_text() + WARMING_THREAD)
     report = EngineGrader(load("scalar_autodiff"), engine, examples=3).grade()
     assert report.score == report.max_score
+
+
+def test_parts_graded_at_once_import_the_submission_once_per_process(tmp_path):
+    """Three processes grade the parts (``jobs=3``): each imports the submission once at
+    most (not once per part), and every part is still served by a fresh copy."""
+    assignment = load("scalar_autodiff")
+    engine = submission(tmp_path, worn_out=10**9)
+    report = EngineGrader(assignment, engine, examples=3).grade(jobs=3)
+    assert report.score == report.max_score
+    imports, parts = lines(tmp_path / "probe/imports.txt"), lines(tmp_path / "probe/parts.txt")
+    assert 1 <= len(imports) <= 3
+    assert len(parts) == len(set(parts)) == len(assignment.parts)
+    assert not set(imports) & set(parts)

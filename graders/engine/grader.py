@@ -56,6 +56,7 @@ from graders.engine.diagnosis import Case, Diagnoser, Run
 from graders.engine.jobs import (
     died,
     expected_arrays,
+    expected_of,
     job_of,
     outcome_at,
     own_values,
@@ -518,10 +519,10 @@ class EngineGrader(BaseGrader):
     ) -> tuple[list, list, np.ndarray, Finding | None]:
         """Run a plan's jobs (``jobs.plan``: one round trip, numbers packed) and compute their
         references meanwhile: ``(outcomes, expected, right, stop)``, each job's outcomes (a
-        packed array, or one per point) and references (``jobs.expected_arrays``), per point whether
+        packed array, or one per point) and references (``jobs.expected_of``), per point whether
         every number of every job is right, and the finding that stops the case (or None)."""
         jobs = [job_of(c, [list(p) for p in ps], packed=True) for c, ps in plan]
-        expected = functools.cache(lambda: [expected_arrays(c, ps) for c, ps in plan])
+        expected = functools.cache(lambda: expected_of(plan))
         outcomes, stop = self._ran(composition, case_points, jobs, meanwhile=expected)
         if stop is not None:
             return outcomes, [], np.zeros(0, dtype=bool), stop  # nothing is read

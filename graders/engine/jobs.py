@@ -3,7 +3,8 @@ oracles.
 
 :func:`plan` turns a composition at some points into its jobs (the composition, then per
 node its isolated and scaled probes); :func:`expected_arrays` computes the gated
-references of a job at every point at once; :func:`right_at` says per point whether every
+references of a job at every point at once (:func:`expected_of`: of a plan's jobs, the
+jobs of one composition together); :func:`right_at` says per point whether every
 number of an outcome agrees with them (all points at once where the reply is packed).
 """
 
@@ -84,6 +85,35 @@ def expected_arrays(composition: Composition, case_points: list):
         return reference_arrays(composition, case_points)
     except (ArithmeticError, ValueError):
         return None
+
+
+def expected_of(jobs: list[tuple[Composition, list]]) -> list:
+    """``expected_arrays`` of each ``(composition, points)`` job, the jobs of one
+    composition computed together: a case's probes are few compositions (an op alone, at
+    each node's arguments, named after the node), each the job of many nodes. Every
+    oracle is elementwise over the points, so each job's columns are what it alone gives;
+    where some point breaks an op, each job of that composition is computed alone, as it
+    would be."""
+    together: dict[tuple, list[int]] = {}
+    for index, (composition, _) in enumerate(jobs):  # its nodes, not the names it shows
+        together.setdefault((len(composition.inputs), composition.nodes), []).append(index)
+    expected: list = [None] * len(jobs)
+    for indices in together.values():
+        if len(indices) == 1:
+            expected[indices[0]] = expected_arrays(*jobs[indices[0]])
+            continue
+        composition = jobs[indices[0]][0]
+        arrays = expected_arrays(composition, [p for i in indices for p in jobs[i][1]])
+        if arrays is None:  # which job's point broke it: each alone, as it would be
+            for i in indices:
+                expected[i] = expected_arrays(*jobs[i])
+            continue
+        start = 0
+        for i in indices:
+            end = start + len(jobs[i][1])
+            expected[i] = tuple(a[..., start:end] for a in arrays)
+            start = end
+    return expected
 
 
 def right_at(composition: Composition, case_points: list, expected, outcomes) -> np.ndarray:

@@ -100,7 +100,9 @@ def _called_by_protocol() -> frozenset[str]:
         *("invalidate_caches", "handle", "emit", "filter", "format", "conjugate"),
     }
     names |= {n for n in dir(xml.sax.handler.ContentHandler) if not n.startswith("_")}
-    names |= {n for n in dir(numpy) if isinstance(getattr(numpy, n, None), numpy.ufunc)}
+    # vars, not getattr: reading every name of dir(numpy) imports its lazy submodules
+    # (f2py, testing, ma, random: 0.25 s of every grading process's start), no ufunc
+    names |= {n for n in dir(numpy) if isinstance(vars(numpy).get(n), numpy.ufunc)}
     names |= {n for n in dir(numpy.ndarray) if not n.startswith("_")}
     return frozenset(names)
 

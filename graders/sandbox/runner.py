@@ -160,6 +160,8 @@ class Runner:
         self.notes: list[str] = []
         #: A part is being served, and by a copy of the zygote (``_fork_part``).
         self._in_part = self._copy = False
+        #: The worker is another process's (``disown``): nothing here touches it.
+        self._disowned = False
         self.expires: float | None = deadline
         self._marker = f"{os.getpid()}-{id(self)}-{os.urandom(8).hex()}"
 
@@ -420,6 +422,8 @@ class Runner:
 
     def cleanup(self) -> None:
         """Stop the worker, give back its user and remove its folder: this runner is done."""
+        if self._disowned:
+            return
         self.cleaned_up = True
         self.close()
         if self.lease is not None:
@@ -427,6 +431,24 @@ class Runner:
             self.lease = None
         self.output.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def disown(self) -> None:
+        """In a process forked from the one that runs this worker (``grading`` grades parts
+        in processes forked from it): let go of the worker, untouched. This process's
+        copies of its pipes, output file and lease are closed (the parent's stay open: a
+        lease's lock is the parent's while it holds it), and nothing done here, cleanup
+        included, stops the worker, gives back its user or removes its folder."""
+        self._disowned = self.cleaned_up = True
+        process, self.process = self.process, None
+        self._in_part = False
+        if process is not None:
+            self._channel.close()
+            if process.stdin is not None:
+                process.stdin.close()
+        self.output.close()
+        if self.lease is not None:
+            self.lease.disown()
+            self.lease = None
 
     def __del__(self) -> None:
         try:

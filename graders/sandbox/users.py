@@ -214,6 +214,14 @@ class Lease:
                 )
             time.sleep(0.05)
 
+    def disown(self) -> None:
+        """In a forked process: close this copy of the lock's descriptor, nothing more. The
+        lock belongs to the open file, which the parent's descriptor keeps, so the parent
+        still holds the member, and a later lease taken here does not wait for its own."""
+        if self._handle >= 0:
+            os.close(self._handle)
+            self._handle = -1
+
     def release(self) -> None:
         if self._handle < 0:
             return

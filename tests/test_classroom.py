@@ -114,12 +114,6 @@ def test_an_uneven_part_is_said_in_the_workflow_and_on_the_command_line(tmp_path
     toml.write_text(
         toml.read_text().replace('points = 20\nops = ["add"', 'points = 22\nops = ["add"')
     )
-    tests = folder / "test_engine.py"
-    tests.write_text(
-        tests.read_text().replace(
-            "points(20)\ndef test_arithmetic", "points(22)\ndef test_arithmetic"
-        )
-    )
     assert classroom.uneven_parts(load(str(folder))) == [
         "arithmetic: 22 points over 5 items "
         "(Classroom steps of 4, 5 points, Gradescope 4.4 an item: a total can differ by up to 1.2)"

@@ -174,6 +174,30 @@ def test_markers_scale_points_and_set_visibility(pytester):
     assert data["score"] == 8 + 4 + 5
 
 
+def test_a_part_test_that_never_ran_is_worth_its_parts_points_from_the_toml(pytester):
+    """The bundled tests write no points marker: a part's points are said once, in
+    assignment.toml. A run stopped after the first failure (``-x``) still counts every
+    test at its part's points, so the total stays the assignment's."""
+    student = set_up_assignment(pytester)
+    assert "mark.points" not in (pytester.path / "test_engine.py").read_text()
+    result = run(
+        pytester, "--submission", str(student), "--examples", "2", "-x",
+        "--gradescope-results", "results.json",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    data = results_of(pytester.path / "results.json")
+    worth = {t["name"]: t["max_score"] for t in data["tests"]}
+    assert worth == {
+        "arithmetic": 20.0,  # ran: named by its part
+        "test_powers": 15.0,
+        "test_exponentials_and_logs": 15.0,
+        "test_trigonometry": 15.0,
+        "test_activations": 15.0,
+        "test_chain_rule_machinery": 20.0,
+    }
+    assert [t["status"] for t in data["tests"][1:]] == ["failed"] * 5
+
+
 def test_a_crashed_xdist_worker_is_a_failed_test_with_no_points(pytester):
     pytester.makepyfile(
         test_crash="""

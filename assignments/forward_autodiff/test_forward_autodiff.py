@@ -1,37 +1,30 @@
-"""Grading tests for forward_autodiff: one test per part, worth that part's points.
+"""Grading tests for forward_autodiff: one test per part, worth that part's points
+(``points`` in assignment.toml: the plugin reads them there).
 
 Run against the reference solution with ``pytest assignments/forward_autodiff``, or
 against a student's file with ``--submission path/to/dual.py``.
 """
 
-import pytest
 
-
-@pytest.mark.points(20)
 def test_arithmetic(chaingrade):
     chaingrade.check_part("arithmetic")
 
 
-@pytest.mark.points(15)
 def test_powers(chaingrade):
     chaingrade.check_part("powers")
 
 
-@pytest.mark.points(15)
 def test_exponentials_and_logs(chaingrade):
     chaingrade.check_part("exponentials and logs")
 
 
-@pytest.mark.points(15)
 def test_trigonometry(chaingrade):
     chaingrade.check_part("trigonometry")
 
 
-@pytest.mark.points(15)
 def test_activations(chaingrade):
     chaingrade.check_part("activations")
 
 
-@pytest.mark.points(20)
 def test_chain_rule(chaingrade):
     chaingrade.check_part("chain rule")

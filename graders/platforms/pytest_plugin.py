@@ -6,7 +6,6 @@ grades a student's file the same way ``chaingrade check`` does.
 
 An assignment's test file asks the ``chaingrade`` fixture for one part per test::
 
-    @pytest.mark.points(20)
     @pytest.mark.visibility("after_due_date")
     def test_arithmetic(chaingrade):
         chaingrade.check_part("arithmetic")
@@ -25,8 +24,9 @@ or nothing, so its workflow gives each op its own step).
 
 Markers:
 
-- ``points(n)``: what the test is worth. ``check_part`` scales the part's score to it
-  (without the marker the test is worth the part's points); any other test earns all of
+- ``points(n)``: what the test is worth. ``check_part`` scales the part's score to it;
+  without the marker a ``check_part`` test is worth its part's ``points`` in
+  assignment.toml (the bundled tests say points only there). Any other test earns all of
   ``n`` when it passes and nothing when it does not.
 - ``visibility(name)``: who sees the result on Gradescope, in Gradescope's words:
   ``visible``, ``hidden``, ``after_due_date`` or ``after_published``. Without it a
@@ -49,6 +49,7 @@ never ran (the run was stopped) is failed with no points too, never passed.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -57,7 +58,7 @@ from pathlib import Path
 import pytest
 
 from graders.assignment import VISIBILITIES, AssignmentError, load, visibility_problem
-from graders.platforms import gradescope, options
+from graders.platforms import gradescope, options, testfiles
 from graders.platforms.report import part_markdown, part_text
 from graders.presets import from_option
 from graders.results import PartResult, Report
@@ -125,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    plan = [[item.nodeid, _points(item), _visibility(item)] for item in session.items]
+    plan = [[item.nodeid, _planned_points(item), _visibility(item)] for item in session.items]
     session.config.stash[_PLAN] = plan
     if hasattr(session.config, "workeroutput"):  # sent to the xdist controller at the end
         session.config.workeroutput["chaingrade_plan"] = plan
@@ -420,6 +421,38 @@ def _points(item: pytest.Item) -> float | None:
     if value is None or value < 0:
         raise pytest.UsageError(f"{item.nodeid}: points({marker.args}) needs a number >= 0")
     return value
+
+
+def _planned_points(item: pytest.Item) -> float | None:
+    """What a test is worth before it runs: its ``points`` marker, else the points of the
+    part it checks (``check_part("name")`` read from its source, as ``testfiles`` reads it),
+    so a test that never runs still counts in the total without the points written twice."""
+    marked = _points(item)
+    if marked is not None or not isinstance(item, pytest.Function):
+        return marked
+    name = item.originalname
+    if item.cls is not None:
+        name = f"{item.cls.__name__}::{name}"
+    for test in _tests_in(Path(item.path)):
+        if test.name == name:
+            return test.points
+    return None
+
+
+@functools.cache
+def _tests_in(path: Path) -> tuple[testfiles.TestInfo, ...]:
+    """The tests of one file with the points of the parts they check (none when the file
+    has no readable assignment.toml above it: the fixture then says what is wrong)."""
+    folder = path.parent
+    while not (folder / "assignment.toml").is_file():
+        if folder.parent == folder:
+            return ()
+        folder = folder.parent
+    try:
+        parts = {part.name: part for part in load(str(folder)).parts}
+        return tuple(testfiles.read_file(path, path.name, parts))
+    except (AssignmentError, OSError, SyntaxError, ValueError):
+        return ()
 
 
 def _visibility(item: pytest.Item) -> str | None:

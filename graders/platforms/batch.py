@@ -361,6 +361,7 @@ def run(
             if error is not None:
                 summary.errors[job.name] = error
             else:
+                assert data is not None  # a job gives its results or its error
                 gradescope.write(data, out / f"{job.name}.json")
                 graded_now[job.name] = data
                 summary.graded.append(job.name)

@@ -53,6 +53,7 @@ import functools
 import math
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ from graders.results import PartResult, Report
 from graders.sandbox.users import SandboxError
 
 _REPORTS = pytest.StashKey[dict]()
-_SEED = pytest.StashKey[object]()
+_SEED = pytest.StashKey["int | None"]()
 #: What a test earned: {"score", "max_score", "visibility", "part"}.
 _POINTS = pytest.StashKey[dict]()
 #: [nodeid, points or None, visibility marker or None] per collected test, in order.
@@ -110,8 +111,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         options.check_examples(config.getoption("examples", None))
         config.stash[_SEED] = options.grading_seed(config.getoption("grading_seed_file", None))
-        if config.getoption("api", None) is not None:
-            from_option(config.getoption("api"))
+        api = config.getoption("api", None)
+        if api is not None:
+            from_option(api)
     except ValueError as e:  # options.UsageError, or an --api that is no API
         raise pytest.UsageError(str(e)) from None
     submission = config.getoption("submission", None)
@@ -128,8 +130,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     plan = [[item.nodeid, _planned_points(item), _visibility(item)] for item in session.items]
     session.config.stash[_PLAN] = plan
-    if hasattr(session.config, "workeroutput"):  # sent to the xdist controller at the end
-        session.config.workeroutput["chaingrade_plan"] = plan
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker's: sent to the controller at the end
+        workeroutput["chaingrade_plan"] = plan
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -272,7 +275,7 @@ class Chaingrade:
             pytest.fail(message + worth_note, pytrace=False)
 
     def _check_item(
-        self, result: PartResult, item: str, worth: float, notes: list[str] = ()
+        self, result: PartResult, item: str, worth: float, notes: Sequence[str] = ()
     ) -> None:
         """Pass when ``item`` (an op or function of the part) earned its share of the part,
         as the part's score counts it: the all-or-nothing view Classroom's steps need."""

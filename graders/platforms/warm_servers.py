@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import IO
 
 
 class Server:
@@ -34,9 +35,10 @@ class Server:
         # into the server's output (as the same user, without a worker pool) cannot.
         request_id = secrets.token_hex(16)
         request = {"id": request_id, "argv": argv, "cwd": str(cwd), "env": env}
-        self.process.stdin.write(json.dumps({**request, "timeout": timeout}) + "\n")
-        self.process.stdin.flush()
-        reply = self.process.stdout.readline()
+        stdin, stdout = self._pipes()
+        stdin.write(json.dumps({**request, "timeout": timeout}) + "\n")
+        stdin.flush()
+        reply = stdout.readline()
         try:
             answer = json.loads(reply)
             if answer.get("id") != request_id:
@@ -47,9 +49,14 @@ class Server:
         out, err = answer["stdout"].encode(), answer["stderr"].encode()
         return answer["status"], answer["timed_out"], out, err
 
+    def _pipes(self) -> tuple[IO[str], IO[str]]:
+        """The server's stdin and stdout (both pipes: opened with ``PIPE`` above)."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        return self.process.stdin, self.process.stdout
+
     def close(self) -> None:
         try:
-            self.process.stdin.close()
+            self._pipes()[0].close()
             self.process.wait(timeout=10)
         except (OSError, subprocess.TimeoutExpired):
             self.kill()

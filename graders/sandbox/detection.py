@@ -159,7 +159,8 @@ def _minitorch_fields(node):
             found["names"][op] = other
     shaping = getattr(node, found["names"].get("reshape", "reshape"), None)
     try:
-        kinds = {p.kind for p in inspect.signature(shaping).parameters.values()}
+        parameters = inspect.signature(shaping).parameters if shaping is not None else {}
+        kinds = {p.kind for p in parameters.values()}
     except (TypeError, ValueError):
         kinds = set()
     if inspect.Parameter.VAR_POSITIONAL in kinds:
@@ -207,7 +208,7 @@ def _array_path(node, names, shape):
                 value = access(node, name + suffix)
             except BaseException:  # a student's property or method may raise anything
                 continue
-            if is_numpy(value) and value.shape == shape:
+            if value is not None and is_numpy(value) and value.shape == shape:
                 return name + suffix
     return None
 
@@ -305,7 +306,9 @@ def _binary_fields(module, node, unary):
     the engine has a ``square`` but no power of its own."""
     functions = [getattr(module, n, None) for n in ("add", "mul")]
     functions = [f for f in functions if callable(f)]
-    found = {"binary": "function" if functions and not has_operators(node) else "operator"}
+    found: dict[str, object] = {
+        "binary": "function" if functions and not has_operators(node) else "operator"
+    }
     if found["binary"] == "function":
         try:
             functions[0](node, 2.0)

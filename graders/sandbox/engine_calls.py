@@ -80,6 +80,8 @@ def load(path, module_name):
     spec = importlib.util.spec_from_file_location(
         module_name, path, submodule_search_locations=locations
     )
+    if spec is None or spec.loader is None:  # a path no loader takes (not a .py file)
+        raise ImportError(f"cannot import {path}: not a Python source file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)

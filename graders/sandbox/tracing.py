@@ -79,8 +79,8 @@ class Tracer:
     object stored into a container (an engine's node) as a number, or None (the worker's:
     the node's value read as the API says)."""
 
-    def __init__(self, folder, number=float, item=None):
-        self.number = number
+    def __init__(self, folder, number=None, item=None):
+        self.number = number or float  # how a watched gradient reads as numbers
         self.item = item
         self.folder = folder.rstrip("/") + "/"
         self.phase = "forward"

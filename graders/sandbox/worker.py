@@ -161,7 +161,8 @@ def codec():
     encoder = _json.make_encoder(
         None, refuse, _json.encode_basestring_ascii, None, ":", ",", False, False, True
     )
-    scan = _json.make_scanner(json.JSONDecoder())
+    # typeshed types make_scanner's argument as a scanner; it is the decoder it reads
+    scan = _json.make_scanner(json.JSONDecoder())  # pyright: ignore[reportArgumentType]
 
     def dumps(value, _encoder=encoder, _join="".join):
         return _join(_encoder(value, 0))
@@ -267,7 +268,8 @@ def serve(args):
     )
     for stream in (sys.stdout, sys.stderr):  # what the student printed survives a kill
         try:
-            stream.reconfigure(line_buffering=True)
+            # a TextIOWrapper's (typed as TextIO); a replaced stream may lack it
+            stream.reconfigure(line_buffering=True)  # pyright: ignore[reportAttributeAccessIssue]
         except (AttributeError, ValueError):
             pass
     if hasattr(signal, "SIGXFSZ"):  # Python ignores it; a flood should stop the worker
@@ -353,7 +355,7 @@ def own_modules():
     while todo:
         for namespace in _namespaces_used_by(todo.pop()):
             label = namespace["__name__"].rpartition(".")[2]
-            if namespace["__name__"].startswith(__package__ + ".") and label not in found:
+            if namespace["__name__"].startswith(f"{__package__}.") and label not in found:
                 found[label] = namespace
                 todo.append(namespace)
     return found

@@ -104,6 +104,13 @@ GATE_COMPLEX_STEP = dict(rtol=1e-8, atol=1e-10)
 GATE_CENTRAL = dict(rtol=1e-6, atol=1e-8)
 #: A student's value or gradient versus MyGrad's.
 GRADING = dict(rtol=1e-4, atol=1e-6)
+#: Where a number was computed (``graders.where``): a number the tracer saw stored versus
+#: one use's contribution (the same arithmetic, rounding apart) ...
+SAME_CONTRIBUTION = dict(rtol=1e-9, atol=1e-12)
+#: ... and a traced gradient versus MyGrad's, to tell a buggy node from a right one.
+TRACED_GRADIENT = dict(rtol=1e-6, atol=1e-9)
+#: Two exercise answers an instructor says are the same function (a task file's check).
+SAME_FUNCTION = dict(rtol=1e-9, atol=1e-9)
 
 
 def gate_agrees(numeric, exact, scale, *, analytic: bool):

@@ -64,6 +64,7 @@ import numpy as np
 from graders import root_cause
 from graders.places import Sources, same
 from graders.results import Finding
+from graders.tolerances import SAME_CONTRIBUTION as _SAME
 
 #: The most places an ``error`` lists: the line that raised and the lines that called it.
 MOST_RAISED = 3
@@ -538,7 +539,7 @@ def _one_of(value: np.ndarray | None, parts) -> bool:
     for part in parts:
         part = np.asarray(part, dtype=np.float64)
         if part.size == value.size and np.allclose(
-            value.reshape(part.shape), part, rtol=1e-9, atol=1e-12
+            value.reshape(part.shape), part, rtol=_SAME["rtol"], atol=_SAME["atol"]
         ):
             return True
     return False

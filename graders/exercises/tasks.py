@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from graders.exercises.parse import Exercise, ExerciseError, load
 from graders.exercises.steps import Step, derive, expected
 from graders.results import at_text, number
-from graders.tolerances import GRADING, close
+from graders.tolerances import GRADING, SAME_FUNCTION, close
 
 if TYPE_CHECKING:
     from graders.parts import Part
@@ -165,7 +165,7 @@ def _check_same(exercise: Exercise, other: Exercise) -> None:
             continue
         a = float(exercise.composition.evaluate(point)[-1])
         b = float(other.composition.evaluate(point)[-1])
-        if not close(a, b, rtol=1e-9, atol=1e-9) or not math.isfinite(a):
+        if not close(a, b, **SAME_FUNCTION) or not math.isfinite(a):
             raise ExerciseError(
                 f"{exercise.name} and {other.name} should be the same function, but at "
                 f"{at_text(dict(zip(exercise.inputs, point)))} they give {number(a)} and "

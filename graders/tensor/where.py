@@ -31,6 +31,7 @@ from graders.presets import Preset
 from graders.results import Finding
 from graders.tensor import projection
 from graders.tensor.probes import fixed_cases, values
+from graders.tolerances import TRACED_GRADIENT
 from graders.where import RAISED, traced_places
 
 #: Steps whose number one op computes alone.
@@ -179,4 +180,5 @@ def _close(got, want) -> bool:
     want = np.asarray(want, dtype=np.float64)
     if not isinstance(got, tuple) or tuple(got[0]) != want.shape:
         return same(got, float(want)) if want.size == 1 and type(got) is float else False
-    return bool(np.allclose(np.array(got[1]).reshape(want.shape), want, rtol=1e-6, atol=1e-9))
+    got = np.array(got[1]).reshape(want.shape)
+    return bool(np.allclose(got, want, rtol=TRACED_GRADIENT["rtol"], atol=TRACED_GRADIENT["atol"]))

@@ -143,7 +143,7 @@ class _Builder:
 def _fits(op_name: str, shape, interval) -> bool:
     """Can ``op_name`` take a node of this shape and interval as its first argument?"""
     op = catalog.get(op_name)
-    if op.kind == "matmul" or op_name == "transpose":
+    if op.shape_rule == "matmul" or op_name == "transpose":
         return len(shape) >= 2
     if op_name == "pow":
         return interval[0] >= POSITIVE_BOX[0] and interval[1] <= 10
@@ -228,7 +228,7 @@ def _first_input(draw, op: str, min_dims: int = 0, matrices: bool = False):
 def _apply(b: _Builder, op: str, first):
     draw, record = b.draw, catalog.get(op)
     shape, interval = b.shape_of(first), b.interval_of(first)
-    if record.kind == "elementwise" and record.arity == 2:
+    if record.shape_rule == "elementwise" and record.arity == 2:
         second, second_interval = _second_operand(b, op, first)
         image = scalar.get(op).image(interval, second_interval)
         if max(abs(v) for v in image) > MAGNITUDE_BOUND:
@@ -238,9 +238,9 @@ def _apply(b: _Builder, op: str, first):
         exponent = draw(_sampled(EXPONENTS), label="exponent")
         image = iv.power(interval, exponent)
         return b.add(op, [first], {"exponent": exponent}, image)
-    if record.kind == "elementwise":
+    if record.shape_rule == "elementwise":
         return b.add(op, [first], {}, scalar.get(op).image(interval))
-    if record.kind == "reduction":
+    if record.shape_rule == "reduction":
         params = (
             _one_dim_params(draw, len(shape))
             if b.one_dim

@@ -150,7 +150,7 @@ class ArrayComposition:
         for k in self.graded:
             node = self.node(k)
             shapes = [self.shapes[a] for a in node.args]
-            kind = ops.get(node.op).kind
+            kind = ops.get(node.op).shape_rule
             if kind == "elementwise" and len(set(shapes)) > 1:
                 return True
             if kind == "matmul":

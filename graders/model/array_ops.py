@@ -29,7 +29,7 @@ import numpy as np
 
 from graders.model import ops as scalar
 
-Kind = Literal["elementwise", "reduction", "shape", "matmul"]
+ShapeRule = Literal["elementwise", "reduction", "shape", "matmul"]
 Shape = tuple[int, ...]
 
 #: Elementwise ops of the scalar catalog that array compositions use.
@@ -42,7 +42,8 @@ class TensorOp:
     """One array op. ``arity`` counts array arguments (``pow``'s exponent is a param)."""
 
     name: str
-    kind: Kind
+    #: How the op maps its arguments' shapes to its output's (not the assignment kind).
+    shape_rule: ShapeRule
     arity: int
     arg_names: tuple[str, ...]
     #: ``shape(arg_shapes, params)``: the output's shape.
@@ -101,7 +102,7 @@ def _elementwise(name: str) -> TensorOp:
     derivative = _DERIVATIVES[name]
     return TensorOp(
         name=name,
-        kind="elementwise",
+        shape_rule="elementwise",
         arity=op.arity,
         arg_names=op.arg_names,
         shape=_broadcast_shape,
@@ -155,7 +156,7 @@ _DERIVATIVES: dict[str, Callable] = {
 def _power() -> TensorOp:
     return TensorOp(
         name="pow",
-        kind="elementwise",
+        shape_rule="elementwise",
         arity=1,
         arg_names=("base",),
         shape=lambda shapes, params: tuple(shapes[0]),
@@ -229,7 +230,7 @@ def _reduction(name, forward, reference, vjp, rule) -> TensorOp:
 
     return TensorOp(
         name=name,
-        kind="reduction",
+        shape_rule="reduction",
         arity=1,
         arg_names=("a",),
         shape=_reduced_shape,
@@ -298,7 +299,7 @@ CATALOG: dict[str, TensorOp] = {
         ),
         TensorOp(
             name="reshape",
-            kind="shape",
+            shape_rule="shape",
             arity=1,
             arg_names=("a",),
             shape=lambda shapes, p: tuple(p["shape"]),
@@ -310,7 +311,7 @@ CATALOG: dict[str, TensorOp] = {
         ),
         TensorOp(
             name="transpose",
-            kind="shape",
+            shape_rule="shape",
             arity=1,
             arg_names=("a",),
             shape=lambda shapes, p: tuple(shapes[0][i] for i in p["axes"]),
@@ -325,7 +326,7 @@ CATALOG: dict[str, TensorOp] = {
         ),
         TensorOp(
             name="broadcast_to",
-            kind="shape",
+            shape_rule="shape",
             arity=1,
             arg_names=("a",),
             shape=lambda shapes, p: tuple(p["shape"]),
@@ -340,7 +341,7 @@ CATALOG: dict[str, TensorOp] = {
         ),
         TensorOp(
             name="matmul",
-            kind="matmul",
+            shape_rule="matmul",
             arity=2,
             arg_names=("a", "b"),
             shape=_matmul_shape,

@@ -53,7 +53,7 @@ def mygrad_reference(composition: ArrayComposition, arrays: Sequence) -> ArrayRe
             raise TypeError(f"{node.op}'s reference gave a {type(made).__name__}, not a Tensor")
         # A shape op makes a view, and a MyGrad view's .grad is a view of its base's
         # gradient, not d(loss)/d(view): a copy is a node of its own.
-        tensors.append(made * 1.0 if ops.get(node.op).kind == "shape" else made)
+        tensors.append(made * 1.0 if ops.get(node.op).shape_rule == "shape" else made)
     with np.errstate(all="ignore"):
         tensors[-1].backward()
     values = tuple(np.array(t.data, dtype=np.float64) for t in tensors)

@@ -371,9 +371,9 @@ def backward_raised(composition: ArrayComposition, message: str = ""):
         # a batch that was not summed back.
         unsummed = "non-broadcastable output operand" in message
         if (
-            op.kind == "elementwise"
+            op.shape_rule == "elementwise"
             or node.op == "broadcast_to"
-            or (op.kind == "matmul" and unsummed)
+            or (op.shape_rule == "matmul" and unsummed)
         ):
             if tuple(full) != tuple(shape) and ops.broadcast_axes(tuple(full), tuple(shape)):
                 axes = ops.broadcast_axes(tuple(full), tuple(shape))
@@ -385,7 +385,7 @@ def backward_raised(composition: ArrayComposition, message: str = ""):
                 )
                 return "unbroadcast", advice, position if op.arity > 1 else None, axes
     shape = composition.shapes[node.args[0]]
-    if op.kind == "reduction":
+    if op.shape_rule == "reduction":
         axes = ops.reduced_axes(len(shape), node.p)
         return "local-derivative", rule_in_words(node.op, node.p, shape, name), None, axes
     if node.op == "reshape":
@@ -393,7 +393,7 @@ def backward_raised(composition: ArrayComposition, message: str = ""):
             f"reshape's gradient must be out_grad reshaped back to {name}'s shape {tuple(shape)}"
         )
         return "shape", advice, None, None
-    if op.kind in ("shape", "matmul"):
+    if op.shape_rule in ("shape", "matmul"):
         return (
             "local-derivative",
             f"its gradient must follow the rule {'; '.join(op.rules)}",
@@ -416,7 +416,7 @@ def rule_in_words(
     its arguments' own ``names`` (``d/dx (a/x) = -a/x**2`` for ``b = a / x``: in the
     catalog's letters, ``d/db (a/b)``, its ``b`` would read as the output)."""
     op = ops.get(op_name)
-    if op.kind == "reduction":
+    if op.shape_rule == "reduction":
         axes = ops.reduced_axes(len(shape), params)
         kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
         call = write(op_name, [arg], params)

@@ -102,19 +102,19 @@ def _plain_matrices(composition: ArrayComposition) -> bool:
 
 def _fixed_cases(op, keepdims, swap_only, reduce="axes"):
     record = ops.get(op)
-    if record.kind == "elementwise" and record.arity == 2:
+    if record.shape_rule == "elementwise" and record.arity == 2:
         for a, b in _BINARY_SHAPES:
             yield _case(op, [(a, ANY), (b, POSITIVE if op == "div" else ANY)], {})
     elif op == "pow":
         for exponent in (2.0, 3.0, 0.5, -1.0):
             yield _case(op, [((2, 3), POSITIVE)], {"exponent": exponent})
-    elif record.kind == "elementwise":
+    elif record.shape_rule == "elementwise":
         positive = op in ("log", "sqrt")
         yield _case(op, [((2, 3), POSITIVE if positive else ANY)], {})
-    elif record.kind == "reduction" and reduce == "dim":
+    elif record.shape_rule == "reduction" and reduce == "dim":
         for shape, params in _ONE_DIM_REDUCTIONS:
             yield _case(op, [(shape, OFF_CENTRE)], params)
-    elif record.kind == "reduction":
+    elif record.shape_rule == "reduction":
         for params in _REDUCTIONS:
             for keep in (False, True) if keepdims else (False,):
                 yield _case(op, [((2, 3, 4), OFF_CENTRE)], {**params, "keepdims": keep})
@@ -225,7 +225,7 @@ def machinery_cases(
 def _kept(op: str, params: dict) -> dict:
     """A reduction's params as a ``reduce="dim"`` course writes it: one axis kept, or
     everything to shape (1,)."""
-    if ops.get(op).kind != "reduction":
+    if ops.get(op).shape_rule != "reduction":
         return params
     return (
         {**params, "single": True} if params.get("axis") is None else {**params, "keepdims": True}

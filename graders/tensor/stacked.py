@@ -82,15 +82,15 @@ def stacked(composition: ArrayComposition, batch: int) -> Stacked:
         node, out = composition.node(k), shapes[k]
         op, p = ops.get(node.op), node.p
         ndim = len(shapes[node.args[0]])
-        if op.kind == "reduction":
+        if op.shape_rule == "reduction":
             axes = range(ndim) if p.get("axis") is None else (a % ndim for a in p["axis"])
             p = {**p, "axis": [a + 1 for a in axes]}
         elif node.op == "transpose":
             p = {**p, "axes": [0, *(a % ndim + 1 for a in p["axes"])]}
         elif node.op in ("reshape", "broadcast_to"):
             p = {**p, "shape": [batch, *p["shape"]]}
-        if op.kind in ("elementwise", "matmul") or node.op == "broadcast_to":
-            full = max(len(shapes[a]) for a in node.args) if op.kind != "shape" else len(out)
+        if op.shape_rule in ("elementwise", "matmul") or node.op == "broadcast_to":
+            full = max(len(shapes[a]) for a in node.args) if op.shape_rule != "shape" else len(out)
             args = [lined_up(a, full) for a in node.args]
         else:
             args = [index[a] for a in node.args]

@@ -45,6 +45,16 @@ LACKS_ARRAYS = {"max", "sigmoid"}
 ARRAYS = PRESETS["dezero"].conventions()
 
 
+def with_one_bug(repository: Path, tmp_path: Path, file: str, right: str, wrong: str) -> Path:
+    """A copy of ``repository`` in which ``file``'s one ``right`` line reads ``wrong``."""
+    copy = tmp_path / "repo"
+    shutil.copytree(repository, copy)
+    text = (copy / file).read_text()
+    assert text.count(right) == 1, right
+    (copy / file).write_text(text.replace(right, wrong))
+    return copy
+
+
 def summaries(report) -> str:
     return "\n".join(f.summary() for f in report.findings)
 
@@ -93,11 +103,9 @@ def test_the_correct_package_earns_every_op_it_has_at_every_seed(entry):
 def test_a_bug_in_the_functions_module_is_charged_to_its_op_alone_at_every_seed(tmp_path):
     """cos's backward forgets the sign: charged to cos alone, at every seed, and the
     reproducer imports cos from dezero.functions and runs against the package."""
-    shutil.copytree(REPOSITORY, tmp_path / "repo")
-    functions = tmp_path / "repo" / "dezero" / "functions.py"
-    text = functions.read_text()
-    assert text.count("return gy * -sin(x)") == 1
-    functions.write_text(text.replace("return gy * -sin(x)", "return gy * sin(x)"))
+    with_one_bug(
+        REPOSITORY, tmp_path, "dezero/functions.py", "return gy * -sin(x)", "return gy * sin(x)"
+    )
     assignment = load("scalar_autodiff", api="dezero", entry="dezero")
     verdicts = set()
     for seed in range(1, 7):
@@ -174,11 +182,13 @@ def test_the_array_package_earns_every_op_it_has_at_every_seed():
 def test_a_bug_in_an_array_function_is_charged_to_its_op_alone_at_every_seed(tmp_path):
     """Transpose's backward transposes by the forward's axes again: charged to transpose
     alone at every seed; the reproducer imports transpose from dezero.functions and runs."""
-    shutil.copytree(REPOSITORY, tmp_path / "repo")
-    functions = tmp_path / "repo" / "dezero" / "functions.py"
-    text = functions.read_text()
-    assert text.count("return transpose(gy, inverse)") == 1
-    functions.write_text(text.replace("transpose(gy, inverse)", "transpose(gy, self.axes)"))
+    with_one_bug(
+        REPOSITORY,
+        tmp_path,
+        "dezero/functions.py",
+        "return transpose(gy, inverse)",
+        "return transpose(gy, self.axes)",
+    )
     assignment = load("tensor_autodiff", api="dezero", entry="dezero")
     for seed in (None, 1, 2, 3, 4, 5):
         report = TensorGrader(assignment, tmp_path / "repo", grading_seed=seed, examples=6).grade()

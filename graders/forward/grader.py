@@ -14,7 +14,8 @@
    by numerical differentiation). Where one is wrong, the first wrong node is run again
    alone on the values and tangents flowing into it, and ``diagnosis`` names the step.
    A search that charges ops is repeated without them.
-3. Score: an op part earns the share of its ops with no finding; the machinery part
+3. Score (``BaseGrader.score``, as every kind): an op part earns the share of its ops
+   with no finding; the machinery part
    (``machinery = true``: compositions of many ops) earns nothing once a finding about
    no op is made, or while none of its ops whose derivative depends on its input works.
    A dual number that does not keep the tangent it is made with hides every op's
@@ -419,16 +420,14 @@ class ForwardGrader(BaseGrader):
                         "on its input works yet (fix the ops above first)",
                     )
                 ]
-            score = 0.0 if result.findings or fatal else part.points
+            # all or nothing: the machinery part has no items (``kinds.op_items``)
+            self.score(result, charged=(), broken=fatal or bool(result.findings))
         else:
             if machinery_elsewhere and not fatal:  # the machinery part's to charge
                 result.findings = [f for f in result.findings if f.op is not None]
             named = {f.op for f in result.findings if f.op is not None} | set(charged)
             unverifiable = fatal or any(f.op is None for f in result.findings)
-            ok = [] if unverifiable else [op for op in part.ops if op not in named]
-            result.credited = tuple(ok)
-            score = part.points * len(ok) / len(part.ops)
-        result.score = round(score, 4)
+            self.score(result, charged=named, broken=unverifiable)
 
 
 def describe(preset: Preset) -> str:

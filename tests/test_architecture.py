@@ -205,11 +205,9 @@ def layer(module: str, kinds: set[str]) -> int:
 
 
 #: Imports that go up a layer, each for a reason: ``graders.check()`` is the platform
-#: ``interactive``'s (imported when called), and ``ArrayComposition.source`` writes each
-#: op in a course's API with ``graders.tensor.syntax`` (imported when called).
+#: ``interactive``'s (imported when called). The model imports nothing above it.
 UPWARD = {
     ("graders", "graders.platforms.interactive"),
-    ("graders.model.array_composition", "graders.tensor.syntax"),
 }
 
 

@@ -32,7 +32,7 @@ from graders.sandbox.runner import Runner
 from graders.submission import resolve
 from graders.tensor.grader import TensorGrader
 from graders.tensor.probes import fixed_cases
-from graders.tensor.syntax import write
+from graders.tensor.syntax import source, write
 from strategies.arrays import array_compositions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,8 +153,8 @@ def test_its_tensor_functions_are_called_from_the_functions_module():
 def test_matmul_multiplies_plain_matrices_only_under_the_dezero_preset(composition):
     for node in composition.nodes:
         if node.op == "matmul":
-            assert [len(composition.shapes[a]) for a in node.args] == [2, 2], composition.source(
-                PRESETS["dezero"]
+            assert [len(composition.shapes[a]) for a in node.args] == [2, 2], source(
+                composition, PRESETS["dezero"]
             )
 
 

@@ -31,7 +31,7 @@ from graders.sandbox.runner import Runner
 from graders.submission import resolve
 from graders.tensor.grader import TensorGrader
 from graders.tensor.probes import fixed_cases, machinery_cases
-from graders.tensor.syntax import write
+from graders.tensor.syntax import source, write
 from strategies.arrays import array_compositions
 
 ENGINES = Path(__file__).resolve().parent / "engines" / "tensor"
@@ -96,7 +96,7 @@ def test_one_dim_compositions_keep_their_axis_and_make_no_0d_array(data):
     )
     composition = data.draw(array_compositions(names, max_ops=5, **API.conventions()))
     for k in composition.graded:
-        assert composition.shapes[k] != (), composition.source(API)
+        assert composition.shapes[k] != (), source(composition, API)
         node = composition.node(k)
         if node.op in ("sum", "mean"):
             axis = node.p.get("axis")

@@ -18,7 +18,7 @@ from graders.presets import PRESETS, resolve
 from graders.sandbox.protocol import validated
 from graders.sandbox.runner import Runner
 from graders.tensor.diagnosis import explain, isolated
-from graders.tensor.syntax import write
+from graders.tensor.syntax import source, write
 from strategies.arrays import GRID, array_compositions, array_points
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +143,7 @@ def test_isolated_node_has_fresh_leaves_named_as_in_the_composition():
     found = reference(composition, point)
     probe, probe_point = isolated(composition, 2, found.values)
     assert [i.name for i in probe.inputs] == ["a", "w"]
-    assert probe.source().splitlines()[0] == "b = sum(a, axis=(1,))"
+    assert source(probe).splitlines()[0] == "b = sum(a, axis=(1,))"
 
 
 def _explain(op, params, arrays, actual, i=0):

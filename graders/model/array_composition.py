@@ -9,10 +9,10 @@ engine family can run ``loss.backward()`` on a scalar, and the gradient flowing 
 output is ``w``, never all ones, which would hide a transpose.
 
     >>> c = ArrayComposition.build([("a", (2, 3), (-2.0, 2.0))], [("sum", (0,), {"axis": [1]})])
-    >>> print(c.source())
-    b = sum(a, axis=(1,))
-    out_w = b * w
-    loss = sum(out_w)
+    >>> [c.name(k) for k in range(c.size)], c.node(c.size - 1).op
+    (['a', 'w', 'b', 'out_w', 'loss'], 'sum')
+
+As Python in a course's API it is written by the tensor kind (``graders.tensor.syntax.source``).
 """
 
 from __future__ import annotations
@@ -179,20 +179,6 @@ class ArrayComposition:
             with np.errstate(all="ignore"):
                 values.append(ops.get(node.op).forward([values[a] for a in node.args], node.p))
         return values
-
-    # --- text ----------------------------------------------------------------------------
-
-    def source(self, api=None) -> str:
-        """The composition as Python, one op per line, in the student's API (mygrad's by
-        default)."""
-        from graders.tensor.syntax import write
-
-        lines = []
-        for k in range(len(self.inputs), self.size):
-            node = self.node(k)
-            args = [self.name(a) for a in node.args]
-            lines.append(f"{self.name(k)} = {write(node.op, args, node.p, api)}")
-        return "\n".join(lines)
 
     def to_json(self) -> dict:
         return {

@@ -56,7 +56,7 @@ from graders.model.array_oracles import reference
 from graders.presets import Preset
 from graders.results import MACHINERY_STEPS, Finding, PartResult, unique
 from graders.sandbox.protocol import Job, JobArrayComposition, Outcome
-from graders.tensor import projection
+from graders.tensor import projection, syntax
 from graders.tensor import where as places
 from graders.tensor.diagnosis import (
     array,
@@ -197,7 +197,7 @@ class TensorGrader(BaseGrader):
         outcome = self._request([projection.CASE])[0]
         error = outcome.get("error")
         if error:
-            source = composition.source(self.preset).replace("\n", "; ")
+            source = syntax.source(composition, self.preset).replace("\n", "; ")
             found = self.findings.error(error, composition, where=f"`{source}`")
             return dataclasses.replace(found, message=found.message + projection.FIRST)
         found = reference(composition, point)

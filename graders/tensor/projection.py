@@ -15,6 +15,7 @@ import numpy as np
 from graders.model.array_composition import ArrayComposition
 from graders.presets import Preset
 from graders.results import Finding
+from graders.tensor import syntax
 from graders.tensor.diagnosis import array, close
 
 #: The leaf, and the point it holds.
@@ -32,7 +33,7 @@ def finding(outcome: Mapping, preset: Preset, reproduce: Callable[[], str]) -> F
     or ``sum``'s local derivative (whichever of ``out_w``'s and ``w``'s gradients is
     wrong). ``reproduce()``: the reproducer's text."""
     composition, point = CASE
-    source = composition.source(preset).replace("\n", "; ")
+    source = syntax.source(composition, preset).replace("\n", "; ")
     read = {composition.name(k): array(g) for k, g in enumerate(outcome["grads"])}
     w = composition.projection()
     a_grad = read.get("a")

@@ -8,6 +8,7 @@ import dataclasses
 
 from graders.model.array_composition import ArrayComposition
 from graders.results import PartResult
+from graders.tensor import syntax
 from graders.tensor.diagnosis import isolated
 from graders.tensor.stacked import references
 
@@ -58,7 +59,7 @@ def ready(composition: ArrayComposition, case_points: list, reverse_pass: bool) 
         kept,
         {k: [isolated(composition, k, f.values) for _, f in kept] for k in alone},
         len(case_points),
-        composition.source() + "|" + repr([[a.tolist() for a in p] for p, _ in kept]),
+        syntax.source(composition) + "|" + repr([[a.tolist() for a in p] for p, _ in kept]),
     )
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from graders.model.array_composition import ArrayComposition
 from graders.presets import Preset, import_lines
+from graders.tensor import syntax
 
 
 def _functions(composition: ArrayComposition, api: Preset) -> list[str]:
@@ -60,7 +61,7 @@ def write(
         literal = _literal(value)
         made = literal if api.convert == "list" else f"np.array({literal})"
         lines.append(f"{spec.name} = {api.leaf}({made})")
-    source = composition.source(api).splitlines()
+    source = syntax.source(composition, api).splitlines()
     if values:  # a wrong value: printed as soon as it is made (the projection may raise)
         lines += source[:-2]
         for name, expected in values.items():

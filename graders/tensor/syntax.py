@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from graders.model import ops as scalar
+from graders.model.array_composition import ArrayComposition
 from graders.presets import PRESETS, Preset
 
 
@@ -90,3 +91,22 @@ def write(op: str, args: Sequence[str], params: dict, api: Preset | None = None)
     if form["call"] == "method":
         return f"{args[0]}.{form['name']}({', '.join(written)})"
     return f"{called(form['name'])}({', '.join([*args, *written])})"
+
+
+def source(composition: ArrayComposition, api: Preset | None = None) -> str:
+    """An array composition as Python, one op per line, in the student's API (mygrad's by
+    default).
+
+    >>> from graders.model.array_composition import ArrayComposition
+    >>> c = ArrayComposition.build([("a", (2, 3), (-2.0, 2.0))], [("sum", (0,), {"axis": [1]})])
+    >>> print(source(c))
+    b = sum(a, axis=(1,))
+    out_w = b * w
+    loss = sum(out_w)
+    """
+    lines = []
+    for k in range(len(composition.inputs), composition.size):
+        node = composition.node(k)
+        args = [composition.name(a) for a in node.args]
+        lines.append(f"{composition.name(k)} = {write(node.op, args, node.p, api)}")
+    return "\n".join(lines)

@@ -96,6 +96,16 @@ def central_step(size):
     return CENTRAL_STEP * np.maximum(1.0, size)
 
 
+#: Where the central difference evaluates, in units of its step h.
+CENTRAL_OFFSETS = (-2, -1, 1, 2)
+
+
+def central_difference(f, h):
+    """The fourth-order central difference from ``f[s]``, the function at ``x + s*h`` for
+    each ``s`` of :data:`CENTRAL_OFFSETS` (numbers or arrays alike)."""
+    return (8 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12 * h)
+
+
 #: A MyGrad value versus NumPy's own evaluation of the same node (the same arithmetic).
 GATE_VALUES = dict(rtol=1e-12, atol=1e-12)
 #: MyGrad versus complex-step differentiation (exact to rounding: no subtraction).

@@ -21,8 +21,10 @@ import numpy as np
 from graders.model import array_ops as ops
 from graders.model.array_composition import ArrayComposition
 from graders.tolerances import (
+    CENTRAL_OFFSETS,
     COMPLEX_STEP,
     GATE_VALUES,
+    central_difference,
     central_step,
     close_elementwise,
     gate_agrees,
@@ -98,8 +100,8 @@ def _directional(composition, arrays, k, value, direction, analytic: bool) -> fl
     if analytic:
         return float(np.imag(loss(value + 1j * COMPLEX_STEP * direction)) / COMPLEX_STEP)
     h = float(central_step(np.max(np.abs(value), initial=0.0)))
-    f = {s: float(np.real(loss(value + s * h * direction))) for s in (-2, -1, 1, 2)}
-    return (8 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12 * h)
+    f = {s: float(np.real(loss(value + s * h * direction))) for s in CENTRAL_OFFSETS}
+    return central_difference(f, h)
 
 
 _CACHE: dict[tuple, ArrayReference | None] = {}

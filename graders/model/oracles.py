@@ -27,10 +27,12 @@ from mygrad.tensor_base import Tensor, tensor
 from graders.model import ops
 from graders.model.composition import Composition, Const
 from graders.tolerances import (
+    CENTRAL_OFFSETS,
     COMPLEX_STEP,
     GATE_CENTRAL,
     GATE_COMPLEX_STEP,
     GATE_VALUES,
+    central_difference,
     central_step,
     close_elementwise,
 )
@@ -129,8 +131,8 @@ def _adjoint(composition: Composition, columns, k: int, v: np.ndarray) -> tuple[
     if all(ops.get(composition.node(j).op).analytic for j in downstream):
         return np.imag(output(v + 1j * COMPLEX_STEP)) / COMPLEX_STEP, "complex"
     h = central_step(np.abs(v))
-    f = {s: np.real(output(v + s * h)) for s in (-2, -1, 1, 2)}
-    return (8 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12 * h), "central"
+    f = {s: np.real(output(v + s * h)) for s in CENTRAL_OFFSETS}
+    return central_difference(f, h), "central"
 
 
 #: Gated references already computed, per (composition, point): the probes of a case and

@@ -31,15 +31,14 @@ from graders.model.array_composition import (
     projection,
 )
 from graders.tolerances import (
+    CENTRAL_OFFSETS,
     COMPLEX_STEP,
     GATE_VALUES,
+    central_difference,
     central_step,
     close_elementwise,
     gate_agrees,
 )
-
-#: The steps of the fourth-order central difference, in units of h.
-STEPS = (-2, -1, 1, 2)
 
 
 @dataclass(frozen=True)
@@ -177,7 +176,7 @@ def _agrees(composition: ArrayComposition, arrays: list, found) -> np.ndarray:
 def _directional(composition, plain: list, k: int, directions, analytic: bool) -> np.ndarray:
     """d(loss)/d(node k) along each direction, per entry: ``(entries, directions)``."""
     n, d = len(plain[0]), len(directions)
-    steps = (1j * COMPLEX_STEP,) if analytic else STEPS
+    steps = (1j * COMPLEX_STEP,) if analytic else CENTRAL_OFFSETS
     big = stacked(composition, n)
     value = plain[big.index[k]]
     if analytic:
@@ -206,8 +205,8 @@ def _directional(composition, plain: list, k: int, directions, analytic: bool) -
     loss = loss.reshape(n, len(steps), d)
     if analytic:
         return np.imag(loss[:, 0]) / COMPLEX_STEP
-    f = {s: np.real(loss[:, i]) for i, s in enumerate(STEPS)}
-    return (8 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12 * h[:, None])
+    f = {s: np.real(loss[:, i]) for i, s in enumerate(CENTRAL_OFFSETS)}
+    return central_difference(f, h[:, None])
 
 
 def _skip_unread_line_ups(wide: Stacked, override: dict) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from suite_seeds import every_seed_params
+from test_corpus import corpus
 
 from graders.assignment import load
 from graders.grading import grade
@@ -50,15 +51,6 @@ ENGINES = Path(__file__).resolve().parent / "engines"
 SEEDS = (0, 1, 2, 3, 4, 5)
 
 
-def _corpus():
-    """``engines/buggy.py`` as a module (``tests`` is not a package)."""
-    spec = importlib.util.spec_from_file_location("chaingrade_speed_corpus", ENGINES / "buggy.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _verdict(report):
     """Everything a report grades: each part's score, cases and findings, in order."""
     return [
@@ -85,7 +77,7 @@ def test_parts_graded_at_once_give_what_one_at_a_time_gives(engine, seed, tmp_pa
     if engine == "solution":
         path.write_text(assignment.solution.read_text())
     else:
-        _corpus().write(engine, path)
+        corpus.write(engine, path)
     serial = grade(assignment, path, grading_seed=seed, examples=8, jobs=1)
     shared = grade(assignment, path, grading_seed=seed, examples=8, jobs=3)
     assert _verdict(shared) == _verdict(serial)
